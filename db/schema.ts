@@ -1,0 +1,7 @@
+// Every table, for drizzle-kit and for the typed D1 client.
+export * from "./dev-mail/dev-mail.ts";
+export * from "./employees/employees.ts";
+export * from "./login-tokens/login-tokens.ts";
+export * from "./oauth-accounts/oauth-accounts.ts";
+export * from "./sessions/sessions.ts";
+export * from "./users/users.ts";

@@ -1,0 +1,62 @@
+import { Hono } from "hono";
+import { ConfigError } from "./env.ts";
+import { ApiError } from "./http/api-error.ts";
+import type { AppEnv } from "./http/app-env.ts";
+import { csrfProtection } from "./http/csrf.ts";
+import { requestContext } from "./http/request-context.ts";
+import { loadSession } from "./http/session.ts";
+import { createLogger, errorFields } from "./log/logger.ts";
+import { authRoutes } from "./routes/auth-routes.ts";
+import { catalogueRoutes } from "./routes/catalogue-routes.ts";
+import { devRoutes } from "./routes/dev-routes.ts";
+import { healthRoutes } from "./routes/health-routes.ts";
+import { meRoutes } from "./routes/me-routes.ts";
+
+// Signed by Stripe, not by a browser session: verified by signature instead of Origin.
+const CSRF_EXEMPT = new Set(["/api/stripe/webhook"]);
+
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", requestContext());
+  app.use("/api/*", csrfProtection({ exempt: (path) => CSRF_EXEMPT.has(path) }));
+  app.use("/api/*", loadSession());
+
+  app.route("/api/health", healthRoutes);
+  app.route("/api/auth", authRoutes);
+  app.route("/api/me", meRoutes);
+  app.route("/api/catalogue", catalogueRoutes);
+  app.route("/api/dev", devRoutes);
+
+  app.notFound((c) =>
+    c.json(
+      { error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}.` } },
+      404,
+    ),
+  );
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers ?? {})) c.header(k, v);
+      return c.json(err.body(), err.status);
+    }
+    // requestContext may not have run (a config error stops it), so fall back to a fresh logger.
+    const log = c.get("log") ?? createLogger({ requestId: c.get("requestId") });
+    if (err instanceof ConfigError) {
+      log.error("worker misconfigured", { problems: err.problems });
+      return c.json({ error: { code: "server_misconfigured", message: err.message } }, 500);
+    }
+    log.error("unhandled error", { path: c.req.path, ...errorFields(err) });
+    return c.json(
+      {
+        error: {
+          code: "internal_error",
+          message: `Something went wrong on our side. Quote request id ${c.get("requestId") ?? "unknown"} if you contact support.`,
+        },
+      },
+      500,
+    );
+  });
+
+  return app;
+}

@@ -1,0 +1,89 @@
+import { and, eq, gt, isNull, lt } from "drizzle-orm";
+import { loginTokens } from "../../db/schema.ts";
+import { findOrCreateUser, normaliseEmail } from "../services/accounts.ts";
+import type { Deps } from "../services/deps.ts";
+import { MAGIC_LINK_PER_EMAIL, MAGIC_LINK_PER_IP } from "../services/rate-limits.ts";
+import { createSession, type IssuedSession } from "./sessions.ts";
+import { hashToken, randomToken } from "./tokens.ts";
+
+export const MAGIC_LINK_TTL_MS = 15 * 60 * 1000;
+export const MAGIC_LINK_PATH = "/api/auth/magic-link/verify";
+
+export async function requestMagicLink(
+  deps: Deps,
+  input: { email: string; ip: string },
+): Promise<void> {
+  const email = normaliseEmail(input.email);
+  // The network first: one address spraying many emails is stopped before it costs any email's budget.
+  await deps.limits.take(MAGIC_LINK_PER_IP, input.ip);
+  await deps.limits.take(MAGIC_LINK_PER_EMAIL, email);
+
+  const token = randomToken();
+  const now = deps.now();
+  await deps.db.insert(loginTokens).values({
+    tokenHash: hashToken(token),
+    email,
+    createdAt: now,
+    expiresAt: now + MAGIC_LINK_TTL_MS,
+  });
+  const link = new URL(MAGIC_LINK_PATH, deps.config.appOrigin);
+  link.searchParams.set("token", token);
+  const minutes = MAGIC_LINK_TTL_MS / 60_000;
+  await deps.mailer.send({
+    to: email,
+    subject: "Your InstantWorker sign-in link",
+    link: link.href,
+    text: `Sign in to InstantWorker:\n\n${link.href}\n\nThe link works once and expires in ${minutes} minutes. If you did not ask for it, ignore this email.`,
+    html: `<p>Sign in to InstantWorker:</p><p><a href="${link.href}">Sign in</a></p><p>The link works once and expires in ${minutes} minutes. If you did not ask for it, ignore this email.</p>`,
+  });
+}
+
+export type MagicLinkFailure = "link_invalid" | "link_used" | "link_expired";
+
+export type MagicLinkOutcome =
+  | { ok: true; session: IssuedSession; userId: string; newAccount: boolean }
+  | { ok: false; reason: MagicLinkFailure };
+
+// Single use without a transaction: one UPDATE … WHERE used_at IS NULL claims the token, so two
+// concurrent clicks cannot both succeed.
+export async function consumeMagicLink(
+  deps: Deps,
+  input: { token: string; userAgent?: string },
+): Promise<MagicLinkOutcome> {
+  const now = deps.now();
+  const tokenHash = hashToken(input.token);
+  const claimed = await deps.db
+    .update(loginTokens)
+    .set({ usedAt: now })
+    .where(
+      and(
+        eq(loginTokens.tokenHash, tokenHash),
+        isNull(loginTokens.usedAt),
+        gt(loginTokens.expiresAt, now),
+      ),
+    )
+    .returning({ email: loginTokens.email })
+    .get();
+  if (!claimed) {
+    const row = await deps.db
+      .select()
+      .from(loginTokens)
+      .where(eq(loginTokens.tokenHash, tokenHash))
+      .get();
+    const reason: MagicLinkFailure = !row
+      ? "link_invalid"
+      : row.usedAt !== null
+        ? "link_used"
+        : "link_expired";
+    return { ok: false, reason };
+  }
+  const { user, created } = await findOrCreateUser(deps, { email: claimed.email });
+  const session = await createSession(deps, user.id, input.userAgent);
+  return { ok: true, session, userId: user.id, newAccount: created };
+}
+
+export async function deleteStaleLoginTokens(deps: Deps): Promise<void> {
+  await deps.db
+    .delete(loginTokens)
+    .where(lt(loginTokens.expiresAt, deps.now() - MAGIC_LINK_TTL_MS));
+}

@@ -1,0 +1,65 @@
+// The plans, in one place: the catalogue shows them, /api/me reports their limits, hiring and
+// the LLM gateway enforce them. Prices are in euro cents per month.
+export const planIds = ["trial", "starter", "pro", "business"] as const;
+export type PlanId = (typeof planIds)[number];
+
+export interface Plan {
+  id: PlanId;
+  name: string;
+  priceCentsPerMonth: number;
+  currency: "eur";
+  maxEmployees: number;
+  llmBudgetCentsPerMonth: number;
+  /** Only the trial has a length; paid plans renew monthly. */
+  trialDays: number;
+  includes: string[];
+}
+
+export const plans: readonly Plan[] = [
+  {
+    id: "trial",
+    name: "Trial",
+    priceCentsPerMonth: 0,
+    currency: "eur",
+    maxEmployees: 1,
+    llmBudgetCentsPerMonth: 500,
+    trialDays: 7,
+    includes: ["1 AI employee for 7 days", "Web chat and live browser view", "No card needed"],
+  },
+  {
+    id: "starter",
+    name: "Starter",
+    priceCentsPerMonth: 4900,
+    currency: "eur",
+    maxEmployees: 1,
+    llmBudgetCentsPerMonth: 2000,
+    trialDays: 0,
+    includes: ["1 AI employee", "€20 of AI usage a month", "Knowledge base"],
+  },
+  {
+    id: "pro",
+    name: "Pro",
+    priceCentsPerMonth: 14900,
+    currency: "eur",
+    maxEmployees: 3,
+    llmBudgetCentsPerMonth: 7500,
+    trialDays: 0,
+    includes: ["3 AI employees", "€75 of AI usage a month", "Shared team knowledge"],
+  },
+  {
+    id: "business",
+    name: "Business",
+    priceCentsPerMonth: 39900,
+    currency: "eur",
+    maxEmployees: 10,
+    llmBudgetCentsPerMonth: 25000,
+    trialDays: 0,
+    includes: ["10 AI employees", "€250 of AI usage a month", "Priority support"],
+  },
+];
+
+export function planById(id: PlanId): Plan {
+  const plan = plans.find((p) => p.id === id);
+  if (!plan) throw new Error(`unknown plan ${id}`);
+  return plan;
+}

@@ -1,0 +1,86 @@
+import { z } from "zod";
+import type { RateLimiter } from "./objects/rate-limiter.ts";
+
+// What wrangler binds. Vars and secrets arrive as strings (or not at all) and are checked by
+// parseConfig before anything uses them.
+export interface Env {
+  DB: D1Database;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  ENVIRONMENT?: string;
+  APP_URL?: string;
+  VERSION?: string;
+  EMAIL_FROM?: string;
+  EMAIL_API_URL?: string;
+  RESEND_API_KEY?: string;
+  GOOGLE_CLIENT_ID?: string;
+  GOOGLE_CLIENT_SECRET?: string;
+  GOOGLE_AUTH_URL?: string;
+  GOOGLE_TOKEN_URL?: string;
+  GOOGLE_USERINFO_URL?: string;
+}
+
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v));
+
+const ConfigSchema = z
+  .object({
+    ENVIRONMENT: z.enum(["development", "production"]).default("production"),
+    APP_URL: z.url({ message: "must be the app's public origin, e.g. https://app.example.com" }),
+    VERSION: z.string().default("dev"),
+    EMAIL_FROM: z.string().min(3).default("InstantWorker <hello@instantworker.local>"),
+    EMAIL_API_URL: z.url().default("https://api.resend.com"),
+    RESEND_API_KEY: optionalSecret,
+    GOOGLE_CLIENT_ID: optionalSecret,
+    GOOGLE_CLIENT_SECRET: optionalSecret,
+    GOOGLE_AUTH_URL: z.url().default("https://accounts.google.com/o/oauth2/v2/auth"),
+    GOOGLE_TOKEN_URL: z.url().default("https://oauth2.googleapis.com/token"),
+    GOOGLE_USERINFO_URL: z.url().default("https://openidconnect.googleapis.com/v1/userinfo"),
+  })
+  .superRefine((c, ctx) => {
+    // Outside development a real mailer is mandatory: a sign-in link that goes nowhere would
+    // silently lock every customer out.
+    if (c.ENVIRONMENT === "production" && !c.RESEND_API_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["RESEND_API_KEY"],
+        message: "is required outside development (set it with `wrangler secret put`)",
+      });
+    }
+    if (Boolean(c.GOOGLE_CLIENT_ID) !== Boolean(c.GOOGLE_CLIENT_SECRET)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [c.GOOGLE_CLIENT_ID ? "GOOGLE_CLIENT_SECRET" : "GOOGLE_CLIENT_ID"],
+        message: "Google sign-in needs both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET",
+      });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema> & { appOrigin: string };
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid Worker configuration: ${problems.join("; ")}`);
+    this.problems = problems;
+  }
+}
+
+// Parsed once per isolate per env object: env is stable for an isolate's lifetime.
+const cache = new WeakMap<object, Config>();
+
+export function parseConfig(env: Env): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join(".") || "env"} ${i.message}`),
+    );
+  }
+  const config = { ...parsed.data, appOrigin: new URL(parsed.data.APP_URL).origin };
+  cache.set(env, config);
+  return config;
+}

@@ -1,0 +1,55 @@
+// The one error shape of the API: {error: {code, message, fields?}}. Services throw ApiError;
+// the app's error handler turns it (and anything unexpected) into that JSON.
+export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 429 | 500 | 503;
+
+export interface ErrorBody {
+  error: { code: string; message: string; fields?: Record<string, string> };
+}
+
+export class ApiError extends Error {
+  readonly status: ErrorStatus;
+  readonly code: string;
+  readonly fields: Record<string, string> | undefined;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    status: ErrorStatus,
+    code: string,
+    message: string,
+    fields?: Record<string, string>,
+    headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.fields = fields;
+    this.headers = headers;
+  }
+
+  body(): ErrorBody {
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.fields ? { fields: this.fields } : {}),
+      },
+    };
+  }
+}
+
+export const notFound = (what = "resource") =>
+  new ApiError(404, "not_found", `That ${what} does not exist.`);
+
+export const unauthorized = () =>
+  new ApiError(401, "unauthorized", "You are not signed in, or your session has ended.");
+
+export function tooManyRequests(retryAfterMs: number, what: string): ApiError {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return new ApiError(
+    429,
+    "rate_limited",
+    `Too many ${what}. Try again in ${seconds} second${seconds === 1 ? "" : "s"}.`,
+    undefined,
+    { "Retry-After": String(seconds) },
+  );
+}

@@ -1,0 +1,109 @@
+import { Hono } from "hono";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { z } from "zod";
+import {
+  finishGoogleSignIn,
+  GOOGLE_FLOW_TTL_MS,
+  startGoogleSignIn,
+} from "../auth/google-sign-in.ts";
+import { consumeMagicLink, requestMagicLink } from "../auth/magic-links.ts";
+import {
+  clearSessionCookie,
+  readSessionCookie,
+  writeSessionCookie,
+} from "../auth/session-cookie.ts";
+import { revokeSession } from "../auth/sessions.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { clientIp } from "../http/client-ip.ts";
+import { jsonBody, queryParams } from "../http/validate.ts";
+import { GOOGLE_SIGN_IN_PER_IP } from "../services/rate-limits.ts";
+
+const MagicLinkRequest = z.strictObject({
+  email: z.email({ message: "Enter a valid email address." }).max(254),
+});
+const MagicLinkVerify = z.object({ token: z.string().min(1).max(200) });
+const GoogleCallback = z.object({
+  code: z.string().max(2000).optional(),
+  state: z.string().max(200).optional(),
+  error: z.string().max(200).optional(),
+});
+
+const GOOGLE_STATE_COOKIE = "iw_google_state";
+const GOOGLE_VERIFIER_COOKIE = "iw_google_verifier";
+const GOOGLE_COOKIE_PATH = "/api/auth/google";
+
+export const authRoutes = new Hono<AppEnv>();
+
+// Where a browser lands after following a link or returning from Google.
+function intoApp(
+  appOrigin: string,
+  outcome: { ok: true; newAccount: boolean } | { ok: false; reason: string },
+) {
+  if (!outcome.ok) return new URL(`/sign-in?error=${outcome.reason}`, appOrigin).href;
+  return new URL(outcome.newAccount ? "/onboarding" : "/dashboard", appOrigin).href;
+}
+
+authRoutes.post("/magic-link", async (c) => {
+  const { email } = await jsonBody(c, MagicLinkRequest);
+  await requestMagicLink(c.var.deps, { email, ip: clientIp(c) });
+  return c.json({ status: "sent" }, 202);
+});
+
+authRoutes.get("/magic-link/verify", async (c) => {
+  const { token } = queryParams(c, MagicLinkVerify);
+  const outcome = await consumeMagicLink(c.var.deps, {
+    token,
+    userAgent: c.req.header("user-agent"),
+  });
+  if (outcome.ok) {
+    writeSessionCookie(c, outcome.session.token, outcome.session.expiresAt);
+    c.var.log.info("signed in", { userId: outcome.userId, method: "magic-link" });
+  } else {
+    c.var.log.info("magic link refused", { reason: outcome.reason });
+  }
+  return c.redirect(intoApp(c.var.deps.config.appOrigin, outcome), 302);
+});
+
+authRoutes.get("/google", async (c) => {
+  await c.var.deps.limits.take(GOOGLE_SIGN_IN_PER_IP, clientIp(c));
+  const start = startGoogleSignIn(c.var.deps);
+  const opts = {
+    httpOnly: true,
+    secure: c.var.deps.config.ENVIRONMENT !== "development",
+    sameSite: "Lax" as const,
+    path: GOOGLE_COOKIE_PATH,
+    maxAge: GOOGLE_FLOW_TTL_MS / 1000,
+  };
+  setCookie(c, GOOGLE_STATE_COOKIE, start.state, opts);
+  setCookie(c, GOOGLE_VERIFIER_COOKIE, start.codeVerifier, opts);
+  return c.redirect(start.url, 302);
+});
+
+authRoutes.get("/google/callback", async (c) => {
+  const query = queryParams(c, GoogleCallback);
+  const expectedState = getCookie(c, GOOGLE_STATE_COOKIE);
+  const codeVerifier = getCookie(c, GOOGLE_VERIFIER_COOKIE);
+  // One attempt per start: whatever happens next, the flow's cookies are spent.
+  deleteCookie(c, GOOGLE_STATE_COOKIE, { path: GOOGLE_COOKIE_PATH });
+  deleteCookie(c, GOOGLE_VERIFIER_COOKIE, { path: GOOGLE_COOKIE_PATH });
+  const outcome = await finishGoogleSignIn(c.var.deps, {
+    ...query,
+    expectedState,
+    codeVerifier,
+    userAgent: c.req.header("user-agent"),
+  });
+  if (outcome.ok) {
+    writeSessionCookie(c, outcome.session.token, outcome.session.expiresAt);
+    c.var.log.info("signed in", { userId: outcome.userId, method: "google" });
+  } else {
+    c.var.log.info("google sign-in refused", { reason: outcome.reason });
+  }
+  return c.redirect(intoApp(c.var.deps.config.appOrigin, outcome), 302);
+});
+
+authRoutes.post("/logout", async (c) => {
+  const token = readSessionCookie(c);
+  if (token) await revokeSession(c.var.deps, token);
+  clearSessionCookie(c);
+  return c.body(null, 204);
+});

@@ -1,0 +1,47 @@
+import { tooManyRequests } from "../http/api-error.ts";
+import type { RateLimiter } from "../objects/rate-limiter.ts";
+
+export interface Limit {
+  /** Stable name; part of the limiter's key, so renaming one resets its counters. */
+  name: string;
+  limit: number;
+  windowMs: number;
+  /** Finishes "Too many …" in the 429 message. */
+  what: string;
+}
+
+const MINUTE = 60_000;
+
+export const MAGIC_LINK_PER_EMAIL: Limit = {
+  name: "magic-link:email",
+  limit: 5,
+  windowMs: 15 * MINUTE,
+  what: "sign-in links requested for this email",
+};
+export const MAGIC_LINK_PER_IP: Limit = {
+  name: "magic-link:ip",
+  limit: 20,
+  windowMs: 15 * MINUTE,
+  what: "sign-in links requested from your network",
+};
+export const GOOGLE_SIGN_IN_PER_IP: Limit = {
+  name: "google:ip",
+  limit: 30,
+  windowMs: 15 * MINUTE,
+  what: "sign-in attempts from your network",
+};
+
+export interface RateLimits {
+  /** Counts one request against `limit` for `key`; throws a 429 ApiError when over. */
+  take(limit: Limit, key: string): Promise<void>;
+}
+
+export function durableRateLimits(ns: DurableObjectNamespace<RateLimiter>): RateLimits {
+  return {
+    async take(limit, key) {
+      const stub = ns.get(ns.idFromName(`${limit.name}:${key}`));
+      const result = await stub.take(limit.limit, limit.windowMs);
+      if (!result.ok) throw tooManyRequests(result.retryAfterMs, limit.what);
+    },
+  };
+}
