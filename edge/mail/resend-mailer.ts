@@ -16,7 +16,8 @@ export function resendMailer(opts: {
     async send(mail) {
       let res: Response;
       try {
-        res = await fetch(new URL("/emails", opts.apiUrl), {
+        // Appended, not resolved: a base URL with a path (a proxy, a stand-in) must keep it.
+        res = await fetch(`${opts.apiUrl.replace(/\/+$/, "")}/emails`, {
           method: "POST",
           headers: { authorization: `Bearer ${opts.apiKey}`, "content-type": "application/json" },
           body: JSON.stringify({

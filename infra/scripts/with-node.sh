@@ -31,13 +31,17 @@ if [ "$major" -lt 24 ]; then
   export PATH="$bin:$PATH"
 fi
 
-# npm ci when the lockfile differs from the one the current node_modules was installed from.
+# Install when the lockfile differs from the one the current node_modules was installed from.
+# `npm install` rather than `npm ci`: the registry these machines reach serves only the linux
+# builds of platform packages (biome, workerd, esbuild), so the lockfile cannot list the others
+# and `npm ci` would call it out of sync. `npm install` honours the lockfile as it is and leaves
+# it unchanged (checked), so the pinned tree is what gets installed.
 stamp="$root/node_modules/.installed-lock.sha256"
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  log "installing dependencies (npm ci) on Node $(node --version)"
+  log "installing dependencies on Node $(node --version)"
   started=$(date +%s)
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  npm install --no-audit --no-fund --loglevel=error >&2
   echo "$want" > "$stamp"
   log "dependencies installed in $(( $(date +%s) - started ))s"
 fi

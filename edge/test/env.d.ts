@@ -1,0 +1,16 @@
+import type { D1Migration } from "cloudflare:test";
+import type { Env as WorkerEnv } from "../env.ts";
+
+// The bindings the tests see: the Worker's own, plus what vitest.config.ts adds for tests.
+declare global {
+  namespace Cloudflare {
+    interface Env extends WorkerEnv {
+      STAND_IN_URL: string;
+      TEST_MIGRATIONS: D1Migration[];
+    }
+    interface GlobalProps {
+      mainModule: typeof import("../index.ts");
+      durableNamespaces: "RateLimiter";
+    }
+  }
+}

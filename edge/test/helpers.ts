@@ -1,0 +1,94 @@
+import { env, exports } from "cloudflare:workers";
+import worker from "../index.ts";
+
+export const ORIGIN = "http://localhost:8787";
+
+export interface ApiInit extends Omit<RequestInit, "body"> {
+  json?: unknown;
+  body?: string;
+  cookie?: string;
+  /** CF-Connecting-IP; each call gets its own unless a test shares one on purpose. */
+  ip?: string;
+  /** Replaces bindings for this request, e.g. to run as production. */
+  envOverride?: Partial<Cloudflare.Env>;
+}
+
+let ipCounter = 0;
+// Documentation-range addresses: only ever a header value, never contacted.
+export const uniqueIp = () => `2001:db8::${(++ipCounter).toString(16)}`;
+export const uniqueEmail = (tag: string) => `${tag}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+
+function buildRequest(path: string, init: ApiInit): Request {
+  const headers = new Headers(init.headers);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  if (init.cookie) headers.set("cookie", init.cookie);
+  headers.set("cf-connecting-ip", init.ip ?? uniqueIp());
+  return new Request(new URL(path, ORIGIN), { ...init, headers, body, redirect: "manual" });
+}
+
+// Through the Worker's real entry point; with envOverride the default export is called directly
+// with altered bindings (same code, same D1 and Durable Objects).
+export async function api(path: string, init: ApiInit = {}): Promise<Response> {
+  const request = buildRequest(path, init);
+  if (init.envOverride) {
+    const ctx = {
+      waitUntil() {},
+      passThroughOnException() {},
+      props: {},
+    } as unknown as ExecutionContext;
+    return worker.fetch(request, { ...env, ...init.envOverride }, ctx);
+  }
+  return exports.default.fetch(request);
+}
+
+export async function errorOf(
+  res: Response,
+): Promise<{ code: string; message: string; fields?: Record<string, string> }> {
+  const body = (await res.json()) as {
+    error: { code: string; message: string; fields?: Record<string, string> };
+  };
+  return body.error;
+}
+
+// "name=value" for a Set-Cookie header of the response, or undefined.
+export function cookieFrom(res: Response, name: string): string | undefined {
+  for (const line of res.headers.getSetCookie()) {
+    const [pair] = line.split(";");
+    if (pair?.startsWith(`${name}=`)) return pair;
+  }
+  return undefined;
+}
+
+export async function mailbox(
+  email: string,
+): Promise<{ to: string; subject: string; link: string; sentAt: string }[]> {
+  const res = await api(`/api/dev/mailbox?email=${encodeURIComponent(email)}`);
+  if (res.status !== 200) throw new Error(`mailbox answered ${res.status}`);
+  return (
+    (await res.json()) as {
+      messages: { to: string; subject: string; link: string; sentAt: string }[];
+    }
+  ).messages;
+}
+
+export async function requestLink(email: string, ip?: string): Promise<string> {
+  const res = await api("/api/auth/magic-link", { method: "POST", json: { email }, ip });
+  if (res.status !== 202) throw new Error(`magic-link answered ${res.status}: ${await res.text()}`);
+  const [latest] = await mailbox(email);
+  if (!latest) throw new Error(`no mail for ${email}`);
+  return latest.link;
+}
+
+// The whole magic-link sign-in, as a browser does it; returns the session cookie.
+export async function signIn(email: string): Promise<string> {
+  const link = new URL(await requestLink(email));
+  const res = await api(link.pathname + link.search);
+  const cookie = cookieFrom(res, "iw_session");
+  if (res.status !== 302 || !cookie)
+    throw new Error(`sign-in failed: ${res.status} ${res.headers.get("location")}`);
+  return cookie;
+}

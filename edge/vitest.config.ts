@@ -1,0 +1,45 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET } from "./test/stand-ins/google-stand-in.ts";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+// The edge's tests run inside workerd with the real D1, Durable Objects and the Worker from
+// wrangler.toml; only Google and the email provider are loopback stand-ins (global-setup.ts).
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(root, "db/migrations"));
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => {
+        const standIn = inject("standInUrl");
+        return {
+          wrangler: { configPath: path.join(root, "wrangler.toml") },
+          miniflare: {
+            bindings: {
+              ENVIRONMENT: "development",
+              APP_URL: "http://localhost:8787",
+              VERSION: "test",
+              GOOGLE_CLIENT_ID,
+              GOOGLE_CLIENT_SECRET,
+              GOOGLE_AUTH_URL: `${standIn}/google/auth`,
+              GOOGLE_TOKEN_URL: `${standIn}/google/token`,
+              GOOGLE_USERINFO_URL: `${standIn}/google/userinfo`,
+              STAND_IN_URL: standIn,
+              TEST_MIGRATIONS: migrations,
+            },
+          },
+        };
+      }),
+    ],
+    test: {
+      name: "edge",
+      root: path.join(root, "edge"),
+      include: ["test/**/*.test.ts"],
+      globalSetup: ["./test/global-setup.ts"],
+      setupFiles: ["./test/apply-migrations.ts"],
+      silent: "passed-only" as const,
+    },
+  };
+});

@@ -1,0 +1,97 @@
+// `npm test`: typechecks every runtime's tsconfig, lints, runs every suite, and ends with one
+// line `N passed, N failed` summed over all of them (a typecheck or the lint counts as one).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { root, tsconfigs } from "./project.ts";
+
+interface Outcome {
+  name: string;
+  passed: number;
+  failed: number;
+  skipped: number;
+  seconds: number;
+}
+
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, {
+      cwd: root,
+      stdio: "inherit",
+      env: { ...process.env, ...env },
+    });
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+const bin = (name: string) => path.join(root, "node_modules/.bin", name);
+
+async function check(name: string, cmd: string, args: string[]): Promise<Outcome> {
+  const started = Date.now();
+  console.log(`\n▶ ${name}`);
+  const code = await run(cmd, args);
+  const seconds = (Date.now() - started) / 1000;
+  return { name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0, seconds };
+}
+
+interface VitestJson {
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests: number;
+  numTotalTestSuites: number;
+  numFailedTestSuites: number;
+}
+
+async function vitestSuite(name: string, config: string): Promise<Outcome> {
+  const started = Date.now();
+  console.log(`\n▶ ${name} (vitest ${config})`);
+  const out = path.join(mkdtempSync(path.join(tmpdir(), "iw-test-")), "report.json");
+  const code = await run(bin("vitest"), [
+    "run",
+    "--config",
+    config,
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${out}`,
+  ]);
+  const seconds = (Date.now() - started) / 1000;
+  try {
+    const r = JSON.parse(readFileSync(out, "utf8")) as VitestJson;
+    // A suite whose file failed to load has no failed tests but did fail: count it.
+    const failed = r.numFailedTests + (code !== 0 && r.numFailedTests === 0 ? 1 : 0);
+    return {
+      name,
+      passed: r.numPassedTests,
+      failed,
+      skipped: r.numPendingTests + r.numTodoTests,
+      seconds,
+    };
+  } catch {
+    return { name, passed: 0, failed: 1, skipped: 0, seconds };
+  }
+}
+
+const started = Date.now();
+const outcomes: Outcome[] = [];
+for (const tsconfig of tsconfigs) {
+  outcomes.push(await check(`typecheck ${tsconfig}`, bin("tsc"), ["-p", tsconfig]));
+}
+outcomes.push(await check("lint (biome)", bin("biome"), ["check", "."]));
+outcomes.push(await vitestSuite("edge", "edge/vitest.config.ts"));
+
+console.log("\nSummary");
+for (const o of outcomes) {
+  const skipped = o.skipped ? `, ${o.skipped} skipped` : "";
+  console.log(
+    `  ${o.failed ? "✗" : "✓"} ${o.name}: ${o.passed} passed, ${o.failed} failed${skipped} (${o.seconds.toFixed(1)} s)`,
+  );
+}
+const sum = (k: "passed" | "failed" | "skipped") => outcomes.reduce((n, o) => n + o[k], 0);
+console.log(`  total time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+const skipped = sum("skipped");
+console.log(
+  `${sum("passed")} passed, ${sum("failed")} failed${skipped ? `, ${skipped} skipped` : ""}`,
+);
+process.exit(sum("failed") === 0 ? 0 : 1);
