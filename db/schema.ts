@@ -2,6 +2,7 @@
 export * from "./dev-mail/dev-mail.ts";
 export * from "./employees/employees.ts";
 export * from "./login-tokens/login-tokens.ts";
+export * from "./nodes/nodes.ts";
 export * from "./oauth-accounts/oauth-accounts.ts";
 export * from "./sessions/sessions.ts";
 export * from "./users/users.ts";

@@ -6,9 +6,11 @@ import { csrfProtection } from "./http/csrf.ts";
 import { requestContext } from "./http/request-context.ts";
 import { loadSession } from "./http/session.ts";
 import { createLogger, errorFields } from "./log/logger.ts";
+import { agentRoutes } from "./routes/agent-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { catalogueRoutes } from "./routes/catalogue-routes.ts";
 import { devRoutes } from "./routes/dev-routes.ts";
+import { employeeRoutes } from "./routes/employee-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
 import { meRoutes } from "./routes/me-routes.ts";
 
@@ -27,6 +29,8 @@ export function createApp() {
   app.route("/api/me", meRoutes);
   app.route("/api/catalogue", catalogueRoutes);
   app.route("/api/dev", devRoutes);
+  app.route("/api/employees", employeeRoutes);
+  app.route("/agent", agentRoutes);
 
   app.notFound((c) =>
     c.json(

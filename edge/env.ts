@@ -1,4 +1,6 @@
 import { z } from "zod";
+import type { EmployeeDO } from "./objects/employee-do.ts";
+import type { NodeDO } from "./objects/node-do.ts";
 import type { RateLimiter } from "./objects/rate-limiter.ts";
 
 // What wrangler binds. Vars and secrets arrive as strings (or not at all) and are checked by
@@ -6,6 +8,8 @@ import type { RateLimiter } from "./objects/rate-limiter.ts";
 export interface Env {
   DB: D1Database;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  EMPLOYEE_DO: DurableObjectNamespace<EmployeeDO>;
+  NODE_DO: DurableObjectNamespace<NodeDO>;
   ENVIRONMENT?: string;
   APP_URL?: string;
   VERSION?: string;

@@ -29,6 +29,8 @@ export const employees = sqliteTable(
     skills: text("skills", { mode: "json" }).$type<string[]>().notNull(),
     status: text("status", { enum: employeeStatuses }).notNull().default("none"),
     statusReason: text("status_reason"),
+    // The step in progress while provisioning or restarting, for the launch animation.
+    step: text("step"),
     nodeId: text("node_id"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

@@ -92,3 +92,55 @@ export async function signIn(email: string): Promise<string> {
     throw new Error(`sign-in failed: ${res.status} ${res.headers.get("location")}`);
   return cookie;
 }
+
+export interface EmployeeJson {
+  id: string;
+  name: string;
+  role: string;
+  tone: string;
+  skills: string[];
+  status: string;
+  statusReason: string | null;
+  step: string | null;
+  node: string | null;
+}
+
+export const hireBody = (over: Record<string, unknown> = {}) => ({
+  name: "Ada",
+  role: "executive-assistant",
+  tone: "friendly",
+  skills: ["email-drafting", "calendar"],
+  ...over,
+});
+
+export async function hire(
+  cookie: string,
+  over: Record<string, unknown> = {},
+): Promise<EmployeeJson> {
+  const res = await api("/api/employees", { method: "POST", json: hireBody(over), cookie });
+  if (res.status !== 201) throw new Error(`hire answered ${res.status}: ${await res.text()}`);
+  return ((await res.json()) as { employee: EmployeeJson }).employee;
+}
+
+export async function employee(cookie: string, id: string): Promise<EmployeeJson> {
+  const res = await api(`/api/employees/${id}`, { cookie });
+  if (res.status !== 200) throw new Error(`get employee answered ${res.status}`);
+  return ((await res.json()) as { employee: EmployeeJson }).employee;
+}
+
+// Polls the API (the D1 mirror) until the employee matches, or fails with what it last saw.
+export async function waitForEmployee(
+  cookie: string,
+  id: string,
+  match: (e: EmployeeJson) => boolean,
+  timeoutMs = 5000,
+): Promise<EmployeeJson> {
+  const deadline = Date.now() + timeoutMs;
+  let last: EmployeeJson | undefined;
+  while (Date.now() < deadline) {
+    last = await employee(cookie, id);
+    if (match(last)) return last;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`employee never matched; last seen ${JSON.stringify(last)}`);
+}

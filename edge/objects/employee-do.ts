@@ -1,0 +1,541 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "../env.ts";
+import { createLogger, errorFields, type Logger } from "../log/logger.ts";
+import type {
+  AgentEvent,
+  CommandFrame,
+  CommandType,
+  Instance,
+  ResultError,
+} from "../protocol/frames.ts";
+import { forgetEmployee, mirrorEmployee } from "../services/employee-mirror.ts";
+import { nodeStub, placeEmployee } from "../services/placement.ts";
+import {
+  type Desired,
+  type EmployeeRecord,
+  type EmployeeView,
+  type PendingOp,
+  STEPS,
+  toView,
+} from "./employee-record.ts";
+import {
+  backoff,
+  COMMAND_TIMEOUT_MS,
+  MAX_COMMAND_ATTEMPTS,
+  PLACEMENT_RETRY_BASE_MS,
+  PLACEMENT_RETRY_MAX_MS,
+  RETRY_BACKOFF_BASE_MS,
+  RETRY_BACKOFF_MAX_MS,
+  WAIT_FOR_SERVER_TIMEOUT_MS,
+} from "./employee-timeouts.ts";
+
+export interface NewEmployee {
+  id: string;
+  userId: string;
+  name: string;
+  role: string;
+  tone: string;
+  skills: string[];
+}
+
+// Verbs answer with a result rather than throwing: an error's class does not survive RPC.
+export type ActionResult =
+  | { ok: true; employee: EmployeeView }
+  | { ok: false; code: "invalid_state" | "not_found"; message: string };
+
+const refuse = (message: string): ActionResult => ({ ok: false, code: "invalid_state", message });
+const missing: ActionResult = {
+  ok: false,
+  code: "not_found",
+  message: "This employee does not exist.",
+};
+
+const RECORD_KEY = "employee";
+
+// One per employee: the owner of its lifecycle (DESIGN.md). Every transition is written to this
+// object's storage before anything is sent; every command carries an id and a named timeout;
+// results and events that do not match the operation in progress are ignored, so a late or
+// duplicated frame cannot move the state backwards. D1 mirrors the record for listing, and every
+// change is pushed to the live sockets.
+export class EmployeeDO extends DurableObject<Env> {
+  private record: EmployeeRecord | undefined;
+  private log: Logger;
+  private mirrorChain: Promise<void> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.record = ctx.storage.kv.get<EmployeeRecord>(RECORD_KEY);
+    this.log = createLogger({ employeeId: this.record?.id });
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+  }
+
+  // ---- RPC: the Worker's verbs ----
+
+  async create(input: NewEmployee): Promise<EmployeeView> {
+    if (this.record) return toView(this.record);
+    // A fresh object must start clean, even if an earlier incarnation with this name left an alarm.
+    await this.ctx.storage.deleteAlarm();
+    const now = Date.now();
+    this.log = createLogger({ employeeId: input.id, userId: input.userId });
+    this.commit({
+      ...input,
+      status: "provisioning",
+      statusReason: null,
+      step: STEPS.findingServer,
+      nodeId: null,
+      containerId: null,
+      desired: "running",
+      op: null,
+      waitingSince: now,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.place();
+    return toView(this.current());
+  }
+
+  view(): EmployeeView | null {
+    return this.record ? toView(this.record) : null;
+  }
+
+  async update(patch: { name?: string; tone?: string; skills?: string[] }): Promise<ActionResult> {
+    if (!this.record) return missing;
+    this.commit({ ...this.record, ...patch });
+    await this.mirrorChain;
+    return this.ok();
+  }
+
+  async provision(): Promise<ActionResult> {
+    const r = this.record;
+    if (!r) return missing;
+    if (!["none", "error", "stopped"].includes(r.status))
+      return refuse(`An employee that is ${r.status} cannot be started.`);
+    this.commit({
+      ...r,
+      status: "provisioning",
+      statusReason: null,
+      desired: "running",
+      op: null,
+      waitingSince: Date.now(),
+    });
+    if (r.nodeId) await this.send("container.provision", 1, STEPS.sentToServer);
+    else await this.place();
+    return this.ok();
+  }
+
+  async restart(): Promise<ActionResult> {
+    const r = this.record;
+    if (!r) return missing;
+    if (r.status === "running" || r.status === "unhealthy") {
+      this.commit({ ...r, status: "restarting", statusReason: null, desired: "running", op: null });
+      await this.send("container.restart", 1, STEPS.restarting);
+      return this.ok();
+    }
+    if (["none", "error", "stopped"].includes(r.status)) return this.provision();
+    return refuse(`An employee that is ${r.status} cannot be restarted now.`);
+  }
+
+  async stop(): Promise<ActionResult> {
+    const r = this.record;
+    if (!r) return missing;
+    if (!["running", "unhealthy", "restarting", "provisioning"].includes(r.status)) {
+      return refuse(`An employee that is ${r.status} cannot be stopped.`);
+    }
+    if (!r.nodeId) {
+      // Still waiting for a server: nothing runs anywhere, so stopping is immediate.
+      this.commit({
+        ...r,
+        status: "stopped",
+        statusReason: null,
+        step: null,
+        desired: "stopped",
+        op: null,
+        waitingSince: null,
+      });
+      this.armAlarm();
+      await this.mirrorChain;
+      return this.ok();
+    }
+    this.commit({ ...r, status: "stopping", statusReason: null, desired: "stopped", op: null });
+    await this.send("container.stop", 1, STEPS.stopping);
+    return this.ok();
+  }
+
+  // Two phases: mark removing (persisted, mirrored), have the node remove container and volume,
+  // then forget everything. Firing works from any state and is retried like any command.
+  async remove(): Promise<{ ok: true }> {
+    const r = this.record;
+    if (!r) return { ok: true };
+    if (r.status === "removing" && r.op) return { ok: true };
+    this.commit({ ...r, status: "removing", statusReason: null, desired: "gone", op: null });
+    if (r.nodeId) await this.send("container.remove", 1, STEPS.removing);
+    else await this.finishRemoval();
+    return { ok: true };
+  }
+
+  private ok(): ActionResult {
+    return this.record ? { ok: true, employee: toView(this.record) } : missing;
+  }
+
+  // ---- RPC: from the NodeDO of the node this employee is placed on ----
+
+  async onCommandResult(
+    nodeId: string,
+    result:
+      | { id: string; ok: true; data?: Instance }
+      | { id: string; ok: false; error: ResultError },
+  ): Promise<void> {
+    const r = this.record;
+    if (!r || r.nodeId !== nodeId || !r.op || r.op.commandId !== result.id) {
+      this.log.info("stale command result ignored", { commandId: result.id, nodeId });
+      return;
+    }
+    const kind = r.op.kind as CommandType;
+    if (!result.ok) {
+      await this.failed(kind, result.error);
+      return;
+    }
+    const containerId = result.data?.containerId ?? r.containerId;
+    switch (kind) {
+      case "container.provision":
+      case "container.start":
+      case "container.restart":
+        this.commit({
+          ...r,
+          status: "running",
+          statusReason: null,
+          step: null,
+          op: null,
+          containerId,
+          waitingSince: null,
+        });
+        break;
+      case "container.stop":
+        this.commit({ ...r, status: "stopped", statusReason: null, step: null, op: null });
+        break;
+      case "container.remove":
+        await this.finishRemoval();
+        return;
+    }
+    this.armAlarm();
+  }
+
+  async onEvent(nodeId: string, event: AgentEvent): Promise<void> {
+    const r = this.record;
+    if (!r || r.nodeId !== nodeId) {
+      this.log.warn("event from a node this employee is not placed on", {
+        nodeId,
+        type: event.type,
+      });
+      return;
+    }
+    const containerId = event.containerId ?? r.containerId;
+    switch (event.type) {
+      case "container.created":
+        if (r.status === "provisioning") this.commit({ ...r, containerId, step: STEPS.creating });
+        break;
+      case "container.started":
+        if (r.status === "provisioning" || r.status === "restarting")
+          this.commit({ ...r, containerId, step: STEPS.starting });
+        break;
+      case "container.health_changed":
+        if (event.health === "unhealthy" && r.status === "running")
+          await this.selfHeal("Its health check is failing.");
+        else if (event.health === "healthy" && r.status === "unhealthy") {
+          this.commit({ ...r, status: "running", statusReason: null, step: null, op: null });
+        }
+        break;
+      case "container.stopped":
+        if (r.desired === "running" && r.status === "running") {
+          await this.selfHeal(
+            `It stopped unexpectedly (exit code ${event.exitCode ?? "unknown"}).`,
+          );
+        }
+        break;
+      case "container.removed":
+        if (r.status === "removing") await this.finishRemoval();
+        break;
+    }
+  }
+
+  // What the node reported on (re)connect: Docker is the source of truth for what runs there.
+  async onInventory(nodeId: string, instance: Instance): Promise<void> {
+    const r = this.record;
+    if (!r || r.nodeId !== nodeId) return;
+    if (r.op) return; // an operation in progress will settle it, and its commands are redelivered
+    if (r.desired === "running" && r.status === "running" && instance.state !== "running") {
+      if (instance.state === "unhealthy") await this.selfHeal("Its health check is failing.");
+      else await this.selfHeal(`Its container was found ${instance.state} on the server.`);
+    } else if (r.desired === "stopped" && instance.state === "running") {
+      this.commit({ ...r, status: "stopping", op: null });
+      await this.send("container.stop", 1, STEPS.stopping);
+    } else if (instance.containerId && instance.containerId !== r.containerId) {
+      this.commit({ ...r, containerId: instance.containerId });
+    }
+  }
+
+  // A node connected or freed room: an employee waiting for a server looks again now.
+  async retryPlacement(): Promise<void> {
+    const r = this.record;
+    if (r && r.status === "provisioning" && !r.nodeId) await this.place();
+  }
+
+  // The cron's safety net: whatever the alarm should be doing, make sure it is scheduled.
+  async reconcile(): Promise<void> {
+    const r = this.record;
+    if (!r) return;
+    if (r.op && r.op.wakeAt <= Date.now()) await this.alarm();
+    else this.armAlarm();
+    this.mirror();
+    await this.mirrorChain;
+  }
+
+  // ---- live status sockets (hibernation API: idle viewers cost nothing) ----
+
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected a WebSocket upgrade", { status: 426 });
+    }
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server);
+    server.send(JSON.stringify({ type: "status", employee: this.view() }));
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(): Promise<void> {
+    // Viewers only listen; "ping" is answered by the auto-response without waking us.
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close(code === 1005 ? 1000 : code, "bye");
+    } catch {
+      // already closed
+    }
+  }
+
+  // ---- timeouts and retries ----
+
+  override async alarm(): Promise<void> {
+    const r = this.record;
+    if (!r?.op) return;
+    const now = Date.now();
+    if (r.op.wakeAt > now) {
+      this.armAlarm();
+      return;
+    }
+    if (r.op.kind === "place") {
+      await this.place();
+      return;
+    }
+    if (r.op.commandId === null) {
+      // A retry whose backoff has passed.
+      await this.send(r.op.kind, r.op.attempt, r.step ?? STEPS.sentToServer);
+      return;
+    }
+    const seconds = Math.round(COMMAND_TIMEOUT_MS[r.op.kind] / 1000);
+    await this.failed(r.op.kind, {
+      code: "timeout",
+      message: `The server did not finish within ${seconds} seconds.`,
+      retryable: true,
+    });
+  }
+
+  // ---- internals ----
+
+  private current(): EmployeeRecord {
+    if (!this.record) throw new Error("this employee does not exist");
+    return this.record;
+  }
+
+  // The one way state changes: memory and storage together (synchronously, so no other event
+  // can interleave), then the live viewers, then the D1 mirror in order.
+  private commit(next: EmployeeRecord): void {
+    const record = { ...next, updatedAt: Date.now() };
+    this.record = record;
+    this.ctx.storage.kv.put(RECORD_KEY, record);
+    const frame = JSON.stringify({ type: "status", employee: toView(record) });
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(frame);
+      } catch {
+        // a viewer that went away; its close event cleans up
+      }
+    }
+    this.mirror();
+  }
+
+  private mirror(): void {
+    this.mirrorChain = this.mirrorChain
+      .then(async () => {
+        // Always the latest record, so writes that finish out of order still converge.
+        if (this.record) await mirrorEmployee(this.env.DB, this.record);
+      })
+      .catch((err) => this.log.error("mirroring to D1 failed", errorFields(err)));
+  }
+
+  private armAlarm(): void {
+    const wakeAt = this.record?.op?.wakeAt;
+    if (wakeAt === undefined) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(wakeAt);
+  }
+
+  private async place(): Promise<void> {
+    const r = this.current();
+    const waitingSince = r.waitingSince ?? Date.now();
+    let nodeId: string | null = null;
+    try {
+      nodeId = await placeEmployee(this.env, r.id);
+    } catch (err) {
+      this.log.error("placement failed", errorFields(err));
+    }
+    if (nodeId) {
+      this.log = this.log.child({ nodeId });
+      this.commit({ ...this.current(), nodeId, op: null });
+      await this.send("container.provision", 1, STEPS.sentToServer);
+      return;
+    }
+    if (Date.now() - waitingSince > WAIT_FOR_SERVER_TIMEOUT_MS) {
+      this.commit({
+        ...this.current(),
+        status: "error",
+        statusReason: `No server had room for ${WAIT_FOR_SERVER_TIMEOUT_MS / 60_000} minutes. Press Start to try again.`,
+        step: null,
+        op: null,
+        waitingSince: null,
+      });
+      this.armAlarm();
+      await this.mirrorChain;
+      return;
+    }
+    const attempt = r.op?.kind === "place" ? r.op.attempt + 1 : 1;
+    this.commit({
+      ...this.current(),
+      step: STEPS.waitingForServer,
+      waitingSince,
+      op: {
+        kind: "place",
+        commandId: null,
+        attempt,
+        wakeAt: Date.now() + backoff(attempt, PLACEMENT_RETRY_BASE_MS, PLACEMENT_RETRY_MAX_MS),
+      },
+    });
+    this.armAlarm();
+    await this.mirrorChain;
+  }
+
+  private async send(kind: CommandType, attempt: number, step: string): Promise<void> {
+    const r = this.current();
+    const nodeId = r.nodeId;
+    if (!nodeId) throw new Error(`cannot send ${kind}: no node`);
+    const commandId = crypto.randomUUID();
+    const op: PendingOp = {
+      kind,
+      commandId,
+      attempt,
+      wakeAt: Date.now() + COMMAND_TIMEOUT_MS[kind],
+    };
+    // Persisted before it is sent: if we die right after, the alarm finds the op and retries.
+    this.commit({ ...r, step, op });
+    this.armAlarm();
+    const frame = this.frameFor(kind, commandId);
+    try {
+      await nodeStub(this.env, nodeId).dispatch(frame);
+      this.log.info("command dispatched", { commandId, type: kind, attempt });
+    } catch (err) {
+      // The NodeDO could not take it; the deadline alarm retries.
+      this.log.warn("command dispatch failed", { commandId, type: kind, ...errorFields(err) });
+    }
+    await this.mirrorChain;
+  }
+
+  private frameFor(kind: CommandType, id: string): CommandFrame {
+    const r = this.current();
+    if (kind === "container.provision") {
+      const spec = {
+        employeeId: r.id,
+        userId: r.userId,
+        name: r.name,
+        role: r.role,
+        tone: r.tone,
+        skills: r.skills,
+      };
+      return { type: kind, id, employeeId: r.id, spec };
+    }
+    return { type: kind, id, employeeId: r.id };
+  }
+
+  private async failed(kind: CommandType, error: ResultError): Promise<void> {
+    const r = this.current();
+    const attempt = r.op?.attempt ?? 1;
+    this.log.warn("command failed", {
+      type: kind,
+      attempt,
+      code: error.code,
+      error: error.message,
+    });
+    if (error.retryable && attempt < MAX_COMMAND_ATTEMPTS) {
+      const wakeAt = Date.now() + backoff(attempt, RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS);
+      this.commit({ ...r, op: { kind, commandId: null, attempt: attempt + 1, wakeAt } });
+      this.armAlarm();
+      return;
+    }
+    const what = describe(kind);
+    this.commit({
+      ...r,
+      status: "error",
+      statusReason: `${what} failed: ${error.message}${error.retryable ? ` (after ${attempt} attempts)` : ""}. Press Start to try again.`,
+      step: null,
+      op: null,
+      waitingSince: null,
+    });
+    this.armAlarm();
+    await this.mirrorChain;
+  }
+
+  private async selfHeal(reason: string): Promise<void> {
+    const r = this.current();
+    this.commit({ ...r, status: "unhealthy", statusReason: reason, op: null });
+    this.commit({ ...this.current(), status: "restarting" });
+    await this.send("container.restart", 1, STEPS.restarting);
+  }
+
+  private async finishRemoval(): Promise<void> {
+    const r = this.current();
+    if (r.nodeId) {
+      try {
+        await nodeStub(this.env, r.nodeId).release(r.id);
+      } catch (err) {
+        this.log.warn("releasing the node slot failed", errorFields(err));
+      }
+    }
+    await this.mirrorChain;
+    await forgetEmployee(this.env.DB, r.id);
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.send(JSON.stringify({ type: "removed", employeeId: r.id }));
+        ws.close(1000, "employee removed");
+      } catch {
+        // gone already
+      }
+    }
+    this.record = undefined;
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.log.info("employee removed");
+  }
+}
+
+function describe(kind: CommandType): string {
+  const names: Record<CommandType, string> = {
+    "container.provision": "Starting the employee",
+    "container.start": "Starting the employee",
+    "container.restart": "Restarting the employee",
+    "container.stop": "Stopping the employee",
+    "container.remove": "Removing the employee",
+  };
+  return names[kind];
+}
+
+export type { Desired };

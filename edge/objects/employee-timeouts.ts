@@ -1,0 +1,27 @@
+import type { CommandType } from "../protocol/frames.ts";
+
+// Every wait of the lifecycle, by name. An operation that outlives its timeout is retried with
+// backoff up to MAX_COMMAND_ATTEMPTS, then ends in `error` with a reason the customer can read.
+export const COMMAND_TIMEOUT_MS: Record<CommandType, number> = {
+  // OpenClaw is ready in 10–25 s once its image is on the node; image pulls are done ahead.
+  "container.provision": 180_000,
+  "container.start": 120_000,
+  "container.restart": 180_000,
+  "container.stop": 60_000,
+  "container.remove": 60_000,
+};
+export const MAX_COMMAND_ATTEMPTS = 3;
+export const RETRY_BACKOFF_BASE_MS = 2_000;
+export const RETRY_BACKOFF_MAX_MS = 30_000;
+
+// While no node has room the employee waits visibly, looking again with backoff (and at once
+// when a node connects), and gives up after WAIT_FOR_SERVER_TIMEOUT_MS.
+export const PLACEMENT_RETRY_BASE_MS = 2_000;
+export const PLACEMENT_RETRY_MAX_MS = 30_000;
+export const WAIT_FOR_SERVER_TIMEOUT_MS = 15 * 60_000;
+
+export function backoff(attempt: number, base: number, max: number): number {
+  const exp = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
+  // ±20 % jitter so that many employees retrying after one node's hiccup do not move in step.
+  return Math.round(exp * (0.8 + Math.random() * 0.4));
+}

@@ -1,0 +1,385 @@
+import { DurableObject } from "cloudflare:workers";
+import { and, eq, isNull } from "drizzle-orm";
+import { openDb } from "../../db/client.ts";
+import { employees, nodes } from "../../db/schema.ts";
+import type { Env } from "../env.ts";
+import { createLogger, errorFields, type Logger } from "../log/logger.ts";
+import {
+  type AgentEvent,
+  type AgentFrame,
+  type CommandFrame,
+  type EdgeFrame,
+  type Instance,
+  PROTOCOL_VERSION,
+  parseAgentFrame,
+} from "../protocol/frames.ts";
+import {
+  HEARTBEAT_INTERVAL_MS,
+  HEARTBEAT_TIMEOUT_MS,
+  HELLO_TIMEOUT_MS,
+  WAKE_WAITING_LIMIT,
+} from "./node-timeouts.ts";
+
+interface SocketAttachment {
+  helloed: boolean;
+  connectedAt: number;
+}
+
+export interface NodeStatus {
+  nodeId: string | null;
+  connected: boolean;
+  capacitySlots: number;
+  placements: string[];
+  queuedCommands: number;
+}
+
+const AGENT_TAG = "agent";
+
+// One per node: the agent's socket, its heartbeats and capacity, the employees placed on it,
+// and a durable outbox of commands. A command is written to the outbox before it is sent and
+// leaves it only when the agent answers with its result, so commands for an agent that is away
+// (or that crashed mid-command) are delivered when it reconnects. The agent may speak only for
+// the employees placed here.
+export class NodeDO extends DurableObject<Env> {
+  private log: Logger;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    const sql = ctx.storage.sql;
+    sql.exec(
+      `CREATE TABLE IF NOT EXISTS placements (employee_id TEXT PRIMARY KEY, placed_at INTEGER NOT NULL)`,
+    );
+    sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
+      id TEXT PRIMARY KEY, employee_id TEXT NOT NULL, type TEXT NOT NULL, frame TEXT NOT NULL, created_at INTEGER NOT NULL)`);
+    this.log = createLogger({ nodeId: this.nodeId() });
+  }
+
+  // ---- the agent's connection (the Worker checked its token and names the node) ----
+
+  override async fetch(request: Request): Promise<Response> {
+    const nodeId = request.headers.get("x-node-id");
+    if (!nodeId || request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("expected an agent WebSocket", { status: 400 });
+    }
+    this.ctx.storage.kv.put("nodeId", nodeId);
+    this.log = createLogger({ nodeId });
+    // One agent per node: a new connection replaces an old one (the agent restarted).
+    for (const old of this.ctx.getWebSockets(AGENT_TAG)) {
+      try {
+        old.close(4000, "replaced by a newer connection");
+      } catch {
+        // already closed
+      }
+    }
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [AGENT_TAG]);
+    server.serializeAttachment({
+      helloed: false,
+      connectedAt: Date.now(),
+    } satisfies SocketAttachment);
+    await this.ctx.storage.setAlarm(Date.now() + HELLO_TIMEOUT_MS);
+    this.log.info("agent connected");
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+    const parsed = parseAgentFrame(raw);
+    if (!parsed.ok) return this.reject(ws, parsed.error);
+    const frame = parsed.frame;
+    const attachment = ws.deserializeAttachment() as SocketAttachment;
+    if (frame.type === "hello") return this.onHello(ws, frame);
+    if (!attachment.helloed) return this.reject(ws, `"${frame.type}" before hello`);
+    this.ctx.storage.kv.put("lastSeen", Date.now());
+    switch (frame.type) {
+      case "heartbeat":
+        await this.db()
+          .update(nodes)
+          .set({ lastSeenAt: Date.now(), capacitySlots: frame.capacity.slots, status: "online" })
+          .where(eq(nodes.id, this.requireNodeId()));
+        return;
+      case "result":
+        return this.onResult(frame);
+      default:
+        return this.onAgentEvent(ws, frame);
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.log.info("agent disconnected", { code, reason });
+    try {
+      ws.close(code === 1005 ? 1000 : code, "bye");
+    } catch {
+      // already closed
+    }
+    await this.markOfflineIfAlone(ws);
+  }
+
+  override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
+    this.log.warn("agent socket error", errorFields(error));
+    await this.markOfflineIfAlone(ws);
+  }
+
+  override async alarm(): Promise<void> {
+    const sockets = this.ctx.getWebSockets(AGENT_TAG);
+    if (sockets.length === 0) return;
+    const now = Date.now();
+    const lastSeen = this.ctx.storage.kv.get<number>("lastSeen") ?? 0;
+    for (const ws of sockets) {
+      const a = ws.deserializeAttachment() as SocketAttachment;
+      const silentFor = now - Math.max(lastSeen, a.connectedAt);
+      if (
+        (!a.helloed && now - a.connectedAt > HELLO_TIMEOUT_MS) ||
+        silentFor > HEARTBEAT_TIMEOUT_MS
+      ) {
+        this.log.warn("closing a silent agent socket", {
+          helloed: a.helloed,
+          silentForMs: silentFor,
+        });
+        try {
+          ws.close(4008, a.helloed ? "heartbeat timeout" : "no hello");
+        } catch {
+          // already closed
+        }
+        await this.markOfflineIfAlone(ws);
+      }
+    }
+    if (this.ctx.getWebSockets(AGENT_TAG).length > 0)
+      await this.ctx.storage.setAlarm(now + HEARTBEAT_INTERVAL_MS);
+  }
+
+  // ---- RPC from EmployeeDOs and the scheduler ----
+
+  // Atomic within this object: two concurrent hires cannot both take the last slot.
+  async reserve(employeeId: string): Promise<boolean> {
+    if (this.isPlaced(employeeId)) return true;
+    const capacity = this.ctx.storage.kv.get<number>("capacitySlots") ?? 0;
+    if (!this.isOnline() || this.placements().length >= capacity) return false;
+    this.ctx.storage.sql.exec(
+      "INSERT INTO placements (employee_id, placed_at) VALUES (?, ?)",
+      employeeId,
+      Date.now(),
+    );
+    await this.publishLoad();
+    return true;
+  }
+
+  async release(employeeId: string): Promise<void> {
+    this.ctx.storage.sql.exec("DELETE FROM placements WHERE employee_id = ?", employeeId);
+    this.ctx.storage.sql.exec("DELETE FROM outbox WHERE employee_id = ?", employeeId);
+    await this.publishLoad();
+  }
+
+  async dispatch(frame: CommandFrame): Promise<void> {
+    if (!this.isPlaced(frame.employeeId))
+      throw new Error(`employee ${frame.employeeId} is not placed on this node`);
+    // A newer command of the same kind for the same employee supersedes one still queued.
+    this.ctx.storage.sql.exec(
+      "DELETE FROM outbox WHERE employee_id = ? AND type = ?",
+      frame.employeeId,
+      frame.type,
+    );
+    this.ctx.storage.sql.exec(
+      "INSERT INTO outbox (id, employee_id, type, frame, created_at) VALUES (?, ?, ?, ?, ?)",
+      frame.id,
+      frame.employeeId,
+      frame.type,
+      JSON.stringify(frame),
+      Date.now(),
+    );
+    const ws = this.agentSocket();
+    if (ws) this.send(ws, frame);
+  }
+
+  status(): NodeStatus {
+    return {
+      nodeId: this.nodeId(),
+      connected: this.agentSocket() !== undefined,
+      capacitySlots: this.ctx.storage.kv.get<number>("capacitySlots") ?? 0,
+      placements: this.placements(),
+      queuedCommands: this.ctx.storage.sql
+        .exec<{ n: number }>("SELECT count(*) AS n FROM outbox")
+        .one().n,
+    };
+  }
+
+  // ---- frames ----
+
+  private async onHello(
+    ws: WebSocket,
+    hello: Extract<AgentFrame, { type: "hello" }>,
+  ): Promise<void> {
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      this.log.warn("agent speaks another protocol version", {
+        theirs: hello.protocol,
+        ours: PROTOCOL_VERSION,
+      });
+      ws.close(
+        4002,
+        `protocol ${hello.protocol} not supported; this edge speaks ${PROTOCOL_VERSION}`,
+      );
+      return;
+    }
+    const nodeId = this.requireNodeId();
+    ws.serializeAttachment({
+      ...(ws.deserializeAttachment() as SocketAttachment),
+      helloed: true,
+    } satisfies SocketAttachment);
+    const now = Date.now();
+    this.ctx.storage.kv.put("lastSeen", now);
+    this.ctx.storage.kv.put("capacitySlots", hello.capacity.slots);
+    await this.db()
+      .update(nodes)
+      .set({
+        status: "online",
+        lastSeenAt: now,
+        agentVersion: hello.agentVersion,
+        capacitySlots: hello.capacity.slots,
+        usedSlots: this.placements().length,
+      })
+      .where(eq(nodes.id, nodeId));
+    this.log.info("agent said hello", {
+      agentVersion: hello.agentVersion,
+      slots: hello.capacity.slots,
+      inventory: hello.inventory.length,
+    });
+    this.send(ws, {
+      type: "welcome",
+      protocol: PROTOCOL_VERSION,
+      nodeId,
+      heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+    });
+    // Commands that were waiting for this agent, in the order they were given.
+    const queued = this.ctx.storage.sql
+      .exec<{ frame: string }>("SELECT frame FROM outbox ORDER BY created_at, rowid")
+      .toArray();
+    for (const row of queued) ws.send(row.frame);
+    await this.ctx.storage.setAlarm(now + HEARTBEAT_INTERVAL_MS);
+
+    // Desired against actual: every employee placed here hears what Docker says of it, and the
+    // agent learns which containers are ours to keep.
+    const placed = this.placements();
+    const reported = new Map(hello.inventory.map((i) => [i.employeeId, i]));
+    await Promise.allSettled(
+      placed.map((employeeId) => {
+        const instance: Instance = reported.get(employeeId) ?? {
+          employeeId,
+          containerId: null,
+          state: "missing",
+        };
+        return this.employee(employeeId).onInventory(nodeId, instance);
+      }),
+    );
+    this.send(ws, { type: "inventory.reconcile", id: crypto.randomUUID(), keep: placed });
+    await this.wakeWaitingEmployees();
+  }
+
+  private async onResult(frame: Extract<AgentFrame, { type: "result" }>): Promise<void> {
+    const row = this.ctx.storage.sql
+      .exec<{ employee_id: string }>("SELECT employee_id FROM outbox WHERE id = ?", frame.id)
+      .toArray()[0];
+    if (!row) {
+      this.log.info("result for a command no longer queued", { commandId: frame.id });
+      return;
+    }
+    this.ctx.storage.sql.exec("DELETE FROM outbox WHERE id = ?", frame.id);
+    await this.employee(row.employee_id).onCommandResult(this.requireNodeId(), frame);
+  }
+
+  private async onAgentEvent(ws: WebSocket, event: AgentEvent): Promise<void> {
+    if (!this.isPlaced(event.employeeId))
+      return this.reject(ws, `employee ${event.employeeId} is not placed on this node`);
+    await this.employee(event.employeeId).onEvent(this.requireNodeId(), event);
+  }
+
+  private reject(ws: WebSocket, reason: string): void {
+    this.log.warn("agent frame rejected", { reason });
+    this.send(ws, { type: "rejected", reason });
+  }
+
+  private send(ws: WebSocket, frame: EdgeFrame): void {
+    try {
+      ws.send(JSON.stringify(frame));
+    } catch (err) {
+      // The socket died under us; the frame stays in the outbox if it was a command.
+      this.log.warn("send to agent failed", errorFields(err));
+    }
+  }
+
+  // ---- helpers ----
+
+  private async wakeWaitingEmployees(): Promise<void> {
+    const waiting = await this.db()
+      .select({ id: employees.id })
+      .from(employees)
+      .where(and(eq(employees.status, "provisioning"), isNull(employees.nodeId)))
+      .limit(WAKE_WAITING_LIMIT);
+    await Promise.allSettled(waiting.map(({ id }) => this.employee(id).retryPlacement()));
+  }
+
+  private async publishLoad(): Promise<void> {
+    const nodeId = this.nodeId();
+    if (nodeId)
+      await this.db()
+        .update(nodes)
+        .set({ usedSlots: this.placements().length })
+        .where(eq(nodes.id, nodeId));
+  }
+
+  private async markOfflineIfAlone(closing: WebSocket): Promise<void> {
+    const others = this.ctx
+      .getWebSockets(AGENT_TAG)
+      .filter((ws) => ws !== closing && ws.readyState === WebSocket.OPEN);
+    const nodeId = this.nodeId();
+    if (others.length === 0 && nodeId) {
+      await this.db().update(nodes).set({ status: "offline" }).where(eq(nodes.id, nodeId));
+    }
+  }
+
+  private agentSocket(): WebSocket | undefined {
+    return this.ctx
+      .getWebSockets(AGENT_TAG)
+      .find(
+        (ws) =>
+          ws.readyState === WebSocket.OPEN &&
+          (ws.deserializeAttachment() as SocketAttachment).helloed,
+      );
+  }
+
+  private isOnline(): boolean {
+    return this.agentSocket() !== undefined;
+  }
+
+  private placements(): string[] {
+    return this.ctx.storage.sql
+      .exec<{ employee_id: string }>("SELECT employee_id FROM placements ORDER BY placed_at")
+      .toArray()
+      .map((r) => r.employee_id);
+  }
+
+  private isPlaced(employeeId: string): boolean {
+    return (
+      this.ctx.storage.sql
+        .exec("SELECT 1 FROM placements WHERE employee_id = ?", employeeId)
+        .toArray().length > 0
+    );
+  }
+
+  private nodeId(): string | null {
+    return this.ctx.storage.kv.get<string>("nodeId") ?? null;
+  }
+
+  private requireNodeId(): string {
+    const id = this.nodeId();
+    if (!id) throw new Error("node id unknown before the first connection");
+    return id;
+  }
+
+  private employee(employeeId: string) {
+    return this.env.EMPLOYEE_DO.get(this.env.EMPLOYEE_DO.idFromName(employeeId));
+  }
+
+  private db() {
+    return openDb(this.env.DB);
+  }
+}

@@ -1,0 +1,9 @@
+// The node agent's socket, by name.
+export const HEARTBEAT_INTERVAL_MS = 10_000;
+// Three missed heartbeats and the node is offline: its socket is closed, nothing new is placed on
+// it, and commands for it wait in the outbox until it is back.
+export const HEARTBEAT_TIMEOUT_MS = 30_000;
+// A socket that has not said hello by then is closed.
+export const HELLO_TIMEOUT_MS = 10_000;
+// How many employees waiting for a server one connecting node wakes at once.
+export const WAKE_WAITING_LIMIT = 50;

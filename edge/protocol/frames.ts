@@ -1,0 +1,139 @@
+import { z } from "zod";
+
+// The contract between the edge (NodeDO) and the node agent, imported by both. Runtime-neutral:
+// zod only. Changes are additive; PROTOCOL_VERSION changes only when an old agent could no longer
+// be understood, and the handshake refuses a version the edge does not speak.
+export const PROTOCOL_VERSION = 1;
+
+// Frames larger than this are refused unread; nothing legitimate comes near it.
+export const MAX_FRAME_BYTES = 256 * 1024;
+
+const Id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/);
+
+export const EmployeeSpec = z.object({
+  employeeId: Id,
+  userId: Id,
+  name: z.string().min(1).max(40),
+  role: z.string().min(1).max(64),
+  tone: z.string().min(1).max(64),
+  skills: z.array(z.string().min(1).max(64)).max(32),
+});
+export type EmployeeSpec = z.infer<typeof EmployeeSpec>;
+
+// What the agent sees of one employee's container.
+export const InstanceState = z.enum([
+  "created",
+  "running",
+  "starting",
+  "unhealthy",
+  "stopped",
+  "missing",
+]);
+export type InstanceState = z.infer<typeof InstanceState>;
+
+export const Instance = z.object({
+  employeeId: Id,
+  containerId: z.string().max(128).nullable(),
+  state: InstanceState,
+});
+export type Instance = z.infer<typeof Instance>;
+
+export const Capacity = z.object({
+  slots: z.number().int().min(0).max(10_000),
+  memoryMb: z.number().int().min(0),
+});
+export type Capacity = z.infer<typeof Capacity>;
+
+const command = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({ type: z.literal(type), id: Id, employeeId: Id, ...shape });
+
+// edge → agent
+export const EdgeFrame = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("welcome"),
+    protocol: z.number().int(),
+    nodeId: Id,
+    heartbeatIntervalMs: z.number().int().positive(),
+  }),
+  command("container.provision", { spec: EmployeeSpec }),
+  command("container.start", {}),
+  command("container.stop", {}),
+  command("container.restart", {}),
+  command("container.remove", {}),
+  // The employees the edge has placed on this node; any other container of ours is an orphan.
+  z.object({ type: z.literal("inventory.reconcile"), id: Id, keep: z.array(Id) }),
+  // A frame the edge refused (malformed, out of order, or about another node's employee).
+  z.object({ type: z.literal("rejected"), reason: z.string().max(1000) }),
+]);
+export type EdgeFrame = z.infer<typeof EdgeFrame>;
+export type CommandFrame = Extract<EdgeFrame, { employeeId: string }>;
+export type CommandType = CommandFrame["type"];
+
+export const ResultError = z.object({
+  code: z.string().max(64),
+  message: z.string().max(1000),
+  /** false when trying again cannot help (bad image, bad spec). */
+  retryable: z.boolean(),
+});
+export type ResultError = z.infer<typeof ResultError>;
+
+const event = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
+  z.object({
+    type: z.literal(type),
+    employeeId: Id,
+    containerId: z.string().max(128).nullable(),
+    ...shape,
+  });
+
+// agent → edge
+export const AgentFrame = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("hello"),
+    protocol: z.number().int(),
+    agentVersion: z.string().max(64),
+    capacity: Capacity,
+    inventory: z.array(Instance).max(10_000),
+  }),
+  z.object({ type: z.literal("heartbeat"), capacity: Capacity, running: z.number().int().min(0) }),
+  z.object({ type: z.literal("result"), id: Id, ok: z.literal(true), data: Instance.optional() }),
+  z.object({ type: z.literal("result"), id: Id, ok: z.literal(false), error: ResultError }),
+  event("container.created", {}),
+  event("container.started", {}),
+  event("container.stopped", { exitCode: z.number().int().nullable() }),
+  event("container.health_changed", { health: z.enum(["healthy", "unhealthy"]) }),
+  event("container.removed", {}),
+]);
+export type AgentFrame = z.infer<typeof AgentFrame>;
+export type AgentEvent = Extract<AgentFrame, { employeeId: string }>;
+
+export type ParseResult<T> = { ok: true; frame: T } | { ok: false; error: string };
+
+function parse<T>(schema: z.ZodType<T>, raw: string | ArrayBuffer): ParseResult<T> {
+  if (typeof raw !== "string")
+    return { ok: false, error: "binary frames are not part of the protocol" };
+  if (raw.length > MAX_FRAME_BYTES)
+    return { ok: false, error: `frame larger than ${MAX_FRAME_BYTES} bytes` };
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, error: "frame is not JSON" };
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      error: `invalid frame: ${issue?.path.join(".") || "frame"} ${issue?.message ?? ""}`.trim(),
+    };
+  }
+  return { ok: true, frame: parsed.data };
+}
+
+// The one parser per direction.
+export const parseAgentFrame = (raw: string | ArrayBuffer) => parse(AgentFrame, raw);
+export const parseEdgeFrame = (raw: string | ArrayBuffer) => parse(EdgeFrame, raw);

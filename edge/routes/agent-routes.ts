@@ -1,0 +1,24 @@
+import { Hono } from "hono";
+import { ApiError } from "../http/api-error.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { nodeForToken } from "../services/node-tokens.ts";
+
+export const agentRoutes = new Hono<AppEnv>();
+
+// The node agent dials out to here. The token is checked before any upgrade, so a wrong or
+// revoked token gets a plain 401 and never a socket.
+agentRoutes.get("/connect", async (c) => {
+  const nodeId = await nodeForToken(c.var.deps, c.req.header("authorization"));
+  if (!nodeId) {
+    c.var.log.warn("agent connection refused", { reason: "invalid node token" });
+    throw new ApiError(401, "invalid_node_token", "The node token is missing, wrong or revoked.");
+  }
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "upgrade_required", "Connect to this URL with a WebSocket.");
+  }
+  const headers = new Headers(c.req.raw.headers);
+  headers.set("x-node-id", nodeId);
+  headers.delete("authorization");
+  const stub = c.env.NODE_DO.get(c.env.NODE_DO.idFromName(nodeId));
+  return stub.fetch(new Request(c.req.raw.url, { headers }));
+});

@@ -1,0 +1,73 @@
+import { Hono } from "hono";
+import { z } from "zod";
+import { ApiError } from "../http/api-error.ts";
+import type { AppEnv } from "../http/app-env.ts";
+import { currentUser, requireUser } from "../http/session.ts";
+import { jsonBody } from "../http/validate.ts";
+import {
+  actOnEmployee,
+  fireEmployee,
+  getEmployee,
+  HireInput,
+  hireEmployee,
+  listEmployees,
+  openLiveStatus,
+  UpdateInput,
+  updateEmployee,
+} from "../services/employees.ts";
+
+export const employeeRoutes = new Hono<AppEnv>();
+employeeRoutes.use("*", requireUser());
+
+const EmployeeId = z.object({ id: z.uuid({ message: "Not an employee id." }) });
+// A malformed id cannot name anything, so it is answered like any unknown employee.
+function employeeId(raw: string): string {
+  const parsed = EmployeeId.safeParse({ id: raw });
+  if (!parsed.success) throw new ApiError(404, "not_found", "That employee does not exist.");
+  return parsed.data.id;
+}
+
+employeeRoutes.get("/", async (c) =>
+  c.json({ employees: await listEmployees(c.var.deps, currentUser(c).id) }),
+);
+
+employeeRoutes.post("/", async (c) => {
+  const input = await jsonBody(c, HireInput);
+  return c.json({ employee: await hireEmployee(c.var.deps, currentUser(c).id, input) }, 201);
+});
+
+employeeRoutes.get("/:id", async (c) =>
+  c.json({
+    employee: await getEmployee(c.var.deps, currentUser(c).id, employeeId(c.req.param("id"))),
+  }),
+);
+
+employeeRoutes.patch("/:id", async (c) => {
+  const id = employeeId(c.req.param("id"));
+  const patch = await jsonBody(c, UpdateInput);
+  return c.json({ employee: await updateEmployee(c.var.deps, currentUser(c).id, id, patch) });
+});
+
+employeeRoutes.delete("/:id", async (c) => {
+  await fireEmployee(c.var.deps, currentUser(c).id, employeeId(c.req.param("id")));
+  return c.json({ status: "removing" }, 202);
+});
+
+for (const action of ["provision", "restart", "stop"] as const) {
+  employeeRoutes.post(`/:id/${action}`, async (c) => {
+    const employee = await actOnEmployee(
+      c.var.deps,
+      currentUser(c).id,
+      employeeId(c.req.param("id")),
+      action,
+    );
+    return c.json({ employee }, 202);
+  });
+}
+
+employeeRoutes.get("/:id/live", async (c) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+    throw new ApiError(426, "upgrade_required", "Connect to this URL with a WebSocket.");
+  }
+  return openLiveStatus(c.var.deps, currentUser(c).id, employeeId(c.req.param("id")), c.req.raw);
+});

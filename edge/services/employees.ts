@@ -1,0 +1,196 @@
+import { and, desc, eq } from "drizzle-orm";
+import { z } from "zod";
+import { employees, users } from "../../db/schema.ts";
+import { roles, skills, tones } from "../../templates/catalogue.ts";
+import { planById } from "../billing/plans.ts";
+import { ApiError, notFound } from "../http/api-error.ts";
+import type { ActionResult } from "../objects/employee-do.ts";
+import { type EmployeeView, toView } from "../objects/employee-record.ts";
+import type { Deps } from "./deps.ts";
+
+const roleIds = new Set(roles.map((r) => r.id));
+const toneIds = new Set(tones.map((t) => t.id));
+const skillIds = new Set(skills.map((s) => s.id));
+export const MAX_SKILLS = 10;
+
+const Name = z
+  .string()
+  .trim()
+  .min(1, "Give the employee a name.")
+  .max(40, "Names are at most 40 characters.");
+const Tone = z
+  .string()
+  .refine((t) => toneIds.has(t), { message: `One of: ${[...toneIds].join(", ")}.` });
+const Skills = z
+  .array(z.string().refine((s) => skillIds.has(s), { message: "Not a skill from the catalogue." }))
+  .max(MAX_SKILLS, `At most ${MAX_SKILLS} skills.`)
+  .refine((list) => new Set(list).size === list.length, { message: "Each skill once." });
+
+export const HireInput = z.strictObject({
+  name: Name,
+  role: z
+    .string()
+    .refine((r) => roleIds.has(r), { message: `One of: ${[...roleIds].join(", ")}.` }),
+  tone: Tone,
+  skills: Skills,
+});
+export const UpdateInput = z
+  .strictObject({ name: Name.optional(), tone: Tone.optional(), skills: Skills.optional() })
+  .refine((v) => Object.keys(v).length > 0, { message: "Nothing to change." });
+
+const employeeStub = (deps: Deps, id: string) =>
+  deps.env.EMPLOYEE_DO.get(deps.env.EMPLOYEE_DO.idFromName(id));
+
+type Row = typeof employees.$inferSelect;
+
+export async function listEmployees(deps: Deps, userId: string): Promise<EmployeeView[]> {
+  const rows = await deps.db
+    .select()
+    .from(employees)
+    .where(eq(employees.userId, userId))
+    .orderBy(desc(employees.createdAt));
+  return rows.map(toView);
+}
+
+// Another account's employee is indistinguishable from one that does not exist.
+async function ownedRow(deps: Deps, userId: string, id: string): Promise<Row> {
+  const row = await deps.db
+    .select()
+    .from(employees)
+    .where(and(eq(employees.id, id), eq(employees.userId, userId)))
+    .get();
+  if (!row) throw notFound("employee");
+  return row;
+}
+
+export async function getEmployee(deps: Deps, userId: string, id: string): Promise<EmployeeView> {
+  return toView(await ownedRow(deps, userId, id));
+}
+
+export async function hireEmployee(
+  deps: Deps,
+  userId: string,
+  input: z.infer<typeof HireInput>,
+): Promise<EmployeeView> {
+  const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
+  if (!user) throw notFound("account");
+  const now = deps.now();
+  if (user.plan === "trial" && user.trialEndsAt <= now) {
+    throw new ApiError(
+      402,
+      "trial_expired",
+      "Your 7-day trial has ended. Choose a plan to hire employees.",
+    );
+  }
+  const plan = planById(user.plan);
+  const id = crypto.randomUUID();
+  // The plan's limit is checked in the same statement that inserts, so concurrent hires cannot
+  // overshoot it (D1 has no interactive transactions).
+  const inserted = await deps.env.DB.prepare(
+    `INSERT INTO employees (id, user_id, name, role, tone, skills, status, created_at, updated_at)
+     SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'none', ?7, ?7
+     WHERE (SELECT count(*) FROM employees WHERE user_id = ?2) < ?8
+     RETURNING id`,
+  )
+    .bind(
+      id,
+      userId,
+      input.name,
+      input.role,
+      input.tone,
+      JSON.stringify(input.skills),
+      now,
+      plan.maxEmployees,
+    )
+    .first<{ id: string }>();
+  if (!inserted) {
+    throw new ApiError(
+      402,
+      "plan_limit_reached",
+      `Your ${plan.name} plan includes ${plan.maxEmployees} employee${plan.maxEmployees === 1 ? "" : "s"}. Upgrade to hire more.`,
+    );
+  }
+  deps.log.info("employee hired", { employeeId: id, role: input.role });
+  try {
+    return await employeeStub(deps, id).create({ id, userId, ...input });
+  } catch (err) {
+    // The row exists, so say so honestly: the employee is in error with a reason and a retry.
+    deps.log.error("starting provisioning failed", { employeeId: id, error: String(err) });
+    await deps.db
+      .update(employees)
+      .set({
+        status: "error",
+        statusReason: "Provisioning could not start. Press Start to try again.",
+        updatedAt: deps.now(),
+      })
+      .where(eq(employees.id, id));
+    return getEmployee(deps, userId, id);
+  }
+}
+
+function settle(result: ActionResult): EmployeeView {
+  if (result.ok) return result.employee;
+  if (result.code === "not_found") throw notFound("employee");
+  throw new ApiError(409, "invalid_state", result.message);
+}
+
+export async function updateEmployee(
+  deps: Deps,
+  userId: string,
+  id: string,
+  patch: z.infer<typeof UpdateInput>,
+): Promise<EmployeeView> {
+  await ownedRow(deps, userId, id);
+  return settle(await employeeStub(deps, id).update(patch));
+}
+
+export type Action = "provision" | "restart" | "stop";
+
+export async function actOnEmployee(
+  deps: Deps,
+  userId: string,
+  id: string,
+  action: Action,
+): Promise<EmployeeView> {
+  const row = await ownedRow(deps, userId, id);
+  const stub = employeeStub(deps, id);
+  // An employee whose object never started (see hireEmployee) is created now rather than refused.
+  if (action !== "stop" && (await stub.view()) === null) {
+    return stub.create({
+      id,
+      userId,
+      name: row.name,
+      role: row.role,
+      tone: row.tone,
+      skills: row.skills,
+    });
+  }
+  const result =
+    action === "provision"
+      ? await stub.provision()
+      : action === "restart"
+        ? await stub.restart()
+        : await stub.stop();
+  return settle(result);
+}
+
+export async function fireEmployee(deps: Deps, userId: string, id: string): Promise<void> {
+  await ownedRow(deps, userId, id);
+  const stub = employeeStub(deps, id);
+  if ((await stub.view()) === null) {
+    await deps.db.delete(employees).where(eq(employees.id, id));
+    return;
+  }
+  await stub.remove();
+  deps.log.info("employee fired", { employeeId: id });
+}
+
+export async function openLiveStatus(
+  deps: Deps,
+  userId: string,
+  id: string,
+  request: Request,
+): Promise<Response> {
+  await ownedRow(deps, userId, id);
+  return employeeStub(deps, id).fetch(request);
+}
