@@ -40,6 +40,9 @@ export default defineConfig(async () => {
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
       silent: "passed-only" as const,
+      // The files share one D1 and one set of Durable Objects, like production: an employee
+      // left waiting for a server by one file would be placed on another file's test node.
+      fileParallelism: false,
     },
   };
 });

@@ -99,8 +99,11 @@ export const AgentFrame = z.discriminatedUnion("type", [
     inventory: z.array(Instance).max(10_000),
   }),
   z.object({ type: z.literal("heartbeat"), capacity: Capacity, running: z.number().int().min(0) }),
-  z.object({ type: z.literal("result"), id: Id, ok: z.literal(true), data: Instance.optional() }),
-  z.object({ type: z.literal("result"), id: Id, ok: z.literal(false), error: ResultError }),
+  // The answer to a command: one "result" type, told apart by `ok` (a nested union).
+  z.discriminatedUnion("ok", [
+    z.object({ type: z.literal("result"), id: Id, ok: z.literal(true), data: Instance.optional() }),
+    z.object({ type: z.literal("result"), id: Id, ok: z.literal(false), error: ResultError }),
+  ]),
   event("container.created", {}),
   event("container.started", {}),
   event("container.stopped", { exitCode: z.number().int().nullable() }),

@@ -1,6 +1,17 @@
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
-import { api, type EmployeeJson, errorOf, hire, hireBody, signIn, uniqueEmail } from "./helpers.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import {
+  api,
+  type EmployeeJson,
+  errorOf,
+  hire,
+  hireBody,
+  removeAllEmployees,
+  signIn,
+  uniqueEmail,
+} from "./helpers.ts";
+
+afterEach(removeAllEmployees);
 
 describe("employees API: input, plan limit, ownership", () => {
   it.each([
