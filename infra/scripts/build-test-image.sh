@@ -19,6 +19,7 @@ if ! docker image inspect "$BASE" >/dev/null 2>&1; then
   rootfs=$(mktemp -d)
   trap 'rm -rf "$rootfs"' EXIT
   mkdir -p "$rootfs"/{bin,etc,tmp,www}
+  chmod 1777 "$rootfs/tmp" # Docker copies this mode onto the tmpfs mounted over /tmp
   cp /bin/busybox "$rootfs/bin/busybox"
   for tool in sh httpd wget cat touch ls sleep id ps grep; do ln -s busybox "$rootfs/bin/$tool"; done
   printf 'root:x:0:0:root:/root:/bin/sh\nemployee:x:1000:1000:employee:/home/employee:/bin/sh\n' > "$rootfs/etc/passwd"

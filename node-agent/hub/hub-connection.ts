@@ -1,0 +1,193 @@
+import WebSocket from "ws";
+import {
+  type AgentFrame,
+  type Capacity,
+  type EdgeFrame,
+  PROTOCOL_VERSION,
+  parseEdgeFrame,
+} from "../../edge/protocol/frames.ts";
+import type { Logger } from "../logger.ts";
+import type { EmployeeRuntime, RuntimeEvent } from "../runtime/employee-runtime.ts";
+import type { CommandExecutor } from "./command-executor.ts";
+
+export const RECONNECT_BASE_MS = 500;
+export const RECONNECT_MAX_MS = 30_000;
+export const CONNECT_TIMEOUT_MS = 10_000;
+export const AGENT_VERSION = "0.1.0";
+
+export interface HubOptions {
+  edgeUrl: string;
+  nodeToken: string;
+  capacity: () => Capacity;
+  runtime: EmployeeRuntime;
+  executor: CommandExecutor;
+  orphanGraceMs: number;
+  log: Logger;
+}
+
+// The agent's only link to the edge: it dials out (nothing on the node listens on the internet),
+// says hello with what Docker holds, and then takes commands. Lost connections are re-dialled with
+// exponential backoff and jitter, so a fleet does not stampede the edge after an outage.
+export class HubConnection {
+  private ws: WebSocket | undefined;
+  private attempt = 0;
+  private stopping = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private readonly opts: HubOptions;
+  private unwatch: (() => void) | undefined;
+  private welcomed = false;
+
+  constructor(opts: HubOptions) {
+    this.opts = opts;
+  }
+
+  start(): void {
+    this.unwatch = this.opts.runtime.watch((e) => this.forward(e));
+    this.dial();
+  }
+
+  get connected(): boolean {
+    return this.welcomed && this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.reconnectTimer);
+    clearInterval(this.heartbeat);
+    this.unwatch?.();
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      await new Promise<void>((resolve) => {
+        ws.once("close", () => resolve());
+        ws.close(1001, "agent shutting down");
+        setTimeout(resolve, 2000).unref();
+      });
+    }
+  }
+
+  private dial(): void {
+    if (this.stopping) return;
+    const url = new URL("/agent/connect", this.opts.edgeUrl);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(url, {
+      headers: { authorization: `Bearer ${this.opts.nodeToken}` },
+      handshakeTimeout: CONNECT_TIMEOUT_MS,
+    });
+    this.ws = ws;
+    this.welcomed = false;
+    ws.on("unexpected-response", (_req, res) => {
+      // 401 is final until someone fixes the token, but retrying slowly costs nothing and heals a
+      // token that is re-issued; every attempt is logged loudly.
+      this.opts.log.error(
+        { status: res.statusCode },
+        res.statusCode === 401
+          ? "the edge refused the node token"
+          : "the edge refused the connection",
+      );
+      ws.terminate();
+    });
+    ws.on("open", () => void this.hello(ws));
+    ws.on("message", (data) => void this.onMessage(ws, data.toString()));
+    ws.on("close", (code, reason) => {
+      clearInterval(this.heartbeat);
+      if (this.ws !== ws) return;
+      this.welcomed = false;
+      this.opts.log.warn({ code, reason: reason.toString() }, "disconnected from the edge");
+      this.scheduleReconnect();
+    });
+    ws.on("error", (err) => {
+      this.opts.log.warn({ err: err.message }, "connection to the edge failed");
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopping) return;
+    this.attempt++;
+    const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** (this.attempt - 1));
+    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2)); // "equal jitter"
+    this.opts.log.info({ attempt: this.attempt, delayMs: delay }, "reconnecting");
+    this.reconnectTimer = setTimeout(() => this.dial(), delay);
+  }
+
+  private async hello(ws: WebSocket): Promise<void> {
+    let inventory: Awaited<ReturnType<EmployeeRuntime["inventory"]>> = [];
+    try {
+      inventory = await this.opts.runtime.inventory();
+    } catch (err) {
+      this.opts.log.error({ err: String(err) }, "could not read the inventory; reporting none");
+    }
+    this.send(ws, {
+      type: "hello",
+      protocol: PROTOCOL_VERSION,
+      agentVersion: AGENT_VERSION,
+      capacity: this.opts.capacity(),
+      inventory,
+    });
+  }
+
+  private async onMessage(ws: WebSocket, raw: string): Promise<void> {
+    const parsed = parseEdgeFrame(raw);
+    if (!parsed.ok) {
+      this.opts.log.warn({ error: parsed.error }, "ignoring a frame the agent does not understand");
+      return;
+    }
+    const frame: EdgeFrame = parsed.frame;
+    switch (frame.type) {
+      case "welcome":
+        this.attempt = 0;
+        this.welcomed = true;
+        this.opts.log.info({ nodeId: frame.nodeId }, "connected to the edge");
+        clearInterval(this.heartbeat);
+        this.heartbeat = setInterval(() => {
+          this.send(ws, {
+            type: "heartbeat",
+            capacity: this.opts.capacity(),
+            running: this.opts.executor.busy,
+          });
+        }, frame.heartbeatIntervalMs);
+        return;
+      case "rejected":
+        this.opts.log.warn({ reason: frame.reason }, "the edge rejected a frame");
+        return;
+      case "inventory.reconcile": {
+        const removed = await this.opts.runtime
+          .sweepOrphans(new Set(frame.keep), this.opts.orphanGraceMs)
+          .catch((err) => {
+            this.opts.log.error({ err: String(err) }, "orphan sweep failed");
+            return [];
+          });
+        if (removed.length) this.opts.log.info({ removed }, "removed orphaned containers");
+        return;
+      }
+      default: {
+        const result = await this.opts.executor.run(frame);
+        // Sent on whatever socket is current: if the one that brought the command died, the edge
+        // redelivers it on the new one anyway, and the duplicate result is ignored there.
+        if (this.ws) this.send(this.ws, result);
+      }
+    }
+  }
+
+  private forward(e: RuntimeEvent): void {
+    const ws = this.ws;
+    if (!ws || !this.connected) return; // the edge reconciles from the inventory on reconnect
+    const base = { employeeId: e.employeeId, containerId: e.containerId };
+    switch (e.type) {
+      case "created":
+        return this.send(ws, { type: "container.created", ...base });
+      case "started":
+        return this.send(ws, { type: "container.started", ...base });
+      case "removed":
+        return this.send(ws, { type: "container.removed", ...base });
+      case "stopped":
+        return this.send(ws, { type: "container.stopped", ...base, exitCode: e.exitCode });
+      case "health":
+        return this.send(ws, { type: "container.health_changed", ...base, health: e.health });
+    }
+  }
+
+  private send(ws: WebSocket, frame: AgentFrame): void {
+    if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+  }
+}

@@ -1,0 +1,66 @@
+import type Docker from "dockerode";
+import type { EmployeeSpec } from "../../../edge/protocol/frames.ts";
+
+export const LABEL_MANAGED = "instantworker.managed";
+export const LABEL_EMPLOYEE = "instantworker.employee";
+export const LABEL_USER = "instantworker.user";
+export const DATA_DIR = "/data";
+
+export const containerName = (employeeId: string) => `iw-employee-${employeeId}`;
+export const volumeName = (employeeId: string) => `iw-employee-${employeeId}-data`;
+
+export interface Limits {
+  image: string;
+  memoryMb: number;
+  cpus: number;
+  pidsLimit: number;
+  network: string;
+}
+
+// The hardened shape of every employee container. Nothing here is optional: no capabilities, no
+// privilege escalation, bounded memory, CPU and processes, a read-only root with scratch space
+// in tmpfs, a non-root user, no published ports (the access proxy reaches the container on the
+// private network), never the Docker socket, never privileged.
+export function employeeContainer(
+  spec: EmployeeSpec,
+  limits: Limits,
+): Docker.ContainerCreateOptions {
+  return {
+    name: containerName(spec.employeeId),
+    Image: limits.image,
+    User: "1000:1000",
+    Labels: {
+      [LABEL_MANAGED]: "true",
+      [LABEL_EMPLOYEE]: spec.employeeId,
+      [LABEL_USER]: spec.userId,
+    },
+    Env: [
+      `EMPLOYEE_ID=${spec.employeeId}`,
+      `EMPLOYEE_NAME=${spec.name}`,
+      `EMPLOYEE_ROLE=${spec.role}`,
+      `EMPLOYEE_TONE=${spec.tone}`,
+      `EMPLOYEE_SKILLS=${spec.skills.join(",")}`,
+      `EMPLOYEE_DATA_DIR=${DATA_DIR}`,
+    ],
+    HostConfig: {
+      CapDrop: ["ALL"],
+      SecurityOpt: ["no-new-privileges:true"],
+      Privileged: false,
+      ReadonlyRootfs: true,
+      Tmpfs: { "/tmp": "rw,nosuid,nodev,size=256m,mode=1777" },
+      Memory: limits.memoryMb * 1024 * 1024,
+      MemorySwap: limits.memoryMb * 1024 * 1024,
+      NanoCpus: Math.round(limits.cpus * 1e9),
+      PidsLimit: limits.pidsLimit,
+      Init: true,
+      RestartPolicy: { Name: "unless-stopped" },
+      NetworkMode: limits.network,
+      PortBindings: {},
+      PublishAllPorts: false,
+      Mounts: [
+        { Type: "volume", Source: volumeName(spec.employeeId), Target: DATA_DIR, ReadOnly: false },
+      ],
+      LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } },
+    },
+  };
+}

@@ -1,0 +1,420 @@
+import Docker from "dockerode";
+import type { EmployeeSpec, Instance, InstanceState } from "../../../edge/protocol/frames.ts";
+import type { Logger } from "../../logger.ts";
+import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
+import {
+  containerName,
+  employeeContainer,
+  LABEL_EMPLOYEE,
+  LABEL_MANAGED,
+  type Limits,
+  volumeName,
+} from "./container-config.ts";
+
+export const READY_POLL_MS = 250;
+export const STOP_GRACE_S = 10;
+export const EVENTS_RETRY_BASE_MS = 500;
+export const EVENTS_RETRY_MAX_MS = 10_000;
+
+interface DockerError {
+  statusCode?: number;
+  message?: string;
+}
+const statusOf = (err: unknown) => (err as DockerError)?.statusCode;
+
+export interface DockerRuntimeOptions extends Limits {
+  socketPath: string;
+  readyTimeoutMs: number;
+  log: Logger;
+}
+
+// Docker is the source of truth: containers are found by name and label, never by anything the
+// agent remembers, so an agent or engine restart loses nothing.
+export class DockerRuntime implements EmployeeRuntime {
+  readonly kind = "docker" as const;
+  private readonly docker: Docker;
+  private readonly opts: DockerRuntimeOptions;
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(opts: DockerRuntimeOptions) {
+    this.opts = opts;
+    this.docker = new Docker({ socketPath: opts.socketPath });
+  }
+
+  static async available(socketPath: string): Promise<boolean> {
+    try {
+      await new Docker({ socketPath }).ping();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async inventory(): Promise<Instance[]> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL_MANAGED}=true`] },
+    });
+    return list
+      .map((c) => ({
+        employeeId: c.Labels[LABEL_EMPLOYEE] ?? "",
+        containerId: c.Id,
+        state: stateFromList(c.State, c.Status),
+      }))
+      .filter((i) => i.employeeId !== "");
+  }
+
+  provision(spec: EmployeeSpec): Promise<Instance> {
+    return this.serial(spec.employeeId, async () => {
+      let info = await this.inspect(spec.employeeId);
+      if (!info) {
+        await this.ensureImage();
+        await this.ensureNetwork();
+        await this.ensureVolume(spec);
+        try {
+          await this.docker.createContainer(employeeContainer(spec, this.opts));
+        } catch (err) {
+          // 409: it exists after all (created by an earlier attempt); use it, never recreate.
+          if (statusOf(err) !== 409) throw wrap(err, "create_failed");
+        }
+        info = await this.inspect(spec.employeeId);
+        if (!info)
+          throw new RuntimeError(
+            "create_failed",
+            "the container vanished right after it was created",
+            true,
+          );
+      }
+      if (!info.State.Running) await this.startContainer(spec.employeeId);
+      return this.waitReady(spec.employeeId);
+    });
+  }
+
+  start(employeeId: string): Promise<Instance> {
+    return this.serial(employeeId, async () => {
+      await this.startContainer(employeeId);
+      return this.waitReady(employeeId);
+    });
+  }
+
+  stop(employeeId: string): Promise<Instance> {
+    return this.serial(employeeId, async () => {
+      try {
+        await this.docker.getContainer(containerName(employeeId)).stop({ t: STOP_GRACE_S });
+      } catch (err) {
+        // 304: already stopped; 404: nothing to stop. Both mean "stopped".
+        if (statusOf(err) !== 304 && statusOf(err) !== 404) throw wrap(err, "stop_failed");
+      }
+      return this.instance(employeeId);
+    });
+  }
+
+  restart(employeeId: string): Promise<Instance> {
+    return this.serial(employeeId, async () => {
+      const info = await this.inspect(employeeId);
+      if (!info)
+        throw new RuntimeError(
+          "container_missing",
+          "there is no container for this employee on this server",
+          true,
+        );
+      try {
+        await this.docker.getContainer(containerName(employeeId)).restart({ t: STOP_GRACE_S });
+      } catch (err) {
+        throw wrap(err, "restart_failed");
+      }
+      return this.waitReady(employeeId);
+    });
+  }
+
+  remove(employeeId: string): Promise<void> {
+    return this.serial(employeeId, async () => {
+      try {
+        await this.docker.getContainer(containerName(employeeId)).remove({ force: true });
+      } catch (err) {
+        if (statusOf(err) !== 404) throw wrap(err, "remove_failed");
+      }
+      try {
+        await this.docker.getVolume(volumeName(employeeId)).remove();
+      } catch (err) {
+        if (statusOf(err) !== 404) throw wrap(err, "remove_failed");
+      }
+    });
+  }
+
+  async sweepOrphans(keep: ReadonlySet<string>, graceMs: number): Promise<string[]> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL_MANAGED}=true`] },
+    });
+    const removed: string[] = [];
+    for (const c of list) {
+      const employeeId = c.Labels[LABEL_EMPLOYEE];
+      if (!employeeId || keep.has(employeeId)) continue;
+      if (Date.now() - c.Created * 1000 < graceMs) continue;
+      this.opts.log.warn(
+        { employeeId, containerId: c.Id },
+        "removing a container the edge does not know",
+      );
+      await this.remove(employeeId);
+      removed.push(employeeId);
+    }
+    return removed;
+  }
+
+  watch(onEvent: (e: RuntimeEvent) => void): () => void {
+    let stopped = false;
+    let stream: NodeJS.ReadableStream | undefined;
+    let attempt = 0;
+    const connect = async () => {
+      if (stopped) return;
+      try {
+        stream = (await this.docker.getEvents({
+          filters: { type: ["container"], label: [`${LABEL_MANAGED}=true`] },
+        })) as NodeJS.ReadableStream;
+      } catch (err) {
+        return retry(err);
+      }
+      if (attempt > 0) {
+        // The engine was away (restarted?): say what is true now, since events were missed.
+        this.opts.log.info("docker events stream re-established; reporting current states");
+        for (const i of await this.inventory().catch(() => [])) {
+          if (i.state === "stopped")
+            onEvent({
+              type: "stopped",
+              employeeId: i.employeeId,
+              containerId: i.containerId,
+              exitCode: null,
+            });
+          else if (i.state === "running" || i.state === "unhealthy") {
+            onEvent({
+              type: "health",
+              employeeId: i.employeeId,
+              containerId: i.containerId,
+              health: i.state === "running" ? "healthy" : "unhealthy",
+            });
+          }
+        }
+      }
+      attempt = 0;
+      let buffered = "";
+      stream.on("data", (chunk: Buffer) => {
+        buffered += chunk.toString();
+        let newline = buffered.indexOf("\n");
+        while (newline >= 0) {
+          const line = buffered.slice(0, newline).trim();
+          buffered = buffered.slice(newline + 1);
+          newline = buffered.indexOf("\n");
+          if (!line) continue;
+          const event = toRuntimeEvent(line);
+          if (event) onEvent(event);
+        }
+      });
+      stream.on("error", (err) => retry(err));
+      stream.on("end", () => retry(new Error("docker events stream ended")));
+    };
+    const retry = (err: unknown) => {
+      if (stopped) return;
+      attempt++;
+      const delay = Math.min(EVENTS_RETRY_MAX_MS, EVENTS_RETRY_BASE_MS * 2 ** (attempt - 1));
+      this.opts.log.warn(
+        { err: String(err), delayMs: delay },
+        "docker events stream lost; reconnecting",
+      );
+      stream?.removeAllListeners();
+      setTimeout(connect, delay);
+    };
+    void connect();
+    return () => {
+      stopped = true;
+      stream?.removeAllListeners();
+      (stream as unknown as { destroy?: () => void })?.destroy?.();
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.locks.values()]);
+  }
+
+  // ---- internals ----
+
+  // Commands for one employee run one after another; different employees run in parallel.
+  private serial<T>(employeeId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(employeeId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    this.locks.set(employeeId, next);
+    void next
+      .finally(() => {
+        if (this.locks.get(employeeId) === next) this.locks.delete(employeeId);
+      })
+      .catch(() => undefined);
+    return next;
+  }
+
+  private async inspect(employeeId: string): Promise<Docker.ContainerInspectInfo | null> {
+    try {
+      return await this.docker.getContainer(containerName(employeeId)).inspect();
+    } catch (err) {
+      if (statusOf(err) === 404) return null;
+      throw wrap(err, "inspect_failed");
+    }
+  }
+
+  private async instance(employeeId: string): Promise<Instance> {
+    const info = await this.inspect(employeeId);
+    if (!info) return { employeeId, containerId: null, state: "missing" };
+    return { employeeId, containerId: info.Id, state: stateFromInspect(info) };
+  }
+
+  private async startContainer(employeeId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerName(employeeId)).start();
+    } catch (err) {
+      if (statusOf(err) === 304) return; // already running
+      if (statusOf(err) === 404)
+        throw new RuntimeError(
+          "container_missing",
+          "there is no container for this employee on this server",
+          true,
+        );
+      throw wrap(err, "start_failed");
+    }
+  }
+
+  private async waitReady(employeeId: string): Promise<Instance> {
+    const deadline = Date.now() + this.opts.readyTimeoutMs;
+    for (;;) {
+      const info = await this.inspect(employeeId);
+      if (!info)
+        throw new RuntimeError(
+          "container_missing",
+          "the container disappeared while starting",
+          true,
+        );
+      if (!info.State.Running && !info.State.Restarting) {
+        throw new RuntimeError(
+          "container_exited",
+          `the employee exited while starting (exit code ${info.State.ExitCode})`,
+          true,
+        );
+      }
+      const health = info.State.Health?.Status;
+      if (info.State.Running && (health === undefined || health === "healthy")) {
+        return { employeeId, containerId: info.Id, state: "running" };
+      }
+      if (Date.now() > deadline) {
+        throw new RuntimeError(
+          "not_ready",
+          `the employee was not healthy within ${Math.round(this.opts.readyTimeoutMs / 1000)} seconds`,
+          true,
+        );
+      }
+      await new Promise((r) => setTimeout(r, READY_POLL_MS));
+    }
+  }
+
+  private async ensureImage(): Promise<void> {
+    try {
+      await this.docker.getImage(this.opts.image).inspect();
+    } catch (err) {
+      if (statusOf(err) === 404) {
+        throw new RuntimeError(
+          "image_missing",
+          `the employee image ${this.opts.image} is not on this server`,
+          false,
+        );
+      }
+      throw wrap(err, "image_check_failed");
+    }
+  }
+
+  private async ensureNetwork(): Promise<void> {
+    const existing = await this.docker.listNetworks({ filters: { name: [this.opts.network] } });
+    if (existing.some((n) => n.Name === this.opts.network)) return;
+    try {
+      await this.docker.createNetwork({
+        Name: this.opts.network,
+        Driver: "bridge",
+        Labels: { [LABEL_MANAGED]: "true" },
+      });
+    } catch (err) {
+      if (statusOf(err) !== 409) throw wrap(err, "network_failed");
+    }
+  }
+
+  private async ensureVolume(spec: EmployeeSpec): Promise<void> {
+    await this.docker.createVolume({
+      Name: volumeName(spec.employeeId),
+      Labels: { [LABEL_MANAGED]: "true", [LABEL_EMPLOYEE]: spec.employeeId },
+    });
+  }
+}
+
+function wrap(err: unknown, code: string): RuntimeError {
+  if (err instanceof RuntimeError) return err;
+  const message = (err as DockerError)?.message ?? String(err);
+  // Anything from the engine may pass (it restarts, it is busy): let the edge try again.
+  return new RuntimeError(code, message.slice(0, 500), true);
+}
+
+function stateFromList(state: string, status: string): InstanceState {
+  if (state === "running") {
+    if (status.includes("(unhealthy)")) return "unhealthy";
+    if (status.includes("(health: starting)")) return "starting";
+    return "running";
+  }
+  if (state === "created") return "created";
+  if (state === "restarting") return "starting";
+  return "stopped";
+}
+
+function stateFromInspect(info: Docker.ContainerInspectInfo): InstanceState {
+  if (info.State.Running) {
+    const health = info.State.Health?.Status;
+    if (health === "unhealthy") return "unhealthy";
+    if (health === "starting") return "starting";
+    return "running";
+  }
+  if (info.State.Status === "created") return "created";
+  return "stopped";
+}
+
+interface DockerEventLine {
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+}
+
+export function toRuntimeEvent(line: string): RuntimeEvent | null {
+  let e: DockerEventLine;
+  try {
+    e = JSON.parse(line) as DockerEventLine;
+  } catch {
+    return null;
+  }
+  const employeeId = e.Actor?.Attributes?.[LABEL_EMPLOYEE];
+  const containerId = e.Actor?.ID ?? null;
+  if (!employeeId || !e.Action) return null;
+  switch (e.Action) {
+    case "create":
+      return { type: "created", employeeId, containerId };
+    case "start":
+      return { type: "started", employeeId, containerId };
+    case "die": {
+      const code = Number(e.Actor?.Attributes?.exitCode);
+      return {
+        type: "stopped",
+        employeeId,
+        containerId,
+        exitCode: Number.isFinite(code) ? code : null,
+      };
+    }
+    case "destroy":
+      return { type: "removed", employeeId, containerId };
+    case "health_status: healthy":
+      return { type: "health", employeeId, containerId, health: "healthy" };
+    case "health_status: unhealthy":
+      return { type: "health", employeeId, containerId, health: "unhealthy" };
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,44 @@
+import type { EmployeeSpec, Instance } from "../../edge/protocol/frames.ts";
+
+// What happened to an employee's container, as the runtime saw it.
+export type RuntimeEvent =
+  | { type: "created" | "started" | "removed"; employeeId: string; containerId: string | null }
+  | { type: "stopped"; employeeId: string; containerId: string | null; exitCode: number | null }
+  | {
+      type: "health";
+      employeeId: string;
+      containerId: string | null;
+      health: "healthy" | "unhealthy";
+    };
+
+// A failure the edge should see: `retryable` false when trying again cannot help.
+export class RuntimeError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  constructor(code: string, message: string, retryable: boolean) {
+    super(message);
+    this.code = code;
+    this.retryable = retryable;
+  }
+}
+
+// How the agent runs employees. Every verb is idempotent: applying a command twice leaves the
+// same one container. The runtime's own engine (Docker) is the source of truth; nothing here
+// depends on memory that a restart would lose.
+export interface EmployeeRuntime {
+  readonly kind: "docker" | "process";
+  /** Every employee this node runs or has stopped, read from the engine itself. */
+  inventory(): Promise<Instance[]>;
+  /** Creates (once) and starts the employee, resolving when it is healthy. */
+  provision(spec: EmployeeSpec): Promise<Instance>;
+  start(employeeId: string): Promise<Instance>;
+  stop(employeeId: string): Promise<Instance>;
+  restart(employeeId: string): Promise<Instance>;
+  /** Removes the container and its data; succeeds when there is nothing to remove. */
+  remove(employeeId: string): Promise<void>;
+  /** Removes containers of ours for employees not in `keep` that are older than `graceMs`. */
+  sweepOrphans(keep: ReadonlySet<string>, graceMs: number): Promise<string[]>;
+  /** Streams container events until the returned function is called. */
+  watch(onEvent: (e: RuntimeEvent) => void): () => void;
+  close(): Promise<void>;
+}

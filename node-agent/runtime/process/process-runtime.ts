@@ -1,0 +1,170 @@
+import { spawn } from "node:child_process";
+import { EventEmitter } from "node:events";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { EmployeeSpec, Instance } from "../../../edge/protocol/frames.ts";
+import type { Logger } from "../../logger.ts";
+import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
+
+export const PROCESS_READY_TIMEOUT_MS = 10_000;
+const employeeScript = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "employee-process.ts",
+);
+
+interface Stored {
+  employeeId: string;
+  pid: number | null;
+  port: number;
+  spec: EmployeeSpec;
+}
+
+// Development only: each employee is a detached child process on a loopback port the OS picked.
+// Its pid and port are written to a state folder, so an agent restart finds them again, the way
+// the docker runtime finds containers by label. There is no isolation here; servers use docker.
+export class ProcessRuntime implements EmployeeRuntime {
+  readonly kind = "process" as const;
+  private readonly dir: string;
+  private readonly events = new EventEmitter();
+  private readonly log: Logger;
+
+  constructor(opts: { workdir: string; log: Logger }) {
+    this.dir = path.join(opts.workdir, "instantworker-process-runtime");
+    this.log = opts.log;
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  async inventory(): Promise<Instance[]> {
+    return readdirSync(this.dir)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => this.read(f.slice(0, -5)))
+      .filter((s): s is Stored => s !== null)
+      .map((s) => this.instanceOf(s));
+  }
+
+  async provision(spec: EmployeeSpec): Promise<Instance> {
+    const stored = this.read(spec.employeeId);
+    if (stored && alive(stored.pid)) return this.instanceOf(stored);
+    const port = stored?.port ?? (await freePort());
+    if (!stored) this.emit({ type: "created", employeeId: spec.employeeId, containerId: null });
+    return this.launch({ employeeId: spec.employeeId, pid: null, port, spec });
+  }
+
+  async start(employeeId: string): Promise<Instance> {
+    const stored = this.read(employeeId);
+    if (!stored)
+      throw new RuntimeError("container_missing", "there is no process for this employee", true);
+    return alive(stored.pid) ? this.instanceOf(stored) : this.launch(stored);
+  }
+
+  async stop(employeeId: string): Promise<Instance> {
+    const stored = this.read(employeeId);
+    if (!stored) return { employeeId, containerId: null, state: "missing" };
+    if (stored.pid && alive(stored.pid)) process.kill(stored.pid, "SIGTERM");
+    this.write({ ...stored, pid: null });
+    this.emit({ type: "stopped", employeeId, containerId: null, exitCode: 0 });
+    return { employeeId, containerId: null, state: "stopped" };
+  }
+
+  async restart(employeeId: string): Promise<Instance> {
+    await this.stop(employeeId);
+    return this.start(employeeId);
+  }
+
+  async remove(employeeId: string): Promise<void> {
+    await this.stop(employeeId);
+    rmSync(path.join(this.dir, `${employeeId}.json`), { force: true });
+    this.emit({ type: "removed", employeeId, containerId: null });
+  }
+
+  async sweepOrphans(keep: ReadonlySet<string>): Promise<string[]> {
+    const orphans = (await this.inventory())
+      .filter((i) => !keep.has(i.employeeId))
+      .map((i) => i.employeeId);
+    for (const id of orphans) await this.remove(id);
+    return orphans;
+  }
+
+  watch(onEvent: (e: RuntimeEvent) => void): () => void {
+    this.events.on("event", onEvent);
+    return () => this.events.off("event", onEvent);
+  }
+
+  async close(): Promise<void> {}
+
+  private async launch(stored: Stored): Promise<Instance> {
+    const child = spawn(process.execPath, [employeeScript], {
+      env: { PATH: process.env.PATH, PORT: String(stored.port), EMPLOYEE_NAME: stored.spec.name },
+      detached: true,
+      stdio: "ignore",
+    });
+    child.unref();
+    const next = { ...stored, pid: child.pid ?? null };
+    this.write(next);
+    this.emit({ type: "started", employeeId: stored.employeeId, containerId: null });
+    const deadline = Date.now() + PROCESS_READY_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      try {
+        if ((await fetch(`http://127.0.0.1:${stored.port}/healthz`)).ok)
+          return this.instanceOf(next);
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new RuntimeError(
+      "not_ready",
+      "the employee process did not answer its health check",
+      true,
+    );
+  }
+
+  private instanceOf(s: Stored): Instance {
+    return {
+      employeeId: s.employeeId,
+      containerId: s.pid ? `pid-${s.pid}` : null,
+      state: alive(s.pid) ? "running" : "stopped",
+    };
+  }
+
+  private read(employeeId: string): Stored | null {
+    try {
+      return JSON.parse(readFileSync(path.join(this.dir, `${employeeId}.json`), "utf8")) as Stored;
+    } catch {
+      return null;
+    }
+  }
+
+  private write(s: Stored): void {
+    writeFileSync(path.join(this.dir, `${s.employeeId}.json`), JSON.stringify(s));
+  }
+
+  private emit(e: RuntimeEvent): void {
+    this.log.debug({ event: e }, "process runtime event");
+    this.events.emit("event", e);
+  }
+}
+
+function alive(pid: number | null): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

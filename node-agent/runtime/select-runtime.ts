@@ -1,0 +1,32 @@
+import os from "node:os";
+import type { AgentConfig } from "../config.ts";
+import type { Logger } from "../logger.ts";
+import { DockerRuntime } from "./docker/docker-runtime.ts";
+import type { EmployeeRuntime } from "./employee-runtime.ts";
+import { ProcessRuntime } from "./process/process-runtime.ts";
+
+// "auto" uses Docker when an engine answers and otherwise falls back to processes, saying so:
+// the fallback is for development machines only.
+export async function selectRuntime(config: AgentConfig, log: Logger): Promise<EmployeeRuntime> {
+  const wantDocker =
+    config.RUNTIME === "docker" ||
+    (config.RUNTIME === "auto" && (await DockerRuntime.available(config.DOCKER_SOCKET)));
+  if (wantDocker) {
+    log.info({ socket: config.DOCKER_SOCKET, image: config.EMPLOYEE_IMAGE }, "runtime: docker");
+    return new DockerRuntime({
+      socketPath: config.DOCKER_SOCKET,
+      image: config.EMPLOYEE_IMAGE,
+      memoryMb: config.EMPLOYEE_MEMORY_MB,
+      cpus: config.EMPLOYEE_CPUS,
+      pidsLimit: config.EMPLOYEE_PIDS_LIMIT,
+      network: config.DOCKER_NETWORK,
+      readyTimeoutMs: config.READY_TIMEOUT_MS,
+      log,
+    });
+  }
+  log.warn(
+    { socket: config.DOCKER_SOCKET },
+    "runtime: process (no Docker engine answers; employees run as local processes without isolation, for development only)",
+  );
+  return new ProcessRuntime({ workdir: config.PROCESS_WORKDIR || os.tmpdir(), log });
+}

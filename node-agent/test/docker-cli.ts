@@ -1,0 +1,39 @@
+import { execFileSync, spawnSync } from "node:child_process";
+
+// The tests check Docker through its own CLI, independently of the dockerode code under test.
+export function docker(...args: string[]): string {
+  return execFileSync("docker", args, { encoding: "utf8" }).trim();
+}
+
+export function dockerStatus(...args: string[]): { code: number; out: string } {
+  const r = spawnSync("docker", args, { encoding: "utf8" });
+  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}`.trim() };
+}
+
+export function containersOf(employeeId: string): string[] {
+  const out = docker("ps", "-a", "-q", "--filter", `label=instantworker.employee=${employeeId}`);
+  return out ? out.split("\n") : [];
+}
+
+export function volumeExists(name: string): boolean {
+  return dockerStatus("volume", "inspect", name).code === 0;
+}
+
+export function removeTestEmployees(prefix: string): void {
+  const ids = docker(
+    "ps",
+    "-a",
+    "--filter",
+    "label=instantworker.managed=true",
+    "--format",
+    '{{.ID}} {{.Label "instantworker.employee"}}',
+  )
+    .split("\n")
+    .filter((l) => l.split(" ")[1]?.startsWith(prefix))
+    .map((l) => l.split(" ")[0] ?? "");
+  if (ids.length) dockerStatus("rm", "-f", ...ids);
+  const volumes = docker("volume", "ls", "-q", "--filter", "label=instantworker.managed=true")
+    .split("\n")
+    .filter((v) => v.includes(`iw-employee-${prefix}`));
+  if (volumes.length) dockerStatus("volume", "rm", "-f", ...volumes);
+}

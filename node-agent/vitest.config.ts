@@ -1,0 +1,15 @@
+import { defineConfig } from "vitest/config";
+
+// The node agent against a real Docker engine and the locally built test image; the global
+// set-up installs and starts the engine and builds the image when missing.
+export default defineConfig({
+  test: {
+    name: "node-agent",
+    root: import.meta.dirname,
+    include: ["test/**/*.test.ts"],
+    globalSetup: ["./test/docker-setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    fileParallelism: false,
+  },
+});
