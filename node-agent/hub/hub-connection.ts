@@ -173,18 +173,13 @@ export class HubConnection {
     const ws = this.ws;
     if (!ws || !this.connected) return; // the edge reconciles from the inventory on reconnect
     const base = { employeeId: e.employeeId, containerId: e.containerId };
-    switch (e.type) {
-      case "created":
-        return this.send(ws, { type: "container.created", ...base });
-      case "started":
-        return this.send(ws, { type: "container.started", ...base });
-      case "removed":
-        return this.send(ws, { type: "container.removed", ...base });
-      case "stopped":
-        return this.send(ws, { type: "container.stopped", ...base, exitCode: e.exitCode });
-      case "health":
-        return this.send(ws, { type: "container.health_changed", ...base, health: e.health });
-    }
+    const frame: AgentFrame =
+      e.type === "stopped"
+        ? { type: "container.stopped", ...base, exitCode: e.exitCode }
+        : e.type === "health"
+          ? { type: "container.health_changed", ...base, health: e.health }
+          : { type: `container.${e.type}`, ...base };
+    this.send(ws, frame);
   }
 
   private send(ws: WebSocket, frame: AgentFrame): void {
