@@ -6,6 +6,8 @@
 # so that only the engine this script started is ever stopped by it.
 set -euo pipefail
 DOCKER_READY_TIMEOUT_S=60
+# dockerd lives in /usr/sbin, which a non-login shell's PATH may lack.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 log() { printf '[ensure-docker] %s\n' "$*" >&2; }
 
 if docker info >/dev/null 2>&1; then exit 0; fi

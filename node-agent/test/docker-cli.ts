@@ -37,3 +37,23 @@ export function removeTestEmployees(prefix: string): void {
     .filter((v) => v.includes(`iw-employee-${prefix}`));
   if (volumes.length) dockerStatus("volume", "rm", "-f", ...volumes);
 }
+
+// Everything a test stack created on its own network, whatever ids it used (also after a crash).
+export function removeContainersOnNetwork(network: string): void {
+  const ids = docker(
+    "ps",
+    "-a",
+    "-q",
+    "--filter",
+    `network=${network}`,
+    "--filter",
+    "label=instantworker.managed=true",
+  );
+  if (!ids) return;
+  const list = ids.split("\n");
+  const employees = list.map((id) =>
+    docker("inspect", "-f", '{{index .Config.Labels "instantworker.employee"}}', id),
+  );
+  dockerStatus("rm", "-f", ...list);
+  for (const e of employees) dockerStatus("volume", "rm", "-f", `iw-employee-${e}-data`);
+}

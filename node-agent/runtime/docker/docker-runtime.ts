@@ -15,6 +15,10 @@ export const READY_POLL_MS = 250;
 export const STOP_GRACE_S = 10;
 export const EVENTS_RETRY_BASE_MS = 500;
 export const EVENTS_RETRY_MAX_MS = 10_000;
+// While the engine is unreachable (dockerd restarting), a command waits this long for it to come
+// back before failing, so a routine engine restart does not burn the edge's retries.
+export const ENGINE_WAIT_MS = 45_000;
+export const ENGINE_POLL_MS = 500;
 
 interface DockerError {
   statusCode?: number;
@@ -241,7 +245,7 @@ export class DockerRuntime implements EmployeeRuntime {
   // Commands for one employee run one after another; different employees run in parallel.
   private serial<T>(employeeId: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.locks.get(employeeId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
+    const next = previous.catch(() => undefined).then(() => this.whenEngineUp(fn));
     this.locks.set(employeeId, next);
     void next
       .finally(() => {
@@ -249,6 +253,19 @@ export class DockerRuntime implements EmployeeRuntime {
       })
       .catch(() => undefined);
     return next;
+  }
+
+  private async whenEngineUp<T>(fn: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + ENGINE_WAIT_MS;
+    for (;;) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!engineUnreachable(err) || Date.now() > deadline) throw err;
+        this.opts.log.warn({ err: String(err) }, "docker engine unreachable; waiting for it");
+        await new Promise((r) => setTimeout(r, ENGINE_POLL_MS));
+      }
+    }
   }
 
   private async inspect(employeeId: string): Promise<Docker.ContainerInspectInfo | null> {
@@ -350,8 +367,15 @@ export class DockerRuntime implements EmployeeRuntime {
   }
 }
 
+function engineUnreachable(err: unknown): boolean {
+  const text =
+    String((err as { cause?: unknown })?.cause ?? "") + String((err as Error)?.message ?? err);
+  return /ECONNREFUSED|ENOENT|ECONNRESET|EPIPE|socket hang up/.test(text);
+}
+
 function wrap(err: unknown, code: string): RuntimeError {
   if (err instanceof RuntimeError) return err;
+  if (engineUnreachable(err)) throw err; // let whenEngineUp wait for the engine
   const message = (err as DockerError)?.message ?? String(err);
   // Anything from the engine may pass (it restarts, it is busy): let the edge try again.
   return new RuntimeError(code, message.slice(0, 500), true);

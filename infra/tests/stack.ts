@@ -1,0 +1,296 @@
+// The whole product on loopback for end-to-end tests and benchmarks: `wrangler dev` (real
+// workerd, D1, Durable Objects) with its own state folder, a node token made by the ops script,
+// and the real node agent driving the real Docker engine.
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import WebSocket from "ws";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const TEST_IMAGE = process.env.TEST_EMPLOYEE_IMAGE ?? "instantworker/test-employee:1";
+export const E2E_NETWORK = "instantworker-e2e";
+const wrangler = path.join(root, "node_modules/.bin/wrangler");
+const EDGE_READY_TIMEOUT_MS = 90_000;
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const a = s.address();
+      const port = typeof a === "object" && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export class AgentProcess {
+  child: ChildProcess | undefined;
+  readonly logs: string[] = [];
+  private readonly env: NodeJS.ProcessEnv;
+
+  constructor(env: NodeJS.ProcessEnv) {
+    this.env = env;
+  }
+
+  start(): void {
+    this.child = spawn(process.execPath, [path.join(root, "node-agent/main.ts")], {
+      cwd: root,
+      env: { ...process.env, ...this.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (b: Buffer) => this.logs.push(...b.toString().split("\n").filter(Boolean));
+    this.child.stdout?.on("data", keep);
+    this.child.stderr?.on("data", keep);
+  }
+
+  async waitForLog(pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.logs.some((l) => pattern.test(l))) {
+      if (Date.now() > deadline)
+        throw new Error(
+          `agent never logged ${pattern}; last lines:\n${this.logs.slice(-10).join("\n")}`,
+        );
+      await sleep(50);
+    }
+  }
+
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      child.kill(signal);
+    });
+  }
+}
+
+export interface Stack {
+  edgeUrl: string;
+  nodeId: string;
+  nodeToken: string;
+  agent: AgentProcess;
+  stop(): Promise<void>;
+}
+
+export async function startStack(
+  opts: { agentEnv?: NodeJS.ProcessEnv; startAgent?: boolean } = {},
+): Promise<Stack> {
+  const persist = mkdtempSync(path.join(tmpdir(), "iw-e2e-"));
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+  execFileSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
+    cwd: root,
+    env,
+    stdio: "ignore",
+  });
+  const created = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        path.join(root, "infra/scripts/node-token.ts"),
+        "create",
+        "e2e-node",
+        "--persist-to",
+        persist,
+        "--json",
+      ],
+      {
+        cwd: root,
+        env,
+        encoding: "utf8",
+      },
+    ),
+  ) as { id: string; token: string };
+
+  const port = await freePort();
+  const edgeUrl = `http://127.0.0.1:${port}`;
+  const edge = spawn(
+    wrangler,
+    [
+      "dev",
+      "--port",
+      String(port),
+      "--ip",
+      "127.0.0.1",
+      "--persist-to",
+      persist,
+      "--var",
+      "ENVIRONMENT:development",
+      "--var",
+      `APP_URL:${edgeUrl}`,
+      "--var",
+      "VERSION:e2e",
+      "--show-interactive-dev-session=false",
+    ],
+    { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const edgeLogs: string[] = [];
+  edge.stdout?.on("data", (b: Buffer) => edgeLogs.push(b.toString()));
+  edge.stderr?.on("data", (b: Buffer) => edgeLogs.push(b.toString()));
+  const deadline = Date.now() + EDGE_READY_TIMEOUT_MS;
+  for (;;) {
+    try {
+      if ((await fetch(`${edgeUrl}/api/health`)).ok) break;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline || edge.exitCode !== null) {
+      edge.kill("SIGTERM");
+      throw new Error(`wrangler dev did not come up:\n${edgeLogs.join("").slice(-3000)}`);
+    }
+    await sleep(200);
+  }
+
+  const agent = new AgentProcess({
+    EDGE_URL: edgeUrl,
+    NODE_TOKEN: created.token,
+    RUNTIME: "docker",
+    EMPLOYEE_IMAGE: TEST_IMAGE,
+    EMPLOYEE_MEMORY_MB: "256",
+    EMPLOYEE_CPUS: "0.5",
+    CAPACITY_SLOTS: "8",
+    DOCKER_NETWORK: E2E_NETWORK,
+    READY_TIMEOUT_MS: "30000",
+    LOG_LEVEL: "info",
+    ...opts.agentEnv,
+  });
+  if (opts.startAgent !== false) {
+    agent.start();
+    await agent.waitForLog(/connected to the edge/);
+  }
+
+  return {
+    edgeUrl,
+    nodeId: created.id,
+    nodeToken: created.token,
+    agent,
+    async stop() {
+      await agent.kill("SIGTERM");
+      await new Promise<void>((resolve) => {
+        if (edge.exitCode !== null) return resolve();
+        edge.once("exit", () => resolve());
+        edge.kill("SIGTERM");
+      });
+      rmSync(persist, { recursive: true, force: true });
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export interface Client {
+  cookie: string;
+  api(pathname: string, init?: { method?: string; json?: unknown }): Promise<Response>;
+}
+
+export async function signIn(edgeUrl: string, email: string): Promise<Client> {
+  const post = await fetch(`${edgeUrl}/api/auth/magic-link`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: edgeUrl },
+    body: JSON.stringify({ email }),
+  });
+  if (post.status !== 202) throw new Error(`magic link: ${post.status} ${await post.text()}`);
+  const box = (await (
+    await fetch(`${edgeUrl}/api/dev/mailbox?email=${encodeURIComponent(email)}`)
+  ).json()) as { messages: { link: string }[] };
+  const link = box.messages[0]?.link;
+  if (!link) throw new Error("no sign-in mail");
+  const verify = await fetch(link, { redirect: "manual" });
+  const cookie = verify.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .find((c) => c?.startsWith("iw_session="));
+  if (!cookie) throw new Error("no session cookie");
+  return {
+    cookie,
+    api: (pathname, init = {}) =>
+      fetch(`${edgeUrl}${pathname}`, {
+        method: init.method ?? "GET",
+        headers: {
+          cookie,
+          origin: edgeUrl,
+          ...(init.json !== undefined ? { "content-type": "application/json" } : {}),
+        },
+        body: init.json !== undefined ? JSON.stringify(init.json) : undefined,
+      }),
+  };
+}
+
+export interface LiveFrame {
+  type: string;
+  employee: { id: string; status: string; step: string | null; statusReason: string | null } | null;
+  at: number;
+}
+
+export class LiveSocket {
+  readonly frames: LiveFrame[] = [];
+  private readonly ws: WebSocket;
+  private listeners: ((f: LiveFrame) => void)[] = [];
+
+  constructor(edgeUrl: string, employeeId: string, cookie: string) {
+    this.ws = new WebSocket(`${edgeUrl.replace("http", "ws")}/api/employees/${employeeId}/live`, {
+      headers: { cookie },
+    });
+    this.ws.on("message", (data) => {
+      const frame = {
+        ...(JSON.parse(data.toString()) as Omit<LiveFrame, "at">),
+        at: performance.now(),
+      };
+      this.frames.push(frame);
+      for (const l of this.listeners) l(frame);
+    });
+  }
+
+  opened(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.ws.once("open", () => resolve());
+      this.ws.once("error", reject);
+    });
+  }
+
+  // Resolves with the first frame (already received or future) that matches.
+  waitFor(match: (f: LiveFrame) => boolean, timeoutMs = 60_000, since = 0): Promise<LiveFrame> {
+    const seen = this.frames.slice(since).find(match);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners = this.listeners.filter((l) => l !== listener);
+        reject(
+          new Error(
+            `no matching live frame within ${timeoutMs} ms; statuses: ${this.frames.map((f) => f.employee?.status ?? f.type).join(" → ")}`,
+          ),
+        );
+      }, timeoutMs);
+      const listener = (f: LiveFrame) => {
+        if (!match(f)) return;
+        clearTimeout(timer);
+        this.listeners = this.listeners.filter((l) => l !== listener);
+        resolve(f);
+      };
+      this.listeners.push(listener);
+    });
+  }
+
+  statuses(): string[] {
+    const out: string[] = [];
+    for (const f of this.frames) {
+      const s = f.employee?.status ?? f.type;
+      if (out[out.length - 1] !== s) out.push(s);
+    }
+    return out;
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}
+
+export const hireBody = {
+  name: "E2E",
+  role: "researcher",
+  tone: "concise",
+  skills: ["web-research"],
+};
