@@ -2,6 +2,7 @@
 // Objects and R2 under .wrangler/, the development mailer (links at /api/dev/mailbox and in this
 // console). Ctrl-C stops everything it started.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { root } from "./project.ts";
 
@@ -69,11 +70,70 @@ if (!(await waitFor(`${EDGE_URL}/api/health`))) {
   );
   stopAll(1);
 }
+// The local node: a token made once and kept under .wrangler/ (local state, gitignored).
+const tokenFile = path.join(root, ".wrangler/dev-node.json");
+let node: { id: string; token: string } | undefined;
+if (existsSync(tokenFile)) node = JSON.parse(readFileSync(tokenFile, "utf8"));
+const known =
+  node &&
+  spawnSync(process.execPath, [path.join(root, "infra/scripts/node-token.ts"), "list", "--json"], {
+    cwd: root,
+    encoding: "utf8",
+  }).stdout.includes(node.id);
+if (!known) {
+  const made = spawnSync(
+    process.execPath,
+    [
+      path.join(root, "infra/scripts/node-token.ts"),
+      "create",
+      `dev-${Date.now().toString(36)}`,
+      "--json",
+    ],
+    {
+      cwd: root,
+      encoding: "utf8",
+    },
+  );
+  if (made.status !== 0) {
+    console.error("[dev] could not create a local node token");
+    stopAll(1);
+  }
+  node = JSON.parse(made.stdout) as { id: string; token: string };
+  mkdirSync(path.dirname(tokenFile), { recursive: true });
+  writeFileSync(tokenFile, JSON.stringify(node));
+}
+
+// Docker when an engine answers (with the locally built test image until the employee image
+// lands), otherwise employees run as local processes; the agent says which.
+const dockerUp = spawnSync("docker", ["info"], { stdio: "ignore" }).status === 0;
+if (dockerUp)
+  spawnSync("bash", [path.join(root, "infra/scripts/build-test-image.sh")], { stdio: "inherit" });
+const agent = spawn(process.execPath, [path.join(root, "node-agent/main.ts")], {
+  cwd: root,
+  stdio: "inherit",
+  env: {
+    ...process.env,
+    EDGE_URL,
+    NODE_TOKEN: node?.token,
+    RUNTIME: dockerUp ? "docker" : "process",
+    EMPLOYEE_IMAGE: process.env.EMPLOYEE_IMAGE ?? "instantworker/test-employee:1",
+    EMPLOYEE_MEMORY_MB: process.env.EMPLOYEE_MEMORY_MB ?? "512",
+    CAPACITY_SLOTS: process.env.CAPACITY_SLOTS ?? "4",
+    PROCESS_WORKDIR: path.join(root, ".wrangler"),
+  },
+});
+children.push(agent);
+agent.on("exit", (code) => {
+  console.error(`[dev] the node agent exited (${code}); stopping`);
+  stopAll(code ?? 1);
+});
+
 console.log(`
   InstantWorker is running locally
     edge API      ${EDGE_URL}/api/health
     catalogue     ${EDGE_URL}/api/catalogue
     dev mailbox   ${EDGE_URL}/api/dev/mailbox?email=you@example.com
+    node agent    runtime ${dockerUp ? "docker (image instantworker/test-employee:1)" : "process (no Docker engine answers: employees run as local processes)"}
   Sign in: curl -X POST ${EDGE_URL}/api/auth/magic-link -H 'content-type: application/json' -d '{"email":"you@example.com"}'
   then open the link printed above (or in the mailbox).
 `);
