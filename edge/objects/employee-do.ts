@@ -29,14 +29,10 @@ import {
   WAIT_FOR_SERVER_TIMEOUT_MS,
 } from "./employee-timeouts.ts";
 
-export interface NewEmployee {
-  id: string;
-  userId: string;
-  name: string;
-  role: string;
-  tone: string;
-  skills: string[];
-}
+export type NewEmployee = Pick<
+  EmployeeRecord,
+  "id" | "userId" | "name" | "role" | "tone" | "skills"
+>;
 
 // Verbs answer with a result rather than throwing: an error's class does not survive RPC.
 export type ActionResult =

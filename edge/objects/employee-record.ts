@@ -46,19 +46,23 @@ export interface EmployeeView {
   updatedAt: string;
 }
 
-export function toView(r: {
-  id: string;
-  name: string;
-  role: string;
-  tone: string;
-  skills: string[];
-  status: EmployeeStatus;
-  statusReason: string | null;
-  step: string | null;
-  nodeId: string | null;
-  createdAt: number;
-  updatedAt: number;
-}): EmployeeView {
+// Takes the D1 row as well as the object's record: both carry these fields.
+export function toView(
+  r: Pick<
+    EmployeeRecord,
+    | "id"
+    | "name"
+    | "role"
+    | "tone"
+    | "skills"
+    | "status"
+    | "statusReason"
+    | "step"
+    | "nodeId"
+    | "createdAt"
+    | "updatedAt"
+  >,
+): EmployeeView {
   return {
     id: r.id,
     name: r.name,

@@ -1,4 +1,4 @@
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
 import {
@@ -34,13 +34,24 @@ const GOOGLE_COOKIE_PATH = "/api/auth/google";
 
 export const authRoutes = new Hono<AppEnv>();
 
-// Where a browser lands after following a link or returning from Google.
-function intoApp(
-  appOrigin: string,
-  outcome: { ok: true; newAccount: boolean } | { ok: false; reason: string },
-) {
-  if (!outcome.ok) return new URL(`/sign-in?error=${outcome.reason}`, appOrigin).href;
-  return new URL(outcome.newAccount ? "/onboarding" : "/dashboard", appOrigin).href;
+type SignInOutcome =
+  | { ok: true; newAccount: boolean; userId: string; session: { token: string; expiresAt: number } }
+  | { ok: false; reason: string };
+
+// Both sign-in methods end the same way: a session cookie and the app (onboarding for a new
+// account), or the sign-in page with the reason.
+function finishSignIn(c: Context<AppEnv>, outcome: SignInOutcome, method: "magic-link" | "google") {
+  const appOrigin = c.var.deps.config.appOrigin;
+  if (!outcome.ok) {
+    c.var.log.info("sign-in refused", { method, reason: outcome.reason });
+    return c.redirect(new URL(`/sign-in?error=${outcome.reason}`, appOrigin).href, 302);
+  }
+  writeSessionCookie(c, outcome.session.token, outcome.session.expiresAt);
+  c.var.log.info("signed in", { userId: outcome.userId, method });
+  return c.redirect(
+    new URL(outcome.newAccount ? "/onboarding" : "/dashboard", appOrigin).href,
+    302,
+  );
 }
 
 authRoutes.post("/magic-link", async (c) => {
@@ -55,13 +66,7 @@ authRoutes.get("/magic-link/verify", async (c) => {
     token,
     userAgent: c.req.header("user-agent"),
   });
-  if (outcome.ok) {
-    writeSessionCookie(c, outcome.session.token, outcome.session.expiresAt);
-    c.var.log.info("signed in", { userId: outcome.userId, method: "magic-link" });
-  } else {
-    c.var.log.info("magic link refused", { reason: outcome.reason });
-  }
-  return c.redirect(intoApp(c.var.deps.config.appOrigin, outcome), 302);
+  return finishSignIn(c, outcome, "magic-link");
 });
 
 authRoutes.get("/google", async (c) => {
@@ -92,13 +97,7 @@ authRoutes.get("/google/callback", async (c) => {
     codeVerifier,
     userAgent: c.req.header("user-agent"),
   });
-  if (outcome.ok) {
-    writeSessionCookie(c, outcome.session.token, outcome.session.expiresAt);
-    c.var.log.info("signed in", { userId: outcome.userId, method: "google" });
-  } else {
-    c.var.log.info("google sign-in refused", { reason: outcome.reason });
-  }
-  return c.redirect(intoApp(c.var.deps.config.appOrigin, outcome), 302);
+  return finishSignIn(c, outcome, "google");
 });
 
 authRoutes.post("/logout", async (c) => {
