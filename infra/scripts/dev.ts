@@ -4,10 +4,15 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { startDevProxy } from "./dev-proxy.ts";
 import { root } from "./project.ts";
 
-const EDGE_PORT = Number(process.env.PORT ?? 8787);
-const EDGE_URL = `http://localhost:${EDGE_PORT}`;
+// One public URL (PORT, default 8787) in front of the edge and the app's dev server.
+const PUBLIC_PORT = Number(process.env.PORT ?? 8787);
+const PUBLIC_URL = `http://localhost:${PUBLIC_PORT}`;
+const EDGE_PORT = PUBLIC_PORT + 1;
+const EDGE_URL = `http://127.0.0.1:${EDGE_PORT}`;
+const APP_PORT = PUBLIC_PORT + 2;
 const READY_TIMEOUT_MS = 60_000;
 const wrangler = path.join(root, "node_modules/.bin/wrangler");
 const children: ChildProcess[] = [];
@@ -39,7 +44,7 @@ const edge = spawn(
     "--var",
     "ENVIRONMENT:development",
     "--var",
-    `APP_URL:${EDGE_URL}`,
+    `APP_URL:${PUBLIC_URL}`,
     "--var",
     "VERSION:dev",
   ],
@@ -70,6 +75,27 @@ if (!(await waitFor(`${EDGE_URL}/api/health`))) {
   );
   stopAll(1);
 }
+
+const app = spawn(
+  path.join(root, "node_modules/.bin/vite"),
+  ["dev", "--port", String(APP_PORT), "--strictPort", "--host", "127.0.0.1"],
+  { cwd: path.join(root, "app"), stdio: "inherit" },
+);
+children.push(app);
+app.on("exit", (code) => {
+  console.error(`[dev] the app's dev server exited (${code}); stopping`);
+  stopAll(code ?? 1);
+});
+await startDevProxy({
+  port: PUBLIC_PORT,
+  edge: { host: "127.0.0.1", port: EDGE_PORT },
+  app: { host: "127.0.0.1", port: APP_PORT },
+});
+if (!(await waitFor(`http://127.0.0.1:${APP_PORT}/`))) {
+  console.error("[dev] the app's dev server did not answer");
+  stopAll(1);
+}
+
 // The local node: a token made once and kept under .wrangler/ (local state, gitignored).
 const tokenFile = path.join(root, ".wrangler/dev-node.json");
 let node: { id: string; token: string } | undefined;
@@ -113,7 +139,7 @@ const agent = spawn(process.execPath, [path.join(root, "node-agent/main.ts")], {
   stdio: "inherit",
   env: {
     ...process.env,
-    EDGE_URL,
+    EDGE_URL: PUBLIC_URL,
     NODE_TOKEN: node?.token,
     RUNTIME: dockerUp ? "docker" : "process",
     EMPLOYEE_IMAGE: process.env.EMPLOYEE_IMAGE ?? "instantworker/test-employee:1",
@@ -129,11 +155,12 @@ agent.on("exit", (code) => {
 });
 
 console.log(`
-  InstantWorker is running locally
-    edge API      ${EDGE_URL}/api/health
-    catalogue     ${EDGE_URL}/api/catalogue
-    dev mailbox   ${EDGE_URL}/api/dev/mailbox?email=you@example.com
+  InstantWorker is running locally at ${PUBLIC_URL}
+    app           ${PUBLIC_URL}/            (SolidStart dev server, placeholder page)
+    edge API      ${PUBLIC_URL}/api/health
+    catalogue     ${PUBLIC_URL}/api/catalogue
+    dev mailbox   ${PUBLIC_URL}/api/dev/mailbox?email=you@example.com
     node agent    runtime ${dockerUp ? "docker (image instantworker/test-employee:1)" : "process (no Docker engine answers: employees run as local processes)"}
-  Sign in: curl -X POST ${EDGE_URL}/api/auth/magic-link -H 'content-type: application/json' -d '{"email":"you@example.com"}'
+  Sign in: curl -X POST ${PUBLIC_URL}/api/auth/magic-link -H 'content-type: application/json' -d '{"email":"you@example.com"}'
   then open the link printed above (or in the mailbox).
 `);

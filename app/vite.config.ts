@@ -1,0 +1,16 @@
+import { solidStart } from "@solidjs/start/config";
+import { nitro } from "nitro/vite";
+import { defineConfig } from "vite";
+
+// The app has its own root and config, so its build never reads the edge's wrangler.toml.
+// One origin for app and API: in production same-zone routes send /api/* to the edge Worker; in
+// development `npm run dev` puts a small proxy in front of both (infra/scripts/dev-proxy.ts).
+// Builds target Workers; the dev server renders in Node, because Nitro's Cloudflare dev runner
+// does not accept the miniflare that wrangler brings.
+export default defineConfig(({ command }) => ({
+  root: import.meta.dirname,
+  plugins: [solidStart(), nitro()],
+  nitro: {
+    preset: command === "build" ? "cloudflare_module" : "node_server",
+  },
+}));

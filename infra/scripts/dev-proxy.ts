@@ -1,0 +1,60 @@
+import { createServer, request, type Server } from "node:http";
+import { connect } from "node:net";
+
+// One local origin for the whole product, as same-zone routes give in production: /api/* and
+// /agent/* (HTTP and WebSocket upgrades) go to the edge Worker, everything else to the app.
+export interface Upstream {
+  host: string;
+  port: number;
+}
+
+export function startDevProxy(opts: {
+  port: number;
+  edge: Upstream;
+  app: Upstream;
+}): Promise<Server> {
+  const EDGE_PREFIXES = ["/api/", "/agent/"];
+  const pick = (url = "/") => (EDGE_PREFIXES.some((p) => url.startsWith(p)) ? opts.edge : opts.app);
+  const server = createServer((req, res) => {
+    const to = pick(req.url);
+    const upstream = request(
+      { host: to.host, port: to.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.rawHeaders as unknown as Record<string, string>);
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", (err) => {
+      if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
+      res.end(
+        JSON.stringify({
+          error: {
+            code: "dev_upstream_down",
+            message: `local upstream ${to.port}: ${err.message}`,
+          },
+        }),
+      );
+    });
+    req.pipe(upstream);
+  });
+  // WebSockets (the live status socket, Vite's HMR): replay the upgrade request, then splice.
+  server.on("upgrade", (req, socket, head) => {
+    const to = pick(req.url);
+    const up = connect(to.port, to.host, () => {
+      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2)
+        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      up.write(`${lines.join("\r\n")}\r\n\r\n`);
+      if (head.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    const close = () => {
+      up.destroy();
+      socket.destroy();
+    };
+    up.on("error", close);
+    socket.on("error", close);
+  });
+  return new Promise((resolve) => server.listen(opts.port, "127.0.0.1", () => resolve(server)));
+}
