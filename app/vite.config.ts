@@ -10,6 +10,14 @@ import { defineConfig } from "vite";
 export default defineConfig(({ command }) => ({
   root: import.meta.dirname,
   plugins: [solidStart(), nitro()],
+  // SolidStart's dev overlay imports these UMD builds in the browser; pre-bundling makes them ESM.
+  optimizeDeps: {
+    include: [
+      "@jridgewell/resolve-uri",
+      "@jridgewell/sourcemap-codec",
+      "@jridgewell/trace-mapping",
+    ],
+  },
   nitro: {
     preset: command === "build" ? "cloudflare_module" : "node_server",
   },

@@ -1,10 +1,13 @@
 // @refresh reload
 import { createHandler, StartServer } from "@solidjs/start/server";
 
+import { getRequestEvent } from "solid-js/web";
+import { langFromCookie } from "./i18n/i18n.tsx";
+
 export default createHandler(() => (
   <StartServer
     document={({ assets, children, scripts }) => (
-      <html lang="en">
+      <html lang={langFromCookie(getRequestEvent()?.request.headers.get("cookie"))}>
         <head>
           <meta charset="utf-8" />
           <meta name="viewport" content="width=device-width, initial-scale=1" />

@@ -13,6 +13,9 @@ const PUBLIC_URL = `http://localhost:${PUBLIC_PORT}`;
 const EDGE_PORT = PUBLIC_PORT + 1;
 const EDGE_URL = `http://127.0.0.1:${EDGE_PORT}`;
 const APP_PORT = PUBLIC_PORT + 2;
+// Local state (D1, Durable Objects, the dev node token): .wrangler/ by default; tests use their own.
+const STATE_DIR = process.env.IW_STATE_DIR;
+const persist = STATE_DIR ? ["--persist-to", STATE_DIR] : [];
 const READY_TIMEOUT_MS = 60_000;
 const wrangler = path.join(root, "node_modules/.bin/wrangler");
 const children: ChildProcess[] = [];
@@ -24,7 +27,7 @@ function stopAll(code: number): never {
 process.on("SIGINT", () => stopAll(0));
 process.on("SIGTERM", () => stopAll(0));
 
-const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local"], {
+const migrate = spawnSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", ...persist], {
   cwd: root,
   stdio: "inherit",
 });
@@ -47,6 +50,7 @@ const edge = spawn(
     `APP_URL:${PUBLIC_URL}`,
     "--var",
     "VERSION:dev",
+    ...persist,
   ],
   { cwd: root, stdio: "inherit" },
 );
@@ -79,7 +83,12 @@ if (!(await waitFor(`${EDGE_URL}/api/health`))) {
 const app = spawn(
   path.join(root, "node_modules/.bin/vite"),
   ["dev", "--port", String(APP_PORT), "--strictPort", "--host", "127.0.0.1"],
-  { cwd: path.join(root, "app"), stdio: "inherit" },
+  // Not PORT: Nitro would take it for the app's own port.
+  {
+    cwd: path.join(root, "app"),
+    stdio: "inherit",
+    env: { ...process.env, PORT: undefined, EDGE_INTERNAL_URL: EDGE_URL },
+  },
 );
 children.push(app);
 app.on("exit", (code) => {
@@ -97,15 +106,19 @@ if (!(await waitFor(`http://127.0.0.1:${APP_PORT}/`))) {
 }
 
 // The local node: a token made once and kept under .wrangler/ (local state, gitignored).
-const tokenFile = path.join(root, ".wrangler/dev-node.json");
+const tokenFile = path.join(STATE_DIR ?? path.join(root, ".wrangler"), "dev-node.json");
 let node: { id: string; token: string } | undefined;
 if (existsSync(tokenFile)) node = JSON.parse(readFileSync(tokenFile, "utf8"));
 const known =
   node &&
-  spawnSync(process.execPath, [path.join(root, "infra/scripts/node-token.ts"), "list", "--json"], {
-    cwd: root,
-    encoding: "utf8",
-  }).stdout.includes(node.id);
+  spawnSync(
+    process.execPath,
+    [path.join(root, "infra/scripts/node-token.ts"), "list", "--json", ...persist],
+    {
+      cwd: root,
+      encoding: "utf8",
+    },
+  ).stdout.includes(node.id);
 if (!known) {
   const made = spawnSync(
     process.execPath,
@@ -114,6 +127,7 @@ if (!known) {
       "create",
       `dev-${Date.now().toString(36)}`,
       "--json",
+      ...persist,
     ],
     {
       cwd: root,
@@ -145,7 +159,7 @@ const agent = spawn(process.execPath, [path.join(root, "node-agent/main.ts")], {
     EMPLOYEE_IMAGE: process.env.EMPLOYEE_IMAGE ?? "instantworker/test-employee:1",
     EMPLOYEE_MEMORY_MB: process.env.EMPLOYEE_MEMORY_MB ?? "512",
     CAPACITY_SLOTS: process.env.CAPACITY_SLOTS ?? "4",
-    PROCESS_WORKDIR: path.join(root, ".wrangler"),
+    PROCESS_WORKDIR: STATE_DIR ?? path.join(root, ".wrangler"),
   },
 });
 children.push(agent);

@@ -73,6 +73,25 @@ async function vitestSuite(name: string, config: string): Promise<Outcome> {
   }
 }
 
+interface PlaywrightJson {
+  stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+}
+
+async function playwrightSuite(name: string, config: string): Promise<Outcome> {
+  const started = Date.now();
+  console.log(`\n▶ ${name} (playwright ${config})`);
+  const out = path.join(mkdtempSync(path.join(tmpdir(), "iw-test-")), "report.json");
+  const code = await run(bin("playwright"), ["test", "-c", config], { PW_JSON_OUTPUT: out });
+  const seconds = (Date.now() - started) / 1000;
+  try {
+    const { stats } = JSON.parse(readFileSync(out, "utf8")) as PlaywrightJson;
+    const failed = stats.unexpected + (code !== 0 && stats.unexpected === 0 ? 1 : 0);
+    return { name, passed: stats.expected + stats.flaky, failed, skipped: stats.skipped, seconds };
+  } catch {
+    return { name, passed: 0, failed: 1, skipped: 0, seconds };
+  }
+}
+
 const started = Date.now();
 const outcomes: Outcome[] = [];
 for (const tsconfig of tsconfigs) {
@@ -82,6 +101,10 @@ outcomes.push(await check("lint (biome)", bin("biome"), ["check", "."]));
 outcomes.push(await vitestSuite("edge", "edge/vitest.config.ts"));
 outcomes.push(await vitestSuite("node-agent (real Docker)", "node-agent/vitest.config.ts"));
 outcomes.push(await vitestSuite("e2e (wrangler dev + agent + Docker)", "infra/vitest.config.ts"));
+outcomes.push(await vitestSuite("app components (happy-dom)", "app/vitest.config.ts"));
+outcomes.push(
+  await playwrightSuite("ui (Chromium, whole local stack)", "app/e2e/playwright.config.ts"),
+);
 
 console.log("\nSummary");
 for (const o of outcomes) {

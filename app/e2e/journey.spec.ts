@@ -1,0 +1,124 @@
+import path from "node:path";
+import { expect, type Page, test } from "@playwright/test";
+
+const shots = path.resolve(import.meta.dirname, "../../test-results/ui/screenshots");
+const widths = {
+  desktop: { width: 1280, height: 860 },
+  mobile: { width: 375, height: 780 },
+} as const;
+
+async function screenshots(page: Page, name: string) {
+  for (const [label, size] of Object.entries(widths)) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: path.join(shots, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(widths.desktop);
+}
+
+// SolidStart hydrates after the HTML arrives; clicking before that would hit inert markup.
+async function hydrated(page: Page) {
+  await page.locator("html[data-hydrated=true]").waitFor({ state: "attached" });
+}
+
+test("signed out, /dashboard and /onboarding redirect to sign-in on the server", async ({
+  request,
+}) => {
+  for (const p of ["/dashboard", "/onboarding", "/account"]) {
+    const res = await request.get(p, { maxRedirects: 0 });
+    expect(res.status(), p).toBe(302);
+    expect(res.headers().location).toMatch(/\/sign-in$/);
+  }
+});
+
+test("the landing page reads without JavaScript, in English and German, and the switch persists", async ({
+  browser,
+}) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+    "Hire AI employees that get work done",
+  );
+  await expect(page.locator("[data-plan=starter]")).toContainText("Starter");
+  await expect(page.getByRole("heading", { name: "Executive assistant" })).toBeVisible();
+  await screenshots(page, "landing");
+  await page.getByRole("link", { name: "DE", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+    "KI-Mitarbeiter einstellen, die Arbeit erledigen",
+  );
+  await page.goto("/sign-in");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Anmelden");
+  await expect(page.locator("html")).toHaveAttribute("lang", "de");
+  await context.close();
+});
+
+test("sign up, onboard (with a reload), hire, watch it run live, restart, fire", async ({
+  page,
+  request,
+}) => {
+  const email = `ui-${Date.now()}@example.com`;
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await screenshots(page, "sign-in");
+  await page.getByLabel("Email address").fill(email);
+  await page.getByRole("button", { name: "Email me a link" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  const box = (await (
+    await request.get(`/api/dev/mailbox?email=${encodeURIComponent(email)}`)
+  ).json()) as { messages: { link: string }[] };
+  await page.goto(box.messages[0]?.link ?? "");
+  await expect(page).toHaveURL(/\/onboarding$/);
+  await hydrated(page);
+
+  await expect(page.getByText("Step 1 of 5")).toBeVisible();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("radio", { name: /Researcher/ }).check();
+  await screenshots(page, "onboarding");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByLabel("Name").fill("Ada");
+  // A reload in the middle resumes where the customer was.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByText("Step 3 of 5")).toBeVisible();
+  await expect(page.getByLabel("Name")).toHaveValue("Ada");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Skip" }).click();
+  const started = Date.now();
+  await page.getByRole("button", { name: "Launch Ada" }).click();
+  const badge = page.getByTestId("launch").getByRole("status");
+  await expect(badge).toHaveAttribute("data-status", "provisioning");
+  await expect(badge).toHaveAttribute("data-status", "running");
+  console.log(`launch → running shown live: ${Date.now() - started} ms`);
+  await page.getByRole("link", { name: "Open the workspace" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Ada");
+  await hydrated(page);
+  await screenshots(page, "workspace");
+
+  const toDashboard = Date.now();
+  await page.goto("/dashboard");
+  const card = page.locator("[data-employee]");
+  await expect(card.getByRole("status")).toHaveAttribute("data-status", "running");
+  console.log(`navigation → dashboard showing live status: ${Date.now() - toDashboard} ms`);
+  await screenshots(page, "dashboard");
+
+  // The plan holds one employee: the hire dialog offers an upgrade instead.
+  await hydrated(page);
+  await page.getByRole("button", { name: "Hire an employee" }).click();
+  const dialog = page.getByRole("dialog");
+  await expect(dialog).toContainText("limit of employees is reached");
+  await page.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
+
+  await card.getByRole("link", { name: "Open" }).click();
+  await hydrated(page);
+  await page.getByRole("tab", { name: "Settings" }).click();
+  await page.getByRole("button", { name: "Restart" }).click();
+  const status = page.locator("h1 + [role=status]");
+  await expect(status).toHaveAttribute("data-status", "restarting");
+  await expect(status).toHaveAttribute("data-status", "running");
+  await page.getByRole("button", { name: "Fire" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Fire" }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole("heading", { name: "No employees yet" })).toBeVisible();
+  await screenshots(page, "dashboard-empty");
+});

@@ -1,0 +1,61 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { defineConfig } from "@playwright/test";
+
+// The browser tests drive exactly what `npm run dev` serves (edge, app, node agent, Docker test
+// image) on its own port and with its own state folder, in Debian's Chromium; never a
+// downloaded browser.
+const PORT = 8797;
+const root = path.resolve(import.meta.dirname, "../..");
+export const STATE_DIR = process.env.IW_UI_STATE_DIR ?? mkdtempSync(path.join(tmpdir(), "iw-ui-"));
+process.env.IW_UI_STATE_DIR = STATE_DIR;
+export const UI_NETWORK = "instantworker-ui";
+
+export default defineConfig({
+  testDir: ".",
+  testMatch: "*.spec.ts",
+  timeout: 180_000,
+  expect: { timeout: 60_000 },
+  workers: 1,
+  outputDir: path.join(root, "test-results/ui"),
+  reporter: [
+    ["list"],
+    [
+      "json",
+      { outputFile: process.env.PW_JSON_OUTPUT ?? path.join(root, "test-results/ui/report.json") },
+    ],
+  ],
+  globalSetup: "./global-setup.ts",
+  use: {
+    baseURL: `http://localhost:${PORT}`,
+    launchOptions: {
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  webServer: {
+    command: `${process.execPath} ${path.join(root, "infra/scripts/dev.ts")}`,
+    cwd: root,
+    env: {
+      PORT: String(PORT),
+      IW_STATE_DIR: STATE_DIR,
+      DOCKER_NETWORK: UI_NETWORK,
+      WRANGLER_SEND_METRICS: "false",
+    },
+    url: `http://localhost:${PORT}/api/health`,
+    timeout: 180_000,
+    reuseExistingServer: false,
+    stdout: "ignore",
+    stderr: "pipe",
+  },
+});

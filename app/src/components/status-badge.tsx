@@ -1,0 +1,23 @@
+import { Show } from "solid-js";
+import { useI18n } from "../i18n/i18n.tsx";
+import { type EmployeeStatus, TRANSITIONAL } from "../lib/types.ts";
+
+export function StatusBadge(props: { status: EmployeeStatus; step?: string | null }) {
+  const { t } = useI18n();
+  return (
+    <span
+      class={`badge badge-${props.status}`}
+      role="status"
+      aria-live="polite"
+      data-status={props.status}
+    >
+      <Show when={TRANSITIONAL.includes(props.status)}>
+        <span class="spinner" aria-hidden="true" />
+      </Show>
+      {t(`status.${props.status}`)}
+      <Show when={props.step}>
+        <span class="step"> · {props.step}</span>
+      </Show>
+    </span>
+  );
+}

@@ -1,0 +1,60 @@
+import { createContext, type JSX, useContext } from "solid-js";
+import { de } from "./de.ts";
+import { en, type MessageKey } from "./en.ts";
+
+export const languages = ["en", "de"] as const;
+export type Lang = (typeof languages)[number];
+export const LANG_COOKIE = "iw_lang";
+
+const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, de };
+
+export function isLang(value: unknown): value is Lang {
+  return typeof value === "string" && (languages as readonly string[]).includes(value);
+}
+
+// From a Cookie header (server) or document.cookie (browser); English when absent.
+export function langFromCookie(cookie: string | null | undefined): Lang {
+  const value = /(?:^|;\s*)iw_lang=([a-z]{2})/.exec(cookie ?? "")?.[1];
+  return isLang(value) ? value : "en";
+}
+
+export function translate(
+  lang: Lang,
+  key: MessageKey,
+  vars: Record<string, string | number> = {},
+): string {
+  return dictionaries[lang][key].replace(/\{(\w+)\}/g, (_, name: string) =>
+    String(vars[name] ?? `{${name}}`),
+  );
+}
+
+// Keys with ".one" and ".other" forms, chosen by the language's plural rules.
+type PluralBase = MessageKey extends infer K ? (K extends `${infer B}.one` ? B : never) : never;
+
+export function translatePlural(lang: Lang, base: PluralBase, n: number): string {
+  const form = new Intl.PluralRules(lang).select(n) === "one" ? "one" : "other";
+  return translate(lang, `${base}.${form}` as MessageKey, { n });
+}
+
+interface I18n {
+  lang: Lang;
+  t: (key: MessageKey, vars?: Record<string, string | number>) => string;
+  tn: (base: PluralBase, n: number) => string;
+}
+
+const I18nContext = createContext<I18n>({
+  lang: "en",
+  t: (k, v) => translate("en", k, v),
+  tn: (b, n) => translatePlural("en", b, n),
+});
+
+export function I18nProvider(props: { lang: Lang; children: JSX.Element }) {
+  const value: I18n = {
+    lang: props.lang,
+    t: (k, v) => translate(props.lang, k, v),
+    tn: (b, n) => translatePlural(props.lang, b, n),
+  };
+  return <I18nContext.Provider value={value}>{props.children}</I18nContext.Provider>;
+}
+
+export const useI18n = () => useContext(I18nContext);

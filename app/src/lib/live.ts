@@ -1,0 +1,55 @@
+import { createSignal, onCleanup, onMount } from "solid-js";
+import type { Employee } from "./types.ts";
+
+export const LIVE_RETRY_BASE_MS = 500;
+export const LIVE_RETRY_MAX_MS = 15_000;
+export const LIVE_PING_MS = 25_000;
+
+// An employee kept current by its live status socket (no polling). Reconnects with backoff;
+// `removed` turns true when the employee is fired.
+export function createLiveEmployee(id: string, initial: Employee) {
+  const [employee, setEmployee] = createSignal<Employee>(initial);
+  const [removed, setRemoved] = createSignal(false);
+  const [connected, setConnected] = createSignal(false);
+  onMount(() => {
+    let ws: WebSocket | undefined;
+    let attempt = 0;
+    let stopped = false;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let ping: ReturnType<typeof setInterval> | undefined;
+    const open = () => {
+      const url = new URL(`/api/employees/${id}/live`, location.href);
+      url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+      ws = new WebSocket(url);
+      ws.onopen = () => {
+        attempt = 0;
+        setConnected(true);
+        ping = setInterval(() => ws?.send("ping"), LIVE_PING_MS);
+      };
+      ws.onmessage = (e) => {
+        if (e.data === "pong") return;
+        const frame = JSON.parse(String(e.data)) as { type: string; employee?: Employee | null };
+        if (frame.type === "status" && frame.employee) setEmployee(frame.employee);
+        if (frame.type === "removed") {
+          setRemoved(true);
+          stopped = true;
+        }
+      };
+      ws.onclose = () => {
+        setConnected(false);
+        clearInterval(ping);
+        if (stopped) return;
+        attempt++;
+        retry = setTimeout(open, Math.min(LIVE_RETRY_MAX_MS, LIVE_RETRY_BASE_MS * 2 ** attempt));
+      };
+    };
+    open();
+    onCleanup(() => {
+      stopped = true;
+      clearTimeout(retry);
+      clearInterval(ping);
+      ws?.close();
+    });
+  });
+  return { employee, removed, connected, setEmployee };
+}

@@ -1,0 +1,59 @@
+// The API's shapes as the app uses them (../shared/API.md and the README's additions).
+export type EmployeeStatus =
+  | "none"
+  | "provisioning"
+  | "running"
+  | "stopping"
+  | "stopped"
+  | "unhealthy"
+  | "restarting"
+  | "error"
+  | "removing";
+
+export interface Employee {
+  id: string;
+  name: string;
+  role: string;
+  tone: string;
+  skills: string[];
+  status: EmployeeStatus;
+  statusReason: string | null;
+  step: string | null;
+  node: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Plan {
+  id: "trial" | "starter" | "pro" | "business";
+  name: string;
+  priceCentsPerMonth: number;
+  currency: string;
+  maxEmployees: number;
+  trialDays: number;
+  includes: string[];
+}
+
+export interface Catalogue {
+  plans: Plan[];
+  roles: { id: string; name: string; description: string; defaultSkills: string[] }[];
+  skills: { id: string; name: string; description: string }[];
+  tones: { id: string; name: string; description: string }[];
+}
+
+export interface Me {
+  user: { id: string; email: string; name: string | null };
+  plan: Plan["id"];
+  trialEndsAt: string;
+  subscription: unknown;
+  limits: { maxEmployees: number };
+  usage: { employees: number };
+}
+
+export const TRANSITIONAL: EmployeeStatus[] = [
+  "provisioning",
+  "stopping",
+  "restarting",
+  "removing",
+  "unhealthy",
+];

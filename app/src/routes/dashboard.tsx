@@ -1,0 +1,201 @@
+import { Title } from "@solidjs/meta";
+import { A, createAsync, revalidate } from "@solidjs/router";
+import { createEffect, createSignal, For, Show } from "solid-js";
+import { Dialog } from "../components/dialog.tsx";
+import { RolePicker, SkillPicker, TonePicker } from "../components/pickers.tsx";
+import { StatusBadge } from "../components/status-badge.tsx";
+import { toast } from "../components/toasts.tsx";
+import { useI18n } from "../i18n/i18n.tsx";
+import { ApiFailure, api } from "../lib/api.ts";
+import { createLiveEmployee } from "../lib/live.ts";
+import { getCatalogue, getEmployees, requireMe } from "../lib/server.ts";
+import type { Catalogue, Employee } from "../lib/types.ts";
+
+export const route = { preload: () => Promise.all([requireMe(), getEmployees(), getCatalogue()]) };
+
+export default function Dashboard() {
+  const { t } = useI18n();
+  const me = createAsync(() => requireMe(), { deferStream: true });
+  const employees = createAsync(() => getEmployees(), { deferStream: true });
+  const catalogue = createAsync(() => getCatalogue(), { deferStream: true });
+  const [hiring, setHiring] = createSignal(false);
+  const refresh = () => revalidate([getEmployees.key, requireMe.key]);
+  return (
+    <section>
+      <Title>{t("dashboard.title")} · InstantWorker</Title>
+      <div class="row">
+        <h1>{t("dashboard.title")}</h1>
+        <button class="button primary" type="button" onClick={() => setHiring(true)}>
+          {t("dashboard.hire")}
+        </button>
+      </div>
+      <Show when={employees()}>
+        {(list) => (
+          <Show
+            when={list().length > 0}
+            fallback={
+              <div class="empty">
+                <h2>{t("dashboard.empty.title")}</h2>
+                <p>{t("dashboard.empty.text")}</p>
+              </div>
+            }
+          >
+            <ul class="team" aria-label={t("dashboard.title")}>
+              <For each={list()}>
+                {(e) => <EmployeeCard employee={e} catalogue={catalogue()} onGone={refresh} />}
+              </For>
+            </ul>
+          </Show>
+        )}
+      </Show>
+      <Show when={hiring() && catalogue() && me()}>
+        <HireModal
+          catalogue={catalogue() as Catalogue}
+          atLimit={(me()?.usage.employees ?? 0) >= (me()?.limits.maxEmployees ?? 0)}
+          onClose={() => setHiring(false)}
+          onHired={() => {
+            setHiring(false);
+            refresh();
+          }}
+        />
+      </Show>
+    </section>
+  );
+}
+
+function EmployeeCard(props: {
+  employee: Employee;
+  catalogue: Catalogue | undefined;
+  onGone: () => void;
+}) {
+  const { t } = useI18n();
+  const live = createLiveEmployee(props.employee.id, props.employee);
+  const role = () =>
+    props.catalogue?.roles.find((r) => r.id === live.employee().role)?.name ?? live.employee().role;
+  createEffect(() => {
+    if (live.removed()) props.onGone();
+  });
+  return (
+    <Show when={!live.removed()}>
+      <li class="card employee" data-employee={props.employee.id}>
+        <h2>{live.employee().name}</h2>
+        <p class="muted">{role()}</p>
+        <StatusBadge status={live.employee().status} step={live.employee().step} />
+        <Show when={live.employee().status === "error" && live.employee().statusReason}>
+          <p class="reason">{live.employee().statusReason}</p>
+        </Show>
+        <A class="button" href={`/employees/${props.employee.id}`}>
+          {t("dashboard.open")}
+        </A>
+      </li>
+    </Show>
+  );
+}
+
+function HireModal(props: {
+  catalogue: Catalogue;
+  atLimit: boolean;
+  onClose: () => void;
+  onHired: () => void;
+}) {
+  const { t } = useI18n();
+  const first = props.catalogue.roles[0];
+  const [role, setRole] = createSignal(first?.id ?? "");
+  const [skills, setSkills] = createSignal<string[]>(first?.defaultSkills ?? []);
+  const [name, setName] = createSignal("");
+  const [tone, setTone] = createSignal(props.catalogue.tones[0]?.id ?? "");
+  const [limit, setLimit] = createSignal(props.atLimit);
+  const [fields, setFields] = createSignal<Record<string, string>>({});
+  const [busy, setBusy] = createSignal(false);
+  const submit = async (e: SubmitEvent) => {
+    e.preventDefault();
+    setBusy(true);
+    setFields({});
+    try {
+      await api("/api/employees", {
+        method: "POST",
+        json: { name: name().trim(), role: role(), tone: tone(), skills: skills() },
+      });
+      props.onHired();
+    } catch (err) {
+      if (
+        err instanceof ApiFailure &&
+        (err.code === "plan_limit_reached" || err.code === "trial_expired")
+      )
+        setLimit(true);
+      else if (err instanceof ApiFailure && err.fields) setFields(err.fields);
+      else toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={t("hire.title")} onClose={props.onClose}>
+      <Show
+        when={!limit()}
+        fallback={
+          <div>
+            <p>{t("hire.limit")}</p>
+            <div class="actions">
+              <A class="button primary" href="/account">
+                {t("hire.upgrade")}
+              </A>
+              <button class="button" type="button" onClick={props.onClose}>
+                {t("common.close")}
+              </button>
+            </div>
+          </div>
+        }
+      >
+        <form onSubmit={submit}>
+          <label class="field">
+            <span>{t("onboarding.name")}</span>
+            <input
+              name="name"
+              maxlength="40"
+              required
+              value={name()}
+              onInput={(e) => setName(e.currentTarget.value)}
+            />
+          </label>
+          <Show when={fields().name}>
+            <p class="field-error">{fields().name}</p>
+          </Show>
+          <RolePicker
+            catalogue={props.catalogue}
+            legend={t("onboarding.role")}
+            value={role()}
+            onChange={(r) => {
+              setRole(r);
+              setSkills(props.catalogue.roles.find((x) => x.id === r)?.defaultSkills ?? skills());
+            }}
+          />
+          <SkillPicker
+            catalogue={props.catalogue}
+            legend={t("onboarding.skills")}
+            value={skills()}
+            onChange={setSkills}
+          />
+          <TonePicker
+            catalogue={props.catalogue}
+            label={t("onboarding.tone")}
+            value={tone()}
+            onChange={setTone}
+          />
+          <div class="actions">
+            <button
+              class="button primary"
+              type="submit"
+              disabled={busy() || name().trim().length === 0}
+            >
+              {t("hire.submit")}
+            </button>
+            <button class="button" type="button" onClick={props.onClose}>
+              {t("hire.cancel")}
+            </button>
+          </div>
+        </form>
+      </Show>
+    </Dialog>
+  );
+}

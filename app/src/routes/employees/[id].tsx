@@ -1,0 +1,291 @@
+import { Title } from "@solidjs/meta";
+import { A, createAsync, useNavigate, useParams } from "@solidjs/router";
+import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
+import { Dialog } from "../../components/dialog.tsx";
+import { SkillPicker, TonePicker } from "../../components/pickers.tsx";
+import { StatusBadge } from "../../components/status-badge.tsx";
+import { toast } from "../../components/toasts.tsx";
+import { useI18n } from "../../i18n/i18n.tsx";
+import { ApiFailure, api } from "../../lib/api.ts";
+import { createLiveEmployee } from "../../lib/live.ts";
+import { getCatalogue, getEmployee, requireMe } from "../../lib/server.ts";
+import type { Catalogue, Employee } from "../../lib/types.ts";
+
+export const route = {
+  preload: ({ params }: { params: { id?: string } }) =>
+    Promise.all([requireMe(), getEmployee(params.id ?? ""), getCatalogue()]),
+};
+
+// Refresh access URLs this long before they expire.
+export const ACCESS_REFRESH_MARGIN_MS = 30_000;
+type Tab = "chat" | "browser" | "settings";
+
+export default function Workspace() {
+  const { t } = useI18n();
+  const params = useParams<{ id: string }>();
+  createAsync(() => requireMe(), { deferStream: true });
+  const employee = createAsync(() => getEmployee(params.id), { deferStream: true });
+  const catalogue = createAsync(() => getCatalogue(), { deferStream: true });
+  return (
+    <section>
+      <p>
+        <A href="/dashboard">← {t("workspace.back")}</A>
+      </p>
+      <Show when={employee() !== undefined} fallback={<p>{t("common.loading")}</p>}>
+        <Show when={employee()} fallback={<h1>404</h1>}>
+          {(e) => <Desk initial={e()} catalogue={catalogue()} />}
+        </Show>
+      </Show>
+    </section>
+  );
+}
+
+function Desk(props: { initial: Employee; catalogue: Catalogue | undefined }) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const live = createLiveEmployee(props.initial.id, props.initial);
+  const [tab, setTab] = createSignal<Tab>("chat");
+  createEffect(() => {
+    if (live.removed()) navigate("/dashboard");
+  });
+  const e = live.employee;
+  return (
+    <>
+      <Title>{e().name} · InstantWorker</Title>
+      <div class="row">
+        <h1>{e().name}</h1>
+        <StatusBadge status={e().status} step={e().step} />
+      </div>
+      <Show when={(e().status === "error" || e().status === "stopped") && e().statusReason}>
+        <p class="alert" role="alert">
+          {e().statusReason}
+        </p>
+      </Show>
+      <div role="tablist" class="tabs" aria-label={e().name}>
+        {(["chat", "browser", "settings"] as const).map((id) => (
+          <button
+            type="button"
+            role="tab"
+            id={`tab-${id}`}
+            aria-selected={tab() === id}
+            aria-controls={`panel-${id}`}
+            onClick={() => setTab(id)}
+          >
+            {t(`workspace.${id}`)}
+          </button>
+        ))}
+      </div>
+      <div role="tabpanel" id={`panel-${tab()}`} aria-labelledby={`tab-${tab()}`} class="panel">
+        <Switch>
+          <Match when={tab() === "settings"}>
+            <Settings employee={e()} catalogue={props.catalogue} onChange={live.setEmployee} />
+          </Match>
+          <Match when={e().status !== "running"}>
+            <div class="empty">
+              <StatusBadge status={e().status} step={e().step} />
+              <p>{t("workspace.notReady")}</p>
+              <Show when={["none", "error", "stopped"].includes(e().status)}>
+                <Action
+                  employee={e()}
+                  action="provision"
+                  label={t("workspace.start")}
+                  onChange={live.setEmployee}
+                  primary
+                />
+              </Show>
+            </div>
+          </Match>
+          <Match when={true}>
+            <AccessFrame employeeId={e().id} scope={tab() === "chat" ? "chat" : "browser"} />
+          </Match>
+        </Switch>
+      </div>
+    </>
+  );
+}
+
+// The chat and browser views come from short-lived URLs, refreshed before they expire.
+function AccessFrame(props: { employeeId: string; scope: "chat" | "browser" }) {
+  const { t } = useI18n();
+  const [url, setUrl] = createSignal<string | null>(null);
+  const [unavailable, setUnavailable] = createSignal(false);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const load = async () => {
+    try {
+      const access = await api<{ chatUrl: string; browserUrl: string; expiresAt: string }>(
+        `/api/employees/${props.employeeId}/access`,
+        { method: "POST" },
+      );
+      setUrl(props.scope === "chat" ? access.chatUrl : access.browserUrl);
+      const wait = Date.parse(access.expiresAt) - Date.now() - ACCESS_REFRESH_MARGIN_MS;
+      timer = setTimeout(load, Math.max(5_000, wait));
+    } catch (err) {
+      if (err instanceof ApiFailure && err.status === 404) setUnavailable(true);
+      else toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+    }
+  };
+  createEffect(() => {
+    void props.scope;
+    clearTimeout(timer);
+    void load();
+  });
+  onCleanup(() => clearTimeout(timer));
+  return (
+    <Show when={!unavailable()} fallback={<p class="empty">{t("workspace.accessUnavailable")}</p>}>
+      <Show when={url()} fallback={<p>{t("common.loading")}</p>}>
+        <iframe class="view" title={t(`workspace.${props.scope}`)} src={url() ?? undefined} />
+      </Show>
+    </Show>
+  );
+}
+
+function Action(props: {
+  employee: Employee;
+  action: "provision" | "restart" | "stop";
+  label: string;
+  onChange: (e: Employee) => void;
+  primary?: boolean;
+}) {
+  const { t } = useI18n();
+  const [busy, setBusy] = createSignal(false);
+  const run = async () => {
+    setBusy(true);
+    try {
+      const { employee } = await api<{ employee: Employee }>(
+        `/api/employees/${props.employee.id}/${props.action}`,
+        { method: "POST" },
+      );
+      props.onChange(employee);
+    } catch (err) {
+      toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <button
+      class={props.primary ? "button primary" : "button"}
+      type="button"
+      disabled={busy()}
+      onClick={run}
+    >
+      {props.label}
+    </button>
+  );
+}
+
+function Settings(props: {
+  employee: Employee;
+  catalogue: Catalogue | undefined;
+  onChange: (e: Employee) => void;
+}) {
+  const { t } = useI18n();
+  const navigate = useNavigate();
+  const [name, setName] = createSignal(props.employee.name);
+  const [tone, setTone] = createSignal(props.employee.tone);
+  const [skills, setSkills] = createSignal(props.employee.skills);
+  const [confirming, setConfirming] = createSignal(false);
+  const save = async (ev: SubmitEvent) => {
+    ev.preventDefault();
+    try {
+      const { employee } = await api<{ employee: Employee }>(
+        `/api/employees/${props.employee.id}`,
+        {
+          method: "PATCH",
+          json: { name: name().trim(), tone: tone(), skills: skills() },
+        },
+      );
+      props.onChange(employee);
+      toast(t("workspace.saved"), "info");
+    } catch (err) {
+      toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+    }
+  };
+  const fire = async () => {
+    try {
+      await api(`/api/employees/${props.employee.id}`, { method: "DELETE" });
+      navigate("/dashboard");
+    } catch (err) {
+      toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+    }
+  };
+  const s = () => props.employee.status;
+  return (
+    <>
+      <div class="actions">
+        <Show when={["none", "error", "stopped"].includes(s())}>
+          <Action
+            employee={props.employee}
+            action="provision"
+            label={t("workspace.start")}
+            onChange={props.onChange}
+            primary
+          />
+        </Show>
+        <Show when={["running", "unhealthy"].includes(s())}>
+          <Action
+            employee={props.employee}
+            action="restart"
+            label={t("workspace.restart")}
+            onChange={props.onChange}
+          />
+        </Show>
+        <Show when={["running", "unhealthy", "restarting", "provisioning"].includes(s())}>
+          <Action
+            employee={props.employee}
+            action="stop"
+            label={t("workspace.stop")}
+            onChange={props.onChange}
+          />
+        </Show>
+        <button class="button danger" type="button" onClick={() => setConfirming(true)}>
+          {t("workspace.fire")}
+        </button>
+      </div>
+      <Show when={props.catalogue}>
+        {(c) => (
+          <form onSubmit={save}>
+            <label class="field">
+              <span>{t("onboarding.name")}</span>
+              <input
+                name="name"
+                maxlength="40"
+                required
+                value={name()}
+                onInput={(e) => setName(e.currentTarget.value)}
+              />
+            </label>
+            <TonePicker
+              catalogue={c()}
+              label={t("onboarding.tone")}
+              value={tone()}
+              onChange={setTone}
+            />
+            <SkillPicker
+              catalogue={c()}
+              legend={t("onboarding.skills")}
+              value={skills()}
+              onChange={setSkills}
+            />
+            <button class="button primary" type="submit">
+              {t("workspace.save")}
+            </button>
+          </form>
+        )}
+      </Show>
+      <Show when={confirming()}>
+        <Dialog title={t("workspace.fire")} onClose={() => setConfirming(false)}>
+          <p>{t("workspace.fireConfirm", { name: props.employee.name })}</p>
+          <div class="actions">
+            <button class="button danger" type="button" onClick={fire}>
+              {t("workspace.fire")}
+            </button>
+            <button class="button" type="button" onClick={() => setConfirming(false)}>
+              {t("hire.cancel")}
+            </button>
+          </div>
+        </Dialog>
+      </Show>
+    </>
+  );
+}

@@ -1,0 +1,238 @@
+import { Title } from "@solidjs/meta";
+import { A, createAsync } from "@solidjs/router";
+import { createEffect, createSignal, For, Match, onMount, Show, Switch } from "solid-js";
+import { RolePicker, SkillPicker, TonePicker } from "../components/pickers.tsx";
+import { StatusBadge } from "../components/status-badge.tsx";
+import { toast } from "../components/toasts.tsx";
+import { useI18n } from "../i18n/i18n.tsx";
+import { ApiFailure, api } from "../lib/api.ts";
+import { createLiveEmployee } from "../lib/live.ts";
+import { getCatalogue, requireMe } from "../lib/server.ts";
+import type { Catalogue, Employee } from "../lib/types.ts";
+
+export const route = { preload: () => Promise.all([requireMe(), getCatalogue()]) };
+
+export const ONBOARDING_KEY = "iw-onboarding-v1";
+const STEPS = ["plan", "skills", "identity", "educate", "launch"] as const;
+
+interface Progress {
+  step: number;
+  role: string;
+  skills: string[];
+  name: string;
+  tone: string;
+  employeeId?: string;
+}
+
+// The wizard's progress lives in localStorage, so a reload, or a return tomorrow, resumes where
+// the customer was.
+function loadProgress(c: Catalogue): Progress {
+  const role = c.roles[0];
+  const fallback: Progress = {
+    step: 0,
+    role: role?.id ?? "",
+    skills: role?.defaultSkills ?? [],
+    name: "",
+    tone: c.tones[0]?.id ?? "",
+  };
+  try {
+    const saved = JSON.parse(
+      localStorage.getItem(ONBOARDING_KEY) ?? "null",
+    ) as Partial<Progress> | null;
+    return saved ? { ...fallback, ...saved } : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export default function Onboarding() {
+  const { t } = useI18n();
+  const me = createAsync(() => requireMe(), { deferStream: true });
+  const catalogue = createAsync(() => getCatalogue(), { deferStream: true });
+  return (
+    <section class="narrow">
+      <Title>{t("onboarding.title")} · InstantWorker</Title>
+      <h1>{t("onboarding.title")}</h1>
+      <Show when={me() && catalogue()} fallback={<p>{t("common.loading")}</p>}>
+        <Wizard catalogue={catalogue() as Catalogue} />
+      </Show>
+    </section>
+  );
+}
+
+function Wizard(props: { catalogue: Catalogue }) {
+  const { t } = useI18n();
+  const [p, setP] = createSignal<Progress>({ step: 0, role: "", skills: [], name: "", tone: "" });
+  const [ready, setReady] = createSignal(false);
+  const [launching, setLaunching] = createSignal(false);
+  const [hired, setHired] = createSignal<Employee | null>(null);
+  onMount(() => {
+    setP(loadProgress(props.catalogue));
+    setReady(true);
+  });
+  createEffect(() => {
+    if (ready()) localStorage.setItem(ONBOARDING_KEY, JSON.stringify(p()));
+  });
+  const update = (patch: Partial<Progress>) => setP({ ...p(), ...patch });
+  const roleName = () => props.catalogue.roles.find((r) => r.id === p().role)?.name ?? p().role;
+  const canNext = () =>
+    STEPS[p().step] === "identity"
+      ? p().name.trim().length > 0 && p().name.trim().length <= 40
+      : true;
+
+  const launch = async () => {
+    setLaunching(true);
+    try {
+      const { employee } = await api<{ employee: Employee }>("/api/employees", {
+        method: "POST",
+        json: { name: p().name.trim(), role: p().role, tone: p().tone, skills: p().skills },
+      });
+      update({ employeeId: employee.id });
+      setHired(employee);
+    } catch (err) {
+      toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+    } finally {
+      setLaunching(false);
+    }
+  };
+
+  return (
+    <Show when={ready()} fallback={<p>{t("common.loading")}</p>}>
+      <p class="muted" aria-live="polite">
+        {t("onboarding.step", { n: p().step + 1, total: STEPS.length })}
+      </p>
+      <ol class="progress" aria-hidden="true">
+        <For each={STEPS}>
+          {(_, i) => <li classList={{ done: i() < p().step, current: i() === p().step }} />}
+        </For>
+      </ol>
+      <Switch>
+        <Match when={STEPS[p().step] === "plan"}>
+          <h2>{t("onboarding.plan")}</h2>
+          <p>{t("onboarding.plan.trialNote")}</p>
+        </Match>
+        <Match when={STEPS[p().step] === "skills"}>
+          <RolePicker
+            catalogue={props.catalogue}
+            legend={t("onboarding.role")}
+            value={p().role}
+            onChange={(role) =>
+              update({
+                role,
+                skills:
+                  props.catalogue.roles.find((r) => r.id === role)?.defaultSkills ?? p().skills,
+              })
+            }
+          />
+          <SkillPicker
+            catalogue={props.catalogue}
+            legend={t("onboarding.skills")}
+            value={p().skills}
+            onChange={(skills) => update({ skills })}
+          />
+        </Match>
+        <Match when={STEPS[p().step] === "identity"}>
+          <h2>{t("onboarding.identity")}</h2>
+          <label class="field">
+            <span>{t("onboarding.name")}</span>
+            <input
+              name="name"
+              maxlength="40"
+              required
+              value={p().name}
+              onInput={(e) => update({ name: e.currentTarget.value })}
+            />
+          </label>
+          <TonePicker
+            catalogue={props.catalogue}
+            label={t("onboarding.tone")}
+            value={p().tone}
+            onChange={(tone) => update({ tone })}
+          />
+        </Match>
+        <Match when={STEPS[p().step] === "educate"}>
+          <h2>{t("onboarding.educate")}</h2>
+          <p>{t("onboarding.educate.text")}</p>
+        </Match>
+        <Match when={STEPS[p().step] === "launch"}>
+          <h2>{t("onboarding.launch")}</h2>
+          <Show
+            when={p().employeeId}
+            fallback={
+              <>
+                <p>{t("onboarding.launch.text", { name: p().name, role: roleName() })}</p>
+                <button
+                  class="button primary"
+                  type="button"
+                  disabled={launching()}
+                  onClick={launch}
+                >
+                  {launching()
+                    ? t("onboarding.launching")
+                    : t("onboarding.launchButton", { name: p().name })}
+                </button>
+              </>
+            }
+          >
+            {(id) => <LaunchProgress id={id()} initial={hired()} />}
+          </Show>
+        </Match>
+      </Switch>
+      <Show when={!p().employeeId}>
+        <div class="actions">
+          <Show when={p().step > 0}>
+            <button class="button" type="button" onClick={() => update({ step: p().step - 1 })}>
+              {t("onboarding.back")}
+            </button>
+          </Show>
+          <Show when={p().step < STEPS.length - 1}>
+            <button
+              class="button primary"
+              type="button"
+              disabled={!canNext()}
+              onClick={() => update({ step: p().step + 1 })}
+            >
+              {STEPS[p().step] === "educate" ? t("onboarding.skip") : t("onboarding.next")}
+            </button>
+          </Show>
+        </div>
+      </Show>
+    </Show>
+  );
+}
+
+// Follows the real provisioning steps from the live socket.
+function LaunchProgress(props: { id: string; initial: Employee | null }) {
+  const { t } = useI18n();
+  const placeholder: Employee = {
+    id: props.id,
+    name: "",
+    role: "",
+    tone: "",
+    skills: [],
+    status: "provisioning",
+    statusReason: null,
+    step: null,
+    node: null,
+    createdAt: "",
+    updatedAt: "",
+  };
+  const live = createLiveEmployee(props.id, props.initial ?? placeholder);
+  const finish = () => localStorage.removeItem(ONBOARDING_KEY);
+  return (
+    <div class="launch" data-testid="launch">
+      <StatusBadge status={live.employee().status} step={live.employee().step} />
+      <Show when={live.employee().status === "error"}>
+        <p class="alert" role="alert">
+          {live.employee().statusReason}
+        </p>
+      </Show>
+      <Show when={live.employee().status === "running"}>
+        <p class="ready">{t("onboarding.ready", { name: live.employee().name })}</p>
+        <A class="button primary" href={`/employees/${props.id}`} onClick={finish}>
+          {t("onboarding.open")}
+        </A>
+      </Show>
+    </div>
+  );
+}

@@ -1,0 +1,74 @@
+import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
+import { createSignal } from "solid-js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Dialog } from "../src/components/dialog.tsx";
+import { SkillPicker } from "../src/components/pickers.tsx";
+import { StatusBadge } from "../src/components/status-badge.tsx";
+import { I18nProvider } from "../src/i18n/i18n.tsx";
+import type { Catalogue } from "../src/lib/types.ts";
+
+afterEach(cleanup);
+
+describe("StatusBadge", () => {
+  it("says the status in the visitor's language, with a spinner and the step while in transition", () => {
+    render(() => (
+      <I18nProvider lang="de">
+        <StatusBadge status="provisioning" step="Starting the container" />
+      </I18nProvider>
+    ));
+    const badge = screen.getByRole("status");
+    expect(badge.textContent).toContain("Startet");
+    expect(badge.textContent).toContain("Starting the container");
+    expect(badge.querySelector(".spinner")).not.toBeNull();
+  });
+
+  it("shows no spinner when running", () => {
+    render(() => <StatusBadge status="running" />);
+    expect(screen.getByRole("status").textContent).toBe("Working");
+    expect(screen.getByRole("status").querySelector(".spinner")).toBeNull();
+  });
+});
+
+describe("Dialog", () => {
+  it("focuses inside, traps Tab, closes on Escape", () => {
+    const onClose = vi.fn();
+    render(() => (
+      <Dialog title="Hire" onClose={onClose}>
+        <button type="button">first</button>
+        <button type="button">last</button>
+      </Dialog>
+    ));
+    const [first, last] = screen.getAllByRole("button");
+    expect(screen.getByRole("dialog").getAttribute("aria-modal")).toBe("true");
+    expect(document.activeElement).toBe(first);
+    last?.focus();
+    fireEvent.keyDown(document, { key: "Tab" });
+    expect(document.activeElement).toBe(first);
+    fireEvent.keyDown(document, { key: "Tab", shiftKey: true });
+    expect(document.activeElement).toBe(last);
+    fireEvent.keyDown(document, { key: "Escape" });
+    expect(onClose).toHaveBeenCalledOnce();
+  });
+});
+
+describe("SkillPicker", () => {
+  it("adds and removes skills with real checkboxes", () => {
+    const catalogue: Catalogue = {
+      plans: [],
+      roles: [],
+      tones: [],
+      skills: [
+        { id: "seo", name: "SEO", description: "" },
+        { id: "calendar", name: "Calendar", description: "" },
+      ],
+    };
+    const [value, setValue] = createSignal<string[]>(["seo"]);
+    render(() => (
+      <SkillPicker catalogue={catalogue} legend="Skills" value={value()} onChange={setValue} />
+    ));
+    fireEvent.click(screen.getByRole("checkbox", { name: /Calendar/ }));
+    expect(value()).toEqual(["seo", "calendar"]);
+    fireEvent.click(screen.getByRole("checkbox", { name: /SEO/ }));
+    expect(value()).toEqual(["calendar"]);
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { de } from "../src/i18n/de.ts";
+import { en } from "../src/i18n/en.ts";
+import { langFromCookie, translate } from "../src/i18n/i18n.tsx";
+
+const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe("translations", () => {
+  it("has every English string in German, non-empty and with the same placeholders", () => {
+    for (const key of Object.keys(en) as (keyof typeof en)[]) {
+      expect(de[key], key).toBeTruthy();
+      expect(placeholders(de[key]), key).toEqual(placeholders(en[key]));
+    }
+    expect(Object.keys(de).sort()).toEqual(Object.keys(en).sort());
+  });
+
+  it("fills placeholders and picks the language from the cookie", () => {
+    expect(translate("de", "onboarding.step", { n: 2, total: 5 })).toBe("Schritt 2 von 5");
+    expect(langFromCookie("a=b; iw_lang=de")).toBe("de");
+    expect(langFromCookie("iw_lang=xx")).toBe("en");
+    expect(langFromCookie(undefined)).toBe("en");
+  });
+});
+
+describe("plurals", () => {
+  it("uses each language's plural rules", async () => {
+    const { translatePlural } = await import("../src/i18n/i18n.tsx");
+    expect(translatePlural("en", "pricing.employees", 1)).toBe("1 employee");
+    expect(translatePlural("en", "pricing.employees", 3)).toBe("3 employees");
+    expect(translatePlural("de", "account.trialLeft", 1)).toBe("Noch 1 Tag Testzeitraum");
+    expect(translatePlural("de", "account.trialLeft", 6)).toBe("Noch 6 Tage Testzeitraum");
+  });
+});

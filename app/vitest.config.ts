@@ -1,0 +1,14 @@
+import solid from "vite-plugin-solid";
+import { defineConfig } from "vitest/config";
+
+// Component tests: Solid components rendered in happy-dom.
+export default defineConfig({
+  plugins: [solid()],
+  root: import.meta.dirname,
+  test: {
+    name: "app components",
+    include: ["test/**/*.test.tsx", "test/**/*.test.ts"],
+    environment: "happy-dom",
+  },
+  resolve: { conditions: ["development", "browser"] },
+});
