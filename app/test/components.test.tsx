@@ -18,7 +18,7 @@ describe("StatusBadge", () => {
     ));
     const badge = screen.getByRole("status");
     expect(badge.textContent).toContain("Startet");
-    expect(badge.textContent).toContain("Starting the container");
+    expect(badge.textContent).toContain("Container wird gestartet");
     expect(badge.querySelector(".spinner")).not.toBeNull();
   });
 

@@ -1,4 +1,6 @@
 import { For } from "solid-js";
+import { catalogueText } from "../i18n/catalogue-text.ts";
+import { useI18n } from "../i18n/i18n.tsx";
 import type { Catalogue } from "../lib/types.ts";
 
 // Choice lists shared by onboarding and the hire dialog: real radio buttons and checkboxes, so
@@ -9,6 +11,7 @@ export function RolePicker(props: {
   onChange: (id: string) => void;
   legend: string;
 }) {
+  const { lang } = useI18n();
   return (
     <fieldset class="choices">
       <legend>{props.legend}</legend>
@@ -23,8 +26,8 @@ export function RolePicker(props: {
               onChange={() => props.onChange(role.id)}
             />
             <span>
-              <strong>{role.name}</strong>
-              <small>{role.description}</small>
+              <strong>{catalogueText(lang, "role", role.id, role).name}</strong>
+              <small>{catalogueText(lang, "role", role.id, role).description}</small>
             </span>
           </label>
         )}
@@ -39,6 +42,7 @@ export function SkillPicker(props: {
   onChange: (ids: string[]) => void;
   legend: string;
 }) {
+  const { lang } = useI18n();
   const toggle = (id: string, on: boolean) =>
     props.onChange(
       on ? [...props.value.filter((s) => s !== id), id] : props.value.filter((s) => s !== id),
@@ -57,8 +61,8 @@ export function SkillPicker(props: {
               onChange={(e) => toggle(skill.id, e.currentTarget.checked)}
             />
             <span>
-              <strong>{skill.name}</strong>
-              <small>{skill.description}</small>
+              <strong>{catalogueText(lang, "skill", skill.id, skill).name}</strong>
+              <small>{catalogueText(lang, "skill", skill.id, skill).description}</small>
             </span>
           </label>
         )}
@@ -73,6 +77,7 @@ export function TonePicker(props: {
   onChange: (id: string) => void;
   label: string;
 }) {
+  const { lang } = useI18n();
   return (
     <label class="field">
       <span>{props.label}</span>
@@ -82,7 +87,9 @@ export function TonePicker(props: {
         onChange={(e) => props.onChange(e.currentTarget.value)}
       >
         <For each={props.catalogue.tones}>
-          {(tone) => <option value={tone.id}>{tone.name}</option>}
+          {(tone) => (
+            <option value={tone.id}>{catalogueText(lang, "tone", tone.id, tone).name}</option>
+          )}
         </For>
       </select>
     </label>

@@ -5,6 +5,7 @@ import { Dialog } from "../components/dialog.tsx";
 import { RolePicker, SkillPicker, TonePicker } from "../components/pickers.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { toast } from "../components/toasts.tsx";
+import { catalogueText } from "../i18n/catalogue-text.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { ApiFailure, api } from "../lib/api.ts";
 import { createLiveEmployee } from "../lib/live.ts";
@@ -68,10 +69,14 @@ function EmployeeCard(props: {
   catalogue: Catalogue | undefined;
   onGone: () => void;
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const live = createLiveEmployee(props.employee.id, props.employee);
-  const role = () =>
-    props.catalogue?.roles.find((r) => r.id === live.employee().role)?.name ?? live.employee().role;
+  const role = () => {
+    const id = live.employee().role;
+    return catalogueText(lang, "role", id, {
+      name: props.catalogue?.roles.find((r) => r.id === id)?.name ?? id,
+    }).name;
+  };
   createEffect(() => {
     if (live.removed()) props.onGone();
   });

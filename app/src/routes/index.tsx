@@ -1,6 +1,7 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
+import { catalogueText } from "../i18n/catalogue-text.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { getCatalogue } from "../lib/server.ts";
 import type { Plan } from "../lib/types.ts";
@@ -59,15 +60,21 @@ export default function Landing() {
                 <For each={c().roles}>
                   {(r) => (
                     <li class="card">
-                      <h3>{r.name}</h3>
-                      <p>{r.description}</p>
+                      <h3>{catalogueText(lang, "role", r.id, r).name}</h3>
+                      <p>{catalogueText(lang, "role", r.id, r).description}</p>
                     </li>
                   )}
                 </For>
               </ul>
               <h3>{t("skills.title")}</h3>
               <ul class="tags">
-                <For each={c().skills}>{(s) => <li title={s.description}>{s.name}</li>}</For>
+                <For each={c().skills}>
+                  {(s) => (
+                    <li title={catalogueText(lang, "skill", s.id, s).description}>
+                      {catalogueText(lang, "skill", s.id, s).name}
+                    </li>
+                  )}
+                </For>
               </ul>
             </section>
             <section id="pricing" aria-labelledby="pricing-title">
@@ -76,7 +83,7 @@ export default function Landing() {
                 <For each={c().plans}>
                   {(p) => (
                     <li class="card" data-plan={p.id}>
-                      <h3>{p.name}</h3>
+                      <h3>{catalogueText(lang, "plan", p.id, p).name}</h3>
                       <p class="price">
                         {price(p, lang, t("pricing.free"))}
                         <Show when={p.priceCentsPerMonth > 0}>
@@ -85,7 +92,9 @@ export default function Landing() {
                       </p>
                       <p>{tn("pricing.employees", p.maxEmployees)}</p>
                       <ul>
-                        <For each={p.includes}>{(i) => <li>{i}</li>}</For>
+                        <For each={p.includes}>
+                          {(i) => <li>{catalogueText(lang, "include", i, { name: i }).name}</li>}
+                        </For>
                       </ul>
                     </li>
                   )}
