@@ -10,7 +10,7 @@ export function Layout(props: { children: JSX.Element }) {
   return (
     <>
       <a class="skip" href="#main">
-        Skip to content
+        {t("nav.skip")}
       </a>
       <header class="top">
         <A href="/" class="brand">

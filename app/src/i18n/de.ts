@@ -1,6 +1,7 @@
 import type { MessageKey } from "./en.ts";
 
 export const de: Record<MessageKey, string> = {
+  "nav.skip": "Zum Inhalt springen",
   "nav.pricing": "Preise",
   "nav.signIn": "Anmelden",
   "nav.dashboard": "Team",
@@ -112,6 +113,7 @@ export const de: Record<MessageKey, string> = {
   "workspace.save": "Speichern",
   "workspace.saved": "Gespeichert.",
   "workspace.back": "Zurück zum Team",
+  "workspace.missing": "Diesen Mitarbeiter gibt es nicht, oder er wurde entlassen.",
   "account.title": "Konto",
   "account.plan": "Tarif",
   "account.trialLeft.one": "Noch {n} Tag Testzeitraum",

@@ -1,5 +1,6 @@
 // Every string the UI shows, in English; de.ts must have exactly these keys (checked by tsc).
 export const en = {
+  "nav.skip": "Skip to content",
   "nav.pricing": "Pricing",
   "nav.signIn": "Sign in",
   "nav.dashboard": "Team",
@@ -105,6 +106,7 @@ export const en = {
   "workspace.save": "Save",
   "workspace.saved": "Saved.",
   "workspace.back": "Back to the team",
+  "workspace.missing": "This employee does not exist, or it was fired.",
   "account.title": "Account",
   "account.plan": "Plan",
   "account.trialLeft.one": "{n} day left in your trial",

@@ -32,7 +32,7 @@ export default function Workspace() {
         <A href="/dashboard">← {t("workspace.back")}</A>
       </p>
       <Show when={employee() !== undefined} fallback={<p>{t("common.loading")}</p>}>
-        <Show when={employee()} fallback={<h1>404</h1>}>
+        <Show when={employee()} fallback={<h1>{t("workspace.missing")}</h1>}>
           {(e) => <Desk initial={e()} catalogue={catalogue()} />}
         </Show>
       </Show>
