@@ -12,6 +12,7 @@ import { catalogueRoutes } from "./routes/catalogue-routes.ts";
 import { devRoutes } from "./routes/dev-routes.ts";
 import { employeeRoutes } from "./routes/employee-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { llmRoutes } from "./routes/llm-routes.ts";
 import { meRoutes } from "./routes/me-routes.ts";
 
 // Signed by Stripe, not by a browser session: verified by signature instead of Origin.
@@ -31,6 +32,7 @@ export function createApp() {
   app.route("/api/dev", devRoutes);
   app.route("/api/employees", employeeRoutes);
   app.route("/agent", agentRoutes);
+  app.route("/v1", llmRoutes);
 
   app.notFound((c) =>
     c.json(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { BudgetDO } from "./objects/budget-do.ts";
 import type { EmployeeDO } from "./objects/employee-do.ts";
 import type { NodeDO } from "./objects/node-do.ts";
 import type { RateLimiter } from "./objects/rate-limiter.ts";
@@ -10,6 +11,7 @@ export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   EMPLOYEE_DO: DurableObjectNamespace<EmployeeDO>;
   NODE_DO: DurableObjectNamespace<NodeDO>;
+  BUDGET_DO: DurableObjectNamespace<BudgetDO>;
   ENVIRONMENT?: string;
   APP_URL?: string;
   VERSION?: string;
@@ -21,6 +23,14 @@ export interface Env {
   GOOGLE_AUTH_URL?: string;
   GOOGLE_TOKEN_URL?: string;
   GOOGLE_USERINFO_URL?: string;
+  LLM_UPSTREAM_URL?: string;
+  LLM_UPSTREAM_KEY?: string;
+  LLM_UPSTREAM_TIMEOUT_MS?: string;
+  LLM_MODELS?: string;
+  LLM_FALLBACK_MODEL?: string;
+  LLM_AUTO_CHEAP?: string;
+  LLM_AUTO_STRONG?: string;
+  GATEWAY_URL?: string;
 }
 
 const optionalSecret = z
@@ -41,6 +51,16 @@ const ConfigSchema = z
     GOOGLE_AUTH_URL: z.url().default("https://accounts.google.com/o/oauth2/v2/auth"),
     GOOGLE_TOKEN_URL: z.url().default("https://oauth2.googleapis.com/token"),
     GOOGLE_USERINFO_URL: z.url().default("https://openidconnect.googleapis.com/v1/userinfo"),
+    LLM_UPSTREAM_URL: z.url().default("https://api.openai.com/v1"),
+    LLM_UPSTREAM_KEY: optionalSecret,
+    // Time to the upstream's response headers (the first token for a stream); past it, fall back.
+    LLM_UPSTREAM_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+    LLM_MODELS: z.string().optional(),
+    LLM_FALLBACK_MODEL: z.string().default("fast"),
+    LLM_AUTO_CHEAP: z.string().default("fast"),
+    LLM_AUTO_STRONG: z.string().default("strong"),
+    // Where employees reach /v1; APP_URL/v1 (same-zone route) unless the nodes need another way in.
+    GATEWAY_URL: z.url().optional(),
   })
   .superRefine((c, ctx) => {
     // Outside development a real mailer is mandatory: a sign-in link that goes nowhere would
@@ -87,4 +107,8 @@ export function parseConfig(env: Env): Config {
   const config = { ...parsed.data, appOrigin: new URL(parsed.data.APP_URL).origin };
   cache.set(env, config);
   return config;
+}
+
+export function gatewayUrl(config: Config): string {
+  return config.GATEWAY_URL ?? `${config.appOrigin}/v1`;
 }

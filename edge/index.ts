@@ -4,6 +4,7 @@ import { createLogger } from "./log/logger.ts";
 import { createDeps } from "./services/deps.ts";
 import { runCron } from "./services/reconcile.ts";
 
+export { BudgetDO } from "./objects/budget-do.ts";
 export { EmployeeDO } from "./objects/employee-do.ts";
 export { NodeDO } from "./objects/node-do.ts";
 export { RateLimiter } from "./objects/rate-limiter.ts";

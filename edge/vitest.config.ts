@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET } from "./test/stand-ins/google-stand-in.ts";
+import { OPENAI_KEY } from "./test/stand-ins/openai-stand-in.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -27,6 +28,18 @@ export default defineConfig(async () => {
               GOOGLE_TOKEN_URL: `${standIn}/google/token`,
               GOOGLE_USERINFO_URL: `${standIn}/google/userinfo`,
               STAND_IN_URL: standIn,
+              LLM_UPSTREAM_URL: `${standIn}/openai/v1`,
+              LLM_UPSTREAM_KEY: OPENAI_KEY,
+              LLM_UPSTREAM_TIMEOUT_MS: "1000",
+              LLM_MODELS: JSON.stringify([
+                { id: "fast", upstream: "mock-fast", inputEurPerMTok: 0.15, outputEurPerMTok: 0.6 },
+                {
+                  id: "strong",
+                  upstream: "mock-strong",
+                  inputEurPerMTok: 2.5,
+                  outputEurPerMTok: 10,
+                },
+              ]),
               TEST_MIGRATIONS: migrations,
             },
           },

@@ -99,6 +99,7 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   const card = page.locator("[data-employee]");
   await expect(card.getByRole("status")).toHaveAttribute("data-status", "running");
   console.log(`navigation → dashboard showing live status: ${Date.now() - toDashboard} ms`);
+  await expect(card).toContainText("AI this month: €0.00 · 0 tokens");
   await screenshots(page, "dashboard");
 
   // The plan holds one employee: the hire dialog offers an upgrade instead.

@@ -10,6 +10,8 @@ export interface Plan {
   currency: "eur";
   maxEmployees: number;
   llmBudgetCentsPerMonth: number;
+  /** Gateway models (ids of edge/llm/models.ts, plus the alias "auto") this plan may use. */
+  llmModels: string[];
   /** Only the trial has a length; paid plans renew monthly. */
   trialDays: number;
   includes: string[];
@@ -23,6 +25,7 @@ export const plans: readonly Plan[] = [
     currency: "eur",
     maxEmployees: 1,
     llmBudgetCentsPerMonth: 500,
+    llmModels: ["fast", "auto"],
     trialDays: 7,
     includes: ["1 AI employee for 7 days", "Web chat and live browser view", "No card needed"],
   },
@@ -33,6 +36,7 @@ export const plans: readonly Plan[] = [
     currency: "eur",
     maxEmployees: 1,
     llmBudgetCentsPerMonth: 2000,
+    llmModels: ["fast", "auto"],
     trialDays: 0,
     includes: ["1 AI employee", "€20 of AI usage a month", "Knowledge base"],
   },
@@ -43,6 +47,7 @@ export const plans: readonly Plan[] = [
     currency: "eur",
     maxEmployees: 3,
     llmBudgetCentsPerMonth: 7500,
+    llmModels: ["fast", "strong", "auto"],
     trialDays: 0,
     includes: ["3 AI employees", "€75 of AI usage a month", "Shared team knowledge"],
   },
@@ -53,6 +58,7 @@ export const plans: readonly Plan[] = [
     currency: "eur",
     maxEmployees: 10,
     llmBudgetCentsPerMonth: 25000,
+    llmModels: ["fast", "strong", "auto"],
     trialDays: 0,
     includes: ["10 AI employees", "€250 of AI usage a month", "Priority support"],
   },

@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env.ts";
+import { openDb } from "../../db/client.ts";
+import { type Env, gatewayUrl, parseConfig } from "../env.ts";
 import { createLogger, errorFields, type Logger } from "../log/logger.ts";
 import type {
   AgentEvent,
@@ -9,6 +10,7 @@ import type {
   ResultError,
 } from "../protocol/frames.ts";
 import { forgetEmployee, mirrorEmployee } from "../services/employee-mirror.ts";
+import { mintLlmKey, revokeLlmKeys } from "../services/llm-keys.ts";
 import { nodeStub, placeEmployee } from "../services/placement.ts";
 import {
   type Desired,
@@ -435,8 +437,8 @@ export class EmployeeDO extends DurableObject<Env> {
     // Persisted before it is sent: if we die right after, the alarm finds the op and retries.
     this.commit({ ...r, step, op });
     this.armAlarm();
-    const frame = this.frameFor(kind, commandId);
     try {
+      const frame = await this.frameFor(kind, commandId);
       await nodeStub(this.env, nodeId).dispatch(frame);
       this.log.info("command dispatched", { commandId, type: kind, attempt });
     } catch (err) {
@@ -446,9 +448,12 @@ export class EmployeeDO extends DurableObject<Env> {
     await this.mirrorChain;
   }
 
-  private frameFor(kind: CommandType, id: string): CommandFrame {
+  private async frameFor(kind: CommandType, id: string): Promise<CommandFrame> {
     const r = this.current();
     if (kind === "container.provision") {
+      // Every provision brings a fresh gateway key and retires the previous one (rotation).
+      const apiKey = await mintLlmKey(openDb(this.env.DB), r.id, r.userId, Date.now());
+      const llm = { baseUrl: gatewayUrl(parseConfig(this.env)), apiKey };
       const spec = {
         employeeId: r.id,
         userId: r.userId,
@@ -456,6 +461,7 @@ export class EmployeeDO extends DurableObject<Env> {
         role: r.role,
         tone: r.tone,
         skills: r.skills,
+        llm,
       };
       return { type: kind, id, employeeId: r.id, spec };
     }
@@ -507,6 +513,7 @@ export class EmployeeDO extends DurableObject<Env> {
       }
     }
     await this.mirrorChain;
+    await revokeLlmKeys(openDb(this.env.DB), r.id, Date.now());
     await forgetEmployee(this.env.DB, r.id);
     for (const ws of this.ctx.getWebSockets()) {
       try {

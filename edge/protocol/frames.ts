@@ -21,6 +21,8 @@ export const EmployeeSpec = z.object({
   role: z.string().min(1).max(64),
   tone: z.string().min(1).max(64),
   skills: z.array(z.string().min(1).max(64)).max(32),
+  // The LLM gateway for the employee's OpenClaw: the only place its key travels (additive).
+  llm: z.object({ baseUrl: z.url(), apiKey: z.string().min(20).max(300) }).optional(),
 });
 export type EmployeeSpec = z.infer<typeof EmployeeSpec>;
 

@@ -2,6 +2,10 @@ import { count, eq } from "drizzle-orm";
 import { employees, type UserRow, users } from "../../db/schema.ts";
 import { planById } from "../billing/plans.ts";
 import type { Deps } from "./deps.ts";
+import { usageThisMonth } from "./llm-usage.ts";
+
+// The dashboard warns from this share of the monthly AI budget on.
+export const LLM_BUDGET_WARNING_PERCENT = 80;
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -56,6 +60,11 @@ export async function getMe(deps: Deps, userId: string) {
     .from(employees)
     .where(eq(employees.userId, userId))
     .get();
+  const llm = await usageThisMonth(deps, userId);
+  const usedPercent =
+    plan.llmBudgetCentsPerMonth > 0
+      ? Math.round((llm.costCents / plan.llmBudgetCentsPerMonth) * 1000) / 10
+      : 0;
   return {
     user: { id: user.id, email: user.email, name: user.name },
     plan: user.plan,
@@ -65,6 +74,12 @@ export async function getMe(deps: Deps, userId: string) {
       maxEmployees: plan.maxEmployees,
       llmBudgetCentsPerMonth: plan.llmBudgetCentsPerMonth,
     },
-    usage: { employees: employeeCount?.n ?? 0 },
+    usage: {
+      employees: employeeCount?.n ?? 0,
+      llmCostCentsThisMonth: llm.costCents,
+      llmTokensThisMonth: llm.promptTokens + llm.completionTokens,
+      llmBudgetUsedPercent: usedPercent,
+      llmBudgetWarning: usedPercent >= LLM_BUDGET_WARNING_PERCENT,
+    },
   };
 }

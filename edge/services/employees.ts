@@ -7,6 +7,7 @@ import { ApiError, notFound } from "../http/api-error.ts";
 import type { ActionResult } from "../objects/employee-do.ts";
 import { type EmployeeView, toView } from "../objects/employee-record.ts";
 import type { Deps } from "./deps.ts";
+import { usageByEmployeeThisMonth } from "./llm-usage.ts";
 
 const roleIds = new Set(roles.map((r) => r.id));
 const toneIds = new Set(tones.map((t) => t.id));
@@ -43,13 +44,17 @@ const employeeStub = (deps: Deps, id: string) =>
 
 type Row = typeof employees.$inferSelect;
 
-export async function listEmployees(deps: Deps, userId: string): Promise<EmployeeView[]> {
-  const rows = await deps.db
-    .select()
-    .from(employees)
-    .where(eq(employees.userId, userId))
-    .orderBy(desc(employees.createdAt));
-  return rows.map(toView);
+export async function listEmployees(deps: Deps, userId: string) {
+  const [rows, usage] = await Promise.all([
+    deps.db
+      .select()
+      .from(employees)
+      .where(eq(employees.userId, userId))
+      .orderBy(desc(employees.createdAt)),
+    usageByEmployeeThisMonth(deps, userId),
+  ]);
+  const none = { promptTokens: 0, completionTokens: 0, costCents: 0 };
+  return rows.map((r) => ({ ...toView(r), usageThisMonth: usage.get(r.id) ?? none }));
 }
 
 // Another account's employee is indistinguishable from one that does not exist.

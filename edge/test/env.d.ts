@@ -10,7 +10,7 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import("../index.ts");
-      durableNamespaces: "RateLimiter" | "EmployeeDO" | "NodeDO";
+      durableNamespaces: "RateLimiter" | "EmployeeDO" | "NodeDO" | "BudgetDO";
     }
   }
 }

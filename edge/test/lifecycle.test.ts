@@ -178,6 +178,11 @@ describe("employee lifecycle with a node agent", () => {
       role: "executive-assistant",
       tone: "friendly",
     });
+    // The provision command is where the employee's gateway key travels, and the key works.
+    expect(provision.spec.llm?.baseUrl).toBe("http://localhost:8787/v1");
+    const llmKey = provision.spec.llm?.apiKey ?? "";
+    const models = () => api("/v1/models", { headers: { authorization: `Bearer ${llmKey}` } });
+    expect((await models()).status).toBe(200);
     await agent.completeProvision(provision, "container-1");
     await waitForEmployee(cookie, hired.id, (e) => e.status === "running");
     for (const v of viewers) {
@@ -239,6 +244,7 @@ describe("employee lifecycle with a node agent", () => {
     };
     expect(list.employees).toHaveLength(0);
     expect((await api(`/api/employees/${hired.id}`, { cookie })).status).toBe(404);
+    expect((await models()).status).toBe(401); // firing revoked the gateway key
     expect((await nodeStub(node.id).status()).placements).not.toContain(hired.id);
     agent.close();
   });

@@ -1,8 +1,8 @@
 import { createServer, request, type Server } from "node:http";
 import { connect } from "node:net";
 
-// One local origin for the whole product, as same-zone routes give in production: /api/* and
-// /agent/* (HTTP and WebSocket upgrades) go to the edge Worker, everything else to the app.
+// One local origin for the whole product, as same-zone routes give in production: /api/*,
+// /agent/* and /v1/* (HTTP and WebSocket upgrades) go to the edge Worker, everything else to the app.
 export interface Upstream {
   host: string;
   port: number;
@@ -13,7 +13,7 @@ export function startDevProxy(opts: {
   edge: Upstream;
   app: Upstream;
 }): Promise<Server> {
-  const EDGE_PREFIXES = ["/api/", "/agent/"];
+  const EDGE_PREFIXES = ["/api/", "/agent/", "/v1/"];
   const pick = (url = "/") => (EDGE_PREFIXES.some((p) => url.startsWith(p)) ? opts.edge : opts.app);
   const server = createServer((req, res) => {
     const to = pick(req.url);

@@ -25,9 +25,11 @@ describe("the app's build", () => {
     const ssr = readdirSync(path.join(app, ".output/server/_ssr")).map((f) =>
       readFileSync(path.join(app, ".output/server/_ssr", f), "utf8"),
     );
-    expect(ssr.join("\n")).toContain("Hire AI employees that work in their own secure workspace.");
+    expect(ssr.join("\n")).toContain("Hire AI employees that get work done");
   });
 
+  // Every route's client code together stays under the landing page's own 60 KB budget, which is
+  // therefore met too; bench-ui measures each page as served.
   it("ships a small amount of JavaScript (figure printed for the notes)", () => {
     const dir = path.join(app, ".output/public");
     const files: string[] = [];

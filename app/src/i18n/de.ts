@@ -84,6 +84,9 @@ export const de: Record<MessageKey, string> = {
   "dashboard.hire": "Mitarbeiter einstellen",
   "dashboard.empty.title": "Noch keine Mitarbeiter",
   "dashboard.empty.text": "Stellen Sie Ihren ersten KI-Mitarbeiter ein, um loszulegen.",
+  "dashboard.budgetWarning":
+    "Ihr Team hat {percent} % des KI-Budgets dieses Monats verbraucht ({spent} von {budget}).",
+  "dashboard.usage": "KI diesen Monat: {cost} · {tokens} Tokens",
   "dashboard.open": "Öffnen",
   "hire.title": "Mitarbeiter einstellen",
   "hire.submit": "Einstellen",

@@ -78,6 +78,9 @@ export const en = {
   "dashboard.hire": "Hire an employee",
   "dashboard.empty.title": "No employees yet",
   "dashboard.empty.text": "Hire your first AI employee to get started.",
+  "dashboard.budgetWarning":
+    "Your team has used {percent}% of this month's AI budget ({spent} of {budget}).",
+  "dashboard.usage": "AI this month: {cost} · {tokens} tokens",
   "dashboard.open": "Open",
   "hire.title": "Hire an employee",
   "hire.submit": "Hire",

@@ -22,6 +22,8 @@ export interface Employee {
   node: string | null;
   createdAt: string;
   updatedAt: string;
+  /** In the list only: this month's AI usage. */
+  usageThisMonth?: { promptTokens: number; completionTokens: number; costCents: number };
 }
 
 export interface Plan {
@@ -46,8 +48,14 @@ export interface Me {
   plan: Plan["id"];
   trialEndsAt: string;
   subscription: unknown;
-  limits: { maxEmployees: number };
-  usage: { employees: number };
+  limits: { maxEmployees: number; llmBudgetCentsPerMonth: number };
+  usage: {
+    employees: number;
+    llmCostCentsThisMonth: number;
+    llmTokensThisMonth: number;
+    llmBudgetUsedPercent: number;
+    llmBudgetWarning: boolean;
+  };
 }
 
 export const TRANSITIONAL: EmployeeStatus[] = [

@@ -14,8 +14,14 @@ import type { Catalogue, Employee } from "../lib/types.ts";
 
 export const route = { preload: () => Promise.all([requireMe(), getEmployees(), getCatalogue()]) };
 
+const euros = (cents: number, lang: string) =>
+  new Intl.NumberFormat(lang === "de" ? "de-DE" : "en-IE", {
+    style: "currency",
+    currency: "EUR",
+  }).format(cents / 100);
+
 export default function Dashboard() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const me = createAsync(() => requireMe(), { deferStream: true });
   const employees = createAsync(() => getEmployees(), { deferStream: true });
   const catalogue = createAsync(() => getCatalogue(), { deferStream: true });
@@ -30,6 +36,15 @@ export default function Dashboard() {
           {t("dashboard.hire")}
         </button>
       </div>
+      <Show when={me()?.usage.llmBudgetWarning}>
+        <p class="alert" role="alert" data-testid="budget-warning">
+          {t("dashboard.budgetWarning", {
+            percent: Math.round(me()?.usage.llmBudgetUsedPercent ?? 0),
+            spent: euros(me()?.usage.llmCostCentsThisMonth ?? 0, lang),
+            budget: euros(me()?.limits.llmBudgetCentsPerMonth ?? 0, lang),
+          })}
+        </p>
+      </Show>
       <Show when={employees()}>
         {(list) => (
           <Show
@@ -88,6 +103,16 @@ function EmployeeCard(props: {
         <StatusBadge status={live.employee().status} step={live.employee().step} />
         <Show when={live.employee().status === "error" && live.employee().statusReason}>
           <p class="reason">{live.employee().statusReason}</p>
+        </Show>
+        <Show when={props.employee.usageThisMonth}>
+          {(u) => (
+            <p class="muted usage">
+              {t("dashboard.usage", {
+                cost: euros(u().costCents, lang),
+                tokens: (u().promptTokens + u().completionTokens).toLocaleString(lang),
+              })}
+            </p>
+          )}
         </Show>
         <A class="button" href={`/employees/${props.employee.id}`}>
           {t("dashboard.open")}

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleGoogle } from "./google-stand-in.ts";
+import { handleOpenAi } from "./openai-stand-in.ts";
 import { handleResend } from "./resend-stand-in.ts";
 
 // One loopback HTTP server for every paid third-party service the edge calls.
@@ -13,6 +14,7 @@ export async function startStandIns(): Promise<{ url: string; server: Server }> 
     try {
       if (await handleGoogle(req, res, url, body)) return;
       if (await handleResend(req, res, url, body)) return;
+      if (await handleOpenAi(req, res, url, body)) return;
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "not_found" }));
     } catch (err) {

@@ -41,6 +41,9 @@ export function employeeContainer(
       `EMPLOYEE_TONE=${spec.tone}`,
       `EMPLOYEE_SKILLS=${spec.skills.join(",")}`,
       `EMPLOYEE_DATA_DIR=${DATA_DIR}`,
+      ...(spec.llm
+        ? [`EMPLOYEE_LLM_BASE_URL=${spec.llm.baseUrl}`, `EMPLOYEE_LLM_API_KEY=${spec.llm.apiKey}`]
+        : []),
     ],
     HostConfig: {
       CapDrop: ["ALL"],

@@ -1,0 +1,72 @@
+import { and, eq, sql } from "drizzle-orm";
+import { llmUsage } from "../../db/schema.ts";
+import type { Deps } from "./deps.ts";
+
+export const monthKey = (ms: number) => new Date(ms).toISOString().slice(0, 7);
+
+export async function recordUsage(
+  deps: Deps,
+  u: {
+    userId: string;
+    employeeId: string;
+    model: string;
+    promptTokens: number;
+    completionTokens: number;
+    costMicroEur: number;
+    stream: boolean;
+    month: string;
+  },
+): Promise<void> {
+  await deps.db.insert(llmUsage).values({
+    id: crypto.randomUUID(),
+    userId: u.userId,
+    employeeId: u.employeeId,
+    model: u.model,
+    promptTokens: u.promptTokens,
+    completionTokens: u.completionTokens,
+    costMicroEur: u.costMicroEur,
+    stream: u.stream,
+    month: u.month,
+    createdAt: deps.now(),
+  });
+}
+
+export interface UsageTotals {
+  promptTokens: number;
+  completionTokens: number;
+  costCents: number;
+}
+
+const totals = {
+  promptTokens: sql<number>`coalesce(sum(${llmUsage.promptTokens}), 0)`,
+  completionTokens: sql<number>`coalesce(sum(${llmUsage.completionTokens}), 0)`,
+  costMicroEur: sql<number>`coalesce(sum(${llmUsage.costMicroEur}), 0)`,
+};
+const toTotals = (
+  r: { promptTokens: number; completionTokens: number; costMicroEur: number } | undefined,
+): UsageTotals => ({
+  promptTokens: r?.promptTokens ?? 0,
+  completionTokens: r?.completionTokens ?? 0,
+  costCents: Math.round((r?.costMicroEur ?? 0) / 100) / 100,
+});
+
+export async function usageThisMonth(deps: Deps, userId: string): Promise<UsageTotals> {
+  const row = await deps.db
+    .select(totals)
+    .from(llmUsage)
+    .where(and(eq(llmUsage.userId, userId), eq(llmUsage.month, monthKey(deps.now()))))
+    .get();
+  return toTotals(row);
+}
+
+export async function usageByEmployeeThisMonth(
+  deps: Deps,
+  userId: string,
+): Promise<Map<string, UsageTotals>> {
+  const rows = await deps.db
+    .select({ employeeId: llmUsage.employeeId, ...totals })
+    .from(llmUsage)
+    .where(and(eq(llmUsage.userId, userId), eq(llmUsage.month, monthKey(deps.now()))))
+    .groupBy(llmUsage.employeeId);
+  return new Map(rows.map((r) => [r.employeeId, toTotals(r)]));
+}

@@ -1,0 +1,305 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { openDb } from "../../db/client.ts";
+import type { BudgetDO } from "../objects/budget-do.ts";
+import { mintLlmKey, revokeLlmKeys } from "../services/llm-keys.ts";
+import { monthKey } from "../services/llm-usage.ts";
+import { api, signIn, uniqueEmail } from "./helpers.ts";
+
+interface Account {
+  cookie: string;
+  userId: string;
+  employeeId: string;
+  key: string;
+}
+
+async function account(plan: "trial" | "pro" = "trial"): Promise<Account> {
+  const email = uniqueEmail("llm");
+  const cookie = await signIn(email);
+  const user = await env.DB.prepare("UPDATE users SET plan = ? WHERE email = ? RETURNING id")
+    .bind(plan, email)
+    .first<{ id: string }>();
+  const userId = user?.id ?? "";
+  const employeeId = crypto.randomUUID();
+  const key = await mintLlmKey(openDb(env.DB), employeeId, userId, Date.now());
+  return { cookie, userId, employeeId, key };
+}
+
+const chat = (key: string, body: Record<string, unknown>) =>
+  api("/v1/chat/completions", {
+    method: "POST",
+    json: body,
+    headers: { authorization: `Bearer ${key}` },
+  });
+
+const user = (content: string) => [{ role: "user", content }];
+
+async function usageRows(employeeId: string) {
+  // Metering runs after the answer (waitUntil); give it a moment to land.
+  for (let i = 0; i < 50; i++) {
+    const rows = await env.DB.prepare(
+      "SELECT model, prompt_tokens, completion_tokens, cost_micro_eur, stream FROM llm_usage WHERE employee_id = ?",
+    )
+      .bind(employeeId)
+      .all<{
+        model: string;
+        prompt_tokens: number;
+        completion_tokens: number;
+        cost_micro_eur: number;
+        stream: number;
+      }>();
+    if (rows.results.length) return rows.results;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return [];
+}
+
+const lastUpstream = async () =>
+  (await (await fetch(`${env.STAND_IN_URL}/openai/_test/last`)).json()) as {
+    lastRequest: { model: string; stream_options?: { include_usage?: boolean } };
+    aborted: number;
+  };
+
+describe("LLM gateway: keys", () => {
+  it("answers a missing, wrong or revoked key with 401 invalid_api_key", async () => {
+    const a = await account();
+    for (const key of ["", "iwk_wrongwrongwrongwrongwrongwrong", "sk-not-ours"]) {
+      const res = await chat(key, { model: "fast", messages: user("hi") });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        "invalid_api_key",
+      );
+    }
+    expect((await chat(a.key, { model: "fast", messages: user("hi") })).status).toBe(200);
+    await revokeLlmKeys(openDb(env.DB), a.employeeId, Date.now());
+    expect((await chat(a.key, { model: "fast", messages: user("hi") })).status).toBe(401);
+  });
+
+  it("keeps only the key's hash, and a new key retires the old one", async () => {
+    const a = await account();
+    const rows = await env.DB.prepare("SELECT key_hash FROM llm_keys WHERE employee_id = ?")
+      .bind(a.employeeId)
+      .all<{ key_hash: string }>();
+    expect(rows.results[0]?.key_hash).toMatch(/^[0-9a-f]{64}$/);
+    const next = await mintLlmKey(openDb(env.DB), a.employeeId, a.userId, Date.now());
+    expect((await chat(a.key, { model: "fast", messages: user("hi") })).status).toBe(401);
+    expect((await chat(next, { model: "fast", messages: user("hi") })).status).toBe(200);
+  });
+
+  it("lists the models of the caller's plan", async () => {
+    const trial = await account("trial");
+    const pro = await account("pro");
+    const list = async (key: string) =>
+      (
+        (await (
+          await api("/v1/models", { headers: { authorization: `Bearer ${key}` } })
+        ).json()) as { data: { id: string }[] }
+      ).data.map((m) => m.id);
+    expect(await list(trial.key)).toEqual(["fast", "auto"]);
+    expect(await list(pro.key)).toEqual(["fast", "strong", "auto"]);
+  });
+});
+
+describe("LLM gateway: answers and metering", () => {
+  it("passes a non-streamed answer through and records the upstream's exact usage", async () => {
+    const a = await account();
+    const res = await chat(a.key, {
+      model: "fast",
+      messages: user("count these five words"),
+      temperature: 0.2,
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as {
+      choices: { message: { content: string } }[];
+      usage: { prompt_tokens: number; completion_tokens: number };
+    };
+    expect(body.choices[0]?.message.content).toContain("t0 ");
+    expect((await lastUpstream()).lastRequest.model).toBe("mock-fast");
+    const [row] = await usageRows(a.employeeId);
+    expect(row).toMatchObject({
+      model: "fast",
+      prompt_tokens: body.usage.prompt_tokens,
+      completion_tokens: body.usage.completion_tokens,
+      stream: 0,
+    });
+    expect(row?.cost_micro_eur).toBe(
+      Math.ceil(0.15 * body.usage.prompt_tokens + 0.6 * body.usage.completion_tokens),
+    );
+  });
+
+  it("streams byte for byte what the provider sends, and meters it from the provider's usage", async () => {
+    const a = await account();
+    const request = {
+      model: "fast",
+      messages: user("tokens:37"),
+      stream: true,
+      stream_options: { include_usage: true },
+    };
+    const viaGateway = new Uint8Array(await (await chat(a.key, request)).arrayBuffer());
+    const direct = new Uint8Array(
+      await (
+        await fetch(`${env.STAND_IN_URL}/openai/v1/chat/completions`, {
+          method: "POST",
+          headers: { authorization: "Bearer sk-stand-in", "content-type": "application/json" },
+          body: JSON.stringify({ ...request, model: "mock-fast" }),
+        })
+      ).arrayBuffer(),
+    );
+    expect(viaGateway.byteLength).toBeGreaterThan(1000);
+    expect(Buffer.from(viaGateway).equals(Buffer.from(direct))).toBe(true);
+    const [row] = await usageRows(a.employeeId);
+    expect(row).toMatchObject({ model: "fast", completion_tokens: 37, stream: 1 });
+    expect(row?.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it("asks for usage on the client's behalf, so a stream is never metered as zero", async () => {
+    const a = await account();
+    const res = await chat(a.key, { model: "fast", messages: user("tokens:20"), stream: true });
+    await res.text();
+    expect((await lastUpstream()).lastRequest.stream_options?.include_usage).toBe(true);
+    const [row] = await usageRows(a.employeeId);
+    expect(row?.completion_tokens).toBe(20);
+  });
+
+  it("routes auto: a short plain turn to the cheap model, a tool-using one to the strong model", async () => {
+    const a = await account("pro");
+    await chat(a.key, { model: "auto", messages: user("hi") });
+    expect((await lastUpstream()).lastRequest.model).toBe("mock-fast");
+    await chat(a.key, {
+      model: "auto",
+      messages: user("hi"),
+      tools: [{ type: "function", function: { name: "search", parameters: {} } }],
+    });
+    expect((await lastUpstream()).lastRequest.model).toBe("mock-strong");
+  });
+
+  it("refuses a model the plan does not include, and an unknown one", async () => {
+    const a = await account("trial");
+    const res = await chat(a.key, { model: "strong", messages: user("hi") });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+      "model_not_allowed",
+    );
+    const bad = await chat(a.key, { messages: user("hi") });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe("LLM gateway: failures", () => {
+  it("falls back to the second model when the first answers 500", async () => {
+    const a = await account("pro");
+    const res = await chat(a.key, { model: "strong", messages: user("fail-mock-strong") });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { model: string }).model).toBe("mock-fast");
+    const [row] = await usageRows(a.employeeId);
+    expect(row?.model).toBe("fast");
+  });
+
+  it("falls back when the first model does not answer in time", async () => {
+    const a = await account("pro");
+    const started = Date.now();
+    const res = await chat(a.key, { model: "strong", messages: user("slow-mock-strong") });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { model: string }).model).toBe("mock-fast");
+    expect(Date.now() - started).toBeLessThan(2_500);
+  });
+
+  it("stops the upstream request when the client goes away mid-stream, and meters what was sent", async () => {
+    const a = await account();
+    const before = (await lastUpstream()).aborted;
+    const res = await chat(a.key, { model: "fast", messages: user("long"), stream: true });
+    const reader = res.body?.getReader();
+    await reader?.read();
+    await reader?.read();
+    await reader?.cancel();
+    let after = before;
+    for (let i = 0; i < 100 && after === before; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      after = (await lastUpstream()).aborted;
+    }
+    expect(after).toBe(before + 1);
+    const [row] = await usageRows(a.employeeId);
+    expect(row?.completion_tokens).toBeGreaterThan(0);
+    expect(row?.completion_tokens).toBeLessThan(400);
+  });
+});
+
+describe("LLM gateway: budgets", () => {
+  it("answers 429 budget_exceeded once the month's budget is spent", async () => {
+    const a = await account();
+    const stub = env.BUDGET_DO.get(env.BUDGET_DO.idFromName(a.userId));
+    await runInDurableObject(stub, (obj: BudgetDO) => {
+      const r = obj.reserve(monthKey(Date.now()), 1, 1_000_000_000);
+      if (r.reservationId) obj.settle(monthKey(Date.now()), r.reservationId, 5_000_000); // €5: the trial's budget
+    });
+    const res = await chat(a.key, { model: "fast", messages: user("hi") });
+    expect(res.status).toBe(429);
+    const error = ((await res.json()) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe("budget_exceeded");
+    expect(error.message).toMatch(/€5\.00/);
+  });
+
+  it("reserves before calling, so concurrent requests overshoot by at most one request's worth", async () => {
+    const a = await account();
+    // Each request reserves its worst case (max_tokens at the output price): 600,000 µ€ of the
+    // trial's 5,000,000 µ€, so only the first 9 of 20 concurrent requests may start.
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        chat(a.key, { model: "fast", messages: user("hi"), max_tokens: 1_000_000 }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(9);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(11);
+  });
+});
+
+describe("usage in /api/me and the employee list", () => {
+  it("reports this month's spend and budget", async () => {
+    const a = await account();
+    await chat(a.key, { model: "fast", messages: user("tokens:100") });
+    await usageRows(a.employeeId);
+    const me = (await (await api("/api/me", { cookie: a.cookie })).json()) as {
+      limits: { llmBudgetCentsPerMonth: number };
+      usage: {
+        llmCostCentsThisMonth: number;
+        llmTokensThisMonth: number;
+        llmBudgetUsedPercent: number;
+      };
+    };
+    expect(me.limits.llmBudgetCentsPerMonth).toBe(500);
+    expect(me.usage.llmTokensThisMonth).toBeGreaterThan(100);
+    expect(me.usage.llmCostCentsThisMonth).toBeGreaterThan(0);
+    expect(me.usage.llmBudgetUsedPercent).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe("the 80 % budget warning", () => {
+  it("is raised in /api/me from 80 % of the month's budget on", async () => {
+    const a = await account(); // trial: €5.00
+    const me = async () =>
+      (
+        (await (await api("/api/me", { cookie: a.cookie })).json()) as {
+          usage: { llmBudgetWarning: boolean; llmBudgetUsedPercent: number };
+        }
+      ).usage;
+    const spend = (microEur: number) =>
+      env.DB.prepare(
+        "INSERT INTO llm_usage (id, user_id, employee_id, model, prompt_tokens, completion_tokens, cost_micro_eur, stream, month, created_at) VALUES (?, ?, ?, 'fast', 1, 1, ?, 0, ?, ?)",
+      )
+        .bind(
+          crypto.randomUUID(),
+          a.userId,
+          a.employeeId,
+          microEur,
+          monthKey(Date.now()),
+          Date.now(),
+        )
+        .run();
+    await spend(3_990_000); // €3.99: 79.8 %
+    expect(await me()).toMatchObject({ llmBudgetWarning: false, llmBudgetUsedPercent: 79.8 });
+    await spend(10_000); // €4.00: 80 %
+    expect(await me()).toMatchObject({ llmBudgetWarning: true, llmBudgetUsedPercent: 80 });
+  });
+});
