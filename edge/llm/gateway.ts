@@ -44,6 +44,12 @@ export async function authenticate(deps: Deps, authorization: string | undefined
   return { employeeId: row.employeeId, userId: row.userId, keyHash, plan: planById(row.plan) };
 }
 
+// Counts a request against its key's rate limit; keys of the wrong form are left to authenticate.
+export async function limitKey(deps: Deps, authorization: string | undefined): Promise<void> {
+  const key = /^Bearer (iwk_[A-Za-z0-9_-]{20,200})$/.exec(authorization ?? "")?.[1];
+  if (key) await deps.limits.take(LLM_PER_KEY, hashToken(key));
+}
+
 let modelCache: { json: string | undefined; models: ModelSpec[] } | undefined;
 function models(deps: Deps): ModelSpec[] {
   if (!modelCache || modelCache.json !== deps.config.LLM_MODELS) {
@@ -120,7 +126,15 @@ export interface ChatOptions {
   waitUntil: (p: Promise<unknown>) => void;
   /** Aborts the upstream call when the client goes away. */
   signal?: AbortSignal;
+  /** Phases measured before this call (ms), reported with the rest in Server-Timing. */
+  timings?: Record<string, number>;
 }
+
+// Where a request's time went, for operators and the benchmark (a standard header).
+const serverTiming = (t: Record<string, number>) =>
+  Object.entries(t)
+    .map(([name, ms]) => `${name};dur=${ms}`)
+    .join(", ");
 
 export async function chatCompletions(
   deps: Deps,
@@ -128,7 +142,8 @@ export async function chatCompletions(
   rawBody: unknown,
   opts: ChatOptions,
 ): Promise<Response> {
-  await deps.limits.take(LLM_PER_KEY, caller.keyHash);
+  const timings: Record<string, number> = { ...opts.timings };
+  let mark = Date.now();
   const parsed = ChatRequest.safeParse(rawBody);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -148,11 +163,13 @@ export async function chatCompletions(
   const month = monthKey(deps.now());
   const budgetMicro = caller.plan.llmBudgetCentsPerMonth * 10_000;
   const budgetStub = deps.env.BUDGET_DO.get(deps.env.BUDGET_DO.idFromName(caller.userId));
+  mark = Date.now();
   const reservation = await budgetStub.reserve(
     month,
     costMicroEur(primary, estPrompt, estCompletion),
     budgetMicro,
   );
+  timings.budget = Date.now() - mark;
   if (!reservation.ok || !reservation.reservationId) {
     throw new ApiError(
       429,
@@ -181,6 +198,7 @@ export async function chatCompletions(
     opts.waitUntil(record(model, usage).catch(failed));
 
   let attempt: { model: ModelSpec; res: Response };
+  mark = Date.now();
   try {
     attempt = await callWithFallback(deps, caller, req, primary, opts.signal);
   } catch (err) {
@@ -188,6 +206,7 @@ export async function chatCompletions(
     throw err;
   }
   const { model, res } = attempt;
+  timings.upstream = Date.now() - mark;
   if (!res.ok || !res.body) {
     // The upstream refused the request itself (4xx): pass its answer on, charge nothing.
     settle(model, { promptTokens: 0, completionTokens: 0 });
@@ -203,7 +222,10 @@ export async function chatCompletions(
       promptTokens: usage?.prompt_tokens ?? estPrompt,
       completionTokens: usage?.completion_tokens ?? 0,
     });
-    return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
+    return new Response(text, {
+      status: 200,
+      headers: { "content-type": "application/json", "server-timing": serverTiming(timings) },
+    });
   }
   // Registered now, while the request is alive: a client that leaves mid-stream ends the request,
   // and work only announced after that would not run.
@@ -217,6 +239,7 @@ export async function chatCompletions(
     headers: {
       "content-type": res.headers.get("content-type") ?? "text/event-stream",
       "cache-control": "no-cache",
+      "server-timing": serverTiming(timings),
     },
   });
 }

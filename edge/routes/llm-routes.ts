@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { MAX_JSON_BODY_BYTES } from "../http/validate.ts";
-import { authenticate, chatCompletions, listModels } from "../llm/gateway.ts";
+import { authenticate, chatCompletions, limitKey, listModels } from "../llm/gateway.ts";
 
 // The OpenAI-compatible gateway the employees' OpenClaw talks to, with their own keys.
 export const llmRoutes = new Hono<AppEnv>();
@@ -16,7 +16,13 @@ llmRoutes.get("/models", async (c) => {
 });
 
 llmRoutes.post("/chat/completions", async (c) => {
-  const caller = await authenticate(c.var.deps, c.req.header("authorization"));
+  const started = Date.now();
+  // The per-key limit needs only the key, so it is counted while the key is looked up.
+  const [caller] = await Promise.all([
+    authenticate(c.var.deps, c.req.header("authorization")),
+    limitKey(c.var.deps, c.req.header("authorization")),
+  ]);
+  const authMs = Date.now() - started;
   c.set("log", c.var.log.child({ employeeId: caller.employeeId, userId: caller.userId }));
   const text = await c.req.text();
   if (text.length > MAX_CHAT_BODY_BYTES)
@@ -30,5 +36,6 @@ llmRoutes.post("/chat/completions", async (c) => {
   return chatCompletions(c.var.deps, caller, body, {
     waitUntil: (p) => c.executionCtx.waitUntil(p),
     signal: c.req.raw.signal,
+    timings: { auth: authMs },
   });
 });

@@ -70,6 +70,7 @@ export class AgentProcess {
 
 export interface Stack {
   edgeUrl: string;
+  persistDir: string;
   nodeId: string;
   nodeToken: string;
   agent: AgentProcess;
@@ -77,7 +78,11 @@ export interface Stack {
 }
 
 export async function startStack(
-  opts: { agentEnv?: NodeJS.ProcessEnv; startAgent?: boolean } = {},
+  opts: {
+    agentEnv?: NodeJS.ProcessEnv;
+    startAgent?: boolean;
+    edgeVars?: Record<string, string>;
+  } = {},
 ): Promise<Stack> {
   const persist = mkdtempSync(path.join(tmpdir(), "iw-e2e-"));
   const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
@@ -124,6 +129,7 @@ export async function startStack(
       "--var",
       "VERSION:e2e",
       "--show-interactive-dev-session=false",
+      ...Object.entries(opts.edgeVars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
     { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -164,6 +170,7 @@ export async function startStack(
 
   return {
     edgeUrl,
+    persistDir: persist,
     nodeId: created.id,
     nodeToken: created.token,
     agent,

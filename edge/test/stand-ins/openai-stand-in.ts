@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 // OpenAI's error bodies. Deterministic output (fixed ids, one token per chunk) so tests can
 // compare bytes. The last user message steers it: "fail-<model>" answers 500 for that upstream
 // model, "slow-<model>" delays its headers, "long" streams slowly and notes a client that leaves,
-// "tokens:N" answers with N tokens.
+// "tokens:N" answers with N tokens at once, "tokens:N@Pms" one every P ms, like a real model.
 export const OPENAI_KEY = "sk-stand-in";
 let lastRequest: unknown = null;
 let aborted = 0;
@@ -64,7 +64,9 @@ export async function handleOpenAi(
   if (last === `slow-${request.model}`) await new Promise((r) => setTimeout(r, 3_000));
   const promptTokens =
     request.messages.reduce((n, m) => n + words(m.content), 0) + 3 * request.messages.length;
-  const count = /^tokens:(\d+)$/.exec(last)?.[1];
+  const paced = /^tokens:(\d+)@(\d+)ms$/.exec(last);
+  const count = /^tokens:(\d+)$/.exec(last)?.[1] ?? paced?.[1];
+  const paceMs = paced?.[2] ? Number(paced[2]) : 0;
   const long = last === "long";
   const n = count ? Number(count) : long ? 400 : 12;
   const pieces = Array.from({ length: n }, (_, i) => `t${i} `);
@@ -126,6 +128,7 @@ export async function handleOpenAi(
       choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }],
     });
     if (long) await new Promise((r) => setTimeout(r, 20));
+    else if (paceMs) await new Promise((r) => setTimeout(r, paceMs));
   }
   send({
     ...base,
