@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../infra/tests/chromium.ts";
 
 // The browser tests drive exactly what `npm run dev` serves (edge, app, node agent, Docker test
 // image) on its own port and with its own state folder, in Debian's Chromium; never a
@@ -29,19 +30,7 @@ export default defineConfig({
   globalSetup: "./global-setup.ts",
   use: {
     baseURL: `http://localhost:${PORT}`,
-    launchOptions: {
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    },
+    launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS },
   },
   webServer: {
     command: `${process.execPath} ${path.join(root, "infra/scripts/dev.ts")}`,

@@ -7,6 +7,7 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium } from "playwright-core";
 import { removeContainersOnNetwork } from "../../node-agent/test/docker-cli.ts";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../tests/chromium.ts";
 import {
   E2E_NETWORK,
   freePort,
@@ -20,16 +21,6 @@ import {
 import { startDevProxy } from "./dev-proxy.ts";
 
 const LOADS = Number(process.env.BENCH_UI_LOADS ?? 5);
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 execFileSync("bash", [path.join(root, "infra/scripts/ensure-chromium.sh")], { stdio: "inherit" });
 execFileSync("bash", [path.join(root, "infra/scripts/ensure-docker.sh")], { stdio: "inherit" });
@@ -71,7 +62,7 @@ const proxy = await startDevProxy({
   app: { host: "127.0.0.1", port: appPort },
 });
 const base = `http://localhost:${publicPort}`;
-const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 try {
   for (
     let i = 0;
