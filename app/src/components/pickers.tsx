@@ -95,3 +95,25 @@ export function TonePicker(props: {
     </label>
   );
 }
+
+// The API's limit for an employee's name (edge/services/employees.ts).
+export const MAX_NAME_LENGTH = 40;
+
+export function NameField(props: {
+  label: string;
+  value: string;
+  onInput: (name: string) => void;
+}) {
+  return (
+    <label class="field">
+      <span>{props.label}</span>
+      <input
+        name="name"
+        maxlength={MAX_NAME_LENGTH}
+        required
+        value={props.value}
+        onInput={(e) => props.onInput(e.currentTarget.value)}
+      />
+    </label>
+  );
+}

@@ -2,7 +2,7 @@ import { Title } from "@solidjs/meta";
 import { A, createAsync, revalidate } from "@solidjs/router";
 import { createEffect, createSignal, For, Show } from "solid-js";
 import { Dialog } from "../components/dialog.tsx";
-import { RolePicker, SkillPicker, TonePicker } from "../components/pickers.tsx";
+import { NameField, RolePicker, SkillPicker, TonePicker } from "../components/pickers.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { toast } from "../components/toasts.tsx";
 import { catalogueText } from "../i18n/catalogue-text.ts";
@@ -178,16 +178,7 @@ function HireModal(props: {
         }
       >
         <form onSubmit={submit}>
-          <label class="field">
-            <span>{t("onboarding.name")}</span>
-            <input
-              name="name"
-              maxlength="40"
-              required
-              value={name()}
-              onInput={(e) => setName(e.currentTarget.value)}
-            />
-          </label>
+          <NameField label={t("onboarding.name")} value={name()} onInput={setName} />
           <Show when={fields().name}>
             <p class="field-error">{fields().name}</p>
           </Show>

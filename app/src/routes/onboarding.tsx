@@ -1,7 +1,13 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync } from "@solidjs/router";
 import { createEffect, createSignal, For, Match, onMount, Show, Switch } from "solid-js";
-import { RolePicker, SkillPicker, TonePicker } from "../components/pickers.tsx";
+import {
+  MAX_NAME_LENGTH,
+  NameField,
+  RolePicker,
+  SkillPicker,
+  TonePicker,
+} from "../components/pickers.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { toast } from "../components/toasts.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
@@ -77,7 +83,7 @@ function Wizard(props: { catalogue: Catalogue }) {
   const roleName = () => props.catalogue.roles.find((r) => r.id === p().role)?.name ?? p().role;
   const canNext = () =>
     STEPS[p().step] === "identity"
-      ? p().name.trim().length > 0 && p().name.trim().length <= 40
+      ? p().name.trim().length > 0 && p().name.trim().length <= MAX_NAME_LENGTH
       : true;
 
   const launch = async () => {
@@ -133,16 +139,11 @@ function Wizard(props: { catalogue: Catalogue }) {
         </Match>
         <Match when={STEPS[p().step] === "identity"}>
           <h2>{t("onboarding.identity")}</h2>
-          <label class="field">
-            <span>{t("onboarding.name")}</span>
-            <input
-              name="name"
-              maxlength="40"
-              required
-              value={p().name}
-              onInput={(e) => update({ name: e.currentTarget.value })}
-            />
-          </label>
+          <NameField
+            label={t("onboarding.name")}
+            value={p().name}
+            onInput={(name) => update({ name })}
+          />
           <TonePicker
             catalogue={props.catalogue}
             label={t("onboarding.tone")}

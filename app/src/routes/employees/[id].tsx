@@ -2,7 +2,7 @@ import { Title } from "@solidjs/meta";
 import { A, createAsync, useNavigate, useParams } from "@solidjs/router";
 import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { Dialog } from "../../components/dialog.tsx";
-import { SkillPicker, TonePicker } from "../../components/pickers.tsx";
+import { NameField, SkillPicker, TonePicker } from "../../components/pickers.tsx";
 import { StatusBadge } from "../../components/status-badge.tsx";
 import { toast } from "../../components/toasts.tsx";
 import { useI18n } from "../../i18n/i18n.tsx";
@@ -245,16 +245,7 @@ function Settings(props: {
       <Show when={props.catalogue}>
         {(c) => (
           <form onSubmit={save}>
-            <label class="field">
-              <span>{t("onboarding.name")}</span>
-              <input
-                name="name"
-                maxlength="40"
-                required
-                value={name()}
-                onInput={(e) => setName(e.currentTarget.value)}
-              />
-            </label>
+            <NameField label={t("onboarding.name")} value={name()} onInput={setName} />
             <TonePicker
               catalogue={c()}
               label={t("onboarding.tone")}
