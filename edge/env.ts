@@ -31,6 +31,8 @@ export interface Env {
   LLM_AUTO_CHEAP?: string;
   LLM_AUTO_STRONG?: string;
   GATEWAY_URL?: string;
+  ACCESS_SIGNING_KEY?: string;
+  ACCESS_URL_TEMPLATE?: string;
 }
 
 const optionalSecret = z
@@ -61,6 +63,17 @@ const ConfigSchema = z
     LLM_AUTO_STRONG: z.string().default("strong"),
     // Where employees reach /v1; APP_URL/v1 (same-zone route) unless the nodes need another way in.
     GATEWAY_URL: z.url().optional(),
+    // Ed25519 private key (PKCS#8, base64) that signs chat/browser access tokens; nodes verify
+    // with the public half (ACCESS_VERIFY_KEY in the agent's environment).
+    ACCESS_SIGNING_KEY: optionalSecret,
+    // Where a node's access proxy answers: {employee} and {service} (gw | vnc) are filled in.
+    ACCESS_URL_TEMPLATE: z
+      .string()
+      .refine(
+        (t) => t.includes("{employee}") && t.includes("{service}"),
+        "must contain {employee} and {service}",
+      )
+      .default("http://{employee}.{service}.localhost:8790"),
   })
   .superRefine((c, ctx) => {
     // Outside development a real mailer is mandatory: a sign-in link that goes nowhere would

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
@@ -11,6 +12,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 // wrangler.toml; only Google and the email provider are loopback stand-ins (global-setup.ts).
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(root, "db/migrations"));
+  // A fresh access-signing pair per run: the Worker signs with the private half, tests verify
+  // with the public half, as node agents do.
+  const access = generateKeyPairSync("ed25519");
+  const accessSigningKey = access.privateKey
+    .export({ type: "pkcs8", format: "der" })
+    .toString("base64");
+  const accessVerifyKey = (access.publicKey.export({ type: "spki", format: "der" }) as Buffer)
+    .subarray(12)
+    .toString("base64");
   return {
     plugins: [
       cloudflareTest(({ inject }) => {
@@ -28,6 +38,8 @@ export default defineConfig(async () => {
               GOOGLE_TOKEN_URL: `${standIn}/google/token`,
               GOOGLE_USERINFO_URL: `${standIn}/google/userinfo`,
               STAND_IN_URL: standIn,
+              ACCESS_SIGNING_KEY: accessSigningKey,
+              TEST_ACCESS_VERIFY_KEY: accessVerifyKey,
               LLM_UPSTREAM_URL: `${standIn}/openai/v1`,
               LLM_UPSTREAM_KEY: OPENAI_KEY,
               LLM_UPSTREAM_TIMEOUT_MS: "1000",

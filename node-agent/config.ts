@@ -37,6 +37,19 @@ const ConfigSchema = z.object({
     .default(10 * 60_000),
   PROCESS_WORKDIR: z.string().default(os.tmpdir()),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // The public half of the edge's ACCESS_SIGNING_KEY (raw Ed25519, base64). Without it the
+  // access proxy stays off: nobody can open an employee's chat or browser through this node.
+  ACCESS_VERIFY_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/_-]{42,44}=*$/, "must be the raw Ed25519 public key, base64")
+    .optional(),
+  ACCESS_PROXY_HOST: z.string().default("127.0.0.1"),
+  ACCESS_PROXY_PORT: z.coerce.number().int().min(1).max(65535).default(8790),
+  // Secure cookies behind Caddy's TLS in production; plain http on *.localhost in development.
+  ACCESS_COOKIE_SECURE: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
 });
 
 export type AgentConfig = z.infer<typeof ConfigSchema> & { capacitySlots: number };

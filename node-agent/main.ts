@@ -1,5 +1,7 @@
 // The node agent: `node node-agent/main.ts` with its environment (see config.ts and the README).
 import os from "node:os";
+import { importVerifyKey } from "../edge/protocol/access-token.ts";
+import { startAccessProxy } from "./access/access-proxy.ts";
 import { AgentConfigError, loadConfig } from "./config.ts";
 import { CommandExecutor } from "./hub/command-executor.ts";
 import { HubConnection } from "./hub/hub-connection.ts";
@@ -35,6 +37,22 @@ const hub = new HubConnection({
   log,
 });
 hub.start();
+const accessProxy = config.ACCESS_VERIFY_KEY
+  ? await startAccessProxy({
+      port: config.ACCESS_PROXY_PORT,
+      host: config.ACCESS_PROXY_HOST,
+      key: await importVerifyKey(config.ACCESS_VERIFY_KEY),
+      runtime,
+      secureCookie: config.ACCESS_COOKIE_SECURE,
+      log,
+    })
+  : undefined;
+if (accessProxy)
+  log.info(
+    { host: config.ACCESS_PROXY_HOST, port: config.ACCESS_PROXY_PORT },
+    "access proxy listening",
+  );
+else log.warn("ACCESS_VERIFY_KEY is not set: the access proxy is off");
 log.info(
   { edge: config.EDGE_URL, slots: config.capacitySlots, runtime: runtime.kind },
   "node agent started",
@@ -52,6 +70,7 @@ async function shutdown(signal: string) {
   }, SHUTDOWN_GRACE_MS);
   timer.unref();
   await executor.drain();
+  accessProxy?.close();
   await hub.stop();
   await runtime.close();
   process.exit(0);

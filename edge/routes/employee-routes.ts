@@ -4,6 +4,7 @@ import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { currentUser, requireUser } from "../http/session.ts";
 import { jsonBody } from "../http/validate.ts";
+import { accessUrls } from "../services/access.ts";
 import {
   actOnEmployee,
   fireEmployee,
@@ -15,6 +16,7 @@ import {
   UpdateInput,
   updateEmployee,
 } from "../services/employees.ts";
+import { ACCESS_PER_USER } from "../services/rate-limits.ts";
 
 export const employeeRoutes = new Hono<AppEnv>();
 employeeRoutes.use("*", requireUser());
@@ -64,6 +66,12 @@ for (const action of ["provision", "restart", "stop"] as const) {
     return c.json({ employee }, 202);
   });
 }
+
+employeeRoutes.post("/:id/access", async (c) => {
+  const id = employeeId(c.req.param("id"));
+  await c.var.deps.limits.take(ACCESS_PER_USER, currentUser(c).id);
+  return c.json(await accessUrls(c.var.deps, currentUser(c).id, id));
+});
 
 employeeRoutes.get("/:id/live", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {

@@ -45,3 +45,10 @@ export function durableRateLimits(ns: DurableObjectNamespace<RateLimiter>): Rate
     },
   };
 }
+
+export const ACCESS_PER_USER: Limit = {
+  name: "access:user",
+  limit: 60,
+  windowMs: 5 * MINUTE,
+  what: "chat and browser links requested",
+};

@@ -6,6 +6,7 @@ declare global {
   namespace Cloudflare {
     interface Env extends WorkerEnv {
       STAND_IN_URL: string;
+      TEST_ACCESS_VERIFY_KEY: string;
       TEST_MIGRATIONS: D1Migration[];
     }
     interface GlobalProps {

@@ -38,6 +38,8 @@ export interface EmployeeRuntime {
   remove(employeeId: string): Promise<void>;
   /** Removes containers of ours for employees not in `keep` that are older than `graceMs`. */
   sweepOrphans(keep: ReadonlySet<string>, graceMs: number): Promise<string[]>;
+  /** Where a port of the employee's container is reachable from this node, if it runs. */
+  endpoint(employeeId: string, port: number): Promise<{ host: string; port: number } | null>;
   /** Streams container events until the returned function is called. */
   watch(onEvent: (e: RuntimeEvent) => void): () => void;
   close(): Promise<void>;

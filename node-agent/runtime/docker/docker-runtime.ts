@@ -236,6 +236,15 @@ export class DockerRuntime implements EmployeeRuntime {
     };
   }
 
+  // The container's address on the private network: no port is ever published on the host.
+  async endpoint(employeeId: string, port: number): Promise<{ host: string; port: number } | null> {
+    const info = await this.inspect(employeeId);
+    const ip = info?.State.Running
+      ? info.NetworkSettings.Networks[this.opts.network]?.IPAddress
+      : undefined;
+    return ip ? { host: ip, port } : null;
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.locks.values()]);
   }
@@ -345,18 +354,28 @@ export class DockerRuntime implements EmployeeRuntime {
     }
   }
 
-  private async ensureNetwork(): Promise<void> {
-    const existing = await this.docker.listNetworks({ filters: { name: [this.opts.network] } });
-    if (existing.some((n) => n.Name === this.opts.network)) return;
-    try {
-      await this.docker.createNetwork({
-        Name: this.opts.network,
-        Driver: "bridge",
-        Labels: { [LABEL_MANAGED]: "true" },
-      });
-    } catch (err) {
-      if (statusOf(err) !== 409) throw wrap(err, "network_failed");
-    }
+  // Once per runtime, and with CheckDuplicate: Docker otherwise accepts a second network of the
+  // same name when two first provisions race, and every later lookup by name is then ambiguous.
+  private networkReady: Promise<void> | undefined;
+  private ensureNetwork(): Promise<void> {
+    this.networkReady ??= (async () => {
+      const existing = await this.docker.listNetworks({ filters: { name: [this.opts.network] } });
+      if (existing.some((n) => n.Name === this.opts.network)) return;
+      try {
+        await this.docker.createNetwork({
+          Name: this.opts.network,
+          Driver: "bridge",
+          CheckDuplicate: true,
+          Labels: { [LABEL_MANAGED]: "true" },
+        });
+      } catch (err) {
+        if (statusOf(err) !== 409) throw wrap(err, "network_failed");
+      }
+    })().catch((err: unknown) => {
+      this.networkReady = undefined;
+      throw err;
+    });
+    return this.networkReady;
   }
 
   private async ensureVolume(spec: EmployeeSpec): Promise<void> {

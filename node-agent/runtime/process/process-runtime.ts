@@ -9,6 +9,7 @@ import type { Logger } from "../../logger.ts";
 import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
 
 export const PROCESS_READY_TIMEOUT_MS = 10_000;
+const CHAT_PORT = 18789;
 const employeeScript = path.join(
   path.dirname(fileURLToPath(import.meta.url)),
   "employee-process.ts",
@@ -90,6 +91,14 @@ export class ProcessRuntime implements EmployeeRuntime {
   watch(onEvent: (e: RuntimeEvent) => void): () => void {
     this.events.on("event", onEvent);
     return () => this.events.off("event", onEvent);
+  }
+
+  // Only the chat port exists for a process employee (it is OpenClaw's gateway port's stand-in).
+  async endpoint(employeeId: string, port: number): Promise<{ host: string; port: number } | null> {
+    const stored = this.read(employeeId);
+    return stored && alive(stored.pid) && port === CHAT_PORT
+      ? { host: "127.0.0.1", port: stored.port }
+      : null;
   }
 
   async close(): Promise<void> {}

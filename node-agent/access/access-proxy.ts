@@ -1,0 +1,132 @@
+import { createServer, request, type Server } from "node:http";
+import { connect } from "node:net";
+import type { Duplex } from "node:stream";
+import {
+  type AccessClaims,
+  type AccessScope,
+  verifyAccessToken,
+} from "../../edge/protocol/access-token.ts";
+import type { Logger } from "../logger.ts";
+import type { EmployeeRuntime } from "../runtime/employee-runtime.ts";
+
+// OpenClaw's gateway (chat, Control UI) and noVNC (browser) inside each employee's container.
+export const SERVICE_PORTS = { gw: 18789, vnc: 6080 } as const;
+const SCOPE_OF: Record<keyof typeof SERVICE_PORTS, AccessScope> = { gw: "chat", vnc: "browser" };
+export const ACCESS_COOKIE = "iw_access";
+const HOST = /^([0-9a-f-]{36})\.(gw|vnc)\./;
+
+type VerifyKey = Parameters<typeof verifyAccessToken>[0];
+
+export interface AccessProxyOptions {
+  port: number;
+  host: string;
+  key: VerifyKey;
+  runtime: EmployeeRuntime;
+  secureCookie: boolean;
+  log: Logger;
+}
+
+// Behind Caddy's wildcard TLS: <employee>.gw.<domain> and <employee>.vnc.<domain>. A request is
+// admitted only with a token the edge signed for exactly that employee and scope; the token is
+// swapped for an HttpOnly cookie valid for that host alone and removed from the URL. The request
+// then goes to that employee's container and nowhere else; everything else is 401.
+export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
+  const admit = async (hostHeader: string | undefined, token: string | undefined) => {
+    const m = HOST.exec(hostHeader ?? "");
+    if (!m?.[1] || !m[2] || !token) return null;
+    const service = m[2] as keyof typeof SERVICE_PORTS;
+    const claims = await verifyAccessToken(opts.key, token);
+    if (!claims || claims.e !== m[1] || claims.s !== SCOPE_OF[service]) return null;
+    return { claims, service };
+  };
+  const cookieToken = (cookie: string | undefined) =>
+    new RegExp(`(?:^|;\\s*)${ACCESS_COOKIE}=([^;]+)`).exec(cookie ?? "")?.[1];
+  const withoutOurCookie = (cookie: string | undefined) =>
+    cookie
+      ?.split(/;\s*/)
+      .filter((c) => !c.startsWith(`${ACCESS_COOKIE}=`))
+      .join("; ");
+  const denied = (res: {
+    writeHead: (s: number, h: Record<string, string>) => void;
+    end: (b: string) => void;
+  }) => {
+    res.writeHead(401, {
+      "content-type": "text/plain; charset=utf-8",
+      "cache-control": "no-store",
+    });
+    res.end(
+      "This link has expired or is not for this employee. Open the workspace again from your dashboard.",
+    );
+  };
+
+  const server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://proxy.invalid");
+    const fromUrl = url.searchParams.get("access") ?? undefined;
+    const admitted = await admit(req.headers.host, fromUrl ?? cookieToken(req.headers.cookie));
+    if (!admitted) return denied(res);
+    if (fromUrl) {
+      // Swap the token for a cookie on this host only, and take it out of the address bar.
+      url.searchParams.delete("access");
+      const maxAge = Math.max(1, Math.floor((admitted.claims.x - Date.now()) / 1000));
+      res.writeHead(303, {
+        location: `${url.pathname}${url.search}`,
+        "set-cookie": `${ACCESS_COOKIE}=${fromUrl}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${opts.secureCookie ? "; Secure" : ""}`,
+        "cache-control": "no-store",
+      });
+      return res.end();
+    }
+    const target = await targetOf(admitted.claims, admitted.service);
+    if (!target) {
+      res.writeHead(502, { "content-type": "text/plain; charset=utf-8" });
+      return res.end("The employee is not reachable right now.");
+    }
+    const headers = { ...req.headers, cookie: withoutOurCookie(req.headers.cookie) };
+    const upstream = request(
+      { host: target.host, port: target.port, method: req.method, path: req.url, headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", (err) => {
+      opts.log.warn(
+        { employeeId: admitted.claims.e, err: err.message },
+        "access proxy upstream failed",
+      );
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+
+  // The Control UI's and noVNC's WebSockets: the cookie admits, then the sockets are spliced.
+  server.on("upgrade", async (req, socket: Duplex, head) => {
+    const admitted = await admit(req.headers.host, cookieToken(req.headers.cookie));
+    const target = admitted ? await targetOf(admitted.claims, admitted.service) : null;
+    if (!admitted || !target) {
+      socket.end("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n");
+      return;
+    }
+    const up = connect(target.port, target.host, () => {
+      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) {
+        if (req.rawHeaders[i]?.toLowerCase() === "cookie") continue;
+        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      }
+      up.write(`${lines.join("\r\n")}\r\n\r\n`);
+      if (head.length) up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    const close = () => {
+      up.destroy();
+      socket.destroy();
+    };
+    up.on("error", close);
+    socket.on("error", close);
+  });
+
+  const targetOf = (claims: AccessClaims, service: keyof typeof SERVICE_PORTS) =>
+    opts.runtime.endpoint(claims.e, SERVICE_PORTS[service]);
+  return new Promise((resolve) => server.listen(opts.port, opts.host, () => resolve(server)));
+}

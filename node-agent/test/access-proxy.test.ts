@@ -1,0 +1,135 @@
+import { generateKeyPairSync } from "node:crypto";
+import type { Server } from "node:http";
+import { request } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type AccessClaims,
+  importSigningKey,
+  importVerifyKey,
+  signAccessToken,
+} from "../../edge/protocol/access-token.ts";
+import { ACCESS_COOKIE, startAccessProxy } from "../access/access-proxy.ts";
+import { createLogger } from "../logger.ts";
+import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
+import { removeTestEmployees } from "./docker-cli.ts";
+
+const PREFIX = `a${process.pid}`;
+// Access hosts carry a UUID; these are valid ones that the prefix still identifies for cleanup.
+const employeeA = `${PREFIX.padEnd(8, "0").slice(0, 8)}-0000-4000-8000-00000000000a`;
+const employeeB = `${PREFIX.padEnd(8, "0").slice(0, 8)}-0000-4000-8000-00000000000b`;
+const pair = generateKeyPairSync("ed25519");
+const privateB64 = pair.privateKey.export({ type: "pkcs8", format: "der" }).toString("base64");
+const publicB64 = (pair.publicKey.export({ type: "spki", format: "der" }) as Buffer)
+  .subarray(12)
+  .toString("base64");
+const runtime = new DockerRuntime({
+  socketPath: "/var/run/docker.sock",
+  image: process.env.TEST_EMPLOYEE_IMAGE ?? "instantworker/test-employee:1",
+  memoryMb: 256,
+  cpus: 0.5,
+  pidsLimit: 64,
+  network: "instantworker-access-test",
+  readyTimeoutMs: 30_000,
+  log: createLogger("warn"),
+});
+let server: Server;
+let port = 0;
+
+const token = async (claims: Partial<AccessClaims> = {}) =>
+  signAccessToken(await importSigningKey(privateB64), {
+    e: employeeA,
+    u: "user-1",
+    s: "chat",
+    x: Date.now() + 60_000,
+    ...claims,
+  });
+
+function get(
+  host: string,
+  path: string,
+  cookie?: string,
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: "127.0.0.1", port, path, headers: { host, ...(cookie ? { cookie } : {}) } },
+      (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  await Promise.all(
+    [employeeA, employeeB].map((employeeId) =>
+      runtime.provision({
+        employeeId,
+        userId: "user-1",
+        name: "T",
+        role: "researcher",
+        tone: "concise",
+        skills: [],
+      }),
+    ),
+  );
+  server = await startAccessProxy({
+    port: 0,
+    host: "127.0.0.1",
+    key: await importVerifyKey(publicB64),
+    runtime,
+    secureCookie: false,
+    log: createLogger("warn"),
+  });
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(() => {
+  server?.close();
+  removeTestEmployees(PREFIX.padEnd(8, "0").slice(0, 8));
+});
+
+describe("access proxy", () => {
+  it("swaps a valid token for a host-only HttpOnly cookie, strips it from the URL, and serves that container", async () => {
+    const host = `${employeeA}.gw.localhost`;
+    const first = await get(host, `/?access=${await token()}`);
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe("/");
+    const setCookie = String(first.headers["set-cookie"]);
+    expect(setCookie).toMatch(new RegExp(`^${ACCESS_COOKIE}=v1\\.`));
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).not.toMatch(/Domain=/i);
+    const cookie = setCookie.split(";")[0];
+    const page = await get(host, "/", cookie);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("test employee");
+  });
+
+  it("answers 401 without a token, with another employee's, an expired one, or one for the other scope", async () => {
+    const host = `${employeeA}.gw.localhost`;
+    expect((await get(host, "/")).status).toBe(401);
+    expect((await get(host, `/?access=${await token({ e: employeeB })}`)).status).toBe(401);
+    expect((await get(host, `/?access=${await token({ x: Date.now() - 1 })}`)).status).toBe(401);
+    expect((await get(host, `/?access=${await token({ s: "browser" })}`)).status).toBe(401);
+    expect((await get(`${employeeA}.vnc.localhost`, `/?access=${await token()}`)).status).toBe(401);
+    const forged = `${(await token()).slice(0, -4)}AAAA`;
+    expect((await get(host, `/?access=${forged}`)).status).toBe(401);
+    expect((await get("localhost", `/?access=${await token()}`)).status).toBe(401);
+  });
+
+  it("does not let a cookie for one employee's host open another's", async () => {
+    const first = await get(`${employeeA}.gw.localhost`, `/?access=${await token()}`);
+    const cookie = String(first.headers["set-cookie"]).split(";")[0];
+    expect((await get(`${employeeB}.gw.localhost`, "/", cookie)).status).toBe(401);
+  });
+});
