@@ -11,7 +11,14 @@ export default defineConfig(({ command }) => ({
   root: import.meta.dirname,
   plugins: [solidStart(), nitro()],
   // SolidStart's dev overlay imports these UMD builds in the browser; pre-bundling makes them ESM.
+  // Every route is scanned for dependencies at start-up, and the client files are transformed
+  // ahead: a cold cache (a fresh clone) otherwise discovers dependencies during the first page
+  // load, and the modules already served go stale, leaving that page unhydrated.
+  server: {
+    warmup: { clientFiles: ["./src/entry-client.tsx", "./src/app.tsx", "./src/routes/**/*.tsx"] },
+  },
   optimizeDeps: {
+    entries: ["src/entry-client.tsx", "src/routes/**/*.tsx"],
     include: [
       "@jridgewell/resolve-uri",
       "@jridgewell/sourcemap-codec",

@@ -45,11 +45,11 @@ const ConfigSchema = z.object({
     .optional(),
   ACCESS_PROXY_HOST: z.string().default("127.0.0.1"),
   ACCESS_PROXY_PORT: z.coerce.number().int().min(1).max(65535).default(8790),
-  // Secure cookies behind Caddy's TLS in production; plain http on *.localhost in development.
-  ACCESS_COOKIE_SECURE: z
-    .enum(["true", "false"])
-    .default("true")
-    .transform((v) => v === "true"),
+  // same-site (production): the app and <employee>.gw.<domain> share a registrable domain, so a
+  // Secure, SameSite=Lax cookie reaches the iframe. cross-site (development): *.localhost hosts
+  // are sites of their own, so the iframe's cookie must be SameSite=None; Secure; Partitioned
+  // (browsers allow Secure on http://localhost).
+  ACCESS_COOKIE_MODE: z.enum(["same-site", "cross-site"]).default("same-site"),
 });
 
 export type AgentConfig = z.infer<typeof ConfigSchema> & { capacitySlots: number };

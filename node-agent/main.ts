@@ -43,7 +43,7 @@ const accessProxy = config.ACCESS_VERIFY_KEY
       host: config.ACCESS_PROXY_HOST,
       key: await importVerifyKey(config.ACCESS_VERIFY_KEY),
       runtime,
-      secureCookie: config.ACCESS_COOKIE_SECURE,
+      cookieMode: config.ACCESS_COOKIE_MODE,
       log,
     })
   : undefined;

@@ -92,6 +92,9 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   await page.getByRole("link", { name: "Open the workspace" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Ada");
   await hydrated(page);
+  // The Chat tab is an iframe of the employee's own page, through the node's access proxy with a
+  // token the edge signed: here the test image's page.
+  await expect(page.frameLocator("iframe.view").locator("body")).toContainText("test employee");
   await screenshots(page, "workspace");
 
   const toDashboard = Date.now();

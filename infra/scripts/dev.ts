@@ -2,6 +2,7 @@
 // Objects and R2 under .wrangler/, the development mailer (links at /api/dev/mailbox and in this
 // console). Ctrl-C stops everything it started.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startDevProxy } from "./dev-proxy.ts";
@@ -13,6 +14,7 @@ const PUBLIC_URL = `http://localhost:${PUBLIC_PORT}`;
 const EDGE_PORT = PUBLIC_PORT + 1;
 const EDGE_URL = `http://127.0.0.1:${EDGE_PORT}`;
 const APP_PORT = PUBLIC_PORT + 2;
+const ACCESS_PORT = PUBLIC_PORT + 3;
 // Local state (D1, Durable Objects, the dev node token): .wrangler/ by default; tests use their own.
 const STATE_DIR = process.env.IW_STATE_DIR;
 const persist = STATE_DIR ? ["--persist-to", STATE_DIR] : [];
@@ -36,6 +38,27 @@ if (migrate.status !== 0) {
   process.exit(1);
 }
 
+// Chat and browser access: a signing pair made once per state folder; the edge signs, the
+// agent's access proxy verifies, on http://<employee>.gw.localhost:<ACCESS_PORT>.
+const accessFile = path.join(STATE_DIR ?? path.join(root, ".wrangler"), "dev-access-keys.json");
+if (!existsSync(accessFile)) {
+  const pair = generateKeyPairSync("ed25519");
+  mkdirSync(path.dirname(accessFile), { recursive: true });
+  writeFileSync(
+    accessFile,
+    JSON.stringify({
+      signing: pair.privateKey.export({ type: "pkcs8", format: "der" }).toString("base64"),
+      verify: (pair.publicKey.export({ type: "spki", format: "der" }) as Buffer)
+        .subarray(12)
+        .toString("base64"),
+    }),
+  );
+}
+const accessKeys = JSON.parse(readFileSync(accessFile, "utf8")) as {
+  signing: string;
+  verify: string;
+};
+
 const edge = spawn(
   wrangler,
   [
@@ -50,6 +73,10 @@ const edge = spawn(
     `APP_URL:${PUBLIC_URL}`,
     "--var",
     "VERSION:dev",
+    "--var",
+    `ACCESS_SIGNING_KEY:${accessKeys.signing}`,
+    "--var",
+    `ACCESS_URL_TEMPLATE:http://{employee}.{service}.localhost:${ACCESS_PORT}`,
     ...persist,
   ],
   { cwd: root, stdio: "inherit" },
@@ -159,6 +186,9 @@ const agent = spawn(process.execPath, [path.join(root, "node-agent/main.ts")], {
     EMPLOYEE_IMAGE: process.env.EMPLOYEE_IMAGE ?? "instantworker/test-employee:1",
     EMPLOYEE_MEMORY_MB: process.env.EMPLOYEE_MEMORY_MB ?? "512",
     CAPACITY_SLOTS: process.env.CAPACITY_SLOTS ?? "4",
+    ACCESS_VERIFY_KEY: accessKeys.verify,
+    ACCESS_PROXY_PORT: String(ACCESS_PORT),
+    ACCESS_COOKIE_MODE: "cross-site",
     PROCESS_WORKDIR: STATE_DIR ?? path.join(root, ".wrangler"),
   },
 });
@@ -172,6 +202,7 @@ console.log(`
   InstantWorker is running locally at ${PUBLIC_URL}
     app           ${PUBLIC_URL}/            (SolidStart dev server, placeholder page)
     edge API      ${PUBLIC_URL}/api/health
+    access proxy  http://<employee>.gw.localhost:${ACCESS_PORT} (chat) and .vnc. (browser)
     catalogue     ${PUBLIC_URL}/api/catalogue
     dev mailbox   ${PUBLIC_URL}/api/dev/mailbox?email=you@example.com
     node agent    runtime ${dockerUp ? "docker (image instantworker/test-employee:1)" : "process (no Docker engine answers: employees run as local processes)"}

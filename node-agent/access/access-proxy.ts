@@ -22,7 +22,7 @@ export interface AccessProxyOptions {
   host: string;
   key: VerifyKey;
   runtime: EmployeeRuntime;
-  secureCookie: boolean;
+  cookieMode: "same-site" | "cross-site";
   log: Logger;
 }
 
@@ -70,7 +70,9 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
       const maxAge = Math.max(1, Math.floor((admitted.claims.x - Date.now()) / 1000));
       res.writeHead(303, {
         location: `${url.pathname}${url.search}`,
-        "set-cookie": `${ACCESS_COOKIE}=${fromUrl}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${opts.secureCookie ? "; Secure" : ""}`,
+        "set-cookie": `${ACCESS_COOKIE}=${fromUrl}; Path=/; HttpOnly; Max-Age=${maxAge}; Secure; ${
+          opts.cookieMode === "cross-site" ? "SameSite=None; Partitioned" : "SameSite=Lax"
+        }`,
         "cache-control": "no-store",
       });
       return res.end();

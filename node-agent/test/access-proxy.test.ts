@@ -88,7 +88,7 @@ beforeAll(async () => {
     host: "127.0.0.1",
     key: await importVerifyKey(publicB64),
     runtime,
-    secureCookie: false,
+    cookieMode: "same-site",
     log: createLogger("warn"),
   });
   port = (server.address() as AddressInfo).port;
@@ -109,6 +109,7 @@ describe("access proxy", () => {
     expect(setCookie).toMatch(new RegExp(`^${ACCESS_COOKIE}=v1\\.`));
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).not.toMatch(/Domain=/i);
+    expect(setCookie).toMatch(/Secure; SameSite=Lax/);
     const cookie = setCookie.split(";")[0];
     const page = await get(host, "/", cookie);
     expect(page.status).toBe(200);
