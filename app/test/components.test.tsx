@@ -72,3 +72,49 @@ describe("SkillPicker", () => {
     expect(value()).toEqual(["calendar"]);
   });
 });
+
+describe("StatusReason and API messages", () => {
+  it("shows the edge's reason to English readers, and a German sentence with the details kept below", async () => {
+    const { StatusReason } = await import("../src/components/status-reason.tsx");
+    const reason = "Starting the employee failed: image missing. Press Start to try again.";
+    render(() => <StatusReason status="error" reason={reason} />);
+    expect(screen.getByRole("alert").textContent).toBe(reason);
+    cleanup();
+    render(() => (
+      <I18nProvider lang="de">
+        <StatusReason status="error" reason={reason} />
+      </I18nProvider>
+    ));
+    const alert = screen.getByRole("alert");
+    expect(alert.textContent).toContain("Drücken Sie Starten");
+    expect(alert.querySelector("details summary")?.textContent).toBe("Technische Details");
+    expect(alert.querySelector("details p")?.getAttribute("lang")).toBe("en");
+  });
+
+  it("translates known API error codes and falls back without showing foreign text", async () => {
+    const { apiMessage } = await import("../src/lib/messages.ts");
+    const { ApiFailure } = await import("../src/lib/api.ts");
+    const { translate } = await import("../src/i18n/i18n.tsx");
+    const de = (k: Parameters<typeof translate>[1], v?: Record<string, string | number>) =>
+      translate("de", k, v);
+    expect(
+      apiMessage(
+        new ApiFailure(402, "plan_limit_reached", "Your Trial plan includes 1 employee."),
+        de,
+        "de",
+      ),
+    ).toMatch(/Mitarbeitergrenze/);
+    expect(
+      apiMessage(
+        new ApiFailure(500, "internal_error", "Something went wrong on our side."),
+        de,
+        "de",
+      ),
+    ).toBe(translate("de", "error.generic"));
+    const en = (k: Parameters<typeof translate>[1], v?: Record<string, string | number>) =>
+      translate("en", k, v);
+    expect(
+      apiMessage(new ApiFailure(500, "internal_error", "Quote request id 42."), en, "en"),
+    ).toBe("Quote request id 42.");
+  });
+});

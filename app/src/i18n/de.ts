@@ -42,6 +42,7 @@ export const de: Record<MessageKey, string> = {
   "signIn.email": "E-Mail-Adresse",
   "signIn.send": "Link senden",
   "signIn.sending": "Wird gesendet…",
+  "signIn.invalidEmail": "Geben Sie eine gültige E-Mail-Adresse ein.",
   "signIn.or": "oder",
   "signIn.google": "Weiter mit Google",
   "signIn.check.title": "Prüfen Sie Ihre E-Mails",
@@ -126,6 +127,27 @@ export const de: Record<MessageKey, string> = {
   "account.manage": "Abrechnung verwalten",
   "account.billingOff": "Die Abrechnung ist auf diesem Server noch nicht eingerichtet.",
   "account.signOut": "Abmelden",
+  "apiError.invalid_state": "Das ist im aktuellen Zustand des Mitarbeiters nicht möglich.",
+  "apiError.plan_limit_reached":
+    "Die Mitarbeitergrenze Ihres Tarifs ist erreicht. Erweitern Sie den Tarif, um mehr einzustellen.",
+  "apiError.trial_expired":
+    "Ihr Testzeitraum ist beendet. Wählen Sie einen Tarif, um fortzufahren.",
+  "apiError.rate_limited": "Zu viele Versuche. Bitte warten Sie kurz und versuchen Sie es erneut.",
+  "apiError.network":
+    "Die Verbindung ist fehlgeschlagen. Prüfen Sie Ihr Netzwerk und versuchen Sie es erneut.",
+  "apiError.email_unavailable":
+    "Wir konnten die E-Mail gerade nicht senden. Bitte versuchen Sie es in einer Minute erneut.",
+  "apiError.employee_not_running": "Chat und Browser öffnen sich, sobald der Mitarbeiter arbeitet.",
+  "apiError.access_not_configured":
+    "Chat- und Browserzugang ist auf diesem Server noch nicht verfügbar.",
+  "apiError.unauthorized": "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
+  "apiError.not_found": "Das gibt es nicht mehr.",
+  "reason.error":
+    "Beim Starten oder Ändern des Mitarbeiters ist ein Fehler aufgetreten. Drücken Sie Starten, um es erneut zu versuchen.",
+  "reason.stopped": "Der Mitarbeiter wurde angehalten.",
+  "reason.unhealthy": "Der Mitarbeiter reagierte nicht mehr und wird neu gestartet.",
+  "reason.other": "Siehe die Details unten.",
+  "reason.details": "Technische Details",
   "common.close": "Schließen",
   "common.confirm": "Bestätigen",
   "common.loading": "Wird geladen…",

@@ -4,13 +4,14 @@ import { Show } from "solid-js";
 import { toast } from "../components/toasts.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { ApiFailure, api } from "../lib/api.ts";
+import { apiMessage } from "../lib/messages.ts";
 import { requireMe } from "../lib/server.ts";
 
 export const route = { preload: () => requireMe() };
 const DAY_MS = 24 * 3600 * 1000;
 
 export default function Account() {
-  const { t, tn } = useI18n();
+  const { t, tn, lang } = useI18n();
   const navigate = useNavigate();
   const me = createAsync(() => requireMe(), { deferStream: true });
   const daysLeft = () =>
@@ -27,9 +28,7 @@ export default function Account() {
       toast(
         err instanceof ApiFailure && err.status === 404
           ? t("account.billingOff")
-          : err instanceof Error
-            ? err.message
-            : t("error.generic"),
+          : apiMessage(err, t, lang),
       );
     }
   };

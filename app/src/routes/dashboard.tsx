@@ -4,11 +4,13 @@ import { createEffect, createSignal, For, Show } from "solid-js";
 import { Dialog } from "../components/dialog.tsx";
 import { NameField, RolePicker, SkillPicker, TonePicker } from "../components/pickers.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
+import { StatusReason } from "../components/status-reason.tsx";
 import { toast } from "../components/toasts.tsx";
 import { catalogueText } from "../i18n/catalogue-text.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { ApiFailure, api } from "../lib/api.ts";
 import { createLiveEmployee } from "../lib/live.ts";
+import { apiMessage } from "../lib/messages.ts";
 import { getCatalogue, getEmployees, requireMe } from "../lib/server.ts";
 import type { Catalogue, Employee } from "../lib/types.ts";
 
@@ -101,8 +103,12 @@ function EmployeeCard(props: {
         <h2>{live.employee().name}</h2>
         <p class="muted">{role()}</p>
         <StatusBadge status={live.employee().status} step={live.employee().step} />
-        <Show when={live.employee().status === "error" && live.employee().statusReason}>
-          <p class="reason">{live.employee().statusReason}</p>
+        <Show when={live.employee().status === "error"}>
+          <StatusReason
+            status={live.employee().status}
+            reason={live.employee().statusReason}
+            class="reason"
+          />
         </Show>
         <Show when={props.employee.usageThisMonth}>
           {(u) => (
@@ -128,7 +134,7 @@ function HireModal(props: {
   onClose: () => void;
   onHired: () => void;
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const first = props.catalogue.roles[0];
   const [role, setRole] = createSignal(first?.id ?? "");
   const [skills, setSkills] = createSignal<string[]>(first?.defaultSkills ?? []);
@@ -154,7 +160,7 @@ function HireModal(props: {
       )
         setLimit(true);
       else if (err instanceof ApiFailure && err.fields) setFields(err.fields);
-      else toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+      else toast(apiMessage(err, t, lang));
     } finally {
       setBusy(false);
     }

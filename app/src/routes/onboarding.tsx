@@ -9,10 +9,12 @@ import {
   TonePicker,
 } from "../components/pickers.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
+import { StatusReason } from "../components/status-reason.tsx";
 import { toast } from "../components/toasts.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
-import { ApiFailure, api } from "../lib/api.ts";
+import { api } from "../lib/api.ts";
 import { createLiveEmployee } from "../lib/live.ts";
+import { apiMessage } from "../lib/messages.ts";
 import { getCatalogue, requireMe } from "../lib/server.ts";
 import type { Catalogue, Employee } from "../lib/types.ts";
 
@@ -67,7 +69,7 @@ export default function Onboarding() {
 }
 
 function Wizard(props: { catalogue: Catalogue }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [p, setP] = createSignal<Progress>({ step: 0, role: "", skills: [], name: "", tone: "" });
   const [ready, setReady] = createSignal(false);
   const [launching, setLaunching] = createSignal(false);
@@ -96,7 +98,7 @@ function Wizard(props: { catalogue: Catalogue }) {
       update({ employeeId: employee.id });
       setHired(employee);
     } catch (err) {
-      toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+      toast(apiMessage(err, t, lang));
     } finally {
       setLaunching(false);
     }
@@ -224,9 +226,7 @@ function LaunchProgress(props: { id: string; initial: Employee | null }) {
     <div class="launch" data-testid="launch">
       <StatusBadge status={live.employee().status} step={live.employee().step} />
       <Show when={live.employee().status === "error"}>
-        <p class="alert" role="alert">
-          {live.employee().statusReason}
-        </p>
+        <StatusReason status={live.employee().status} reason={live.employee().statusReason} />
       </Show>
       <Show when={live.employee().status === "running"}>
         <p class="ready">{t("onboarding.ready", { name: live.employee().name })}</p>

@@ -4,10 +4,12 @@ import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "soli
 import { Dialog } from "../../components/dialog.tsx";
 import { NameField, SkillPicker, TonePicker } from "../../components/pickers.tsx";
 import { StatusBadge } from "../../components/status-badge.tsx";
+import { StatusReason } from "../../components/status-reason.tsx";
 import { toast } from "../../components/toasts.tsx";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { ApiFailure, api } from "../../lib/api.ts";
 import { createLiveEmployee } from "../../lib/live.ts";
+import { apiMessage } from "../../lib/messages.ts";
 import { getCatalogue, getEmployee, requireMe } from "../../lib/server.ts";
 import type { Catalogue, Employee } from "../../lib/types.ts";
 
@@ -56,10 +58,8 @@ function Desk(props: { initial: Employee; catalogue: Catalogue | undefined }) {
         <h1>{e().name}</h1>
         <StatusBadge status={e().status} step={e().step} />
       </div>
-      <Show when={(e().status === "error" || e().status === "stopped") && e().statusReason}>
-        <p class="alert" role="alert">
-          {e().statusReason}
-        </p>
+      <Show when={e().status === "error" || e().status === "stopped"}>
+        <StatusReason status={e().status} reason={e().statusReason} />
       </Show>
       <div role="tablist" class="tabs" aria-label={e().name}>
         {(["chat", "browser", "settings"] as const).map((id) => (
@@ -106,7 +106,7 @@ function Desk(props: { initial: Employee; catalogue: Catalogue | undefined }) {
 
 // The chat and browser views come from short-lived URLs, refreshed before they expire.
 function AccessFrame(props: { employeeId: string; scope: "chat" | "browser" }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [url, setUrl] = createSignal<string | null>(null);
   const [unavailable, setUnavailable] = createSignal(false);
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -121,7 +121,7 @@ function AccessFrame(props: { employeeId: string; scope: "chat" | "browser" }) {
       timer = setTimeout(load, Math.max(5_000, wait));
     } catch (err) {
       if (err instanceof ApiFailure && err.status === 404) setUnavailable(true);
-      else toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+      else toast(apiMessage(err, t, lang));
     }
   };
   createEffect(() => {
@@ -146,7 +146,7 @@ function Action(props: {
   onChange: (e: Employee) => void;
   primary?: boolean;
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [busy, setBusy] = createSignal(false);
   const run = async () => {
     setBusy(true);
@@ -157,7 +157,7 @@ function Action(props: {
       );
       props.onChange(employee);
     } catch (err) {
-      toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+      toast(apiMessage(err, t, lang));
     } finally {
       setBusy(false);
     }
@@ -179,7 +179,7 @@ function Settings(props: {
   catalogue: Catalogue | undefined;
   onChange: (e: Employee) => void;
 }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const navigate = useNavigate();
   const [name, setName] = createSignal(props.employee.name);
   const [tone, setTone] = createSignal(props.employee.tone);
@@ -198,7 +198,7 @@ function Settings(props: {
       props.onChange(employee);
       toast(t("workspace.saved"), "info");
     } catch (err) {
-      toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+      toast(apiMessage(err, t, lang));
     }
   };
   const fire = async () => {
@@ -206,7 +206,7 @@ function Settings(props: {
       await api(`/api/employees/${props.employee.id}`, { method: "DELETE" });
       navigate("/dashboard");
     } catch (err) {
-      toast(err instanceof ApiFailure ? err.message : t("error.generic"));
+      toast(apiMessage(err, t, lang));
     }
   };
   const s = () => props.employee.status;

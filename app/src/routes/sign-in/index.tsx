@@ -4,6 +4,7 @@ import { createSignal, Show } from "solid-js";
 import type { MessageKey } from "../../i18n/en.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { ApiFailure, api } from "../../lib/api.ts";
+import { apiMessage } from "../../lib/messages.ts";
 
 const KNOWN_ERRORS = new Set([
   "link_invalid",
@@ -16,7 +17,7 @@ const KNOWN_ERRORS = new Set([
 ]);
 
 export default function SignIn() {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const [params] = useSearchParams();
   const navigate = useNavigate();
   const [email, setEmail] = createSignal("");
@@ -38,7 +39,11 @@ export default function SignIn() {
       await api("/api/auth/magic-link", { method: "POST", json: { email: email().trim() } });
       navigate(`/sign-in/check-email?email=${encodeURIComponent(email().trim())}`);
     } catch (err) {
-      setError(err instanceof ApiFailure ? (err.fields?.email ?? err.message) : t("error.generic"));
+      setError(
+        err instanceof ApiFailure && err.code === "invalid_input"
+          ? t("signIn.invalidEmail")
+          : apiMessage(err, t, lang),
+      );
     } finally {
       setBusy(false);
     }
