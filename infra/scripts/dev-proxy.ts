@@ -1,5 +1,5 @@
 import { createServer, request, type Server } from "node:http";
-import { connect } from "node:net";
+import { spliceUpgrade } from "../../node-agent/access/splice-upgrade.ts";
 
 // One local origin for the whole product, as same-zone routes give in production: /api/*,
 // /agent/* and /v1/* (HTTP and WebSocket upgrades) go to the edge Worker, everything else to the app.
@@ -40,21 +40,7 @@ export function startDevProxy(opts: {
   // WebSockets (the live status socket, Vite's HMR): replay the upgrade request, then splice.
   server.on("upgrade", (req, socket, head) => {
     const to = pick(req.url);
-    const up = connect(to.port, to.host, () => {
-      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2)
-        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      up.write(`${lines.join("\r\n")}\r\n\r\n`);
-      if (head.length) up.write(head);
-      up.pipe(socket);
-      socket.pipe(up);
-    });
-    const close = () => {
-      up.destroy();
-      socket.destroy();
-    };
-    up.on("error", close);
-    socket.on("error", close);
+    spliceUpgrade(req, socket, head, to);
   });
   return new Promise((resolve) => server.listen(opts.port, "127.0.0.1", () => resolve(server)));
 }

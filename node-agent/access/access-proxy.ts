@@ -1,5 +1,4 @@
 import { createServer, request, type Server } from "node:http";
-import { connect } from "node:net";
 import type { Duplex } from "node:stream";
 import {
   type AccessClaims,
@@ -8,6 +7,7 @@ import {
 } from "../../edge/protocol/access-token.ts";
 import type { Logger } from "../logger.ts";
 import type { EmployeeRuntime } from "../runtime/employee-runtime.ts";
+import { spliceUpgrade } from "./splice-upgrade.ts";
 
 // OpenClaw's gateway (chat, Control UI) and noVNC (browser) inside each employee's container.
 export const SERVICE_PORTS = { gw: 18789, vnc: 6080 } as const;
@@ -109,23 +109,8 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
       socket.end("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n");
       return;
     }
-    const up = connect(target.port, target.host, () => {
-      const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) {
-        if (req.rawHeaders[i]?.toLowerCase() === "cookie") continue;
-        lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      }
-      up.write(`${lines.join("\r\n")}\r\n\r\n`);
-      if (head.length) up.write(head);
-      up.pipe(socket);
-      socket.pipe(up);
-    });
-    const close = () => {
-      up.destroy();
-      socket.destroy();
-    };
-    up.on("error", close);
-    socket.on("error", close);
+    // Our cookie stays here: the container never sees the access token.
+    spliceUpgrade(req, socket, head, target, ["cookie"]);
   });
 
   const targetOf = (claims: AccessClaims, service: keyof typeof SERVICE_PORTS) =>

@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import type { Server } from "node:http";
 import { request } from "node:http";
 import type { AddressInfo } from "node:net";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AccessClaims,
@@ -132,5 +133,35 @@ describe("access proxy", () => {
     const first = await get(`${employeeA}.gw.localhost`, `/?access=${await token()}`);
     const cookie = String(first.headers["set-cookie"]).split(";")[0];
     expect((await get(`${employeeB}.gw.localhost`, "/", cookie)).status).toBe(401);
+  });
+});
+
+// A raw upgrade request; resolves with the first line the proxy or the container answers.
+function upgrade(host: string, cookie?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.write(
+        `GET /ws HTTP/1.1\r\nHost: ${host}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n${cookie ? `Cookie: ${cookie}\r\n` : ""}\r\n`,
+      );
+    });
+    socket.once("data", (d) => {
+      resolve(d.toString().split("\r\n")[0] ?? "");
+      socket.destroy();
+    });
+    socket.on("error", reject);
+  });
+}
+
+describe("access proxy WebSockets", () => {
+  it("refuses an upgrade without the cookie and passes one with it through to that container", async () => {
+    const host = `${employeeA}.gw.localhost`;
+    expect(await upgrade(host)).toMatch(/^HTTP\/1\.1 401/);
+    const first = await get(host, `/?access=${await token()}`);
+    const cookie = String(first.headers["set-cookie"]).split(";")[0];
+    // The test image's web server does not speak WebSocket: any answer but our 401 is its own.
+    const answer = await upgrade(host, cookie);
+    expect(answer).toMatch(/^HTTP\/1\.[01] \d{3}/);
+    expect(answer).not.toMatch(/ 401 /);
+    expect(await upgrade(`${employeeB}.gw.localhost`, cookie)).toMatch(/^HTTP\/1\.1 401/);
   });
 });
