@@ -30,8 +30,12 @@ export interface Caller {
 
 const invalidKey = () => new ApiError(401, "invalid_api_key", "Incorrect or revoked API key.");
 
+// An employee key from an Authorization header, or undefined when it is not one of ours.
+const bearerKey = (authorization: string | undefined) =>
+  /^Bearer (iwk_[A-Za-z0-9_-]{20,200})$/.exec(authorization ?? "")?.[1];
+
 export async function authenticate(deps: Deps, authorization: string | undefined): Promise<Caller> {
-  const key = /^Bearer (iwk_[A-Za-z0-9_-]{20,200})$/.exec(authorization ?? "")?.[1];
+  const key = bearerKey(authorization);
   if (!key) throw invalidKey();
   const keyHash = hashToken(key);
   const row = await deps.db
@@ -46,7 +50,7 @@ export async function authenticate(deps: Deps, authorization: string | undefined
 
 // Counts a request against its key's rate limit; keys of the wrong form are left to authenticate.
 export async function limitKey(deps: Deps, authorization: string | undefined): Promise<void> {
-  const key = /^Bearer (iwk_[A-Za-z0-9_-]{20,200})$/.exec(authorization ?? "")?.[1];
+  const key = bearerKey(authorization);
   if (key) await deps.limits.take(LLM_PER_KEY, hashToken(key));
 }
 

@@ -11,7 +11,7 @@ import type {
 } from "../protocol/frames.ts";
 import { forgetEmployee, mirrorEmployee } from "../services/employee-mirror.ts";
 import { mintLlmKey, revokeLlmKeys } from "../services/llm-keys.ts";
-import { nodeStub, placeEmployee } from "../services/placement.ts";
+import { placeEmployee } from "../services/placement.ts";
 import {
   type Desired,
   type EmployeeRecord,
@@ -30,6 +30,7 @@ import {
   RETRY_BACKOFF_MAX_MS,
   WAIT_FOR_SERVER_TIMEOUT_MS,
 } from "./employee-timeouts.ts";
+import { nodeStub } from "./stubs.ts";
 
 export type NewEmployee = Pick<
   EmployeeRecord,

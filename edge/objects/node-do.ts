@@ -19,6 +19,7 @@ import {
   HELLO_TIMEOUT_MS,
   WAKE_WAITING_LIMIT,
 } from "./node-timeouts.ts";
+import { employeeStub } from "./stubs.ts";
 
 interface SocketAttachment {
   helloed: boolean;
@@ -376,7 +377,7 @@ export class NodeDO extends DurableObject<Env> {
   }
 
   private employee(employeeId: string) {
-    return this.env.EMPLOYEE_DO.get(this.env.EMPLOYEE_DO.idFromName(employeeId));
+    return employeeStub(this.env, employeeId);
   }
 
   private db() {

@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
+import { nodeStub } from "../objects/stubs.ts";
 import { nodeForToken } from "../services/node-tokens.ts";
 
 export const agentRoutes = new Hono<AppEnv>();
@@ -19,6 +20,5 @@ agentRoutes.get("/connect", async (c) => {
   const headers = new Headers(c.req.raw.headers);
   headers.set("x-node-id", nodeId);
   headers.delete("authorization");
-  const stub = c.env.NODE_DO.get(c.env.NODE_DO.idFromName(nodeId));
-  return stub.fetch(new Request(c.req.raw.url, { headers }));
+  return nodeStub(c.env, nodeId).fetch(new Request(c.req.raw.url, { headers }));
 });

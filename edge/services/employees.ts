@@ -6,6 +6,7 @@ import { planById } from "../billing/plans.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
 import type { ActionResult } from "../objects/employee-do.ts";
 import { type EmployeeView, toView } from "../objects/employee-record.ts";
+import { employeeStub } from "../objects/stubs.ts";
 import type { Deps } from "./deps.ts";
 import { usageByEmployeeThisMonth } from "./llm-usage.ts";
 
@@ -38,9 +39,6 @@ export const HireInput = z.strictObject({
 export const UpdateInput = z
   .strictObject({ name: Name.optional(), tone: Tone.optional(), skills: Skills.optional() })
   .refine((v) => Object.keys(v).length > 0, { message: "Nothing to change." });
-
-const employeeStub = (deps: Deps, id: string) =>
-  deps.env.EMPLOYEE_DO.get(deps.env.EMPLOYEE_DO.idFromName(id));
 
 type Row = typeof employees.$inferSelect;
 
@@ -117,7 +115,7 @@ export async function hireEmployee(
   }
   deps.log.info("employee hired", { employeeId: id, role: input.role });
   try {
-    return await employeeStub(deps, id).create({ id, userId, ...input });
+    return await employeeStub(deps.env, id).create({ id, userId, ...input });
   } catch (err) {
     // The row exists, so say so honestly: the employee is in error with a reason and a retry.
     deps.log.error("starting provisioning failed", { employeeId: id, error: String(err) });
@@ -146,7 +144,7 @@ export async function updateEmployee(
   patch: z.infer<typeof UpdateInput>,
 ): Promise<EmployeeView> {
   await ownedRow(deps, userId, id);
-  return settle(await employeeStub(deps, id).update(patch));
+  return settle(await employeeStub(deps.env, id).update(patch));
 }
 
 export type Action = "provision" | "restart" | "stop";
@@ -158,7 +156,7 @@ export async function actOnEmployee(
   action: Action,
 ): Promise<EmployeeView> {
   const row = await ownedRow(deps, userId, id);
-  const stub = employeeStub(deps, id);
+  const stub = employeeStub(deps.env, id);
   // An employee whose object never started (see hireEmployee) is created now rather than refused.
   if (action !== "stop" && (await stub.view()) === null) {
     return stub.create({
@@ -181,7 +179,7 @@ export async function actOnEmployee(
 
 export async function fireEmployee(deps: Deps, userId: string, id: string): Promise<void> {
   await ownedRow(deps, userId, id);
-  const stub = employeeStub(deps, id);
+  const stub = employeeStub(deps.env, id);
   if ((await stub.view()) === null) {
     await deps.db.delete(employees).where(eq(employees.id, id));
     return;
@@ -197,5 +195,5 @@ export async function openLiveStatus(
   request: Request,
 ): Promise<Response> {
   await ownedRow(deps, userId, id);
-  return employeeStub(deps, id).fetch(request);
+  return employeeStub(deps.env, id).fetch(request);
 }

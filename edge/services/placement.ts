@@ -2,14 +2,10 @@ import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
 import { openDb } from "../../db/client.ts";
 import { nodes } from "../../db/schema.ts";
 import type { Env } from "../env.ts";
-import type { NodeDO } from "../objects/node-do.ts";
+import { nodeStub } from "../objects/stubs.ts";
 
 // How many candidate nodes one placement asks before waiting.
 export const PLACEMENT_CANDIDATES = 5;
-
-export function nodeStub(env: Env, nodeId: string): DurableObjectStub<NodeDO> {
-  return env.NODE_DO.get(env.NODE_DO.idFromName(nodeId));
-}
 
 // D1 proposes the least-loaded online nodes; each node's own object decides, one reservation at
 // a time, whether it really has room, so two hires can never squeeze into the last slot.

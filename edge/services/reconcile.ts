@@ -2,6 +2,7 @@ import { and, inArray, lt } from "drizzle-orm";
 import { employees } from "../../db/schema.ts";
 import { deleteStaleLoginTokens } from "../auth/magic-links.ts";
 import { deleteExpiredSessions } from "../auth/sessions.ts";
+import { employeeStub } from "../objects/stubs.ts";
 import type { Deps } from "./deps.ts";
 
 // An employee in a transitional status whose mirror has not changed for this long is asked to
@@ -30,9 +31,7 @@ export async function reconcileStuckEmployees(deps: Deps): Promise<number> {
     )
     .limit(RECONCILE_BATCH);
   const results = await Promise.allSettled(
-    stuck.map(({ id }) =>
-      deps.env.EMPLOYEE_DO.get(deps.env.EMPLOYEE_DO.idFromName(id)).reconcile(),
-    ),
+    stuck.map(({ id }) => employeeStub(deps.env, id).reconcile()),
   );
   const failed = results.filter((r) => r.status === "rejected").length;
   if (stuck.length) deps.log.info("reconciled stuck employees", { count: stuck.length, failed });

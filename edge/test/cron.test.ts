@@ -10,12 +10,13 @@ import worker from "../index.ts";
 import type { EmployeeDO } from "../objects/employee-do.ts";
 import type { EmployeeRecord } from "../objects/employee-record.ts";
 import { WAIT_FOR_SERVER_TIMEOUT_MS } from "../objects/employee-timeouts.ts";
+import { employeeStub } from "../objects/stubs.ts";
 import { STUCK_AFTER_MS } from "../services/reconcile.ts";
 import { hire, removeAllEmployees, signIn, uniqueEmail, waitForEmployee } from "./helpers.ts";
 
 afterEach(removeAllEmployees);
 
-const stub = (id: string) => env.EMPLOYEE_DO.get(env.EMPLOYEE_DO.idFromName(id));
+const stub = (id: string) => employeeStub(env, id);
 
 async function runCron() {
   const ctx = createExecutionContext();

@@ -1,5 +1,6 @@
 import { env, exports } from "cloudflare:workers";
 import worker from "../index.ts";
+import { employeeStub } from "../objects/stubs.ts";
 
 export const ORIGIN = "http://localhost:8787";
 
@@ -148,8 +149,6 @@ export async function waitForEmployee(
 // Fires every employee left by a test, so none waits for a server that a later test connects.
 export async function removeAllEmployees(): Promise<void> {
   const rows = await env.DB.prepare("SELECT id FROM employees").all<{ id: string }>();
-  await Promise.all(
-    rows.results.map((r) => env.EMPLOYEE_DO.get(env.EMPLOYEE_DO.idFromName(r.id)).remove()),
-  );
+  await Promise.all(rows.results.map((r) => employeeStub(env, r.id).remove()));
   await env.DB.prepare("DELETE FROM employees").run();
 }

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { EmployeeDO } from "../objects/employee-do.ts";
 import type { EmployeeRecord } from "../objects/employee-record.ts";
 import { MAX_COMMAND_ATTEMPTS } from "../objects/employee-timeouts.ts";
+import { employeeStub, nodeStub } from "../objects/stubs.ts";
 import { connectRaw, createNode, FakeAgent } from "./fake-agent.ts";
 import {
   api,
@@ -19,12 +20,9 @@ import {
 
 afterEach(removeAllEmployees);
 
-const employeeStub = (id: string) => env.EMPLOYEE_DO.get(env.EMPLOYEE_DO.idFromName(id));
-const nodeStub = (id: string) => env.NODE_DO.get(env.NODE_DO.idFromName(id));
-
 // Makes the pending operation due now and runs the alarm, as time passing would.
 async function expireOp(employeeId: string): Promise<void> {
-  const stub = employeeStub(employeeId);
+  const stub = employeeStub(env, employeeId);
   await runInDurableObject(stub, (_obj: EmployeeDO, state) => {
     const record = state.storage.kv.get<EmployeeRecord>("employee");
     if (record?.op)
@@ -89,7 +87,7 @@ describe("node agent connection", () => {
       .bind(node.id)
       .first();
     expect(row).toEqual({ status: "online", capacity_slots: 3, agent_version: "fake-1" });
-    expect((await nodeStub(node.id).status()).connected).toBe(true);
+    expect((await nodeStub(env, node.id).status()).connected).toBe(true);
     agent.close();
     await until(() => agent.closed !== undefined, "close");
     const deadline = Date.now() + 3000;
@@ -245,7 +243,7 @@ describe("employee lifecycle with a node agent", () => {
     expect(list.employees).toHaveLength(0);
     expect((await api(`/api/employees/${hired.id}`, { cookie })).status).toBe(404);
     expect((await models()).status).toBe(401); // firing revoked the gateway key
-    expect((await nodeStub(node.id).status()).placements).not.toContain(hired.id);
+    expect((await nodeStub(env, node.id).status()).placements).not.toContain(hired.id);
     agent.close();
   });
 
@@ -275,14 +273,14 @@ describe("employee lifecycle with a node agent", () => {
     // The agent dies before answering.
     first.close();
     await first.waitClosed();
-    expect((await nodeStub(node.id).status()).queuedCommands).toBe(1);
+    expect((await nodeStub(env, node.id).status()).queuedCommands).toBe(1);
 
     const second = await FakeAgent.connect(node.token, { slots: 1 });
     const redelivered = await second.next("container.provision");
     expect(redelivered.id).toBe(provision.id);
     await second.completeProvision(redelivered);
     await waitForEmployee(cookie, hired.id, (e) => e.status === "running");
-    expect((await nodeStub(node.id).status()).queuedCommands).toBe(0);
+    expect((await nodeStub(env, node.id).status()).queuedCommands).toBe(0);
     second.close();
   });
 
