@@ -1,6 +1,7 @@
 // Every table, for drizzle-kit and for the typed D1 client.
 export * from "./dev-mail/dev-mail.ts";
 export * from "./employees/employees.ts";
+export * from "./knowledge-files/knowledge-files.ts";
 export * from "./llm-keys/llm-keys.ts";
 export * from "./llm-usage/llm-usage.ts";
 export * from "./login-tokens/login-tokens.ts";

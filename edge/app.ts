@@ -12,6 +12,7 @@ import { catalogueRoutes } from "./routes/catalogue-routes.ts";
 import { devRoutes } from "./routes/dev-routes.ts";
 import { employeeRoutes } from "./routes/employee-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { knowledgeRoutes } from "./routes/knowledge-routes.ts";
 import { llmRoutes } from "./routes/llm-routes.ts";
 import { meRoutes } from "./routes/me-routes.ts";
 
@@ -31,6 +32,10 @@ export function createApp() {
   app.route("/api/catalogue", catalogueRoutes);
   app.route("/api/dev", devRoutes);
   app.route("/api/employees", employeeRoutes);
+  app.route(
+    "/api/knowledge",
+    knowledgeRoutes(() => ({ kind: "team" })),
+  );
   app.route("/agent", agentRoutes);
   app.route("/v1", llmRoutes);
 

@@ -8,6 +8,7 @@ import type { RateLimiter } from "./objects/rate-limiter.ts";
 // parseConfig before anything uses them.
 export interface Env {
   DB: D1Database;
+  KNOWLEDGE: R2Bucket;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   EMPLOYEE_DO: DurableObjectNamespace<EmployeeDO>;
   NODE_DO: DurableObjectNamespace<NodeDO>;

@@ -6,7 +6,7 @@ export default defineConfig({
     name: "e2e",
     root: import.meta.dirname,
     include: ["tests/**/*.test.ts"],
-    globalSetup: ["../node-agent/test/docker-setup.ts"],
+    globalSetup: ["./tests/global-setup.ts"],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     fileParallelism: false,

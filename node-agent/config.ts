@@ -50,6 +50,13 @@ const ConfigSchema = z.object({
   // are sites of their own, so the iframe's cookie must be SameSite=None; Secure; Partitioned
   // (browsers allow Secure on http://localhost).
   ACCESS_COOKIE_MODE: z.enum(["same-site", "cross-site"]).default("same-site"),
+  // This node's own files: each account's shared knowledge (bind-mounted read-only into that
+  // account's employees). systemd's StateDirectory=instantworker gives /var/lib/instantworker.
+  STATE_DIR: z.string().min(1).default("/var/lib/instantworker"),
+  // Employees reach the edge's LLM gateway through the agent's relay on the node's address on the
+  // employee network, this port. LLM_GATEWAY_URL defaults to <EDGE_URL>/v1.
+  LLM_RELAY_PORT: z.coerce.number().int().min(0).max(65535).default(8791),
+  LLM_GATEWAY_URL: z.url().optional(),
 });
 
 export type AgentConfig = z.infer<typeof ConfigSchema> & { capacitySlots: number };

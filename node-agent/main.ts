@@ -1,12 +1,18 @@
 // The node agent: `node node-agent/main.ts` with its environment (see config.ts and the README).
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import { importVerifyKey } from "../edge/protocol/access-token.ts";
+import type { EmployeeSpec } from "../edge/protocol/frames.ts";
 import { startAccessProxy } from "./access/access-proxy.ts";
 import { AgentConfigError, loadConfig } from "./config.ts";
+import { KnowledgeSync } from "./employee/knowledge-sync.ts";
+import type { NetworkFacts } from "./employee/openclaw-config.ts";
+import { workspaceEntries } from "./employee/workspace-files.ts";
 import { CommandExecutor } from "./hub/command-executor.ts";
 import { HubConnection } from "./hub/hub-connection.ts";
+import { startLlmRelay } from "./llm-relay/llm-relay.ts";
 import { createLogger } from "./logger.ts";
-import { selectRuntime } from "./runtime/select-runtime.ts";
+import { selectRuntime, teamFilesRoot } from "./runtime/select-runtime.ts";
 
 export const SHUTDOWN_GRACE_MS = 20_000;
 
@@ -22,8 +28,31 @@ try {
 }
 
 const log = createLogger(config.LOG_LEVEL);
-const runtime = await selectRuntime(config, log);
-const executor = new CommandExecutor(runtime, log);
+// Filled in once the runtime knows the node's address on the employee network.
+let network: NetworkFacts | undefined;
+const configure = async (spec: EmployeeSpec) => {
+  if (!network) throw new Error("the LLM relay is not listening yet");
+  return workspaceEntries(spec, network);
+};
+const runtime = await selectRuntime(config, log, configure);
+const proxyAddress = await runtime.proxyAddress();
+const llmRelay = await startLlmRelay({
+  host: proxyAddress,
+  port: config.LLM_RELAY_PORT,
+  upstream: config.LLM_GATEWAY_URL ?? new URL("/v1", config.EDGE_URL).toString(),
+  log,
+});
+const relayPort = (llmRelay.address() as AddressInfo).port; // LLM_RELAY_PORT=0 lets the OS pick
+network = { proxyAddress, llmBaseUrl: `http://${proxyAddress}:${relayPort}/v1` };
+log.info({ relay: network.llmBaseUrl }, "llm relay listening");
+const knowledge = new KnowledgeSync({
+  runtime,
+  edgeUrl: config.EDGE_URL,
+  nodeToken: config.NODE_TOKEN,
+  teamFilesRoot: teamFilesRoot(config),
+  log,
+});
+const executor = new CommandExecutor(runtime, log, { configure, knowledge });
 const hub = new HubConnection({
   edgeUrl: config.EDGE_URL,
   nodeToken: config.NODE_TOKEN,
@@ -71,6 +100,7 @@ async function shutdown(signal: string) {
   timer.unref();
   await executor.drain();
   accessProxy?.close();
+  llmRelay.close();
   await hub.stop();
   await runtime.close();
   process.exit(0);

@@ -54,7 +54,13 @@ export function renderWorkspace(input: WorkspaceInput, read: ReadTemplate): Map<
   for (const file of ["SOUL.md", "IDENTITY.md", "AGENTS.md"])
     files.set(file, fill(`roles/${role.id}/${file}`));
   files.set("LEARNING-PROTOCOL.md", fill("LEARNING-PROTOCOL.md"));
-  files.set("USER.md", `# ${vars["customer.name"]}\n\n- Email: ${vars["customer.email"]}\n`);
+  files.set(
+    "USER.md",
+    `# ${vars["customer.name"]}\n\n- Email: ${vars["customer.email"]}\n\n` +
+      "## Files from them\n\n" +
+      "- `files/`: what they gave you to learn from. Yours: read it, keep notes next to it.\n" +
+      "- `team-files/`: shared with their whole team, read-only. Read it; never try to change it.\n",
+  );
   for (const skill of chosen)
     files.set(`skills/${skill.id}/SKILL.md`, fill(`skills/${skill.id}/SKILL.md`));
   return files;

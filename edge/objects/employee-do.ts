@@ -1,15 +1,21 @@
 import { DurableObject } from "cloudflare:workers";
+import { eq } from "drizzle-orm";
 import { openDb } from "../../db/client.ts";
+import { users } from "../../db/schema.ts";
 import { type Env, gatewayUrl, parseConfig } from "../env.ts";
 import { createLogger, errorFields, type Logger } from "../log/logger.ts";
 import type {
   AgentEvent,
   CommandFrame,
-  CommandType,
+  ContainerCommandType,
+  EmployeeSpec,
   Instance,
+  MemoryFile,
   ResultError,
 } from "../protocol/frames.ts";
+import { chatOrigin } from "../services/access.ts";
 import { forgetEmployee, mirrorEmployee } from "../services/employee-mirror.ts";
+import { deleteEmployeeKnowledge, knowledgeForEmployee } from "../services/knowledge.ts";
 import { mintLlmKey, revokeLlmKeys } from "../services/llm-keys.ts";
 import { placeEmployee } from "../services/placement.ts";
 import {
@@ -101,6 +107,21 @@ export class EmployeeDO extends DurableObject<Env> {
     if (!this.record) return missing;
     this.commit({ ...this.record, ...patch });
     await this.mirrorChain;
+    // The workspace is rendered again on the node; OpenClaw reads it afresh, no restart needed.
+    const r = this.current();
+    if (r.nodeId && r.desired !== "gone") {
+      try {
+        await nodeStub(this.env, r.nodeId).dispatch({
+          type: "employee.configure",
+          id: crypto.randomUUID(),
+          employeeId: r.id,
+          spec: await this.spec(),
+        });
+      } catch (err) {
+        // The next provision renders it anyway.
+        this.log.warn("settings could not be sent to the node", errorFields(err));
+      }
+    }
     return this.ok();
   }
 
@@ -189,7 +210,7 @@ export class EmployeeDO extends DurableObject<Env> {
       this.log.info("stale command result ignored", { commandId: result.id, nodeId });
       return;
     }
-    const kind = r.op.kind as CommandType;
+    const kind = r.op.kind as ContainerCommandType;
     if (!result.ok) {
       await this.failed(kind, result.error);
       return;
@@ -217,6 +238,11 @@ export class EmployeeDO extends DurableObject<Env> {
         return;
     }
     this.armAlarm();
+    // Running again: bring its knowledge up to date (deletions wait for a running container).
+    if (kind !== "container.stop")
+      await this.syncKnowledge().catch((err: unknown) =>
+        this.log.warn("knowledge sync could not be queued", errorFields(err)),
+      );
   }
 
   async onEvent(nodeId: string, event: AgentEvent): Promise<void> {
@@ -424,7 +450,7 @@ export class EmployeeDO extends DurableObject<Env> {
     await this.mirrorChain;
   }
 
-  private async send(kind: CommandType, attempt: number, step: string): Promise<void> {
+  private async send(kind: ContainerCommandType, attempt: number, step: string): Promise<void> {
     const r = this.current();
     const nodeId = r.nodeId;
     if (!nodeId) throw new Error(`cannot send ${kind}: no node`);
@@ -449,27 +475,79 @@ export class EmployeeDO extends DurableObject<Env> {
     await this.mirrorChain;
   }
 
-  private async frameFor(kind: CommandType, id: string): Promise<CommandFrame> {
+  private async frameFor(kind: ContainerCommandType, id: string): Promise<CommandFrame> {
     const r = this.current();
     if (kind === "container.provision") {
       // Every provision brings a fresh gateway key and retires the previous one (rotation).
       const apiKey = await mintLlmKey(openDb(this.env.DB), r.id, r.userId, Date.now());
       const llm = { baseUrl: gatewayUrl(parseConfig(this.env)), apiKey };
-      const spec = {
-        employeeId: r.id,
-        userId: r.userId,
-        name: r.name,
-        role: r.role,
-        tone: r.tone,
-        skills: r.skills,
-        llm,
-      };
-      return { type: kind, id, employeeId: r.id, spec };
+      return { type: kind, id, employeeId: r.id, spec: { ...(await this.spec()), llm } };
     }
     return { type: kind, id, employeeId: r.id };
   }
 
-  private async failed(kind: CommandType, error: ResultError): Promise<void> {
+  // What the agent renders the workspace from. Without `llm`, the agent leaves openclaw.json as
+  // it is (only a provision mints a key).
+  private async spec(): Promise<EmployeeSpec> {
+    const r = this.current();
+    const config = parseConfig(this.env);
+    const customer = await openDb(this.env.DB)
+      .select({ name: users.name, email: users.email })
+      .from(users)
+      .where(eq(users.id, r.userId))
+      .get();
+    return {
+      employeeId: r.id,
+      userId: r.userId,
+      name: r.name,
+      role: r.role,
+      tone: r.tone,
+      skills: r.skills,
+      ...(customer
+        ? { customer: { name: customer.name ?? customer.email, email: customer.email } }
+        : {}),
+      chatOrigin: chatOrigin(config, r.id),
+    };
+  }
+
+  // ---- RPC: the knowledge base and memory (not lifecycle: no state changes here) ----
+
+  /** Tells the node the whole wanted knowledge base; it fetches and deletes the difference. */
+  async syncKnowledge(): Promise<void> {
+    const r = this.record;
+    if (!r?.nodeId || r.desired === "gone") return;
+    const files = await knowledgeForEmployee({ db: openDb(this.env.DB) }, r.userId, r.id);
+    await nodeStub(this.env, r.nodeId).dispatch({
+      type: "knowledge.sync",
+      id: crypto.randomUUID(),
+      employeeId: r.id,
+      userId: r.userId,
+      ...files,
+    });
+  }
+
+  async readMemory(): Promise<
+    | { ok: true; files: MemoryFile[] }
+    | { ok: false; code: "not_found" | "unavailable"; message: string }
+  > {
+    const r = this.record;
+    if (!r) return { ok: false, code: "not_found", message: "This employee does not exist." };
+    if (!r.nodeId || r.status === "removing")
+      return {
+        ok: false,
+        code: "unavailable",
+        message: "The memory can be read once the employee has started for the first time.",
+      };
+    const result = await nodeStub(this.env, r.nodeId).ask({
+      type: "memory.read",
+      id: crypto.randomUUID(),
+      employeeId: r.id,
+    });
+    if (!result.ok) return { ok: false, code: "unavailable", message: result.error.message };
+    return { ok: true, files: result.memory ?? [] };
+  }
+
+  private async failed(kind: ContainerCommandType, error: ResultError): Promise<void> {
     const r = this.current();
     const attempt = r.op?.attempt ?? 1;
     this.log.warn("command failed", {
@@ -515,6 +593,7 @@ export class EmployeeDO extends DurableObject<Env> {
     }
     await this.mirrorChain;
     await revokeLlmKeys(openDb(this.env.DB), r.id, Date.now());
+    await deleteEmployeeKnowledge({ db: openDb(this.env.DB), env: this.env }, r.id);
     await forgetEmployee(this.env.DB, r.id);
     for (const ws of this.ctx.getWebSockets()) {
       try {
@@ -531,8 +610,8 @@ export class EmployeeDO extends DurableObject<Env> {
   }
 }
 
-function describe(kind: CommandType): string {
-  const names: Record<CommandType, string> = {
+function describe(kind: ContainerCommandType): string {
+  const names: Record<ContainerCommandType, string> = {
     "container.provision": "Starting the employee",
     "container.start": "Starting the employee",
     "container.restart": "Restarting the employee",

@@ -1,12 +1,12 @@
 import type { EmployeeStatus } from "../../db/schema.ts";
-import type { CommandType } from "../protocol/frames.ts";
+import type { ContainerCommandType } from "../protocol/frames.ts";
 
 export type Desired = "running" | "stopped" | "gone";
 
 // What the EmployeeDO is doing right now. `commandId` is null while a retry waits for its
 // backoff; `wakeAt` is when the alarm must look again (the deadline, or the retry time).
 export interface PendingOp {
-  kind: CommandType | "place";
+  kind: ContainerCommandType | "place";
   commandId: string | null;
   attempt: number;
   wakeAt: number;

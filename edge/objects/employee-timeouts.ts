@@ -1,8 +1,8 @@
-import type { CommandType } from "../protocol/frames.ts";
+import type { ContainerCommandType } from "../protocol/frames.ts";
 
 // Every wait of the lifecycle, by name. An operation that outlives its timeout is retried with
 // backoff up to MAX_COMMAND_ATTEMPTS, then ends in `error` with a reason the customer can read.
-export const COMMAND_TIMEOUT_MS: Record<CommandType, number> = {
+export const COMMAND_TIMEOUT_MS: Record<ContainerCommandType, number> = {
   // OpenClaw is ready in 10–25 s once its image is on the node; image pulls are done ahead.
   "container.provision": 180_000,
   "container.start": 120_000,

@@ -8,12 +8,16 @@ import {
   type AgentEvent,
   type AgentFrame,
   type CommandFrame,
+  type CommandType,
   type EdgeFrame,
   type Instance,
+  isContainerCommand,
   PROTOCOL_VERSION,
   parseAgentFrame,
+  type ResultFrame,
 } from "../protocol/frames.ts";
 import {
+  ASK_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
   HELLO_TIMEOUT_MS,
@@ -43,6 +47,8 @@ const AGENT_TAG = "agent";
 // the employees placed here.
 export class NodeDO extends DurableObject<Env> {
   private log: Logger;
+  // Questions in flight (ask): in memory only, since their askers wait on this very instance.
+  private readonly questions = new Map<string, (result: ResultFrame) => void>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -192,6 +198,33 @@ export class NodeDO extends DurableObject<Env> {
     if (ws) this.send(ws, frame);
   }
 
+  // A question for the agent (memory.read): sent now, never queued, answered within
+  // ASK_TIMEOUT_MS or not at all. The caller is waiting, so there is no one to redeliver to.
+  async ask(frame: CommandFrame): Promise<ResultFrame> {
+    const fail = (code: string, message: string): ResultFrame => ({
+      type: "result",
+      id: frame.id,
+      ok: false,
+      error: { code, message, retryable: true },
+    });
+    if (!this.isPlaced(frame.employeeId))
+      return fail("not_placed", "The employee is not on this server.");
+    const ws = this.agentSocket();
+    if (!ws) return fail("node_offline", "The employee's server is offline right now.");
+    return new Promise<ResultFrame>((resolve) => {
+      const timer = setTimeout(() => {
+        this.questions.delete(frame.id);
+        resolve(fail("timeout", "The employee's server did not answer in time."));
+      }, ASK_TIMEOUT_MS);
+      this.questions.set(frame.id, (result) => {
+        clearTimeout(timer);
+        this.questions.delete(frame.id);
+        resolve(result);
+      });
+      this.send(ws, frame);
+    });
+  }
+
   status(): NodeStatus {
     return {
       nodeId: this.nodeId(),
@@ -275,16 +308,33 @@ export class NodeDO extends DurableObject<Env> {
     await this.wakeWaitingEmployees();
   }
 
-  private async onResult(frame: Extract<AgentFrame, { type: "result" }>): Promise<void> {
+  private async onResult(frame: ResultFrame): Promise<void> {
+    const asked = this.questions.get(frame.id);
+    if (asked) return asked(frame);
     const row = this.ctx.storage.sql
-      .exec<{ employee_id: string }>("SELECT employee_id FROM outbox WHERE id = ?", frame.id)
+      .exec<{ employee_id: string; type: CommandType }>(
+        "SELECT employee_id, type FROM outbox WHERE id = ?",
+        frame.id,
+      )
       .toArray()[0];
     if (!row) {
       this.log.info("result for a command no longer queued", { commandId: frame.id });
       return;
     }
     this.ctx.storage.sql.exec("DELETE FROM outbox WHERE id = ?", frame.id);
-    await this.employee(row.employee_id).onCommandResult(this.requireNodeId(), frame);
+    if (isContainerCommand(row.type)) {
+      await this.employee(row.employee_id).onCommandResult(this.requireNodeId(), frame);
+      return;
+    }
+    // Syncs (configure, knowledge) are re-sent whole after the next start; a failure is logged.
+    if (!frame.ok)
+      this.log.warn("sync command failed", {
+        commandId: frame.id,
+        employeeId: row.employee_id,
+        type: row.type,
+        code: frame.error.code,
+        error: frame.error.message,
+      });
   }
 
   private async onAgentEvent(ws: WebSocket, event: AgentEvent): Promise<void> {

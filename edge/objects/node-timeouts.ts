@@ -7,3 +7,6 @@ export const HEARTBEAT_TIMEOUT_MS = 30_000;
 export const HELLO_TIMEOUT_MS = 10_000;
 // How many employees waiting for a server one connecting node wakes at once.
 export const WAKE_WAITING_LIMIT = 50;
+// How long a question to the agent (reading an employee's memory) may take before the person
+// waiting is told the server did not answer.
+export const ASK_TIMEOUT_MS = 10_000;

@@ -23,6 +23,11 @@ export const EmployeeSpec = z.object({
   skills: z.array(z.string().min(1).max(64)).max(32),
   // The LLM gateway for the employee's OpenClaw: the only place its key travels (additive).
   llm: z.object({ baseUrl: z.url(), apiKey: z.string().min(20).max(300) }).optional(),
+  // Who the employee works for, for its USER.md (additive).
+  customer: z.object({ name: z.string().max(200), email: z.string().max(320) }).optional(),
+  // The browser origin of the employee's chat (https://<id>.gw.<domain>): OpenClaw's Control UI
+  // accepts WebSocket connections from this origin only (additive).
+  chatOrigin: z.url().max(300).optional(),
 });
 export type EmployeeSpec = z.infer<typeof EmployeeSpec>;
 
@@ -50,6 +55,31 @@ export const Capacity = z.object({
 });
 export type Capacity = z.infer<typeof Capacity>;
 
+// A file of the knowledge base, as the agent syncs it: fetched from the edge by id
+// (GET /agent/knowledge/:id with the node token) and written under its sanitised name.
+export const KnowledgeFile = z.object({
+  id: Id,
+  name: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[^/\\\0]+$/)
+    .refine((n) => n !== "." && n !== "..", "not a file name"),
+  size: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type KnowledgeFile = z.infer<typeof KnowledgeFile>;
+
+// One file of the employee's memory (MEMORY.md, memory/*.md), read from its workspace.
+export const MemoryFile = z.object({
+  path: z.string().max(300),
+  content: z.string(),
+  size: z.number().int().min(0),
+  truncated: z.boolean(),
+  modifiedAt: z.number().int().nullable(),
+});
+export type MemoryFile = z.infer<typeof MemoryFile>;
+
 const command = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), id: Id, employeeId: Id, ...shape });
 
@@ -66,6 +96,18 @@ export const EdgeFrame = z.discriminatedUnion("type", [
   command("container.stop", {}),
   command("container.restart", {}),
   command("container.remove", {}),
+  // Renders the workspace (templates, openclaw.json) again after a settings change; OpenClaw
+  // hot-reloads both. Harmless when the container does not exist yet.
+  command("employee.configure", { spec: EmployeeSpec }),
+  // The whole wanted knowledge base: the employee's own files and its account's shared ones.
+  // The agent fetches what it lacks and deletes what is no longer listed.
+  command("knowledge.sync", {
+    userId: Id,
+    own: z.array(KnowledgeFile).max(1000),
+    shared: z.array(KnowledgeFile).max(1000),
+  }),
+  // A question, not a change: answered with the employee's memory files.
+  command("memory.read", {}),
   // The employees the edge has placed on this node; any other container of ours is an orphan.
   z.object({ type: z.literal("inventory.reconcile"), id: Id, keep: z.array(Id) }),
   // A frame the edge refused (malformed, out of order, or about another node's employee).
@@ -74,6 +116,11 @@ export const EdgeFrame = z.discriminatedUnion("type", [
 export type EdgeFrame = z.infer<typeof EdgeFrame>;
 export type CommandFrame = Extract<EdgeFrame, { employeeId: string }>;
 export type CommandType = CommandFrame["type"];
+/** The lifecycle commands an EmployeeDO waits for, one at a time. */
+export type ContainerCommandType = Extract<CommandType, `container.${string}`>;
+export type ResultFrame = Extract<AgentFrame, { type: "result" }>;
+export const isContainerCommand = (t: CommandType): t is ContainerCommandType =>
+  t.startsWith("container.");
 
 export const ResultError = z.object({
   code: z.string().max(64),
@@ -103,7 +150,13 @@ export const AgentFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("heartbeat"), capacity: Capacity, running: z.number().int().min(0) }),
   // The answer to a command: one "result" type, told apart by `ok` (a nested union).
   z.discriminatedUnion("ok", [
-    z.object({ type: z.literal("result"), id: Id, ok: z.literal(true), data: Instance.optional() }),
+    z.object({
+      type: z.literal("result"),
+      id: Id,
+      ok: z.literal(true),
+      data: Instance.optional(),
+      memory: z.array(MemoryFile).max(500).optional(),
+    }),
     z.object({ type: z.literal("result"), id: Id, ok: z.literal(false), error: ResultError }),
   ]),
   event("container.created", {}),

@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { nodeStub } from "../objects/stubs.ts";
+import { fileForNode } from "../services/knowledge.ts";
 import { nodeForToken } from "../services/node-tokens.ts";
 
 export const agentRoutes = new Hono<AppEnv>();
@@ -21,4 +22,12 @@ agentRoutes.get("/connect", async (c) => {
   headers.set("x-node-id", nodeId);
   headers.delete("authorization");
   return nodeStub(c.env, nodeId).fetch(new Request(c.req.raw.url, { headers }));
+});
+
+// A file the agent was told to sync (knowledge.sync), for an employee placed on its node.
+agentRoutes.get("/knowledge/:fileId", async (c) => {
+  const nodeId = await nodeForToken(c.var.deps, c.req.header("authorization"));
+  if (!nodeId)
+    throw new ApiError(401, "invalid_node_token", "The node token is missing, wrong or revoked.");
+  return fileForNode(c.var.deps, nodeId, c.req.param("fileId"));
 });

@@ -13,10 +13,12 @@ import {
   hireEmployee,
   listEmployees,
   openLiveStatus,
+  readMemory,
   UpdateInput,
   updateEmployee,
 } from "../services/employees.ts";
-import { ACCESS_PER_USER } from "../services/rate-limits.ts";
+import { ACCESS_PER_USER, MEMORY_READS_PER_USER } from "../services/rate-limits.ts";
+import { knowledgeRoutes } from "./knowledge-routes.ts";
 
 export const employeeRoutes = new Hono<AppEnv>();
 employeeRoutes.use("*", requireUser());
@@ -71,6 +73,18 @@ employeeRoutes.post("/:id/access", async (c) => {
   const id = employeeId(c.req.param("id"));
   await c.var.deps.limits.take(ACCESS_PER_USER, currentUser(c).id);
   return c.json(await accessUrls(c.var.deps, currentUser(c).id, id));
+});
+
+// The employee's own knowledge folder.
+employeeRoutes.route(
+  "/:id/knowledge",
+  knowledgeRoutes((param) => ({ kind: "employee", employeeId: employeeId(param("id") ?? "") })),
+);
+
+// What the employee has written down (MEMORY.md, memory/*.md), read from its workspace.
+employeeRoutes.get("/:id/memory", async (c) => {
+  await c.var.deps.limits.take(MEMORY_READS_PER_USER, currentUser(c).id);
+  return c.json(await readMemory(c.var.deps, currentUser(c).id, employeeId(c.req.param("id"))));
 });
 
 employeeRoutes.get("/:id/live", async (c) => {

@@ -12,6 +12,18 @@ let keyCache:
   | { source: string; key: Promise<Awaited<ReturnType<typeof importSigningKey>>> }
   | undefined;
 
+const serviceUrl = (config: Deps["config"], employeeId: string, scope: AccessScope) =>
+  new URL(
+    config.ACCESS_URL_TEMPLATE.replace("{employee}", employeeId).replace(
+      "{service}",
+      SERVICE[scope],
+    ),
+  );
+
+/** The browser origin of an employee's chat: its OpenClaw accepts WebSockets from it alone. */
+export const chatOrigin = (config: Deps["config"], employeeId: string) =>
+  serviceUrl(config, employeeId, "chat").origin;
+
 export async function accessUrls(deps: Deps, userId: string, employeeId: string) {
   const row = await deps.db
     .select({ status: employees.status })
@@ -38,11 +50,7 @@ export async function accessUrls(deps: Deps, userId: string, employeeId: string)
   const expiresAt = deps.now() + ACCESS_TOKEN_TTL_MS;
   const url = async (scope: AccessScope) => {
     const token = await signAccessToken(key, { e: employeeId, u: userId, s: scope, x: expiresAt });
-    const base = deps.config.ACCESS_URL_TEMPLATE.replace("{employee}", employeeId).replace(
-      "{service}",
-      SERVICE[scope],
-    );
-    const u = new URL(base);
+    const u = serviceUrl(deps.config, employeeId, scope);
     u.searchParams.set("access", token);
     return u.href;
   };

@@ -197,3 +197,13 @@ export async function openLiveStatus(
   await ownedRow(deps, userId, id);
   return employeeStub(deps.env, id).fetch(request);
 }
+
+export async function readMemory(deps: Deps, userId: string, id: string) {
+  await ownedRow(deps, userId, id);
+  const result = await employeeStub(deps.env, id).readMemory();
+  if (!result.ok) {
+    if (result.code === "not_found") throw notFound("employee");
+    throw new ApiError(409, "memory_unavailable", result.message);
+  }
+  return { files: result.files };
+}

@@ -46,6 +46,18 @@ export function durableRateLimits(ns: DurableObjectNamespace<RateLimiter>): Rate
   };
 }
 
+export const KNOWLEDGE_UPLOADS_PER_USER: Limit = {
+  name: "knowledge-upload:user",
+  limit: 60,
+  windowMs: 10 * MINUTE,
+  what: "uploads to the knowledge base",
+};
+export const MEMORY_READS_PER_USER: Limit = {
+  name: "memory-read:user",
+  limit: 60,
+  windowMs: 5 * MINUTE,
+  what: "memory views",
+};
 export const ACCESS_PER_USER: Limit = {
   name: "access:user",
   limit: 60,

@@ -280,7 +280,11 @@ describe("employee lifecycle with a node agent", () => {
     expect(redelivered.id).toBe(provision.id);
     await second.completeProvision(redelivered);
     await waitForEmployee(cookie, hired.id, (e) => e.status === "running");
-    expect((await nodeStub(env, node.id).status()).queuedCommands).toBe(0);
+    // Running: its knowledge base follows, queued like any command until the agent answers.
+    const sync = await second.next("knowledge.sync");
+    expect((await nodeStub(env, node.id).status()).queuedCommands).toBe(1);
+    second.send({ type: "result", id: sync.id, ok: true });
+    await expect.poll(async () => (await nodeStub(env, node.id).status()).queuedCommands).toBe(0);
     second.close();
   });
 

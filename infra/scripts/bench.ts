@@ -3,6 +3,8 @@
 //  (2) command dispatch: API call → command frame at the agent        (scripted agent, real edge)
 //  (3) hire → running with the real agent and Docker, against Docker's own create+start(+healthy)
 import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
 import WebSocket from "ws";
@@ -181,12 +183,16 @@ try {
       tone: "concise",
       skills: [],
     };
+    // The account's read-only shared folder is bind-mounted; it has to exist.
+    const benchTeamFiles = path.join(tmpdir(), "iw-bench-team-files");
+    mkdirSync(path.join(benchTeamFiles, spec.userId), { recursive: true });
     const options = employeeContainer(spec, {
       image: TEST_IMAGE,
       memoryMb: 256,
       cpus: 0.5,
       pidsLimit: 512,
       network: E2E_NETWORK,
+      teamFilesRoot: benchTeamFiles,
     });
     const t0 = performance.now();
     const container = await docker.createContainer(options);

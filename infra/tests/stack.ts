@@ -161,6 +161,8 @@ export async function startStack(
     DOCKER_NETWORK: E2E_NETWORK,
     READY_TIMEOUT_MS: "30000",
     LOG_LEVEL: "info",
+    STATE_DIR: path.join(persist, "agent-state"),
+    LLM_RELAY_PORT: "0",
     ...opts.agentEnv,
   });
   if (opts.startAgent !== false) {

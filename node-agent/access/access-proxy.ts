@@ -17,6 +17,59 @@ const HOST = /^([0-9a-f-]{36})\.(gw|vnc)\./;
 
 type VerifyKey = Parameters<typeof verifyAccessToken>[0];
 
+// OpenClaw (gateway.auth.mode "trusted-proxy") believes these headers from this proxy alone, so a
+// client's own copies never pass: the proxy drops them and sets its own.
+const FORWARDED_HEADERS = [
+  "x-forwarded-user",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "x-real-ip",
+  "forwarded",
+  "x-openclaw-scopes",
+];
+// A browser on this node itself (local development, the tests) has only a loopback address, and
+// OpenClaw refuses to attribute a proxied request to loopback (that could be any local process).
+// Such a client is named by an address from the documentation range instead, which routes nowhere.
+export const LOCAL_BROWSER_ADDRESS = "192.0.2.1";
+
+const isLoopback = (a: string) =>
+  a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.");
+const plain = (a: string) => (a.startsWith("::ffff:") ? a.slice(7) : a);
+
+// Who the client is: the TCP peer, or, when the peer is Caddy on this node (loopback), the
+// address Caddy put last in X-Forwarded-For (Caddy overwrites what clients send).
+export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+): string {
+  const p = plain(peer ?? "");
+  if (p && !isLoopback(p)) return p;
+  const last = String(forwardedFor ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .pop();
+  return last && !isLoopback(last) ? plain(last) : LOCAL_BROWSER_ADDRESS;
+}
+
+function identityHeaders(
+  req: {
+    headers: Record<string, string | string[] | undefined>;
+    socket: { remoteAddress?: string };
+  },
+  claims: AccessClaims,
+): Record<string, string> {
+  const fromCaddy = isLoopback(plain(req.socket.remoteAddress ?? ""));
+  const proto = String(req.headers["x-forwarded-proto"] ?? "");
+  return {
+    "x-forwarded-user": claims.u,
+    "x-forwarded-for": clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"]),
+    "x-forwarded-proto": fromCaddy && (proto === "https" || proto === "http") ? proto : "http",
+    "x-forwarded-host": String(req.headers.host ?? ""),
+  };
+}
+
 export interface AccessProxyOptions {
   port: number;
   host: string;
@@ -82,7 +135,12 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
       res.writeHead(502, { "content-type": "text/plain; charset=utf-8" });
       return res.end("The employee is not reachable right now.");
     }
-    const headers = { ...req.headers, cookie: withoutOurCookie(req.headers.cookie) };
+    const headers: Record<string, string | string[] | undefined> = {
+      ...req.headers,
+      cookie: withoutOurCookie(req.headers.cookie),
+    };
+    for (const name of FORWARDED_HEADERS) delete headers[name];
+    Object.assign(headers, identityHeaders(req, admitted.claims));
     const upstream = request(
       { host: target.host, port: target.port, method: req.method, path: req.url, headers },
       (up) => {
@@ -110,7 +168,14 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
       return;
     }
     // Our cookie stays here: the container never sees the access token.
-    spliceUpgrade(req, socket, head, target, ["cookie"]);
+    spliceUpgrade(
+      req,
+      socket,
+      head,
+      target,
+      ["cookie", ...FORWARDED_HEADERS],
+      identityHeaders(req, admitted.claims),
+    );
   });
 
   const targetOf = (claims: AccessClaims, service: keyof typeof SERVICE_PORTS) =>

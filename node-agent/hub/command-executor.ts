@@ -1,6 +1,20 @@
-import type { AgentFrame, CommandFrame, Instance } from "../../edge/protocol/frames.ts";
+import type {
+  AgentFrame,
+  CommandFrame,
+  EmployeeSpec,
+  Instance,
+  MemoryFile,
+} from "../../edge/protocol/frames.ts";
+import type { KnowledgeSync } from "../employee/knowledge-sync.ts";
 import type { Logger } from "../logger.ts";
 import { type EmployeeRuntime, RuntimeError } from "../runtime/employee-runtime.ts";
+import type { TarEntry } from "../runtime/tar.ts";
+
+export interface EmployeeFiles {
+  /** The rendered workspace and openclaw.json for a spec. */
+  configure(spec: EmployeeSpec): Promise<TarEntry[]>;
+  knowledge: KnowledgeSync;
+}
 
 type Result = Extract<AgentFrame, { type: "result" }>;
 
@@ -11,10 +25,12 @@ export class CommandExecutor {
   private readonly inflight = new Map<string, Promise<Result>>();
   private readonly runtime: EmployeeRuntime;
   private readonly log: Logger;
+  private readonly files: EmployeeFiles | undefined;
 
-  constructor(runtime: EmployeeRuntime, log: Logger) {
+  constructor(runtime: EmployeeRuntime, log: Logger, files?: EmployeeFiles) {
     this.runtime = runtime;
     this.log = log;
+    this.files = files;
   }
 
   run(command: CommandFrame): Promise<Result> {
@@ -33,6 +49,12 @@ export class CommandExecutor {
     return this.inflight.size;
   }
 
+  private requireFiles(): EmployeeFiles {
+    if (!this.files)
+      throw new RuntimeError("unsupported", "this agent does not manage employee files", false);
+    return this.files;
+  }
+
   private async execute(command: CommandFrame): Promise<Result> {
     const log = this.log.child({
       commandId: command.id,
@@ -43,6 +65,7 @@ export class CommandExecutor {
     log.info("command received");
     try {
       let data: Instance | undefined;
+      let memory: MemoryFile[] | undefined;
       switch (command.type) {
         case "container.provision":
           data = await this.runtime.provision(command.spec);
@@ -60,11 +83,32 @@ export class CommandExecutor {
           await this.runtime.remove(command.employeeId);
           data = undefined;
           break;
+        case "employee.configure":
+          await this.runtime.writeFiles(
+            command.employeeId,
+            await this.requireFiles().configure(command.spec),
+          );
+          break;
+        case "knowledge.sync":
+          await this.requireFiles().knowledge.sync(
+            command.employeeId,
+            command.userId,
+            command.own,
+            command.shared,
+          );
+          break;
+        case "memory.read":
+          memory = await this.requireFiles().knowledge.readMemory(command.employeeId);
+          break;
       }
       log.info({ ms: Date.now() - started }, "command done");
-      return data
-        ? { type: "result", id: command.id, ok: true, data }
-        : { type: "result", id: command.id, ok: true };
+      return {
+        type: "result",
+        id: command.id,
+        ok: true,
+        ...(data ? { data } : {}),
+        ...(memory ? { memory } : {}),
+      };
     } catch (err) {
       const e =
         err instanceof RuntimeError

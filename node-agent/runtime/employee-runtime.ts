@@ -1,4 +1,5 @@
 import type { EmployeeSpec, Instance } from "../../edge/protocol/frames.ts";
+import type { TarEntry, UnpackedEntry } from "./tar.ts";
 
 // What happened to an employee's container, as the runtime saw it.
 export type RuntimeEvent =
@@ -38,6 +39,14 @@ export interface EmployeeRuntime {
   remove(employeeId: string): Promise<void>;
   /** Removes containers of ours for employees not in `keep` that are older than `graceMs`. */
   sweepOrphans(keep: ReadonlySet<string>, graceMs: number): Promise<string[]>;
+  /** Writes files into the employee's data volume (paths relative to it), running or not. */
+  writeFiles(employeeId: string, entries: readonly TarEntry[]): Promise<void>;
+  /** Reads a file or folder of the data volume; [] when it does not exist. */
+  readFiles(employeeId: string, relPath: string): Promise<UnpackedEntry[]>;
+  /** Deletes files of the data volume; false when that has to wait for the next start. */
+  removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean>;
+  /** This node's address as employees see it (their only trusted proxy). */
+  proxyAddress(): Promise<string>;
   /** Where a port of the employee's container is reachable from this node, if it runs. */
   endpoint(employeeId: string, port: number): Promise<{ host: string; port: number } | null>;
   /** Streams container events until the returned function is called. */

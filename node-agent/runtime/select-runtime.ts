@@ -1,13 +1,22 @@
 import os from "node:os";
+import path from "node:path";
+import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 import type { AgentConfig } from "../config.ts";
 import type { Logger } from "../logger.ts";
 import { DockerRuntime } from "./docker/docker-runtime.ts";
 import type { EmployeeRuntime } from "./employee-runtime.ts";
 import { ProcessRuntime } from "./process/process-runtime.ts";
+import type { TarEntry } from "./tar.ts";
+
+export const teamFilesRoot = (config: AgentConfig) => path.join(config.STATE_DIR, "team-files");
 
 // "auto" uses Docker when an engine answers and otherwise falls back to processes, saying so:
 // the fallback is for development machines only.
-export async function selectRuntime(config: AgentConfig, log: Logger): Promise<EmployeeRuntime> {
+export async function selectRuntime(
+  config: AgentConfig,
+  log: Logger,
+  configure?: (spec: EmployeeSpec) => Promise<TarEntry[]>,
+): Promise<EmployeeRuntime> {
   const wantDocker =
     config.RUNTIME === "docker" ||
     (config.RUNTIME === "auto" && (await DockerRuntime.available(config.DOCKER_SOCKET)));
@@ -21,7 +30,9 @@ export async function selectRuntime(config: AgentConfig, log: Logger): Promise<E
       pidsLimit: config.EMPLOYEE_PIDS_LIMIT,
       network: config.DOCKER_NETWORK,
       readyTimeoutMs: config.READY_TIMEOUT_MS,
+      teamFilesRoot: teamFilesRoot(config),
       log,
+      ...(configure ? { configure } : {}),
     });
   }
   log.warn(

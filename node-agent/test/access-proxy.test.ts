@@ -3,6 +3,8 @@ import type { Server } from "node:http";
 import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type AccessClaims,
@@ -32,6 +34,7 @@ const runtime = new DockerRuntime({
   pidsLimit: 64,
   network: "instantworker-access-test",
   readyTimeoutMs: 30_000,
+  teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),
   log: createLogger("warn"),
 });
 let server: Server;

@@ -1,3 +1,5 @@
+import os from "node:os";
+import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 import { createLogger } from "../logger.ts";
@@ -25,6 +27,7 @@ function runtime(over: Partial<ConstructorParameters<typeof DockerRuntime>[0]> =
     pidsLimit: 64,
     network: "instantworker-test",
     readyTimeoutMs: 30_000,
+    teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),
     log,
     ...over,
   });
@@ -81,8 +84,13 @@ describe("docker runtime", () => {
       Source: string;
       Destination: string;
       Type: string;
+      RW: boolean;
     }[];
-    expect(mounts.map((m) => m.Destination)).toEqual(["/data"]);
+    // Its own volume, and its account's shared files read-only; nothing else of the host.
+    expect(mounts.map((m) => [m.Destination, m.RW]).sort()).toEqual([
+      ["/data", true],
+      ["/data/workspace/team-files", false],
+    ]);
     expect(mounts.some((m) => m.Source.includes("docker.sock"))).toBe(false);
     expect(docker("port", name)).toBe("");
 

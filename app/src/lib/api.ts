@@ -13,14 +13,15 @@ export class ApiFailure extends Error {
 
 export async function api<T>(
   path: string,
-  init: { method?: string; json?: unknown } = {},
+  init: { method?: string; json?: unknown; form?: FormData } = {},
 ): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, {
       method: init.method ?? "GET",
       headers: init.json !== undefined ? { "content-type": "application/json" } : {},
-      body: init.json !== undefined ? JSON.stringify(init.json) : undefined,
+      // A FormData body sets its own multipart content type and boundary.
+      body: init.form ?? (init.json !== undefined ? JSON.stringify(init.json) : undefined),
       credentials: "same-origin",
     });
   } catch {

@@ -65,3 +65,20 @@ export const TRANSITIONAL: EmployeeStatus[] = [
   "removing",
   "unhealthy",
 ];
+
+export interface KnowledgeFile {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  scope: "employee" | "team";
+  createdAt: string;
+}
+
+export interface MemoryFile {
+  path: string;
+  content: string;
+  size: number;
+  truncated: boolean;
+  modifiedAt: number | null;
+}

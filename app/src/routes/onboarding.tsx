@@ -1,6 +1,7 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync } from "@solidjs/router";
 import { createEffect, createSignal, For, Match, onMount, Show, Switch } from "solid-js";
+import { KnowledgePanel } from "../components/knowledge-panel.tsx";
 import {
   MAX_NAME_LENGTH,
   NameField,
@@ -156,6 +157,11 @@ function Wizard(props: { catalogue: Catalogue }) {
         <Match when={STEPS[p().step] === "educate"}>
           <h2>{t("onboarding.educate")}</h2>
           <p>{t("onboarding.educate.text")}</p>
+          <KnowledgePanel
+            endpoint="/api/knowledge"
+            title={t("knowledge.team")}
+            text={t("knowledge.team.text")}
+          />
         </Match>
         <Match when={STEPS[p().step] === "launch"}>
           <h2>{t("onboarding.launch")}</h2>

@@ -11,6 +11,23 @@ let lastRequest: unknown = null;
 let aborted = 0;
 
 type Msg = { role: string; content?: unknown };
+// The text of the user turns, newest first, whether content is a string or OpenAI's array of
+// parts (OpenClaw adds turns of its own context after what the person typed).
+function lastText(messages: Msg[]): string {
+  const text = (content: unknown) =>
+    typeof content === "string"
+      ? content
+      : Array.isArray(content)
+        ? content
+            .map((p) => (p && typeof p === "object" && "text" in p ? String(p.text) : ""))
+            .join(" ")
+        : "";
+  return messages
+    .filter((m) => m.role === "user")
+    .map((m) => text(m.content))
+    .reverse()
+    .join("\n");
+}
 const words = (s: unknown) => (typeof s === "string" ? s.split(/\s+/).filter(Boolean).length : 0);
 
 export async function handleOpenAi(
@@ -67,13 +84,16 @@ export async function handleOpenAi(
   const paced = /^tokens:(\d+)@(\d+)ms$/.exec(last);
   const count = /^tokens:(\d+)$/.exec(last)?.[1] ?? paced?.[1];
   const paceMs = paced?.[2] ? Number(paced[2]) : 0;
+  // "ping-<word>" anywhere in the last user turn (OpenClaw wraps what a person typed) is answered
+  // "pong-<word>", so an end-to-end chat can recognise its own answer.
+  const ping = /ping-([A-Za-z0-9]+)/.exec(lastText(request.messages))?.[1];
   const long = last === "long";
   const n = count ? Number(count) : long ? 400 : 12;
-  const pieces = Array.from({ length: n }, (_, i) => `t${i} `);
+  const pieces = ping ? ["pong-", ping] : Array.from({ length: n }, (_, i) => `t${i} `);
   const usage = {
     prompt_tokens: promptTokens,
-    completion_tokens: n,
-    total_tokens: promptTokens + n,
+    completion_tokens: pieces.length,
+    total_tokens: promptTokens + pieces.length,
   };
   const base = {
     id: "chatcmpl-standin",

@@ -15,7 +15,13 @@ export interface Limits {
   cpus: number;
   pidsLimit: number;
   network: string;
+  /** Host folder holding each account's shared files, one sub-folder per user id. */
+  teamFilesRoot: string;
 }
+
+// Where the account's shared files appear inside the container (read-only).
+export const TEAM_FILES_TARGET = `${DATA_DIR}/workspace/team-files`;
+export const teamFilesSource = (root: string, userId: string) => `${root}/${userId}`;
 
 // The hardened shape of every employee container. Nothing here is optional: no capabilities, no
 // privilege escalation, bounded memory, CPU and processes, a read-only root with scratch space
@@ -34,17 +40,9 @@ export function employeeContainer(
       [LABEL_EMPLOYEE]: spec.employeeId,
       [LABEL_USER]: spec.userId,
     },
-    Env: [
-      `EMPLOYEE_ID=${spec.employeeId}`,
-      `EMPLOYEE_NAME=${spec.name}`,
-      `EMPLOYEE_ROLE=${spec.role}`,
-      `EMPLOYEE_TONE=${spec.tone}`,
-      `EMPLOYEE_SKILLS=${spec.skills.join(",")}`,
-      `EMPLOYEE_DATA_DIR=${DATA_DIR}`,
-      ...(spec.llm
-        ? [`EMPLOYEE_LLM_BASE_URL=${spec.llm.baseUrl}`, `EMPLOYEE_LLM_API_KEY=${spec.llm.apiKey}`]
-        : []),
-    ],
+    // Only what names the employee: its gateway key lives in openclaw.json (mode 0600 in its
+    // volume), not in the environment that `docker inspect` shows.
+    Env: [`EMPLOYEE_ID=${spec.employeeId}`, `EMPLOYEE_DATA_DIR=${DATA_DIR}`],
     HostConfig: {
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges:true"],
@@ -62,6 +60,12 @@ export function employeeContainer(
       PublishAllPorts: false,
       Mounts: [
         { Type: "volume", Source: volumeName(spec.employeeId), Target: DATA_DIR, ReadOnly: false },
+        {
+          Type: "bind",
+          Source: teamFilesSource(limits.teamFilesRoot, spec.userId),
+          Target: TEAM_FILES_TARGET,
+          ReadOnly: true,
+        },
       ],
       LogConfig: { Type: "json-file", Config: { "max-size": "10m", "max-file": "3" } },
     },

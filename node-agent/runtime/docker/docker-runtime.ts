@@ -1,13 +1,17 @@
+import { mkdirSync } from "node:fs";
 import Docker from "dockerode";
 import type { EmployeeSpec, Instance, InstanceState } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
 import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
+import { packTar, type TarEntry, type UnpackedEntry, unpackTar } from "../tar.ts";
 import {
   containerName,
+  DATA_DIR,
   employeeContainer,
   LABEL_EMPLOYEE,
   LABEL_MANAGED,
   type Limits,
+  teamFilesSource,
   volumeName,
 } from "./container-config.ts";
 
@@ -30,6 +34,8 @@ export interface DockerRuntimeOptions extends Limits {
   socketPath: string;
   readyTimeoutMs: number;
   log: Logger;
+  /** The files to write into a new or re-provisioned employee's volume (workspace, config). */
+  configure?: (spec: EmployeeSpec) => Promise<TarEntry[]>;
 }
 
 // Docker is the source of truth: containers are found by name and label, never by anything the
@@ -75,6 +81,11 @@ export class DockerRuntime implements EmployeeRuntime {
         await this.ensureImage();
         await this.ensureNetwork();
         await this.ensureVolume(spec);
+        // The account's shared files are bind-mounted read-only; the folder must exist first.
+        mkdirSync(teamFilesSource(this.opts.teamFilesRoot, spec.userId), {
+          recursive: true,
+          mode: 0o755,
+        });
         try {
           await this.docker.createContainer(employeeContainer(spec, this.opts));
         } catch (err) {
@@ -89,6 +100,10 @@ export class DockerRuntime implements EmployeeRuntime {
             true,
           );
       }
+      // The workspace and openclaw.json go in before the first start, and again on every
+      // provision (the gateway key rotates with each one).
+      if (this.opts.configure)
+        await this.writeFiles(spec.employeeId, await this.opts.configure(spec));
       if (!info.State.Running) await this.startContainer(spec.employeeId);
       return this.waitReady(spec.employeeId);
     });
@@ -236,6 +251,75 @@ export class DockerRuntime implements EmployeeRuntime {
     };
   }
 
+  // Docker's archive API works on created, running and stopped containers alike and needs no
+  // shell in the image; paths are relative to the volume (/data).
+  async writeFiles(employeeId: string, entries: readonly TarEntry[]): Promise<void> {
+    try {
+      await this.docker
+        .getContainer(containerName(employeeId))
+        .putArchive(packTar(entries), { path: DATA_DIR });
+    } catch (err) {
+      if (statusOf(err) === 404)
+        throw new RuntimeError(
+          "container_missing",
+          "there is no container for this employee",
+          true,
+        );
+      throw wrap(err, "write_failed");
+    }
+  }
+
+  async readFiles(employeeId: string, relPath: string): Promise<UnpackedEntry[]> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = (await this.docker
+        .getContainer(containerName(employeeId))
+        .getArchive({ path: `${DATA_DIR}/${relPath}` })) as NodeJS.ReadableStream;
+    } catch (err) {
+      if (statusOf(err) === 404) return []; // no such container or path
+      throw wrap(err, "read_failed");
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return unpackTar(Buffer.concat(chunks));
+  }
+
+  // Deleting needs the container running (there is no "delete" in the archive API); a stopped
+  // employee gets its deletions at the sync that follows its next start.
+  async removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean> {
+    if (relPaths.length === 0) return true;
+    const info = await this.inspect(employeeId);
+    if (!info?.State.Running) return false;
+    const exec = await this.docker.getContainer(containerName(employeeId)).exec({
+      Cmd: ["rm", "-f", "--", ...relPaths.map((p) => `${DATA_DIR}/${p}`)],
+      User: "1000:1000",
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    await new Promise<void>((resolve) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.resume();
+    });
+    const done = await exec.inspect();
+    if (done.ExitCode !== 0)
+      throw new RuntimeError("delete_failed", "could not delete files", true);
+    return true;
+  }
+
+  // The node's own address on the employee network: the access proxy and the LLM relay reach
+  // containers from here, and it is the only proxy an employee's OpenClaw trusts.
+  async proxyAddress(): Promise<string> {
+    await this.ensureNetwork();
+    const net = await this.docker.getNetwork(this.opts.network).inspect();
+    const gateway = (net as { IPAM?: { Config?: { Gateway?: string }[] } }).IPAM?.Config?.find(
+      (c) => c.Gateway,
+    )?.Gateway;
+    if (!gateway) throw new Error(`docker network ${this.opts.network} has no gateway address`);
+    return gateway;
+  }
+
   // The container's address on the private network: no port is ever published on the host.
   async endpoint(employeeId: string, port: number): Promise<{ host: string; port: number } | null> {
     const info = await this.inspect(employeeId);
@@ -367,6 +451,8 @@ export class DockerRuntime implements EmployeeRuntime {
           Driver: "bridge",
           CheckDuplicate: true,
           Labels: { [LABEL_MANAGED]: "true" },
+          // Employees cannot reach each other: each is its own trust boundary.
+          Options: { "com.docker.network.bridge.enable_icc": "false" },
         });
       } catch (err) {
         if (statusOf(err) !== 409) throw wrap(err, "network_failed");

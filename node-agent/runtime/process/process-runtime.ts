@@ -1,12 +1,21 @@
 import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EmployeeSpec, Instance } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
 import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
+import type { TarEntry, UnpackedEntry } from "../tar.ts";
 
 export const PROCESS_READY_TIMEOUT_MS = 10_000;
 const CHAT_PORT = 18789;
@@ -77,6 +86,7 @@ export class ProcessRuntime implements EmployeeRuntime {
   async remove(employeeId: string): Promise<void> {
     await this.stop(employeeId);
     rmSync(path.join(this.dir, `${employeeId}.json`), { force: true });
+    rmSync(this.dataDir(employeeId), { recursive: true, force: true });
     this.emit({ type: "removed", employeeId, containerId: null });
   }
 
@@ -101,7 +111,58 @@ export class ProcessRuntime implements EmployeeRuntime {
       : null;
   }
 
+  // A process employee's "volume" is a folder next to its state file.
+  async writeFiles(employeeId: string, entries: readonly TarEntry[]): Promise<void> {
+    const root = this.dataDir(employeeId);
+    for (const e of entries) {
+      const target = safeJoin(root, e.path);
+      if (e.content === undefined) mkdirSync(target, { recursive: true });
+      else {
+        mkdirSync(path.dirname(target), { recursive: true });
+        writeFileSync(target, e.content, { mode: e.mode ?? 0o644 });
+      }
+    }
+  }
+
+  async readFiles(employeeId: string, relPath: string): Promise<UnpackedEntry[]> {
+    const root = this.dataDir(employeeId);
+    const start = safeJoin(root, relPath);
+    if (!existsSync(start)) return [];
+    const out: UnpackedEntry[] = [];
+    const walk = (abs: string, rel: string) => {
+      const st = statSync(abs);
+      if (st.isDirectory()) {
+        out.push({
+          path: rel,
+          type: "directory",
+          size: 0,
+          mtimeMs: st.mtimeMs,
+          content: Buffer.alloc(0),
+        });
+        for (const name of readdirSync(abs)) walk(path.join(abs, name), `${rel}/${name}`);
+      } else {
+        const content = readFileSync(abs);
+        out.push({ path: rel, type: "file", size: content.length, mtimeMs: st.mtimeMs, content });
+      }
+    };
+    walk(start, path.posix.basename(relPath));
+    return out;
+  }
+
+  async removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean> {
+    for (const p of relPaths) rmSync(safeJoin(this.dataDir(employeeId), p), { force: true });
+    return true;
+  }
+
+  async proxyAddress(): Promise<string> {
+    return "127.0.0.1";
+  }
+
   async close(): Promise<void> {}
+
+  private dataDir(employeeId: string): string {
+    return path.join(this.dir, `${employeeId}-data`);
+  }
 
   private async launch(stored: Stored): Promise<Instance> {
     const child = spawn(process.execPath, [employeeScript], {
@@ -164,6 +225,13 @@ function alive(pid: number | null): boolean {
   } catch {
     return false;
   }
+}
+
+function safeJoin(root: string, rel: string): string {
+  const target = path.resolve(root, rel);
+  if (target !== root && !target.startsWith(`${root}${path.sep}`))
+    throw new RuntimeError("bad_path", `path outside the employee's folder: ${rel}`, false);
+  return target;
 }
 
 function freePort(): Promise<number> {

@@ -2,6 +2,7 @@ import { Title } from "@solidjs/meta";
 import { A, createAsync, useNavigate, useParams } from "@solidjs/router";
 import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { Dialog } from "../../components/dialog.tsx";
+import { KnowledgePanel, MemoryView } from "../../components/knowledge-panel.tsx";
 import { NameField, SkillPicker, TonePicker } from "../../components/pickers.tsx";
 import { StatusBadge } from "../../components/status-badge.tsx";
 import { StatusReason } from "../../components/status-reason.tsx";
@@ -264,6 +265,17 @@ function Settings(props: {
           </form>
         )}
       </Show>
+      <KnowledgePanel
+        endpoint={`/api/employees/${props.employee.id}/knowledge`}
+        title={t("knowledge.own", { name: props.employee.name })}
+        text={t("knowledge.own.text")}
+      />
+      <KnowledgePanel
+        endpoint="/api/knowledge"
+        title={t("knowledge.team")}
+        text={t("knowledge.team.text")}
+      />
+      <MemoryView employeeId={props.employee.id} />
       <Show when={confirming()}>
         <Dialog title={t("workspace.fire")} onClose={() => setConfirming(false)}>
           <p>{t("workspace.fireConfirm", { name: props.employee.name })}</p>

@@ -1,0 +1,143 @@
+import { createResource, createSignal, For, Show } from "solid-js";
+import { useI18n } from "../i18n/i18n.tsx";
+import { api } from "../lib/api.ts";
+import { apiMessage } from "../lib/messages.ts";
+import type { KnowledgeFile, MemoryFile } from "../lib/types.ts";
+import { toast } from "./toasts.tsx";
+
+const size = (bytes: number) =>
+  bytes < 1024
+    ? `${bytes} B`
+    : bytes < 1024 * 1024
+      ? `${(bytes / 1024).toFixed(0)} KB`
+      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+// One folder of the knowledge base: the employee's own (/api/employees/:id/knowledge) or the
+// team's (/api/knowledge). Files go up as soon as they are chosen and sent; nothing is kept only
+// in the page, so a reload loses nothing that was uploaded.
+export function KnowledgePanel(props: { endpoint: string; title: string; text: string }) {
+  const { t, tn, lang } = useI18n();
+  const [files, { mutate, refetch }] = createResource(() =>
+    api<{ files: KnowledgeFile[] }>(props.endpoint).then((r) => r.files),
+  );
+  const [busy, setBusy] = createSignal(false);
+  let input: HTMLInputElement | undefined;
+
+  const upload = async (ev: SubmitEvent) => {
+    ev.preventDefault();
+    const chosen = [...(input?.files ?? [])];
+    if (chosen.length === 0) return input?.click();
+    const form = new FormData();
+    for (const f of chosen) form.append("file", f);
+    setBusy(true);
+    try {
+      const res = await api<{ files: KnowledgeFile[] }>(props.endpoint, { method: "POST", form });
+      toast(tn("knowledge.uploaded", res.files.length), "info");
+      if (input) input.value = "";
+      await refetch();
+    } catch (err) {
+      toast(apiMessage(err, t, lang));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const remove = async (file: KnowledgeFile) => {
+    try {
+      await api(`${props.endpoint}/${file.id}`, { method: "DELETE" });
+      mutate((list) => list?.filter((f) => f.id !== file.id));
+      toast(t("knowledge.deleted", { name: file.name }), "info");
+    } catch (err) {
+      toast(apiMessage(err, t, lang));
+    }
+  };
+
+  return (
+    <section class="card knowledge" aria-busy={busy() || files.loading}>
+      <h2>{props.title}</h2>
+      <p class="muted">{props.text}</p>
+      <Show when={!files.loading} fallback={<p>{t("common.loading")}</p>}>
+        <Show
+          when={(files() ?? []).length > 0}
+          fallback={<p class="empty">{t("knowledge.empty")}</p>}
+        >
+          <ul class="files">
+            <For each={files()}>
+              {(f) => (
+                <li>
+                  <a href={`${props.endpoint}/${f.id}`} download={f.name}>
+                    {f.name}
+                  </a>
+                  <span class="muted">{size(f.size)}</span>
+                  <button
+                    type="button"
+                    class="button small"
+                    aria-label={t("knowledge.delete", { name: f.name })}
+                    onClick={() => remove(f)}
+                  >
+                    ×
+                  </button>
+                </li>
+              )}
+            </For>
+          </ul>
+        </Show>
+      </Show>
+      <form class="row" onSubmit={upload}>
+        <label>
+          <span class="visually-hidden">{t("knowledge.choose")}</span>
+          <input ref={input} type="file" name="file" multiple disabled={busy()} />
+        </label>
+        <button class="button" type="submit" disabled={busy()}>
+          {busy() ? t("knowledge.uploading") : t("knowledge.upload")}
+        </button>
+      </form>
+      <p class="muted small">{t("knowledge.limits")}</p>
+    </section>
+  );
+}
+
+// The employee's own notes (MEMORY.md, memory/*.md), fetched through its node on request.
+export function MemoryView(props: { employeeId: string }) {
+  const { t, lang } = useI18n();
+  const [memory, setMemory] = createSignal<MemoryFile[] | null>(null);
+  const [busy, setBusy] = createSignal(false);
+  const load = async () => {
+    setBusy(true);
+    try {
+      setMemory(
+        (await api<{ files: MemoryFile[] }>(`/api/employees/${props.employeeId}/memory`)).files,
+      );
+    } catch (err) {
+      toast(apiMessage(err, t, lang));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <section class="card memory" aria-busy={busy()}>
+      <h2>{t("memory.title")}</h2>
+      <p class="muted">{t("memory.text")}</p>
+      <button class="button" type="button" disabled={busy()} onClick={load}>
+        {busy() ? t("common.loading") : memory() ? t("memory.refresh") : t("memory.show")}
+      </button>
+      <Show when={memory()}>
+        {(files) => (
+          <Show when={files().length > 0} fallback={<p class="empty">{t("memory.empty")}</p>}>
+            <For each={files()}>
+              {(f) => (
+                <details open={f.path === "MEMORY.md"}>
+                  <summary>{f.path}</summary>
+                  <pre>{f.content}</pre>
+                  <Show when={f.truncated}>
+                    <p class="muted small">{t("memory.truncated")}</p>
+                  </Show>
+                </details>
+              )}
+            </For>
+          </Show>
+        )}
+      </Show>
+    </section>
+  );
+}

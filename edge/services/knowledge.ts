@@ -1,0 +1,344 @@
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { employees, type KnowledgeFileRow, knowledgeFiles, TEAM_FOLDER } from "../../db/schema.ts";
+import { ApiError, notFound } from "../http/api-error.ts";
+import { sanitiseFileName } from "../knowledge/file-names.ts";
+import { employeeStub } from "../objects/stubs.ts";
+import type { KnowledgeFile } from "../protocol/frames.ts";
+import type { Deps } from "./deps.ts";
+
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
+export const MAX_FILES_PER_FOLDER = 200;
+export const MAX_ACCOUNT_BYTES = 250 * 1024 * 1024;
+
+/** An employee's own folder, or the team's. */
+export type Folder = { kind: "employee"; employeeId: string } | { kind: "team" };
+const folderKey = (f: Folder) => (f.kind === "team" ? TEAM_FOLDER : f.employeeId);
+
+export interface KnowledgeFileView {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  scope: "employee" | "team";
+  createdAt: string;
+}
+
+const toView = (r: KnowledgeFileRow): KnowledgeFileView => ({
+  id: r.id,
+  name: r.name,
+  size: r.size,
+  contentType: r.contentType,
+  scope: r.folder === TEAM_FOLDER ? "team" : "employee",
+  createdAt: new Date(r.createdAt).toISOString(),
+});
+
+async function ensureFolder(deps: Deps, userId: string, folder: Folder): Promise<void> {
+  if (folder.kind === "team") return;
+  const row = await deps.db
+    .select({ id: employees.id })
+    .from(employees)
+    .where(and(eq(employees.id, folder.employeeId), eq(employees.userId, userId)))
+    .get();
+  if (!row) throw notFound("employee");
+}
+
+export async function listKnowledge(
+  deps: Deps,
+  userId: string,
+  folder: Folder,
+): Promise<KnowledgeFileView[]> {
+  await ensureFolder(deps, userId, folder);
+  const rows = await deps.db
+    .select()
+    .from(knowledgeFiles)
+    .where(and(eq(knowledgeFiles.userId, userId), eq(knowledgeFiles.folder, folderKey(folder))))
+    .orderBy(asc(knowledgeFiles.name));
+  return rows.map(toView);
+}
+
+const invalid = (message: string, fields?: Record<string, string>) =>
+  new ApiError(400, "invalid_file", message, fields);
+
+// Everything is checked before anything is stored, so a bad file in a batch stores none of it.
+export async function uploadKnowledge(
+  deps: Deps,
+  userId: string,
+  folder: Folder,
+  request: Request,
+): Promise<KnowledgeFileView[]> {
+  await ensureFolder(deps, userId, folder);
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_UPLOAD_BYTES)
+    throw new ApiError(
+      413,
+      "upload_too_large",
+      `Upload at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB at once.`,
+    );
+  if (!request.headers.get("content-type")?.startsWith("multipart/form-data"))
+    throw invalid("Send the files as multipart/form-data in a field named “file”.");
+  let form: FormData;
+  try {
+    form = await request.formData();
+  } catch {
+    throw invalid("The upload could not be read as multipart/form-data.");
+  }
+  const files = form.getAll("file").filter((f): f is File => typeof f !== "string");
+  if (files.length === 0) throw invalid("Choose at least one file (field “file”).");
+
+  const prepared: { name: string; contentType: string; bytes: ArrayBuffer }[] = [];
+  let total = 0;
+  for (const f of files) {
+    const named = sanitiseFileName(f.name);
+    if (!named.ok) throw invalid(`${f.name}: ${named.reason}`, { file: named.reason });
+    if (f.size === 0) throw invalid(`${named.name} is empty.`, { file: "empty" });
+    if (f.size > MAX_FILE_BYTES)
+      throw new ApiError(
+        413,
+        "file_too_large",
+        `${named.name} is ${(f.size / 1024 / 1024).toFixed(1)} MB; files may be at most ${MAX_FILE_BYTES / 1024 / 1024} MB.`,
+      );
+    if (prepared.some((p) => p.name === named.name))
+      throw invalid(`Two files are named ${named.name}.`);
+    total += f.size;
+    prepared.push({
+      name: named.name,
+      contentType: named.contentType,
+      bytes: await f.arrayBuffer(),
+    });
+  }
+
+  const key = folderKey(folder);
+  const existing = await deps.db
+    .select({ name: knowledgeFiles.name, size: knowledgeFiles.size, folder: knowledgeFiles.folder })
+    .from(knowledgeFiles)
+    .where(eq(knowledgeFiles.userId, userId));
+  const replaced = new Set(
+    existing
+      .filter((e) => e.folder === key && prepared.some((p) => p.name === e.name))
+      .map((e) => e.name),
+  );
+  const inFolder = existing.filter((e) => e.folder === key).length;
+  if (inFolder - replaced.size + prepared.length > MAX_FILES_PER_FOLDER)
+    throw new ApiError(
+      409,
+      "too_many_files",
+      `A folder holds at most ${MAX_FILES_PER_FOLDER} files.`,
+    );
+  const used = existing
+    .filter((e) => !(e.folder === key && replaced.has(e.name)))
+    .reduce((n, e) => n + e.size, 0);
+  if (used + total > MAX_ACCOUNT_BYTES)
+    throw new ApiError(
+      409,
+      "storage_full",
+      `Your knowledge base holds at most ${MAX_ACCOUNT_BYTES / 1024 / 1024} MB. Delete files to make room.`,
+    );
+
+  const now = deps.now();
+  const rows: KnowledgeFileRow[] = [];
+  for (const p of prepared) {
+    const id = crypto.randomUUID();
+    const digest = await crypto.subtle.digest("SHA-256", p.bytes);
+    const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const r2Key = `knowledge/${userId}/${id}`;
+    // Bytes first: a row never points at an object that is not there.
+    await deps.env.KNOWLEDGE.put(r2Key, p.bytes, {
+      httpMetadata: { contentType: p.contentType },
+      customMetadata: { userId, folder: key },
+    });
+    rows.push({
+      id,
+      userId,
+      folder: key,
+      name: p.name,
+      contentType: p.contentType,
+      size: p.bytes.byteLength,
+      sha256,
+      r2Key,
+      createdAt: now,
+    });
+  }
+  // A file of the same name is replaced: its row goes in the same batch, its object after.
+  const old = await deps.db
+    .select({ r2Key: knowledgeFiles.r2Key })
+    .from(knowledgeFiles)
+    .where(
+      and(
+        eq(knowledgeFiles.userId, userId),
+        eq(knowledgeFiles.folder, key),
+        inArray(
+          knowledgeFiles.name,
+          rows.map((r) => r.name),
+        ),
+      ),
+    );
+  await deps.db.batch([
+    deps.db.delete(knowledgeFiles).where(
+      and(
+        eq(knowledgeFiles.userId, userId),
+        eq(knowledgeFiles.folder, key),
+        inArray(
+          knowledgeFiles.name,
+          rows.map((r) => r.name),
+        ),
+      ),
+    ),
+    deps.db.insert(knowledgeFiles).values(rows),
+  ]);
+  if (old.length) await deps.env.KNOWLEDGE.delete(old.map((o) => o.r2Key));
+  deps.log.info("knowledge uploaded", { folder: key, files: rows.length, bytes: total });
+  await syncAfterChange(deps, userId, folder);
+  return rows.map(toView);
+}
+
+async function ownedFile(deps: Deps, userId: string, folder: Folder, fileId: string) {
+  await ensureFolder(deps, userId, folder);
+  const row = await deps.db
+    .select()
+    .from(knowledgeFiles)
+    .where(
+      and(
+        eq(knowledgeFiles.id, fileId),
+        eq(knowledgeFiles.userId, userId),
+        eq(knowledgeFiles.folder, folderKey(folder)),
+      ),
+    )
+    .get();
+  if (!row) throw notFound("file");
+  return row;
+}
+
+export async function downloadKnowledge(
+  deps: Deps,
+  userId: string,
+  folder: Folder,
+  fileId: string,
+): Promise<Response> {
+  return serveFile(deps, await ownedFile(deps, userId, folder, fileId), true);
+}
+
+export async function deleteKnowledge(
+  deps: Deps,
+  userId: string,
+  folder: Folder,
+  fileId: string,
+): Promise<void> {
+  const row = await ownedFile(deps, userId, folder, fileId);
+  await deps.db.delete(knowledgeFiles).where(eq(knowledgeFiles.id, row.id));
+  await deps.env.KNOWLEDGE.delete(row.r2Key);
+  deps.log.info("knowledge deleted", { folder: row.folder, fileId });
+  await syncAfterChange(deps, userId, folder);
+}
+
+/** Removes an employee's own files (when it is fired): objects, then rows. */
+export async function deleteEmployeeKnowledge(
+  deps: Pick<Deps, "db"> & { env: Pick<Deps["env"], "KNOWLEDGE"> },
+  employeeId: string,
+): Promise<void> {
+  const rows = await deps.db
+    .select({ r2Key: knowledgeFiles.r2Key })
+    .from(knowledgeFiles)
+    .where(eq(knowledgeFiles.folder, employeeId));
+  if (rows.length === 0) return;
+  await deps.env.KNOWLEDGE.delete(rows.map((r) => r.r2Key));
+  await deps.db.delete(knowledgeFiles).where(eq(knowledgeFiles.folder, employeeId));
+}
+
+/** What a knowledge.sync command lists for one employee: its own files and its team's. */
+export async function knowledgeForEmployee(
+  deps: Pick<Deps, "db">,
+  userId: string,
+  employeeId: string,
+): Promise<{ own: KnowledgeFile[]; shared: KnowledgeFile[] }> {
+  const rows = await deps.db
+    .select()
+    .from(knowledgeFiles)
+    .where(
+      and(
+        eq(knowledgeFiles.userId, userId),
+        inArray(knowledgeFiles.folder, [employeeId, TEAM_FOLDER]),
+      ),
+    );
+  const pick = (r: KnowledgeFileRow): KnowledgeFile => ({
+    id: r.id,
+    name: r.name,
+    size: r.size,
+    sha256: r.sha256,
+  });
+  return {
+    own: rows.filter((r) => r.folder === employeeId).map(pick),
+    shared: rows.filter((r) => r.folder === TEAM_FOLDER).map(pick),
+  };
+}
+
+/** A node agent fetching a file it was told to sync: only for employees placed on that node. */
+export async function fileForNode(deps: Deps, nodeId: string, fileId: string): Promise<Response> {
+  const row = await deps.db
+    .select()
+    .from(knowledgeFiles)
+    .where(eq(knowledgeFiles.id, fileId))
+    .get();
+  if (!row) throw notFound("file");
+  const placed = await deps.db
+    .select({ n: sql<number>`count(*)` })
+    .from(employees)
+    .where(
+      and(
+        eq(employees.nodeId, nodeId),
+        row.folder === TEAM_FOLDER
+          ? eq(employees.userId, row.userId)
+          : eq(employees.id, row.folder),
+      ),
+    )
+    .get();
+  if (!placed?.n) throw notFound("file");
+  return serveFile(deps, row, false);
+}
+
+async function serveFile(
+  deps: Deps,
+  row: KnowledgeFileRow,
+  attachment: boolean,
+): Promise<Response> {
+  const object = await deps.env.KNOWLEDGE.get(row.r2Key);
+  if (!object) {
+    deps.log.error("knowledge object missing", { fileId: row.id });
+    throw notFound("file");
+  }
+  return new Response(object.body, {
+    headers: {
+      "content-type": row.contentType,
+      "content-length": String(row.size),
+      // Never rendered in our origin: a customer's HTML file is data, not a page of ours.
+      "content-disposition": `${attachment ? "attachment" : "inline"}; filename*=UTF-8''${encodeURIComponent(row.name)}`,
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "sandbox",
+      "cache-control": "private, no-store",
+    },
+  });
+}
+
+async function syncAfterChange(deps: Deps, userId: string, folder: Folder): Promise<void> {
+  const ids =
+    folder.kind === "employee"
+      ? [folder.employeeId]
+      : (
+          await deps.db
+            .select({ id: employees.id })
+            .from(employees)
+            .where(eq(employees.userId, userId))
+        ).map((r) => r.id);
+  await Promise.all(
+    ids.map((id) =>
+      employeeStub(deps.env, id)
+        .syncKnowledge()
+        .catch((err: unknown) =>
+          deps.log.warn("knowledge sync could not be queued", {
+            employeeId: id,
+            error: String(err),
+          }),
+        ),
+    ),
+  );
+}

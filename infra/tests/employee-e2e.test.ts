@@ -1,0 +1,350 @@
+// The employee itself, end to end: the real OpenClaw image built here, hired through the edge,
+// placed by the real node agent on the real Docker engine; its chat and browser opened through
+// the access proxy in Debian's Chromium; its knowledge synced; its model calls answered by a
+// loopback OpenAI stand-in behind the edge's LLM gateway.
+import { execFileSync } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
+import { createServer, type IncomingHttpHeaders, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { type Browser, chromium } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { handleOpenAi, OPENAI_KEY } from "../../edge/test/stand-ins/openai-stand-in.ts";
+import { docker, removeContainersOnNetwork } from "../../node-agent/test/docker-cli.ts";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.ts";
+import { type Client, freePort, root, type Stack, signIn, sleep, startStack } from "./stack.ts";
+
+const NETWORK = "instantworker-employee-e2e";
+const READY_TIMEOUT_MS = 150_000;
+
+let stack: Stack;
+let llm: Server;
+let browser: Browser;
+let accessPort: number;
+let signingKey: string;
+let image: string;
+
+beforeAll(async () => {
+  image = execFileSync("bash", [path.join(root, "infra/scripts/build-employee-image.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
+  removeContainersOnNetwork(NETWORK);
+  llm = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on("end", async () => {
+      const url = new URL(req.url ?? "/", "http://stand-in");
+      if (!(await handleOpenAi(req, res, url, body))) res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => llm.listen(0, "127.0.0.1", r));
+  const llmUrl = `http://127.0.0.1:${(llm.address() as AddressInfo).port}/openai/v1`;
+  const pair = generateKeyPairSync("ed25519");
+  signingKey = pair.privateKey.export({ type: "pkcs8", format: "der" }).toString("base64");
+  const verifyKey = (pair.publicKey.export({ type: "spki", format: "der" }) as Buffer)
+    .subarray(12)
+    .toString("base64");
+  accessPort = await freePort();
+  stack = await startStack({
+    edgeVars: {
+      ACCESS_SIGNING_KEY: signingKey,
+      ACCESS_URL_TEMPLATE: `http://{employee}.{service}.localhost:${accessPort}`,
+      LLM_UPSTREAM_URL: llmUrl,
+      LLM_UPSTREAM_KEY: OPENAI_KEY,
+      LLM_MODELS: JSON.stringify([
+        { id: "fast", upstream: "mock-fast", inputEurPerMTok: 0.15, outputEurPerMTok: 0.6 },
+        { id: "strong", upstream: "mock-strong", inputEurPerMTok: 2.5, outputEurPerMTok: 10 },
+      ]),
+    },
+    agentEnv: {
+      EMPLOYEE_IMAGE: image,
+      EMPLOYEE_MEMORY_MB: "2048",
+      EMPLOYEE_CPUS: "1",
+      DOCKER_NETWORK: NETWORK,
+      READY_TIMEOUT_MS: String(READY_TIMEOUT_MS),
+      ACCESS_VERIFY_KEY: verifyKey,
+      ACCESS_PROXY_PORT: String(accessPort),
+    },
+  });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}, 600_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+  await new Promise<void>((r) => (llm ? llm.close(() => r()) : r()));
+  removeContainersOnNetwork(NETWORK);
+});
+
+interface Employee {
+  id: string;
+  status: string;
+  statusReason: string | null;
+}
+
+async function hire(client: Client, role: string, name: string): Promise<string> {
+  const res = await client.api("/api/employees", {
+    method: "POST",
+    json: { name, role, tone: "friendly", skills: [] },
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return ((await res.json()) as { employee: Employee }).employee.id;
+}
+
+async function waitRunning(client: Client, id: string): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const { employee } = (await (await client.api(`/api/employees/${id}`)).json()) as {
+      employee: Employee;
+    };
+    if (employee.status === "running") return Date.now() - started;
+    if (employee.status === "error") throw new Error(`employee failed: ${employee.statusReason}`);
+    if (Date.now() - started > READY_TIMEOUT_MS + 30_000)
+      throw new Error(
+        `still ${employee.status}; agent:\n${stack.agent.logs.slice(-15).join("\n")}`,
+      );
+    await sleep(500);
+  }
+}
+
+async function access(client: Client, id: string) {
+  const res = await client.api(`/api/employees/${id}/access`, { method: "POST" });
+  expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as { chatUrl: string; browserUrl: string };
+}
+
+async function upload(client: Client, where: string, name: string, text: string) {
+  const form = new FormData();
+  form.append("file", new Blob([text], { type: "text/plain" }), name);
+  const res = await fetch(`${stack.edgeUrl}${where}`, {
+    method: "POST",
+    headers: { cookie: client.cookie, origin: stack.edgeUrl },
+    body: form,
+  });
+  expect(res.status, await res.clone().text()).toBe(201);
+  return ((await res.json()) as { files: { id: string; name: string }[] }).files;
+}
+
+// *.localhost names resolve to loopback in browsers, not in Node's resolver: connect to the
+// proxy on 127.0.0.1 and name the host in the Host header, as a browser would.
+function viaProxy(url: string): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: u.port,
+        path: `${u.pathname}${u.search}`,
+        headers: { host: u.host },
+      },
+      (res) => {
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers });
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const inContainer = (id: string, ...cmd: string[]) =>
+  docker("exec", `iw-employee-${id}`, ...cmd).trim();
+
+async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(250);
+    }
+  }
+}
+
+describe("the employee: OpenClaw in its container, reached only by its owner", () => {
+  let owner: Client;
+  let other: Client;
+  let ada: string;
+  let bob: string;
+
+  it("hires real OpenClaw employees that become ready, hardened", async () => {
+    owner = await signIn(stack.edgeUrl, `owner-${Date.now()}@example.com`);
+    other = await signIn(stack.edgeUrl, `other-${Date.now()}@example.com`);
+    ada = await hire(owner, "researcher", "Ada");
+    bob = await hire(other, "customer-support", "Bob");
+    const [adaMs, bobMs] = await Promise.all([waitRunning(owner, ada), waitRunning(other, bob)]);
+    console.log(`hire → running (healthy /readyz): ${adaMs} ms and ${bobMs} ms (two at once)`);
+
+    const inspect = JSON.parse(docker("inspect", `iw-employee-${ada}`))[0] as {
+      Config: { User: string; Env: string[] };
+      HostConfig: {
+        CapDrop: string[];
+        ReadonlyRootfs: boolean;
+        Privileged: boolean;
+        SecurityOpt: string[];
+        PortBindings: Record<string, unknown>;
+        Binds: string[] | null;
+        Mounts?: unknown;
+      };
+      Mounts: { Destination: string; RW: boolean; Source: string }[];
+    };
+    expect(inspect.Config.User).toBe("1000:1000");
+    expect(inspect.HostConfig.CapDrop).toEqual(["ALL"]);
+    expect(inspect.HostConfig.ReadonlyRootfs).toBe(true);
+    expect(inspect.HostConfig.Privileged).toBe(false);
+    expect(inspect.HostConfig.SecurityOpt).toContain("no-new-privileges:true");
+    expect(Object.keys(inspect.HostConfig.PortBindings ?? {})).toHaveLength(0);
+    expect(inspect.Mounts.some((m) => m.Source.includes("docker.sock"))).toBe(false);
+    // No key of any kind in the environment `docker inspect` shows.
+    expect(inspect.Config.Env.join("\n")).not.toMatch(/KEY|TOKEN|SECRET/);
+    expect(inspect.Mounts.find((m) => m.Destination.endsWith("/team-files"))?.RW).toBe(false);
+    // The workspace was rendered from the role's templates with the employee's name.
+    expect(inContainer(ada, "cat", "/data/workspace/IDENTITY.md")).toContain("Ada");
+    expect(inContainer(ada, "id", "-u")).toBe("1000");
+    expect(inContainer(ada, "stat", "-c", "%a", "/data/openclaw/openclaw.json")).toBe("600");
+    // Employees cannot reach each other on the node's network.
+    const bobIp = docker(
+      "inspect",
+      "-f",
+      `{{(index .NetworkSettings.Networks "${NETWORK}").IPAddress}}`,
+      `iw-employee-${bob}`,
+    ).trim();
+    expect(() =>
+      inContainer(ada, "curl", "-sS", "-m", "3", `http://${bobIp}:18789/healthz`),
+    ).toThrow();
+  });
+
+  it("admits only a fresh token for that employee and scope; 401 for everything else", async () => {
+    const { chatUrl, browserUrl } = await access(owner, ada);
+    const status = async (url: string) => (await viaProxy(url)).status;
+    const gw = new URL(chatUrl);
+    const bare = `${gw.origin}/`;
+    expect(await status(bare)).toBe(401); // no token
+    // Another employee's host with Ada's token; the browser token on the chat host.
+    const bobHost = bare.replace(ada, bob);
+    expect(await status(`${bobHost}?access=${gw.searchParams.get("access")}`)).toBe(401);
+    expect(await status(`${bare}?access=${new URL(browserUrl).searchParams.get("access")}`)).toBe(
+      401,
+    );
+    // An expired token, signed with the right key.
+    const { importSigningKey, signAccessToken } = await import(
+      "../../edge/protocol/access-token.ts"
+    );
+    const expired = await signAccessToken(await importSigningKey(signingKey), {
+      e: ada,
+      u: "someone",
+      s: "chat",
+      x: Date.now() - 1000,
+    });
+    expect(await status(`${bare}?access=${expired}`)).toBe(401);
+    // The right one: a cookie for this host, and the token gone from the address.
+    const ok = await viaProxy(chatUrl);
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).not.toContain("access=");
+    expect(String(ok.headers["set-cookie"])).toMatch(/HttpOnly/);
+  });
+
+  it("loads the Control UI through the proxy and gets an answer from the model", async () => {
+    const { chatUrl } = await access(owner, ada);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const started = Date.now();
+    await page.goto(chatUrl);
+    // The composer ("Message <name>"), not the other text areas of the Control UI.
+    const box = page.getByPlaceholder(/^Message /).first();
+    await box.waitFor({ state: "visible", timeout: 60_000 });
+    console.log(`Control UI usable ${Date.now() - started} ms after opening the chat URL`);
+    const word = `w${Date.now().toString(36)}`;
+    await box.fill(`ping-${word}`);
+    await box.press("Enter");
+    try {
+      await page.getByText(`pong-${word}`).first().waitFor({ timeout: 90_000 });
+    } catch (err) {
+      console.log(`page said:\n${((await page.locator("body").textContent()) ?? "").slice(-1500)}`);
+      console.log(`agent said:\n${stack.agent.logs.slice(-20).join("\n")}`);
+      throw err;
+    }
+    console.log(`message → answer shown: ${Date.now() - started} ms after opening`);
+    await page.screenshot({
+      path: path.join(root, "test-results/ui/screenshots/employee-chat.png"),
+    });
+    // The gateway metered it against the owner's account.
+    const me = (await (await owner.api("/api/me")).json()) as {
+      usage: { llmTokensThisMonth: number };
+    };
+    expect(me.usage.llmTokensThisMonth).toBeGreaterThan(0);
+    await context.close();
+  });
+
+  it("shows the employee's browser through noVNC", async () => {
+    const { browserUrl } = await access(owner, ada);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const sockets: string[] = [];
+    page.on("websocket", (ws) => sockets.push(ws.url()));
+    await page.goto(browserUrl);
+    // noVNC's lite client says "Connected to …" once the VNC handshake is done.
+    await page
+      .getByText(/Connected/)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    expect(sockets.some((u) => u.includes("/websockify"))).toBe(true);
+    await page.screenshot({
+      path: path.join(root, "test-results/ui/screenshots/employee-browser.png"),
+    });
+    await context.close();
+  });
+
+  it("syncs own files read-write and team files read-only, only within the account", async () => {
+    const [own] = await upload(owner, `/api/employees/${ada}/knowledge`, "prices 2026.txt", "A=1");
+    await upload(owner, "/api/knowledge", "handbook.md", "# Be kind");
+    expect(own?.name).toBe("prices 2026.txt");
+    await eventually(() =>
+      expect(inContainer(ada, "cat", "/data/workspace/files/prices 2026.txt")).toBe("A=1"),
+    );
+    await eventually(() =>
+      expect(inContainer(ada, "cat", "/data/workspace/team-files/handbook.md")).toBe("# Be kind"),
+    );
+    // Its own folder is writable by the employee; the team's is not.
+    inContainer(ada, "sh", "-c", "echo note >> '/data/workspace/files/prices 2026.txt'");
+    expect(() =>
+      inContainer(ada, "sh", "-c", "echo x > /data/workspace/team-files/handbook.md"),
+    ).toThrow();
+    // Another account's employee sees none of it.
+    expect(inContainer(bob, "ls", "/data/workspace/team-files")).toBe("");
+    expect(inContainer(bob, "ls", "/data/workspace/files")).toBe("");
+
+    // Deleting removes it from the container too.
+    const del = await owner.api(`/api/employees/${ada}/knowledge/${own?.id}`, { method: "DELETE" });
+    expect(del.status).toBe(204);
+    await eventually(() =>
+      expect(inContainer(ada, "ls", "/data/workspace/files")).not.toContain("prices"),
+    );
+  });
+
+  it("reads the employee's memory through the agent", async () => {
+    inContainer(
+      ada,
+      "sh",
+      "-c",
+      "printf '# 2026-11-22\\n- The customer prefers tables.\\n' > /data/workspace/memory/2026-11-22.md",
+    );
+    const res = await owner.api(`/api/employees/${ada}/memory`);
+    expect(res.status).toBe(200);
+    const { files } = (await res.json()) as { files: { path: string; content: string }[] };
+    expect(files.find((f) => f.path.endsWith("2026-11-22.md"))?.content).toContain("tables");
+    // Someone else's employee is a 404.
+    expect((await other.api(`/api/employees/${ada}/memory`)).status).toBe(404);
+  });
+
+  it("measures an idle employee's memory", async () => {
+    await sleep(5_000);
+    const usage = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", `iw-employee-${ada}`);
+    console.log(`idle employee memory: ${usage.trim()}`);
+    expect(usage).toMatch(/MiB|GiB/);
+  });
+});

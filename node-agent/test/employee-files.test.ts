@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { clientAddress, LOCAL_BROWSER_ADDRESS } from "../access/access-proxy.ts";
+import { openclawConfig } from "../employee/openclaw-config.ts";
+import { workspaceEntries } from "../employee/workspace-files.ts";
+import { packTar, unpackTar } from "../runtime/tar.ts";
+
+const spec = {
+  employeeId: "e1",
+  userId: "u1",
+  name: "Ada",
+  role: "researcher",
+  tone: "concise",
+  skills: ["web-research"],
+  llm: { baseUrl: "https://edge.example/v1", apiKey: "iwk_abcdefghijklmnopqrstuvwxyz" },
+  customer: { name: "Grace", email: "grace@example.com" },
+  chatOrigin: "https://e1.gw.example.com",
+};
+const net = { proxyAddress: "172.20.0.1", llmBaseUrl: "http://172.20.0.1:8791/v1" };
+
+describe("archive format", () => {
+  it("round-trips files, folders and long names with their owner and mode", () => {
+    const long = `${"d".repeat(120)}/${"f".repeat(90)}.md`;
+    const archive = packTar([
+      { path: "workspace", uid: 1000, gid: 1000 },
+      { path: "workspace/SOUL.md", content: Buffer.from("# Soul\n"), mode: 0o600, uid: 1000 },
+      { path: long, content: Buffer.from("x".repeat(1000)) },
+    ]);
+    expect(archive.length % 512).toBe(0);
+    const out = unpackTar(archive);
+    expect(out.map((e) => [e.path, e.type, e.size])).toEqual([
+      ["workspace", "directory", 0],
+      ["workspace/SOUL.md", "file", 7],
+      [long, "file", 1000],
+    ]);
+    expect(out[1]?.content.toString()).toBe("# Soul\n");
+  });
+
+  it("refuses a path that climbs out of the volume", () => {
+    expect(() => packTar([{ path: "../etc/passwd", content: Buffer.from("x") }])).toThrow();
+    expect(() => packTar([{ path: "/etc/passwd", content: Buffer.from("x") }])).toThrow();
+  });
+});
+
+describe("an employee's OpenClaw config and workspace", () => {
+  it("trusts only the node's proxy, only the owner, and the chat origin; the model is the gateway", () => {
+    const c = openclawConfig(spec, net) as {
+      gateway: {
+        trustedProxies: string[];
+        auth: { mode: string; trustedProxy: { allowUsers: string[] } };
+        controlUi: { allowedOrigins: string[] };
+      };
+      models: { providers: Record<string, { baseUrl: string; apiKey: string }> };
+    };
+    expect(c.gateway.trustedProxies).toEqual(["172.20.0.1/32"]);
+    expect(c.gateway.auth.mode).toBe("trusted-proxy");
+    expect(c.gateway.auth.trustedProxy.allowUsers).toEqual(["u1"]);
+    expect(c.gateway.controlUi.allowedOrigins).toEqual(["https://e1.gw.example.com"]);
+    expect(c.models.providers.instantworker).toMatchObject({
+      baseUrl: net.llmBaseUrl,
+      apiKey: spec.llm.apiKey,
+    });
+    expect(JSON.stringify(c)).not.toMatch(/sk-|OPENAI/);
+  });
+
+  it("renders the role's files with the names filled in; openclaw.json only for the owner", () => {
+    const entries = workspaceEntries(spec, net);
+    const byPath = new Map(entries.map((e) => [e.path, e]));
+    expect(byPath.get("workspace/IDENTITY.md")?.content?.toString()).toContain("Ada");
+    expect(byPath.get("workspace/USER.md")?.content?.toString()).toContain("Grace");
+    expect(byPath.has("workspace/skills/web-research/SKILL.md")).toBe(true);
+    expect(byPath.get("openclaw/openclaw.json")?.mode).toBe(0o600);
+    expect(entries.every((e) => e.uid === 1000)).toBe(true);
+    // What the employee writes itself is never overwritten by a re-render.
+    expect([...byPath.keys()].some((p) => p.includes("MEMORY.md"))).toBe(false);
+  });
+});
+
+describe("the client address the access proxy forwards", () => {
+  it("is the peer, or what Caddy on this node says, never loopback", () => {
+    expect(clientAddress("203.0.113.9", "198.51.100.1")).toBe("203.0.113.9");
+    expect(clientAddress("::ffff:203.0.113.9", undefined)).toBe("203.0.113.9");
+    expect(clientAddress("127.0.0.1", "198.51.100.7")).toBe("198.51.100.7");
+    expect(clientAddress("127.0.0.1", "10.0.0.1, 198.51.100.7")).toBe("198.51.100.7");
+    expect(clientAddress("127.0.0.1", undefined)).toBe(LOCAL_BROWSER_ADDRESS);
+    expect(clientAddress("::1", "127.0.0.1")).toBe(LOCAL_BROWSER_ADDRESS);
+  });
+});
