@@ -39,6 +39,9 @@ export default defineConfig({
       PORT: String(PORT),
       IW_STATE_DIR: STATE_DIR,
       DOCKER_NETWORK: UI_NETWORK,
+      // The one-second stand-in employee: these tests are about the app, not OpenClaw
+      // (infra/tests/employee-e2e.test.ts is).
+      DEV_EMPLOYEE: "test",
       WRANGLER_SEND_METRICS: "false",
     },
     url: `http://localhost:${PORT}/api/health`,

@@ -170,11 +170,27 @@ if (!known) {
   writeFileSync(tokenFile, JSON.stringify(node));
 }
 
-// Docker when an engine answers (with the locally built test image until the employee image
-// lands), otherwise employees run as local processes; the agent says which.
+// Docker when an engine answers, otherwise employees run as local processes; the agent says
+// which. With Docker, employees are the real OpenClaw image (built on first use, a few minutes;
+// reused after), unless DEV_EMPLOYEE=test asks for the one-second stand-in the UI tests use.
 const dockerUp = spawnSync("docker", ["info"], { stdio: "ignore" }).status === 0;
-if (dockerUp)
+const standIn = process.env.DEV_EMPLOYEE === "test";
+let employeeImage = process.env.EMPLOYEE_IMAGE ?? "instantworker/test-employee:1";
+if (dockerUp && standIn)
   spawnSync("bash", [path.join(root, "infra/scripts/build-test-image.sh")], { stdio: "inherit" });
+else if (dockerUp && !process.env.EMPLOYEE_IMAGE) {
+  console.log("[dev] making sure the employee image is built (first time: a few minutes)");
+  const built = spawnSync("bash", [path.join(root, "infra/scripts/build-employee-image.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (built.status !== 0) {
+    console.error("[dev] building the employee image failed (see above)");
+    stopAll(1);
+  }
+  employeeImage = built.stdout.trim();
+}
+const stateRoot = STATE_DIR ?? path.join(root, ".wrangler");
 const agent = spawn(process.execPath, [path.join(root, "node-agent/main.ts")], {
   cwd: root,
   stdio: "inherit",
@@ -183,13 +199,15 @@ const agent = spawn(process.execPath, [path.join(root, "node-agent/main.ts")], {
     EDGE_URL: PUBLIC_URL,
     NODE_TOKEN: node?.token,
     RUNTIME: dockerUp ? "docker" : "process",
-    EMPLOYEE_IMAGE: process.env.EMPLOYEE_IMAGE ?? "instantworker/test-employee:1",
-    EMPLOYEE_MEMORY_MB: process.env.EMPLOYEE_MEMORY_MB ?? "512",
+    EMPLOYEE_IMAGE: employeeImage,
+    EMPLOYEE_MEMORY_MB: process.env.EMPLOYEE_MEMORY_MB ?? (standIn ? "512" : "2048"),
+    STATE_DIR: path.join(stateRoot, "agent-state"),
+    LLM_RELAY_PORT: process.env.LLM_RELAY_PORT ?? "0",
     CAPACITY_SLOTS: process.env.CAPACITY_SLOTS ?? "4",
     ACCESS_VERIFY_KEY: accessKeys.verify,
     ACCESS_PROXY_PORT: String(ACCESS_PORT),
     ACCESS_COOKIE_MODE: "cross-site",
-    PROCESS_WORKDIR: STATE_DIR ?? path.join(root, ".wrangler"),
+    PROCESS_WORKDIR: stateRoot,
   },
 });
 children.push(agent);
@@ -205,7 +223,7 @@ console.log(`
     access proxy  http://<employee>.gw.localhost:${ACCESS_PORT} (chat) and .vnc. (browser)
     catalogue     ${PUBLIC_URL}/api/catalogue
     dev mailbox   ${PUBLIC_URL}/api/dev/mailbox?email=you@example.com
-    node agent    runtime ${dockerUp ? "docker (image instantworker/test-employee:1)" : "process (no Docker engine answers: employees run as local processes)"}
+    node agent    runtime ${dockerUp ? `docker (image ${employeeImage})` : "process (no Docker engine answers: employees run as local processes)"}
   Sign in: curl -X POST ${PUBLIC_URL}/api/auth/magic-link -H 'content-type: application/json' -d '{"email":"you@example.com"}'
   then open the link printed above (or in the mailbox).
 `);
