@@ -8,6 +8,7 @@ import { loadSession } from "./http/session.ts";
 import { createLogger, errorFields } from "./log/logger.ts";
 import { agentRoutes } from "./routes/agent-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
+import { billingRoutes, stripeWebhookRoutes } from "./routes/billing-routes.ts";
 import { catalogueRoutes } from "./routes/catalogue-routes.ts";
 import { devRoutes } from "./routes/dev-routes.ts";
 import { employeeRoutes } from "./routes/employee-routes.ts";
@@ -36,6 +37,8 @@ export function createApp() {
     "/api/knowledge",
     knowledgeRoutes(() => ({ kind: "team" })),
   );
+  app.route("/api/billing", billingRoutes);
+  app.route("/api/stripe", stripeWebhookRoutes);
   app.route("/agent", agentRoutes);
   app.route("/v1", llmRoutes);
 

@@ -34,6 +34,13 @@ export interface Env {
   GATEWAY_URL?: string;
   ACCESS_SIGNING_KEY?: string;
   ACCESS_URL_TEMPLATE?: string;
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_WEBHOOK_SECRET?: string;
+  STRIPE_API_URL?: string;
+  STRIPE_PRICE_STARTER?: string;
+  STRIPE_PRICE_PRO?: string;
+  STRIPE_PRICE_BUSINESS?: string;
+  BILLING_GRACE_DAYS?: string;
 }
 
 const optionalSecret = z
@@ -75,6 +82,16 @@ const ConfigSchema = z
         "must contain {employee} and {service}",
       )
       .default("http://{employee}.{service}.localhost:8790"),
+    // Stripe: the API key and the webhook endpoint's signing secret (both or neither), and a
+    // price id per paid plan. STRIPE_API_URL points the stripe package elsewhere (tests).
+    STRIPE_SECRET_KEY: optionalSecret,
+    STRIPE_WEBHOOK_SECRET: optionalSecret,
+    STRIPE_API_URL: z.url().optional(),
+    STRIPE_PRICE_STARTER: optionalSecret,
+    STRIPE_PRICE_PRO: optionalSecret,
+    STRIPE_PRICE_BUSINESS: optionalSecret,
+    // Days between the first failed payment and the employees being stopped.
+    BILLING_GRACE_DAYS: z.coerce.number().min(0).max(60).default(7),
   })
   .superRefine((c, ctx) => {
     // Outside development a real mailer is mandatory: a sign-in link that goes nowhere would
@@ -84,6 +101,13 @@ const ConfigSchema = z
         code: "custom",
         path: ["RESEND_API_KEY"],
         message: "is required outside development (set it with `wrangler secret put`)",
+      });
+    }
+    if (Boolean(c.STRIPE_SECRET_KEY) !== Boolean(c.STRIPE_WEBHOOK_SECRET)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [c.STRIPE_SECRET_KEY ? "STRIPE_WEBHOOK_SECRET" : "STRIPE_SECRET_KEY"],
+        message: "billing needs both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET",
       });
     }
     if (Boolean(c.GOOGLE_CLIENT_ID) !== Boolean(c.GOOGLE_CLIENT_SECRET)) {

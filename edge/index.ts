@@ -15,6 +15,6 @@ export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
     const log = createLogger({ cron: controller.cron });
-    ctx.waitUntil(runCron(createDeps(env, parseConfig(env), log)));
+    ctx.waitUntil(runCron(createDeps(env, parseConfig(env), log), controller.scheduledTime));
   },
 } satisfies ExportedHandler<Env>;

@@ -5,6 +5,11 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-worker
 import { defineConfig } from "vitest/config";
 import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET } from "./test/stand-ins/google-stand-in.ts";
 import { OPENAI_KEY } from "./test/stand-ins/openai-stand-in.ts";
+import {
+  STRIPE_PRICES,
+  STRIPE_SECRET_KEY,
+  STRIPE_WEBHOOK_SECRET,
+} from "./test/stand-ins/stripe-stand-in.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -52,6 +57,12 @@ export default defineConfig(async () => {
                   outputEurPerMTok: 10,
                 },
               ]),
+              STRIPE_SECRET_KEY,
+              STRIPE_WEBHOOK_SECRET,
+              STRIPE_API_URL: standIn,
+              STRIPE_PRICE_STARTER: STRIPE_PRICES.starter,
+              STRIPE_PRICE_PRO: STRIPE_PRICES.pro,
+              STRIPE_PRICE_BUSINESS: STRIPE_PRICES.business,
               TEST_MIGRATIONS: migrations,
             },
           },

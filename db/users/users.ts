@@ -11,6 +11,10 @@ export const users = sqliteTable("users", {
     .notNull()
     .default("trial"),
   trialEndsAt: integer("trial_ends_at").notNull(),
+  // Stripe's customer for this account: made once, at the first checkout, and reused.
+  stripeCustomerId: text("stripe_customer_id").unique(),
+  // The last thing billing did to the account's employees, in a sentence for the account page.
+  billingNotice: text("billing_notice"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
 });

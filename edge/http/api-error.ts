@@ -3,7 +3,12 @@
 export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 426 | 429 | 500 | 503;
 
 export interface ErrorBody {
-  error: { code: string; message: string; fields?: Record<string, string> };
+  error: {
+    code: string;
+    message: string;
+    fields?: Record<string, string>;
+    [more: string]: unknown;
+  };
 }
 
 export class ApiError extends Error {
@@ -11,6 +16,8 @@ export class ApiError extends Error {
   readonly code: string;
   readonly fields: Record<string, string> | undefined;
   readonly headers: Record<string, string> | undefined;
+  /** More for the client beside code and message, e.g. an upgradeUrl with a 402. */
+  readonly extra: Record<string, string> | undefined;
 
   constructor(
     status: ErrorStatus,
@@ -18,12 +25,14 @@ export class ApiError extends Error {
     message: string,
     fields?: Record<string, string>,
     headers?: Record<string, string>,
+    extra?: Record<string, string>,
   ) {
     super(message);
     this.status = status;
     this.code = code;
     this.fields = fields;
     this.headers = headers;
+    this.extra = extra;
   }
 
   body(): ErrorBody {
@@ -32,6 +41,7 @@ export class ApiError extends Error {
         code: this.code,
         message: this.message,
         ...(this.fields ? { fields: this.fields } : {}),
+        ...this.extra,
       },
     };
   }

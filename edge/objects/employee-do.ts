@@ -128,6 +128,7 @@ export class EmployeeDO extends DurableObject<Env> {
   async provision(): Promise<ActionResult> {
     const r = this.record;
     if (!r) return missing;
+    if (r.billingHold) return refuse(r.billingHold);
     if (!["none", "error", "stopped"].includes(r.status))
       return refuse(`An employee that is ${r.status} cannot be started.`);
     this.commit({
@@ -155,6 +156,36 @@ export class EmployeeDO extends DurableObject<Env> {
     return refuse(`An employee that is ${r.status} cannot be restarted now.`);
   }
 
+  // ---- RPC: billing (edge/services/billing-enforcement.ts) ----
+
+  /** Stops the employee for a billing reason it then shows, and keeps it stopped. */
+  async hold(reason: string): Promise<ActionResult> {
+    const r = this.record;
+    if (!r) return missing;
+    this.commit({ ...r, billingHold: reason });
+    if (["running", "unhealthy", "restarting", "provisioning"].includes(r.status))
+      return this.stop();
+    if (["none", "stopped", "error"].includes(r.status))
+      this.commit({ ...this.current(), statusReason: reason, desired: "stopped" });
+    await this.mirrorChain;
+    return this.ok();
+  }
+
+  /** Lifts a billing hold; an employee billing stopped starts again. */
+  async release(): Promise<ActionResult> {
+    const r = this.record;
+    if (!r) return missing;
+    if (!r.billingHold) return this.ok();
+    this.commit({ ...r, billingHold: null, statusReason: null });
+    if (r.status === "stopped" || r.status === "none") return this.provision();
+    await this.mirrorChain;
+    return this.ok();
+  }
+
+  held(): string | null {
+    return this.record?.billingHold ?? null;
+  }
+
   async stop(): Promise<ActionResult> {
     const r = this.record;
     if (!r) return missing;
@@ -166,7 +197,7 @@ export class EmployeeDO extends DurableObject<Env> {
       this.commit({
         ...r,
         status: "stopped",
-        statusReason: null,
+        statusReason: r.billingHold ?? null,
         step: null,
         desired: "stopped",
         op: null,
@@ -176,7 +207,13 @@ export class EmployeeDO extends DurableObject<Env> {
       await this.mirrorChain;
       return this.ok();
     }
-    this.commit({ ...r, status: "stopping", statusReason: null, desired: "stopped", op: null });
+    this.commit({
+      ...r,
+      status: "stopping",
+      statusReason: r.billingHold ?? null,
+      desired: "stopped",
+      op: null,
+    });
     await this.send("container.stop", 1, STEPS.stopping);
     return this.ok();
   }
@@ -231,7 +268,13 @@ export class EmployeeDO extends DurableObject<Env> {
         });
         break;
       case "container.stop":
-        this.commit({ ...r, status: "stopped", statusReason: null, step: null, op: null });
+        this.commit({
+          ...r,
+          status: "stopped",
+          statusReason: r.billingHold ?? null,
+          step: null,
+          op: null,
+        });
         break;
       case "container.remove":
         await this.finishRemoval();

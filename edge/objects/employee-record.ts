@@ -27,6 +27,9 @@ export interface EmployeeRecord {
   desired: Desired;
   op: PendingOp | null;
   waitingSince: number | null;
+  // Why billing keeps this employee stopped (trial over, unpaid, over the plan's head count);
+  // absent or null when it may run. Start is refused while it is set.
+  billingHold?: string | null;
   createdAt: number;
   updatedAt: number;
 }

@@ -17,7 +17,7 @@ import {
   UpdateInput,
   updateEmployee,
 } from "../services/employees.ts";
-import { ACCESS_PER_USER, MEMORY_READS_PER_USER } from "../services/rate-limits.ts";
+import { ACCESS_PER_USER, HIRES_PER_USER, MEMORY_READS_PER_USER } from "../services/rate-limits.ts";
 import { knowledgeRoutes } from "./knowledge-routes.ts";
 
 export const employeeRoutes = new Hono<AppEnv>();
@@ -37,6 +37,7 @@ employeeRoutes.get("/", async (c) =>
 
 employeeRoutes.post("/", async (c) => {
   const input = await jsonBody(c, HireInput);
+  await c.var.deps.limits.take(HIRES_PER_USER, currentUser(c).id);
   return c.json({ employee: await hireEmployee(c.var.deps, currentUser(c).id, input) }, 201);
 });
 

@@ -1,5 +1,5 @@
-import { and, eq } from "drizzle-orm";
-import { employees } from "../../db/schema.ts";
+import { and, count, eq, gt } from "drizzle-orm";
+import { chatViews, employees, users } from "../../db/schema.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
 import { type AccessScope, importSigningKey, signAccessToken } from "../protocol/access-token.ts";
 import type { Deps } from "./deps.ts";
@@ -38,6 +38,7 @@ export async function accessUrls(deps: Deps, userId: string, employeeId: string)
       "The chat and browser open once the employee is working.",
     );
   }
+  await countChatView(deps, userId, employeeId);
   const secret = deps.config.ACCESS_SIGNING_KEY;
   if (!secret)
     throw new ApiError(
@@ -59,4 +60,59 @@ export async function accessUrls(deps: Deps, userId: string, employeeId: string)
     browserUrl: await url("browser"),
     expiresAt: new Date(expiresAt).toISOString(),
   };
+}
+
+// The trial's paywall: the chat view may be opened TRIAL_CHAT_VIEWS times. An opening is a
+// request for access to an employee with no opening in the last CHAT_VIEW_WINDOW_MS, so the
+// app's own URL refreshes while the view stays open do not count. The count is rows in D1: the
+// client cannot reset it, and the limit is checked in the inserting statement itself.
+export const TRIAL_CHAT_VIEWS = 3;
+export const CHAT_VIEW_WINDOW_MS = 30 * 60_000;
+
+async function countChatView(deps: Deps, userId: string, employeeId: string): Promise<void> {
+  const user = await deps.db
+    .select({ plan: users.plan })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get();
+  if (user?.plan !== "trial") return;
+  const now = deps.now();
+  const open = await deps.db
+    .select({ id: chatViews.id })
+    .from(chatViews)
+    .where(
+      and(
+        eq(chatViews.userId, userId),
+        eq(chatViews.employeeId, employeeId),
+        gt(chatViews.openedAt, now - CHAT_VIEW_WINDOW_MS),
+      ),
+    )
+    .get();
+  if (open) return;
+  const inserted = await deps.env.DB.prepare(
+    `INSERT INTO chat_views (id, user_id, employee_id, opened_at)
+     SELECT ?1, ?2, ?3, ?4
+     WHERE (SELECT count(*) FROM chat_views WHERE user_id = ?2) < ?5
+     RETURNING id`,
+  )
+    .bind(crypto.randomUUID(), userId, employeeId, now, TRIAL_CHAT_VIEWS)
+    .first<{ id: string }>();
+  if (!inserted)
+    throw new ApiError(
+      402,
+      "chat_views_exhausted",
+      `The trial includes ${TRIAL_CHAT_VIEWS} chat sessions, and they are used. Choose a plan to keep working with your employee.`,
+      undefined,
+      undefined,
+      { upgradeUrl: `${deps.config.appOrigin}/account` },
+    );
+}
+
+export async function chatViewsUsed(deps: Deps, userId: string): Promise<number> {
+  const row = await deps.db
+    .select({ n: count() })
+    .from(chatViews)
+    .where(eq(chatViews.userId, userId))
+    .get();
+  return row?.n ?? 0;
 }

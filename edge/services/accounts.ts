@@ -1,6 +1,8 @@
 import { count, eq } from "drizzle-orm";
 import { employees, type UserRow, users } from "../../db/schema.ts";
 import { planById } from "../billing/plans.ts";
+import { chatViewsUsed, TRIAL_CHAT_VIEWS } from "./access.ts";
+import { subscriptionView } from "./billing.ts";
 import type { Deps } from "./deps.ts";
 import { usageThisMonth } from "./llm-usage.ts";
 
@@ -69,7 +71,9 @@ export async function getMe(deps: Deps, userId: string) {
     user: { id: user.id, email: user.email, name: user.name },
     plan: user.plan,
     trialEndsAt: new Date(user.trialEndsAt).toISOString(),
-    subscription: null,
+    subscription: await subscriptionView(deps, userId),
+    billingNotice: user.billingNotice,
+    billingConfigured: Boolean(deps.config.STRIPE_SECRET_KEY),
     limits: {
       maxEmployees: plan.maxEmployees,
       llmBudgetCentsPerMonth: plan.llmBudgetCentsPerMonth,
@@ -80,6 +84,11 @@ export async function getMe(deps: Deps, userId: string) {
       llmTokensThisMonth: llm.promptTokens + llm.completionTokens,
       llmBudgetUsedPercent: usedPercent,
       llmBudgetWarning: usedPercent >= LLM_BUDGET_WARNING_PERCENT,
+      // The trial's paywall (POST /api/employees/:id/access); null on paid plans.
+      chatViews:
+        user.plan === "trial"
+          ? { used: await chatViewsUsed(deps, userId), limit: TRIAL_CHAT_VIEWS }
+          : null,
     },
   };
 }

@@ -83,6 +83,9 @@ export async function hireEmployee(
       402,
       "trial_expired",
       "Your 7-day trial has ended. Choose a plan to hire employees.",
+      undefined,
+      undefined,
+      { upgradeUrl: `${deps.config.appOrigin}/account` },
     );
   }
   const plan = planById(user.plan);
@@ -111,6 +114,9 @@ export async function hireEmployee(
       402,
       "plan_limit_reached",
       `Your ${plan.name} plan includes ${plan.maxEmployees} employee${plan.maxEmployees === 1 ? "" : "s"}. Upgrade to hire more.`,
+      undefined,
+      undefined,
+      { upgradeUrl: `${deps.config.appOrigin}/account` },
     );
   }
   deps.log.info("employee hired", { employeeId: id, role: input.role });

@@ -58,6 +58,18 @@ export const MEMORY_READS_PER_USER: Limit = {
   windowMs: 5 * MINUTE,
   what: "memory views",
 };
+export const BILLING_PER_USER: Limit = {
+  name: "billing:user",
+  limit: 20,
+  windowMs: 10 * MINUTE,
+  what: "checkout and billing portal requests",
+};
+export const HIRES_PER_USER: Limit = {
+  name: "hire:user",
+  limit: 30,
+  windowMs: 60 * MINUTE,
+  what: "hires",
+};
 export const ACCESS_PER_USER: Limit = {
   name: "access:user",
   limit: 60,

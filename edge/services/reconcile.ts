@@ -3,6 +3,7 @@ import { employees } from "../../db/schema.ts";
 import { deleteStaleLoginTokens } from "../auth/magic-links.ts";
 import { deleteExpiredSessions } from "../auth/sessions.ts";
 import { employeeStub } from "../objects/stubs.ts";
+import { enforceExpired } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
 
 // An employee in a transitional status whose mirror has not changed for this long is asked to
@@ -38,8 +39,11 @@ export async function reconcileStuckEmployees(deps: Deps): Promise<number> {
   return stuck.length;
 }
 
-export async function runCron(deps: Deps): Promise<void> {
+// `now` is the cron's scheduled time: what the cron decides is about that moment (and a test
+// can hand it any moment it likes).
+export async function runCron(deps: Deps, now = deps.now()): Promise<void> {
   await reconcileStuckEmployees(deps);
+  await enforceExpired(deps, now);
   await deleteExpiredSessions(deps);
   await deleteStaleLoginTokens(deps);
 }

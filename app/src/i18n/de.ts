@@ -146,6 +146,19 @@ export const de: Record<MessageKey, string> = {
   "account.upgrade": "Tarif erweitern",
   "account.manage": "Abrechnung verwalten",
   "account.billingOff": "Die Abrechnung ist auf diesem Server noch nicht eingerichtet.",
+  "account.choose": "{plan} wählen",
+  "account.current": "Ihr Tarif",
+  "account.renews": "Verlängert sich am {date}.",
+  "account.ends": "Endet am {date}; keine Verlängerung.",
+  "account.pastDue":
+    "Ihre letzte Zahlung ist fehlgeschlagen. Aktualisieren Sie die Zahlungsart vor dem {date}, sonst werden Ihre Mitarbeiter dann angehalten.",
+  "account.chatViews": "Chat-Sitzungen im Test: {used} von {limit} genutzt.",
+  "account.checkoutSuccess":
+    "Danke! Ihr Tarif wird aktualisiert, sobald Stripe die Zahlung bestätigt.",
+  "account.checkoutCancelled": "Bezahlvorgang abgebrochen. Es wurde nichts berechnet.",
+  "account.redirecting": "Stripe wird geöffnet…",
+  "paywall.title": "Die Chat-Sitzungen des Tests sind aufgebraucht",
+  "paywall.text": "Wählen Sie einen Tarif, um weiter mit Ihrem Mitarbeiter zu arbeiten.",
   "account.signOut": "Abmelden",
   "apiError.invalid_state": "Das ist im aktuellen Zustand des Mitarbeiters nicht möglich.",
   "apiError.plan_limit_reached":

@@ -43,11 +43,22 @@ export interface Catalogue {
   tones: { id: string; name: string; description: string }[];
 }
 
+export interface Subscription {
+  plan: Exclude<Plan["id"], "trial">;
+  status: string;
+  currentPeriodEnd: string | null;
+  cancelAtPeriodEnd: boolean;
+  pastDueSince: string | null;
+  graceEndsAt: string | null;
+}
+
 export interface Me {
   user: { id: string; email: string; name: string | null };
   plan: Plan["id"];
   trialEndsAt: string;
-  subscription: unknown;
+  subscription: Subscription | null;
+  billingNotice: string | null;
+  billingConfigured: boolean;
   limits: { maxEmployees: number; llmBudgetCentsPerMonth: number };
   usage: {
     employees: number;
@@ -55,6 +66,7 @@ export interface Me {
     llmTokensThisMonth: number;
     llmBudgetUsedPercent: number;
     llmBudgetWarning: boolean;
+    chatViews: { used: number; limit: number } | null;
   };
 }
 

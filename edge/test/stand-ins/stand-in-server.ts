@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { handleGoogle } from "./google-stand-in.ts";
 import { handleOpenAi } from "./openai-stand-in.ts";
 import { handleResend } from "./resend-stand-in.ts";
+import { handleStripe } from "./stripe-stand-in.ts";
 
 // One loopback HTTP server for every paid third-party service the edge calls.
 export async function startStandIns(): Promise<{ url: string; server: Server }> {
@@ -15,6 +16,7 @@ export async function startStandIns(): Promise<{ url: string; server: Server }> 
       if (await handleGoogle(req, res, url, body)) return;
       if (await handleResend(req, res, url, body)) return;
       if (await handleOpenAi(req, res, url, body)) return;
+      if (await handleStripe(req, res, url, body)) return;
       res.writeHead(404, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "not_found" }));
     } catch (err) {

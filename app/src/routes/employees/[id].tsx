@@ -110,6 +110,7 @@ function AccessFrame(props: { employeeId: string; scope: "chat" | "browser" }) {
   const { t, lang } = useI18n();
   const [url, setUrl] = createSignal<string | null>(null);
   const [unavailable, setUnavailable] = createSignal(false);
+  const [paywall, setPaywall] = createSignal(false);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const load = async () => {
     try {
@@ -122,6 +123,7 @@ function AccessFrame(props: { employeeId: string; scope: "chat" | "browser" }) {
       timer = setTimeout(load, Math.max(5_000, wait));
     } catch (err) {
       if (err instanceof ApiFailure && err.status === 404) setUnavailable(true);
+      else if (err instanceof ApiFailure && err.code === "chat_views_exhausted") setPaywall(true);
       else toast(apiMessage(err, t, lang));
     }
   };
@@ -132,9 +134,25 @@ function AccessFrame(props: { employeeId: string; scope: "chat" | "browser" }) {
   });
   onCleanup(() => clearTimeout(timer));
   return (
-    <Show when={!unavailable()} fallback={<p class="empty">{t("workspace.accessUnavailable")}</p>}>
-      <Show when={url()} fallback={<p>{t("common.loading")}</p>}>
-        <iframe class="view" title={t(`workspace.${props.scope}`)} src={url() ?? undefined} />
+    <Show
+      when={!paywall()}
+      fallback={
+        <div class="empty" role="alert">
+          <h2>{t("paywall.title")}</h2>
+          <p>{t("paywall.text")}</p>
+          <A class="button primary" href="/account">
+            {t("account.upgrade")}
+          </A>
+        </div>
+      }
+    >
+      <Show
+        when={!unavailable()}
+        fallback={<p class="empty">{t("workspace.accessUnavailable")}</p>}
+      >
+        <Show when={url()} fallback={<p>{t("common.loading")}</p>}>
+          <iframe class="view" title={t(`workspace.${props.scope}`)} src={url() ?? undefined} />
+        </Show>
       </Show>
     </Show>
   );

@@ -1,0 +1,143 @@
+import { and, asc, eq, inArray, lte, notInArray, sql } from "drizzle-orm";
+import { employees, subscriptions, users } from "../../db/schema.ts";
+import { planById } from "../billing/plans.ts";
+import { employeeStub } from "../objects/stubs.ts";
+import type { Deps } from "./deps.ts";
+
+const DAY_MS = 86_400_000;
+// Stripe statuses under which the subscription's plan applies. past_due and unpaid keep it
+// during the grace period that starts at the first failed payment.
+export const PLAN_APPLIES = ["active", "trialing", "past_due", "unpaid"] as const;
+// The statuses the cron reads to find grace periods that ran out: both are set from Stripe's
+// own subscription status by applySubscription (tests drive each through a webhook).
+export const GRACE_STATUSES = ["past_due", "unpaid"] as const;
+// Employees in these statuses are not running and cost nothing: billing leaves them be.
+const AT_REST = ["stopped", "stopping", "removing"] as const;
+
+export interface Allowance {
+  /** How many employees may run, oldest first. */
+  allowed: number;
+  /** Why the others are stopped, in words for the customer. */
+  reason: (name: string) => string;
+  /** The same for the account as a whole. */
+  why: string;
+}
+
+export async function allowanceOf(deps: Deps, userId: string, now: number): Promise<Allowance> {
+  const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
+  if (!user) return { allowed: 0, reason: () => "", why: "" };
+  const sub = await deps.db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.userId, userId))
+    .get();
+  if (user.plan === "trial") {
+    if (user.trialEndsAt > now)
+      return { allowed: planById("trial").maxEmployees, ...overPlan("trial") };
+    return {
+      allowed: 0,
+      reason: (name) => `Your 7-day trial has ended. Choose a plan to start ${name} again.`,
+      why: "Your 7-day trial has ended. Choose a plan to start them again.",
+    };
+  }
+  const graceDays = deps.config.BILLING_GRACE_DAYS;
+  if (
+    sub?.pastDueSince &&
+    (GRACE_STATUSES as readonly string[]).includes(sub.status) &&
+    sub.pastDueSince + graceDays * DAY_MS <= now
+  ) {
+    const ended = new Date(sub.pastDueSince + graceDays * DAY_MS).toISOString().slice(0, 10);
+    return {
+      allowed: 0,
+      reason: (name) =>
+        `Your payment failed and the ${graceDays}-day grace period ended on ${ended}. Update your payment method to start ${name} again.`,
+      why: `Your payment failed and the ${graceDays}-day grace period ended on ${ended}. Update your payment method to start them again.`,
+    };
+  }
+  return { allowed: planById(user.plan).maxEmployees, ...overPlan(user.plan) };
+}
+
+function overPlan(plan: Parameters<typeof planById>[0]): Omit<Allowance, "allowed"> {
+  const p = planById(plan);
+  const includes = `the ${p.name} plan includes ${p.maxEmployees} employee${p.maxEmployees === 1 ? "" : "s"}`;
+  return {
+    reason: (name) =>
+      `${name} was stopped because ${includes}. Upgrade, or fire another employee, to start ${name} again.`,
+    why: `They were stopped because ${includes}. Upgrade, or fire another employee, to start them again.`,
+  };
+}
+
+// One decision for the whole account from its current state: the oldest `allowed` employees may
+// run (and get back what billing stopped), the newest beyond are held with the reason. Billing
+// never deletes anything. Returns the names held now, for the account's notice.
+export async function enforceBilling(
+  deps: Deps,
+  userId: string,
+  now = deps.now(),
+): Promise<{ held: string[]; released: string[] }> {
+  const { allowed, reason, why } = await allowanceOf(deps, userId, now);
+  const team = await deps.db
+    .select({ id: employees.id, name: employees.name })
+    .from(employees)
+    .where(and(eq(employees.userId, userId), notInArray(employees.status, ["removing"])))
+    .orderBy(asc(employees.createdAt), asc(employees.id));
+  const held: string[] = [];
+  const released: string[] = [];
+  for (const [i, e] of team.entries()) {
+    const stub = employeeStub(deps.env, e.id);
+    const current = await stub.held();
+    if (i < allowed) {
+      if (current) {
+        await stub.release();
+        released.push(e.name);
+      }
+    } else {
+      const why = reason(e.name);
+      if (current !== why) {
+        await stub.hold(why);
+        held.push(e.name);
+      }
+    }
+  }
+  if (held.length || released.length) {
+    const notice = held.length ? `Stopped ${held.join(", ")}. ${why}` : null;
+    await deps.db
+      .update(users)
+      .set({ billingNotice: notice, updatedAt: now })
+      .where(eq(users.id, userId));
+    deps.log.info("billing enforced", {
+      userId,
+      allowed,
+      held: held.length,
+      released: released.length,
+    });
+  }
+  return { held, released };
+}
+
+// The cron's part: accounts whose trial ended without a subscription, and accounts whose grace
+// period ran out, that still have employees not at rest.
+export async function enforceExpired(deps: Deps, now: number): Promise<number> {
+  const active = deps.db
+    .select({ userId: employees.userId })
+    .from(employees)
+    .where(notInArray(employees.status, [...AT_REST]));
+  const trials = await deps.db
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.plan, "trial"), lte(users.trialEndsAt, now), inArray(users.id, active)));
+  const lapsed = await deps.db
+    .select({ id: subscriptions.userId })
+    .from(subscriptions)
+    .where(
+      and(
+        inArray(subscriptions.status, [...GRACE_STATUSES]),
+        lte(subscriptions.pastDueSince, sql`${now - deps.config.BILLING_GRACE_DAYS * DAY_MS}`),
+        inArray(subscriptions.userId, active),
+      ),
+    );
+  const ids = [...new Set([...trials, ...lapsed].map((r) => r.id))];
+  for (const id of ids) await enforceBilling(deps, id, now);
+  if (ids.length) deps.log.info("billing cron stopped employees", { accounts: ids.length });
+  return ids.length;
+}

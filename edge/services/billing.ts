@@ -1,0 +1,315 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type Stripe from "stripe";
+import { z } from "zod";
+import { stripeEvents, subscriptions, users } from "../../db/schema.ts";
+import { planById } from "../billing/plans.ts";
+import {
+  cryptoProvider,
+  type PaidPlanId,
+  planForPrice,
+  priceFor,
+  stripeClient,
+} from "../billing/stripe-client.ts";
+import { ApiError, notFound } from "../http/api-error.ts";
+import { enforceBilling, PLAN_APPLIES } from "./billing-enforcement.ts";
+import type { Deps } from "./deps.ts";
+
+export const CheckoutInput = z.strictObject({
+  plan: z.enum(["starter", "pro", "business"], { message: "One of: starter, pro, business." }),
+});
+
+async function account(deps: Deps, userId: string) {
+  const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
+  if (!user) throw notFound("account");
+  return user;
+}
+
+// The Stripe customer is made once per account and reused. Two checkouts at once agree on one:
+// Stripe's idempotency key makes the second create return the first's customer, and the column
+// is only ever filled when empty.
+async function customerFor(deps: Deps, stripe: Stripe, userId: string): Promise<string> {
+  const user = await account(deps, userId);
+  if (user.stripeCustomerId) return user.stripeCustomerId;
+  const customer = await stripe.customers.create(
+    { email: user.email, ...(user.name ? { name: user.name } : {}), metadata: { userId } },
+    { idempotencyKey: `customer-${userId}` },
+  );
+  await deps.db
+    .update(users)
+    .set({ stripeCustomerId: customer.id })
+    .where(and(eq(users.id, userId), isNull(users.stripeCustomerId)));
+  return (await account(deps, userId)).stripeCustomerId ?? customer.id;
+}
+
+export async function startCheckout(
+  deps: Deps,
+  userId: string,
+  plan: PaidPlanId,
+): Promise<{ url: string }> {
+  const stripe = stripeClient(deps.config);
+  const price = priceFor(deps.config, plan);
+  if (!price)
+    throw new ApiError(
+      503,
+      "billing_not_configured",
+      `The ${planById(plan).name} plan has no price configured.`,
+    );
+  const current = await deps.db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.userId, userId))
+    .get();
+  if (current && (PLAN_APPLIES as readonly string[]).includes(current.status))
+    throw new ApiError(
+      409,
+      "already_subscribed",
+      "You already have a subscription. Change or cancel it in the billing portal.",
+    );
+  const customer = await customerFor(deps, stripe, userId);
+  const metadata = { userId, plan, max_employees: String(planById(plan).maxEmployees) };
+  const app = deps.config.appOrigin;
+  const session = await stripe.checkout.sessions.create({
+    mode: "subscription",
+    customer,
+    client_reference_id: userId,
+    line_items: [{ price, quantity: 1 }],
+    metadata,
+    subscription_data: { metadata },
+    allow_promotion_codes: true,
+    success_url: `${app}/account?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
+    cancel_url: `${app}/account?checkout=cancelled`,
+  });
+  if (!session.url)
+    throw new ApiError(503, "billing_unavailable", "Stripe returned no checkout page.");
+  deps.log.info("checkout started", { plan, session: session.id });
+  return { url: session.url };
+}
+
+export async function openPortal(deps: Deps, userId: string): Promise<{ url: string }> {
+  const stripe = stripeClient(deps.config);
+  const user = await account(deps, userId);
+  if (!user.stripeCustomerId)
+    throw new ApiError(
+      409,
+      "no_billing_account",
+      "There is nothing to manage yet: choose a plan first.",
+    );
+  const session = await stripe.billingPortal.sessions.create({
+    customer: user.stripeCustomerId,
+    return_url: `${deps.config.appOrigin}/account`,
+  });
+  return { url: session.url };
+}
+
+// ---- webhooks ----
+
+export async function handleWebhook(
+  deps: Deps,
+  payload: string,
+  signature: string | undefined,
+): Promise<{ received: true; duplicate?: true; ignored?: true }> {
+  const secret = deps.config.STRIPE_WEBHOOK_SECRET;
+  if (!secret)
+    throw new ApiError(503, "billing_not_configured", "Billing is not configured on this server.");
+  if (!signature)
+    throw new ApiError(400, "missing_signature", "The Stripe-Signature header is missing.");
+  const stripe = stripeClient(deps.config);
+  let event: Stripe.Event;
+  try {
+    event = await stripe.webhooks.constructEventAsync(
+      payload,
+      signature,
+      secret,
+      undefined,
+      cryptoProvider,
+    );
+  } catch {
+    throw new ApiError(
+      400,
+      "invalid_signature",
+      "The Stripe signature does not match this payload.",
+    );
+  }
+  // At-least-once delivery: the first to record the id applies it; a redelivery changes nothing.
+  const first = await deps.db
+    .insert(stripeEvents)
+    .values({ id: event.id, type: event.type, created: event.created, receivedAt: deps.now() })
+    .onConflictDoNothing()
+    .returning({ id: stripeEvents.id });
+  if (first.length === 0) return { received: true, duplicate: true };
+  try {
+    const applied = await applyEvent(deps, stripe, event);
+    return applied ? { received: true } : { received: true, ignored: true };
+  } catch (err) {
+    // Not applied: forget the id so Stripe's retry of this event is applied.
+    await deps.db.delete(stripeEvents).where(eq(stripeEvents.id, event.id));
+    throw err;
+  }
+}
+
+async function userForCustomer(deps: Deps, customer: unknown): Promise<string | undefined> {
+  const id = typeof customer === "string" ? customer : (customer as { id?: string } | null)?.id;
+  if (!id) return undefined;
+  return (
+    await deps.db.select({ id: users.id }).from(users).where(eq(users.stripeCustomerId, id)).get()
+  )?.id;
+}
+
+async function applyEvent(deps: Deps, stripe: Stripe, event: Stripe.Event): Promise<boolean> {
+  switch (event.type) {
+    case "checkout.session.completed": {
+      const session = event.data.object;
+      const userId = session.metadata?.userId ?? session.client_reference_id ?? undefined;
+      if (!userId) return false;
+      const customer =
+        typeof session.customer === "string" ? session.customer : session.customer?.id;
+      if (customer)
+        await deps.db
+          .update(users)
+          .set({ stripeCustomerId: customer })
+          .where(and(eq(users.id, userId), isNull(users.stripeCustomerId)));
+      const subId =
+        typeof session.subscription === "string" ? session.subscription : session.subscription?.id;
+      if (!subId) return false;
+      const sub = await stripe.subscriptions.retrieve(subId);
+      await applySubscription(deps, userId, sub, event.created);
+      return true;
+    }
+    case "customer.subscription.created":
+    case "customer.subscription.updated":
+    case "customer.subscription.deleted": {
+      const sub = event.data.object;
+      const userId = sub.metadata?.userId ?? (await userForCustomer(deps, sub.customer));
+      if (!userId) return false;
+      await applySubscription(deps, userId, sub, event.created);
+      return true;
+    }
+    case "invoice.paid":
+    case "invoice.payment_failed": {
+      const invoice = event.data.object;
+      const userId = await userForCustomer(deps, invoice.customer);
+      if (!userId) return false;
+      await applyPayment(deps, userId, event.type === "invoice.paid", event.created);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// A subscription as Stripe describes it, applied unless an event newer than this one already was
+// (the guard is in the statement itself, so concurrent deliveries cannot interleave).
+export async function applySubscription(
+  deps: Deps,
+  userId: string,
+  sub: Stripe.Subscription,
+  eventCreated: number,
+): Promise<void> {
+  const item = sub.items?.data?.[0];
+  const plan =
+    planForPrice(deps.config, item?.price?.id) ??
+    (["starter", "pro", "business"].includes(sub.metadata?.plan ?? "")
+      ? (sub.metadata.plan as PaidPlanId)
+      : undefined);
+  if (!plan) {
+    deps.log.warn("subscription with a price we do not sell", { subscription: sub.id });
+    return;
+  }
+  const createdMs = eventCreated * 1000;
+  const pastDue = (["past_due", "unpaid"] as string[]).includes(sub.status);
+  const periodEnd = (item as { current_period_end?: number } | undefined)?.current_period_end;
+  const row = {
+    userId,
+    stripeSubscriptionId: sub.id,
+    status: sub.status,
+    plan,
+    currentPeriodEnd: periodEnd ? periodEnd * 1000 : null,
+    cancelAtPeriodEnd: sub.cancel_at_period_end === true,
+    pastDueSince: pastDue ? createdMs : null,
+    eventCreatedAt: eventCreated,
+    updatedAt: deps.now(),
+  };
+  const applied = await deps.db
+    .insert(subscriptions)
+    .values(row)
+    .onConflictDoUpdate({
+      target: subscriptions.userId,
+      set: {
+        stripeSubscriptionId: row.stripeSubscriptionId,
+        status: row.status,
+        plan: row.plan,
+        currentPeriodEnd: row.currentPeriodEnd,
+        cancelAtPeriodEnd: row.cancelAtPeriodEnd,
+        // A grace period already running keeps its start; paying (or leaving past_due) ends it.
+        pastDueSince: pastDue
+          ? sql`coalesce(${subscriptions.pastDueSince}, ${createdMs})`
+          : sql`null`,
+        eventCreatedAt: row.eventCreatedAt,
+        updatedAt: row.updatedAt,
+      },
+      setWhere: sql`${subscriptions.eventCreatedAt} <= ${eventCreated}`,
+    })
+    .returning({ status: subscriptions.status });
+  if (applied.length === 0) {
+    deps.log.info("older subscription event ignored", { subscription: sub.id, eventCreated });
+    return;
+  }
+  // The subscription names its customer: link it if checkout's event has not yet.
+  const customer = typeof sub.customer === "string" ? sub.customer : sub.customer?.id;
+  if (customer)
+    await deps.db
+      .update(users)
+      .set({ stripeCustomerId: customer })
+      .where(and(eq(users.id, userId), isNull(users.stripeCustomerId)));
+  const effective = (PLAN_APPLIES as readonly string[]).includes(sub.status) ? plan : "trial";
+  await deps.db
+    .update(users)
+    .set({ plan: effective, updatedAt: deps.now() })
+    .where(eq(users.id, userId));
+  deps.log.info("subscription applied", {
+    subscription: sub.id,
+    status: sub.status,
+    plan: effective,
+  });
+  await enforceBilling(deps, userId);
+}
+
+async function applyPayment(deps: Deps, userId: string, paid: boolean, eventCreated: number) {
+  const createdMs = eventCreated * 1000;
+  const updated = await deps.db
+    .update(subscriptions)
+    .set({
+      pastDueSince: paid ? null : sql`coalesce(${subscriptions.pastDueSince}, ${createdMs})`,
+      paymentEventCreatedAt: eventCreated,
+      updatedAt: deps.now(),
+    })
+    .where(
+      and(
+        eq(subscriptions.userId, userId),
+        sql`${subscriptions.paymentEventCreatedAt} <= ${eventCreated}`,
+      ),
+    )
+    .returning({ userId: subscriptions.userId });
+  if (updated.length === 0) return;
+  deps.log.info(paid ? "invoice paid" : "payment failed: grace period running", { userId });
+  await enforceBilling(deps, userId);
+}
+
+/** What /api/me says about the subscription. */
+export async function subscriptionView(deps: Deps, userId: string) {
+  const sub = await deps.db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.userId, userId))
+    .get();
+  if (!sub) return null;
+  const graceMs = deps.config.BILLING_GRACE_DAYS * 86_400_000;
+  return {
+    plan: sub.plan,
+    status: sub.status,
+    currentPeriodEnd: sub.currentPeriodEnd ? new Date(sub.currentPeriodEnd).toISOString() : null,
+    cancelAtPeriodEnd: sub.cancelAtPeriodEnd,
+    pastDueSince: sub.pastDueSince ? new Date(sub.pastDueSince).toISOString() : null,
+    graceEndsAt: sub.pastDueSince ? new Date(sub.pastDueSince + graceMs).toISOString() : null,
+  };
+}

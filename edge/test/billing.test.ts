@@ -1,0 +1,415 @@
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
+import Stripe from "stripe";
+import { afterEach, describe, expect, it } from "vitest";
+import worker from "../index.ts";
+import { GRACE_STATUSES } from "../services/billing-enforcement.ts";
+import {
+  api,
+  type EmployeeJson,
+  errorOf,
+  hire,
+  ORIGIN,
+  removeAllEmployees,
+  signIn,
+  uniqueEmail,
+  waitForEmployee,
+} from "./helpers.ts";
+import {
+  STRIPE_PRICES,
+  STRIPE_SECRET_KEY,
+  STRIPE_WEBHOOK_SECRET,
+} from "./stand-ins/stripe-stand-in.ts";
+
+afterEach(removeAllEmployees);
+
+const stripe = new Stripe(STRIPE_SECRET_KEY, { httpClient: Stripe.createFetchHttpClient() });
+const DAY = 86_400_000;
+let eventCounter = 0;
+
+interface Me {
+  user: { id: string };
+  plan: string;
+  trialEndsAt: string;
+  subscription: { plan: string; status: string; pastDueSince: string | null } | null;
+  billingNotice: string | null;
+  limits: { maxEmployees: number };
+  usage: { chatViews: { used: number; limit: number } | null };
+}
+
+async function me(cookie: string): Promise<Me> {
+  return (await (await api("/api/me", { cookie })).json()) as Me;
+}
+
+// A Stripe event, signed the way Stripe signs it (the stripe package's own test helper).
+async function deliver(
+  type: string,
+  object: Record<string, unknown>,
+  opts: { created?: number; id?: string; tamper?: boolean; signature?: string | null } = {},
+): Promise<Response> {
+  const payload = JSON.stringify({
+    id: opts.id ?? `evt_${Date.now().toString(36)}_${++eventCounter}`,
+    object: "event",
+    api_version: "2025-10-29.clover",
+    created: opts.created ?? Math.floor(Date.now() / 1000),
+    livemode: false,
+    type,
+    data: { object },
+  });
+  const header = await stripe.webhooks.generateTestHeaderStringAsync({
+    payload,
+    secret: STRIPE_WEBHOOK_SECRET,
+    cryptoProvider: Stripe.createSubtleCryptoProvider(),
+  });
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  if (opts.signature !== null) headers["stripe-signature"] = opts.signature ?? header;
+  return exports.default.fetch(
+    new Request(new URL("/api/stripe/webhook", ORIGIN), {
+      method: "POST",
+      headers,
+      body: opts.tamper ? payload.replace('"livemode":false', '"livemode":true') : payload,
+    }),
+  );
+}
+
+const subscription = (
+  userId: string,
+  plan: keyof typeof STRIPE_PRICES,
+  status = "active",
+  id = `sub_${userId.slice(0, 8)}`,
+) => ({
+  id,
+  object: "subscription",
+  customer: `cus_${userId.slice(0, 8)}`,
+  status,
+  cancel_at_period_end: false,
+  metadata: { userId, plan },
+  items: {
+    object: "list",
+    data: [
+      {
+        id: `si_${id}`,
+        object: "subscription_item",
+        price: { id: STRIPE_PRICES[plan], object: "price" },
+        current_period_end: Math.floor((Date.now() + 30 * DAY) / 1000),
+      },
+    ],
+  },
+});
+
+async function stripeRequests(): Promise<
+  { method: string; path: string; params: Record<string, string>; idempotencyKey: string | null }[]
+> {
+  const res = await fetch(`${env.STAND_IN_URL}/stripe/_test/requests`);
+  return ((await res.json()) as { requests: [] }).requests;
+}
+
+async function team(cookie: string): Promise<EmployeeJson[]> {
+  return ((await (await api("/api/employees", { cookie })).json()) as { employees: EmployeeJson[] })
+    .employees;
+}
+
+// The scheduled handler itself, at a time the test picks: the cron decides about that moment.
+async function scheduledAt(time: number): Promise<void> {
+  const ctx = createExecutionContext();
+  await worker.scheduled(
+    createScheduledController({ cron: "*/5 * * * *", scheduledTime: time }),
+    env,
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+}
+
+describe("checkout and portal", () => {
+  it("needs a session and a plan we sell", async () => {
+    expect(
+      (await api("/api/billing/checkout", { method: "POST", json: { plan: "pro" } })).status,
+    ).toBe(401);
+    const cookie = await signIn(uniqueEmail("co-bad"));
+    for (const body of [{ plan: "trial" }, { plan: "gold" }, {}, { plan: "pro", extra: 1 }]) {
+      const res = await api("/api/billing/checkout", { method: "POST", json: body, cookie });
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).code).toBe("invalid_input");
+    }
+  });
+
+  it("makes the customer once, carries user, plan and limit, and returns Stripe's page", async () => {
+    const cookie = await signIn(uniqueEmail("co"));
+    const { user } = await me(cookie);
+    const [a, b] = await Promise.all(
+      ["pro", "starter"].map((plan) =>
+        api("/api/billing/checkout", { method: "POST", json: { plan }, cookie }),
+      ),
+    );
+    expect(a?.status).toBe(200);
+    expect(b?.status).toBe(200);
+    expect(((await (a as Response).json()) as { url: string }).url).toMatch(
+      /^https:\/\/checkout\.stripe\.com\//,
+    );
+    const again = await api("/api/billing/checkout", {
+      method: "POST",
+      json: { plan: "business" },
+      cookie,
+    });
+    expect(again.status).toBe(200);
+
+    const mine = (await stripeRequests()).filter(
+      (r) => r.params["metadata[userId]"] === user.id || r.params.client_reference_id === user.id,
+    );
+    const customers = mine.filter((r) => r.path === "/v1/customers");
+    // Two concurrent first checkouts send one idempotency key: Stripe makes one customer.
+    expect(new Set(customers.map((r) => r.idempotencyKey))).toEqual(
+      new Set([`customer-${user.id}`]),
+    );
+    const sessions = mine.filter((r) => r.path === "/v1/checkout/sessions");
+    expect(sessions).toHaveLength(3);
+    expect(new Set(sessions.map((s) => s.params.customer)).size).toBe(1);
+    const pro = sessions.find((s) => s.params["metadata[plan]"] === "pro");
+    expect(pro?.params).toMatchObject({
+      mode: "subscription",
+      "line_items[0][price]": STRIPE_PRICES.pro,
+      "metadata[userId]": user.id,
+      "metadata[max_employees]": "3",
+      "subscription_data[metadata][userId]": user.id,
+      "subscription_data[metadata][plan]": "pro",
+      cancel_url: `${ORIGIN}/account?checkout=cancelled`,
+    });
+    expect(pro?.params.success_url).toContain(`${ORIGIN}/account?checkout=success`);
+  });
+
+  it("opens the portal for an account with a customer, and says why not otherwise", async () => {
+    const cookie = await signIn(uniqueEmail("portal"));
+    const none = await api("/api/billing/portal", { method: "POST", cookie });
+    expect(none.status).toBe(409);
+    expect((await errorOf(none)).code).toBe("no_billing_account");
+    await api("/api/billing/checkout", { method: "POST", json: { plan: "starter" }, cookie });
+    const res = await api("/api/billing/portal", { method: "POST", cookie });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { url: string }).url).toMatch(
+      /^https:\/\/billing\.stripe\.com\//,
+    );
+  });
+});
+
+describe("webhooks", () => {
+  it("refuses a missing or wrong signature with 400 and changes nothing", async () => {
+    const cookie = await signIn(uniqueEmail("sig"));
+    const { user } = await me(cookie);
+    const sub = subscription(user.id, "pro");
+    for (const opts of [{ signature: null }, { tamper: true }, { signature: "t=1,v1=deadbeef" }]) {
+      const res = await deliver("customer.subscription.created", sub, opts);
+      expect(res.status).toBe(400);
+      expect((await errorOf(res)).code).toMatch(/missing_signature|invalid_signature/);
+    }
+    expect((await me(cookie)).plan).toBe("trial");
+  });
+
+  it("applies a subscription, a duplicate changes nothing, an older event never overwrites", async () => {
+    const cookie = await signIn(uniqueEmail("order"));
+    const { user } = await me(cookie);
+    const t = Math.floor(Date.now() / 1000);
+    const created = await deliver("customer.subscription.created", subscription(user.id, "pro"), {
+      created: t,
+      id: `evt_dup_${user.id}`,
+    });
+    expect(created.status).toBe(200);
+    expect((await me(cookie)).plan).toBe("pro");
+    expect((await me(cookie)).limits.maxEmployees).toBe(3);
+
+    // The same event again (Stripe retries): 200, nothing happens twice.
+    const dup = await deliver("customer.subscription.updated", subscription(user.id, "starter"), {
+      created: t + 5,
+      id: `evt_dup_${user.id}`,
+    });
+    expect(dup.status).toBe(200);
+    expect(((await dup.json()) as { duplicate?: boolean }).duplicate).toBe(true);
+    expect((await me(cookie)).plan).toBe("pro");
+
+    // Newer: business. Then an older one arrives late: ignored.
+    await deliver("customer.subscription.updated", subscription(user.id, "business"), {
+      created: t + 20,
+    });
+    await deliver("customer.subscription.updated", subscription(user.id, "starter"), {
+      created: t + 10,
+    });
+    const now = await me(cookie);
+    expect(now.plan).toBe("business");
+    expect(now.subscription).toMatchObject({ plan: "business", status: "active" });
+  });
+
+  it("checkout.session.completed links the customer and applies the subscription it made", async () => {
+    const cookie = await signIn(uniqueEmail("completed"));
+    const { user } = await me(cookie);
+    const sub = subscription(user.id, "starter", "active", `sub_c_${user.id.slice(0, 8)}`);
+    await fetch(`${env.STAND_IN_URL}/stripe/_test/subscriptions`, {
+      method: "POST",
+      body: JSON.stringify(sub),
+    });
+    const res = await deliver("checkout.session.completed", {
+      id: "cs_test_1",
+      object: "checkout.session",
+      mode: "subscription",
+      customer: sub.customer,
+      subscription: sub.id,
+      client_reference_id: user.id,
+      metadata: { userId: user.id, plan: "starter" },
+    });
+    expect(res.status).toBe(200);
+    expect((await me(cookie)).plan).toBe("starter");
+    // The portal now knows the customer.
+    const portal = await api("/api/billing/portal", { method: "POST", cookie });
+    expect(portal.status).toBe(200);
+  });
+});
+
+describe("what billing does to the team", () => {
+  it("a downgrade stops the newest beyond the limit and says which and why; an upgrade starts them", async () => {
+    const cookie = await signIn(uniqueEmail("downgrade"));
+    const { user } = await me(cookie);
+    const t = Math.floor(Date.now() / 1000);
+    await deliver("customer.subscription.created", subscription(user.id, "pro"), { created: t });
+    const first = await hire(cookie, { name: "First" });
+    const second = await hire(cookie, { name: "Second" });
+    const third = await hire(cookie, { name: "Third" });
+
+    await deliver("customer.subscription.updated", subscription(user.id, "starter"), {
+      created: t + 1,
+    });
+    for (const e of [second, third])
+      await waitForEmployee(cookie, e.id, (x) => x.status === "stopped");
+    const after = await team(cookie);
+    const byName = new Map(after.map((e) => [e.name, e]));
+    expect(byName.get("First")?.status).not.toBe("stopped");
+    expect(byName.get("Third")?.statusReason).toContain("Starter plan includes 1 employee");
+    expect((await me(cookie)).billingNotice).toMatch(/Stopped Second, Third\./);
+    // Billing never deletes: all three are still there, and Start is refused with the reason.
+    expect(after).toHaveLength(3);
+    const start = await api(`/api/employees/${third.id}/provision`, { method: "POST", cookie });
+    expect(start.status).toBe(409);
+    expect((await errorOf(start)).message).toContain("Starter plan");
+
+    await deliver("customer.subscription.updated", subscription(user.id, "pro"), {
+      created: t + 2,
+    });
+    for (const e of [second, third])
+      await waitForEmployee(cookie, e.id, (x) => x.status === "provisioning" && !x.statusReason);
+    expect((await me(cookie)).billingNotice).toBeNull();
+    expect(first.id).toBeTruthy();
+  });
+
+  it.each(GRACE_STATUSES)(
+    "a failed payment (%s) starts a grace period; the cron stops the team after it; paying starts them",
+    async (status) => {
+      const cookie = await signIn(uniqueEmail(`grace-${status}`));
+      const { user } = await me(cookie);
+      const t = Math.floor(Date.now() / 1000);
+      await deliver("customer.subscription.created", subscription(user.id, "starter"), {
+        created: t,
+      });
+      const e = await hire(cookie);
+      await deliver("customer.subscription.updated", subscription(user.id, "starter", status), {
+        created: t + 1,
+      });
+      await deliver(
+        "invoice.payment_failed",
+        { id: "in_1", object: "invoice", customer: `cus_${user.id.slice(0, 8)}` },
+        { created: t + 1 },
+      );
+      const sub = (await me(cookie)).subscription;
+      expect(sub?.status).toBe(status);
+      expect(sub?.pastDueSince).not.toBeNull();
+
+      // Within the grace period nothing is stopped; after it the cron stops the employee.
+      await scheduledAt(Date.now() + 2 * DAY);
+      expect((await team(cookie))[0]?.status).not.toBe("stopped");
+      await scheduledAt(Date.now() + 8 * DAY);
+      const held = await waitForEmployee(cookie, e.id, (x) => x.status === "stopped");
+      expect(held.statusReason).toContain("grace period ended");
+
+      // Paid: the grace ends and the employee starts again.
+      await deliver("customer.subscription.updated", subscription(user.id, "starter", "active"), {
+        created: t + 3,
+      });
+      await waitForEmployee(cookie, e.id, (x) => x.status === "provisioning" && !x.statusReason);
+      expect((await me(cookie)).subscription?.pastDueSince).toBeNull();
+    },
+  );
+
+  it("after the trial: hiring is 402, the cron stops the team, a subscription starts it again", async () => {
+    const cookie = await signIn(uniqueEmail("trial-end"));
+    const { user, trialEndsAt } = await me(cookie);
+    const e = await hire(cookie);
+    const ends = Date.parse(trialEndsAt);
+    expect(ends - Date.now()).toBeGreaterThan(6.9 * DAY);
+
+    await scheduledAt(ends - 60_000); // a minute before: nothing happens
+    expect((await team(cookie))[0]?.status).not.toBe("stopped");
+    await scheduledAt(ends + 60_000);
+    const held = await waitForEmployee(cookie, e.id, (x) => x.status === "stopped");
+    expect(held.statusReason).toContain("trial has ended");
+
+    // Hiring refuses once the trial is over (the clock here is the row's, moved back).
+    await env.DB.prepare("UPDATE users SET trial_ends_at = ? WHERE id = ?")
+      .bind(Date.now() - 1000, user.id)
+      .run();
+    const refused = await api("/api/employees", {
+      method: "POST",
+      json: { name: "Late", role: "researcher", tone: "friendly", skills: [] },
+      cookie,
+    });
+    expect(refused.status).toBe(402);
+    const error = (await refused.json()) as { error: { code: string; upgradeUrl?: string } };
+    expect(error.error.code).toBe("trial_expired");
+    expect(error.error.upgradeUrl).toBe(`${ORIGIN}/account`);
+
+    await deliver("customer.subscription.created", subscription(user.id, "starter"));
+    await waitForEmployee(cookie, e.id, (x) => x.status === "provisioning" && !x.statusReason);
+  });
+});
+
+describe("the trial's paywall", () => {
+  it("opens the chat 3 times; the 4th opening is 402 with an upgrade link; refreshes do not count", async () => {
+    const cookie = await signIn(uniqueEmail("paywall"));
+    const { user } = await me(cookie);
+    const e = await hire(cookie);
+    // Access needs a running employee; the D1 mirror is what /access reads.
+    await env.DB.prepare("UPDATE employees SET status = 'running' WHERE id = ?").bind(e.id).run();
+    const open = () => api(`/api/employees/${e.id}/access`, { method: "POST", cookie });
+
+    expect((await open()).status).toBe(200);
+    expect((await open()).status).toBe(200); // the app refreshing its URLs: the same opening
+    expect((await me(cookie)).usage.chatViews).toEqual({ used: 1, limit: 3 });
+
+    // Two more openings, earlier in the trial, and the current one ended over 30 minutes ago.
+    const old = Date.now() - 2 * 60 * 60_000;
+    for (const [i, at] of [old, old + 60_000].entries())
+      await env.DB.prepare(
+        "INSERT INTO chat_views (id, user_id, employee_id, opened_at) VALUES (?, ?, ?, ?)",
+      )
+        .bind(`old-${user.id}-${i}`, user.id, e.id, at)
+        .run();
+    await env.DB.prepare(
+      "UPDATE chat_views SET opened_at = ? WHERE user_id = ? AND id NOT LIKE 'old-%'",
+    )
+      .bind(Date.now() - 31 * 60_000, user.id)
+      .run();
+    expect((await me(cookie)).usage.chatViews).toEqual({ used: 3, limit: 3 });
+
+    const fourth = await open();
+    expect(fourth.status).toBe(402);
+    const body = (await fourth.json()) as { error: { code: string; upgradeUrl: string } };
+    expect(body.error.code).toBe("chat_views_exhausted");
+    expect(body.error.upgradeUrl).toBe(`${ORIGIN}/account`);
+    expect((await me(cookie)).usage.chatViews?.used).toBe(3);
+
+    // A paid plan opens freely.
+    await deliver("customer.subscription.created", subscription(user.id, "starter"));
+    await env.DB.prepare("UPDATE employees SET status = 'running' WHERE id = ?").bind(e.id).run();
+    expect((await open()).status).toBe(200);
+    expect((await me(cookie)).usage.chatViews).toBeNull();
+  });
+});
