@@ -134,4 +134,14 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByRole("heading", { name: "No employees yet" })).toBeVisible();
   await screenshots(page, "dashboard-empty");
+
+  // The account page: the trial, its chat sessions, the plans. Without Stripe keys (as here)
+  // the plan buttons are off and say why, rather than failing when pressed.
+  await page.goto("/account");
+  await hydrated(page);
+  await expect(page.getByTestId("plan")).toHaveText("Trial");
+  await expect(page.getByText(/days? left in your trial/)).toBeVisible();
+  await expect(page.getByText("Billing is not configured on this server yet.")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Choose Pro" })).toBeDisabled();
+  await screenshots(page, "account");
 });
