@@ -174,6 +174,22 @@ export const de: Record<MessageKey, string> = {
   "apiError.access_not_configured":
     "Chat- und Browserzugang ist auf diesem Server noch nicht verfügbar.",
   "apiError.unauthorized": "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
+  "apiError.invalid_file":
+    "Diese Datei kann nicht verwendet werden. Erlaubt sind Dokumente, Tabellen, Texte und Bilder mit Namen und Endung.",
+  "apiError.file_too_large": "Eine Datei ist größer als 10 MB.",
+  "apiError.upload_too_large": "Laden Sie höchstens 25 MB auf einmal hoch.",
+  "apiError.too_many_files": "Dieser Ordner ist voll (200 Dateien). Löschen Sie zuerst einige.",
+  "apiError.storage_full":
+    "Ihre Wissensdatenbank ist voll. Löschen Sie Dateien, um Platz zu schaffen.",
+  "apiError.memory_unavailable":
+    "Das Gedächtnis ist lesbar, solange der Server des Mitarbeiters erreichbar ist. Versuchen Sie es gleich noch einmal.",
+  "apiError.billing_not_configured":
+    "Die Abrechnung ist auf diesem Server noch nicht eingerichtet.",
+  "apiError.already_subscribed":
+    "Sie haben bereits ein Abo. Ändern Sie es unter Abrechnung verwalten.",
+  "apiError.no_billing_account": "Es gibt noch nichts zu verwalten: wählen Sie zuerst einen Tarif.",
+  "apiError.chat_views_exhausted":
+    "Die Chat-Sitzungen des Tests sind aufgebraucht. Wählen Sie einen Tarif, um weiterzuarbeiten.",
   "apiError.not_found": "Das gibt es nicht mehr.",
   "reason.error":
     "Beim Starten oder Ändern des Mitarbeiters ist ein Fehler aufgetreten. Drücken Sie Starten, um es erneut zu versuchen.",

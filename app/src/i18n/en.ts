@@ -162,6 +162,19 @@ export const en = {
   "apiError.employee_not_running": "The chat and browser open once the employee is working.",
   "apiError.access_not_configured": "Chat and browser access is not available on this server yet.",
   "apiError.unauthorized": "Your session has ended. Please sign in again.",
+  "apiError.invalid_file":
+    "This file cannot be used. Allowed are documents, spreadsheets, text and images with a name and extension.",
+  "apiError.file_too_large": "A file is larger than 10 MB.",
+  "apiError.upload_too_large": "Upload at most 25 MB at once.",
+  "apiError.too_many_files": "This folder is full (200 files). Delete some first.",
+  "apiError.storage_full": "Your knowledge base is full. Delete files to make room.",
+  "apiError.memory_unavailable":
+    "The memory can be read while the employee's server is reachable. Try again in a moment.",
+  "apiError.billing_not_configured": "Billing is not configured on this server yet.",
+  "apiError.already_subscribed": "You already have a subscription. Change it in Manage billing.",
+  "apiError.no_billing_account": "There is nothing to manage yet: choose a plan first.",
+  "apiError.chat_views_exhausted":
+    "The trial's chat sessions are used. Choose a plan to keep working with your employee.",
   "apiError.not_found": "This no longer exists.",
   "reason.error":
     "Something went wrong while starting or changing the employee. Press Start to try again.",

@@ -18,6 +18,16 @@ const KNOWN_CODES = [
   "access_not_configured",
   "unauthorized",
   "not_found",
+  "invalid_file",
+  "file_too_large",
+  "upload_too_large",
+  "too_many_files",
+  "storage_full",
+  "memory_unavailable",
+  "billing_not_configured",
+  "already_subscribed",
+  "no_billing_account",
+  "chat_views_exhausted",
 ] as const;
 
 export function apiMessage(err: unknown, t: T, lang: Lang): string {
