@@ -24,6 +24,20 @@ async function account(deps: Deps, userId: string) {
   return user;
 }
 
+// Stripe sends a reference either as an id or as the expanded object.
+const idOf = (ref: string | { id: string } | null | undefined) =>
+  typeof ref === "string" ? ref : ref?.id;
+
+// Fills the account's Stripe customer only when it has none: whoever links first wins, and a
+// later event naming the same customer changes nothing.
+async function linkCustomer(deps: Deps, userId: string, customer: string | undefined) {
+  if (!customer) return;
+  await deps.db
+    .update(users)
+    .set({ stripeCustomerId: customer })
+    .where(and(eq(users.id, userId), isNull(users.stripeCustomerId)));
+}
+
 // The Stripe customer is made once per account and reused. Two checkouts at once agree on one:
 // Stripe's idempotency key makes the second create return the first's customer, and the column
 // is only ever filled when empty.
@@ -34,10 +48,7 @@ async function customerFor(deps: Deps, stripe: Stripe, userId: string): Promise<
     { email: user.email, ...(user.name ? { name: user.name } : {}), metadata: { userId } },
     { idempotencyKey: `customer-${userId}` },
   );
-  await deps.db
-    .update(users)
-    .set({ stripeCustomerId: customer.id })
-    .where(and(eq(users.id, userId), isNull(users.stripeCustomerId)));
+  await linkCustomer(deps, userId, customer.id);
   return (await account(deps, userId)).stripeCustomerId ?? customer.id;
 }
 
@@ -147,8 +158,11 @@ export async function handleWebhook(
   }
 }
 
-async function userForCustomer(deps: Deps, customer: unknown): Promise<string | undefined> {
-  const id = typeof customer === "string" ? customer : (customer as { id?: string } | null)?.id;
+async function userForCustomer(
+  deps: Deps,
+  customer: string | { id: string } | null,
+): Promise<string | undefined> {
+  const id = idOf(customer);
   if (!id) return undefined;
   return (
     await deps.db.select({ id: users.id }).from(users).where(eq(users.stripeCustomerId, id)).get()
@@ -161,15 +175,8 @@ async function applyEvent(deps: Deps, stripe: Stripe, event: Stripe.Event): Prom
       const session = event.data.object;
       const userId = session.metadata?.userId ?? session.client_reference_id ?? undefined;
       if (!userId) return false;
-      const customer =
-        typeof session.customer === "string" ? session.customer : session.customer?.id;
-      if (customer)
-        await deps.db
-          .update(users)
-          .set({ stripeCustomerId: customer })
-          .where(and(eq(users.id, userId), isNull(users.stripeCustomerId)));
-      const subId =
-        typeof session.subscription === "string" ? session.subscription : session.subscription?.id;
+      await linkCustomer(deps, userId, idOf(session.customer));
+      const subId = idOf(session.subscription);
       if (!subId) return false;
       const sub = await stripe.subscriptions.retrieve(subId);
       await applySubscription(deps, userId, sub, event.created);
@@ -255,12 +262,7 @@ export async function applySubscription(
     return;
   }
   // The subscription names its customer: link it if checkout's event has not yet.
-  const customer = typeof sub.customer === "string" ? sub.customer : sub.customer?.id;
-  if (customer)
-    await deps.db
-      .update(users)
-      .set({ stripeCustomerId: customer })
-      .where(and(eq(users.id, userId), isNull(users.stripeCustomerId)));
+  await linkCustomer(deps, userId, idOf(sub.customer));
   const effective = (PLAN_APPLIES as readonly string[]).includes(sub.status) ? plan : "trial";
   await deps.db
     .update(users)
