@@ -1,8 +1,9 @@
 import { and, count, eq, gt } from "drizzle-orm";
-import { chatViews, employees, users } from "../../db/schema.ts";
-import { ApiError, notFound } from "../http/api-error.ts";
+import { chatViews, users } from "../../db/schema.ts";
+import { ApiError } from "../http/api-error.ts";
 import { type AccessScope, importSigningKey, signAccessToken } from "../protocol/access-token.ts";
 import type { Deps } from "./deps.ts";
+import { ownedEmployee } from "./employees.ts";
 
 // Minutes, not hours: the app refreshes the URLs before they expire.
 export const ACCESS_TOKEN_TTL_MS = 5 * 60_000;
@@ -25,12 +26,7 @@ export const chatOrigin = (config: Deps["config"], employeeId: string) =>
   serviceUrl(config, employeeId, "chat").origin;
 
 export async function accessUrls(deps: Deps, userId: string, employeeId: string) {
-  const row = await deps.db
-    .select({ status: employees.status })
-    .from(employees)
-    .where(and(eq(employees.id, employeeId), eq(employees.userId, userId)))
-    .get();
-  if (!row) throw notFound("employee");
+  const row = await ownedEmployee(deps, userId, employeeId);
   if (row.status !== "running") {
     throw new ApiError(
       409,

@@ -56,7 +56,7 @@ export async function listEmployees(deps: Deps, userId: string) {
 }
 
 // Another account's employee is indistinguishable from one that does not exist.
-async function ownedRow(deps: Deps, userId: string, id: string): Promise<Row> {
+export async function ownedEmployee(deps: Deps, userId: string, id: string): Promise<Row> {
   const row = await deps.db
     .select()
     .from(employees)
@@ -67,7 +67,7 @@ async function ownedRow(deps: Deps, userId: string, id: string): Promise<Row> {
 }
 
 export async function getEmployee(deps: Deps, userId: string, id: string): Promise<EmployeeView> {
-  return toView(await ownedRow(deps, userId, id));
+  return toView(await ownedEmployee(deps, userId, id));
 }
 
 export async function hireEmployee(
@@ -149,7 +149,7 @@ export async function updateEmployee(
   id: string,
   patch: z.infer<typeof UpdateInput>,
 ): Promise<EmployeeView> {
-  await ownedRow(deps, userId, id);
+  await ownedEmployee(deps, userId, id);
   return settle(await employeeStub(deps.env, id).update(patch));
 }
 
@@ -161,7 +161,7 @@ export async function actOnEmployee(
   id: string,
   action: Action,
 ): Promise<EmployeeView> {
-  const row = await ownedRow(deps, userId, id);
+  const row = await ownedEmployee(deps, userId, id);
   const stub = employeeStub(deps.env, id);
   // An employee whose object never started (see hireEmployee) is created now rather than refused.
   if (action !== "stop" && (await stub.view()) === null) {
@@ -184,7 +184,7 @@ export async function actOnEmployee(
 }
 
 export async function fireEmployee(deps: Deps, userId: string, id: string): Promise<void> {
-  await ownedRow(deps, userId, id);
+  await ownedEmployee(deps, userId, id);
   const stub = employeeStub(deps.env, id);
   if ((await stub.view()) === null) {
     await deps.db.delete(employees).where(eq(employees.id, id));
@@ -200,12 +200,12 @@ export async function openLiveStatus(
   id: string,
   request: Request,
 ): Promise<Response> {
-  await ownedRow(deps, userId, id);
+  await ownedEmployee(deps, userId, id);
   return employeeStub(deps.env, id).fetch(request);
 }
 
 export async function readMemory(deps: Deps, userId: string, id: string) {
-  await ownedRow(deps, userId, id);
+  await ownedEmployee(deps, userId, id);
   const result = await employeeStub(deps.env, id).readMemory();
   if (!result.ok) {
     if (result.code === "not_found") throw notFound("employee");

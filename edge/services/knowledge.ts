@@ -1,3 +1,4 @@
+import { encodeHexLowerCase } from "@oslojs/encoding";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { employees, type KnowledgeFileRow, knowledgeFiles, TEAM_FOLDER } from "../../db/schema.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
@@ -5,6 +6,7 @@ import { sanitiseFileName } from "../knowledge/file-names.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import type { KnowledgeFile } from "../protocol/frames.ts";
 import type { Deps } from "./deps.ts";
+import { ownedEmployee } from "./employees.ts";
 
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
@@ -34,13 +36,7 @@ const toView = (r: KnowledgeFileRow): KnowledgeFileView => ({
 });
 
 async function ensureFolder(deps: Deps, userId: string, folder: Folder): Promise<void> {
-  if (folder.kind === "team") return;
-  const row = await deps.db
-    .select({ id: employees.id })
-    .from(employees)
-    .where(and(eq(employees.id, folder.employeeId), eq(employees.userId, userId)))
-    .get();
-  if (!row) throw notFound("employee");
+  if (folder.kind === "employee") await ownedEmployee(deps, userId, folder.employeeId);
 }
 
 export async function listKnowledge(
@@ -139,8 +135,9 @@ export async function uploadKnowledge(
   const rows: KnowledgeFileRow[] = [];
   for (const p of prepared) {
     const id = crypto.randomUUID();
-    const digest = await crypto.subtle.digest("SHA-256", p.bytes);
-    const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    const sha256 = encodeHexLowerCase(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", p.bytes)),
+    );
     const r2Key = `knowledge/${userId}/${id}`;
     // Bytes first: a row never points at an object that is not there.
     await deps.env.KNOWLEDGE.put(r2Key, p.bytes, {
@@ -159,34 +156,25 @@ export async function uploadKnowledge(
       createdAt: now,
     });
   }
-  // A file of the same name is replaced: its row goes in the same batch, its object after.
-  const old = await deps.db
-    .select({ r2Key: knowledgeFiles.r2Key })
-    .from(knowledgeFiles)
-    .where(
-      and(
-        eq(knowledgeFiles.userId, userId),
-        eq(knowledgeFiles.folder, key),
-        inArray(
-          knowledgeFiles.name,
-          rows.map((r) => r.name),
+  // A file of the same name is replaced: its row goes in the same batch, and the delete itself
+  // says which objects it let go of, so exactly those are removed after.
+  const [replacedRows] = await deps.db.batch([
+    deps.db
+      .delete(knowledgeFiles)
+      .where(
+        and(
+          eq(knowledgeFiles.userId, userId),
+          eq(knowledgeFiles.folder, key),
+          inArray(
+            knowledgeFiles.name,
+            rows.map((r) => r.name),
+          ),
         ),
-      ),
-    );
-  await deps.db.batch([
-    deps.db.delete(knowledgeFiles).where(
-      and(
-        eq(knowledgeFiles.userId, userId),
-        eq(knowledgeFiles.folder, key),
-        inArray(
-          knowledgeFiles.name,
-          rows.map((r) => r.name),
-        ),
-      ),
-    ),
+      )
+      .returning({ r2Key: knowledgeFiles.r2Key }),
     deps.db.insert(knowledgeFiles).values(rows),
   ]);
-  if (old.length) await deps.env.KNOWLEDGE.delete(old.map((o) => o.r2Key));
+  if (replacedRows.length) await deps.env.KNOWLEDGE.delete(replacedRows.map((o) => o.r2Key));
   deps.log.info("knowledge uploaded", { folder: key, files: rows.length, bytes: total });
   await syncAfterChange(deps, userId, folder);
   return rows.map(toView);
