@@ -4,6 +4,7 @@ import path from "node:path";
 import type { KnowledgeFile, MemoryFile } from "../../edge/protocol/frames.ts";
 import type { Logger } from "../logger.ts";
 import { type EmployeeRuntime, RuntimeError } from "../runtime/employee-runtime.ts";
+import { SerialByKey } from "../serial-by-key.ts";
 import { OWN_FILES_DIR, WORKSPACE_DIR } from "./openclaw-config.ts";
 import { EMPLOYEE_UID } from "./workspace-files.ts";
 
@@ -30,14 +31,14 @@ export interface KnowledgeSyncOptions {
 export class KnowledgeSync {
   private readonly opts: KnowledgeSyncOptions;
   // One sync per account's shared folder at a time (several employees share it).
-  private readonly sharedLocks = new Map<string, Promise<unknown>>();
+  private readonly sharedLocks = new SerialByKey();
 
   constructor(opts: KnowledgeSyncOptions) {
     this.opts = opts;
   }
 
   async sync(employeeId: string, userId: string, own: KnowledgeFile[], shared: KnowledgeFile[]) {
-    await this.withSharedLock(userId, () => this.syncShared(userId, shared));
+    await this.sharedLocks.run(userId, () => this.syncShared(userId, shared));
     await this.syncOwn(employeeId, own);
   }
 
@@ -93,7 +94,7 @@ export class KnowledgeSync {
       gone.map((name) => `${OWN_FILES_DIR}/${name}`),
     );
     // Not running: remember them, so the sync after the next start deletes them.
-    if (!removed) for (const name of gone) next[`${name}`] = current[name] ?? "";
+    if (!removed) for (const name of gone) next[name] = current[name] ?? "";
     const manifest = Buffer.from(JSON.stringify(next));
     await runtime.writeFiles(employeeId, [
       ...writes,
@@ -158,17 +159,5 @@ export class KnowledgeSync {
     if (sha !== f.sha256)
       throw new RuntimeError("download_failed", `${f.name} arrived damaged (checksum)`, true);
     return content;
-  }
-
-  private withSharedLock<T>(userId: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.sharedLocks.get(userId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
-    this.sharedLocks.set(userId, next);
-    void next
-      .finally(() => {
-        if (this.sharedLocks.get(userId) === next) this.sharedLocks.delete(userId);
-      })
-      .catch(() => undefined);
-    return next;
   }
 }

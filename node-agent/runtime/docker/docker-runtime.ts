@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import Docker from "dockerode";
 import type { EmployeeSpec, Instance, InstanceState } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
+import { SerialByKey } from "../../serial-by-key.ts";
 import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
 import { packTar, type TarEntry, type UnpackedEntry, unpackTar } from "../tar.ts";
 import {
@@ -44,7 +45,7 @@ export class DockerRuntime implements EmployeeRuntime {
   readonly kind = "docker" as const;
   private readonly docker: Docker;
   private readonly opts: DockerRuntimeOptions;
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new SerialByKey();
 
   constructor(opts: DockerRuntimeOptions) {
     this.opts = opts;
@@ -330,22 +331,14 @@ export class DockerRuntime implements EmployeeRuntime {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.locks.values()]);
+    await this.locks.drain();
   }
 
   // ---- internals ----
 
   // Commands for one employee run one after another; different employees run in parallel.
   private serial<T>(employeeId: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(employeeId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.whenEngineUp(fn));
-    this.locks.set(employeeId, next);
-    void next
-      .finally(() => {
-        if (this.locks.get(employeeId) === next) this.locks.delete(employeeId);
-      })
-      .catch(() => undefined);
-    return next;
+    return this.locks.run(employeeId, () => this.whenEngineUp(fn));
   }
 
   private async whenEngineUp<T>(fn: () => Promise<T>): Promise<T> {
