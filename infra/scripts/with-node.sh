@@ -33,16 +33,18 @@ fi
 
 # Install when the lockfile differs from the one the current node_modules was installed from.
 # `npm install` rather than `npm ci`: the registry these machines reach serves only the linux
-# builds of platform packages (biome, workerd, esbuild), so the lockfile cannot list the others
-# and `npm ci` would call it out of sync. `npm install` honours the lockfile as it is and leaves
-# it unchanged (checked), so the pinned tree is what gets installed.
+# builds of platform packages (biome, workerd, esbuild), so the lockfile may lack the others and
+# `npm ci` would call it out of sync. `npm install` keeps every version the lockfile pins, so the
+# pinned tree is what gets installed.
 stamp="$root/node_modules/.installed-lock.sha256"
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   log "installing dependencies on Node $(node --version)"
   started=$(date +%s)
   npm install --no-audit --no-fund --loglevel=error >&2
-  echo "$want" > "$stamp"
+  # Stamped with the lockfile as npm left it: npm may add entries for other platforms' optional
+  # packages, and a stamp of the old text would reinstall on every run.
+  sha256sum package-lock.json | cut -d' ' -f1 > "$stamp"
   log "dependencies installed in $(( $(date +%s) - started ))s"
 fi
 
