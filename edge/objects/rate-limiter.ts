@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { gcra } from "./gcra.ts";
 
 export interface TakeResult {
   ok: boolean;
@@ -6,23 +7,15 @@ export interface TakeResult {
   retryAfterMs: number;
 }
 
-// One object per limited key (e.g. "magic-link:email:a@b.c"). It keeps a GCRA "theoretical
-// arrival time" in its own durable storage, so limits survive deploys, restarts and eviction,
-// unlike the old in-memory counters. GCRA admits `limit` requests per `windowMs` with bursts up
-// to `limit`, using one number of state.
+// One object per limited key (e.g. "magic-link:email:a@b.c"). It keeps the GCRA state in its own
+// durable storage, so limits survive deploys, restarts and eviction, unlike in-memory counters.
 export class RateLimiter extends DurableObject {
   async take(limit: number, windowMs: number): Promise<TakeResult> {
-    const now = Date.now();
-    const interval = windowMs / limit;
-    const stored = (await this.ctx.storage.get<number>("tat")) ?? now;
-    const tat = Math.max(stored, now);
-    const next = tat + interval;
-    if (next - now > windowMs) {
-      return { ok: false, retryAfterMs: Math.ceil(next - now - windowMs) };
-    }
-    await this.ctx.storage.put("tat", next);
+    const step = gcra(await this.ctx.storage.get<number>("tat"), Date.now(), limit, windowMs);
+    if (!step.ok) return { ok: false, retryAfterMs: step.retryAfterMs };
+    await this.ctx.storage.put("tat", step.tat);
     // Forget the key once it is fully replenished, so idle keys cost no storage.
-    await this.ctx.storage.setAlarm(next);
+    await this.ctx.storage.setAlarm(step.tat);
     return { ok: true, retryAfterMs: 0 };
   }
 
