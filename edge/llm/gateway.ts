@@ -3,13 +3,19 @@ import { z } from "zod";
 import { llmKeys, users } from "../../db/schema.ts";
 import { hashToken } from "../auth/tokens.ts";
 import { planById } from "../billing/plans.ts";
-import { ApiError } from "../http/api-error.ts";
+import { ApiError, tooManyRequests } from "../http/api-error.ts";
+import type { Admission } from "../objects/budget-do.ts";
+import { budgetStub } from "../objects/stubs.ts";
 import type { Deps } from "../services/deps.ts";
 import { monthKey, recordUsage } from "../services/llm-usage.ts";
 import type { Limit } from "../services/rate-limits.ts";
+import { KeyCache } from "./key-cache.ts";
+import { CHARS_PER_TOKEN, type MeteredUsage, meterStream } from "./metered-stream.ts";
 import { AUTO, costMicroEur, type ModelSpec, parseModels } from "./models.ts";
 import { promptChars, routeAuto } from "./route-model.ts";
+import { callWithFallback } from "./upstream.ts";
 
+// Counted by the account's BudgetDO, in the same call that admits the request.
 export const LLM_PER_KEY: Limit = {
   name: "llm:key",
   limit: 300,
@@ -19,7 +25,6 @@ export const LLM_PER_KEY: Limit = {
 // What a request is assumed to cost before the upstream says: its prompt at ~4 characters a
 // token, and its answer at max_tokens or this many tokens.
 export const DEFAULT_COMPLETION_ESTIMATE = 1_000;
-const CHARS_PER_TOKEN = 4;
 
 export interface Caller {
   employeeId: string;
@@ -34,24 +39,40 @@ const invalidKey = () => new ApiError(401, "invalid_api_key", "Incorrect or revo
 const bearerKey = (authorization: string | undefined) =>
   /^Bearer (iwk_[A-Za-z0-9_-]{20,200})$/.exec(authorization ?? "")?.[1];
 
-export async function authenticate(deps: Deps, authorization: string | undefined): Promise<Caller> {
+const callers = new KeyCache<Caller>();
+
+// Who a key belongs to. `cached` lets a request of the hot path use this isolate's recent lookup
+// (see key-cache.ts): chat completions do, because the BudgetDO refuses revoked keys on the call
+// that admits them; anything that is not followed by that call looks in D1.
+export async function authenticate(
+  deps: Deps,
+  authorization: string | undefined,
+  opts: { cached: boolean },
+): Promise<Caller> {
   const key = bearerKey(authorization);
   if (!key) throw invalidKey();
   const keyHash = hashToken(key);
+  const now = deps.now();
+  const hit = opts.cached ? callers.get(keyHash, now) : undefined;
+  if (hit) return hit;
   const row = await deps.db
     .select({ employeeId: llmKeys.employeeId, userId: llmKeys.userId, plan: users.plan })
     .from(llmKeys)
     .innerJoin(users, eq(users.id, llmKeys.userId))
     .where(and(eq(llmKeys.keyHash, keyHash), isNull(llmKeys.revokedAt)))
     .get();
-  if (!row) throw invalidKey();
-  return { employeeId: row.employeeId, userId: row.userId, keyHash, plan: planById(row.plan) };
-}
-
-// Counts a request against its key's rate limit; keys of the wrong form are left to authenticate.
-export async function limitKey(deps: Deps, authorization: string | undefined): Promise<void> {
-  const key = bearerKey(authorization);
-  if (key) await deps.limits.take(LLM_PER_KEY, hashToken(key));
+  if (!row) {
+    callers.delete(keyHash);
+    throw invalidKey();
+  }
+  const caller = {
+    employeeId: row.employeeId,
+    userId: row.userId,
+    keyHash,
+    plan: planById(row.plan),
+  };
+  callers.set(keyHash, caller, now);
+  return caller;
 }
 
 let modelCache: { json: string | undefined; models: ModelSpec[] } | undefined;
@@ -111,24 +132,24 @@ function resolveModel(deps: Deps, caller: Caller, req: ChatRequest): ModelSpec {
   return model;
 }
 
-interface Usage {
-  prompt_tokens?: number;
-  completion_tokens?: number;
-}
-
-interface MeteredUsage {
-  promptTokens: number;
-  completionTokens: number;
-}
-
-interface Budget {
-  month: string;
-  reservationId: string;
+function refusal(admission: Exclude<Admission, { ok: true }>, caller: Caller): ApiError {
+  switch (admission.reason) {
+    case "revoked_key":
+      return invalidKey();
+    case "rate_limited":
+      return tooManyRequests(admission.retryAfterMs, LLM_PER_KEY.what);
+    case "budget_exceeded":
+      return new ApiError(
+        429,
+        "budget_exceeded",
+        `This account has used its ${caller.plan.name} plan's AI budget of €${(caller.plan.llmBudgetCentsPerMonth / 100).toFixed(2)} for this month. Upgrade the plan, or wait for next month.`,
+      );
+  }
 }
 
 export interface ChatOptions {
   waitUntil: (p: Promise<unknown>) => void;
-  /** Aborts the upstream call when the client goes away. */
+  /** Aborts the upstream call, headers or body, when the client goes away. */
   signal?: AbortSignal;
   /** Phases measured before this call (ms), reported with the rest in Server-Timing. */
   timings?: Record<string, number>;
@@ -147,7 +168,6 @@ export async function chatCompletions(
   opts: ChatOptions,
 ): Promise<Response> {
   const timings: Record<string, number> = { ...opts.timings };
-  let mark = Date.now();
   const parsed = ChatRequest.safeParse(rawBody);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -160,31 +180,30 @@ export async function chatCompletions(
   const req = parsed.data;
   const primary = resolveModel(deps, caller, req);
   const stream = req.stream === true;
+  const log = deps.log.child({ employeeId: caller.employeeId, userId: caller.userId });
 
-  // Reserve before calling, so concurrent requests cannot spend the same euro twice.
+  // One call admits the request: the key is not revoked, within its rate limit, and the account's
+  // budget has room for this request's worst case, which it reserves at once so concurrent
+  // requests cannot spend the same euro twice.
   const estPrompt = Math.ceil(promptChars(req.messages) / CHARS_PER_TOKEN);
   const estCompletion = req.max_completion_tokens ?? req.max_tokens ?? DEFAULT_COMPLETION_ESTIMATE;
   const month = monthKey(deps.now());
-  const budgetMicro = caller.plan.llmBudgetCentsPerMonth * 10_000;
-  const budgetStub = deps.env.BUDGET_DO.get(deps.env.BUDGET_DO.idFromName(caller.userId));
-  mark = Date.now();
-  const reservation = await budgetStub.reserve(
+  const budget = budgetStub(deps.env, caller.userId);
+  let mark = Date.now();
+  const admission = await budget.admit({
+    keyHash: caller.keyHash,
     month,
-    costMicroEur(primary, estPrompt, estCompletion),
-    budgetMicro,
-  );
-  timings.budget = Date.now() - mark;
-  if (!reservation.ok || !reservation.reservationId) {
-    throw new ApiError(
-      429,
-      "budget_exceeded",
-      `This account has used its ${caller.plan.name} plan's AI budget of €${(caller.plan.llmBudgetCentsPerMonth / 100).toFixed(2)} for this month. Upgrade the plan, or wait for next month.`,
-    );
-  }
-  const budget: Budget = { month, reservationId: reservation.reservationId };
+    estimateMicroEur: costMicroEur(primary, estPrompt, estCompletion),
+    budgetMicroEur: caller.plan.llmBudgetCentsPerMonth * 10_000,
+    limit: LLM_PER_KEY.limit,
+    windowMs: LLM_PER_KEY.windowMs,
+  });
+  timings.admit = Date.now() - mark;
+  if (!admission.ok) throw refusal(admission, caller);
+
   const record = async (model: ModelSpec, usage: MeteredUsage) => {
     const cost = costMicroEur(model, usage.promptTokens, usage.completionTokens);
-    await budgetStub.settle(budget.month, budget.reservationId, cost);
+    await budget.settle(month, admission.reservationId, cost);
     if (usage.promptTokens + usage.completionTokens > 0) {
       await recordUsage(deps, {
         ...caller,
@@ -192,28 +211,41 @@ export async function chatCompletions(
         ...usage,
         costMicroEur: cost,
         stream,
-        month: budget.month,
+        month,
       });
     }
   };
-  const failed = (err: unknown) =>
-    deps.log.error("recording LLM usage failed", { error: String(err) });
-  const settle = (model: ModelSpec, usage: MeteredUsage) =>
-    opts.waitUntil(record(model, usage).catch(failed));
+  // Metering runs after the answer, never in its way; a failure is logged, not shown.
+  const settle = (model: ModelSpec, usage: Promise<MeteredUsage> | MeteredUsage) =>
+    opts.waitUntil(
+      Promise.resolve(usage)
+        .then((u) => record(model, u))
+        .catch((err: unknown) => log.error("recording LLM usage failed", { error: String(err) })),
+    );
+  const nothing = { promptTokens: 0, completionTokens: 0 };
 
+  // Ends the provider's call, headers or body: when the request's signal says the client left
+  // (while we wait for the provider), or when the stream's relay finds it gone.
+  const cut = new AbortController();
+  opts.signal?.addEventListener("abort", () => cut.abort(new Error("client went away")));
   let attempt: { model: ModelSpec; res: Response };
   mark = Date.now();
   try {
-    attempt = await callWithFallback(deps, caller, req, primary, opts.signal);
+    attempt = await callWithFallback(
+      { config: deps.config, log, models: models(deps) },
+      req,
+      primary,
+      cut.signal,
+    );
   } catch (err) {
-    settle(primary, { promptTokens: 0, completionTokens: 0 });
+    settle(primary, nothing);
     throw err;
   }
   const { model, res } = attempt;
   timings.upstream = Date.now() - mark;
   if (!res.ok || !res.body) {
     // The upstream refused the request itself (4xx): pass its answer on, charge nothing.
-    settle(model, { promptTokens: 0, completionTokens: 0 });
+    settle(model, nothing);
     return new Response(res.body, {
       status: res.status,
       headers: { "content-type": res.headers.get("content-type") ?? "application/json" },
@@ -221,7 +253,7 @@ export async function chatCompletions(
   }
   if (!stream) {
     const text = await res.text();
-    const usage = (JSON.parse(text) as { usage?: Usage }).usage;
+    const usage = (JSON.parse(text) as { usage?: MeteredUsageWire }).usage;
     settle(model, {
       promptTokens: usage?.prompt_tokens ?? estPrompt,
       completionTokens: usage?.completion_tokens ?? 0,
@@ -231,14 +263,13 @@ export async function chatCompletions(
       headers: { "content-type": "application/json", "server-timing": serverTiming(timings) },
     });
   }
-  // Registered now, while the request is alive: a client that leaves mid-stream ends the request,
-  // and work only announced after that would not run.
-  let deliver: (u: MeteredUsage) => void = () => {};
-  const metered = new Promise<MeteredUsage>((resolve) => {
-    deliver = resolve;
-  });
-  opts.waitUntil(metered.then((u) => record(model, u)).catch(failed));
-  return new Response(meteredStream(res.body, deliver, estPrompt, opts.signal), {
+  // Registered now, while the request is alive: work announced after a client left mid-stream
+  // would not run.
+  const { toClient, usage } = meterStream(res.body, estPrompt, () =>
+    cut.abort(new Error("client went away")),
+  );
+  settle(model, usage);
+  return new Response(toClient, {
     status: 200,
     headers: {
       "content-type": res.headers.get("content-type") ?? "text/event-stream",
@@ -248,170 +279,8 @@ export async function chatCompletions(
   });
 }
 
-async function callWithFallback(
-  deps: Deps,
-  caller: Caller,
-  req: ChatRequest,
-  primary: ModelSpec,
-  signal?: AbortSignal,
-) {
-  try {
-    const res = await callUpstream(deps, req, primary, signal);
-    if (res.status < 500) return { model: primary, res };
-    deps.log.warn("upstream failed; trying the fallback model", {
-      model: primary.id,
-      status: res.status,
-    });
-    await res.body?.cancel();
-  } catch (err) {
-    if (signal?.aborted) throw err;
-    deps.log.warn("upstream unreachable or slow; trying the fallback model", {
-      model: primary.id,
-      error: String(err),
-    });
-  }
-  const fallback = models(deps).find((m) => m.id === deps.config.LLM_FALLBACK_MODEL);
-  if (!fallback || fallback.id === primary.id) {
-    throw new ApiError(
-      503,
-      "upstream_unavailable",
-      "The AI provider is not answering right now. Please try again shortly.",
-    );
-  }
-  try {
-    const res = await callUpstream(deps, req, fallback, signal);
-    if (res.status >= 500) {
-      await res.body?.cancel();
-      throw new Error(`fallback answered ${res.status}`);
-    }
-    return { model: fallback, res };
-  } catch (err) {
-    deps.log.error("fallback model failed too", {
-      model: fallback.id,
-      error: String(err),
-      employeeId: caller.employeeId,
-    });
-    throw new ApiError(
-      503,
-      "upstream_unavailable",
-      "The AI provider is not answering right now. Please try again shortly.",
-    );
-  }
-}
-
-async function callUpstream(
-  deps: Deps,
-  req: ChatRequest,
-  model: ModelSpec,
-  signal?: AbortSignal,
-): Promise<Response> {
-  const key = deps.config.LLM_UPSTREAM_KEY;
-  if (!key)
-    throw new ApiError(
-      503,
-      "llm_not_configured",
-      "The AI provider is not configured on this server.",
-    );
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new Error("upstream timeout")),
-    deps.config.LLM_UPSTREAM_TIMEOUT_MS,
-  );
-  const onAbort = () => controller.abort(new Error("client went away"));
-  signal?.addEventListener("abort", onAbort);
-  const body = {
-    ...req,
-    model: model.upstream,
-    // Always ask for usage, so a streamed answer is metered from the provider's own count.
-    ...(req.stream ? { stream_options: { ...req.stream_options, include_usage: true } } : {}),
-  };
-  try {
-    return await fetch(`${deps.config.LLM_UPSTREAM_URL.replace(/\/+$/, "")}/chat/completions`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: JSON.stringify(body),
-      signal: controller.signal,
-    });
-  } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener("abort", onAbort);
-  }
-}
-
-// Passes the upstream's bytes through untouched while reading the SSE events for the usage
-// chunk; if the client goes away the upstream is cancelled, and what was streamed is metered.
-function meteredStream(
-  upstream: ReadableStream<Uint8Array>,
-  done: (usage: MeteredUsage) => void,
-  estPrompt: number,
-  clientGone?: AbortSignal,
-): ReadableStream<Uint8Array> {
-  const reader = upstream.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  let usage: Usage | undefined;
-  let contentChars = 0;
-  let finished = false;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    // Never 0 for a streamed answer: without the provider's count, estimate from what was sent.
-    done({
-      promptTokens: usage?.prompt_tokens ?? estPrompt,
-      completionTokens:
-        usage?.completion_tokens ?? Math.max(1, Math.ceil(contentChars / CHARS_PER_TOKEN)),
-    });
-  };
-  // Workers end a request whose client left without cancelling this stream, so the request's
-  // own signal is what says "meter what was sent and let the upstream go".
-  clientGone?.addEventListener("abort", () => {
-    finish();
-    void reader.cancel("client went away").catch(() => undefined);
-  });
-  const scan = (chunk: Uint8Array) => {
-    buffer += decoder.decode(chunk, { stream: true });
-    let nl = buffer.indexOf("\n");
-    while (nl >= 0) {
-      const line = buffer.slice(0, nl).trim();
-      buffer = buffer.slice(nl + 1);
-      nl = buffer.indexOf("\n");
-      if (!line.startsWith("data:")) continue;
-      const data = line.slice(5).trim();
-      if (data === "[DONE]") continue;
-      try {
-        const event = JSON.parse(data) as {
-          usage?: Usage | null;
-          choices?: { delta?: { content?: string | null } }[];
-        };
-        if (event.usage) usage = event.usage;
-        for (const c of event.choices ?? []) contentChars += c.delta?.content?.length ?? 0;
-      } catch {
-        // not JSON: still passed through, just not metered from
-      }
-    }
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          const { done: end, value } = await reader.read();
-          if (end) {
-            controller.close();
-            finish();
-            return;
-          }
-          controller.enqueue(value);
-          scan(value);
-        } catch (err) {
-          controller.error(err);
-          finish();
-        }
-      },
-      async cancel(reason) {
-        finish();
-        await reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+// OpenAI's usage object, as a non-streamed answer carries it.
+interface MeteredUsageWire {
+  prompt_tokens?: number;
+  completion_tokens?: number;
 }

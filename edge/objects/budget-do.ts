@@ -1,49 +1,70 @@
 import { DurableObject } from "cloudflare:workers";
+import { gcra } from "./gcra.ts";
 
-export interface Reservation {
-  ok: boolean;
-  reservationId: string | null;
-  spentMicroEur: number;
-  reservedMicroEur: number;
+// A revoked key is remembered here at least as long as any Worker isolate may still hold it in
+// its key cache (edge/llm/key-cache.ts), with a wide margin; after that D1 alone refuses it.
+export const REVOKED_KEY_RETENTION_MS = 60 * 60_000;
+
+export interface AdmitRequest {
+  keyHash: string;
+  month: string;
+  /** The request's worst case: what is reserved until it settles. */
+  estimateMicroEur: number;
+  budgetMicroEur: number;
+  /** The per-key rate limit: `limit` requests per `windowMs`. */
+  limit: number;
+  windowMs: number;
 }
+
+export type Admission =
+  | { ok: true; reservationId: string }
+  | { ok: false; reason: "revoked_key" }
+  | { ok: false; reason: "rate_limited"; retryAfterMs: number }
+  | { ok: false; reason: "budget_exceeded"; spentMicroEur: number; reservedMicroEur: number };
 
 interface MonthState {
   spent: number;
   reservations: Record<string, number>;
 }
 
-// One per account: the month's LLM spend and the reservations of requests in flight. A request
-// is admitted only while spent + reserved is below the budget, and reserves its estimate at once,
-// so concurrent requests see each other: the budget is overshot by at most one request's worth.
-// Reservations that are never settled (a crashed Worker) expire with the month.
+// One per account: everything a model request must pass that changes with every request, in one
+// place, so the gateway's hot path is a single call. It holds the month's LLM spend and the
+// reservations of requests in flight (a request is admitted only while spent + reserved is below
+// the budget and reserves its estimate at once, so concurrent requests see each other and the
+// budget is overshot by at most one request's worth), the per-key rate limit (GCRA, durable), and
+// the account's recently revoked keys, which makes revocation immediate although Workers cache
+// key lookups. Reservations that are never settled (a crashed Worker) expire with the month.
 export class BudgetDO extends DurableObject {
-  reserve(month: string, estimateMicroEur: number, budgetMicroEur: number): Reservation {
-    const state = this.month(month);
+  admit(req: AdmitRequest): Admission {
+    const kv = this.ctx.storage.kv;
+    if (kv.get<number>(revokedKey(req.keyHash)) !== undefined) {
+      return { ok: false, reason: "revoked_key" };
+    }
+    // Every attempt counts against the key's limit, whatever the budget says.
+    const step = gcra(kv.get<number>(tatKey(req.keyHash)), Date.now(), req.limit, req.windowMs);
+    if (!step.ok) return { ok: false, reason: "rate_limited", retryAfterMs: step.retryAfterMs };
+    kv.put(tatKey(req.keyHash), step.tat);
+    const state = this.month(req.month);
     const reserved = Object.values(state.reservations).reduce((a, b) => a + b, 0);
-    if (state.spent + reserved >= budgetMicroEur) {
+    if (state.spent + reserved >= req.budgetMicroEur) {
       return {
         ok: false,
-        reservationId: null,
+        reason: "budget_exceeded",
         spentMicroEur: state.spent,
         reservedMicroEur: reserved,
       };
     }
     const id = crypto.randomUUID();
-    state.reservations[id] = Math.max(1, Math.ceil(estimateMicroEur));
-    this.ctx.storage.kv.put(`month:${month}`, state);
-    return {
-      ok: true,
-      reservationId: id,
-      spentMicroEur: state.spent,
-      reservedMicroEur: reserved + (state.reservations[id] ?? 0),
-    };
+    state.reservations[id] = Math.max(1, Math.ceil(req.estimateMicroEur));
+    kv.put(monthKey(req.month), state);
+    return { ok: true, reservationId: id };
   }
 
   settle(month: string, reservationId: string, actualMicroEur: number): number {
     const state = this.month(month);
     delete state.reservations[reservationId];
     state.spent += Math.max(0, Math.ceil(actualMicroEur));
-    this.ctx.storage.kv.put(`month:${month}`, state);
+    this.ctx.storage.kv.put(monthKey(month), state);
     return state.spent;
   }
 
@@ -51,7 +72,26 @@ export class BudgetDO extends DurableObject {
     return this.month(month).spent;
   }
 
+  // Called right after D1 marked the keys revoked. Also forgets each key's rate-limit state and
+  // revocations older than the retention, so the object holds only what can still matter.
+  revokeKeys(keyHashes: string[], now: number = Date.now()): void {
+    const kv = this.ctx.storage.kv;
+    const expired = [...kv.list<number>({ prefix: REVOKED_PREFIX })].filter(
+      ([, at]) => at < now - REVOKED_KEY_RETENTION_MS,
+    );
+    for (const [k] of expired) kv.delete(k);
+    for (const hash of keyHashes) {
+      kv.put(revokedKey(hash), now);
+      kv.delete(tatKey(hash));
+    }
+  }
+
   private month(month: string): MonthState {
-    return this.ctx.storage.kv.get<MonthState>(`month:${month}`) ?? { spent: 0, reservations: {} };
+    return this.ctx.storage.kv.get<MonthState>(monthKey(month)) ?? { spent: 0, reservations: {} };
   }
 }
+
+const REVOKED_PREFIX = "revoked:";
+const revokedKey = (hash: string) => `${REVOKED_PREFIX}${hash}`;
+const tatKey = (hash: string) => `tat:${hash}`;
+const monthKey = (month: string) => `month:${month}`;

@@ -522,7 +522,7 @@ export class EmployeeDO extends DurableObject<Env> {
     const r = this.current();
     if (kind === "container.provision") {
       // Every provision brings a fresh gateway key and retires the previous one (rotation).
-      const apiKey = await mintLlmKey(openDb(this.env.DB), r.id, r.userId, Date.now());
+      const apiKey = await mintLlmKey(this.env, r.id, r.userId, Date.now());
       const llm = { baseUrl: gatewayUrl(parseConfig(this.env)), apiKey };
       return { type: kind, id, employeeId: r.id, spec: { ...(await this.spec()), llm } };
     }
@@ -635,7 +635,7 @@ export class EmployeeDO extends DurableObject<Env> {
       }
     }
     await this.mirrorChain;
-    await revokeLlmKeys(openDb(this.env.DB), r.id, Date.now());
+    await revokeLlmKeys(this.env, r.id, Date.now());
     await deleteEmployeeKnowledge({ db: openDb(this.env.DB), env: this.env }, r.id);
     await forgetEmployee(this.env.DB, r.id);
     for (const ws of this.ctx.getWebSockets()) {

@@ -1,10 +1,15 @@
 import type { Env } from "../env.ts";
 
-// The one way to reach an employee's or a node's Durable Object: both are named by their id.
+// The one way to reach an employee's, a node's or an account's Durable Object: each is named by
+// its id.
 export function employeeStub(env: Pick<Env, "EMPLOYEE_DO">, employeeId: string) {
   return env.EMPLOYEE_DO.get(env.EMPLOYEE_DO.idFromName(employeeId));
 }
 
 export function nodeStub(env: Pick<Env, "NODE_DO">, nodeId: string) {
   return env.NODE_DO.get(env.NODE_DO.idFromName(nodeId));
+}
+
+export function budgetStub(env: Pick<Env, "BUDGET_DO">, userId: string) {
+  return env.BUDGET_DO.get(env.BUDGET_DO.idFromName(userId));
 }

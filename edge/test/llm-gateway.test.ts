@@ -1,8 +1,10 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { openDb } from "../../db/client.ts";
+import { hashToken } from "../auth/tokens.ts";
+import { LLM_PER_KEY } from "../llm/gateway.ts";
 import type { BudgetDO } from "../objects/budget-do.ts";
+import { budgetStub } from "../objects/stubs.ts";
 import { mintLlmKey, revokeLlmKeys } from "../services/llm-keys.ts";
 import { monthKey } from "../services/llm-usage.ts";
 import { api, signIn, uniqueEmail } from "./helpers.ts";
@@ -22,7 +24,7 @@ async function account(plan: "trial" | "pro" = "trial"): Promise<Account> {
     .first<{ id: string }>();
   const userId = user?.id ?? "";
   const employeeId = crypto.randomUUID();
-  const key = await mintLlmKey(openDb(env.DB), employeeId, userId, Date.now());
+  const key = await mintLlmKey(env, employeeId, userId, Date.now());
   return { cookie, userId, employeeId, key };
 }
 
@@ -72,7 +74,7 @@ describe("LLM gateway: keys", () => {
       );
     }
     expect((await chat(a.key, { model: "fast", messages: user("hi") })).status).toBe(200);
-    await revokeLlmKeys(openDb(env.DB), a.employeeId, Date.now());
+    await revokeLlmKeys(env, a.employeeId, Date.now());
     expect((await chat(a.key, { model: "fast", messages: user("hi") })).status).toBe(401);
   });
 
@@ -82,9 +84,52 @@ describe("LLM gateway: keys", () => {
       .bind(a.employeeId)
       .all<{ key_hash: string }>();
     expect(rows.results[0]?.key_hash).toMatch(/^[0-9a-f]{64}$/);
-    const next = await mintLlmKey(openDb(env.DB), a.employeeId, a.userId, Date.now());
+    const next = await mintLlmKey(env, a.employeeId, a.userId, Date.now());
     expect((await chat(a.key, { model: "fast", messages: user("hi") })).status).toBe(401);
     expect((await chat(next, { model: "fast", messages: user("hi") })).status).toBe(200);
+  });
+
+  it("refuses a revoked key at once on every endpoint, although the key was just used", async () => {
+    const a = await account();
+    const models = () => api("/v1/models", { headers: { authorization: `Bearer ${a.key}` } });
+    expect((await chat(a.key, { model: "fast", messages: user("hi") })).status).toBe(200);
+    expect((await models()).status).toBe(200);
+    await revokeLlmKeys(env, a.employeeId, Date.now());
+    for (const res of [
+      await chat(a.key, { model: "fast", messages: user("hi") }),
+      await models(),
+    ]) {
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe(
+        "invalid_api_key",
+      );
+    }
+  });
+
+  it("limits each key's request rate, counted in the account's object that admits requests", async () => {
+    const a = await account("pro");
+    const other = await mintLlmKey(env, crypto.randomUUID(), a.userId, Date.now());
+    const keyHash = hashToken(a.key);
+    await runInDurableObject(budgetStub(env, a.userId), (obj: BudgetDO) => {
+      for (let i = 0; i < LLM_PER_KEY.limit; i++) {
+        const r = obj.admit({
+          keyHash,
+          month: monthKey(Date.now()),
+          estimateMicroEur: 1,
+          budgetMicroEur: 1_000_000_000,
+          limit: LLM_PER_KEY.limit,
+          windowMs: LLM_PER_KEY.windowMs,
+        });
+        if (r.ok) obj.settle(monthKey(Date.now()), r.reservationId, 0);
+        else throw new Error(`admission ${i} refused: ${r.reason}`);
+      }
+    });
+    const res = await chat(a.key, { model: "fast", messages: user("hi") });
+    expect(res.status).toBe(429);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // The limit is the key's: the account's other employee is not held up.
+    expect((await chat(other, { model: "fast", messages: user("hi") })).status).toBe(200);
   });
 
   it("lists the models of the caller's plan", async () => {
@@ -228,10 +273,8 @@ describe("LLM gateway: failures", () => {
 describe("LLM gateway: budgets", () => {
   it("answers 429 budget_exceeded once the month's budget is spent", async () => {
     const a = await account();
-    const stub = env.BUDGET_DO.get(env.BUDGET_DO.idFromName(a.userId));
-    await runInDurableObject(stub, (obj: BudgetDO) => {
-      const r = obj.reserve(monthKey(Date.now()), 1, 1_000_000_000);
-      if (r.reservationId) obj.settle(monthKey(Date.now()), r.reservationId, 5_000_000); // €5: the trial's budget
+    await runInDurableObject(budgetStub(env, a.userId), (obj: BudgetDO) => {
+      obj.settle(monthKey(Date.now()), "spent-elsewhere", 5_000_000); // €5: the trial's budget
     });
     const res = await chat(a.key, { model: "fast", messages: user("hi") });
     expect(res.status).toBe(429);
