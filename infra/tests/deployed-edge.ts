@@ -1,0 +1,79 @@
+// The edge Worker as Cloudflare runs it, on loopback: the very bundle `wrangler deploy` uploads
+// (built with --dry-run), in workerd, with wrangler.toml's D1, Durable Objects and R2 kept in a
+// fresh local folder. Unlike `wrangler dev` (stack.ts) there is no development proxy in front of
+// the Worker, which adds its own HTTP hop to every request and every streamed chunk; benchmarks
+// of the request path measure this. It runs the Miniflare (and so the workerd) that wrangler
+// itself brings.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type * as MiniflareModule from "miniflare";
+import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { root } from "./stack.ts";
+
+// wrangler pins its own Miniflare; the one at the top of node_modules is the test pool's.
+const { Miniflare, convertV4MiniflareOptions } = createRequire(import.meta.resolve("wrangler"))(
+  "miniflare",
+) as typeof MiniflareModule;
+
+export interface DeployedEdge {
+  url: string;
+  /** The Worker's own D1, for setting up rows a benchmark needs. */
+  db: Awaited<ReturnType<MiniflareModule.Miniflare["getD1Database"]>>;
+  stop(): Promise<void>;
+}
+
+export async function startDeployedEdge(vars: Record<string, string>): Promise<DeployedEdge> {
+  const work = mkdtempSync(path.join(tmpdir(), "iw-deployed-"));
+  const outdir = path.join(work, "bundle");
+  execFileSync(
+    path.join(root, "node_modules/.bin/wrangler"),
+    ["deploy", "--dry-run", "--outdir", outdir],
+    { cwd: root, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  // wrangler.toml's compatibility settings and bindings, as wrangler hands them to Miniflare.
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+  const fromConfig = workerOptions as { bindings?: Record<string, unknown> };
+  const script = path.join(outdir, "index.js");
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      workers: [
+        {
+          ...fromConfig,
+          name: "edge",
+          rootPath: outdir,
+          modules: [{ type: "ESModule", path: script, contents: readFileSync(script, "utf8") }],
+          bindings: { ...fromConfig.bindings, ...vars },
+        },
+      ],
+      resourcePersistencePath: path.join(work, "state"),
+      host: "127.0.0.1",
+      port: 0,
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
+  try {
+    const url = await mf.ready;
+    const db = await mf.getD1Database("DB");
+    const migrations = path.join(root, "db/migrations");
+    for (const file of readdirSync(migrations)
+      .filter((f) => f.endsWith(".sql"))
+      .sort()) {
+      const statements = unstable_splitSqlQuery(readFileSync(path.join(migrations, file), "utf8"));
+      await db.batch(statements.map((s) => db.prepare(s)));
+    }
+    return {
+      url: url.origin,
+      db,
+      async stop() {
+        await mf.dispose();
+        rmSync(work, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await mf.dispose();
+    rmSync(work, { recursive: true, force: true });
+    throw err;
+  }
+}
