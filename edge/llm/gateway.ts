@@ -10,7 +10,12 @@ import type { Deps } from "../services/deps.ts";
 import { monthKey, recordUsage } from "../services/llm-usage.ts";
 import type { Limit } from "../services/rate-limits.ts";
 import { KeyCache } from "./key-cache.ts";
-import { CHARS_PER_TOKEN, type MeteredUsage, meterStream } from "./metered-stream.ts";
+import {
+  CHARS_PER_TOKEN,
+  type MeteredUsage,
+  meterStream,
+  type ProviderUsage,
+} from "./metered-stream.ts";
 import { AUTO, costMicroEur, type ModelSpec, parseModels } from "./models.ts";
 import { promptChars, routeAuto } from "./route-model.ts";
 import { callWithFallback } from "./upstream.ts";
@@ -253,7 +258,7 @@ export async function chatCompletions(
   }
   if (!stream) {
     const text = await res.text();
-    const usage = (JSON.parse(text) as { usage?: MeteredUsageWire }).usage;
+    const usage = (JSON.parse(text) as { usage?: ProviderUsage }).usage;
     settle(model, {
       promptTokens: usage?.prompt_tokens ?? estPrompt,
       completionTokens: usage?.completion_tokens ?? 0,
@@ -277,10 +282,4 @@ export async function chatCompletions(
       "server-timing": serverTiming(timings),
     },
   });
-}
-
-// OpenAI's usage object, as a non-streamed answer carries it.
-interface MeteredUsageWire {
-  prompt_tokens?: number;
-  completion_tokens?: number;
 }

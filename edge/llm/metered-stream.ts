@@ -7,7 +7,8 @@ export interface MeteredUsage {
   completionTokens: number;
 }
 
-interface Usage {
+// OpenAI's usage object: on a non-streamed answer, and in a stream's last chunk.
+export interface ProviderUsage {
   prompt_tokens?: number;
   completion_tokens?: number;
 }
@@ -58,7 +59,7 @@ async function readUsage(
 // Reads `data:` lines of chat.completion.chunk events: the last usage seen, and how much answer
 // text went by (for the estimate when no usage comes).
 class UsageScanner {
-  usage: Usage | undefined;
+  usage: ProviderUsage | undefined;
   contentChars = 0;
   private readonly decoder = new TextDecoder();
   private buffer = "";
@@ -81,7 +82,7 @@ class UsageScanner {
     if (data === "[DONE]") return;
     try {
       const event = JSON.parse(data) as {
-        usage?: Usage | null;
+        usage?: ProviderUsage | null;
         choices?: { delta?: { content?: string | null } }[];
       };
       if (event.usage) this.usage = event.usage;
