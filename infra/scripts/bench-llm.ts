@@ -119,83 +119,39 @@ try {
   }));
 
   const runs = await pairs(paced, ROUNDS);
-  const added = runs.map((r) => r.g.ttft - r.d.ttft);
-  const ratio = runs.map((r) => r.g.total / r.d.total);
-  const phaseNames = Object.keys(runs[0]?.g.phases ?? {});
+  const of = (pick: (r: { d: Timed; g: Timed }) => number, from = runs) => from.map(pick);
+  const p50 = (xs: number[]) => pct(xs, 50);
+  const spread = (xs: number[], fmt = ms) => `p50 ${fmt(p50(xs))}, p95 ${fmt(pct(xs, 95))}`;
+  const phases = Object.keys(runs[0]?.g.phases ?? {}).map(
+    (n) => `${n} ${p50(of((r) => r.g.phases[n] ?? 0))} ms`,
+  );
   console.log(
     `\nLLM gateway benchmark (deployed bundle in workerd, loopback; ${ROUNDS} alternating pairs of a ${TOKENS}-token stream at one token per ${PACE_MS} ms, ${((runs[0]?.g.bytes ?? 0) / 1024).toFixed(0)} KiB)`,
   );
+  console.log(`  time to first token, direct:    ${spread(of((r) => r.d.ttft))}`);
+  console.log(`  time to first token, gateway:   ${spread(of((r) => r.g.ttft))}`);
   console.log(
-    `  time to first token, direct:    p50 ${ms(
-      pct(
-        runs.map((r) => r.d.ttft),
-        50,
-      ),
-    )}, p95 ${ms(
-      pct(
-        runs.map((r) => r.d.ttft),
-        95,
-      ),
-    )}`,
+    `  added by the gateway:           ${spread(of((r) => r.g.ttft - r.d.ttft))}   (target p50 ≤ 5 ms)`,
   );
-  console.log(
-    `  time to first token, gateway:   p50 ${ms(
-      pct(
-        runs.map((r) => r.g.ttft),
-        50,
-      ),
-    )}, p95 ${ms(
-      pct(
-        runs.map((r) => r.g.ttft),
-        95,
-      ),
-    )}`,
-  );
-  console.log(
-    `  added by the gateway:           p50 ${ms(pct(added, 50))}, p95 ${ms(pct(added, 95))}   (target p50 ≤ 5 ms)`,
-  );
-  console.log(
-    `  gateway phases (Server-Timing, p50): ${phaseNames
-      .map(
-        (n) =>
-          `${n} ${pct(
-            runs.map((r) => r.g.phases[n] ?? 0),
-            50,
-          )} ms`,
-      )
-      .join(", ")}`,
-  );
+  console.log(`  gateway phases (Server-Timing, p50): ${phases.join(", ")}`);
   console.log(
     `  a key's first request in an isolate (looked up in D1): time to first token ${ms(uncached.g.ttft)} (direct ${ms(uncached.d?.ttft ?? Number.NaN)}), auth ${uncached.g.phases.auth ?? "?"} ms`,
   );
   console.log(
-    `  total time, direct:             p50 ${ms(
-      pct(
-        runs.map((r) => r.d.total),
-        50,
-      ),
-    )}; gateway p50 ${ms(
-      pct(
-        runs.map((r) => r.g.total),
-        50,
-      ),
-    )}`,
+    `  total time, direct:             p50 ${ms(p50(of((r) => r.d.total)))}; gateway p50 ${ms(p50(of((r) => r.g.total)))}`,
   );
   console.log(
-    `  total time, gateway / direct:   p50 ${pct(ratio, 50).toFixed(3)}, p95 ${pct(ratio, 95).toFixed(3)}   (target ≤ 1.05)`,
+    `  total time, gateway / direct:   ${spread(
+      of((r) => r.g.total / r.d.total),
+      (x) => x.toFixed(3),
+    )}   (target ≤ 1.05)`,
   );
 
   // The same stream sent as fast as the socket takes it (no model is this fast): what the gateway
   // costs per chunk, apart from waiting for a model.
   const bursts = await pairs(burst, BURST_ROUNDS);
-  const dTotal = pct(
-    bursts.map((r) => r.d.total),
-    50,
-  );
-  const gTotal = pct(
-    bursts.map((r) => r.g.total),
-    50,
-  );
+  const dTotal = p50(of((r) => r.d.total, bursts));
+  const gTotal = p50(of((r) => r.g.total, bursts));
   console.log(
     `  unpaced ${TOKENS} tokens (${BURST_ROUNDS} pairs): direct p50 ${ms(dTotal)}, gateway p50 ${ms(gTotal)}: ${Math.round((TOKENS / gTotal) * 1000).toLocaleString("en")} tokens/s through the gateway, ${ms(gTotal - dTotal)} added in all`,
   );
