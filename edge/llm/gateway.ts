@@ -192,11 +192,13 @@ export async function chatCompletions(
   // requests cannot spend the same euro twice.
   const estPrompt = Math.ceil(promptChars(req.messages) / CHARS_PER_TOKEN);
   const estCompletion = req.max_completion_tokens ?? req.max_tokens ?? DEFAULT_COMPLETION_ESTIMATE;
-  const month = monthKey(deps.now());
+  const now = deps.now();
+  const month = monthKey(now);
   const budget = budgetStub(deps.env, caller.userId);
   let mark = Date.now();
   const admission = await budget.admit({
     keyHash: caller.keyHash,
+    now,
     month,
     estimateMicroEur: costMicroEur(primary, estPrompt, estCompletion),
     budgetMicroEur: caller.plan.llmBudgetCentsPerMonth * 10_000,
@@ -228,11 +230,16 @@ export async function chatCompletions(
         .catch((err: unknown) => log.error("recording LLM usage failed", { error: String(err) })),
     );
   const nothing = { promptTokens: 0, completionTokens: 0 };
+  // A provider that was given the prompt may bill it although no answer reached the client.
+  const promptOnly = { promptTokens: estPrompt, completionTokens: 0 };
 
   // Ends the provider's call, headers or body: when the request's signal says the client left
   // (while we wait for the provider), or when the stream's relay finds it gone.
   const cut = new AbortController();
-  opts.signal?.addEventListener("abort", () => cut.abort(new Error("client went away")));
+  const leave = () => cut.abort(new Error("client went away"));
+  opts.signal?.addEventListener("abort", leave);
+  const closedByClient = () =>
+    new ApiError(400, "client_closed_request", "The client closed the request before the answer.");
   let attempt: { model: ModelSpec; res: Response };
   mark = Date.now();
   try {
@@ -243,8 +250,12 @@ export async function chatCompletions(
       cut.signal,
     );
   } catch (err) {
-    settle(primary, nothing);
-    throw err;
+    if (!cut.signal.aborted) {
+      settle(primary, nothing);
+      throw err;
+    }
+    settle(primary, promptOnly);
+    throw closedByClient();
   }
   const { model, res } = attempt;
   timings.upstream = Date.now() - mark;
@@ -257,7 +268,14 @@ export async function chatCompletions(
     });
   }
   if (!stream) {
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      settle(model, promptOnly);
+      if (cut.signal.aborted) throw closedByClient();
+      throw err;
+    }
     const usage = (JSON.parse(text) as { usage?: ProviderUsage }).usage;
     settle(model, {
       promptTokens: usage?.prompt_tokens ?? estPrompt,
@@ -270,9 +288,7 @@ export async function chatCompletions(
   }
   // Registered now, while the request is alive: work announced after a client left mid-stream
   // would not run.
-  const { toClient, usage } = meterStream(res.body, estPrompt, () =>
-    cut.abort(new Error("client went away")),
-  );
+  const { toClient, usage } = meterStream(res.body, estPrompt, leave);
   settle(model, usage);
   return new Response(toClient, {
     status: 200,

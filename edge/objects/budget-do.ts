@@ -4,9 +4,14 @@ import { gcra } from "./gcra.ts";
 // A revoked key is remembered here at least as long as any Worker isolate may still hold it in
 // its key cache (edge/llm/key-cache.ts), with a wide margin; after that D1 alone refuses it.
 export const REVOKED_KEY_RETENTION_MS = 60 * 60_000;
+// Longer than any request may run (the wait for the provider's first byte and a long answer's
+// stream). A reservation still open after it belongs to a Worker that died or was cancelled before
+// it could settle, and would otherwise hold part of the budget until the month ends.
+export const RESERVATION_TTL_MS = 15 * 60_000;
 
 export interface AdmitRequest {
   keyHash: string;
+  now: number;
   month: string;
   /** The request's worst case: what is reserved until it settles. */
   estimateMicroEur: number;
@@ -24,16 +29,17 @@ export type Admission =
 
 interface MonthState {
   spent: number;
-  reservations: Record<string, number>;
+  /** Open reservations by id: the amount held, and since when. */
+  reservations: Record<string, { microEur: number; at: number }>;
 }
 
 // One per account: everything a model request must pass that changes with every request, in one
 // place, so the gateway's hot path is a single call. It holds the month's LLM spend and the
 // reservations of requests in flight (a request is admitted only while spent + reserved is below
 // the budget and reserves its estimate at once, so concurrent requests see each other and the
-// budget is overshot by at most one request's worth), the per-key rate limit (GCRA, durable), and
-// the account's recently revoked keys, which makes revocation immediate although Workers cache
-// key lookups. Reservations that are never settled (a crashed Worker) expire with the month.
+// budget is overshot by at most one request's worth; one never settled expires), the per-key rate
+// limit (GCRA, durable), and the account's recently revoked keys, which makes revocation immediate
+// although Workers cache key lookups. Times come from the caller, so tests can move the clock.
 export class BudgetDO extends DurableObject {
   admit(req: AdmitRequest): Admission {
     const kv = this.ctx.storage.kv;
@@ -41,12 +47,17 @@ export class BudgetDO extends DurableObject {
       return { ok: false, reason: "revoked_key" };
     }
     // Every attempt counts against the key's limit, whatever the budget says.
-    const step = gcra(kv.get<number>(tatKey(req.keyHash)), Date.now(), req.limit, req.windowMs);
+    const step = gcra(kv.get<number>(tatKey(req.keyHash)), req.now, req.limit, req.windowMs);
     if (!step.ok) return { ok: false, reason: "rate_limited", retryAfterMs: step.retryAfterMs };
     kv.put(tatKey(req.keyHash), step.tat);
     const state = this.month(req.month);
-    const reserved = Object.values(state.reservations).reduce((a, b) => a + b, 0);
+    let reserved = 0;
+    for (const [id, r] of Object.entries(state.reservations)) {
+      if (r.at < req.now - RESERVATION_TTL_MS) delete state.reservations[id];
+      else reserved += r.microEur;
+    }
     if (state.spent + reserved >= req.budgetMicroEur) {
+      kv.put(monthKey(req.month), state);
       return {
         ok: false,
         reason: "budget_exceeded",
@@ -55,7 +66,10 @@ export class BudgetDO extends DurableObject {
       };
     }
     const id = crypto.randomUUID();
-    state.reservations[id] = Math.max(1, Math.ceil(req.estimateMicroEur));
+    state.reservations[id] = {
+      microEur: Math.max(1, Math.ceil(req.estimateMicroEur)),
+      at: req.now,
+    };
     kv.put(monthKey(req.month), state);
     return { ok: true, reservationId: id };
   }

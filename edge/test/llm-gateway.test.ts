@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { hashToken } from "../auth/tokens.ts";
 import { LLM_PER_KEY } from "../llm/gateway.ts";
-import type { BudgetDO } from "../objects/budget-do.ts";
+import { type BudgetDO, RESERVATION_TTL_MS } from "../objects/budget-do.ts";
 import { budgetStub } from "../objects/stubs.ts";
 import { mintLlmKey, revokeLlmKeys } from "../services/llm-keys.ts";
 import { monthKey } from "../services/llm-usage.ts";
@@ -114,6 +114,7 @@ describe("LLM gateway: keys", () => {
       for (let i = 0; i < LLM_PER_KEY.limit; i++) {
         const r = obj.admit({
           keyHash,
+          now: Date.now(),
           month: monthKey(Date.now()),
           estimateMicroEur: 1,
           budgetMicroEur: 1_000_000_000,
@@ -295,6 +296,30 @@ describe("LLM gateway: budgets", () => {
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(9);
     expect(statuses.filter((s) => s === 429)).toHaveLength(11);
+  });
+
+  it("lets a reservation that was never settled (its Worker died) go after RESERVATION_TTL_MS", async () => {
+    const a = await account();
+    const t0 = Date.now();
+    const admit = (obj: BudgetDO, now: number) =>
+      obj.admit({
+        keyHash: hashToken(a.key),
+        now,
+        month: monthKey(t0),
+        estimateMicroEur: 5_000_000, // the trial's whole budget
+        budgetMicroEur: 5_000_000,
+        limit: LLM_PER_KEY.limit,
+        windowMs: LLM_PER_KEY.windowMs,
+      });
+    await runInDurableObject(budgetStub(env, a.userId), (obj: BudgetDO) => {
+      expect(admit(obj, t0).ok).toBe(true); // never settled
+      expect(admit(obj, t0 + RESERVATION_TTL_MS - 1)).toMatchObject({
+        ok: false,
+        reason: "budget_exceeded",
+        reservedMicroEur: 5_000_000,
+      });
+      expect(admit(obj, t0 + RESERVATION_TTL_MS + 1).ok).toBe(true);
+    });
   });
 });
 
