@@ -1,9 +1,10 @@
 // The edge Worker as Cloudflare runs it, on loopback: the very bundle `wrangler deploy` uploads
 // (built with --dry-run), in workerd, with wrangler.toml's D1, Durable Objects and R2 kept in a
-// fresh local folder. Unlike `wrangler dev` (stack.ts) there is no development proxy in front of
-// the Worker, which adds its own HTTP hop to every request and every streamed chunk; benchmarks
-// of the request path measure this. It runs the Miniflare (and so the workerd) that wrangler
-// itself brings.
+// fresh local folder, reached on a socket of its own. Unlike `wrangler dev` (stack.ts) nothing
+// local stands in front of the Worker: wrangler dev's proxy adds an HTTP hop to every request and
+// every streamed chunk, and Miniflare's entry worker (which fakes request.cf and pretty errors)
+// another worker hop; production has neither. Benchmarks of the request path measure this. It
+// runs the Miniflare (and so the workerd) that wrangler itself brings.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -19,7 +20,10 @@ const { Miniflare, convertV4MiniflareOptions } = createRequire(import.meta.resol
 ) as typeof MiniflareModule;
 
 export interface DeployedEdge {
+  /** The Worker's own socket. */
   url: string;
+  /** The same Worker behind Miniflare's entry worker, as `wrangler dev` serves it minus its proxy. */
+  entryUrl: string;
   /** The Worker's own D1, for setting up rows a benchmark needs. */
   db: Awaited<ReturnType<MiniflareModule.Miniflare["getD1Database"]>>;
   stop(): Promise<void>;
@@ -46,6 +50,7 @@ export async function startDeployedEdge(vars: Record<string, string>): Promise<D
           rootPath: outdir,
           modules: [{ type: "ESModule", path: script, contents: readFileSync(script, "utf8") }],
           bindings: { ...fromConfig.bindings, ...vars },
+          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
         },
       ],
       resourcePersistencePath: path.join(work, "state"),
@@ -64,7 +69,8 @@ export async function startDeployedEdge(vars: Record<string, string>): Promise<D
       await db.batch(statements.map((s) => db.prepare(s)));
     }
     return {
-      url: url.origin,
+      url: (await mf.unsafeGetDirectURL("edge")).origin,
+      entryUrl: url.origin,
       db,
       async stop() {
         await mf.dispose();
