@@ -52,12 +52,16 @@ export class BudgetDO extends DurableObject {
     kv.put(tatKey(req.keyHash), step.tat);
     const state = this.month(req.month);
     let reserved = 0;
+    let expired = false;
     for (const [id, r] of Object.entries(state.reservations)) {
-      if (r.at < req.now - RESERVATION_TTL_MS) delete state.reservations[id];
-      else reserved += r.microEur;
+      if (r.at >= req.now - RESERVATION_TTL_MS) reserved += r.microEur;
+      else {
+        delete state.reservations[id];
+        expired = true;
+      }
     }
     if (state.spent + reserved >= req.budgetMicroEur) {
-      kv.put(monthKey(req.month), state);
+      if (expired) kv.put(monthKey(req.month), state);
       return {
         ok: false,
         reason: "budget_exceeded",
@@ -88,7 +92,7 @@ export class BudgetDO extends DurableObject {
 
   // Called right after D1 marked the keys revoked. Also forgets each key's rate-limit state and
   // revocations older than the retention, so the object holds only what can still matter.
-  revokeKeys(keyHashes: string[], now: number = Date.now()): void {
+  revokeKeys(keyHashes: string[], now: number): void {
     const kv = this.ctx.storage.kv;
     const expired = [...kv.list<number>({ prefix: REVOKED_PREFIX })].filter(
       ([, at]) => at < now - REVOKED_KEY_RETENTION_MS,

@@ -35,7 +35,7 @@ export async function mintLlmKey(
       )
       .returning({ keyHash: llmKeys.keyHash }),
   ]);
-  await announceRevoked(env, userId, retired);
+  await announceRevoked(env, userId, retired, now);
   return key;
 }
 
@@ -50,10 +50,18 @@ export async function revokeLlmKeys(
     .where(and(eq(llmKeys.employeeId, employeeId), isNull(llmKeys.revokedAt)))
     .returning({ keyHash: llmKeys.keyHash, userId: llmKeys.userId });
   const userId = revoked[0]?.userId;
-  if (userId) await announceRevoked(env, userId, revoked);
+  if (userId) await announceRevoked(env, userId, revoked, now);
 }
 
-async function announceRevoked(env: KeyStores, userId: string, keys: { keyHash: string }[]) {
+async function announceRevoked(
+  env: KeyStores,
+  userId: string,
+  keys: { keyHash: string }[],
+  now: number,
+) {
   if (keys.length === 0) return;
-  await budgetStub(env, userId).revokeKeys(keys.map((k) => k.keyHash));
+  await budgetStub(env, userId).revokeKeys(
+    keys.map((k) => k.keyHash),
+    now,
+  );
 }
