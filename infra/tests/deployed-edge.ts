@@ -6,12 +6,12 @@
 // another worker hop; production has neither. Benchmarks of the request path measure this. It
 // runs the Miniflare (and so the workerd) that wrangler itself brings.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type * as MiniflareModule from "miniflare";
-import { unstable_getMiniflareWorkerOptions, unstable_splitSqlQuery } from "wrangler";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { root } from "./stack.ts";
 
 // wrangler pins its own Miniflare; the one at the top of node_modules is the test pool's.
@@ -32,11 +32,16 @@ export interface DeployedEdge {
 export async function startDeployedEdge(vars: Record<string, string>): Promise<DeployedEdge> {
   const work = mkdtempSync(path.join(tmpdir(), "iw-deployed-"));
   const outdir = path.join(work, "bundle");
-  execFileSync(
-    path.join(root, "node_modules/.bin/wrangler"),
-    ["deploy", "--dry-run", "--outdir", outdir],
-    { cwd: root, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
-  );
+  const wrangler = (args: string[]) =>
+    execFileSync(path.join(root, "node_modules/.bin/wrangler"), args, {
+      cwd: root,
+      stdio: "ignore",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    });
+  wrangler(["deploy", "--dry-run", "--outdir", outdir]);
+  // The migrations as everywhere else (stack.ts, npm run dev): wrangler's own, into the folder
+  // whose v3/ Miniflare then serves.
+  wrangler(["d1", "migrations", "apply", "DB", "--local", "--persist-to", work]);
   // wrangler.toml's compatibility settings and bindings, as wrangler hands them to Miniflare.
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   const fromConfig = workerOptions as { bindings?: Record<string, unknown> };
@@ -53,33 +58,25 @@ export async function startDeployedEdge(vars: Record<string, string>): Promise<D
           unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
         },
       ],
-      resourcePersistencePath: path.join(work, "state"),
+      resourcePersistencePath: path.join(work, "v3"),
       host: "127.0.0.1",
       port: 0,
     } as Parameters<typeof convertV4MiniflareOptions>[0]),
   );
+  const stop = async () => {
+    await mf.dispose();
+    rmSync(work, { recursive: true, force: true });
+  };
   try {
     const url = await mf.ready;
-    const db = await mf.getD1Database("DB");
-    const migrations = path.join(root, "db/migrations");
-    for (const file of readdirSync(migrations)
-      .filter((f) => f.endsWith(".sql"))
-      .sort()) {
-      const statements = unstable_splitSqlQuery(readFileSync(path.join(migrations, file), "utf8"));
-      await db.batch(statements.map((s) => db.prepare(s)));
-    }
     return {
       url: (await mf.unsafeGetDirectURL("edge")).origin,
       entryUrl: url.origin,
-      db,
-      async stop() {
-        await mf.dispose();
-        rmSync(work, { recursive: true, force: true });
-      },
+      db: await mf.getD1Database("DB"),
+      stop,
     };
   } catch (err) {
-    await mf.dispose();
-    rmSync(work, { recursive: true, force: true });
+    await stop();
     throw err;
   }
 }
