@@ -11,7 +11,7 @@ import { workspaceEntries } from "./employee/workspace-files.ts";
 import { CommandExecutor } from "./hub/command-executor.ts";
 import { HubConnection } from "./hub/hub-connection.ts";
 import { startLlmRelay } from "./llm-relay/llm-relay.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, keepServing } from "./logger.ts";
 import { selectRuntime, teamFilesRoot } from "./runtime/select-runtime.ts";
 
 export const SHUTDOWN_GRACE_MS = 20_000;
@@ -28,6 +28,7 @@ try {
 }
 
 const log = createLogger(config.LOG_LEVEL);
+const serving = keepServing(log);
 // Filled in once the runtime knows the node's address on the employee network.
 let network: NetworkFacts | undefined;
 const configure = async (spec: EmployeeSpec) => {
@@ -86,6 +87,7 @@ log.info(
   { edge: config.EDGE_URL, slots: config.capacitySlots, runtime: runtime.kind },
   "node agent started",
 );
+serving();
 
 // Containers keep running without the agent; shutting down only finishes the commands in hand.
 let shuttingDown = false;
