@@ -176,6 +176,7 @@ export class HubConnection {
             this.opts.log.error({ err: String(err) }, "orphan sweep failed");
             return [];
           });
+        for (const employeeId of removed) this.opts.executor.forgetKey(employeeId);
         if (removed.length) this.opts.log.info({ removed }, "removed orphaned containers");
         return;
       }
