@@ -147,7 +147,17 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
         else delete back["set-cookie"];
         const status = up.statusCode ?? 502;
         if (res.headersSent) return void up.destroy();
-        res.writeHead(status >= 200 && status <= 599 ? status : 502, back);
+        try {
+          res.writeHead(status >= 200 && status <= 599 ? status : 502, back);
+        } catch {
+          // Headers Node will not send on: the container's answer is not passed on at all.
+          up.destroy();
+          return sendError(res, {
+            status: 502,
+            code: "bad_employee_answer",
+            message: "The employee answered with headers that cannot be passed on.",
+          });
+        }
         up.on("error", () => res.destroy());
         up.pipe(res);
       },
@@ -157,7 +167,15 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
         { employeeId: admitted.claims.e, err: err.message },
         "access proxy upstream failed",
       );
-      sendError(res, { status: 502, code: "employee_unreachable", message: err.message }, false);
+      sendError(
+        res,
+        {
+          status: 502,
+          code: "employee_unreachable",
+          message: "The employee is not reachable right now.",
+        },
+        false,
+      );
     });
     res.on("close", () => {
       if (!res.writableFinished) upstream.destroy();

@@ -97,7 +97,13 @@ export function startLlmRelay(opts: LlmRelayOptions): Promise<Server> {
           if (v !== undefined && !HOP_BY_HOP.has(k)) back[k] = v;
         const status = up.statusCode ?? 502;
         if (res.headersSent) return void up.destroy();
-        res.writeHead(status >= 200 && status <= 599 ? status : 502, back);
+        try {
+          res.writeHead(status >= 200 && status <= 599 ? status : 502, back);
+        } catch (err) {
+          // Headers Node will not send on: the gateway's answer is not passed on at all.
+          up.destroy();
+          return sendError(res, json(502, "bad_gateway_answer", String(err)));
+        }
         res.flushHeaders();
         up.on("error", () => res.destroy());
         up.pipe(res);

@@ -440,6 +440,8 @@ describe("the agent process under generated hostile input", () => {
     console.log(
       `fuzz: hub ${hub.frames} frames in ${hub.ms} ms over ${hub.connections} connections`,
     );
+    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${agent.pid}/status`, "utf8"))?.[1];
+    console.log(`fuzz: agent resident memory afterwards ${Math.round(Number(rss) / 1024)} MiB`);
     expect(relay.fiveHundreds).toEqual([]);
     expect(proxy.fiveHundreds).toEqual([]);
     await servesCorrectly();
