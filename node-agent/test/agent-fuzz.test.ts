@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { type AddressInfo, connect, type Socket } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,21 +17,14 @@ import { MAX_FRAME_BYTES } from "../../edge/protocol/frames.ts";
 import { ACCESS_HEADERS_TIMEOUT_MS, ACCESS_REQUEST_TIMEOUT_MS } from "../access/access-proxy.ts";
 import { TIMEOUT_CHECK_INTERVAL_MS } from "../http/guarded-server.ts";
 import { RELAY_HEADERS_TIMEOUT_MS, RELAY_REQUEST_TIMEOUT_MS } from "../llm-relay/llm-relay.ts";
-import {
-  appFrames,
-  type FuzzRequest,
-  httpRequests,
-  prng,
-  protocolViolations,
-} from "./fuzz-inputs.ts";
-import { type RawAnswer, type Recorded, rawRequest, recordingServer } from "./raw-http.ts";
+import { appFrames, protocolViolations } from "./fuzz-frames.ts";
+import { httpRequests, prng } from "./fuzz-requests.ts";
+import { fuzz, SLOW_CLIENTS, slowClients } from "./fuzz-senders.ts";
+import { type Recorded, rawRequest, recordingServer } from "./raw-http.ts";
 
 const agentMain = path.resolve(import.meta.dirname, "../main.ts");
 const REQUESTS_PER_SERVER = 3000;
 const FRAMES = 3000;
-const CONCURRENCY = 48;
-const FUZZ_READ_MS = 800;
-const SLOW_CLIENTS = 8;
 const SEED = Number(process.env.FUZZ_SEED ?? 20261122);
 const KEY = "iwk_fuzzed_employee_key_000000000000000";
 const EMPLOYEE = randomUUID();
@@ -240,97 +233,6 @@ async function servesCorrectly(): Promise<void> {
   );
   expect(page.status).toBe(200);
   expect(page.body).toContain("Fuzzy runs as a local process");
-}
-
-// Sends generated requests, CONCURRENCY at a time, and tallies what came back.
-async function fuzz(
-  port: number,
-  requests: Generator<FuzzRequest>,
-  localAddress: () => string,
-): Promise<{ sent: number; ms: number; statuses: Map<string, number>; fiveHundreds: string[] }> {
-  const started = Date.now();
-  const statuses = new Map<string, number>();
-  const fiveHundreds: string[] = [];
-  let sent = 0;
-  const worker = async () => {
-    for (let next = requests.next(); !next.done; next = requests.next()) {
-      const req = next.value;
-      sent++;
-      const answer: RawAnswer = await new Promise((resolve) => {
-        const s = connect({ port, host: "127.0.0.1", localAddress: localAddress() });
-        const chunks: Buffer[] = [];
-        const done = (closedByServer: boolean) => {
-          clearTimeout(timer);
-          s.destroy();
-          const text = Buffer.concat(chunks).toString("latin1");
-          const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-          resolve({
-            status: m ? Number(m[1]) : null,
-            head: text.slice(0, 300),
-            body: "",
-            closedByServer,
-            ms: 0,
-          });
-        };
-        const timer = setTimeout(() => done(false), FUZZ_READ_MS);
-        s.on("connect", () => (req.end ? s.end(req.bytes) : s.write(req.bytes)));
-        s.on("data", (d: Buffer) => chunks.push(d));
-        s.on("close", () => done(true));
-        s.on("error", () => done(true));
-      });
-      const key =
-        answer.status === null
-          ? answer.closedByServer
-            ? "closed"
-            : "no answer yet"
-          : String(answer.status);
-      statuses.set(key, (statuses.get(key) ?? 0) + 1);
-      if (answer.status !== null && answer.status >= 500 && answer.status !== 502)
-        fiveHundreds.push(
-          `${req.klass}: ${JSON.stringify(req.bytes.toString("latin1").slice(0, 200))} → ${answer.head}`,
-        );
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  return { sent, ms: Date.now() - started, statuses, fiveHundreds };
-}
-
-// Clients that never finish: a head cut short, a head dripped a byte a second, a body cut short.
-function slowClients(port: number, head: string, localAddress: string) {
-  const half = head.slice(0, head.indexOf("\r\n") + 2);
-  const cut = (bytes: string) =>
-    rawRequest(port, bytes, { keepOpen: true, timeoutMs: 60_000, localAddress });
-  const drip = () =>
-    new Promise<RawAnswer>((resolve) => {
-      const started = Date.now();
-      const s = connect({ port, host: "127.0.0.1", localAddress });
-      let i = 0;
-      const timer = setInterval(() => {
-        if (!s.destroyed) s.write(head[i++ % head.length] ?? "x");
-      }, 1000);
-      let text = "";
-      s.on("data", (d: Buffer) => {
-        text += d.toString("latin1");
-      });
-      s.on("close", () => {
-        clearInterval(timer);
-        const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-        resolve({
-          status: m ? Number(m[1]) : null,
-          head: text,
-          body: "",
-          closedByServer: true,
-          ms: Date.now() - started,
-        });
-      });
-      s.on("error", () => {});
-    });
-  const headers = Array.from({ length: SLOW_CLIENTS }, () => cut(half));
-  const drips = Array.from({ length: SLOW_CLIENTS / 2 }, drip);
-  const bodies = Array.from({ length: SLOW_CLIENTS }, () =>
-    cut(`${head.replace("\r\n\r\n", "\r\nContent-Length: 1000\r\n\r\n")}{"only part`),
-  );
-  return { headers: Promise.all([...headers, ...drips]), bodies: Promise.all(bodies) };
 }
 
 describe("the agent process under generated hostile input", () => {
