@@ -135,19 +135,26 @@ async function upload(client: Client, where: string, name: string, text: string)
 
 // *.localhost names resolve to loopback in browsers, not in Node's resolver: connect to the
 // proxy on 127.0.0.1 and name the host in the Host header, as a browser would.
-function viaProxy(url: string): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+function viaProxy(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: "127.0.0.1",
         port: u.port,
+        method: opts.method ?? "GET",
         path: `${u.pathname}${u.search}`,
-        headers: { host: u.host },
+        headers: { ...opts.headers, host: u.host },
       },
       (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers });
+        let body = "";
+        res.on("data", (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
       },
     );
     req.on("error", reject);
@@ -284,6 +291,27 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
     };
     expect(me.usage.llmTokensThisMonth).toBeGreaterThan(0);
     await context.close();
+  });
+
+  it("lets the customer chat and read, never act as OpenClaw's admin, whatever the browser sends", async () => {
+    const { chatUrl } = await access(owner, ada);
+    const cookie = String((await viaProxy(chatUrl)).headers["set-cookie"]).split(";")[0] ?? "";
+    const gw = new URL(chatUrl).origin;
+    // Admin-only: without the proxy's own scopes header OpenClaw granted this (and every other
+    // admin call over HTTP) to the customer, with or without a scopes header of their own.
+    const claims: Record<string, string>[] = [{}, { "x-openclaw-scopes": "operator.admin" }];
+    for (const claim of claims) {
+      const kill = await viaProxy(`${gw}/sessions/main/kill`, {
+        method: "POST",
+        headers: { cookie, ...claim },
+      });
+      expect(kill.status, kill.body).toBe(403);
+      expect(kill.body).toContain("operator.admin");
+    }
+    // Reading is the customer's: the chat of the test above, over HTTP through the proxy.
+    const history = await viaProxy(`${gw}/sessions/main/history`, { headers: { cookie } });
+    expect(history.status, history.body).toBe(200);
+    expect(history.body).toMatch(/pong-w/);
   });
 
   it("holds no gateway key anywhere its user can read; the relay serves nothing but OpenClaw's calls", async () => {

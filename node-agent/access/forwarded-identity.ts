@@ -15,6 +15,11 @@ export const FORWARDED_HEADERS = [
 // OpenClaw refuses to attribute a proxied request to loopback (that could be any local process).
 // Such a client is named by an address from the documentation range instead, which routes nowhere.
 export const LOCAL_BROWSER_ADDRESS = "192.0.2.1";
+// What the customer may do in their employee's OpenClaw: chat, read, answer approvals, never
+// operator.admin. The gateway takes a trusted-proxy HTTP request that carries no scopes header as
+// the full default set, admin included (killing sessions, choosing the model, …), and on a WebSocket
+// upgrade the header caps what the Control UI's device may be granted; so it is always sent.
+export const CUSTOMER_OPERATOR_SCOPES = "operator.read,operator.write,operator.approvals";
 
 const isLoopback = (a: string) =>
   a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.");
@@ -54,5 +59,6 @@ export function identityHeaders(
     "x-forwarded-for": clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"]),
     "x-forwarded-proto": fromCaddy && (proto === "https" || proto === "http") ? proto : "http",
     "x-forwarded-host": String(req.headers.host ?? ""),
+    "x-openclaw-scopes": CUSTOMER_OPERATOR_SCOPES,
   };
 }

@@ -3,7 +3,7 @@
 // must end with their grant or their employee. The runtime is a fake here so a test can report a
 // container stopped while its socket stays open; access-proxy.test.ts runs against Docker.
 import { generateKeyPairSync } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { type AddressInfo, connect, createServer as createTcpServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
@@ -34,6 +34,8 @@ let employee: Server;
 let hostile: ReturnType<typeof createTcpServer>;
 let proxy: Server;
 let port = 0;
+// The headers of the last request and the last upgrade the container received.
+let seen: { request?: IncomingHttpHeaders; upgrade?: IncomingHttpHeaders } = {};
 
 const token = async (claims: Partial<AccessClaims> = {}) =>
   signAccessToken(await importSigningKey(privateB64), {
@@ -68,7 +70,8 @@ const CONTAINER_COOKIES = [
 ];
 
 beforeAll(async () => {
-  employee = createServer((_req, res) => {
+  employee = createServer((req, res) => {
+    seen.request = req.headers;
     res.writeHead(200, { "content-type": "text/plain", "set-cookie": CONTAINER_COOKIES });
     res.end("employee page");
   });
@@ -76,9 +79,10 @@ beforeAll(async () => {
   wss.on("headers", (headers) => {
     for (const c of CONTAINER_COOKIES) headers.push(`Set-Cookie: ${c}`);
   });
-  employee.on("upgrade", (req, socket, head) =>
-    wss.handleUpgrade(req, socket, head, (ws) => ws.on("message", (m) => ws.send(m))),
-  );
+  employee.on("upgrade", (req, socket, head) => {
+    seen.upgrade = req.headers;
+    wss.handleUpgrade(req, socket, head, (ws) => ws.on("message", (m) => ws.send(m)));
+  });
   await new Promise<void>((r) => employee.listen(0, "127.0.0.1", r));
   const employeePort = (employee.address() as AddressInfo).port;
   // A container that answers with a status no HTTP server may send.
@@ -145,6 +149,32 @@ describe("the access proxy under hostile input", () => {
     }
     await new Promise((r) => setTimeout(r, 300));
     expect((await get("/page", `Cookie: ${cookie}\r\n`)).status).toBe(200);
+  });
+
+  it("gives OpenClaw the customer's scopes, never admin, whatever the client claims, on requests and upgrades", async () => {
+    // Without the header OpenClaw grants a trusted-proxy HTTP request every operator scope,
+    // operator.admin included; on an upgrade the header caps what the Control UI may be granted.
+    const cookie = await grant();
+    const claims = [
+      "",
+      "X-OpenClaw-Scopes: operator.admin\r\n",
+      "x-openclaw-scopes: operator.admin,operator.pairing\r\nX-OPENCLAW-SCOPES: operator.admin\r\n",
+      "x-openclaw-scopes:\r\n",
+    ];
+    for (const claim of claims) {
+      seen = {};
+      expect((await get("/page", `Cookie: ${cookie}\r\n${claim}`)).status).toBe(200);
+      const upgraded = await rawRequest(
+        port,
+        `GET /ws HTTP/1.1\r\nHost: ${HOST}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nCookie: ${cookie}\r\n${claim}\r\n`,
+        { timeoutMs: 300 },
+      );
+      expect(upgraded.status).toBe(101);
+      for (const where of ["request", "upgrade"] as const)
+        expect(seen[where]?.["x-openclaw-scopes"], `${where} after ${JSON.stringify(claim)}`).toBe(
+          "operator.read,operator.write,operator.approvals",
+        );
+    }
   });
 
   it("keeps the 303 after the token swap on the same host, however the path is spelled", async () => {
