@@ -7,6 +7,7 @@ import { ApiError, notFound } from "../http/api-error.ts";
 import type { ActionResult } from "../objects/employee-do.ts";
 import { type EmployeeView, toView } from "../objects/employee-record.ts";
 import { employeeStub } from "../objects/stubs.ts";
+import { checkName, EMPLOYEE_NAME_RULES } from "../protocol/check-name.ts";
 import type { Deps } from "./deps.ts";
 import { usageByEmployeeThisMonth } from "./llm-usage.ts";
 
@@ -15,11 +16,16 @@ const toneIds = new Set(tones.map((t) => t.id));
 const skillIds = new Set(skills.map((s) => s.id));
 export const MAX_SKILLS = 10;
 
-const Name = z
-  .string()
-  .trim()
-  .min(1, "Give the employee a name.")
-  .max(40, "Names are at most 40 characters.");
+// The one name check (edge/protocol/check-name.ts), which the app's pre-checks use too.
+const Name = z.string().transform((raw, ctx) => {
+  const checked = checkName(raw, EMPLOYEE_NAME_RULES);
+  if (checked.ok) return checked.name;
+  ctx.addIssue({
+    code: "custom",
+    message: checked.problem === "empty" ? "Give the employee a name." : checked.message,
+  });
+  return z.NEVER;
+});
 const Tone = z
   .string()
   .refine((t) => toneIds.has(t), { message: `One of: ${[...toneIds].join(", ")}.` });
