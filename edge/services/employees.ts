@@ -10,6 +10,7 @@ import { employeeStub } from "../objects/stubs.ts";
 import { checkName, EMPLOYEE_NAME_RULES } from "../protocol/check-name.ts";
 import type { Deps } from "./deps.ts";
 import { usageByEmployeeThisMonth } from "./llm-usage.ts";
+import { SETTINGS_CHANGES_PER_USER } from "./rate-limits.ts";
 
 const roleIds = new Set(roles.map((r) => r.id));
 const toneIds = new Set(tones.map((t) => t.id));
@@ -156,6 +157,9 @@ export async function updateEmployee(
   patch: z.infer<typeof UpdateInput>,
 ): Promise<EmployeeView> {
   await ownedEmployee(deps, userId, id);
+  // Counted only once the input is valid and the employee the person's own: a flood of bad or
+  // foreign requests cannot use up the person's own settings changes.
+  await deps.limits.take(SETTINGS_CHANGES_PER_USER, userId);
   return settle(await employeeStub(deps.env, id).update(patch));
 }
 
