@@ -7,19 +7,26 @@ import { ApiError, notFound } from "../http/api-error.ts";
 import type { ActionResult } from "../objects/employee-do.ts";
 import { type EmployeeView, toView } from "../objects/employee-record.ts";
 import { employeeStub } from "../objects/stubs.ts";
+import { checkName, EMPLOYEE_NAME_RULES } from "../protocol/check-name.ts";
 import type { Deps } from "./deps.ts";
 import { usageByEmployeeThisMonth } from "./llm-usage.ts";
+import { SETTINGS_CHANGES_PER_USER } from "./rate-limits.ts";
 
 const roleIds = new Set(roles.map((r) => r.id));
 const toneIds = new Set(tones.map((t) => t.id));
 const skillIds = new Set(skills.map((s) => s.id));
 export const MAX_SKILLS = 10;
 
-const Name = z
-  .string()
-  .trim()
-  .min(1, "Give the employee a name.")
-  .max(40, "Names are at most 40 characters.");
+// The one name check (edge/protocol/check-name.ts), which the app's pre-checks use too.
+const Name = z.string().transform((raw, ctx) => {
+  const checked = checkName(raw, EMPLOYEE_NAME_RULES);
+  if (checked.ok) return checked.name;
+  ctx.addIssue({
+    code: "custom",
+    message: checked.problem === "empty" ? "Give the employee a name." : checked.message,
+  });
+  return z.NEVER;
+});
 const Tone = z
   .string()
   .refine((t) => toneIds.has(t), { message: `One of: ${[...toneIds].join(", ")}.` });
@@ -150,6 +157,9 @@ export async function updateEmployee(
   patch: z.infer<typeof UpdateInput>,
 ): Promise<EmployeeView> {
   await ownedEmployee(deps, userId, id);
+  // Counted only once the input is valid and the employee the person's own: a flood of bad or
+  // foreign requests cannot use up the person's own settings changes.
+  await deps.limits.take(SETTINGS_CHANGES_PER_USER, userId);
   return settle(await employeeStub(deps.env, id).update(patch));
 }
 
