@@ -5,6 +5,7 @@ import { planById } from "../billing/plans.ts";
 import { ApiError } from "../http/api-error.ts";
 import type { Deps } from "../services/deps.ts";
 import { KeyCache } from "./key-cache.ts";
+import { beginKeyLookup } from "./key-lookup-limit.ts";
 
 export interface Caller {
   employeeId: string;
@@ -24,12 +25,15 @@ const callers = new KeyCache<Caller>();
 
 export interface KeyCheck {
   authorization: string | undefined;
+  /** The client's address as the edge sees it (http/client-ip.ts): failed lookups count per it. */
+  ip: string;
   /**
    * Whether this isolate's recent lookup may answer (see key-cache.ts): chat completions may,
    * because the BudgetDO refuses revoked keys on the call that admits them; anything not followed
    * by that call looks in D1.
    */
   cached: boolean;
+  waitUntil: (p: Promise<unknown>) => void;
 }
 
 // Who a key belongs to.
@@ -40,6 +44,7 @@ export async function authenticate(deps: Deps, check: KeyCheck): Promise<Caller>
   const now = deps.now();
   const hit = check.cached ? callers.get(keyHash, now) : undefined;
   if (hit) return hit;
+  const lookup = await beginKeyLookup(deps.env, check.ip);
   const row = await deps.db
     .select({ employeeId: llmKeys.employeeId, userId: llmKeys.userId, plan: users.plan })
     .from(llmKeys)
@@ -50,6 +55,13 @@ export async function authenticate(deps: Deps, check: KeyCheck): Promise<Caller>
     callers.delete(keyHash);
     throw invalidKey();
   }
+  check.waitUntil(
+    lookup
+      .valid()
+      .catch((err: unknown) =>
+        deps.log.warn("giving back a key lookup failed", { error: String(err) }),
+      ),
+  );
   const caller = {
     employeeId: row.employeeId,
     userId: row.userId,

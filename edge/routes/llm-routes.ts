@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
+import { clientIp } from "../http/client-ip.ts";
 import { MAX_JSON_BODY_BYTES } from "../http/validate.ts";
 import { authenticate } from "../llm/caller.ts";
 import { chatCompletions, listModels } from "../llm/gateway.ts";
@@ -14,7 +15,9 @@ export const MAX_CHAT_BODY_BYTES = 64 * MAX_JSON_BODY_BYTES;
 llmRoutes.get("/models", async (c) => {
   const caller = await authenticate(c.var.deps, {
     authorization: c.req.header("authorization"),
+    ip: clientIp(c),
     cached: false,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
   });
   return c.json(listModels(c.var.deps, caller));
 });
@@ -23,7 +26,9 @@ llmRoutes.post("/chat/completions", async (c) => {
   const started = Date.now();
   const caller = await authenticate(c.var.deps, {
     authorization: c.req.header("authorization"),
+    ip: clientIp(c),
     cached: true,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
   });
   const authMs = Date.now() - started;
   c.set("log", c.var.log.child({ employeeId: caller.employeeId, userId: caller.userId }));

@@ -6,6 +6,7 @@ import {
 import { env } from "cloudflare:workers";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import worker from "../index.ts";
+import { LLM_KEY_FAILURES_PER_IP } from "../llm/key-lookup-limit.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import type { EdgeFrame } from "../protocol/frames.ts";
 import { createNode, FakeAgent } from "./fake-agent.ts";
@@ -15,9 +16,10 @@ import {
   removeAllEmployees,
   signIn,
   uniqueEmail,
+  uniqueIp,
   waitForEmployee,
 } from "./helpers.ts";
-import { chat, errorCode, models, user } from "./llm-helpers.ts";
+import { account, chat, errorCode, models, user } from "./llm-helpers.ts";
 
 // A gateway key works only while its employee may run. Each test drives an employee through the
 // real API and a scripted node agent, and uses its key as the employee's OpenClaw would, right
@@ -168,4 +170,50 @@ describe("a gateway key works only while its employee may run", () => {
     agent.send({ type: "result", id: remove.id, ok: true });
     await expectRefused(e.key);
   });
+});
+
+describe("unknown keys", () => {
+  const randomKey = () => `iwk_${crypto.randomUUID().replaceAll("-", "")}`;
+
+  it("are limited per client address: past the limit 429 before D1 is asked; only failures count", async () => {
+    const a = await account();
+    const ip = uniqueIp();
+    // Valid keys looked up in D1 (/v1/models always looks) cost nothing against the limit.
+    for (let i = 0; i < LLM_KEY_FAILURES_PER_IP.limit + 5; i++)
+      expect((await models(a.key, { ip })).status).toBe(200);
+    expect((await chat(a.key, { model: "fast", messages: user("hi") }, { ip })).status).toBe(200);
+
+    // Failures until refused: the limit's burst, and what it replenished meanwhile.
+    const { limit, windowMs } = LLM_KEY_FAILURES_PER_IP;
+    const started = Date.now();
+    let failures = 0;
+    let limited: Response | undefined;
+    // Until a refusal with the bucket just emptied, so the checks below cannot meet a refill.
+    while (failures <= 2 * limit) {
+      const res = await chat(randomKey(), { model: "fast", messages: user("hi") }, { ip });
+      if (res.status === 401) {
+        failures++;
+        continue;
+      }
+      expect(res.status).toBe(429);
+      const retryAfter = Number(res.headers.get("retry-after"));
+      if (retryAfter >= (windowMs / limit / 1000) * 0.8) {
+        limited = res;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, retryAfter * 1000));
+    }
+    expect(failures).toBeGreaterThanOrEqual(limit);
+    expect(failures).toBeLessThanOrEqual(
+      limit + Math.ceil((Date.now() - started) / (windowMs / limit)) + 1,
+    );
+    expect(limited && (await errorCode(limited))).toBe("rate_limited");
+
+    // Refused before the lookup: a valid key that needs D1 is refused too from this address...
+    expect((await models(a.key, { ip })).status).toBe(429);
+    // ...while one this isolate has cached costs no lookup and goes through,
+    expect((await chat(a.key, { model: "fast", messages: user("hi") }, { ip })).status).toBe(200);
+    // and another address is not held up.
+    expect((await chat(randomKey(), {}, { ip: uniqueIp() })).status).toBe(401);
+  }, 60_000);
 });
