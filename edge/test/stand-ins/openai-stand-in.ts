@@ -175,14 +175,17 @@ export async function handleOpenAi(
       ? "tool_calls"
       : "stop";
   const choices = Math.max(1, request.n ?? 1);
-  const prompt = promptTokens(request);
-  const usage = {
-    prompt_tokens: prompt,
-    completion_tokens: pieces.length * choices,
-    total_tokens: prompt + pieces.length * choices,
-    completion_tokens_details: {
-      reasoning_tokens: pieces.filter((p) => p.kind === "reasoning").length * choices,
-    },
+  // Counted when sent, so a stream's first byte does not wait for it (as a provider's does not).
+  const usage = () => {
+    const prompt = promptTokens(request);
+    return {
+      prompt_tokens: prompt,
+      completion_tokens: pieces.length * choices,
+      total_tokens: prompt + pieces.length * choices,
+      completion_tokens_details: {
+        reasoning_tokens: pieces.filter((p) => p.kind === "reasoning").length * choices,
+      },
+    };
   };
   const base = {
     id: "chatcmpl-standin",
@@ -226,7 +229,7 @@ export async function handleOpenAi(
           logprobs: null,
           finish_reason: finish,
         })),
-        usage,
+        usage: usage(),
       }),
     );
     return true;
@@ -263,7 +266,7 @@ export async function handleOpenAi(
     chunk(index, {}, finish);
   }
   if (request.stream_options?.include_usage)
-    send({ ...base, object: "chat.completion.chunk", choices: [], usage });
+    send({ ...base, object: "chat.completion.chunk", choices: [], usage: usage() });
   res.end("data: [DONE]\n\n");
   return true;
 }
