@@ -69,6 +69,9 @@ async function expectRefused(key: string) {
   }
 }
 
+// Each test walks an employee through several lifecycle steps: slow on a loaded machine.
+const LIFECYCLE_TIMEOUT_MS = 30_000;
+
 // A hired employee brought to running by the agent, its key used once (and so cached).
 async function runningEmployee() {
   const cookie = await signIn(uniqueEmail("llm-key"));
@@ -108,68 +111,84 @@ async function finishStop(e: Awaited<ReturnType<typeof runningEmployee>>) {
 }
 
 describe("a gateway key works only while its employee may run", () => {
-  it("stopped by the customer: refused at once; started again: the new key works; a restart keeps it", async () => {
-    const e = await runningEmployee();
-    expect((await act(e.cookie, e.id, "stop")).status).toBe(202);
-    // Before the node has even stopped the container.
-    await expectRefused(e.key);
-    await finishStop(e);
-    await expectRefused(e.key);
+  it(
+    "stopped by the customer: refused at once; started again: the new key works; a restart keeps it",
+    async () => {
+      const e = await runningEmployee();
+      expect((await act(e.cookie, e.id, "stop")).status).toBe(202);
+      // Before the node has even stopped the container.
+      await expectRefused(e.key);
+      await finishStop(e);
+      await expectRefused(e.key);
 
-    const fresh = await startedAgain(e, () => act(e.cookie, e.id, "provision"));
+      const fresh = await startedAgain(e, () => act(e.cookie, e.id, "provision"));
 
-    expect((await act(e.cookie, e.id, "restart")).status).toBe(202);
-    const restart = await next("container.restart", e.id);
-    expect((await ask(fresh)).status).toBe(200);
-    agent.send({
-      type: "result",
-      id: restart.id,
-      ok: true,
-      data: { employeeId: e.id, containerId: `c-${e.id.slice(0, 8)}`, state: "running" },
-    });
-    await waitForEmployee(e.cookie, e.id, (x) => x.status === "running");
-    expect((await ask(fresh)).status).toBe(200);
-    expect((await models(fresh)).status).toBe(200);
-  });
+      expect((await act(e.cookie, e.id, "restart")).status).toBe(202);
+      const restart = await next("container.restart", e.id);
+      expect((await ask(fresh)).status).toBe(200);
+      agent.send({
+        type: "result",
+        id: restart.id,
+        ok: true,
+        data: { employeeId: e.id, containerId: `c-${e.id.slice(0, 8)}`, state: "running" },
+      });
+      await waitForEmployee(e.cookie, e.id, (x) => x.status === "running");
+      expect((await ask(fresh)).status).toBe(200);
+      expect((await models(fresh)).status).toBe(200);
+    },
+    LIFECYCLE_TIMEOUT_MS,
+  );
 
-  it("held by billing: refused at once; released: the new key works", async () => {
-    const e = await runningEmployee();
-    const held = await employeeStub(env, e.id).hold("Billing says no.");
-    expect(held.ok).toBe(true);
-    await expectRefused(e.key);
-    await finishStop(e);
-    await startedAgain(e, () => employeeStub(env, e.id).release());
-  });
+  it(
+    "held by billing: refused at once; released: the new key works",
+    async () => {
+      const e = await runningEmployee();
+      const held = await employeeStub(env, e.id).hold("Billing says no.");
+      expect(held.ok).toBe(true);
+      await expectRefused(e.key);
+      await finishStop(e);
+      await startedAgain(e, () => employeeStub(env, e.id).release());
+    },
+    LIFECYCLE_TIMEOUT_MS,
+  );
 
-  it("stopped because the trial ended (the cron's hold): refused at once", async () => {
-    const e = await runningEmployee();
-    const { trialEndsAt } = (await (await api("/api/me", { cookie: e.cookie })).json()) as {
-      trialEndsAt: string;
-    };
-    const ctx = createExecutionContext();
-    await worker.scheduled(
-      createScheduledController({
-        cron: "*/5 * * * *",
-        scheduledTime: Date.parse(trialEndsAt) + 60_000,
-      }),
-      env,
-      ctx,
-    );
-    await waitOnExecutionContext(ctx);
-    await expectRefused(e.key);
-    await finishStop(e);
-  });
+  it(
+    "stopped because the trial ended (the cron's hold): refused at once",
+    async () => {
+      const e = await runningEmployee();
+      const { trialEndsAt } = (await (await api("/api/me", { cookie: e.cookie })).json()) as {
+        trialEndsAt: string;
+      };
+      const ctx = createExecutionContext();
+      await worker.scheduled(
+        createScheduledController({
+          cron: "*/5 * * * *",
+          scheduledTime: Date.parse(trialEndsAt) + 60_000,
+        }),
+        env,
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      await expectRefused(e.key);
+      await finishStop(e);
+    },
+    LIFECYCLE_TIMEOUT_MS,
+  );
 
-  it("fired: refused at once, before the node has removed anything", async () => {
-    const e = await runningEmployee();
-    expect(
-      (await api(`/api/employees/${e.id}`, { method: "DELETE", cookie: e.cookie })).status,
-    ).toBe(202);
-    await expectRefused(e.key);
-    const remove = await next("container.remove", e.id);
-    agent.send({ type: "result", id: remove.id, ok: true });
-    await expectRefused(e.key);
-  });
+  it(
+    "fired: refused at once, before the node has removed anything",
+    async () => {
+      const e = await runningEmployee();
+      expect(
+        (await api(`/api/employees/${e.id}`, { method: "DELETE", cookie: e.cookie })).status,
+      ).toBe(202);
+      await expectRefused(e.key);
+      const remove = await next("container.remove", e.id);
+      agent.send({ type: "result", id: remove.id, ok: true });
+      await expectRefused(e.key);
+    },
+    LIFECYCLE_TIMEOUT_MS,
+  );
 });
 
 describe("unknown keys", () => {
