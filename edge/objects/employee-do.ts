@@ -160,6 +160,10 @@ export class EmployeeDO extends DurableObject<Env> {
 
   /** Stops the employee for a billing reason it then shows, and keeps it stopped. */
   async hold(reason: string): Promise<ActionResult> {
+    if (!this.record) return missing;
+    // A held employee may not run: its gateway key stops working now, before anything else
+    // changes, so a failure here leaves the hold to be retried whole.
+    await revokeLlmKeys(this.env, this.record.id, Date.now());
     const r = this.record;
     if (!r) return missing;
     this.commit({ ...r, billingHold: reason });
@@ -187,11 +191,19 @@ export class EmployeeDO extends DurableObject<Env> {
   }
 
   async stop(): Promise<ActionResult> {
-    const r = this.record;
-    if (!r) return missing;
-    if (!["running", "unhealthy", "restarting", "provisioning"].includes(r.status)) {
-      return refuse(`An employee that is ${r.status} cannot be stopped.`);
+    const asked = this.record;
+    if (!asked) return missing;
+    if (!["running", "unhealthy", "restarting", "provisioning"].includes(asked.status)) {
+      return refuse(`An employee that is ${asked.status} cannot be stopped.`);
     }
+    // Its gateway key stops working now, not when the node reports the container stopped.
+    // `desired` is committed first, so a key a provision in flight mints meanwhile is retired too
+    // (frameFor), and a revocation that fails leaves a running employee whose stop can be retried.
+    this.commit({ ...asked, desired: "stopped" });
+    await revokeLlmKeys(this.env, asked.id, Date.now());
+    const r = this.current();
+    if (!["running", "unhealthy", "restarting", "provisioning"].includes(r.status))
+      return this.ok();
     if (!r.nodeId) {
       // Still waiting for a server: nothing runs anywhere, so stopping is immediate.
       this.commit({
@@ -225,7 +237,9 @@ export class EmployeeDO extends DurableObject<Env> {
     if (!r) return { ok: true };
     if (r.status === "removing" && r.op) return { ok: true };
     this.commit({ ...r, status: "removing", statusReason: null, desired: "gone", op: null });
-    if (r.nodeId) await this.send("container.remove", 1, STEPS.removing);
+    // Fired: the key stops working now, not once the node has removed the container.
+    await revokeLlmKeys(this.env, r.id, Date.now());
+    if (this.current().nodeId) await this.send("container.remove", 1, STEPS.removing);
     else await this.finishRemoval();
     return { ok: true };
   }
@@ -523,6 +537,8 @@ export class EmployeeDO extends DurableObject<Env> {
     if (kind === "container.provision") {
       // Every provision brings a fresh gateway key and retires the previous one (rotation).
       const apiKey = await mintLlmKey(this.env, r.id, r.userId, Date.now());
+      // A stop, hold or firing committed while this key was minted did not see it: retire it.
+      if (this.record?.desired !== "running") await revokeLlmKeys(this.env, r.id, Date.now());
       const llm = { baseUrl: gatewayUrl(parseConfig(this.env)), apiKey };
       return { type: kind, id, employeeId: r.id, spec: { ...(await this.spec()), llm } };
     }
