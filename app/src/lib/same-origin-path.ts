@@ -9,7 +9,7 @@ const BASE = "https://same-origin.invalid";
  * characters, and starting with a single "/".
  */
 export function sameOriginPath(input: string | null | undefined, fallback = "/"): string {
-  if (!input || !input.startsWith("/")) return fallback;
+  if (!input?.startsWith("/")) return fallback;
   let url: URL;
   try {
     url = new URL(input, BASE);
