@@ -76,7 +76,7 @@ test("the emailed link shows whose account it opens, without JavaScript, in Engl
     expect(res?.status()).toBe(200);
     expect(res?.headers()["x-frame-options"]).toBe("DENY");
     expect(res?.headers()["cache-control"]).toContain("no-store");
-    expect(res?.headers()["referrer-policy"]).toBe("no-referrer");
+    expect(res?.headers()["referrer-policy"]).toBe("same-origin");
   }
   expect(await context.cookies()).toEqual([]);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm sign-in");

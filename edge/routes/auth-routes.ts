@@ -77,15 +77,16 @@ async function formBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Pro
       "Send the form as application/x-www-form-urlencoded.",
     );
   }
-  const text = await c.req.text();
-  if (new TextEncoder().encode(text).byteLength > MAX_JSON_BODY_BYTES) {
+  const bytes = await c.req.arrayBuffer();
+  if (bytes.byteLength > MAX_JSON_BODY_BYTES) {
     throw new ApiError(
       413,
       "body_too_large",
       `The request body is larger than ${MAX_JSON_BODY_BYTES} bytes.`,
     );
   }
-  return parseWith(schema, Object.fromEntries(new URLSearchParams(text)), "form");
+  const fields = new URLSearchParams(new TextDecoder().decode(bytes));
+  return parseWith(schema, Object.fromEntries(fields), "form");
 }
 
 authRoutes.post("/magic-link", async (c) => {

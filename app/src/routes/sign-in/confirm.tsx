@@ -22,10 +22,12 @@ export default function ConfirmSignIn() {
   const link = createAsync(() => getSignInLink(token()), { deferStream: true });
   if (isServer) {
     const headers = getRequestEvent()?.response.headers;
-    // The token is in this page's URL and form: keep it out of caches and Referer headers, and
-    // out of other sites' frames (where a disguised button could be pressed for the visitor).
+    // The token is in this page's URL and form: keep it out of caches and of Referer headers to
+    // other sites, and the page out of other sites' frames (where a disguised button could be
+    // pressed for the visitor). Not "no-referrer": browsers then send `Origin: null` with the
+    // form, which the edge rightly refuses.
     headers?.set("cache-control", "no-store");
-    headers?.set("referrer-policy", "no-referrer");
+    headers?.set("referrer-policy", "same-origin");
     headers?.set("x-frame-options", "DENY");
     headers?.set("content-security-policy", "frame-ancestors 'none'");
   }
