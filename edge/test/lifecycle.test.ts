@@ -614,7 +614,7 @@ describe("firing races provisioning", () => {
     });
     const gone = (s: Awaited<ReturnType<typeof state>>) =>
       !s.row && !s.object && !s.placed && !s.container;
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 30_000;
     let left = await Promise.all(fired.map(state));
     while (left.some((s) => !gone(s)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
