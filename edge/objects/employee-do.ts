@@ -56,6 +56,9 @@ const missing: ActionResult = {
 };
 
 const RECORD_KEY = "employee";
+// Kept after the employee is fired: this object is never created again, so a provision that
+// raced the firing cannot bring back an object (and a container) that D1 no longer lists.
+const FIRED_KEY = "fired";
 
 // One per employee: the owner of its lifecycle (DESIGN.md). Every transition is written to this
 // object's storage before anything is sent; every command carries an id and a named timeout;
@@ -76,10 +79,12 @@ export class EmployeeDO extends DurableObject<Env> {
 
   // ---- RPC: the Worker's verbs ----
 
-  async create(input: NewEmployee): Promise<EmployeeView> {
-    if (this.record) return toView(this.record);
+  /** Null when this employee was fired: it is never created again. */
+  async create(input: NewEmployee): Promise<EmployeeView | null> {
     // A fresh object must start clean, even if an earlier incarnation with this name left an alarm.
-    await this.ctx.storage.deleteAlarm();
+    if (!this.record) await this.ctx.storage.deleteAlarm();
+    if (this.ctx.storage.kv.get(FIRED_KEY)) return null;
+    if (this.record) return toView(this.record);
     const now = Date.now();
     this.log = createLogger({ employeeId: input.id, userId: input.userId });
     this.commit({
@@ -96,7 +101,7 @@ export class EmployeeDO extends DurableObject<Env> {
       updatedAt: now,
     });
     await this.place();
-    return toView(this.current());
+    return this.view();
   }
 
   view(): EmployeeView | null {
@@ -231,10 +236,16 @@ export class EmployeeDO extends DurableObject<Env> {
   }
 
   // Two phases: mark removing (persisted, mirrored), have the node remove container and volume,
-  // then forget everything. Firing works from any state and is retried like any command.
-  async remove(): Promise<{ ok: true }> {
+  // then forget everything. Firing works from any state and is retried like any command. An
+  // employee whose object never started is forgotten here too (given its id), so that the D1 row
+  // goes only after this object can no longer be created.
+  async remove(employeeId?: string): Promise<{ ok: true }> {
+    this.ctx.storage.kv.put(FIRED_KEY, true);
     const r = this.record;
-    if (!r) return { ok: true };
+    if (!r) {
+      if (employeeId) await this.forget(employeeId);
+      return { ok: true };
+    }
     if (r.status === "removing" && r.op) return { ok: true };
     this.commit({ ...r, status: "removing", statusReason: null, desired: "gone", op: null });
     // Fired: the key stops working now, not once the node has removed the container.
@@ -472,6 +483,19 @@ export class EmployeeDO extends DurableObject<Env> {
     } catch (err) {
       this.log.error("placement failed", errorFields(err));
     }
+    // Other calls ran while the nodes were asked: a removal, a stop or another placement. A
+    // reservation nobody wants any more is given back, or the node would keep a slot (and tell
+    // its agent to keep a container) for an employee that is gone.
+    const now = this.record;
+    if (now?.desired !== "running" || now.status !== "provisioning" || now.nodeId) {
+      if (nodeId && nodeId !== now?.nodeId)
+        await nodeStub(this.env, nodeId)
+          .release(r.id)
+          .catch((err: unknown) =>
+            this.log.warn("releasing a stale reservation failed", errorFields(err)),
+          );
+      return;
+    }
     if (nodeId) {
       this.log = this.log.child({ nodeId });
       this.commit({ ...this.current(), nodeId, op: null });
@@ -523,6 +547,13 @@ export class EmployeeDO extends DurableObject<Env> {
     this.armAlarm();
     try {
       const frame = await this.frameFor(kind, commandId);
+      if (this.record?.op?.commandId !== commandId) {
+        // Superseded while the frame was made (fired, stopped, …): the newer operation sends its
+        // own command, and a key minted for a fired employee is retired at once.
+        this.log.info("superseded command not sent", { commandId, type: kind });
+        if (!this.record) await revokeLlmKeys(this.env, r.id, Date.now());
+        return;
+      }
       await nodeStub(this.env, nodeId).dispatch(frame);
       this.log.info("command dispatched", { commandId, type: kind, attempt });
     } catch (err) {
@@ -651,9 +682,7 @@ export class EmployeeDO extends DurableObject<Env> {
       }
     }
     await this.mirrorChain;
-    await revokeLlmKeys(this.env, r.id, Date.now());
-    await deleteEmployeeKnowledge({ db: openDb(this.env.DB), env: this.env }, r.id);
-    await forgetEmployee(this.env.DB, r.id);
+    await this.forget(r.id);
     for (const ws of this.ctx.getWebSockets()) {
       try {
         ws.send(JSON.stringify({ type: "removed", employeeId: r.id }));
@@ -665,7 +694,15 @@ export class EmployeeDO extends DurableObject<Env> {
     this.record = undefined;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.ctx.storage.kv.put(FIRED_KEY, true);
     this.log.info("employee removed");
+  }
+
+  // What outlives the object elsewhere: its gateway keys, its own files, its D1 row (last).
+  private async forget(employeeId: string): Promise<void> {
+    await revokeLlmKeys(this.env, employeeId, Date.now());
+    await deleteEmployeeKnowledge({ db: openDb(this.env.DB), env: this.env }, employeeId);
+    await forgetEmployee(this.env.DB, employeeId);
   }
 }
 

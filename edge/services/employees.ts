@@ -127,8 +127,9 @@ export async function hireEmployee(
     );
   }
   deps.log.info("employee hired", { employeeId: id, role: input.role });
+  let created: EmployeeView | null;
   try {
-    return await employeeStub(deps.env, id).create({ id, userId, ...input });
+    created = await employeeStub(deps.env, id).create({ id, userId, ...input });
   } catch (err) {
     // The row exists, so say so honestly: the employee is in error with a reason and a retry.
     deps.log.error("starting provisioning failed", { employeeId: id, error: String(err) });
@@ -142,6 +143,9 @@ export async function hireEmployee(
       .where(eq(employees.id, id));
     return getEmployee(deps, userId, id);
   }
+  // Fired before it could start (someone who saw it listed pressed Fire).
+  if (!created) throw notFound("employee");
+  return created;
 }
 
 function settle(result: ActionResult): EmployeeView {
@@ -173,9 +177,10 @@ export async function actOnEmployee(
 ): Promise<EmployeeView> {
   const row = await ownedEmployee(deps, userId, id);
   const stub = employeeStub(deps.env, id);
-  // An employee whose object never started (see hireEmployee) is created now rather than refused.
+  // An employee whose object never started (see hireEmployee) is created now rather than refused;
+  // unless it was fired meanwhile, which its object remembers.
   if (action !== "stop" && (await stub.view()) === null) {
-    return stub.create({
+    const created = await stub.create({
       id,
       userId,
       name: row.name,
@@ -183,6 +188,8 @@ export async function actOnEmployee(
       tone: row.tone,
       skills: row.skills,
     });
+    if (!created) throw notFound("employee");
+    return created;
   }
   const result =
     action === "provision"
@@ -193,14 +200,11 @@ export async function actOnEmployee(
   return settle(result);
 }
 
+// Always through the employee's object, even one that never started: it remembers the firing
+// before the D1 row goes, so a provision racing this cannot create it again behind D1's back.
 export async function fireEmployee(deps: Deps, userId: string, id: string): Promise<void> {
   await ownedEmployee(deps, userId, id);
-  const stub = employeeStub(deps.env, id);
-  if ((await stub.view()) === null) {
-    await deps.db.delete(employees).where(eq(employees.id, id));
-    return;
-  }
-  await stub.remove();
+  await employeeStub(deps.env, id).remove(id);
   deps.log.info("employee fired", { employeeId: id });
 }
 
