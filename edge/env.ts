@@ -41,6 +41,12 @@ export interface Env {
   STRIPE_PRICE_PRO?: string;
   STRIPE_PRICE_BUSINESS?: string;
   BILLING_GRACE_DAYS?: string;
+  CHANNEL_SECRETS_KEY?: string;
+  TELEGRAM_API_URL?: string;
+  SLACK_API_URL?: string;
+  SLACK_AUTHORIZE_URL?: string;
+  SLACK_FILES_URL?: string;
+  WHATSAPP_GRAPH_URL?: string;
 }
 
 const optionalSecret = z
@@ -92,6 +98,20 @@ const ConfigSchema = z
     STRIPE_PRICE_BUSINESS: optionalSecret,
     // Days between the first failed payment and the employees being stopped.
     BILLING_GRACE_DAYS: z.coerce.number().min(0).max(60).default(7),
+    // Channels (edge/channels/): the key that seals channel credentials at rest, 32 random bytes
+    // in base64 (`openssl rand -base64 32`). Required for channels: without it no channel can be
+    // connected. Losing it loses every saved channel credential (customers reconnect).
+    CHANNEL_SECRETS_KEY: optionalSecret.refine(
+      (v) => v === undefined || isBase64Key(v),
+      "must be 32 random bytes in base64 (openssl rand -base64 32)",
+    ),
+    // The providers' API bases; only tests point them elsewhere.
+    TELEGRAM_API_URL: z.url().default("https://api.telegram.org"),
+    SLACK_API_URL: z.url().default("https://slack.com/api"),
+    SLACK_AUTHORIZE_URL: z.url().default("https://slack.com/oauth/v2/authorize"),
+    // The only origin a Slack bot token is sent to when downloading a file a person shared.
+    SLACK_FILES_URL: z.url().default("https://files.slack.com"),
+    WHATSAPP_GRAPH_URL: z.url().default("https://graph.facebook.com"),
   })
   .superRefine((c, ctx) => {
     // Outside development a real mailer is mandatory: a sign-in link that goes nowhere would
@@ -118,6 +138,14 @@ const ConfigSchema = z
       });
     }
   });
+
+function isBase64Key(v: string): boolean {
+  try {
+    return /^[A-Za-z0-9+/]{43}=$/.test(v.trim()) && atob(v.trim()).length === 32;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = z.infer<typeof ConfigSchema> & { appOrigin: string };
 
