@@ -45,7 +45,6 @@ export interface Env {
   TELEGRAM_API_URL?: string;
   SLACK_API_URL?: string;
   SLACK_AUTHORIZE_URL?: string;
-  SLACK_FILES_URL?: string;
   WHATSAPP_GRAPH_URL?: string;
 }
 
@@ -109,8 +108,6 @@ const ConfigSchema = z
     TELEGRAM_API_URL: z.url().default("https://api.telegram.org"),
     SLACK_API_URL: z.url().default("https://slack.com/api"),
     SLACK_AUTHORIZE_URL: z.url().default("https://slack.com/oauth/v2/authorize"),
-    // The only origin a Slack bot token is sent to when downloading a file a person shared.
-    SLACK_FILES_URL: z.url().default("https://files.slack.com"),
     WHATSAPP_GRAPH_URL: z.url().default("https://graph.facebook.com"),
   })
   .superRefine((c, ctx) => {

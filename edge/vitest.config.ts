@@ -1,4 +1,5 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
@@ -69,8 +70,12 @@ export default defineConfig(async () => {
               TELEGRAM_API_URL: `${standIn}/telegram`,
               SLACK_API_URL: `${standIn}/slack/api`,
               SLACK_AUTHORIZE_URL: `${standIn}/slack/oauth/v2/authorize`,
-              SLACK_FILES_URL: `${standIn}/slack/files`,
               WHATSAPP_GRAPH_URL: `${standIn}/whatsapp`,
+              // So a test can hold the committed Slack manifest to the scopes the code asks for.
+              TEST_SLACK_MANIFEST: readFileSync(
+                path.join(root, "infra/slack/app-manifest.yaml"),
+                "utf8",
+              ),
             },
           },
         };

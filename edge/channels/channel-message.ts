@@ -27,7 +27,6 @@ const field = z.string().min(1).max(MAX_FIELD_CHARS);
 export const AttachmentSourceSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("inline"), base64: z.string() }),
   z.object({ kind: z.literal("telegram"), fileId: field }),
-  z.object({ kind: z.literal("slack"), fileId: field, url: z.url() }),
   z.object({ kind: z.literal("whatsapp"), mediaId: field }),
 ]);
 export type AttachmentSource = z.infer<typeof AttachmentSourceSchema>;
