@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { SLACK_API_URL } from "./channels/slack/slack-api.ts";
+import { SLACK_AUTHORIZE_URL } from "./channels/slack/slack-oauth.ts";
+import { TELEGRAM_API_URL } from "./channels/telegram/telegram-api.ts";
+import { WHATSAPP_GRAPH_URL } from "./channels/whatsapp/whatsapp-api.ts";
 import type { BudgetDO } from "./objects/budget-do.ts";
 import type { EmployeeDO } from "./objects/employee-do.ts";
 import type { NodeDO } from "./objects/node-do.ts";
@@ -105,10 +109,10 @@ const ConfigSchema = z
       "must be 32 random bytes in base64 (openssl rand -base64 32)",
     ),
     // The providers' API bases; only tests point them elsewhere.
-    TELEGRAM_API_URL: z.url().default("https://api.telegram.org"),
-    SLACK_API_URL: z.url().default("https://slack.com/api"),
-    SLACK_AUTHORIZE_URL: z.url().default("https://slack.com/oauth/v2/authorize"),
-    WHATSAPP_GRAPH_URL: z.url().default("https://graph.facebook.com"),
+    TELEGRAM_API_URL: z.url().default(TELEGRAM_API_URL),
+    SLACK_API_URL: z.url().default(SLACK_API_URL),
+    SLACK_AUTHORIZE_URL: z.url().default(SLACK_AUTHORIZE_URL),
+    WHATSAPP_GRAPH_URL: z.url().default(WHATSAPP_GRAPH_URL),
   })
   .superRefine((c, ctx) => {
     // Outside development a real mailer is mandatory: a sign-in link that goes nowhere would
