@@ -6,8 +6,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 // from `/telegram/file/bot<token>/<file_path>`. Bots exist once a test registers them
 // (`POST /telegram/_test/bots {token, username}`); every call is recorded per token
 // (`GET /telegram/_test/requests?token=`). Tests can revoke a token, block a chat, store a file
-// and make the next call of a method fail. The helper below builds the request Telegram sends
-// to a webhook; it uses only WebCrypto/fetch types, so workerd tests import it.
+// and make a later call of a method fail (`skip` calls succeed first). The helper below builds
+// the request Telegram sends to a webhook; it uses only fetch types, so workerd tests import it.
 
 export const TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
 
@@ -25,7 +25,11 @@ interface Bot {
   webhook: { url: string; secret_token?: string; allowed_updates?: string[] } | null;
   blocked: Set<string>;
   files: Map<string, { path: string; bytes: Buffer }>;
-  failures: Map<string, { error_code: number; description: string; retry_after?: number }>;
+  // Per method: after `skip` more successful calls, the next one fails with this envelope.
+  failures: Map<
+    string,
+    { skip: number; error_code: number; description: string; retry_after?: number }
+  >;
   requests: { method: string; params: Record<string, unknown> }[];
   nextMessageId: number;
 }
@@ -100,7 +104,7 @@ export async function handleTelegram(
   const params = await paramsOf(req, url, raw);
   bot.requests.push({ method, params });
   const injected = bot.failures.get(method);
-  if (injected) {
+  if (injected && injected.skip-- <= 0) {
     bot.failures.delete(method);
     return fail(res, injected.error_code, injected.description, injected.retry_after);
   }
@@ -220,6 +224,7 @@ function testRoute(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buf
     });
   else if (route === "fail")
     bot.failures.set(String(input.method), {
+      skip: Number(input.skip ?? 0),
       error_code: Number(input.errorCode),
       description: String(input.description),
       ...(input.retryAfter === undefined ? {} : { retry_after: Number(input.retryAfter) }),
