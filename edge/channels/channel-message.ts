@@ -25,7 +25,7 @@ const field = z.string().min(1).max(MAX_FIELD_CHARS);
 // Where an attachment's bytes are: inline (email carries them) or a provider reference fetched
 // at the edge with the channel's credential, so no credential is ever part of a message.
 export const AttachmentSourceSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("inline"), base64: z.string() }),
+  z.object({ kind: z.literal("inline"), base64: z.base64() }),
   z.object({ kind: z.literal("telegram"), fileId: field }),
   z.object({ kind: z.literal("whatsapp"), mediaId: field }),
 ]);
@@ -110,7 +110,7 @@ export type InboundMessage = z.infer<typeof InboundMessageSchema>;
 export const OutboundAttachmentSchema = z.object({
   name: z.string().min(1).max(MAX_ATTACHMENT_NAME_CHARS),
   contentType: z.string().min(1).max(MAX_FIELD_CHARS),
-  base64: z.string(),
+  base64: z.base64(),
 });
 export type OutboundAttachment = z.infer<typeof OutboundAttachmentSchema>;
 

@@ -119,3 +119,16 @@ describe("text bounds", () => {
     expect(safeFileName("x".repeat(500), "f")).toHaveLength(200);
   });
 });
+
+describe("reply attachments", () => {
+  it("must be base64", () => {
+    const replyTo = { kind: "telegram" as const, chatId: "1", messageId: 1 };
+    const file = (base64: string) => ({
+      text: "",
+      replyTo,
+      attachments: [{ name: "a", contentType: "text/plain", base64 }],
+    });
+    expect(OutboundReplySchema.safeParse(file("aGVsbG8=")).success).toBe(true);
+    expect(OutboundReplySchema.safeParse(file("not base64!")).success).toBe(false);
+  });
+});

@@ -83,7 +83,7 @@ export function composeEmailReply(opts: { fromName: string; reply: OutboundReply
   for (const file of opts.reply.attachments ?? []) {
     mime.addAttachment({
       filename: headerFileName(file.name),
-      contentType: file.contentType.replace(/[^\w.+/-]/g, ""),
+      contentType: file.contentType.replace(/[^\w.+/-]/g, "") || "application/octet-stream",
       data: wrapBase64(decodeBase64(file.base64)),
     });
   }

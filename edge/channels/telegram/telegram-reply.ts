@@ -7,8 +7,6 @@ import { callTelegram, TELEGRAM_TEXT_LIMIT, type TelegramBot } from "./telegram-
 
 const SentMessage = z.object({ message_id: z.number().int() }).loose();
 
-type TelegramTarget = Extract<OutboundReply["replyTo"], { kind: "telegram" }>;
-
 /**
  * Sends a reply as plain text (no parse_mode, so nothing the employee writes can break entity
  * parsing), split at Telegram's 4096-character limit; the first part quotes the message answered
@@ -25,7 +23,8 @@ export async function sendTelegramReply(
   const attachments = reply.attachments ?? [];
   if (parts.length === 0 && attachments.length === 0) throw emptyReply();
   const messageIds: number[] = [];
-  const thread = target.messageThreadId === undefined ? {} : threadOf(target);
+  const thread =
+    target.messageThreadId === undefined ? {} : { message_thread_id: target.messageThreadId };
   try {
     for (const [i, text] of parts.entries()) {
       const quote =
@@ -63,9 +62,7 @@ export async function sendTelegramReply(
   return { messageIds };
 }
 
-const threadOf = (t: TelegramTarget) => ({ message_thread_id: t.messageThreadId });
-
-export const wrongTarget = (kind: string) =>
+const wrongTarget = (kind: string) =>
   new ChannelError({
     provider: "telegram",
     code: "invalid_request",
