@@ -15,6 +15,7 @@ import {
   teamFilesSource,
   volumeName,
 } from "./container-config.ts";
+import { EventLines } from "./event-lines.ts";
 
 export const READY_POLL_MS = 250;
 export const STOP_GRACE_S = 10;
@@ -217,19 +218,18 @@ export class DockerRuntime implements EmployeeRuntime {
         }
       }
       attempt = 0;
-      let buffered = "";
-      stream.on("data", (chunk: Buffer) => {
-        buffered += chunk.toString();
-        let newline = buffered.indexOf("\n");
-        while (newline >= 0) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
-          newline = buffered.indexOf("\n");
-          if (!line) continue;
-          const event = toRuntimeEvent(line);
-          if (event) onEvent(event);
-        }
-      });
+      const lines = new EventLines(
+        (line) => {
+          try {
+            const event = toRuntimeEvent(line);
+            if (event) onEvent(event);
+          } catch (err) {
+            this.opts.log.error({ err: String(err) }, "a docker event could not be handled");
+          }
+        },
+        () => this.opts.log.warn("dropped a docker event line longer than any event"),
+      );
+      stream.on("data", (chunk: Buffer) => lines.push(chunk));
       stream.on("error", (err) => retry(err));
       stream.on("end", () => retry(new Error("docker events stream ended")));
     };
@@ -319,6 +319,23 @@ export class DockerRuntime implements EmployeeRuntime {
     )?.Gateway;
     if (!gateway) throw new Error(`docker network ${this.opts.network} has no gateway address`);
     return gateway;
+  }
+
+  async employeeAddresses(): Promise<Map<string, string>> {
+    const list = await this.docker.listContainers({
+      filters: { label: [`${LABEL_MANAGED}=true`], network: [this.opts.network] },
+    });
+    const byAddress = new Map<string, string>();
+    const claimed = new Set<string>();
+    for (const c of list) {
+      const employeeId = c.Labels[LABEL_EMPLOYEE];
+      const ip = c.NetworkSettings?.Networks?.[this.opts.network]?.IPAddress;
+      if (!employeeId || !ip) continue;
+      if (claimed.has(ip)) byAddress.delete(ip);
+      else byAddress.set(ip, employeeId);
+      claimed.add(ip);
+    }
+    return byAddress;
   }
 
   // The container's address on the private network: no port is ever published on the host.
@@ -513,9 +530,12 @@ export function toRuntimeEvent(line: string): RuntimeEvent | null {
   } catch {
     return null;
   }
+  // Anything but the shape Docker sends (null, arrays, numbers where strings go) is not an event.
+  if (!e || typeof e !== "object") return null;
   const employeeId = e.Actor?.Attributes?.[LABEL_EMPLOYEE];
-  const containerId = e.Actor?.ID ?? null;
-  if (!employeeId || !e.Action) return null;
+  const containerId = typeof e.Actor?.ID === "string" ? e.Actor.ID : null;
+  if (typeof employeeId !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(employeeId)) return null;
+  if (typeof e.Action !== "string") return null;
   switch (e.Action) {
     case "create":
       return { type: "created", employeeId, containerId };
