@@ -2,6 +2,9 @@ import { DurableObject } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { openDb } from "../../db/client.ts";
 import { users } from "../../db/schema.ts";
+import { allows, type Employee } from "../contract/employee.ts";
+import { LIVE_PING, LIVE_PONG, liveFrame } from "../contract/live.ts";
+import type { StepId } from "../contract/steps.ts";
 import { type Env, gatewayUrl, parseConfig } from "../env.ts";
 import { createLogger, errorFields, type Logger } from "../log/logger.ts";
 import type {
@@ -21,9 +24,8 @@ import { placeEmployee } from "../services/placement.ts";
 import {
   type Desired,
   type EmployeeRecord,
-  type EmployeeView,
   type PendingOp,
-  STEPS,
+  stepOf,
   toView,
 } from "./employee-record.ts";
 import {
@@ -45,7 +47,7 @@ export type NewEmployee = Pick<
 
 // Verbs answer with a result rather than throwing: an error's class does not survive RPC.
 export type ActionResult =
-  | { ok: true; employee: EmployeeView }
+  | { ok: true; employee: Employee }
   | { ok: false; code: "invalid_state" | "not_found"; message: string };
 
 const refuse = (message: string): ActionResult => ({ ok: false, code: "invalid_state", message });
@@ -72,15 +74,16 @@ export class EmployeeDO extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.record = ctx.storage.kv.get<EmployeeRecord>(RECORD_KEY);
+    const stored = ctx.storage.kv.get<EmployeeRecord>(RECORD_KEY);
+    this.record = stored && { ...stored, step: stepOf(stored.step) };
     this.log = createLogger({ employeeId: this.record?.id });
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(LIVE_PING, LIVE_PONG));
   }
 
   // ---- RPC: the Worker's verbs ----
 
   /** Null when this employee was fired: it is never created again. */
-  async create(input: NewEmployee): Promise<EmployeeView | null> {
+  async create(input: NewEmployee): Promise<Employee | null> {
     // A fresh object must start clean, even if an earlier incarnation with this name left an alarm.
     if (!this.record) await this.ctx.storage.deleteAlarm();
     if (this.ctx.storage.kv.get(FIRED_KEY)) return null;
@@ -91,7 +94,7 @@ export class EmployeeDO extends DurableObject<Env> {
       ...input,
       status: "provisioning",
       statusReason: null,
-      step: STEPS.findingServer,
+      step: "finding_server",
       nodeId: null,
       containerId: null,
       desired: "running",
@@ -104,7 +107,7 @@ export class EmployeeDO extends DurableObject<Env> {
     return this.view();
   }
 
-  view(): EmployeeView | null {
+  view(): Employee | null {
     return this.record ? toView(this.record) : null;
   }
 
@@ -134,7 +137,7 @@ export class EmployeeDO extends DurableObject<Env> {
     const r = this.record;
     if (!r) return missing;
     if (r.billingHold) return refuse(r.billingHold);
-    if (!["none", "error", "stopped"].includes(r.status))
+    if (!allows(r.status, "provision"))
       return refuse(`An employee that is ${r.status} cannot be started.`);
     this.commit({
       ...r,
@@ -144,7 +147,7 @@ export class EmployeeDO extends DurableObject<Env> {
       op: null,
       waitingSince: Date.now(),
     });
-    if (r.nodeId) await this.send("container.provision", 1, STEPS.sentToServer);
+    if (r.nodeId) await this.send("container.provision", 1, "preparing_workspace");
     else await this.place();
     return this.ok();
   }
@@ -152,12 +155,12 @@ export class EmployeeDO extends DurableObject<Env> {
   async restart(): Promise<ActionResult> {
     const r = this.record;
     if (!r) return missing;
-    if (r.status === "running" || r.status === "unhealthy") {
+    if (allows(r.status, "restart")) {
       this.commit({ ...r, status: "restarting", statusReason: null, desired: "running", op: null });
-      await this.send("container.restart", 1, STEPS.restarting);
+      await this.send("container.restart", 1, "restarting");
       return this.ok();
     }
-    if (["none", "error", "stopped"].includes(r.status)) return this.provision();
+    if (allows(r.status, "provision")) return this.provision();
     return refuse(`An employee that is ${r.status} cannot be restarted now.`);
   }
 
@@ -172,9 +175,8 @@ export class EmployeeDO extends DurableObject<Env> {
     const r = this.record;
     if (!r) return missing;
     this.commit({ ...r, billingHold: reason });
-    if (["running", "unhealthy", "restarting", "provisioning"].includes(r.status))
-      return this.stop();
-    if (["none", "stopped", "error"].includes(r.status))
+    if (allows(r.status, "stop")) return this.stop();
+    if (allows(r.status, "provision"))
       this.commit({ ...this.current(), statusReason: reason, desired: "stopped" });
     await this.mirrorChain;
     return this.ok();
@@ -198,7 +200,7 @@ export class EmployeeDO extends DurableObject<Env> {
   async stop(): Promise<ActionResult> {
     const asked = this.record;
     if (!asked) return missing;
-    if (!["running", "unhealthy", "restarting", "provisioning"].includes(asked.status)) {
+    if (!allows(asked.status, "stop")) {
       return refuse(`An employee that is ${asked.status} cannot be stopped.`);
     }
     // Its gateway key stops working now, not when the node reports the container stopped.
@@ -207,8 +209,7 @@ export class EmployeeDO extends DurableObject<Env> {
     this.commit({ ...asked, desired: "stopped" });
     await revokeLlmKeys(this.env, asked.id, Date.now());
     const r = this.current();
-    if (!["running", "unhealthy", "restarting", "provisioning"].includes(r.status))
-      return this.ok();
+    if (!allows(r.status, "stop")) return this.ok();
     if (!r.nodeId) {
       // Still waiting for a server: nothing runs anywhere, so stopping is immediate.
       this.commit({
@@ -231,7 +232,7 @@ export class EmployeeDO extends DurableObject<Env> {
       desired: "stopped",
       op: null,
     });
-    await this.send("container.stop", 1, STEPS.stopping);
+    await this.send("container.stop", 1, "stopping");
     return this.ok();
   }
 
@@ -250,7 +251,7 @@ export class EmployeeDO extends DurableObject<Env> {
     this.commit({ ...r, status: "removing", statusReason: null, desired: "gone", op: null });
     // Fired: the key stops working now, not once the node has removed the container.
     await revokeLlmKeys(this.env, r.id, Date.now());
-    if (this.current().nodeId) await this.send("container.remove", 1, STEPS.removing);
+    if (this.current().nodeId) await this.send("container.remove", 1, "removing");
     else await this.finishRemoval();
     return { ok: true };
   }
@@ -325,11 +326,12 @@ export class EmployeeDO extends DurableObject<Env> {
     const containerId = event.containerId ?? r.containerId;
     switch (event.type) {
       case "container.created":
-        if (r.status === "provisioning") this.commit({ ...r, containerId, step: STEPS.creating });
+        if (r.status === "provisioning")
+          this.commit({ ...r, containerId, step: "starting_container" });
         break;
       case "container.started":
         if (r.status === "provisioning" || r.status === "restarting")
-          this.commit({ ...r, containerId, step: STEPS.starting });
+          this.commit({ ...r, containerId, step: "waiting_until_ready" });
         break;
       case "container.health_changed":
         if (event.health === "unhealthy" && r.status === "running")
@@ -361,7 +363,7 @@ export class EmployeeDO extends DurableObject<Env> {
       else await this.selfHeal(`Its container was found ${instance.state} on the server.`);
     } else if (r.desired === "stopped" && instance.state === "running") {
       this.commit({ ...r, status: "stopping", op: null });
-      await this.send("container.stop", 1, STEPS.stopping);
+      await this.send("container.stop", 1, "stopping");
     } else if (instance.containerId && instance.containerId !== r.containerId) {
       this.commit({ ...r, containerId: instance.containerId });
     }
@@ -392,7 +394,7 @@ export class EmployeeDO extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server);
-    server.send(JSON.stringify({ type: "status", employee: this.view() }));
+    server.send(liveFrame({ type: "status", employee: this.view() }));
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -424,7 +426,7 @@ export class EmployeeDO extends DurableObject<Env> {
     }
     if (r.op.commandId === null) {
       // A retry whose backoff has passed.
-      await this.send(r.op.kind, r.op.attempt, r.step ?? STEPS.sentToServer);
+      await this.send(r.op.kind, r.op.attempt, r.step ?? "preparing_workspace");
       return;
     }
     const seconds = Math.round(COMMAND_TIMEOUT_MS[r.op.kind] / 1000);
@@ -448,7 +450,7 @@ export class EmployeeDO extends DurableObject<Env> {
     const record = { ...next, updatedAt: Date.now() };
     this.record = record;
     this.ctx.storage.kv.put(RECORD_KEY, record);
-    const frame = JSON.stringify({ type: "status", employee: toView(record) });
+    const frame = liveFrame({ type: "status", employee: toView(record) });
     for (const ws of this.ctx.getWebSockets()) {
       try {
         ws.send(frame);
@@ -499,7 +501,7 @@ export class EmployeeDO extends DurableObject<Env> {
     if (nodeId) {
       this.log = this.log.child({ nodeId });
       this.commit({ ...this.current(), nodeId, op: null });
-      await this.send("container.provision", 1, STEPS.sentToServer);
+      await this.send("container.provision", 1, "preparing_workspace");
       return;
     }
     if (Date.now() - waitingSince > WAIT_FOR_SERVER_TIMEOUT_MS) {
@@ -518,7 +520,7 @@ export class EmployeeDO extends DurableObject<Env> {
     const attempt = r.op?.kind === "place" ? r.op.attempt + 1 : 1;
     this.commit({
       ...this.current(),
-      step: STEPS.waitingForServer,
+      step: "waiting_for_server",
       waitingSince,
       op: {
         kind: "place",
@@ -531,7 +533,7 @@ export class EmployeeDO extends DurableObject<Env> {
     await this.mirrorChain;
   }
 
-  private async send(kind: ContainerCommandType, attempt: number, step: string): Promise<void> {
+  private async send(kind: ContainerCommandType, attempt: number, step: StepId): Promise<void> {
     const r = this.current();
     const nodeId = r.nodeId;
     if (!nodeId) throw new Error(`cannot send ${kind}: no node`);
@@ -669,7 +671,7 @@ export class EmployeeDO extends DurableObject<Env> {
     const r = this.current();
     this.commit({ ...r, status: "unhealthy", statusReason: reason, op: null });
     this.commit({ ...this.current(), status: "restarting" });
-    await this.send("container.restart", 1, STEPS.restarting);
+    await this.send("container.restart", 1, "restarting");
   }
 
   private async finishRemoval(): Promise<void> {
@@ -685,7 +687,7 @@ export class EmployeeDO extends DurableObject<Env> {
     await this.forget(r.id);
     for (const ws of this.ctx.getWebSockets()) {
       try {
-        ws.send(JSON.stringify({ type: "removed", employeeId: r.id }));
+        ws.send(liveFrame({ type: "removed", employeeId: r.id }));
         ws.close(1000, "employee removed");
       } catch {
         // gone already

@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Employee } from "../contract/employee.ts";
 import type { EmployeeDO } from "../objects/employee-do.ts";
 import type { EmployeeRecord } from "../objects/employee-record.ts";
 import { MAX_COMMAND_ATTEMPTS } from "../objects/employee-timeouts.ts";
@@ -8,7 +9,6 @@ import { employeeStub, nodeStub } from "../objects/stubs.ts";
 import { connectRaw, createNode, FakeAgent } from "./fake-agent.ts";
 import {
   api,
-  type EmployeeJson,
   errorOf,
   hire,
   hireBody,
@@ -49,7 +49,7 @@ async function liveSocket(cookie: string, id: string) {
   expect(res.status).toBe(101);
   const ws = res.webSocket as WebSocket;
   ws.accept();
-  const frames: { type: string; employee: EmployeeJson | null }[] = [];
+  const frames: { type: string; employee: Employee | null }[] = [];
   ws.addEventListener("message", (e) => frames.push(JSON.parse(String(e.data))));
   return { ws, frames };
 }
@@ -135,7 +135,7 @@ describe("node agent connection", () => {
     expect((await agent.next("rejected")).reason).toMatch(/not placed on this node/);
     expect(
       (await api(`/api/employees/${theirs.id}`, { cookie }).then((r) => r.json())) as {
-        employee: EmployeeJson;
+        employee: Employee;
       },
     ).toMatchObject({
       employee: { status: "provisioning" },
@@ -190,9 +190,7 @@ describe("employee lifecycle with a node agent", () => {
         "running on every viewer",
       );
       const steps = v.frames.map((f) => f.employee?.step).filter(Boolean);
-      expect(steps).toEqual(
-        expect.arrayContaining(["Starting the container", "Waiting for the employee to be ready"]),
-      );
+      expect(steps).toEqual(expect.arrayContaining(["starting_container", "waiting_until_ready"]));
     }
 
     expect(
@@ -201,7 +199,7 @@ describe("employee lifecycle with a node agent", () => {
     const restart = await agent.next("container.restart");
     expect(
       (await (await api(`/api/employees/${hired.id}`, { cookie })).json()) as {
-        employee: EmployeeJson;
+        employee: Employee;
       },
     ).toMatchObject({
       employee: { status: "restarting" },
@@ -254,7 +252,7 @@ describe("employee lifecycle with a node agent", () => {
     expect(hired).toMatchObject({
       status: "provisioning",
       node: null,
-      step: "Waiting for a server with room",
+      step: "waiting_for_server",
     });
     const node = await createNode();
     const agent = await FakeAgent.connect(node.token, { slots: 1 });
@@ -418,9 +416,7 @@ describe("employee lifecycle with a node agent", () => {
     const [ea, eb] = await Promise.all([hire(a), hire(b)]);
     const placed = [ea, eb].filter((e) => e?.node === node.id);
     expect(placed).toHaveLength(1);
-    expect([ea, eb].filter((e) => e?.node === null)[0]?.step).toBe(
-      "Waiting for a server with room",
-    );
+    expect([ea, eb].filter((e) => e?.node === null)[0]?.step).toBe("waiting_for_server");
     agent.close();
   });
 });
@@ -539,7 +535,7 @@ describe("firing races provisioning", () => {
           envOverride: { EMPLOYEE_DO: employeesWhoseCreateFails(when) },
         });
         expect(res.status).toBe(201);
-        const { employee: hired } = (await res.json()) as { employee: EmployeeJson };
+        const { employee: hired } = (await res.json()) as { employee: Employee };
         expect(hired.status).toBe("error");
         const answers = await Promise.all(race(cookie, hired.id));
         expect(answers[0]?.status).toBe(202);
