@@ -1,8 +1,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import type { BudgetDO } from "../objects/budget-do.ts";
+import { mintLlmKey } from "../objects/llm-keys.ts";
 import { budgetStub } from "../objects/stubs.ts";
-import { mintLlmKey } from "../services/llm-keys.ts";
 import { monthKey } from "../services/llm-usage.ts";
 import { type ApiInit, api, signIn, uniqueEmail } from "./helpers.ts";
 
