@@ -85,6 +85,8 @@ export default defineConfig(async () => {
       name: "edge",
       root: path.join(root, "edge"),
       include: ["test/**/*.test.ts"],
+      // Plain functions on Node: vitest.unit.config.ts.
+      exclude: ["test/unit/**"],
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
       silent: "passed-only" as const,

@@ -22,7 +22,7 @@ import {
   transition,
 } from "./employee-lifecycle.ts";
 import { type EmployeeRecord, stepOf, toView } from "./employee-record.ts";
-import { forgetEverywhere } from "./employee-removal.ts";
+import { forgetEverywhere, releaseSlot } from "./employee-removal.ts";
 import type {
   ActionResult,
   CommandResult,
@@ -33,9 +33,6 @@ import type {
 import { acceptViewer, sendRemoved, sendStatus } from "./live-viewers.ts";
 import { revokeLlmKeys } from "./llm-keys.ts";
 import { placeEmployee } from "./placement.ts";
-import { nodeStub } from "./stubs.ts";
-
-export type { ActionResult, NewEmployee };
 
 const RECORD_KEY = "employee";
 // Kept after the employee is fired: this object is never created again, so a provision that
@@ -245,11 +242,7 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
         await forgetEverywhere(this.env, effect.employeeId, this.clock.now());
         return;
       case "release_slot":
-        await nodeStub(this.env, effect.nodeId)
-          .release(effect.employeeId)
-          .catch((err: unknown) =>
-            this.log.warn("releasing a stale reservation failed", errorFields(err)),
-          );
+        await releaseSlot(this.env, this.log, effect.nodeId, effect.employeeId);
         return;
       case "place": {
         if (!r) return;
@@ -290,13 +283,7 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
   private async finishRemoval(): Promise<void> {
     const r = this.record;
     if (!r) return;
-    if (r.nodeId) {
-      try {
-        await nodeStub(this.env, r.nodeId).release(r.id);
-      } catch (err) {
-        this.log.warn("releasing the node slot failed", errorFields(err));
-      }
-    }
+    if (r.nodeId) await releaseSlot(this.env, this.log, r.nodeId, r.id);
     await this.mirrorChain;
     await forgetEverywhere(this.env, r.id, this.clock.now());
     sendRemoved(this.ctx, r.id);
