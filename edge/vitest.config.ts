@@ -34,6 +34,8 @@ export default defineConfig(async () => {
         const standIn = inject("standInUrl");
         return {
           wrangler: { configPath: path.join(root, "wrangler.toml") },
+          // The Worker itself, with clocks a test can move (test/test-worker.ts).
+          main: path.join(root, "edge/test/test-worker.ts"),
           miniflare: {
             bindings: {
               ENVIRONMENT: "development",

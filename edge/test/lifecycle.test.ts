@@ -1,11 +1,15 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Employee } from "../contract/employee.ts";
-import type { EmployeeDO } from "../objects/employee-do.ts";
-import type { EmployeeRecord } from "../objects/employee-record.ts";
-import { MAX_COMMAND_ATTEMPTS } from "../objects/employee-timeouts.ts";
+import {
+  COMMAND_TIMEOUT_MS,
+  MAX_COMMAND_ATTEMPTS,
+  RETRY_BACKOFF_MAX_MS,
+} from "../objects/employee-timeouts.ts";
+import { HEARTBEAT_TIMEOUT_MS } from "../objects/node-timeouts.ts";
 import { employeeStub, nodeStub } from "../objects/stubs.ts";
+import { employeeObject, nodeObject } from "./clocks.ts";
 import { connectRaw, createNode, FakeAgent } from "./fake-agent.ts";
 import {
   api,
@@ -21,23 +25,14 @@ import {
 
 afterEach(removeAllEmployees);
 
-// Makes the pending operation due now and runs the alarm, as time passing would.
+// Longer than any command's deadline and any retry's backoff (with its jitter).
+const PAST_ANY_WAIT_MS = Math.max(...Object.values(COMMAND_TIMEOUT_MS), RETRY_BACKOFF_MAX_MS * 2);
+
+// Time passes for the employee's object past whatever it waits for, and its alarm rings.
 async function expireOp(employeeId: string): Promise<void> {
-  const stub = employeeStub(env, employeeId);
-  await runInDurableObject(stub, (_obj: EmployeeDO, state) => {
-    const record = state.storage.kv.get<EmployeeRecord>("employee");
-    if (record?.op)
-      state.storage.kv.put("employee", { ...record, op: { ...record.op, wakeAt: 0 } });
-  });
-  // The object's in-memory copy is reloaded from storage by a fresh instance.
-  await runInDurableObject(stub, (obj: EmployeeDO) => {
-    (obj as unknown as { record: EmployeeRecord | undefined }).record = undefined;
-  });
-  await runInDurableObject(stub, (obj: EmployeeDO, state) => {
-    (obj as unknown as { record: EmployeeRecord | undefined }).record =
-      state.storage.kv.get<EmployeeRecord>("employee");
-  });
-  await runDurableObjectAlarm(stub);
+  const object = employeeObject(employeeId);
+  await object.advanceClock(PAST_ANY_WAIT_MS);
+  expect(await runDurableObjectAlarm(object)).toBe(true);
 }
 
 async function liveSocket(cookie: string, id: string) {
@@ -103,6 +98,22 @@ describe("node agent connection", () => {
       await new Promise((r) => setTimeout(r, 20));
     }
     expect(status).toBe("offline");
+  });
+
+  it("closes the socket of an agent silent past the heartbeat timeout, and not before", async () => {
+    const node = await createNode();
+    const agent = await FakeAgent.connect(node.token, { slots: 1 });
+    const object = nodeObject(node.id);
+    await object.advanceClock(HEARTBEAT_TIMEOUT_MS - 1_000);
+    expect(await runDurableObjectAlarm(object)).toBe(true);
+    expect((await object.status()).connected).toBe(true);
+    await object.advanceClock(1_001);
+    expect(await runDurableObjectAlarm(object)).toBe(true);
+    expect(await agent.waitClosed()).toEqual({ code: 4008, reason: "heartbeat timeout" });
+    const row = await env.DB.prepare("SELECT status FROM nodes WHERE id = ?")
+      .bind(node.id)
+      .first<{ status: string }>();
+    expect(row?.status).toBe("offline");
   });
 
   it("rejects and logs malformed frames, frames before hello and frames about foreign employees", async () => {
