@@ -35,7 +35,7 @@ export function createApp() {
   app.route("/api/employees", employeeRoutes);
   app.route(
     "/api/knowledge",
-    knowledgeRoutes(() => ({ kind: "team" })),
+    knowledgeRoutes("/api/knowledge", () => ({ kind: "team" })),
   );
   app.route("/api/billing", billingRoutes);
   app.route("/api/stripe", stripeWebhookRoutes);
@@ -44,7 +44,7 @@ export function createApp() {
 
   app.notFound((c) =>
     c.json(
-      { error: { code: "not_found", message: `No route for ${c.req.method} ${c.req.path}.` } },
+      new ApiError(404, "not_found", `No route for ${c.req.method} ${c.req.path}.`).body(),
       404,
     ),
   );
@@ -58,18 +58,11 @@ export function createApp() {
     const log = c.get("log") ?? createLogger({ requestId: c.get("requestId") });
     if (err instanceof ConfigError) {
       log.error("worker misconfigured", { problems: err.problems });
-      return c.json({ error: { code: "server_misconfigured", message: err.message } }, 500);
+      return c.json(new ApiError(500, "server_misconfigured", err.message).body(), 500);
     }
     log.error("unhandled error", { path: c.req.path, ...errorFields(err) });
-    return c.json(
-      {
-        error: {
-          code: "internal_error",
-          message: `Something went wrong on our side. Quote request id ${c.get("requestId") ?? "unknown"} if you contact support.`,
-        },
-      },
-      500,
-    );
+    const message = `Something went wrong on our side. Quote request id ${c.get("requestId") ?? "unknown"} if you contact support.`;
+    return c.json(new ApiError(500, "internal_error", message).body(), 500);
   });
 
   return app;

@@ -4,8 +4,8 @@ import { SLACK_AUTHORIZE_URL } from "./channels/slack/slack-oauth.ts";
 import { TELEGRAM_API_URL } from "./channels/telegram/telegram-api.ts";
 import { WHATSAPP_GRAPH_URL } from "./channels/whatsapp/whatsapp-api.ts";
 import type { BudgetDO } from "./objects/budget-do.ts";
-import type { EmployeeDO } from "./objects/employee-do.ts";
-import type { NodeDO } from "./objects/node-do.ts";
+import type { EmployeeRpc } from "./objects/employee-rpc.ts";
+import type { NodeRpc } from "./objects/node-rpc.ts";
 import type { RateLimiter } from "./objects/rate-limiter.ts";
 
 // What wrangler binds. Vars and secrets arrive as strings (or not at all) and are checked by
@@ -14,8 +14,9 @@ export interface Env {
   DB: D1Database;
   KNOWLEDGE: R2Bucket;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
-  EMPLOYEE_DO: DurableObjectNamespace<EmployeeDO>;
-  NODE_DO: DurableObjectNamespace<NodeDO>;
+  // Typed by their RPC interfaces, not their classes: the classes import this file.
+  EMPLOYEE_DO: DurableObjectNamespace<EmployeeRpc>;
+  NODE_DO: DurableObjectNamespace<NodeRpc>;
   BUDGET_DO: DurableObjectNamespace<BudgetDO>;
   ENVIRONMENT?: string;
   APP_URL?: string;

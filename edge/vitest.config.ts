@@ -34,6 +34,8 @@ export default defineConfig(async () => {
         const standIn = inject("standInUrl");
         return {
           wrangler: { configPath: path.join(root, "wrangler.toml") },
+          // The Worker itself, with clocks a test can move (test/test-worker.ts).
+          main: path.join(root, "edge/test/test-worker.ts"),
           miniflare: {
             bindings: {
               ENVIRONMENT: "development",
@@ -85,6 +87,8 @@ export default defineConfig(async () => {
       name: "edge",
       root: path.join(root, "edge"),
       include: ["test/**/*.test.ts"],
+      // Plain functions on Node: vitest.unit.config.ts.
+      exclude: ["test/unit/**"],
       globalSetup: ["./test/global-setup.ts"],
       setupFiles: ["./test/apply-migrations.ts"],
       silent: "passed-only" as const,

@@ -1,5 +1,8 @@
 import path from "node:path";
 import { expect, type Page, test } from "@playwright/test";
+import type { ResponseBody } from "../../edge/contract/endpoints.ts";
+
+type Mailbox = ResponseBody<"GET /api/dev/mailbox">;
 
 const shots = path.resolve(import.meta.dirname, "../../test-results/ui/screenshots");
 const widths = {
@@ -61,7 +64,7 @@ test("the emailed link shows whose account it opens, without JavaScript, in Engl
     expect(sent.status()).toBe(202);
     const box = (await (
       await request.get(`/api/dev/mailbox?email=${encodeURIComponent(email)}`)
-    ).json()) as { messages: { link: string }[] };
+    ).json()) as Mailbox;
     return box.messages[0]?.link ?? "";
   };
   const context = await browser.newContext({ javaScriptEnabled: false });
@@ -115,7 +118,7 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
   const box = (await (
     await request.get(`/api/dev/mailbox?email=${encodeURIComponent(email)}`)
-  ).json()) as { messages: { link: string }[] };
+  ).json()) as Mailbox;
   // The emailed link asks first; only the button signs in.
   await page.goto(box.messages[0]?.link ?? "");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm sign-in");

@@ -1,11 +1,11 @@
 import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { createSignal } from "solid-js";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Catalogue } from "../../edge/contract/catalogue.ts";
 import { Dialog } from "../src/components/dialog.tsx";
 import { SkillPicker } from "../src/components/pickers.tsx";
 import { StatusBadge } from "../src/components/status-badge.tsx";
 import { I18nProvider } from "../src/i18n/i18n.tsx";
-import type { Catalogue } from "../src/lib/types.ts";
 
 afterEach(cleanup);
 
@@ -13,7 +13,7 @@ describe("StatusBadge", () => {
   it("says the status in the visitor's language, with a spinner and the step while in transition", () => {
     render(() => (
       <I18nProvider lang="de">
-        <StatusBadge status="provisioning" step="Starting the container" />
+        <StatusBadge status="provisioning" step="starting_container" />
       </I18nProvider>
     ));
     const badge = screen.getByRole("status");
@@ -57,6 +57,7 @@ describe("SkillPicker", () => {
       plans: [],
       roles: [],
       tones: [],
+      steps: [],
       skills: [
         { id: "seo", name: "SEO", description: "" },
         { id: "calendar", name: "Calendar", description: "" },

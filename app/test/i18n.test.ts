@@ -36,7 +36,7 @@ describe("catalogue in German", () => {
   it("has German text for every role, skill, tone, plan, plan feature and lifecycle step", async () => {
     const { roles, skills, tones } = await import("../../templates/catalogue.ts");
     const { plans } = await import("../../edge/billing/plans.ts");
-    const { STEPS } = await import("../../edge/objects/employee-record.ts");
+    const { STEP_IDS } = await import("../../edge/contract/steps.ts");
     const { germanTextIds } = await import("../src/i18n/catalogue-text.ts");
     const have = new Set(germanTextIds());
     const need = [
@@ -45,7 +45,7 @@ describe("catalogue in German", () => {
       ...tones.map((t) => `tone.${t.id}`),
       ...plans.map((p) => `plan.${p.id}`),
       ...plans.flatMap((p) => p.includes.map((i) => `include.${i}`)),
-      ...Object.values(STEPS).map((s) => `step.${s}`),
+      ...STEP_IDS.map((s) => `step.${s}`),
     ];
     expect(need.filter((k) => !have.has(k))).toEqual([]);
   });

@@ -1,18 +1,10 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { EMPLOYEE_STATUSES, type EmployeeStatus } from "../../edge/contract/employee.ts";
 import { users } from "../users/users.ts";
 
-export const employeeStatuses = [
-  "none",
-  "provisioning",
-  "running",
-  "stopping",
-  "stopped",
-  "unhealthy",
-  "restarting",
-  "error",
-  "removing",
-] as const;
-export type EmployeeStatus = (typeof employeeStatuses)[number];
+// The statuses are the API's (edge/contract/employee.ts): the mirror stores what the API shows.
+export const employeeStatuses = EMPLOYEE_STATUSES;
+export type { EmployeeStatus };
 
 // D1 mirrors each employee for listing and plan counting; the employee's Durable Object owns the
 // lifecycle and is the source of truth for status while it runs.
@@ -29,7 +21,7 @@ export const employees = sqliteTable(
     skills: text("skills", { mode: "json" }).$type<string[]>().notNull(),
     status: text("status", { enum: employeeStatuses }).notNull().default("none"),
     statusReason: text("status_reason"),
-    // The step in progress while provisioning or restarting, for the launch animation.
+    // The id of the step in progress while provisioning or restarting (edge/contract/steps.ts).
     step: text("step"),
     nodeId: text("node_id"),
     createdAt: integer("created_at").notNull(),

@@ -1,27 +1,10 @@
-// The plans, in one place: the catalogue shows them, /api/me reports their limits, hiring and
-// the LLM gateway enforce them. Prices are in euro cents per month.
-export const planIds = ["trial", "starter", "pro", "business"] as const;
-export type PlanId = (typeof planIds)[number];
+import { PLAN_IDS, type Plan, type PlanId } from "../contract/catalogue.ts";
 
-export interface Plan {
-  id: PlanId;
-  name: string;
-  priceCentsPerMonth: number;
-  currency: "eur";
-  maxEmployees: number;
-  llmBudgetCentsPerMonth: number;
-  /** Gateway models (ids of edge/llm/models.ts, plus the alias "auto") this plan may use. */
-  llmModels: string[];
-  /**
-   * The most tokens one model request may generate (answer, tool calls and reasoning): the
-   * gateway caps max_tokens / max_completion_tokens at it, always sends it upstream, and reserves
-   * budget for it before calling the provider.
-   */
-  llmMaxCompletionTokens: number;
-  /** Only the trial has a length; paid plans renew monthly. */
-  trialDays: number;
-  includes: string[];
-}
+// The plans, in one place: the catalogue shows them, /api/me reports their limits, hiring and
+// the LLM gateway enforce them. Prices are in euro cents per month; the shape is the contract's.
+
+export const planIds = PLAN_IDS;
+export type { Plan, PlanId };
 
 export const plans: readonly Plan[] = [
   {

@@ -1,9 +1,9 @@
 import Stripe from "stripe";
+import type { PaidPlanId } from "../contract/catalogue.ts";
 import type { Config } from "../env.ts";
 import { ApiError } from "../http/api-error.ts";
-import type { PlanId } from "./plans.ts";
 
-export type PaidPlanId = Exclude<PlanId, "trial">;
+export type { PaidPlanId };
 export const STRIPE_TIMEOUT_MS = 10_000;
 
 // The stripe package on Workers: fetch for HTTP and WebCrypto for signatures. STRIPE_API_URL

@@ -1,5 +1,8 @@
-// The one error shape of the API: {error: {code, message, fields?}}. Services throw ApiError;
-// the app's error handler turns it (and anything unexpected) into that JSON.
+import type { ErrorBody, ErrorCode } from "../contract/errors.ts";
+
+// The one error shape of the API: {error: {code, message, fields?}} (edge/contract/errors.ts).
+// Services throw ApiError; the app's error handler turns it (and anything unexpected) into that
+// JSON. Codes come from the contract's one list, so the app has a message for each.
 export type ErrorStatus =
   | 400
   | 401
@@ -15,30 +18,23 @@ export type ErrorStatus =
   | 500
   | 503;
 
-export interface ErrorBody {
-  error: {
-    code: string;
-    message: string;
-    fields?: Record<string, string>;
-    [more: string]: unknown;
-  };
-}
+export type { ErrorBody };
 
 export class ApiError extends Error {
   readonly status: ErrorStatus;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly fields: Record<string, string> | undefined;
   readonly headers: Record<string, string> | undefined;
-  /** More for the client beside code and message, e.g. an upgradeUrl with a 402. */
-  readonly extra: Record<string, string> | undefined;
+  /** More for the client beside code and message: an upgradeUrl with a 402. */
+  readonly extra: { upgradeUrl: string } | undefined;
 
   constructor(
     status: ErrorStatus,
-    code: string,
+    code: ErrorCode,
     message: string,
     fields?: Record<string, string>,
     headers?: Record<string, string>,
-    extra?: Record<string, string>,
+    extra?: { upgradeUrl: string },
   ) {
     super(message);
     this.status = status;

@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { z } from "zod";
+import { z } from "zod";
 import { ApiError } from "./api-error.ts";
 
 // Bodies larger than this are refused before parsing: no JSON endpoint of the API needs more.
@@ -35,7 +35,7 @@ export async function readBodyCapped<T>(
   }
 }
 
-function fieldsOf(error: z.ZodError): Record<string, string> {
+function fieldsOf(error: z.core.$ZodError): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
     const key = issue.path.map(String).join(".") || "body";
@@ -44,12 +44,13 @@ function fieldsOf(error: z.ZodError): Record<string, string> {
   return fields;
 }
 
-export function parseWith<S extends z.ZodType>(
+// Any zod schema: the contract's (zod/mini) and the edge's own (zod) share zod's core.
+export function parseWith<S extends z.core.$ZodType>(
   schema: S,
   value: unknown,
   what: string,
-): z.infer<S> {
-  const parsed = schema.safeParse(value);
+): z.output<S> {
+  const parsed = z.safeParse(schema, value);
   if (!parsed.success) {
     throw new ApiError(
       400,
@@ -63,7 +64,10 @@ export function parseWith<S extends z.ZodType>(
 
 // JSON bodies are only accepted as application/json: besides being honest, it forces a CORS
 // preflight on any cross-site attempt, a second line of defence behind the Origin check.
-export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+export async function jsonBody<S extends z.core.$ZodType>(
+  c: Context,
+  schema: S,
+): Promise<z.output<S>> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/json\b/i.test(type)) {
     throw new ApiError(415, "unsupported_media_type", "Send the request body as application/json.");
@@ -94,6 +98,6 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
   return parseWith(schema, value, "request");
 }
 
-export function queryParams<S extends z.ZodType>(c: Context, schema: S): z.infer<S> {
+export function queryParams<S extends z.core.$ZodType>(c: Context, schema: S): z.output<S> {
   return parseWith(schema, c.req.query(), "query");
 }

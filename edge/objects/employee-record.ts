@@ -1,4 +1,5 @@
-import type { EmployeeStatus } from "../../db/schema.ts";
+import type { Employee, EmployeeStatus } from "../contract/employee.ts";
+import { STEP_IDS, STEP_TEXT, type StepId } from "../contract/steps.ts";
 import type { ContainerCommandType } from "../protocol/frames.ts";
 
 export type Desired = "running" | "stopped" | "gone";
@@ -21,7 +22,7 @@ export interface EmployeeRecord {
   skills: string[];
   status: EmployeeStatus;
   statusReason: string | null;
-  step: string | null;
+  step: StepId | null;
   nodeId: string | null;
   containerId: string | null;
   desired: Desired;
@@ -34,22 +35,18 @@ export interface EmployeeRecord {
   updatedAt: number;
 }
 
-// The API's employee object (API.md), plus `step`: the provisioning step in progress.
-export interface EmployeeView {
-  id: string;
-  name: string;
-  role: string;
-  tone: string;
-  skills: string[];
-  status: EmployeeStatus;
-  statusReason: string | null;
-  step: string | null;
-  node: string | null;
-  createdAt: string;
-  updatedAt: string;
+const STEP_BY_TEXT = new Map<string, StepId>(STEP_IDS.map((id) => [STEP_TEXT[id], id]));
+
+// Steps used to be stored as their English sentence: records and rows written before the step
+// ids are read as the id of that sentence.
+export function stepOf(stored: string | null | undefined): StepId | null {
+  if (!stored) return null;
+  if ((STEP_IDS as readonly string[]).includes(stored)) return stored as StepId;
+  return STEP_BY_TEXT.get(stored) ?? null;
 }
 
-// Takes the D1 row as well as the object's record: both carry these fields.
+// The API's employee object (edge/contract/employee.ts). Takes the D1 row as well as the
+// object's record: both carry these fields.
 export function toView(
   r: Pick<
     EmployeeRecord,
@@ -60,12 +57,11 @@ export function toView(
     | "skills"
     | "status"
     | "statusReason"
-    | "step"
     | "nodeId"
     | "createdAt"
     | "updatedAt"
-  >,
-): EmployeeView {
+  > & { step: string | null },
+): Employee {
   return {
     id: r.id,
     name: r.name,
@@ -74,20 +70,9 @@ export function toView(
     skills: r.skills,
     status: r.status,
     statusReason: r.statusReason,
-    step: r.step,
+    step: stepOf(r.step),
     node: r.nodeId,
     createdAt: new Date(r.createdAt).toISOString(),
     updatedAt: new Date(r.updatedAt).toISOString(),
   };
 }
-
-export const STEPS = {
-  findingServer: "Finding a server",
-  waitingForServer: "Waiting for a server with room",
-  sentToServer: "Preparing the workspace",
-  creating: "Starting the container",
-  starting: "Waiting for the employee to be ready",
-  restarting: "Restarting",
-  stopping: "Stopping",
-  removing: "Removing the container and its data",
-} as const;

@@ -20,8 +20,14 @@ export const PLACEMENT_RETRY_BASE_MS = 2_000;
 export const PLACEMENT_RETRY_MAX_MS = 30_000;
 export const WAIT_FOR_SERVER_TIMEOUT_MS = 15 * 60_000;
 
-export function backoff(attempt: number, base: number, max: number): number {
+// `random` is a number in [0, 1): the lifecycle passes its own, so that its tests can fix it.
+export function backoff(
+  attempt: number,
+  base: number,
+  max: number,
+  random = Math.random(),
+): number {
   const exp = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
   // ±20 % jitter so that many employees retrying after one node's hiccup do not move in step.
-  return Math.round(exp * (0.8 + Math.random() * 0.4));
+  return Math.round(exp * (0.8 + random * 0.4));
 }

@@ -1,7 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, eq, isNull, sql } from "drizzle-orm";
-import { openDb } from "../../db/client.ts";
-import { employees, nodes } from "../../db/schema.ts";
 import type { Env } from "../env.ts";
 import { createLogger, errorFields, type Logger } from "../log/logger.ts";
 import {
@@ -16,6 +13,16 @@ import {
   parseAgentFrame,
   type ResultFrame,
 } from "../protocol/frames.ts";
+import { employeesWaitingForServer } from "../store/employees.ts";
+import {
+  markNodeOffline,
+  nodeToken,
+  recordAgentReport,
+  setNodeCapacity,
+  setNodeLoad,
+} from "../store/nodes.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { NodeRpc, NodeStatus } from "./node-rpc.ts";
 import {
   ASK_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
@@ -31,13 +38,7 @@ interface SocketAttachment {
   connectedAt: number;
 }
 
-export interface NodeStatus {
-  nodeId: string | null;
-  connected: boolean;
-  capacitySlots: number;
-  placements: string[];
-  queuedCommands: number;
-}
+export type { NodeStatus };
 
 const AGENT_TAG = "agent";
 // The close code an agent whose node token was revoked hears (4xxx: ours; 401-like).
@@ -51,13 +52,15 @@ export const TOKEN_REVOKED_CLOSE_CODE = 4001;
 // INTERVAL_MS, every heartbeat, every command sent): once revoked, the socket is closed and
 // nothing more is sent; and the capacity it reports is capped at the slots its token was made
 // with.
-export class NodeDO extends DurableObject<Env> {
+export class NodeDO extends DurableObject<Env> implements NodeRpc {
   private log: Logger;
+  private readonly clock: Clock;
   // Questions in flight (ask): in memory only, since their askers wait on this very instance.
   private readonly questions = new Map<string, (result: ResultFrame) => void>();
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
     super(ctx, env);
+    this.clock = clock;
     const sql = ctx.storage.sql;
     sql.exec(
       `CREATE TABLE IF NOT EXISTS placements (employee_id TEXT PRIMARY KEY, placed_at INTEGER NOT NULL)`,
@@ -89,9 +92,9 @@ export class NodeDO extends DurableObject<Env> {
     this.ctx.acceptWebSocket(server, [AGENT_TAG]);
     server.serializeAttachment({
       helloed: false,
-      connectedAt: Date.now(),
+      connectedAt: this.clock.now(),
     } satisfies SocketAttachment);
-    await this.ctx.storage.setAlarm(Date.now() + HELLO_TIMEOUT_MS);
+    await this.ctx.storage.setAlarm(this.clock.now() + HELLO_TIMEOUT_MS);
     this.log.info("agent connected");
     return new Response(null, { status: 101, webSocket: client });
   }
@@ -103,19 +106,15 @@ export class NodeDO extends DurableObject<Env> {
     const attachment = ws.deserializeAttachment() as SocketAttachment;
     if (frame.type === "hello") return this.onHello(ws, frame);
     if (!attachment.helloed) return this.reject(ws, `"${frame.type}" before hello`);
-    this.ctx.storage.kv.put("lastSeen", Date.now());
+    this.ctx.storage.kv.put("lastSeen", this.clock.now());
     switch (frame.type) {
       case "heartbeat": {
-        const updated = await this.db()
-          .update(nodes)
-          .set({
-            lastSeenAt: Date.now(),
-            capacitySlots: sql`min(${frame.capacity.slots}, ${nodes.maxSlots})`,
-            status: "online",
-          })
-          .where(and(eq(nodes.id, this.requireNodeId()), isNull(nodes.revokedAt)))
-          .returning({ capacitySlots: nodes.capacitySlots })
-          .get();
+        const updated = await recordAgentReport(
+          this.env.DB,
+          this.requireNodeId(),
+          { slots: frame.capacity.slots },
+          this.clock.now(),
+        );
         if (!updated) return this.closeRevoked();
         this.ctx.storage.kv.put("reportedSlots", frame.capacity.slots);
         this.ctx.storage.kv.put("capacitySlots", updated.capacitySlots);
@@ -147,7 +146,7 @@ export class NodeDO extends DurableObject<Env> {
     if (this.ctx.getWebSockets(AGENT_TAG).length === 0) return;
     if ((await this.checkToken()) === "revoked") return;
     const sockets = this.ctx.getWebSockets(AGENT_TAG);
-    const now = Date.now();
+    const now = this.clock.now();
     const lastSeen = this.ctx.storage.kv.get<number>("lastSeen") ?? 0;
     for (const ws of sockets) {
       const a = ws.deserializeAttachment() as SocketAttachment;
@@ -182,7 +181,7 @@ export class NodeDO extends DurableObject<Env> {
     this.ctx.storage.sql.exec(
       "INSERT INTO placements (employee_id, placed_at) VALUES (?, ?)",
       employeeId,
-      Date.now(),
+      this.clock.now(),
     );
     await this.publishLoad();
     return true;
@@ -209,7 +208,7 @@ export class NodeDO extends DurableObject<Env> {
       frame.employeeId,
       frame.type,
       JSON.stringify(frame),
-      Date.now(),
+      this.clock.now(),
     );
     const ws = this.agentSocket();
     // Queued either way: a command not sent now goes out with the next hello, which a revoked
@@ -275,20 +274,18 @@ export class NodeDO extends DurableObject<Env> {
       return;
     }
     const nodeId = this.requireNodeId();
-    const now = Date.now();
+    const now = this.clock.now();
     // The agent may report fewer slots than its token was made with, never more.
-    const updated = await this.db()
-      .update(nodes)
-      .set({
-        status: "online",
-        lastSeenAt: now,
+    const updated = await recordAgentReport(
+      this.env.DB,
+      nodeId,
+      {
+        slots: hello.capacity.slots,
         agentVersion: hello.agentVersion,
-        capacitySlots: sql`min(${hello.capacity.slots}, ${nodes.maxSlots})`,
         usedSlots: this.placements().length,
-      })
-      .where(and(eq(nodes.id, nodeId), isNull(nodes.revokedAt)))
-      .returning({ capacitySlots: nodes.capacitySlots })
-      .get();
+      },
+      now,
+    );
     if (!updated) return this.closeRevoked();
     ws.serializeAttachment({
       ...(ws.deserializeAttachment() as SocketAttachment),
@@ -393,11 +390,7 @@ export class NodeDO extends DurableObject<Env> {
     if (!nodeId) return "unknown";
     let row: { maxSlots: number; revokedAt: number | null } | undefined;
     try {
-      row = await this.db()
-        .select({ maxSlots: nodes.maxSlots, revokedAt: nodes.revokedAt })
-        .from(nodes)
-        .where(eq(nodes.id, nodeId))
-        .get();
+      row = await nodeToken(this.env.DB, nodeId);
     } catch (err) {
       this.log.warn("node token check failed", errorFields(err));
       return "unknown";
@@ -411,7 +404,7 @@ export class NodeDO extends DurableObject<Env> {
       const capacity = Math.min(reported, row.maxSlots);
       if (capacity !== this.ctx.storage.kv.get<number>("capacitySlots")) {
         this.ctx.storage.kv.put("capacitySlots", capacity);
-        await this.db().update(nodes).set({ capacitySlots: capacity }).where(eq(nodes.id, nodeId));
+        await setNodeCapacity(this.env.DB, nodeId, capacity);
       }
     }
     return "valid";
@@ -428,28 +421,19 @@ export class NodeDO extends DurableObject<Env> {
       }
     }
     const nodeId = this.nodeId();
-    if (nodeId)
-      await this.db().update(nodes).set({ status: "offline" }).where(eq(nodes.id, nodeId));
+    if (nodeId) await markNodeOffline(this.env.DB, nodeId);
   }
 
   // ---- helpers ----
 
   private async wakeWaitingEmployees(): Promise<void> {
-    const waiting = await this.db()
-      .select({ id: employees.id })
-      .from(employees)
-      .where(and(eq(employees.status, "provisioning"), isNull(employees.nodeId)))
-      .limit(WAKE_WAITING_LIMIT);
-    await Promise.allSettled(waiting.map(({ id }) => this.employee(id).retryPlacement()));
+    const waiting = await employeesWaitingForServer(this.env.DB, WAKE_WAITING_LIMIT);
+    await Promise.allSettled(waiting.map((id) => this.employee(id).retryPlacement()));
   }
 
   private async publishLoad(): Promise<void> {
     const nodeId = this.nodeId();
-    if (nodeId)
-      await this.db()
-        .update(nodes)
-        .set({ usedSlots: this.placements().length })
-        .where(eq(nodes.id, nodeId));
+    if (nodeId) await setNodeLoad(this.env.DB, nodeId, this.placements().length);
   }
 
   private async markOfflineIfAlone(closing: WebSocket): Promise<void> {
@@ -457,9 +441,7 @@ export class NodeDO extends DurableObject<Env> {
       .getWebSockets(AGENT_TAG)
       .filter((ws) => ws !== closing && ws.readyState === WebSocket.OPEN);
     const nodeId = this.nodeId();
-    if (others.length === 0 && nodeId) {
-      await this.db().update(nodes).set({ status: "offline" }).where(eq(nodes.id, nodeId));
-    }
+    if (others.length === 0 && nodeId) await markNodeOffline(this.env.DB, nodeId);
   }
 
   private agentSocket(): WebSocket | undefined {
@@ -503,9 +485,5 @@ export class NodeDO extends DurableObject<Env> {
 
   private employee(employeeId: string) {
     return employeeStub(this.env, employeeId);
-  }
-
-  private db() {
-    return openDb(this.env.DB);
   }
 }

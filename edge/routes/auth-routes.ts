@@ -18,17 +18,15 @@ import {
   writeSessionCookie,
 } from "../auth/session-cookie.ts";
 import { revokeSession } from "../auth/sessions.ts";
+import { MagicLinkToken } from "../contract/endpoints.ts";
 import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { requireAppOrigin } from "../http/csrf.ts";
-import { jsonBody, MAX_JSON_BODY_BYTES, parseWith, queryParams } from "../http/validate.ts";
+import { endpoint } from "../http/endpoint.ts";
+import { MAX_JSON_BODY_BYTES, parseWith, queryParams } from "../http/validate.ts";
 import { GOOGLE_SIGN_IN_PER_IP } from "../services/rate-limits.ts";
 
-const MagicLinkRequest = z.strictObject({
-  email: z.email({ message: "Enter a valid email address." }).max(254),
-});
-const MagicLinkToken = z.object({ token: z.string().min(1).max(200) });
 const GoogleCallback = z.object({
   code: z.string().max(2000).optional(),
   state: z.string().max(200).optional(),
@@ -39,6 +37,7 @@ const GOOGLE_STATE_COOKIE = "iw_google_state";
 const GOOGLE_VERIFIER_COOKIE = "iw_google_verifier";
 const GOOGLE_COOKIE_PATH = "/api/auth/google";
 
+const MOUNT = "/api/auth";
 export const authRoutes = new Hono<AppEnv>();
 
 type SignInOutcome =
@@ -68,7 +67,10 @@ function finishSignIn(
 }
 
 // The confirmation page posts a plain HTML form, so this one route reads a url-encoded body.
-async function formBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.infer<S>> {
+async function formBody<S extends z.core.$ZodType>(
+  c: Context<AppEnv>,
+  schema: S,
+): Promise<z.output<S>> {
   const type = c.req.header("content-type") ?? "";
   if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
     throw new ApiError(
@@ -89,15 +91,15 @@ async function formBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Pro
   return parseWith(schema, Object.fromEntries(fields), "form");
 }
 
-authRoutes.post("/magic-link", async (c) => {
-  const { email } = await jsonBody(c, MagicLinkRequest);
+endpoint(authRoutes, MOUNT, "POST /api/auth/magic-link", async (c, input) => {
+  const { email } = await input.body();
   await requestMagicLink(c.var.deps, { email, ip: clientIp(c) });
-  return c.json({ status: "sent" }, 202);
+  return { status: "sent" };
 });
 
 // The confirmation page's look-up: whose link it is and until when. Never consumes it.
-authRoutes.get("/magic-link", async (c) => {
-  const { token } = queryParams(c, MagicLinkToken);
+endpoint(authRoutes, MOUNT, "GET /api/auth/magic-link", async (c, input) => {
+  const { token } = input.query();
   const found = await lookUpMagicLink(c.var.deps, token);
   c.header("cache-control", "no-store");
   if (!found.ok) {
@@ -109,7 +111,7 @@ authRoutes.get("/magic-link", async (c) => {
     const [message, status] = messages[found.reason];
     throw new ApiError(status, found.reason, message);
   }
-  return c.json({ email: found.email, expiresAt: new Date(found.expiresAt).toISOString() });
+  return { email: found.email, expiresAt: new Date(found.expiresAt).toISOString() };
 });
 
 // Links emailed before the confirmation page existed pointed here: they now open the page too,
@@ -163,9 +165,9 @@ authRoutes.get("/google/callback", async (c) => {
   return finishSignIn(c, outcome, "google", 302);
 });
 
-authRoutes.post("/logout", async (c) => {
+endpoint(authRoutes, MOUNT, "POST /api/auth/logout", async (c) => {
   const token = readSessionCookie(c);
   if (token) await revokeSession(c.var.deps, token);
   clearSessionCookie(c);
-  return c.body(null, 204);
+  return null;
 });

@@ -1,22 +1,22 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
+import { endpoint } from "../http/endpoint.ts";
 import { currentUser, requireUser } from "../http/session.ts";
-import { jsonBody } from "../http/validate.ts";
-import { CheckoutInput, handleWebhook, openPortal, startCheckout } from "../services/billing.ts";
+import { handleWebhook, openPortal, startCheckout } from "../services/billing.ts";
 import { BILLING_PER_USER } from "../services/rate-limits.ts";
 
 export const billingRoutes = new Hono<AppEnv>();
 billingRoutes.use("*", requireUser());
 
-billingRoutes.post("/checkout", async (c) => {
-  const { plan } = await jsonBody(c, CheckoutInput);
+endpoint(billingRoutes, "/api/billing", "POST /api/billing/checkout", async (c, input) => {
+  const { plan } = await input.body();
   await c.var.deps.limits.take(BILLING_PER_USER, currentUser(c).id);
-  return c.json(await startCheckout(c.var.deps, currentUser(c).id, plan));
+  return startCheckout(c.var.deps, currentUser(c).id, plan);
 });
 
-billingRoutes.post("/portal", async (c) => {
+endpoint(billingRoutes, "/api/billing", "POST /api/billing/portal", async (c) => {
   await c.var.deps.limits.take(BILLING_PER_USER, currentUser(c).id);
-  return c.json(await openPortal(c.var.deps, currentUser(c).id));
+  return openPortal(c.var.deps, currentUser(c).id);
 });
 
 // Signed by Stripe, not sent by a browser: no session, no CSRF check; the signature is checked

@@ -1,8 +1,7 @@
 import { Hono } from "hono";
-import { z } from "zod";
 import { notFound } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
-import { queryParams } from "../http/validate.ts";
+import { endpoint } from "../http/endpoint.ts";
 import { readMailbox } from "../services/dev-mailbox.ts";
 
 export const devRoutes = new Hono<AppEnv>();
@@ -14,9 +13,6 @@ devRoutes.use("*", async (c, next) => {
   return next();
 });
 
-const MailboxQuery = z.object({ email: z.email().max(254) });
-
-devRoutes.get("/mailbox", async (c) => {
-  const { email } = queryParams(c, MailboxQuery);
-  return c.json({ messages: await readMailbox(c.var.deps, email) });
-});
+endpoint(devRoutes, "/api/dev", "GET /api/dev/mailbox", async (c, input) => ({
+  messages: await readMailbox(c.var.deps, input.query().email),
+}));

@@ -1,6 +1,10 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
+import { endpoint } from "../http/endpoint.ts";
 
 export const healthRoutes = new Hono<AppEnv>();
 
-healthRoutes.get("/", (c) => c.json({ ok: true, version: c.var.deps.config.VERSION }));
+endpoint(healthRoutes, "/api/health", "GET /api/health", (c) => ({
+  ok: true,
+  version: c.var.deps.config.VERSION,
+}));

@@ -2,28 +2,16 @@ import { and, count, eq, gt } from "drizzle-orm";
 import { chatViews, users } from "../../db/schema.ts";
 import { ApiError } from "../http/api-error.ts";
 import { type AccessScope, importSigningKey, signAccessToken } from "../protocol/access-token.ts";
+import { accessServiceUrl } from "../protocol/access-url.ts";
 import type { Deps } from "./deps.ts";
 import { ownedEmployee } from "./employees.ts";
 
 // Minutes, not hours: the app refreshes the URLs before they expire.
 export const ACCESS_TOKEN_TTL_MS = 5 * 60_000;
-const SERVICE: Record<AccessScope, string> = { chat: "gw", browser: "vnc" };
 
 let keyCache:
   | { source: string; key: Promise<Awaited<ReturnType<typeof importSigningKey>>> }
   | undefined;
-
-const serviceUrl = (config: Deps["config"], employeeId: string, scope: AccessScope) =>
-  new URL(
-    config.ACCESS_URL_TEMPLATE.replace("{employee}", employeeId).replace(
-      "{service}",
-      SERVICE[scope],
-    ),
-  );
-
-/** The browser origin of an employee's chat: its OpenClaw accepts WebSockets from it alone. */
-export const chatOrigin = (config: Deps["config"], employeeId: string) =>
-  serviceUrl(config, employeeId, "chat").origin;
 
 export async function accessUrls(deps: Deps, userId: string, employeeId: string) {
   const row = await ownedEmployee(deps, userId, employeeId);
@@ -47,7 +35,7 @@ export async function accessUrls(deps: Deps, userId: string, employeeId: string)
   const expiresAt = deps.now() + ACCESS_TOKEN_TTL_MS;
   const url = async (scope: AccessScope) => {
     const token = await signAccessToken(key, { e: employeeId, u: userId, s: scope, x: expiresAt });
-    const u = serviceUrl(deps.config, employeeId, scope);
+    const u = accessServiceUrl(deps.config.ACCESS_URL_TEMPLATE, employeeId, scope);
     u.searchParams.set("access", token);
     return u.href;
   };

@@ -1,6 +1,5 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type Stripe from "stripe";
-import { z } from "zod";
 import { stripeEvents, subscriptions, users } from "../../db/schema.ts";
 import { planById } from "../billing/plans.ts";
 import {
@@ -18,10 +17,6 @@ import {
   PLAN_APPLIES,
 } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
-
-export const CheckoutInput = z.strictObject({
-  plan: z.enum(["starter", "pro", "business"], { message: "One of: starter, pro, business." }),
-});
 
 async function account(deps: Deps, userId: string) {
   const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();

@@ -1,51 +1,16 @@
 import { and, desc, eq } from "drizzle-orm";
-import { z } from "zod";
+import type { z } from "zod";
 import { employees, users } from "../../db/schema.ts";
-import { roles, skills, tones } from "../../templates/catalogue.ts";
 import { planById } from "../billing/plans.ts";
+import type { Employee, EmployeeAction } from "../contract/employee.ts";
+import type { HireRequest, UpdateRequest } from "../contract/employee-input.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
-import type { ActionResult } from "../objects/employee-do.ts";
-import { type EmployeeView, toView } from "../objects/employee-record.ts";
+import { toView } from "../objects/employee-record.ts";
+import type { ActionResult } from "../objects/employee-rpc.ts";
 import { employeeStub } from "../objects/stubs.ts";
-import { checkName, EMPLOYEE_NAME_RULES } from "../protocol/check-name.ts";
 import type { Deps } from "./deps.ts";
 import { usageByEmployeeThisMonth } from "./llm-usage.ts";
 import { SETTINGS_CHANGES_PER_USER } from "./rate-limits.ts";
-
-const roleIds = new Set(roles.map((r) => r.id));
-const toneIds = new Set(tones.map((t) => t.id));
-const skillIds = new Set(skills.map((s) => s.id));
-export const MAX_SKILLS = 10;
-
-// The one name check (edge/protocol/check-name.ts), which the app's pre-checks use too.
-const Name = z.string().transform((raw, ctx) => {
-  const checked = checkName(raw, EMPLOYEE_NAME_RULES);
-  if (checked.ok) return checked.name;
-  ctx.addIssue({
-    code: "custom",
-    message: checked.problem === "empty" ? "Give the employee a name." : checked.message,
-  });
-  return z.NEVER;
-});
-const Tone = z
-  .string()
-  .refine((t) => toneIds.has(t), { message: `One of: ${[...toneIds].join(", ")}.` });
-const Skills = z
-  .array(z.string().refine((s) => skillIds.has(s), { message: "Not a skill from the catalogue." }))
-  .max(MAX_SKILLS, `At most ${MAX_SKILLS} skills.`)
-  .refine((list) => new Set(list).size === list.length, { message: "Each skill once." });
-
-export const HireInput = z.strictObject({
-  name: Name,
-  role: z
-    .string()
-    .refine((r) => roleIds.has(r), { message: `One of: ${[...roleIds].join(", ")}.` }),
-  tone: Tone,
-  skills: Skills,
-});
-export const UpdateInput = z
-  .strictObject({ name: Name.optional(), tone: Tone.optional(), skills: Skills.optional() })
-  .refine((v) => Object.keys(v).length > 0, { message: "Nothing to change." });
 
 type Row = typeof employees.$inferSelect;
 
@@ -73,15 +38,15 @@ export async function ownedEmployee(deps: Deps, userId: string, id: string): Pro
   return row;
 }
 
-export async function getEmployee(deps: Deps, userId: string, id: string): Promise<EmployeeView> {
+export async function getEmployee(deps: Deps, userId: string, id: string): Promise<Employee> {
   return toView(await ownedEmployee(deps, userId, id));
 }
 
 export async function hireEmployee(
   deps: Deps,
   userId: string,
-  input: z.infer<typeof HireInput>,
-): Promise<EmployeeView> {
+  input: z.output<typeof HireRequest>,
+): Promise<Employee> {
   const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
   if (!user) throw notFound("account");
   const now = deps.now();
@@ -127,7 +92,7 @@ export async function hireEmployee(
     );
   }
   deps.log.info("employee hired", { employeeId: id, role: input.role });
-  let created: EmployeeView | null;
+  let created: Employee | null;
   try {
     created = await employeeStub(deps.env, id).create({ id, userId, ...input });
   } catch (err) {
@@ -148,7 +113,7 @@ export async function hireEmployee(
   return created;
 }
 
-function settle(result: ActionResult): EmployeeView {
+function settle(result: ActionResult): Employee {
   if (result.ok) return result.employee;
   if (result.code === "not_found") throw notFound("employee");
   throw new ApiError(409, "invalid_state", result.message);
@@ -158,8 +123,8 @@ export async function updateEmployee(
   deps: Deps,
   userId: string,
   id: string,
-  patch: z.infer<typeof UpdateInput>,
-): Promise<EmployeeView> {
+  patch: z.output<typeof UpdateRequest>,
+): Promise<Employee> {
   await ownedEmployee(deps, userId, id);
   // Counted only once the input is valid and the employee the person's own: a flood of bad or
   // foreign requests cannot use up the person's own settings changes.
@@ -167,14 +132,12 @@ export async function updateEmployee(
   return settle(await employeeStub(deps.env, id).update(patch));
 }
 
-export type Action = "provision" | "restart" | "stop";
-
 export async function actOnEmployee(
   deps: Deps,
   userId: string,
   id: string,
-  action: Action,
-): Promise<EmployeeView> {
+  action: EmployeeAction,
+): Promise<Employee> {
   const row = await ownedEmployee(deps, userId, id);
   const stub = employeeStub(deps.env, id);
   // An employee whose object never started (see hireEmployee) is created now rather than refused;

@@ -5,7 +5,6 @@ import { ApiError, notFound } from "../http/api-error.ts";
 import { readBodyCapped } from "../http/validate.ts";
 import { sanitiseFileName } from "../knowledge/file-names.ts";
 import { employeeStub } from "../objects/stubs.ts";
-import type { KnowledgeFile } from "../protocol/frames.ts";
 import type { Deps } from "./deps.ts";
 import { ownedEmployee } from "./employees.ts";
 
@@ -250,47 +249,6 @@ export async function deleteKnowledge(
   await deps.env.KNOWLEDGE.delete(row.r2Key);
   deps.log.info("knowledge deleted", { folder: row.folder, fileId });
   await syncAfterChange(deps, userId, folder);
-}
-
-/** Removes an employee's own files (when it is fired): objects, then rows. */
-export async function deleteEmployeeKnowledge(
-  deps: Pick<Deps, "db"> & { env: Pick<Deps["env"], "KNOWLEDGE"> },
-  employeeId: string,
-): Promise<void> {
-  const rows = await deps.db
-    .select({ r2Key: knowledgeFiles.r2Key })
-    .from(knowledgeFiles)
-    .where(eq(knowledgeFiles.folder, employeeId));
-  if (rows.length === 0) return;
-  await deps.env.KNOWLEDGE.delete(rows.map((r) => r.r2Key));
-  await deps.db.delete(knowledgeFiles).where(eq(knowledgeFiles.folder, employeeId));
-}
-
-/** What a knowledge.sync command lists for one employee: its own files and its team's. */
-export async function knowledgeForEmployee(
-  deps: Pick<Deps, "db">,
-  userId: string,
-  employeeId: string,
-): Promise<{ own: KnowledgeFile[]; shared: KnowledgeFile[] }> {
-  const rows = await deps.db
-    .select()
-    .from(knowledgeFiles)
-    .where(
-      and(
-        eq(knowledgeFiles.userId, userId),
-        inArray(knowledgeFiles.folder, [employeeId, TEAM_FOLDER]),
-      ),
-    );
-  const pick = (r: KnowledgeFileRow): KnowledgeFile => ({
-    id: r.id,
-    name: r.name,
-    size: r.size,
-    sha256: r.sha256,
-  });
-  return {
-    own: rows.filter((r) => r.folder === employeeId).map(pick),
-    shared: rows.filter((r) => r.folder === TEAM_FOLDER).map(pick),
-  };
 }
 
 /** A node agent fetching a file it was told to sync: only for employees placed on that node. */

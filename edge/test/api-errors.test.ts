@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { Catalogue, STEP_IDS, STEP_TEXT } from "../contract/index.ts";
 import { api, errorOf, signIn, uniqueEmail } from "./helpers.ts";
 
 describe("the one error shape", () => {
@@ -108,12 +109,7 @@ describe("health and catalogue", () => {
   it("serves plans, roles, skills and tones that refer to each other consistently", async () => {
     const res = await api("/api/catalogue");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as {
-      plans: { id: string; maxEmployees: number; priceCentsPerMonth: number; includes: string[] }[];
-      roles: { id: string; defaultSkills: string[] }[];
-      skills: { id: string }[];
-      tones: { id: string }[];
-    };
+    const body = Catalogue.parse(await res.json());
     expect(body.plans.map((p) => p.id)).toEqual(["trial", "starter", "pro", "business"]);
     for (const p of body.plans) {
       expect(p.maxEmployees).toBeGreaterThan(0);
@@ -124,5 +120,11 @@ describe("health and catalogue", () => {
     for (const role of body.roles)
       for (const s of role.defaultSkills) expect(skillIds).toContain(s);
     expect(body.tones.length).toBeGreaterThan(0);
+  });
+
+  it("serves the English text of every lifecycle step by the id the employee object carries", async () => {
+    const { steps } = Catalogue.parse(await (await api("/api/catalogue")).json());
+    expect(steps.map((s) => s.id)).toEqual([...STEP_IDS]);
+    for (const s of steps) expect(s.name).toBe(STEP_TEXT[s.id]);
   });
 });

@@ -6,11 +6,11 @@ import {
 import { env, exports } from "cloudflare:workers";
 import Stripe from "stripe";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Employee } from "../contract/employee.ts";
 import worker from "../index.ts";
 import { GRACE_STATUSES } from "../services/billing-enforcement.ts";
 import {
   api,
-  type EmployeeJson,
   errorOf,
   hire,
   hireBody,
@@ -123,8 +123,8 @@ async function stripeRequests(): Promise<
   return ((await res.json()) as { requests: [] }).requests;
 }
 
-async function team(cookie: string): Promise<EmployeeJson[]> {
-  return ((await (await api("/api/employees", { cookie })).json()) as { employees: EmployeeJson[] })
+async function team(cookie: string): Promise<Employee[]> {
+  return ((await (await api("/api/employees", { cookie })).json()) as { employees: Employee[] })
     .employees;
 }
 

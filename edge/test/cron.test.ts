@@ -1,22 +1,18 @@
 import {
   createExecutionContext,
   createScheduledController,
-  runInDurableObject,
+  runDurableObjectAlarm,
   waitOnExecutionContext,
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import worker from "../index.ts";
-import type { EmployeeDO } from "../objects/employee-do.ts";
-import type { EmployeeRecord } from "../objects/employee-record.ts";
 import { WAIT_FOR_SERVER_TIMEOUT_MS } from "../objects/employee-timeouts.ts";
-import { employeeStub } from "../objects/stubs.ts";
 import { STUCK_AFTER_MS } from "../services/reconcile.ts";
+import { employeeObject } from "./clocks.ts";
 import { hire, removeAllEmployees, signIn, uniqueEmail, waitForEmployee } from "./helpers.ts";
 
 afterEach(removeAllEmployees);
-
-const stub = (id: string) => employeeStub(env, id);
 
 async function runCron() {
   const ctx = createExecutionContext();
@@ -32,17 +28,14 @@ describe("cron", () => {
   it("re-arms an employee whose alarm was lost and that sat unchanged past the stuck threshold", async () => {
     const cookie = await signIn(uniqueEmail("cron"));
     const hired = await hire(cookie); // waiting for a server: a pending "place" with an alarm
-    await runInDurableObject(stub(hired.id), async (_o: EmployeeDO, state) => {
-      await state.storage.deleteAlarm();
-    });
+    const object = employeeObject(hired.id);
+    await object.loseAlarm();
     await env.DB.prepare("UPDATE employees SET updated_at = ? WHERE id = ?")
       .bind(Date.now() - STUCK_AFTER_MS - 1000, hired.id)
       .run();
     await runCron();
-    const alarm = await runInDurableObject(stub(hired.id), (_o: EmployeeDO, state) =>
-      state.storage.getAlarm(),
-    );
-    expect(alarm).not.toBeNull();
+    // An alarm is scheduled again: running it finds one.
+    expect(await runDurableObjectAlarm(object)).toBe(true);
     const row = await env.DB.prepare("SELECT updated_at FROM employees WHERE id = ?")
       .bind(hired.id)
       .first<{ updated_at: number }>();
@@ -52,17 +45,10 @@ describe("cron", () => {
   it("ends a wait for a server that outlasts its timeout in error, with a reason and a retry", async () => {
     const cookie = await signIn(uniqueEmail("no-server"));
     const hired = await hire(cookie);
-    await runInDurableObject(stub(hired.id), (obj: EmployeeDO, state) => {
-      const r = state.storage.kv.get<EmployeeRecord>("employee");
-      if (!r?.op) throw new Error("expected a pending placement");
-      const aged = {
-        ...r,
-        waitingSince: Date.now() - WAIT_FOR_SERVER_TIMEOUT_MS - 1,
-        op: { ...r.op, wakeAt: 0 },
-      };
-      state.storage.kv.put("employee", aged);
-      (obj as unknown as { record: EmployeeRecord }).record = aged;
-    });
+    // The wait outlasts its timeout, and the alarm that should have ended it was lost.
+    const object = employeeObject(hired.id);
+    await object.advanceClock(WAIT_FOR_SERVER_TIMEOUT_MS + 1);
+    await object.loseAlarm();
     await env.DB.prepare("UPDATE employees SET updated_at = ? WHERE id = ?")
       .bind(Date.now() - STUCK_AFTER_MS - 1000, hired.id)
       .run();

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Employee } from "../contract/employee.ts";
 import {
   api,
-  type EmployeeJson,
+  client,
   errorOf,
   hire,
   hireBody,
@@ -52,12 +53,12 @@ describe("employees API: input, plan limit, ownership", () => {
     });
     expect(hired.step).toBeTruthy();
     const list = (await (await api("/api/employees", { cookie })).json()) as {
-      employees: EmployeeJson[];
+      employees: Employee[];
     };
     expect(list.employees.map((e) => e.id)).toEqual([hired.id]);
     const other = await signIn(uniqueEmail("other"));
     const theirs = (await (await api("/api/employees", { cookie: other })).json()) as {
-      employees: EmployeeJson[];
+      employees: Employee[];
     };
     expect(theirs.employees).toHaveLength(0);
     const me = (await (await api("/api/me", { cookie })).json()) as {
@@ -123,7 +124,7 @@ describe("employees API: input, plan limit, ownership", () => {
     }
     // …and nothing changed for the owner.
     const still = (await (await api(`/api/employees/${hired.id}`, { cookie: owner })).json()) as {
-      employee: EmployeeJson;
+      employee: Employee;
     };
     expect(still.employee.name).toBe("Ada");
     expect((await api("/api/employees/not-a-uuid", { cookie: owner })).status).toBe(404);
@@ -138,7 +139,7 @@ describe("employees API: input, plan limit, ownership", () => {
       cookie,
     });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { employee: EmployeeJson }).employee).toMatchObject({
+    expect(((await res.json()) as { employee: Employee }).employee).toMatchObject({
       name: "Grace",
       tone: "concise",
     });
@@ -158,5 +159,17 @@ describe("employees API: input, plan limit, ownership", () => {
     const res = await api(`/api/employees/${hired.id}/provision`, { method: "POST", cookie });
     expect(res.status).toBe(409);
     expect((await errorOf(res)).code).toBe("invalid_state");
+  });
+
+  it("reads a step stored as its English sentence, from before step ids, as the step's id", async () => {
+    const cookie = await signIn(uniqueEmail("old-step"));
+    const hired = await hire(cookie);
+    await env.DB.prepare("UPDATE employees SET step = ? WHERE id = ?")
+      .bind("Waiting for a server with room", hired.id)
+      .run();
+    const { employee } = await client(cookie)("GET /api/employees/:id", {
+      params: { id: hired.id },
+    });
+    expect(employee.step).toBe("waiting_for_server");
   });
 });

@@ -10,7 +10,7 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
     }
     interface GlobalProps {
-      mainModule: typeof import("../index.ts");
+      mainModule: typeof import("./test-worker.ts");
       durableNamespaces: "RateLimiter" | "EmployeeDO" | "NodeDO" | "BudgetDO";
     }
   }

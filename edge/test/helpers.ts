@@ -1,4 +1,12 @@
 import { env, exports } from "cloudflare:workers";
+import {
+  type ApiClient,
+  createApiClient,
+  type DevMail,
+  type Employee,
+  ErrorBody,
+  type HireRequest,
+} from "../contract/index.ts";
 import worker from "../index.ts";
 import { employeeStub } from "../objects/stubs.ts";
 
@@ -46,13 +54,28 @@ export async function api(path: string, init: ApiInit = {}): Promise<Response> {
   return exports.default.fetch(request);
 }
 
-export async function errorOf(
-  res: Response,
-): Promise<{ code: string; message: string; fields?: Record<string, string> }> {
-  const body = (await res.json()) as {
-    error: { code: string; message: string; fields?: Record<string, string> };
-  };
-  return body.error;
+// The error shape every failure has (edge/contract/errors.ts); anything else fails the test.
+export async function errorOf(res: Response): Promise<ErrorBody["error"]> {
+  return ErrorBody.parse(await res.json()).error;
+}
+
+// The typed API client (edge/contract/client.ts) through the Worker's real entry point, as the
+// person with this session cookie.
+export function client(cookie?: string): ApiClient {
+  return createApiClient({
+    baseUrl: ORIGIN,
+    fetch: (url, init) =>
+      exports.default.fetch(
+        new Request(url, {
+          ...init,
+          headers: {
+            ...init.headers,
+            ...(cookie ? { cookie } : {}),
+            "cf-connecting-ip": uniqueIp(),
+          },
+        }),
+      ),
+  });
 }
 
 // "name=value" for a Set-Cookie header of the response, or undefined.
@@ -64,23 +87,15 @@ export function cookieFrom(res: Response, name: string): string | undefined {
   return undefined;
 }
 
-export async function mailbox(
-  email: string,
-): Promise<{ to: string; subject: string; link: string; sentAt: string }[]> {
-  const res = await api(`/api/dev/mailbox?email=${encodeURIComponent(email)}`);
-  if (res.status !== 200) throw new Error(`mailbox answered ${res.status}`);
-  return (
-    (await res.json()) as {
-      messages: { to: string; subject: string; link: string; sentAt: string }[];
-    }
-  ).messages;
+export async function mailbox(email: string): Promise<DevMail[]> {
+  return (await client()("GET /api/dev/mailbox", { query: { email } })).messages;
 }
 
 export async function requestLink(email: string, ip?: string): Promise<string> {
   const res = await api("/api/auth/magic-link", { method: "POST", json: { email }, ip });
   if (res.status !== 202) throw new Error(`magic-link answered ${res.status}: ${await res.text()}`);
   const [latest] = await mailbox(email);
-  if (!latest) throw new Error(`no mail for ${email}`);
+  if (!latest?.link) throw new Error(`no mail with a link for ${email}`);
   return latest.link;
 }
 
@@ -111,19 +126,7 @@ export async function signIn(email: string): Promise<string> {
   return cookie;
 }
 
-export interface EmployeeJson {
-  id: string;
-  name: string;
-  role: string;
-  tone: string;
-  skills: string[];
-  status: string;
-  statusReason: string | null;
-  step: string | null;
-  node: string | null;
-}
-
-export const hireBody = (over: Record<string, unknown> = {}) => ({
+export const hireBody = (over: Record<string, unknown> = {}): HireRequest => ({
   name: "Ada",
   role: "executive-assistant",
   tone: "friendly",
@@ -131,30 +134,23 @@ export const hireBody = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-export async function hire(
-  cookie: string,
-  over: Record<string, unknown> = {},
-): Promise<EmployeeJson> {
-  const res = await api("/api/employees", { method: "POST", json: hireBody(over), cookie });
-  if (res.status !== 201) throw new Error(`hire answered ${res.status}: ${await res.text()}`);
-  return ((await res.json()) as { employee: EmployeeJson }).employee;
+export async function hire(cookie: string, over: Record<string, unknown> = {}): Promise<Employee> {
+  return (await client(cookie)("POST /api/employees", { body: hireBody(over) })).employee;
 }
 
-export async function employee(cookie: string, id: string): Promise<EmployeeJson> {
-  const res = await api(`/api/employees/${id}`, { cookie });
-  if (res.status !== 200) throw new Error(`get employee answered ${res.status}`);
-  return ((await res.json()) as { employee: EmployeeJson }).employee;
+export async function employee(cookie: string, id: string): Promise<Employee> {
+  return (await client(cookie)("GET /api/employees/:id", { params: { id } })).employee;
 }
 
 // Polls the API (the D1 mirror) until the employee matches, or fails with what it last saw.
 export async function waitForEmployee(
   cookie: string,
   id: string,
-  match: (e: EmployeeJson) => boolean,
+  match: (e: Employee) => boolean,
   timeoutMs = 5000,
-): Promise<EmployeeJson> {
+): Promise<Employee> {
   const deadline = Date.now() + timeoutMs;
-  let last: EmployeeJson | undefined;
+  let last: Employee | undefined;
   while (Date.now() < deadline) {
     last = await employee(cookie, id);
     if (match(last)) return last;

@@ -1,14 +1,18 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import type { EmployeeDO } from "../objects/employee-do.ts";
-import type { EmployeeRecord } from "../objects/employee-record.ts";
-import { MAX_COMMAND_ATTEMPTS } from "../objects/employee-timeouts.ts";
+import type { Employee } from "../contract/employee.ts";
+import {
+  COMMAND_TIMEOUT_MS,
+  MAX_COMMAND_ATTEMPTS,
+  RETRY_BACKOFF_MAX_MS,
+} from "../objects/employee-timeouts.ts";
+import { HEARTBEAT_TIMEOUT_MS } from "../objects/node-timeouts.ts";
 import { employeeStub, nodeStub } from "../objects/stubs.ts";
+import { employeeObject, nodeObject } from "./clocks.ts";
 import { connectRaw, createNode, FakeAgent } from "./fake-agent.ts";
 import {
   api,
-  type EmployeeJson,
   errorOf,
   hire,
   hireBody,
@@ -21,23 +25,14 @@ import {
 
 afterEach(removeAllEmployees);
 
-// Makes the pending operation due now and runs the alarm, as time passing would.
+// Longer than any command's deadline and any retry's backoff (with its jitter).
+const PAST_ANY_WAIT_MS = Math.max(...Object.values(COMMAND_TIMEOUT_MS), RETRY_BACKOFF_MAX_MS * 2);
+
+// Time passes for the employee's object past whatever it waits for, and its alarm rings.
 async function expireOp(employeeId: string): Promise<void> {
-  const stub = employeeStub(env, employeeId);
-  await runInDurableObject(stub, (_obj: EmployeeDO, state) => {
-    const record = state.storage.kv.get<EmployeeRecord>("employee");
-    if (record?.op)
-      state.storage.kv.put("employee", { ...record, op: { ...record.op, wakeAt: 0 } });
-  });
-  // The object's in-memory copy is reloaded from storage by a fresh instance.
-  await runInDurableObject(stub, (obj: EmployeeDO) => {
-    (obj as unknown as { record: EmployeeRecord | undefined }).record = undefined;
-  });
-  await runInDurableObject(stub, (obj: EmployeeDO, state) => {
-    (obj as unknown as { record: EmployeeRecord | undefined }).record =
-      state.storage.kv.get<EmployeeRecord>("employee");
-  });
-  await runDurableObjectAlarm(stub);
+  const object = employeeObject(employeeId);
+  await object.advanceClock(PAST_ANY_WAIT_MS);
+  expect(await runDurableObjectAlarm(object)).toBe(true);
 }
 
 async function liveSocket(cookie: string, id: string) {
@@ -49,7 +44,7 @@ async function liveSocket(cookie: string, id: string) {
   expect(res.status).toBe(101);
   const ws = res.webSocket as WebSocket;
   ws.accept();
-  const frames: { type: string; employee: EmployeeJson | null }[] = [];
+  const frames: { type: string; employee: Employee | null }[] = [];
   ws.addEventListener("message", (e) => frames.push(JSON.parse(String(e.data))));
   return { ws, frames };
 }
@@ -105,6 +100,22 @@ describe("node agent connection", () => {
     expect(status).toBe("offline");
   });
 
+  it("closes the socket of an agent silent past the heartbeat timeout, and not before", async () => {
+    const node = await createNode();
+    const agent = await FakeAgent.connect(node.token, { slots: 1 });
+    const object = nodeObject(node.id);
+    await object.advanceClock(HEARTBEAT_TIMEOUT_MS - 1_000);
+    expect(await runDurableObjectAlarm(object)).toBe(true);
+    expect((await object.status()).connected).toBe(true);
+    await object.advanceClock(1_001);
+    expect(await runDurableObjectAlarm(object)).toBe(true);
+    expect(await agent.waitClosed()).toEqual({ code: 4008, reason: "heartbeat timeout" });
+    const row = await env.DB.prepare("SELECT status FROM nodes WHERE id = ?")
+      .bind(node.id)
+      .first<{ status: string }>();
+    expect(row?.status).toBe("offline");
+  });
+
   it("rejects and logs malformed frames, frames before hello and frames about foreign employees", async () => {
     const node = await createNode();
     const agent = await FakeAgent.connect(node.token, { hello: false });
@@ -135,7 +146,7 @@ describe("node agent connection", () => {
     expect((await agent.next("rejected")).reason).toMatch(/not placed on this node/);
     expect(
       (await api(`/api/employees/${theirs.id}`, { cookie }).then((r) => r.json())) as {
-        employee: EmployeeJson;
+        employee: Employee;
       },
     ).toMatchObject({
       employee: { status: "provisioning" },
@@ -190,9 +201,7 @@ describe("employee lifecycle with a node agent", () => {
         "running on every viewer",
       );
       const steps = v.frames.map((f) => f.employee?.step).filter(Boolean);
-      expect(steps).toEqual(
-        expect.arrayContaining(["Starting the container", "Waiting for the employee to be ready"]),
-      );
+      expect(steps).toEqual(expect.arrayContaining(["starting_container", "waiting_until_ready"]));
     }
 
     expect(
@@ -201,7 +210,7 @@ describe("employee lifecycle with a node agent", () => {
     const restart = await agent.next("container.restart");
     expect(
       (await (await api(`/api/employees/${hired.id}`, { cookie })).json()) as {
-        employee: EmployeeJson;
+        employee: Employee;
       },
     ).toMatchObject({
       employee: { status: "restarting" },
@@ -254,7 +263,7 @@ describe("employee lifecycle with a node agent", () => {
     expect(hired).toMatchObject({
       status: "provisioning",
       node: null,
-      step: "Waiting for a server with room",
+      step: "waiting_for_server",
     });
     const node = await createNode();
     const agent = await FakeAgent.connect(node.token, { slots: 1 });
@@ -418,9 +427,7 @@ describe("employee lifecycle with a node agent", () => {
     const [ea, eb] = await Promise.all([hire(a), hire(b)]);
     const placed = [ea, eb].filter((e) => e?.node === node.id);
     expect(placed).toHaveLength(1);
-    expect([ea, eb].filter((e) => e?.node === null)[0]?.step).toBe(
-      "Waiting for a server with room",
-    );
+    expect([ea, eb].filter((e) => e?.node === null)[0]?.step).toBe("waiting_for_server");
     agent.close();
   });
 });
@@ -539,7 +546,7 @@ describe("firing races provisioning", () => {
           envOverride: { EMPLOYEE_DO: employeesWhoseCreateFails(when) },
         });
         expect(res.status).toBe(201);
-        const { employee: hired } = (await res.json()) as { employee: EmployeeJson };
+        const { employee: hired } = (await res.json()) as { employee: Employee };
         expect(hired.status).toBe("error");
         const answers = await Promise.all(race(cookie, hired.id));
         expect(answers[0]?.status).toBe(202);

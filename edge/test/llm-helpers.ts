@@ -1,8 +1,6 @@
-import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import type { BudgetDO } from "../objects/budget-do.ts";
+import { mintLlmKey } from "../objects/llm-keys.ts";
 import { budgetStub } from "../objects/stubs.ts";
-import { mintLlmKey } from "../services/llm-keys.ts";
 import { monthKey } from "../services/llm-usage.ts";
 import { type ApiInit, api, signIn, uniqueEmail } from "./helpers.ts";
 
@@ -84,23 +82,18 @@ export const errorCode = async (res: Response) =>
 
 // Spend recorded for the account's month in its BudgetDO, as if by earlier requests.
 export const spend = (userId: string, microEur: number) =>
-  runInDurableObject(budgetStub(env, userId), (obj: BudgetDO) => {
-    obj.settle(monthKey(Date.now()), "spent-elsewhere", microEur);
-  });
+  budgetStub(env, userId).settle(monthKey(Date.now()), "spent-elsewhere", microEur);
 
 // Waits until every request the account's BudgetDO admitted has been settled (metering runs
 // after the answer), then returns the month's recorded spend.
 export async function settledSpend(userId: string): Promise<number> {
   const month = monthKey(Date.now());
   for (let i = 0; i < 500; i++) {
-    const open = await runInDurableObject(budgetStub(env, userId), (obj: BudgetDO) =>
-      obj.inFlight(month),
-    );
+    const open = await budgetStub(env, userId).inFlight(month);
     if (open === 0) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   return spent(userId);
 }
 
-export const spent = (userId: string) =>
-  runInDurableObject(budgetStub(env, userId), (obj: BudgetDO) => obj.spent(monthKey(Date.now())));
+export const spent = (userId: string) => budgetStub(env, userId).spent(monthKey(Date.now()));

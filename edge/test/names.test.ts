@@ -1,12 +1,12 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Employee } from "../contract/employee.ts";
 import { sanitiseFileName } from "../knowledge/file-names.ts";
 import { checkName, EMPLOYEE_NAME_RULES, FILE_NAME_RULES } from "../protocol/check-name.ts";
 import { KnowledgeFile, parseEdgeFrame } from "../protocol/frames.ts";
 import { createNode, FakeAgent } from "./fake-agent.ts";
 import {
   api,
-  type EmployeeJson,
   errorOf,
   hire,
   hireBody,
@@ -104,7 +104,7 @@ describe("employee names", () => {
       cookie: await signIn(uniqueEmail("good-name")),
     });
     expect(res.status).toBe(201);
-    const { employee } = (await res.json()) as { employee: EmployeeJson };
+    const { employee } = (await res.json()) as { employee: Employee };
     expect(employee.name).toBe(stored);
     expect(employee.name.normalize("NFC")).toBe(employee.name);
   });

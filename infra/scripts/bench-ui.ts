@@ -75,9 +75,7 @@ try {
     await sleep(250);
 
   const client = await signIn(stack.edgeUrl, `bench-ui-${Date.now()}@example.com`);
-  const hired = (await (
-    await client.api("/api/employees", { method: "POST", json: hireBody })
-  ).json()) as { employee: { id: string } };
+  const hired = await client.call("POST /api/employees", { body: hireBody });
   const live = new LiveSocket(stack.edgeUrl, hired.employee.id, client.cookie);
   await live.opened();
   await live.waitFor((f) => f.employee?.status === "running");

@@ -8,6 +8,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import Docker from "dockerode";
 import WebSocket from "ws";
+import {
+  type AgentFrame,
+  type EdgeFrame,
+  PROTOCOL_VERSION,
+  parseEdgeFrame,
+} from "../../edge/contract/protocol.ts";
 import { employeeContainer } from "../../node-agent/runtime/docker/container-config.ts";
 import { removeContainersOnNetwork } from "../../node-agent/test/docker-cli.ts";
 import {
@@ -30,8 +36,10 @@ const pct = (xs: number[], p: number) => {
 const fmt = (xs: number[]) =>
   `p50 ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms, n=${xs.length}`;
 
-// A node agent reduced to the protocol, so (1) and (2) measure the edge and not Docker.
-type Frame = { type: string; id: string; employeeId?: string; at: number };
+// A node agent reduced to the protocol, so (1) and (2) measure the edge and not Docker. Frames
+// are the contract's (edge/protocol/frames.ts), read with its one parser.
+type Frame = EdgeFrame & { at: number };
+type FrameOf<T extends EdgeFrame["type"]> = Extract<EdgeFrame, { type: T }> & { at: number };
 
 class ScriptedAgent {
   private readonly ws: WebSocket;
@@ -42,10 +50,11 @@ class ScriptedAgent {
       headers: { authorization: `Bearer ${token}` },
     });
     this.ws.on("message", (data) => {
-      const frame = {
-        ...(JSON.parse(data.toString()) as Omit<Frame, "at">),
-        at: performance.now(),
-      };
+      const at = performance.now();
+      const parsed = parseEdgeFrame(data.toString());
+      if (!parsed.ok)
+        throw new Error(`the edge sent a frame outside the protocol: ${parsed.error}`);
+      const frame = { ...parsed.frame, at };
       const i = this.waiters.findIndex((w) => w.type === frame.type);
       if (i >= 0) this.waiters.splice(i, 1)[0]?.resolve(frame);
       else this.buffered.push(frame);
@@ -55,7 +64,7 @@ class ScriptedAgent {
     await new Promise((r) => this.ws.once("open", r));
     this.send({
       type: "hello",
-      protocol: 1,
+      protocol: PROTOCOL_VERSION,
       agentVersion: "bench",
       capacity: { slots: 4, memoryMb: 1024 },
       inventory: [],
@@ -63,12 +72,14 @@ class ScriptedAgent {
     await this.next("welcome");
   }
   // The first unclaimed frame of that type, whether it already came or is still to come.
-  next(type: string): Promise<Frame> {
+  next<T extends EdgeFrame["type"]>(type: T): Promise<FrameOf<T>> {
     const i = this.buffered.findIndex((f) => f.type === type);
-    if (i >= 0) return Promise.resolve(this.buffered.splice(i, 1)[0] as Frame);
-    return new Promise((resolve) => this.waiters.push({ type, resolve }));
+    if (i >= 0) return Promise.resolve(this.buffered.splice(i, 1)[0] as FrameOf<T>);
+    return new Promise((resolve) =>
+      this.waiters.push({ type, resolve: (f) => resolve(f as FrameOf<T>) }),
+    );
   }
-  send(frame: unknown) {
+  send(frame: AgentFrame) {
     this.ws.send(JSON.stringify(frame));
   }
   close() {
@@ -85,7 +96,7 @@ try {
   // The trial holds one employee: each hire waits until the one before is really gone.
   const untilNoEmployees = async () => {
     for (;;) {
-      const list = (await (await c.api("/api/employees")).json()) as { employees: unknown[] };
+      const list = await c.call("GET /api/employees");
       if (list.employees.length === 0) return;
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -93,8 +104,7 @@ try {
 
   const agent = new ScriptedAgent(stack.edgeUrl, stack.nodeToken);
   await agent.open();
-  const hire = await c.api("/api/employees", { method: "POST", json: hireBody });
-  const { employee } = (await hire.json()) as { employee: { id: string } };
+  const { employee } = await c.call("POST /api/employees", { body: hireBody });
   const id = employee.id;
   const provision = await agent.next("container.provision");
   const live = new LiveSocket(stack.edgeUrl, id, c.cookie);
@@ -160,8 +170,7 @@ try {
   const hireToRunning: number[] = [];
   for (let i = 0; i < HIRES; i++) {
     const t0 = performance.now();
-    const res = await c.api("/api/employees", { method: "POST", json: hireBody });
-    const { employee: e } = (await res.json()) as { employee: { id: string } };
+    const { employee: e } = await c.call("POST /api/employees", { body: hireBody });
     const l = new LiveSocket(stack.edgeUrl, e.id, c.cookie);
     await l.opened();
     const running = await l.waitFor((f) => f.employee?.status === "running", 60_000);

@@ -35,6 +35,30 @@ async function check(name: string, cmd: string, args: string[]): Promise<Outcome
   return { name, passed: code === 0 ? 1 : 0, failed: code === 0 ? 0 : 1, skipped: 0, seconds };
 }
 
+// A script that prints its own `N passed, N failed` as its last such line (check-imports.ts).
+async function countedSuite(name: string, script: string): Promise<Outcome> {
+  const started = Date.now();
+  console.log(`\n▶ ${name}`);
+  let out = "";
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [script], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      process.stdout.write(chunk);
+    });
+    child.on("exit", (c, signal) => resolve(c ?? (signal ? 1 : 0)));
+  });
+  const seconds = (Date.now() - started) / 1000;
+  const counts = [...out.matchAll(/^(\d+) passed, (\d+) failed$/gm)].at(-1);
+  const passed = Number(counts?.[1] ?? 0);
+  // A script that died before counting did fail.
+  const failed = Number(counts?.[2] ?? 0) + (code !== 0 && !Number(counts?.[2]) ? 1 : 0);
+  return { name, passed, failed, skipped: 0, seconds };
+}
+
 interface VitestJson {
   numPassedTests: number;
   numFailedTests: number;
@@ -98,6 +122,8 @@ for (const tsconfig of tsconfigs) {
   outcomes.push(await check(`typecheck ${tsconfig}`, bin("tsc"), ["-p", tsconfig]));
 }
 outcomes.push(await check("lint (biome)", bin("biome"), ["check", "."]));
+outcomes.push(await countedSuite("imports (cycles, layers)", "infra/scripts/check-imports.ts"));
+outcomes.push(await vitestSuite("edge units (Node)", "edge/vitest.unit.config.ts"));
 outcomes.push(await vitestSuite("edge", "edge/vitest.config.ts"));
 outcomes.push(await vitestSuite("node-agent (real Docker)", "node-agent/vitest.config.ts"));
 outcomes.push(await vitestSuite("e2e (wrangler dev + agent + Docker)", "infra/vitest.config.ts"));

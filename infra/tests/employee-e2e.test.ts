@@ -80,27 +80,17 @@ afterAll(async () => {
   removeContainersOnNetwork(NETWORK);
 });
 
-interface Employee {
-  id: string;
-  status: string;
-  statusReason: string | null;
-}
-
 async function hire(client: Client, role: string, name: string): Promise<string> {
-  const res = await client.api("/api/employees", {
-    method: "POST",
-    json: { name, role, tone: "friendly", skills: [] },
+  const { employee } = await client.call("POST /api/employees", {
+    body: { name, role, tone: "friendly", skills: [] },
   });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return ((await res.json()) as { employee: Employee }).employee.id;
+  return employee.id;
 }
 
 async function waitRunning(client: Client, id: string): Promise<number> {
   const started = Date.now();
   for (;;) {
-    const { employee } = (await (await client.api(`/api/employees/${id}`)).json()) as {
-      employee: Employee;
-    };
+    const { employee } = await client.call("GET /api/employees/:id", { params: { id } });
     if (employee.status === "running") return Date.now() - started;
     if (employee.status === "error") throw new Error(`employee failed: ${employee.statusReason}`);
     if (Date.now() - started > READY_TIMEOUT_MS + 30_000)
@@ -111,26 +101,22 @@ async function waitRunning(client: Client, id: string): Promise<number> {
   }
 }
 
-async function access(client: Client, id: string) {
-  // Retried once the socket fails: a kept-alive connection the edge closed while a long test ran.
-  const res = await eventually(
-    () => client.api(`/api/employees/${id}/access`, { method: "POST" }),
-    5_000,
-  );
-  expect(res.status, await res.clone().text()).toBe(200);
-  return (await res.json()) as { chatUrl: string; browserUrl: string };
-}
+// Retried once the socket fails: a kept-alive connection the edge closed while a long test ran.
+const access = (client: Client, id: string) =>
+  eventually(() => client.call("POST /api/employees/:id/access", { params: { id } }), 5_000);
 
-async function upload(client: Client, where: string, name: string, text: string) {
-  const form = new FormData();
-  form.append("file", new Blob([text], { type: "text/plain" }), name);
-  const res = await fetch(`${stack.edgeUrl}${where}`, {
-    method: "POST",
-    headers: { cookie: client.cookie, origin: stack.edgeUrl },
-    body: form,
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return ((await res.json()) as { files: { id: string; name: string }[] }).files;
+// Into the employee's own folder, or the team's.
+async function upload(client: Client, employeeId: string | "team", name: string, text: string) {
+  const body = new FormData();
+  body.append("file", new Blob([text], { type: "text/plain" }), name);
+  const answer =
+    employeeId === "team"
+      ? await client.call("POST /api/knowledge", { body })
+      : await client.call("POST /api/employees/:id/knowledge", {
+          params: { id: employeeId },
+          body,
+        });
+  return answer.files;
 }
 
 // *.localhost names resolve to loopback in browsers, not in Node's resolver: connect to the
@@ -286,9 +272,7 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
       path: path.join(root, "test-results/ui/screenshots/employee-chat.png"),
     });
     // The gateway metered it against the owner's account.
-    const me = (await (await owner.api("/api/me")).json()) as {
-      usage: { llmTokensThisMonth: number };
-    };
+    const me = await owner.call("GET /api/me");
     expect(me.usage.llmTokensThisMonth).toBeGreaterThan(0);
     await context.close();
   });
@@ -483,8 +467,8 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
   });
 
   it("syncs own files read-write and team files read-only, only within the account", async () => {
-    const [own] = await upload(owner, `/api/employees/${ada}/knowledge`, "prices 2026.txt", "A=1");
-    await upload(owner, "/api/knowledge", "handbook.md", "# Be kind");
+    const [own] = await upload(owner, ada, "prices 2026.txt", "A=1");
+    await upload(owner, "team", "handbook.md", "# Be kind");
     expect(own?.name).toBe("prices 2026.txt");
     await eventually(() =>
       expect(inContainer(ada, "cat", "/data/workspace/files/prices 2026.txt")).toBe("A=1"),
@@ -516,9 +500,7 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
       "-c",
       "printf '# 2026-11-22\\n- The customer prefers tables.\\n' > /data/workspace/memory/2026-11-22.md",
     );
-    const res = await owner.api(`/api/employees/${ada}/memory`);
-    expect(res.status).toBe(200);
-    const { files } = (await res.json()) as { files: { path: string; content: string }[] };
+    const { files } = await owner.call("GET /api/employees/:id/memory", { params: { id: ada } });
     expect(files.find((f) => f.path.endsWith("2026-11-22.md"))?.content).toContain("tables");
     // Someone else's employee is a 404.
     expect((await other.api(`/api/employees/${ada}/memory`)).status).toBe(404);

@@ -33,9 +33,7 @@ afterAll(async () => {
 });
 
 async function hire(client: Client): Promise<string> {
-  const res = await client.api("/api/employees", { method: "POST", json: hireBody });
-  expect(res.status).toBe(201);
-  const { employee } = (await res.json()) as { employee: { id: string; status: string } };
+  const { employee } = await client.call("POST /api/employees", { body: hireBody });
   expect(employee.status).toBe("provisioning");
   return employee.id;
 }
@@ -88,7 +86,7 @@ describe("end to end: edge + node agent + Docker", () => {
     await live.waitFor((f) => f.type === "removed", 60_000);
     expect(containersOf(id)).toHaveLength(0);
     expect(volumeExists(`iw-employee-${id}-data`)).toBe(false);
-    const list = (await (await client.api("/api/employees")).json()) as { employees: unknown[] };
+    const list = await client.call("GET /api/employees");
     expect(list.employees).toHaveLength(0);
     live.close();
   });
@@ -100,9 +98,7 @@ describe("end to end: edge + node agent + Docker", () => {
     while (containersOf(id).length === 0 && Date.now() < deadline) await sleep(20);
     expect(containersOf(id)).toHaveLength(1);
     await stack.agent.kill("SIGKILL");
-    const mid = (await (await client.api(`/api/employees/${id}`)).json()) as {
-      employee: { status: string };
-    };
+    const mid = await client.call("GET /api/employees/:id", { params: { id } });
     expect(mid.employee.status).toBe("provisioning");
 
     stack.agent.start();
@@ -149,9 +145,7 @@ describe("end to end: edge + node agent + Docker", () => {
     const deadline = Date.now() + 120_000;
     let final = "";
     while (Date.now() < deadline) {
-      const e = (await (await client.api(`/api/employees/${id}`)).json()) as {
-        employee: { status: string };
-      };
+      const e = await client.call("GET /api/employees/:id", { params: { id } });
       final = e.employee.status;
       if (final === "running" && state(id) === "running healthy") break;
       await sleep(500);

@@ -8,6 +8,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { type ApiClient, createApiClient } from "../../edge/contract/client.ts";
+import type { Employee } from "../../edge/contract/employee.ts";
+import type { HireRequest } from "../../edge/contract/employee-input.ts";
+import { type LiveFrame, parseLiveFrame } from "../../edge/contract/live.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const TEST_IMAGE = process.env.TEST_EMPLOYEE_IMAGE ?? "instantworker/test-employee:1";
@@ -192,7 +196,19 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface Client {
   cookie: string;
+  /** Raw requests, for status codes and bodies a test looks at as they are. */
   api(pathname: string, init?: { method?: string; json?: unknown }): Promise<Response>;
+  /** The contract's typed client (edge/contract/client.ts), as this person. */
+  call: ApiClient;
+}
+
+// The typed client against a running edge, as a browser of the app's origin would call it.
+export function typedClient(edgeUrl: string, cookie = ""): ApiClient {
+  return createApiClient({
+    baseUrl: edgeUrl,
+    fetch: (url, init) =>
+      fetch(url, { ...init, headers: { ...init.headers, cookie, origin: edgeUrl } }),
+  });
 }
 
 export async function signIn(edgeUrl: string, email: string): Promise<Client> {
@@ -202,9 +218,7 @@ export async function signIn(edgeUrl: string, email: string): Promise<Client> {
     body: JSON.stringify({ email }),
   });
   if (post.status !== 202) throw new Error(`magic link: ${post.status} ${await post.text()}`);
-  const box = (await (
-    await fetch(`${edgeUrl}/api/dev/mailbox?email=${encodeURIComponent(email)}`)
-  ).json()) as { messages: { link: string }[] };
+  const box = await typedClient(edgeUrl)("GET /api/dev/mailbox", { query: { email } });
   const link = box.messages[0]?.link;
   if (!link) throw new Error("no sign-in mail");
   // The link opens the app's confirmation page; pressing its button is this form POST.
@@ -221,6 +235,7 @@ export async function signIn(edgeUrl: string, email: string): Promise<Client> {
   if (!cookie) throw new Error("no session cookie");
   return {
     cookie,
+    call: typedClient(edgeUrl, cookie),
     api: (pathname, init = {}) =>
       fetch(`${edgeUrl}${pathname}`, {
         method: init.method ?? "GET",
@@ -234,25 +249,30 @@ export async function signIn(edgeUrl: string, email: string): Promise<Client> {
   };
 }
 
-export interface LiveFrame {
-  type: string;
-  employee: { id: string; status: string; step: string | null; statusReason: string | null } | null;
+/** A live frame (edge/contract/live.ts) as a viewer received it: when, and its employee if any. */
+export interface ReceivedFrame {
+  type: LiveFrame["type"];
+  employee: Employee | null;
   at: number;
 }
 
 export class LiveSocket {
-  readonly frames: LiveFrame[] = [];
+  readonly frames: ReceivedFrame[] = [];
   private readonly ws: WebSocket;
-  private listeners: ((f: LiveFrame) => void)[] = [];
+  private listeners: ((f: ReceivedFrame) => void)[] = [];
 
   constructor(edgeUrl: string, employeeId: string, cookie: string) {
     this.ws = new WebSocket(`${edgeUrl.replace("http", "ws")}/api/employees/${employeeId}/live`, {
       headers: { cookie },
     });
     this.ws.on("message", (data) => {
+      const at = performance.now();
+      const parsed = parseLiveFrame(data.toString());
+      if (!parsed) return;
       const frame = {
-        ...(JSON.parse(data.toString()) as Omit<LiveFrame, "at">),
-        at: performance.now(),
+        type: parsed.type,
+        employee: parsed.type === "status" ? parsed.employee : null,
+        at,
       };
       this.frames.push(frame);
       for (const l of this.listeners) l(frame);
@@ -267,7 +287,11 @@ export class LiveSocket {
   }
 
   // Resolves with the first frame (already received or future) that matches.
-  waitFor(match: (f: LiveFrame) => boolean, timeoutMs = 60_000, since = 0): Promise<LiveFrame> {
+  waitFor(
+    match: (f: ReceivedFrame) => boolean,
+    timeoutMs = 60_000,
+    since = 0,
+  ): Promise<ReceivedFrame> {
     const seen = this.frames.slice(since).find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -279,7 +303,7 @@ export class LiveSocket {
           ),
         );
       }, timeoutMs);
-      const listener = (f: LiveFrame) => {
+      const listener = (f: ReceivedFrame) => {
         if (!match(f)) return;
         clearTimeout(timer);
         this.listeners = this.listeners.filter((l) => l !== listener);
@@ -303,7 +327,7 @@ export class LiveSocket {
   }
 }
 
-export const hireBody = {
+export const hireBody: HireRequest = {
   name: "E2E",
   role: "researcher",
   tone: "concise",

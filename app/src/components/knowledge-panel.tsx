@@ -1,8 +1,8 @@
 import { createResource, createSignal, For, Show } from "solid-js";
+import type { KnowledgeFileView, MemoryFileView } from "../../../edge/contract/knowledge.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { api } from "../lib/api.ts";
 import { apiMessage } from "../lib/messages.ts";
-import type { KnowledgeFile, MemoryFile } from "../lib/types.ts";
 import { toast } from "./toasts.tsx";
 
 const size = (bytes: number) =>
@@ -12,13 +12,39 @@ const size = (bytes: number) =>
       ? `${(bytes / 1024).toFixed(0)} KB`
       : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
+/** An employee's own folder, or the team's. */
+export type KnowledgeFolder = { employeeId: string } | "team";
+
+// The folder's calls through the typed client, and where its files download from.
+const folderApi = (folder: KnowledgeFolder) =>
+  folder === "team"
+    ? {
+        href: "/api/knowledge",
+        list: () => api("GET /api/knowledge"),
+        upload: (body: FormData) => api("POST /api/knowledge", { body }),
+        remove: (fileId: string) => api("DELETE /api/knowledge/:fileId", { params: { fileId } }),
+      }
+    : {
+        href: `/api/employees/${encodeURIComponent(folder.employeeId)}/knowledge`,
+        list: () => api("GET /api/employees/:id/knowledge", { params: { id: folder.employeeId } }),
+        upload: (body: FormData) =>
+          api("POST /api/employees/:id/knowledge", { params: { id: folder.employeeId }, body }),
+        remove: (fileId: string) =>
+          api("DELETE /api/employees/:id/knowledge/:fileId", {
+            params: { id: folder.employeeId, fileId },
+          }),
+      };
+
 // One folder of the knowledge base: the employee's own (/api/employees/:id/knowledge) or the
 // team's (/api/knowledge). Files go up as soon as they are chosen and sent; nothing is kept only
 // in the page, so a reload loses nothing that was uploaded.
-export function KnowledgePanel(props: { endpoint: string; title: string; text: string }) {
+export function KnowledgePanel(props: { folder: KnowledgeFolder; title: string; text: string }) {
   const { t, tn, lang } = useI18n();
+  const calls = () => folderApi(props.folder);
   const [files, { mutate, refetch }] = createResource(() =>
-    api<{ files: KnowledgeFile[] }>(props.endpoint).then((r) => r.files),
+    calls()
+      .list()
+      .then((r) => r.files),
   );
   const [busy, setBusy] = createSignal(false);
   let input: HTMLInputElement | undefined;
@@ -31,7 +57,7 @@ export function KnowledgePanel(props: { endpoint: string; title: string; text: s
     for (const f of chosen) form.append("file", f);
     setBusy(true);
     try {
-      const res = await api<{ files: KnowledgeFile[] }>(props.endpoint, { method: "POST", form });
+      const res = await calls().upload(form);
       toast(tn("knowledge.uploaded", res.files.length), "info");
       if (input) input.value = "";
       await refetch();
@@ -42,9 +68,9 @@ export function KnowledgePanel(props: { endpoint: string; title: string; text: s
     }
   };
 
-  const remove = async (file: KnowledgeFile) => {
+  const remove = async (file: KnowledgeFileView) => {
     try {
-      await api(`${props.endpoint}/${file.id}`, { method: "DELETE" });
+      await calls().remove(file.id);
       mutate((list) => list?.filter((f) => f.id !== file.id));
       toast(t("knowledge.deleted", { name: file.name }), "info");
     } catch (err) {
@@ -65,7 +91,7 @@ export function KnowledgePanel(props: { endpoint: string; title: string; text: s
             <For each={files()}>
               {(f) => (
                 <li>
-                  <a href={`${props.endpoint}/${f.id}`} download={f.name}>
+                  <a href={`${calls().href}/${f.id}`} download={f.name}>
                     {f.name}
                   </a>
                   <span class="muted">{size(f.size)}</span>
@@ -100,13 +126,13 @@ export function KnowledgePanel(props: { endpoint: string; title: string; text: s
 // The employee's own notes (MEMORY.md, memory/*.md), fetched through its node on request.
 export function MemoryView(props: { employeeId: string }) {
   const { t, lang } = useI18n();
-  const [memory, setMemory] = createSignal<MemoryFile[] | null>(null);
+  const [memory, setMemory] = createSignal<MemoryFileView[] | null>(null);
   const [busy, setBusy] = createSignal(false);
   const load = async () => {
     setBusy(true);
     try {
       setMemory(
-        (await api<{ files: MemoryFile[] }>(`/api/employees/${props.employeeId}/memory`)).files,
+        (await api("GET /api/employees/:id/memory", { params: { id: props.employeeId } })).files,
       );
     } catch (err) {
       toast(apiMessage(err, t, lang));

@@ -1,8 +1,8 @@
 import { For } from "solid-js";
+import type { Catalogue } from "../../../edge/contract/catalogue.ts";
 import { checkName, EMPLOYEE_NAME_RULES } from "../../../edge/protocol/check-name.ts";
 import { catalogueText } from "../i18n/catalogue-text.ts";
 import { useI18n } from "../i18n/i18n.tsx";
-import type { Catalogue } from "../lib/types.ts";
 
 // Choice lists shared by onboarding and the hire dialog: real radio buttons and checkboxes, so
 // keyboard and screen readers work without extra code.

@@ -1,10 +1,15 @@
 import { Show } from "solid-js";
+import { type EmployeeStatus, IN_PROGRESS_STATUSES } from "../../../edge/contract/employee.ts";
+import { STEP_TEXT, type StepId } from "../../../edge/contract/steps.ts";
 import { catalogueText } from "../i18n/catalogue-text.ts";
 import { useI18n } from "../i18n/i18n.tsx";
-import { type EmployeeStatus, TRANSITIONAL } from "../lib/types.ts";
 
-export function StatusBadge(props: { status: EmployeeStatus; step?: string | null }) {
+export function StatusBadge(props: { status: EmployeeStatus; step?: StepId | null }) {
   const { t, lang } = useI18n();
+  const step = () => {
+    const id = props.step;
+    return id ? catalogueText(lang, "step", id, { name: STEP_TEXT[id] }).name : null;
+  };
   return (
     <span
       class={`badge badge-${props.status}`}
@@ -12,15 +17,12 @@ export function StatusBadge(props: { status: EmployeeStatus; step?: string | nul
       aria-live="polite"
       data-status={props.status}
     >
-      <Show when={TRANSITIONAL.includes(props.status)}>
+      <Show when={IN_PROGRESS_STATUSES.includes(props.status)}>
         <span class="spinner" aria-hidden="true" />
       </Show>
       {t(`status.${props.status}`)}
-      <Show when={props.step}>
-        <span class="step">
-          {" "}
-          · {catalogueText(lang, "step", props.step ?? "", { name: props.step ?? "" }).name}
-        </span>
+      <Show when={step()}>
+        <span class="step"> · {step()}</span>
       </Show>
     </span>
   );

@@ -1,7 +1,7 @@
 import { Show } from "solid-js";
+import type { EmployeeStatus } from "../../../edge/contract/employee.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { reasonText } from "../lib/messages.ts";
-import type { EmployeeStatus } from "../lib/types.ts";
 
 // Why an employee is in its status, in the visitor's language, with the edge's own words kept
 // as technical details where they are not.

@@ -1,7 +1,8 @@
 import type { Lang } from "./i18n.tsx";
 
-// The catalogue and the lifecycle steps come from the edge in English (one source of truth for
-// ids); what a German visitor reads is looked up here by id, falling back to the edge's English.
+// The catalogue and the lifecycle steps come from the edge in English by id (GET /api/catalogue;
+// an employee carries its step's id, edge/contract/steps.ts); what a German visitor reads is
+// looked up here by the same id, falling back to the edge's English.
 interface Text {
   name: string;
   description?: string;
@@ -112,14 +113,14 @@ const de: Record<string, Text> = {
   "include.10 AI employees": { name: "10 KI-Mitarbeiter" },
   "include.€250 of AI usage a month": { name: "KI-Nutzung für 250 € im Monat" },
   "include.Priority support": { name: "Bevorzugter Support" },
-  "step.Finding a server": { name: "Server wird gesucht" },
-  "step.Waiting for a server with room": { name: "Warten auf einen Server mit Platz" },
-  "step.Preparing the workspace": { name: "Arbeitsplatz wird vorbereitet" },
-  "step.Starting the container": { name: "Container wird gestartet" },
-  "step.Waiting for the employee to be ready": { name: "Warten, bis der Mitarbeiter bereit ist" },
-  "step.Restarting": { name: "Neustart" },
-  "step.Stopping": { name: "Wird angehalten" },
-  "step.Removing the container and its data": { name: "Container und Daten werden entfernt" },
+  "step.finding_server": { name: "Server wird gesucht" },
+  "step.waiting_for_server": { name: "Warten auf einen Server mit Platz" },
+  "step.preparing_workspace": { name: "Arbeitsplatz wird vorbereitet" },
+  "step.starting_container": { name: "Container wird gestartet" },
+  "step.waiting_until_ready": { name: "Warten, bis der Mitarbeiter bereit ist" },
+  "step.restarting": { name: "Neustart" },
+  "step.stopping": { name: "Wird angehalten" },
+  "step.removing": { name: "Container und Daten werden entfernt" },
 };
 
 export type TextKind = "role" | "skill" | "tone" | "plan" | "include" | "step";

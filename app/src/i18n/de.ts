@@ -195,6 +195,16 @@ export const de: Record<MessageKey, string> = {
   "apiError.no_billing_account": "Es gibt noch nichts zu verwalten: wählen Sie zuerst einen Tarif.",
   "apiError.chat_views_exhausted":
     "Die Chat-Sitzungen des Tests sind aufgebraucht. Wählen Sie einen Tarif, um weiterzuarbeiten.",
+  "apiError.invalid_input": "Einige Angaben sind ungültig. Bitte prüfen und erneut versuchen.",
+  "apiError.invalid_request":
+    "Die Anfrage wurde nicht verstanden. Laden Sie die Seite neu und versuchen Sie es erneut.",
+  "apiError.body_too_large": "Das ist zu viel auf einmal.",
+  "apiError.csrf_rejected":
+    "Diese Anfrage kam von einer anderen Website und wurde abgelehnt. Laden Sie die Seite neu und versuchen Sie es erneut.",
+  "apiError.google_not_configured":
+    "Die Anmeldung mit Google ist auf diesem Server nicht verfügbar. Nutzen Sie einen E-Mail-Link.",
+  "apiError.billing_unavailable":
+    "Die Abrechnung ist gerade nicht erreichbar. Bitte versuchen Sie es in einer Minute erneut.",
   "apiError.not_found": "Das gibt es nicht mehr.",
   "reason.error":
     "Beim Starten oder Ändern des Mitarbeiters ist ein Fehler aufgetreten. Drücken Sie Starten, um es erneut zu versuchen.",

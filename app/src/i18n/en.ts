@@ -180,6 +180,15 @@ export const en = {
   "apiError.no_billing_account": "There is nothing to manage yet: choose a plan first.",
   "apiError.chat_views_exhausted":
     "The trial's chat sessions are used. Choose a plan to keep working with your employee.",
+  "apiError.invalid_input": "Some of the values are not valid. Check them and try again.",
+  "apiError.invalid_request": "The request could not be understood. Reload the page and try again.",
+  "apiError.body_too_large": "That is too much to send at once.",
+  "apiError.csrf_rejected":
+    "This request came from another site and was refused. Reload the page and try again.",
+  "apiError.google_not_configured":
+    "Google sign-in is not available on this server. Use an email link.",
+  "apiError.billing_unavailable":
+    "Billing is not reachable just now. Please try again in a minute.",
   "apiError.not_found": "This no longer exists.",
   "reason.error":
     "Something went wrong while starting or changing the employee. Press Start to try again.",

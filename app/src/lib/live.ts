@@ -1,5 +1,6 @@
 import { createSignal, onCleanup, onMount } from "solid-js";
-import type { Employee } from "./types.ts";
+import type { Employee } from "../../../edge/contract/employee.ts";
+import { LIVE_PING, parseLiveFrame } from "../../../edge/contract/live.ts";
 
 export const LIVE_RETRY_BASE_MS = 500;
 export const LIVE_RETRY_MAX_MS = 15_000;
@@ -18,19 +19,18 @@ export function createLiveEmployee(id: string, initial: Employee) {
     let retry: ReturnType<typeof setTimeout> | undefined;
     let ping: ReturnType<typeof setInterval> | undefined;
     const open = () => {
-      const url = new URL(`/api/employees/${id}/live`, location.href);
+      const url = new URL(`/api/employees/${encodeURIComponent(id)}/live`, location.href);
       url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
       ws = new WebSocket(url);
       ws.onopen = () => {
         attempt = 0;
         setConnected(true);
-        ping = setInterval(() => ws?.send("ping"), LIVE_PING_MS);
+        ping = setInterval(() => ws?.send(LIVE_PING), LIVE_PING_MS);
       };
       ws.onmessage = (e) => {
-        if (e.data === "pong") return;
-        const frame = JSON.parse(String(e.data)) as { type: string; employee?: Employee | null };
-        if (frame.type === "status" && frame.employee) setEmployee(frame.employee);
-        if (frame.type === "removed") {
+        const frame = parseLiveFrame(e.data);
+        if (frame?.type === "status" && frame.employee) setEmployee(frame.employee);
+        if (frame?.type === "removed") {
           setRemoved(true);
           stopped = true;
         }

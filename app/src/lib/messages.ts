@@ -1,41 +1,61 @@
+import type { EmployeeStatus } from "../../../edge/contract/employee.ts";
+import type { ClientErrorCode, PersonErrorCode } from "../../../edge/contract/errors.ts";
 import type { MessageKey } from "../i18n/en.ts";
 import type { Lang } from "../i18n/i18n.tsx";
 import { ApiFailure } from "./api.ts";
-import type { EmployeeStatus } from "./types.ts";
 
 type T = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
-// API errors the app can meet, by code; anything else falls back to a generic sentence in the
-// visitor's language (English readers also get the server's own words).
-const KNOWN_CODES = [
-  "invalid_state",
-  "plan_limit_reached",
-  "trial_expired",
-  "rate_limited",
-  "network",
-  "email_unavailable",
-  "employee_not_running",
-  "access_not_configured",
-  "unauthorized",
-  "not_found",
-  "invalid_file",
-  "file_too_large",
-  "upload_too_large",
-  "too_many_files",
-  "storage_full",
-  "memory_unavailable",
-  "billing_not_configured",
-  "already_subscribed",
-  "no_billing_account",
-  "chat_views_exhausted",
-] as const;
+// What the visitor reads for each error code a person can meet (edge/contract/errors.ts): a
+// code added to the contract without a line here is a type error, and en.ts/de.ts must have the
+// same keys, so every code is said in every language.
+export const API_ERROR_TEXT: Record<PersonErrorCode | ClientErrorCode, MessageKey> = {
+  invalid_input: "apiError.invalid_input",
+  invalid_json: "apiError.invalid_request",
+  unsupported_media_type: "apiError.invalid_request",
+  body_too_large: "apiError.body_too_large",
+  csrf_rejected: "apiError.csrf_rejected",
+  unauthorized: "apiError.unauthorized",
+  not_found: "apiError.not_found",
+  upgrade_required: "apiError.invalid_request",
+  rate_limited: "apiError.rate_limited",
+  server_misconfigured: "error.generic",
+  internal_error: "error.generic",
+  email_unavailable: "apiError.email_unavailable",
+  link_invalid: "error.link_invalid",
+  link_used: "error.link_used",
+  link_expired: "error.link_expired",
+  google_not_configured: "apiError.google_not_configured",
+  plan_limit_reached: "apiError.plan_limit_reached",
+  trial_expired: "apiError.trial_expired",
+  invalid_state: "apiError.invalid_state",
+  employee_not_running: "apiError.employee_not_running",
+  access_not_configured: "apiError.access_not_configured",
+  chat_views_exhausted: "apiError.chat_views_exhausted",
+  memory_unavailable: "apiError.memory_unavailable",
+  invalid_file: "apiError.invalid_file",
+  file_too_large: "apiError.file_too_large",
+  upload_too_large: "apiError.upload_too_large",
+  too_many_files: "apiError.too_many_files",
+  storage_full: "apiError.storage_full",
+  billing_not_configured: "apiError.billing_not_configured",
+  billing_unavailable: "apiError.billing_unavailable",
+  already_subscribed: "apiError.already_subscribed",
+  no_billing_account: "apiError.no_billing_account",
+  network: "apiError.network",
+  http_error: "error.generic",
+};
 
+const isKnown = (code: string): code is keyof typeof API_ERROR_TEXT =>
+  Object.hasOwn(API_ERROR_TEXT, code);
+
+// Failures said generically (our side went wrong, an answer that was not our JSON, a code this
+// app does not know yet) give English readers the server's own words too: they quote the
+// request id support asks for.
 export function apiMessage(err: unknown, t: T, lang: Lang): string {
-  if (err instanceof ApiFailure) {
-    if ((KNOWN_CODES as readonly string[]).includes(err.code))
-      return t(`apiError.${err.code}` as MessageKey);
-    if (lang === "en" && err.message) return err.message;
-  }
+  const key = err instanceof ApiFailure && isKnown(err.code) ? API_ERROR_TEXT[err.code] : null;
+  if (key && key !== "error.generic") return t(key);
+  if (err instanceof ApiFailure && lang === "en" && err.message) return err.message;
   return t("error.generic");
 }
 

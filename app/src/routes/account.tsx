@@ -1,15 +1,16 @@
 import { Title } from "@solidjs/meta";
 import { createAsync, useNavigate, useSearchParams } from "@solidjs/router";
 import { createSignal, For, onMount, Show } from "solid-js";
+import type { PaidPlanId, Plan } from "../../../edge/contract/catalogue.ts";
 import { toast } from "../components/toasts.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { api } from "../lib/api.ts";
 import { apiMessage } from "../lib/messages.ts";
 import { getCatalogue, requireMe } from "../lib/server.ts";
-import type { Plan } from "../lib/types.ts";
 
 export const route = { preload: () => Promise.all([requireMe(), getCatalogue()]) };
 const DAY_MS = 24 * 3600 * 1000;
+type PaidPlan = Plan & { id: PaidPlanId };
 
 export default function Account() {
   const { t, tn, lang } = useI18n();
@@ -22,7 +23,7 @@ export default function Account() {
     Math.max(0, Math.ceil((Date.parse(me()?.trialEndsAt ?? "") - Date.now()) / DAY_MS));
   const date = (iso: string | null | undefined) =>
     iso ? new Date(iso).toLocaleDateString(lang, { dateStyle: "long" }) : "";
-  const paid = () => catalogue()?.plans.filter((p) => p.id !== "trial") ?? [];
+  const paid = () => catalogue()?.plans.filter((p): p is PaidPlan => p.id !== "trial") ?? [];
   const price = (p: Plan) =>
     new Intl.NumberFormat(lang, { style: "currency", currency: p.currency.toUpperCase() }).format(
       p.priceCentsPerMonth / 100,
@@ -34,13 +35,13 @@ export default function Account() {
   });
 
   // Both answers are a Stripe page to go to; the subscription itself arrives by webhook.
-  const go = async (path: string, plan?: Plan["id"]) => {
-    setBusy(plan ?? path);
+  const go = async (plan: PaidPlanId | "portal") => {
+    setBusy(plan);
     try {
-      const { url } = await api<{ url: string }>(path, {
-        method: "POST",
-        json: plan ? { plan } : undefined,
-      });
+      const { url } =
+        plan === "portal"
+          ? await api("POST /api/billing/portal")
+          : await api("POST /api/billing/checkout", { body: { plan } });
       location.href = url;
     } catch (err) {
       toast(apiMessage(err, t, lang));
@@ -48,7 +49,7 @@ export default function Account() {
     }
   };
   const signOut = async () => {
-    await api("/api/auth/logout", { method: "POST" }).catch(() => undefined);
+    await api("POST /api/auth/logout").catch(() => undefined);
     navigate("/", { replace: true });
     location.reload();
   };
@@ -118,7 +119,7 @@ export default function Account() {
                           class="button primary"
                           type="button"
                           disabled={!m().billingConfigured || busy() !== null}
-                          onClick={() => go("/api/billing/checkout", p.id)}
+                          onClick={() => go(p.id)}
                         >
                           {busy() === p.id
                             ? t("account.redirecting")
@@ -136,11 +137,9 @@ export default function Account() {
                   class="button"
                   type="button"
                   disabled={busy() !== null}
-                  onClick={() => go("/api/billing/portal")}
+                  onClick={() => go("portal")}
                 >
-                  {busy() === "/api/billing/portal"
-                    ? t("account.redirecting")
-                    : t("account.manage")}
+                  {busy() === "portal" ? t("account.redirecting") : t("account.manage")}
                 </button>
               </div>
             </Show>

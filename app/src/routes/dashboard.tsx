@@ -1,6 +1,8 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, revalidate } from "@solidjs/router";
 import { createEffect, createSignal, For, Show } from "solid-js";
+import type { Catalogue } from "../../../edge/contract/catalogue.ts";
+import type { ListedEmployee } from "../../../edge/contract/employee.ts";
 import { Dialog } from "../components/dialog.tsx";
 import {
   NameField,
@@ -18,7 +20,6 @@ import { ApiFailure, api } from "../lib/api.ts";
 import { createLiveEmployee } from "../lib/live.ts";
 import { apiMessage } from "../lib/messages.ts";
 import { getCatalogue, getEmployees, requireMe } from "../lib/server.ts";
-import type { Catalogue, Employee } from "../lib/types.ts";
 
 export const route = { preload: () => Promise.all([requireMe(), getEmployees(), getCatalogue()]) };
 
@@ -88,7 +89,7 @@ export default function Dashboard() {
 }
 
 function EmployeeCard(props: {
-  employee: Employee;
+  employee: ListedEmployee;
   catalogue: Catalogue | undefined;
   onGone: () => void;
 }) {
@@ -154,9 +155,8 @@ function HireModal(props: {
     setBusy(true);
     setFields({});
     try {
-      await api("/api/employees", {
-        method: "POST",
-        json: { name: name().trim(), role: role(), tone: tone(), skills: skills() },
+      await api("POST /api/employees", {
+        body: { name: name().trim(), role: role(), tone: tone(), skills: skills() },
       });
       props.onHired();
     } catch (err) {

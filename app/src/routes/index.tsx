@@ -1,10 +1,10 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
+import type { Plan } from "../../../edge/contract/catalogue.ts";
 import { catalogueText } from "../i18n/catalogue-text.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { getCatalogue } from "../lib/server.ts";
-import type { Plan } from "../lib/types.ts";
 
 export const route = { preload: () => getCatalogue() };
 

@@ -1,6 +1,8 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync } from "@solidjs/router";
 import { createEffect, createSignal, For, Match, onMount, Show, Switch } from "solid-js";
+import type { Catalogue } from "../../../edge/contract/catalogue.ts";
+import type { Employee } from "../../../edge/contract/employee.ts";
 import { KnowledgePanel } from "../components/knowledge-panel.tsx";
 import {
   NameField,
@@ -17,7 +19,6 @@ import { api } from "../lib/api.ts";
 import { createLiveEmployee } from "../lib/live.ts";
 import { apiMessage } from "../lib/messages.ts";
 import { getCatalogue, requireMe } from "../lib/server.ts";
-import type { Catalogue, Employee } from "../lib/types.ts";
 
 export const route = { preload: () => Promise.all([requireMe(), getCatalogue()]) };
 
@@ -89,9 +90,8 @@ function Wizard(props: { catalogue: Catalogue }) {
   const launch = async () => {
     setLaunching(true);
     try {
-      const { employee } = await api<{ employee: Employee }>("/api/employees", {
-        method: "POST",
-        json: { name: p().name.trim(), role: p().role, tone: p().tone, skills: p().skills },
+      const { employee } = await api("POST /api/employees", {
+        body: { name: p().name.trim(), role: p().role, tone: p().tone, skills: p().skills },
       });
       update({ employeeId: employee.id });
       setHired(employee);
@@ -155,7 +155,7 @@ function Wizard(props: { catalogue: Catalogue }) {
           <h2>{t("onboarding.educate")}</h2>
           <p>{t("onboarding.educate.text")}</p>
           <KnowledgePanel
-            endpoint="/api/knowledge"
+            folder="team"
             title={t("knowledge.team")}
             text={t("knowledge.team.text")}
           />

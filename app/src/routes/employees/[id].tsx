@@ -1,6 +1,8 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useNavigate, useParams } from "@solidjs/router";
 import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
+import type { Catalogue } from "../../../../edge/contract/catalogue.ts";
+import { allows, type Employee, type EmployeeAction } from "../../../../edge/contract/employee.ts";
 import { Dialog } from "../../components/dialog.tsx";
 import { KnowledgePanel, MemoryView } from "../../components/knowledge-panel.tsx";
 import { NameField, nameIsValid, SkillPicker, TonePicker } from "../../components/pickers.tsx";
@@ -12,7 +14,6 @@ import { ApiFailure, api } from "../../lib/api.ts";
 import { createLiveEmployee } from "../../lib/live.ts";
 import { apiMessage } from "../../lib/messages.ts";
 import { getCatalogue, getEmployee, requireMe } from "../../lib/server.ts";
-import type { Catalogue, Employee } from "../../lib/types.ts";
 
 export const route = {
   preload: ({ params }: { params: { id?: string } }) =>
@@ -85,7 +86,7 @@ function Desk(props: { initial: Employee; catalogue: Catalogue | undefined }) {
             <div class="empty">
               <StatusBadge status={e().status} step={e().step} />
               <p>{t("workspace.notReady")}</p>
-              <Show when={["none", "error", "stopped"].includes(e().status)}>
+              <Show when={allows(e().status, "provision")}>
                 <Action
                   employee={e()}
                   action="provision"
@@ -114,10 +115,9 @@ function AccessFrame(props: { employeeId: string; scope: "chat" | "browser" }) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const load = async () => {
     try {
-      const access = await api<{ chatUrl: string; browserUrl: string; expiresAt: string }>(
-        `/api/employees/${props.employeeId}/access`,
-        { method: "POST" },
-      );
+      const access = await api("POST /api/employees/:id/access", {
+        params: { id: props.employeeId },
+      });
       setUrl(props.scope === "chat" ? access.chatUrl : access.browserUrl);
       const wait = Date.parse(access.expiresAt) - Date.now() - ACCESS_REFRESH_MARGIN_MS;
       timer = setTimeout(load, Math.max(5_000, wait));
@@ -160,7 +160,7 @@ function AccessFrame(props: { employeeId: string; scope: "chat" | "browser" }) {
 
 function Action(props: {
   employee: Employee;
-  action: "provision" | "restart" | "stop";
+  action: EmployeeAction;
   label: string;
   onChange: (e: Employee) => void;
   primary?: boolean;
@@ -170,10 +170,9 @@ function Action(props: {
   const run = async () => {
     setBusy(true);
     try {
-      const { employee } = await api<{ employee: Employee }>(
-        `/api/employees/${props.employee.id}/${props.action}`,
-        { method: "POST" },
-      );
+      const { employee } = await api(`POST /api/employees/:id/${props.action}`, {
+        params: { id: props.employee.id },
+      });
       props.onChange(employee);
     } catch (err) {
       toast(apiMessage(err, t, lang));
@@ -207,13 +206,10 @@ function Settings(props: {
   const save = async (ev: SubmitEvent) => {
     ev.preventDefault();
     try {
-      const { employee } = await api<{ employee: Employee }>(
-        `/api/employees/${props.employee.id}`,
-        {
-          method: "PATCH",
-          json: { name: name().trim(), tone: tone(), skills: skills() },
-        },
-      );
+      const { employee } = await api("PATCH /api/employees/:id", {
+        params: { id: props.employee.id },
+        body: { name: name().trim(), tone: tone(), skills: skills() },
+      });
       props.onChange(employee);
       toast(t("workspace.saved"), "info");
     } catch (err) {
@@ -222,7 +218,7 @@ function Settings(props: {
   };
   const fire = async () => {
     try {
-      await api(`/api/employees/${props.employee.id}`, { method: "DELETE" });
+      await api("DELETE /api/employees/:id", { params: { id: props.employee.id } });
       navigate("/dashboard");
     } catch (err) {
       toast(apiMessage(err, t, lang));
@@ -232,7 +228,7 @@ function Settings(props: {
   return (
     <>
       <div class="actions">
-        <Show when={["none", "error", "stopped"].includes(s())}>
+        <Show when={allows(s(), "provision")}>
           <Action
             employee={props.employee}
             action="provision"
@@ -241,7 +237,7 @@ function Settings(props: {
             primary
           />
         </Show>
-        <Show when={["running", "unhealthy"].includes(s())}>
+        <Show when={allows(s(), "restart")}>
           <Action
             employee={props.employee}
             action="restart"
@@ -249,7 +245,7 @@ function Settings(props: {
             onChange={props.onChange}
           />
         </Show>
-        <Show when={["running", "unhealthy", "restarting", "provisioning"].includes(s())}>
+        <Show when={allows(s(), "stop")}>
           <Action
             employee={props.employee}
             action="stop"
@@ -284,15 +280,11 @@ function Settings(props: {
         )}
       </Show>
       <KnowledgePanel
-        endpoint={`/api/employees/${props.employee.id}/knowledge`}
+        folder={{ employeeId: props.employee.id }}
         title={t("knowledge.own", { name: props.employee.name })}
         text={t("knowledge.own.text")}
       />
-      <KnowledgePanel
-        endpoint="/api/knowledge"
-        title={t("knowledge.team")}
-        text={t("knowledge.team.text")}
-      />
+      <KnowledgePanel folder="team" title={t("knowledge.team")} text={t("knowledge.team.text")} />
       <MemoryView employeeId={props.employee.id} />
       <Show when={confirming()}>
         <Dialog title={t("workspace.fire")} onClose={() => setConfirming(false)}>

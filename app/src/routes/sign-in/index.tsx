@@ -36,7 +36,7 @@ export default function SignIn() {
     setBusy(true);
     setError(null);
     try {
-      await api("/api/auth/magic-link", { method: "POST", json: { email: email().trim() } });
+      await api("POST /api/auth/magic-link", { body: { email: email().trim() } });
       navigate(`/sign-in/check-email?email=${encodeURIComponent(email().trim())}`);
     } catch (err) {
       setError(

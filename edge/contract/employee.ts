@@ -1,0 +1,76 @@
+import * as z from "zod/mini";
+import { StepId } from "./steps.ts";
+
+export const EMPLOYEE_STATUSES = [
+  "none",
+  "provisioning",
+  "running",
+  "stopping",
+  "stopped",
+  "unhealthy",
+  "restarting",
+  "error",
+  "removing",
+] as const;
+export const EmployeeStatus = z.enum(EMPLOYEE_STATUSES);
+export type EmployeeStatus = z.infer<typeof EmployeeStatus>;
+
+// The API's employee object (GET /api/employees/:id, the live socket's status frames). `step` is
+// the id of the step in progress (steps.ts) while provisioning, restarting, stopping or removing.
+export const Employee = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.string(),
+  tone: z.string(),
+  skills: z.array(z.string()),
+  status: EmployeeStatus,
+  statusReason: z.nullable(z.string()),
+  step: z.nullable(StepId),
+  node: z.nullable(z.string()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Employee = z.infer<typeof Employee>;
+
+export const UsageTotals = z.object({
+  promptTokens: z.number(),
+  completionTokens: z.number(),
+  costCents: z.number(),
+});
+export type UsageTotals = z.infer<typeof UsageTotals>;
+
+/** An employee as the list shows it: with this month's AI usage. */
+export const ListedEmployee = z.extend(Employee, { usageThisMonth: UsageTotals });
+export type ListedEmployee = z.infer<typeof ListedEmployee>;
+
+// What a person can ask of an employee, and the statuses each is accepted in. The lifecycle
+// refuses anything else (409 invalid_state) and the app shows a button only where it is allowed.
+// A restart asked of an employee that is not running starts it, as a provision would.
+export const EMPLOYEE_ACTIONS = ["provision", "restart", "stop"] as const;
+export type EmployeeAction = (typeof EMPLOYEE_ACTIONS)[number];
+
+export const ALLOWED_FROM: Record<EmployeeAction, readonly EmployeeStatus[]> = {
+  provision: ["none", "error", "stopped"],
+  restart: ["running", "unhealthy"],
+  stop: ["running", "unhealthy", "restarting", "provisioning"],
+};
+
+export const allows = (status: EmployeeStatus, action: EmployeeAction): boolean =>
+  ALLOWED_FROM[action].includes(status);
+
+/** Something is under way: the employee moves on by itself (the app shows a spinner). */
+export const IN_PROGRESS_STATUSES: readonly EmployeeStatus[] = [
+  "provisioning",
+  "stopping",
+  "restarting",
+  "removing",
+  "unhealthy",
+];
+
+/** POST /api/employees/:id/access: short-lived URLs of the chat and browser views. */
+export const AccessUrls = z.object({
+  chatUrl: z.string(),
+  browserUrl: z.string(),
+  expiresAt: z.string(),
+});
+export type AccessUrls = z.infer<typeof AccessUrls>;

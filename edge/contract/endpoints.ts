@@ -1,0 +1,125 @@
+import * as z from "zod/mini";
+import { DevMail, Me, SignInLink } from "./account.ts";
+import { Catalogue, PaidPlanId } from "./catalogue.ts";
+import { AccessUrls, Employee, ListedEmployee } from "./employee.ts";
+import { HireRequest, UpdateRequest } from "./employee-input.ts";
+import { KnowledgeFileView, MemoryFileView } from "./knowledge.ts";
+
+// The JSON API as one table: each endpoint's success status, what it accepts and what it
+// answers. The edge registers its routes from it (edge/http/endpoint.ts: the body and query are
+// validated with these schemas and the handler must return the response's shape); the app, the
+// tests and the benches call it through the generic client (client.ts), typed by the same
+// entries. Renaming a field here breaks both sides' typecheck. Endpoints that answer other than
+// JSON (downloads, WebSockets, redirects, the Stripe webhook, /agent, /v1) are plain routes.
+
+export interface Endpoint {
+  /** The status of a successful answer. */
+  status: 200 | 201 | 202 | 204;
+  /** A JSON body, or multipart/form-data read by the route itself. */
+  body?: z.core.$ZodType | "multipart";
+  query?: z.core.$ZodType;
+  /** The JSON of a successful answer; null when it has no body. */
+  response: z.core.$ZodType | null;
+}
+
+export const MagicLinkRequest = z.strictObject({
+  email: z.email({ message: "Enter a valid email address." }).check(z.maxLength(254)),
+});
+export const MagicLinkToken = z.object({
+  token: z.string().check(z.minLength(1), z.maxLength(200)),
+});
+export const MailboxQuery = z.object({ email: z.email().check(z.maxLength(254)) });
+export const CheckoutRequest = z.strictObject({ plan: PaidPlanId });
+
+const OneEmployee = z.object({ employee: Employee });
+const Files = z.object({ files: z.array(KnowledgeFileView) });
+const Redirect = z.object({ url: z.string() });
+
+export const endpoints = {
+  "GET /api/health": {
+    status: 200,
+    response: z.object({ ok: z.literal(true), version: z.string() }),
+  },
+  "POST /api/auth/magic-link": {
+    status: 202,
+    body: MagicLinkRequest,
+    response: z.object({ status: z.literal("sent") }),
+  },
+  "GET /api/auth/magic-link": { status: 200, query: MagicLinkToken, response: SignInLink },
+  "POST /api/auth/logout": { status: 204, response: null },
+  "GET /api/me": { status: 200, response: Me },
+  "GET /api/catalogue": { status: 200, response: Catalogue },
+  "GET /api/dev/mailbox": {
+    status: 200,
+    query: MailboxQuery,
+    response: z.object({ messages: z.array(DevMail) }),
+  },
+  "GET /api/employees": {
+    status: 200,
+    response: z.object({ employees: z.array(ListedEmployee) }),
+  },
+  "POST /api/employees": { status: 201, body: HireRequest, response: OneEmployee },
+  "GET /api/employees/:id": { status: 200, response: OneEmployee },
+  "PATCH /api/employees/:id": { status: 200, body: UpdateRequest, response: OneEmployee },
+  "DELETE /api/employees/:id": {
+    status: 202,
+    response: z.object({ status: z.literal("removing") }),
+  },
+  "POST /api/employees/:id/provision": { status: 202, response: OneEmployee },
+  "POST /api/employees/:id/restart": { status: 202, response: OneEmployee },
+  "POST /api/employees/:id/stop": { status: 202, response: OneEmployee },
+  "POST /api/employees/:id/access": { status: 200, response: AccessUrls },
+  "GET /api/employees/:id/memory": {
+    status: 200,
+    response: z.object({ files: z.array(MemoryFileView) }),
+  },
+  "GET /api/employees/:id/knowledge": { status: 200, response: Files },
+  "POST /api/employees/:id/knowledge": { status: 201, body: "multipart", response: Files },
+  "DELETE /api/employees/:id/knowledge/:fileId": { status: 204, response: null },
+  "GET /api/knowledge": { status: 200, response: Files },
+  "POST /api/knowledge": { status: 201, body: "multipart", response: Files },
+  "DELETE /api/knowledge/:fileId": { status: 204, response: null },
+  "POST /api/billing/checkout": { status: 200, body: CheckoutRequest, response: Redirect },
+  "POST /api/billing/portal": { status: 200, response: Redirect },
+} as const satisfies Record<string, Endpoint>;
+
+export type Endpoints = typeof endpoints;
+export type EndpointKey = keyof Endpoints;
+
+type PathOf<K> = K extends `${string} ${infer P}` ? P : never;
+type ParamNames<P> = P extends `${string}:${infer N}/${infer Rest}`
+  ? N | ParamNames<`/${Rest}`>
+  : P extends `${string}:${infer N}`
+    ? N
+    : never;
+
+/** The path's parameters by name, e.g. {id} for "GET /api/employees/:id". */
+export type PathParams<K extends EndpointKey> = { [N in ParamNames<PathOf<K>>]: string };
+/** What a client sends as the body. */
+export type RequestBody<K extends EndpointKey> = Endpoints[K] extends { body: infer B }
+  ? B extends "multipart"
+    ? FormData
+    : B extends z.core.$ZodType
+      ? z.input<B>
+      : never
+  : never;
+/** The body once the edge has validated it (transforms applied). */
+export type ParsedBody<K extends EndpointKey> = Endpoints[K] extends { body: infer B }
+  ? B extends z.core.$ZodType
+    ? z.output<B>
+    : never
+  : never;
+export type RequestQuery<K extends EndpointKey> = Endpoints[K] extends { query: infer Q }
+  ? Q extends z.core.$ZodType
+    ? z.input<Q>
+    : never
+  : never;
+export type ParsedQuery<K extends EndpointKey> = Endpoints[K] extends { query: infer Q }
+  ? Q extends z.core.$ZodType
+    ? z.output<Q>
+    : never
+  : never;
+/** What a successful answer carries (undefined for an answer without a body). */
+export type ResponseBody<K extends EndpointKey> = Endpoints[K]["response"] extends z.core.$ZodType
+  ? z.output<Endpoints[K]["response"]>
+  : undefined;

@@ -1,0 +1,15 @@
+// The contract: every shape the API, the app, the agent protocol, the tests and the benches
+// share. Runtime-neutral (zod only; no workerd or Node APIs). Types are inferred from the
+// schemas. Browser code imports values from the domain files rather than from here, so its
+// bundle carries only the schemas it uses.
+export * from "./account.ts";
+export * from "./catalogue.ts";
+export * from "./client.ts";
+export * from "./employee.ts";
+export * from "./employee-input.ts";
+export * from "./endpoints.ts";
+export * from "./errors.ts";
+export * from "./knowledge.ts";
+export * from "./live.ts";
+export * from "./protocol.ts";
+export * from "./steps.ts";

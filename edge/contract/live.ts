@@ -1,0 +1,30 @@
+import * as z from "zod/mini";
+import { Employee } from "./employee.ts";
+
+// The frames of an employee's live socket (GET /api/employees/:id/live), edge → browser: its
+// status on connect and on every change, and `removed` once it is fired (the socket then closes).
+// A viewer may send the text "ping" and hears "pong".
+export const LiveFrame = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("status"), employee: z.nullable(Employee) }),
+  z.object({ type: z.literal("removed"), employeeId: z.string() }),
+]);
+export type LiveFrame = z.infer<typeof LiveFrame>;
+
+export const LIVE_PING = "ping";
+export const LIVE_PONG = "pong";
+
+/** The one way a live frame is made: every sender goes through it. */
+export const liveFrame = (frame: LiveFrame): string => JSON.stringify(frame);
+
+/** The one parser of live frames; null for anything that is not one (pongs included). */
+export function parseLiveFrame(raw: unknown): LiveFrame | null {
+  if (typeof raw !== "string" || raw === LIVE_PONG) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return null;
+  }
+  const parsed = LiveFrame.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}

@@ -1,0 +1,33 @@
+import type { Env } from "../env.ts";
+import { errorFields, type Logger } from "../log/logger.ts";
+import { forgetEmployee } from "../store/employees.ts";
+import { deleteEmployeeKnowledge } from "../store/knowledge.ts";
+import { revokeLlmKeys } from "./llm-keys.ts";
+import { nodeStub } from "./stubs.ts";
+
+/** Gives an employee's slot on a node back; a failure is only logged (the node's own object
+ * drops the slot when it no longer hears of the employee). */
+export async function releaseSlot(
+  env: Pick<Env, "NODE_DO">,
+  log: Logger,
+  nodeId: string,
+  employeeId: string,
+): Promise<void> {
+  try {
+    await nodeStub(env, nodeId).release(employeeId);
+  } catch (err) {
+    log.warn("releasing the node slot failed", { nodeId, ...errorFields(err) });
+  }
+}
+
+// What outlives a fired employee's object elsewhere: its gateway keys, its own files, and its D1
+// row, which goes last (while the row exists, the firing can be retried from the API).
+export async function forgetEverywhere(
+  env: Pick<Env, "DB" | "BUDGET_DO" | "KNOWLEDGE">,
+  employeeId: string,
+  now: number,
+): Promise<void> {
+  await revokeLlmKeys(env, employeeId, now);
+  await deleteEmployeeKnowledge(env.DB, env.KNOWLEDGE, employeeId);
+  await forgetEmployee(env.DB, employeeId);
+}

@@ -1,0 +1,45 @@
+import type { Employee } from "../contract/employee.ts";
+import type { AgentEvent, Instance, MemoryFile, ResultError } from "../protocol/frames.ts";
+import type { EmployeeRecord } from "./employee-record.ts";
+
+export type NewEmployee = Pick<
+  EmployeeRecord,
+  "id" | "userId" | "name" | "role" | "tone" | "skills"
+>;
+
+// Verbs answer with a result rather than throwing: an error's class does not survive RPC.
+export type ActionResult =
+  | { ok: true; employee: Employee }
+  | { ok: false; code: "invalid_state" | "not_found"; message: string };
+
+export type MemoryResult =
+  | { ok: true; files: MemoryFile[] }
+  | { ok: false; code: "not_found" | "unavailable"; message: string };
+
+export type CommandResult =
+  | { id: string; ok: true; data?: Instance }
+  | { id: string; ok: false; error: ResultError };
+
+// What the EmployeeDO answers over RPC (edge/objects/employee-do.ts implements it). The Worker's
+// bindings are typed by this interface rather than the class, so that nothing the object itself
+// imports has to import the object back.
+export interface EmployeeRpc extends Rpc.DurableObjectBranded {
+  create(input: NewEmployee): Promise<Employee | null>;
+  view(): Employee | null;
+  update(patch: { name?: string; tone?: string; skills?: string[] }): Promise<ActionResult>;
+  provision(): Promise<ActionResult>;
+  restart(): Promise<ActionResult>;
+  stop(): Promise<ActionResult>;
+  remove(employeeId?: string): Promise<{ ok: true }>;
+  hold(reason: string): Promise<ActionResult>;
+  release(): Promise<ActionResult>;
+  held(): string | null;
+  onCommandResult(nodeId: string, result: CommandResult): Promise<void>;
+  onEvent(nodeId: string, event: AgentEvent): Promise<void>;
+  onInventory(nodeId: string, instance: Instance): Promise<void>;
+  retryPlacement(): Promise<void>;
+  reconcile(): Promise<void>;
+  syncKnowledge(): Promise<void>;
+  readMemory(): Promise<MemoryResult>;
+  fetch(request: Request): Promise<Response>;
+}

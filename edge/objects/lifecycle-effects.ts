@@ -1,0 +1,110 @@
+import type { StepId } from "../contract/steps.ts";
+import type { AgentEvent, ContainerCommandType, Instance } from "../protocol/frames.ts";
+import type { EmployeeRecord } from "./employee-record.ts";
+import type { CommandResult, NewEmployee } from "./employee-rpc.ts";
+import { COMMAND_TIMEOUT_MS } from "./employee-timeouts.ts";
+
+// The vocabulary of the employee's lifecycle (employee-lifecycle.ts): what can happen to an
+// employee, what its object must then do, and the helpers every transition is written with.
+
+export type LifecycleInput =
+  | { type: "create"; employee: NewEmployee }
+  | { type: "update"; patch: { name?: string; tone?: string; skills?: string[] } }
+  | { type: "provision" }
+  | { type: "restart" }
+  | { type: "stop" }
+  | { type: "hold"; reason: string }
+  | { type: "release" }
+  | { type: "remove"; employeeId?: string }
+  | { type: "command_result"; nodeId: string; result: CommandResult }
+  | { type: "event"; nodeId: string; event: AgentEvent }
+  | { type: "inventory"; nodeId: string; instance: Instance }
+  | { type: "alarm" }
+  | { type: "retry_placement" }
+  | { type: "placed"; employeeId: string; nodeId: string | null }
+  // Continuations, fed back by a `then` effect:
+  | { type: "hold_after_revoke"; reason: string }
+  | { type: "stop_after_revoke" }
+  | { type: "remove_after_revoke" }
+  | { type: "heal" };
+
+export type LifecycleEffect =
+  /** Ask the nodes for a slot; the answer comes back as `placed`. */
+  | { type: "place" }
+  /** Send the command the record's op now waits for (a provision carries a fresh key). */
+  | { type: "command"; kind: ContainerCommandType; commandId: string; attempt: number }
+  /** Render the workspace again on the node (settings changed). */
+  | { type: "configure" }
+  | { type: "sync_knowledge" }
+  | { type: "revoke_keys"; employeeId: string }
+  | { type: "release_slot"; nodeId: string; employeeId: string }
+  /** The node removed everything: forget the employee and this object's storage. */
+  | { type: "finish_removal" }
+  /** Forget an employee whose object never started (its id is all there is). */
+  | { type: "forget"; employeeId: string }
+  | { type: "then"; input: LifecycleInput }
+  | { type: "log"; level: "info" | "warn"; message: string; fields: Record<string, unknown> };
+
+export interface Transition {
+  record: EmployeeRecord | undefined;
+  effects: LifecycleEffect[];
+  refused?: { code: "invalid_state" | "not_found"; message: string };
+}
+
+/** Where the lifecycle's randomness comes from: command ids and backoff jitter in [0, 1). */
+export interface Entropy {
+  id(): string;
+  jitter(): number;
+}
+
+export const systemEntropy: Entropy = { id: () => crypto.randomUUID(), jitter: Math.random };
+
+export const NOT_FOUND_MESSAGE = "This employee does not exist.";
+
+export const none = (record: EmployeeRecord | undefined): Transition => ({ record, effects: [] });
+export const to = (
+  record: EmployeeRecord | undefined,
+  ...effects: LifecycleEffect[]
+): Transition => ({
+  record,
+  effects,
+});
+export const refuse = (record: EmployeeRecord, message: string): Transition => ({
+  record,
+  effects: [],
+  refused: { code: "invalid_state", message },
+});
+export const missing: Transition = {
+  record: undefined,
+  effects: [],
+  refused: { code: "not_found", message: NOT_FOUND_MESSAGE },
+};
+export const andThen = (input: LifecycleInput): LifecycleEffect => ({ type: "then", input });
+export const log = (
+  level: "info" | "warn",
+  message: string,
+  fields: Record<string, unknown>,
+): LifecycleEffect => ({ type: "log", level, message, fields });
+
+/** The moment a transition happens at: the time, and where its ids and jitter come from. */
+export interface Moment {
+  now: number;
+  entropy: Entropy;
+}
+
+// Every command carries a fresh id and a deadline; the op is stored before it is sent, so an
+// object that dies right after finds it on its alarm and retries.
+export function send(
+  at: Moment,
+  r: EmployeeRecord,
+  kind: ContainerCommandType,
+  attempt: number,
+  step: StepId,
+): Transition {
+  if (!r.nodeId) throw new Error(`cannot send ${kind}: no node`);
+  const commandId = at.entropy.id();
+  return to(
+    { ...r, step, op: { kind, commandId, attempt, wakeAt: at.now + COMMAND_TIMEOUT_MS[kind] } },
+    { type: "command", kind, commandId, attempt },
+  );
+}

@@ -1,0 +1,68 @@
+import { and, asc, eq, isNull, lt, sql } from "drizzle-orm";
+import { openDb } from "../../db/client.ts";
+import { nodes } from "../../db/schema.ts";
+
+// A node's row in D1: what placement reads, and what its NodeDO keeps up to date. Every write
+// that a connected agent causes is refused once the node's token is revoked (revoked_at set).
+
+/** The least-loaded online nodes with room, best first. */
+export async function placementCandidates(d1: D1Database, limit: number): Promise<string[]> {
+  // Capacity is what the agent reported, never more than its token's slots (the NodeDO caps it
+  // too; here a row an older edge wrote cannot attract placements either).
+  const capacity = sql`min(${nodes.capacitySlots}, ${nodes.maxSlots})`;
+  const rows = await openDb(d1)
+    .select({ id: nodes.id })
+    .from(nodes)
+    .where(and(eq(nodes.status, "online"), isNull(nodes.revokedAt), lt(nodes.usedSlots, capacity)))
+    .orderBy(asc(sql`${nodes.usedSlots} * 1.0 / ${capacity}`), asc(nodes.id))
+    .limit(limit);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Marks the node online with what its agent reported (capped at the token's slots); undefined
+ * when the token was revoked or the node deleted.
+ */
+export async function recordAgentReport(
+  d1: D1Database,
+  nodeId: string,
+  report: { slots: number; agentVersion?: string; usedSlots?: number },
+  now: number,
+): Promise<{ capacitySlots: number } | undefined> {
+  return openDb(d1)
+    .update(nodes)
+    .set({
+      status: "online",
+      lastSeenAt: now,
+      capacitySlots: sql`min(${report.slots}, ${nodes.maxSlots})`,
+      ...(report.agentVersion !== undefined ? { agentVersion: report.agentVersion } : {}),
+      ...(report.usedSlots !== undefined ? { usedSlots: report.usedSlots } : {}),
+    })
+    .where(and(eq(nodes.id, nodeId), isNull(nodes.revokedAt)))
+    .returning({ capacitySlots: nodes.capacitySlots })
+    .get();
+}
+
+/** The node's token as D1 has it now: its slots and whether it was revoked. */
+export async function nodeToken(
+  d1: D1Database,
+  nodeId: string,
+): Promise<{ maxSlots: number; revokedAt: number | null } | undefined> {
+  return openDb(d1)
+    .select({ maxSlots: nodes.maxSlots, revokedAt: nodes.revokedAt })
+    .from(nodes)
+    .where(eq(nodes.id, nodeId))
+    .get();
+}
+
+export async function setNodeCapacity(d1: D1Database, nodeId: string, slots: number) {
+  await openDb(d1).update(nodes).set({ capacitySlots: slots }).where(eq(nodes.id, nodeId));
+}
+
+export async function setNodeLoad(d1: D1Database, nodeId: string, usedSlots: number) {
+  await openDb(d1).update(nodes).set({ usedSlots }).where(eq(nodes.id, nodeId));
+}
+
+export async function markNodeOffline(d1: D1Database, nodeId: string) {
+  await openDb(d1).update(nodes).set({ status: "offline" }).where(eq(nodes.id, nodeId));
+}
