@@ -4,13 +4,13 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
-import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET } from "./test/stand-ins/google-stand-in.ts";
-import { OPENAI_KEY } from "./test/stand-ins/openai-stand-in.ts";
+import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET } from "../testing/stand-ins/google-stand-in.ts";
+import { OPENAI_KEY } from "../testing/stand-ins/openai-stand-in.ts";
 import {
   STRIPE_PRICES,
   STRIPE_SECRET_KEY,
   STRIPE_WEBHOOK_SECRET,
-} from "./test/stand-ins/stripe-stand-in.ts";
+} from "../testing/stand-ins/stripe-stand-in.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 

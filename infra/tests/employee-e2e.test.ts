@@ -9,8 +9,8 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { type Browser, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handleOpenAi, OPENAI_KEY } from "../../edge/test/stand-ins/openai-stand-in.ts";
 import { docker, removeContainersOnNetwork } from "../../node-agent/test/docker-cli.ts";
+import { handleOpenAi, OPENAI_KEY } from "../../testing/stand-ins/openai-stand-in.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.ts";
 import { type Client, freePort, root, type Stack, signIn, sleep, startStack } from "./stack.ts";
 
