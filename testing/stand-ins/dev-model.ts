@@ -81,28 +81,31 @@ function toolNameFor(messages: ChatMessage[], callId: unknown): string {
   return "unknown";
 }
 
+// A chat client puts its envelope (a timestamp, who is writing) before what the person typed,
+// and may add turns of its own context after it (OpenClaw does both). So: the tool results and
+// user turns since the model last spoke, the person's message being the first of those turns,
+// and its last paragraph what they typed.
 export function devModelAnswer(messages: ChatMessage[]): DevAnswer {
   const turns = messages.filter((m) => m.role !== "system" && m.role !== "developer");
-  const last = turns.at(-1);
-  if (last?.role === "tool") {
-    const name = toolNameFor(messages, last.tool_call_id);
-    return say(`tool ${name} returned: ${preview(textOf(last.content), RESULT_PREVIEW_CHARS)}`);
+  const since = turns.slice(turns.findLastIndex((m) => m.role === "assistant") + 1);
+  const result = since.findLast((m) => m.role === "tool");
+  if (result) {
+    const name = toolNameFor(messages, result.tool_call_id);
+    return say(`tool ${name} returned: ${preview(textOf(result.content), RESULT_PREVIEW_CHARS)}`);
   }
-  // What the person said since the model last answered, newest first.
-  const lastAnswer = turns.findLastIndex((m) => m.role === "assistant");
-  const said = turns
-    .slice(lastAnswer + 1)
-    .filter((m) => m.role === "user")
-    .map((m) => textOf(m.content))
-    .reverse();
+  const said = since.filter((m) => m.role === "user").map((m) => textOf(m.content));
   for (const text of said) {
     const command = toolCommand(text);
     if (command) return command;
   }
-  const echo = said[0] ? preview(said[0], ECHO_CHARS) : "";
+  const typed =
+    said[0]
+      ?.trim()
+      .split(/\n\s*\n/)
+      .at(-1) ?? "";
   return say(
-    echo
-      ? `You said: ${echo}`
+    typed
+      ? `You said: ${preview(typed, ECHO_CHARS)}`
       : "Hello. Say something, or `!tool NAME {json}` to make me call a tool.",
   );
 }

@@ -28,10 +28,44 @@ describe("the development model's script", () => {
       name: "session_status",
       arguments: "{}",
     });
-    // The newest of the turn's user messages that holds a command (clients add context after).
-    expect(devModelAnswer([user("!tool a {}"), user("context the client added")])).toMatchObject({
+  });
+
+  // What OpenClaw 2026.9.6 sends (seen in employee-e2e.test.ts): its envelope before the
+  // person's message, and a user turn of its own context after it and after a tool's result.
+  const envelope =
+    '[Wed 2026-12-02 07:00 UTC] Conversation info: ⟦openclaw:ctx⟧\n```json\n{"sender":{"id":"u1"}}\n```\n\n';
+  const context = user([
+    {
+      type: "text",
+      text: "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>\nnone\n<<<END_OPENCLAW_INTERNAL_CONTEXT>>>",
+    },
+  ]);
+  it("reads a chat client's envelope and the context it adds after the person's message", () => {
+    const asked = [system, user(`${envelope}!tool read {"path":"IDENTITY.md"}`), context];
+    expect(devModelAnswer(asked)).toEqual({
       kind: "tool",
-      name: "a",
+      name: "read",
+      arguments: '{"path":"IDENTITY.md"}',
+    });
+    const answered: ChatMessage[] = [
+      ...asked,
+      {
+        role: "assistant",
+        content: null,
+        tool_calls: [
+          { id: "calldev5", type: "function", function: { name: "read", arguments: "{}" } },
+        ],
+      },
+      { role: "tool", tool_call_id: "calldev5", content: "# Identity\n\n- Name: Ada\n" },
+      context,
+    ];
+    expect(devModelAnswer(answered)).toEqual({
+      kind: "text",
+      text: `${DEV_MODEL_PREFIX} tool read returned: # Identity - Name: Ada`,
+    });
+    expect(devModelAnswer([system, user(`${envelope}Hello Ada`), context])).toEqual({
+      kind: "text",
+      text: `${DEV_MODEL_PREFIX} You said: Hello Ada`,
     });
   });
 
