@@ -7,6 +7,11 @@ import { env, exports } from "cloudflare:workers";
 import Stripe from "stripe";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Employee } from "../contract/employee.ts";
+import {
+  STRIPE_PRICES,
+  STRIPE_SECRET_KEY,
+  STRIPE_WEBHOOK_SECRET,
+} from "../../testing/stand-ins/stripe-stand-in.ts";
 import worker from "../index.ts";
 import { GRACE_STATUSES } from "../services/billing-enforcement.ts";
 import {
@@ -20,11 +25,6 @@ import {
   uniqueEmail,
   waitForEmployee,
 } from "./helpers.ts";
-import {
-  STRIPE_PRICES,
-  STRIPE_SECRET_KEY,
-  STRIPE_WEBHOOK_SECRET,
-} from "./stand-ins/stripe-stand-in.ts";
 
 afterEach(removeAllEmployees);
 

@@ -1,5 +1,11 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import {
+  SLACK_CLIENT_ID,
+  SLACK_CLIENT_SECRET,
+  SLACK_SIGNING_SECRET,
+  signedSlackRequest,
+} from "../../testing/stand-ins/slack-stand-in.ts";
 import type { SlackWorkspace } from "../channels/slack/slack-api.ts";
 import {
   MAX_SLACK_EVENT_BYTES,
@@ -14,12 +20,6 @@ import {
 import { sendSlackReply } from "../channels/slack/slack-reply.ts";
 import { lookupSlackUser } from "../channels/slack/slack-users.ts";
 import { channelFailure, config, randomToken, standIn } from "./channels-test-helpers.ts";
-import {
-  SLACK_CLIENT_ID,
-  SLACK_CLIENT_SECRET,
-  SLACK_SIGNING_SECRET,
-  signedSlackRequest,
-} from "./stand-ins/slack-stand-in.ts";
 
 const HOOK = "https://edge.example.com/api/channels/slack/events";
 const REDIRECT = "https://app.example.com/api/channels/slack/callback";

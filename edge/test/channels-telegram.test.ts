@@ -1,5 +1,6 @@
 import { encodeBase64 } from "@oslojs/encoding";
 import { describe, expect, it } from "vitest";
+import { telegramWebhookRequest } from "../../testing/stand-ins/telegram-stand-in.ts";
 import { MAX_INBOUND_TEXT_CHARS } from "../channels/channel-message.ts";
 import type { TelegramBot } from "../channels/telegram/telegram-api.ts";
 import { connectTelegram, disconnectTelegram } from "../channels/telegram/telegram-connect.ts";
@@ -12,7 +13,6 @@ import {
   verifyTelegramWebhook,
 } from "../channels/telegram/telegram-webhook.ts";
 import { channelFailure, config, randomToken, standIn } from "./channels-test-helpers.ts";
-import { telegramWebhookRequest } from "./stand-ins/telegram-stand-in.ts";
 
 const HOOK = "https://edge.example.com/api/channels/telegram/hook";
 

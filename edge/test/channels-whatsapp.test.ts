@@ -1,5 +1,10 @@
 import { encodeBase64 } from "@oslojs/encoding";
 import { describe, expect, it } from "vitest";
+import {
+  signedWhatsAppRequest,
+  WHATSAPP_APP_SECRET,
+  WHATSAPP_VERIFY_TOKEN,
+} from "../../testing/stand-ins/whatsapp-stand-in.ts";
 import { GRAPH_API_VERSION, type WhatsAppNumber } from "../channels/whatsapp/whatsapp-api.ts";
 import { connectWhatsApp } from "../channels/whatsapp/whatsapp-connect.ts";
 import { fetchWhatsAppMedia } from "../channels/whatsapp/whatsapp-media.ts";
@@ -11,11 +16,6 @@ import {
   verifyWhatsAppSubscription,
 } from "../channels/whatsapp/whatsapp-webhook.ts";
 import { channelFailure, config, randomToken, standIn } from "./channels-test-helpers.ts";
-import {
-  signedWhatsAppRequest,
-  WHATSAPP_APP_SECRET,
-  WHATSAPP_VERIFY_TOKEN,
-} from "./stand-ins/whatsapp-stand-in.ts";
 
 const HOOK = "https://edge.example.com/api/channels/whatsapp/hook";
 let numberCounter = Math.floor(Math.random() * 1e6) * 1000;

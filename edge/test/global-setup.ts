@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startStandIns } from "./stand-ins/stand-in-server.ts";
+import { startStandIns } from "../../testing/stand-ins/stand-in-server.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -3,9 +3,9 @@
 // in workerd with local D1 and Durable Objects, on its own socket (infra/tests/deployed-edge.ts);
 // the stand-in runs in a process of its own. Measures and prints; asserts nothing.
 import { createHash, randomBytes } from "node:crypto";
-import { OPENAI_KEY } from "../../edge/test/stand-ins/openai-stand-in.ts";
+import { OPENAI_KEY } from "../../testing/stand-ins/openai-stand-in.ts";
+import { startStandInProcess } from "../../testing/stand-ins/stand-in-process.ts";
 import { startDeployedEdge } from "../tests/deployed-edge.ts";
-import { startStandInProcess } from "../tests/stand-in-process.ts";
 
 const ROUNDS = Number(process.env.BENCH_LLM_ROUNDS ?? 20);
 const BURST_ROUNDS = 30;

@@ -1,10 +1,12 @@
 // `npm run dev`: the whole product on this machine with embedded defaults: local D1, Durable
 // Objects and R2 under .wrangler/, the development mailer (links at /api/dev/mailbox and in this
-// console). Ctrl-C stops everything it started.
+// console), and, unless a provider is configured, the development model on loopback. Ctrl-C
+// stops everything it started.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { startDevModel } from "../../testing/stand-ins/dev-model-server.ts";
 import { startDevProxy } from "./dev-proxy.ts";
 import { root } from "./project.ts";
 
@@ -59,6 +61,17 @@ const accessKeys = JSON.parse(readFileSync(accessFile, "utf8")) as {
   verify: string;
 };
 
+// The model behind the edge's LLM gateway: the provider in .dev.vars (or .env, which wrangler
+// reads when there is no .dev.vars), or else the development model (testing/stand-ins/
+// dev-model.ts), so a hired employee answers in chat with nothing configured.
+const PROVIDER_KEY_LINE = /^\s*LLM_UPSTREAM_KEY\s*=\s*\S/m;
+const varsFile = [".dev.vars", ".env"].map((name) => path.join(root, name)).find(existsSync);
+const providerConfigured = !!varsFile && PROVIDER_KEY_LINE.test(readFileSync(varsFile, "utf8"));
+const devModel = providerConfigured ? undefined : await startDevModel();
+const modelVars = devModel
+  ? ["--var", `LLM_UPSTREAM_URL:${devModel.baseUrl}`, "--var", `LLM_UPSTREAM_KEY:${devModel.key}`]
+  : [];
+
 const edge = spawn(
   wrangler,
   [
@@ -77,6 +90,7 @@ const edge = spawn(
     `ACCESS_SIGNING_KEY:${accessKeys.signing}`,
     "--var",
     `ACCESS_URL_TEMPLATE:http://{employee}.{service}.localhost:${ACCESS_PORT}`,
+    ...modelVars,
     ...persist,
   ],
   { cwd: root, stdio: "inherit" },
@@ -223,6 +237,7 @@ console.log(`
     access proxy  http://<employee>.gw.localhost:${ACCESS_PORT} (chat) and .vnc. (browser)
     catalogue     ${PUBLIC_URL}/api/catalogue
     dev mailbox   ${PUBLIC_URL}/api/dev/mailbox?email=you@example.com
+    model         ${devModel ? `development model at ${devModel.baseUrl} (answers "[development model] …"; \`!tool NAME {json}\` calls a tool; a provider in .dev.vars replaces it)` : `the provider in ${path.basename(varsFile ?? "")}`}
     node agent    runtime ${dockerUp ? `docker (image ${employeeImage})` : "process (no Docker engine answers: employees run as local processes)"}
   Sign in: curl -X POST ${PUBLIC_URL}/api/auth/magic-link -H 'content-type: application/json' -d '{"email":"you@example.com"}'
   then open the link printed above (or in the mailbox).

@@ -9,4 +9,5 @@ export const tsconfigs = [
   "infra/tsconfig.json",
   "node-agent/tsconfig.json",
   "app/tsconfig.json",
+  "testing/tsconfig.json",
 ];

@@ -124,6 +124,7 @@ for (const tsconfig of tsconfigs) {
 outcomes.push(await check("lint (biome)", bin("biome"), ["check", "."]));
 outcomes.push(await countedSuite("imports (cycles, layers)", "infra/scripts/check-imports.ts"));
 outcomes.push(await vitestSuite("edge units (Node)", "edge/vitest.unit.config.ts"));
+outcomes.push(await vitestSuite("testing (stand-ins, dev model)", "testing/vitest.config.ts"));
 outcomes.push(await vitestSuite("edge", "edge/vitest.config.ts"));
 outcomes.push(await vitestSuite("node-agent (real Docker)", "node-agent/vitest.config.ts"));
 outcomes.push(await vitestSuite("e2e (wrangler dev + agent + Docker)", "infra/vitest.config.ts"));

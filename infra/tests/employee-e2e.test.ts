@@ -1,17 +1,22 @@
 // The employee itself, end to end: the real OpenClaw image built here, hired through the edge,
 // placed by the real node agent on the real Docker engine; its chat and browser opened through
 // the access proxy in Debian's Chromium; its knowledge synced; its model calls answered by a
-// loopback OpenAI stand-in behind the edge's LLM gateway.
+// loopback OpenAI stand-in behind the edge's LLM gateway (in test mode, then as the development
+// model `npm run dev` uses).
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { handleOpenAi, OPENAI_KEY } from "../../edge/test/stand-ins/openai-stand-in.ts";
 import { docker, removeContainersOnNetwork } from "../../node-agent/test/docker-cli.ts";
+import {
+  handleOpenAi,
+  OPENAI_KEY,
+  type OpenAiMode,
+} from "../../testing/stand-ins/openai-stand-in.ts";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.ts";
 import { type Client, freePort, root, type Stack, signIn, sleep, startStack } from "./stack.ts";
 
@@ -20,6 +25,9 @@ const READY_TIMEOUT_MS = 150_000;
 
 let stack: Stack;
 let llm: Server;
+let llmMode: OpenAiMode = "test";
+// The bodies the development model was sent, for a failure to show.
+const devRequests: string[] = [];
 let browser: Browser;
 let accessPort: number;
 let signingKey: string;
@@ -38,7 +46,8 @@ beforeAll(async () => {
     });
     req.on("end", async () => {
       const url = new URL(req.url ?? "/", "http://stand-in");
-      if (!(await handleOpenAi(req, res, url, body))) res.writeHead(404).end();
+      if (llmMode === "development") devRequests.push(body);
+      if (!(await handleOpenAi(req, res, url, body, llmMode))) res.writeHead(404).end();
     });
   });
   await new Promise<void>((r) => llm.listen(0, "127.0.0.1", r));
@@ -247,10 +256,17 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
     expect(String(ok.headers["set-cookie"])).toMatch(/HttpOnly/);
   });
 
+  // The chat stays open for the development model's test after it.
+  let chat: { context: BrowserContext; page: Page } | undefined;
+  const pageSaid = async (page: Page) =>
+    // biome-ignore lint/performance/useDomNodeTextContent: what is shown, not the inline scripts
+    `page said:\n${(await page.locator("body").innerText()).slice(-1500)}\nagent said:\n${stack.agent.logs.slice(-20).join("\n")}`;
+
   it("loads the Control UI through the proxy and gets an answer from the model", async () => {
     const { chatUrl } = await access(owner, ada);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
+    chat = { context, page };
     const started = Date.now();
     await page.goto(chatUrl);
     // The composer ("Message <name>"), not the other text areas of the Control UI.
@@ -263,8 +279,7 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
     try {
       await page.getByText(`pong-${word}`).first().waitFor({ timeout: 90_000 });
     } catch (err) {
-      console.log(`page said:\n${((await page.locator("body").textContent()) ?? "").slice(-1500)}`);
-      console.log(`agent said:\n${stack.agent.logs.slice(-20).join("\n")}`);
+      console.log(await pageSaid(page));
       throw err;
     }
     console.log(`message → answer shown: ${Date.now() - started} ms after opening`);
@@ -274,7 +289,35 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
     // The gateway metered it against the owner's account.
     const me = await owner.call("GET /api/me");
     expect(me.usage.llmTokensThisMonth).toBeGreaterThan(0);
-    await context.close();
+  });
+
+  it("calls a tool when the development model is told `!tool`, and relays its result", async () => {
+    const page = chat?.page;
+    if (!page) throw new Error("the chat test did not open the chat");
+    llmMode = "development";
+    try {
+      const started = Date.now();
+      const box = page.getByPlaceholder(/^Message /).first();
+      await box.fill('!tool read {"path":"IDENTITY.md"}');
+      await box.press("Enter");
+      // Only OpenClaw's read of the workspace file can have put Ada's name after it.
+      await page
+        .getByText(/\[development model\] tool read returned: .*Name: Ada/)
+        .first()
+        .waitFor({ timeout: 90_000 })
+        .catch(async (err) => {
+          // What OpenClaw sent the model: its turns' shape is what the script has to read.
+          const sent = devRequests.map((b) => (JSON.parse(b) as { messages: unknown[] }).messages);
+          console.log(
+            `${await pageSaid(page)}\nsent:\n${JSON.stringify(sent.map((m) => m.slice(-3)))}`,
+          );
+          throw err;
+        });
+      console.log(`!tool read → its result relayed: ${Date.now() - started} ms`);
+    } finally {
+      llmMode = "test";
+      await chat?.context.close();
+    }
   });
 
   it("lets the customer chat and read, never act as OpenClaw's admin, whatever the browser sends", async () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { type ChatMessage, devModelAnswer, textOf } from "./dev-model.ts";
 
 // OpenAI's POST /v1/chat/completions as a loopback stand-in: JSON answers, SSE streams of
 // chat.completion.chunk events, the usage chunk when stream_options.include_usage is set, and
@@ -11,7 +12,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 // every P ms, like a real model; "agent:N" (or "agent:N@Pms") answers like a reasoning agent:
 // a quarter reasoning (alternating `reasoning_content` and `reasoning`, the two names providers
 // use), a quarter text, the rest one tool call's arguments; "reject" is refused with a 400 whose
-// body names keys and links, as OpenAI's errors do.
+// body names keys and links, as OpenAI's errors do. In "development" mode none of that steers it:
+// it answers as the development model (dev-model.ts), in the same wire formats.
+export type OpenAiMode = "test" | "development";
 export const OPENAI_KEY = "sk-stand-in";
 let lastRequest: unknown = null;
 let aborted = 0;
@@ -20,11 +23,9 @@ const UNPACED_BURST = 256;
 // Requests per upstream model, so a test can tell which models were really called.
 const calls: Record<string, number> = {};
 
-type Part = { type?: string; text?: unknown };
-type Msg = { role: string; content?: unknown; tool_calls?: unknown; tool_call_id?: unknown };
 interface ChatBody {
   model: string;
-  messages: Msg[];
+  messages: ChatMessage[];
   tools?: unknown[];
   stream?: boolean;
   stream_options?: { include_usage?: boolean };
@@ -33,17 +34,9 @@ interface ChatBody {
   max_completion_tokens?: number;
 }
 
-const textOf = (content: unknown) =>
-  typeof content === "string"
-    ? content
-    : Array.isArray(content)
-      ? (content as Part[])
-          .map((p) => (p && typeof p === "object" && "text" in p ? String(p.text) : ""))
-          .join(" ")
-      : "";
 // The text of the user turns, newest first, whether content is a string or OpenAI's array of
 // parts (OpenClaw adds turns of its own context after what the person typed).
-function lastText(messages: Msg[]): string {
+function lastText(messages: ChatMessage[]): string {
   return messages
     .filter((m) => m.role === "user")
     .map((m) => textOf(m.content))
@@ -70,6 +63,11 @@ type Piece = {
   kind: "content" | "reasoning" | "tool";
 };
 const content = (text: string): Piece => ({ delta: { content: text }, text, kind: "content" });
+// A call's first delta names it; the ones after carry its arguments.
+const toolDelta = (fn: Record<string, unknown>, id?: string) => ({
+  tool_calls: [{ index: 0, ...(id ? { id, type: "function" } : {}), function: fn }],
+});
+const AGENT_TOOL = { id: "call_standin", name: "search" };
 
 function agentPieces(n: number): Piece[] {
   const quarter = Math.floor(n / 4);
@@ -83,17 +81,37 @@ function agentPieces(n: number): Piece[] {
   });
   const answer = Array.from({ length: quarter }, (_, i) => content(`c${i} `));
   const args = Array.from({ length: Math.max(0, n - 2 * quarter - 1) }, (_, i) => `a${i} `);
-  const call = (fn: Record<string, unknown>, first: boolean) => ({
-    tool_calls: [
-      { index: 0, ...(first ? { id: "call_standin", type: "function" } : {}), function: fn },
-    ],
-  });
+  return [...reasoning, ...answer, ...toolPieces(AGENT_TOOL.id, AGENT_TOOL.name, args)];
+}
+
+function toolPieces(id: string, name: string, args: string[]): Piece[] {
   return [
-    ...reasoning,
-    ...answer,
-    { delta: call({ name: "search", arguments: "" }, true), text: "", kind: "tool" },
-    ...args.map((a): Piece => ({ delta: call({ arguments: a }, false), text: a, kind: "tool" })),
+    { delta: toolDelta({ name, arguments: "" }, id), text: "", kind: "tool" },
+    ...args.map((a): Piece => ({ delta: toolDelta({ arguments: a }), text: a, kind: "tool" })),
   ];
+}
+
+// What to answer: the tokens, the call they make (if any), how fast.
+interface Script {
+  pieces: Piece[];
+  tool?: { id: string; name: string };
+  paceMs: number;
+  long: boolean;
+}
+
+// The development model's answer as tokens: words with the space before them, a call's
+// arguments in pieces of a few characters, as providers stream them.
+const ARGUMENT_PIECE_CHARS = 8;
+function devScript(messages: ChatMessage[]): Script {
+  const answer = devModelAnswer(messages);
+  if (answer.kind === "text")
+    return { pieces: (answer.text.match(/\s*\S+/g) ?? []).map(content), paceMs: 0, long: false };
+  // One id per position in the conversation: OpenClaw pairs results with calls by id.
+  const tool = { id: `call_dev_${messages.length}`, name: answer.name };
+  const args: string[] = [];
+  for (let i = 0; i < answer.arguments.length; i += ARGUMENT_PIECE_CHARS)
+    args.push(answer.arguments.slice(i, i + ARGUMENT_PIECE_CHARS));
+  return { pieces: toolPieces(tool.id, tool.name, args), tool, paceMs: 0, long: false };
 }
 
 function sendError(
@@ -106,11 +124,55 @@ function sendError(
   res.end(JSON.stringify({ error: { param: null, code: null, ...error } }));
 }
 
+// Test mode: the last user turn steers the answer (see the top); undefined when it was answered
+// with an error already.
+async function steer(request: ChatBody, res: ServerResponse): Promise<Script | undefined> {
+  const last = String(request.messages.filter((m) => m.role === "user").at(-1)?.content ?? "");
+  if (last === `fail-${request.model}`) {
+    sendError(res, 500, {
+      message: "The server had an error while processing your request.",
+      type: "server_error",
+    });
+    return undefined;
+  }
+  if (last === "reject") {
+    sendError(
+      res,
+      400,
+      {
+        message:
+          "This model's maximum context length is 128000 tokens.\nHowever, your messages resulted in 130001 tokens (key sk-proj-Abc123Def456Ghi789 of org-StandInOrganisation). See https://platform.openai.com/docs/guides/error-codes for details.",
+        type: "invalid_request_error",
+        param: "messages",
+        code: "context_length_exceeded",
+      },
+      { "openai-organization": "org-StandInOrganisation", "x-request-id": "req_standin" },
+    );
+    return undefined;
+  }
+  if (last === `slow-${request.model}`) await new Promise((r) => setTimeout(r, 3_000));
+  const paced = /^(tokens|agent):(\d+)@(\d+)ms$/.exec(last);
+  const sized = /^(tokens|agent):(\d+)$/.exec(last) ?? paced;
+  const paceMs = paced?.[3] ? Number(paced[3]) : 0;
+  // "ping-<word>" anywhere in the last user turn (OpenClaw wraps what a person typed) is answered
+  // "pong-<word>", so an end-to-end chat can recognise its own answer.
+  const ping = /ping-([A-Za-z0-9]+)/.exec(lastText(request.messages))?.[1];
+  const long = last === "long";
+  const n = sized?.[2] ? Number(sized[2]) : long ? 400 : 12;
+  const pieces: Piece[] = ping
+    ? [content("pong-"), content(ping)]
+    : sized?.[1] === "agent"
+      ? agentPieces(n)
+      : Array.from({ length: n }, (_, i) => content(`t${i} `));
+  return { pieces, paceMs, long };
+}
+
 export async function handleOpenAi(
   req: IncomingMessage,
   res: ServerResponse,
   url: URL,
   body: string,
+  mode: OpenAiMode = "test",
 ): Promise<boolean> {
   if (req.method === "GET" && url.pathname === "/openai/_test/last") {
     res.writeHead(200, { "content-type": "application/json" });
@@ -129,43 +191,10 @@ export async function handleOpenAi(
   const request = JSON.parse(body) as ChatBody;
   lastRequest = request;
   calls[request.model] = (calls[request.model] ?? 0) + 1;
-  const last = String(request.messages.filter((m) => m.role === "user").at(-1)?.content ?? "");
-  if (last === `fail-${request.model}`) {
-    sendError(res, 500, {
-      message: "The server had an error while processing your request.",
-      type: "server_error",
-    });
-    return true;
-  }
-  if (last === "reject") {
-    sendError(
-      res,
-      400,
-      {
-        message:
-          "This model's maximum context length is 128000 tokens.\nHowever, your messages resulted in 130001 tokens (key sk-proj-Abc123Def456Ghi789 of org-StandInOrganisation). See https://platform.openai.com/docs/guides/error-codes for details.",
-        type: "invalid_request_error",
-        param: "messages",
-        code: "context_length_exceeded",
-      },
-      { "openai-organization": "org-StandInOrganisation", "x-request-id": "req_standin" },
-    );
-    return true;
-  }
-  if (last === `slow-${request.model}`) await new Promise((r) => setTimeout(r, 3_000));
-  const paced = /^(tokens|agent):(\d+)@(\d+)ms$/.exec(last);
-  const sized = /^(tokens|agent):(\d+)$/.exec(last) ?? paced;
-  const paceMs = paced?.[3] ? Number(paced[3]) : 0;
-  // "ping-<word>" anywhere in the last user turn (OpenClaw wraps what a person typed) is answered
-  // "pong-<word>", so an end-to-end chat can recognise its own answer.
-  const ping = /ping-([A-Za-z0-9]+)/.exec(lastText(request.messages))?.[1];
-  const long = last === "long";
-  const n = sized?.[2] ? Number(sized[2]) : long ? 400 : 12;
-  const all: Piece[] = ping
-    ? [content("pong-"), content(ping)]
-    : sized?.[1] === "agent"
-      ? agentPieces(n)
-      : Array.from({ length: n }, (_, i) => content(`t${i} `));
+  const script = mode === "development" ? devScript(request.messages) : await steer(request, res);
+  if (!script) return true;
+  const { pieces: all, paceMs, long } = script;
+  const tool = script.tool ?? AGENT_TOOL;
   const limit = request.max_completion_tokens ?? request.max_tokens ?? Number.POSITIVE_INFINITY;
   const pieces = all.slice(0, limit);
   const cutShort = pieces.length < all.length;
@@ -203,15 +232,16 @@ export async function handleOpenAi(
     const hasTool = pieces.some((p) => p.kind === "tool");
     const message = {
       role: "assistant",
-      content: of("content"),
+      // null beside a call when there is no text, as OpenAI sends it.
+      content: of("content") || (hasTool ? null : ""),
       ...(of("reasoning") ? { reasoning_content: of("reasoning") } : {}),
       ...(hasTool
         ? {
             tool_calls: [
               {
-                id: "call_standin",
+                id: tool.id,
                 type: "function",
-                function: { name: "search", arguments: of("tool") },
+                function: { name: tool.name, arguments: of("tool") },
               },
             ],
           }

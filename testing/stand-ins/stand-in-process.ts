@@ -1,17 +1,14 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { root } from "./stack.ts";
 
 const STAND_IN_START_TIMEOUT_MS = 15_000;
 
-// The loopback stand-ins (edge/test/stand-ins) in a child process; stop() ends it.
+// The loopback stand-ins (serve-stand-ins.ts) in a child process of their own; stop() ends it.
 export async function startStandInProcess(): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [path.join(root, "edge/test/stand-ins/serve-stand-ins.ts")],
-    { cwd: root, stdio: ["pipe", "pipe", "inherit"] },
-  );
+  const child = spawn(process.execPath, [path.join(import.meta.dirname, "serve-stand-ins.ts")], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();
