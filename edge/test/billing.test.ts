@@ -6,12 +6,12 @@ import {
 import { env, exports } from "cloudflare:workers";
 import Stripe from "stripe";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Employee } from "../contract/employee.ts";
 import {
   STRIPE_PRICES,
   STRIPE_SECRET_KEY,
   STRIPE_WEBHOOK_SECRET,
 } from "../../testing/stand-ins/stripe-stand-in.ts";
+import type { Employee } from "../contract/employee.ts";
 import worker from "../index.ts";
 import { GRACE_STATUSES } from "../services/billing-enforcement.ts";
 import {
