@@ -1,3 +1,4 @@
+import { backoffDelay } from "../protocol/backoff.ts";
 import type { ContainerCommandType } from "../protocol/frames.ts";
 
 // Every wait of the lifecycle, by name. An operation that outlives its timeout is retried with
@@ -20,8 +21,7 @@ export const PLACEMENT_RETRY_BASE_MS = 2_000;
 export const PLACEMENT_RETRY_MAX_MS = 30_000;
 export const WAIT_FOR_SERVER_TIMEOUT_MS = 15 * 60_000;
 
-export function backoff(attempt: number, base: number, max: number): number {
-  const exp = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
-  // ±20 % jitter so that many employees retrying after one node's hiccup do not move in step.
-  return Math.round(exp * (0.8 + Math.random() * 0.4));
+// The shared schedule (edge/protocol/backoff.ts) under the name the lifecycle calls it by.
+export function backoff(attempt: number, baseMs: number, maxMs: number): number {
+  return backoffDelay(attempt, { baseMs, maxMs });
 }
