@@ -99,6 +99,7 @@ for (const tsconfig of tsconfigs) {
 }
 outcomes.push(await check("lint (biome)", bin("biome"), ["check", "."]));
 outcomes.push(await vitestSuite("edge", "edge/vitest.config.ts"));
+outcomes.push(await vitestSuite("node-agent unit (no Docker)", "node-agent/vitest.unit.config.ts"));
 outcomes.push(await vitestSuite("node-agent (real Docker)", "node-agent/vitest.config.ts"));
 outcomes.push(await vitestSuite("e2e (wrangler dev + agent + Docker)", "infra/vitest.config.ts"));
 outcomes.push(await vitestSuite("app components (happy-dom)", "app/vitest.config.ts"));
