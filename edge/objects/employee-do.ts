@@ -643,8 +643,7 @@ export class EmployeeDO extends DurableObject<Env> {
     this.log.warn("command failed", {
       type: kind,
       attempt,
-      code: error.code,
-      error: error.message,
+      err: { message: error.message, code: error.code },
     });
     if (error.retryable && attempt < MAX_COMMAND_ATTEMPTS) {
       const wakeAt = Date.now() + backoff(attempt, RETRY_BACKOFF_BASE_MS, RETRY_BACKOFF_MAX_MS);

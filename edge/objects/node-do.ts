@@ -358,8 +358,7 @@ export class NodeDO extends DurableObject<Env> {
         commandId: frame.id,
         employeeId: row.employee_id,
         type: row.type,
-        code: frame.error.code,
-        error: frame.error.message,
+        err: { message: frame.error.message, code: frame.error.code },
       });
   }
 

@@ -127,7 +127,7 @@ export class CommandExecutor {
         err instanceof RuntimeError
           ? err
           : new RuntimeError("agent_error", err instanceof Error ? err.message : String(err), true);
-      log.warn({ ms: Date.now() - started, code: e.code, err: e.message }, "command failed");
+      log.warn({ ms: Date.now() - started, err: e }, "command failed");
       return {
         type: "result",
         id: command.id,
