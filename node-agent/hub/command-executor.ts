@@ -14,7 +14,7 @@ import type { TarEntry } from "../runtime/tar.ts";
 export interface EmployeeFiles {
   /** The rendered workspace and openclaw.json for a spec. */
   configure(spec: EmployeeSpec): Promise<TarEntry[]>;
-  knowledge: KnowledgeSync;
+  knowledge: Pick<KnowledgeSync, "sync" | "readMemory">;
   /** Where the relay finds each employee's gateway key (never in the container). */
   keys?: Pick<EmployeeKeys, "put" | "delete">;
 }
