@@ -1,5 +1,6 @@
 import os from "node:os";
 import { z } from "zod";
+import { LOG_LEVELS } from "../edge/protocol/log-fields.ts";
 
 // Everything the agent needs comes from its environment (the systemd unit's EnvironmentFile on a
 // server; npm run dev locally). A missing or bad value stops the agent with a message naming it.
@@ -36,7 +37,7 @@ const ConfigSchema = z.object({
     .min(0)
     .default(10 * 60_000),
   PROCESS_WORKDIR: z.string().default(os.tmpdir()),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   // The public half of the edge's ACCESS_SIGNING_KEY (raw Ed25519, base64). Without it the
   // access proxy stays off: nobody can open an employee's chat or browser through this node.
   ACCESS_VERIFY_KEY: z

@@ -1,14 +1,37 @@
 import { pino } from "pino";
+import { type LogLevel, toLogErr } from "../edge/protocol/log-fields.ts";
 
-// JSON lines with the node, employee and command ids as fields, for journald and any log drain.
+// JSON lines in the vocabulary the edge shares (edge/protocol/log-fields.ts), for journald and any
+// log drain: level names rather than pino's numbers, the same id names, and `err` always as
+// {message, code?, stack?} whatever a call site passes under it (an Error, a string, …).
 export type Logger = pino.Logger;
 
-export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  return pino({
+// pino's two extra levels fold into the shared four; nothing in the agent logs at either, but a
+// line must never carry a level the edge's filters do not know.
+const LEVEL_NAMES: Record<pino.Level, LogLevel> = {
+  trace: "debug",
+  debug: "debug",
+  info: "info",
+  warn: "warn",
+  error: "error",
+  fatal: "error",
+};
+
+export function createLogger(
+  level: string,
+  base: Record<string, unknown> = {},
+  destination?: pino.DestinationStream,
+): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: "node-agent", ...base },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+    formatters: {
+      level: (label) => ({ level: LEVEL_NAMES[label as pino.Level] ?? "info" }),
+    },
+    serializers: { err: toLogErr },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 // The last resort. Before the agent is up, a failure ends it (systemd restarts it). Once it
@@ -20,16 +43,11 @@ export function createLogger(level: string, base: Record<string, unknown> = {}):
 export function keepServing(log: Logger): () => void {
   let started = false;
   const onError = (kind: string) => (err: unknown) => {
-    const fields = {
-      kind,
-      err: err instanceof Error ? err.message : String(err),
-      stack: err instanceof Error ? err.stack : undefined,
-    };
     if (!started) {
-      log.fatal(fields, "the agent failed while starting");
+      log.error({ kind, err }, "the agent failed while starting");
       process.exit(1);
     }
-    log.error(fields, "an error nothing handled; the agent keeps serving");
+    log.error({ kind, err }, "an error nothing handled; the agent keeps serving");
   };
   process.on("uncaughtException", onError("uncaughtException"));
   process.on("unhandledRejection", onError("unhandledRejection"));

@@ -51,7 +51,7 @@ const llmRelay = await startLlmRelay({
 });
 const relayPort = (llmRelay.address() as AddressInfo).port; // LLM_RELAY_PORT=0 lets the OS pick
 adoptKeys(runtime, keys, log).catch((err: unknown) =>
-  log.warn({ err: String(err) }, "could not look for keys in older employees' configs"),
+  log.warn({ err }, "could not look for keys in older employees' configs"),
 );
 network = { proxyAddress, llmBaseUrl: `http://${proxyAddress}:${relayPort}/v1` };
 log.info({ relay: network.llmBaseUrl }, "llm relay listening");

@@ -100,7 +100,7 @@ export async function finishGoogleSignIn(
     info = UserInfo.parse(await res.json());
   } catch (err) {
     if (err instanceof ApiError) throw err;
-    deps.log.warn("google sign-in failed", { error: String(err) });
+    deps.log.warn("google sign-in failed", { err });
     return { ok: false, reason: "google_failed" };
   }
 

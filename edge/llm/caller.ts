@@ -58,9 +58,7 @@ export async function authenticate(deps: Deps, check: KeyCheck): Promise<Caller>
   check.waitUntil(
     lookup
       .valid()
-      .catch((err: unknown) =>
-        deps.log.warn("giving back a key lookup failed", { error: String(err) }),
-      ),
+      .catch((err: unknown) => deps.log.warn("giving back a key lookup failed", { err })),
   );
   const caller = {
     employeeId: row.employeeId,

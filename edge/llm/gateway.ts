@@ -177,7 +177,7 @@ export async function chatCompletions(
     opts.waitUntil(
       Promise.resolve(usage)
         .then((u) => record(model, u))
-        .catch((err: unknown) => log.error("recording LLM usage failed", { error: String(err) })),
+        .catch((err: unknown) => log.error("recording LLM usage failed", { err })),
     );
   const nothing = { promptTokens: 0, completionTokens: 0 };
 

@@ -58,7 +58,7 @@ export async function callWithFallback(
     if (clientGone?.aborted || err instanceof ApiError) throw err;
     deps.log.warn("upstream unreachable or slow; trying the fallback model", {
       model: primary.id,
-      error: String(err),
+      err,
     });
   }
   if (!fallback) throw upstreamUnavailable();
@@ -71,7 +71,7 @@ export async function callWithFallback(
     return { model: fallback, res };
   } catch (err) {
     if (clientGone?.aborted) throw err;
-    deps.log.error("fallback model failed too", { model: fallback.id, error: String(err) });
+    deps.log.error("fallback model failed too", { model: fallback.id, err });
     throw upstreamUnavailable();
   }
 }

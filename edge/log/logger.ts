@@ -1,7 +1,15 @@
-// One JSON object per line: `wrangler tail --format json` and any log drain can filter on the
-// ids (requestId, userId, employeeId, nodeId) without parsing prose.
-export type LogFields = Record<string, unknown>;
-type Level = "debug" | "info" | "warn" | "error";
+import {
+  type LogErr,
+  type LogFields,
+  type LogLevel,
+  type LogLine,
+  toLogErr,
+} from "../protocol/log-fields.ts";
+
+// One JSON object per line in the vocabulary the node agent shares (edge/protocol/log-fields.ts):
+// `wrangler tail --format json` and any log drain can filter on requestId, userId, employeeId,
+// nodeId and commandId without parsing prose, and an error is always `err: {message, code?, stack?}`.
+export type { LogFields };
 
 export interface Logger {
   debug(msg: string, fields?: LogFields): void;
@@ -12,8 +20,11 @@ export interface Logger {
 }
 
 export function createLogger(base: LogFields = {}): Logger {
-  const write = (level: Level, msg: string, fields?: LogFields) => {
-    const line = JSON.stringify({ level, msg, time: new Date().toISOString(), ...base, ...fields });
+  const write = (level: LogLevel, msg: string, fields?: LogFields) => {
+    const head: LogLine = { level, msg, time: new Date().toISOString(), service: "edge" };
+    const all: Record<string, unknown> = { ...head, ...base, ...fields };
+    if (all.err !== undefined) all.err = toLogErr(all.err);
+    const line = JSON.stringify(all);
     if (level === "error") console.error(line);
     else if (level === "warn") console.warn(line);
     else console.log(line);
@@ -27,7 +38,7 @@ export function createLogger(base: LogFields = {}): Logger {
   };
 }
 
-export function errorFields(err: unknown): LogFields {
-  if (err instanceof Error) return { error: err.message, errorName: err.name, stack: err.stack };
-  return { error: String(err) };
+/** `{err: {message, code?, stack?}}` for a caught value, to spread into a line's fields. */
+export function errorFields(err: unknown): { err: LogErr } {
+  return { err: toLogErr(err) };
 }

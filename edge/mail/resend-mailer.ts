@@ -30,7 +30,7 @@ export function resendMailer(opts: {
           signal: AbortSignal.timeout(EMAIL_SEND_TIMEOUT_MS),
         });
       } catch (err) {
-        opts.log.error("email provider unreachable", { error: String(err) });
+        opts.log.error("email provider unreachable", { err });
         throw emailUnavailable();
       }
       if (!res.ok) {

@@ -1,3 +1,4 @@
+import { backoffDelay } from "../protocol/backoff.ts";
 import type { ContainerCommandType } from "../protocol/frames.ts";
 
 // Every wait of the lifecycle, by name. An operation that outlives its timeout is retried with
@@ -20,14 +21,13 @@ export const PLACEMENT_RETRY_BASE_MS = 2_000;
 export const PLACEMENT_RETRY_MAX_MS = 30_000;
 export const WAIT_FOR_SERVER_TIMEOUT_MS = 15 * 60_000;
 
+// The shared schedule (edge/protocol/backoff.ts) under the name the lifecycle calls it by.
 // `random` is a number in [0, 1): the lifecycle passes its own, so that its tests can fix it.
 export function backoff(
   attempt: number,
-  base: number,
-  max: number,
+  baseMs: number,
+  maxMs: number,
   random = Math.random(),
 ): number {
-  const exp = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
-  // ±20 % jitter so that many employees retrying after one node's hiccup do not move in step.
-  return Math.round(exp * (0.8 + random * 0.4));
+  return backoffDelay(attempt, { baseMs, maxMs }, () => random);
 }

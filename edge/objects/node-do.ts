@@ -355,8 +355,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
         commandId: frame.id,
         employeeId: row.employee_id,
         type: row.type,
-        code: frame.error.code,
-        error: frame.error.message,
+        err: { message: frame.error.message, code: frame.error.code },
       });
   }
 

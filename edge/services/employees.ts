@@ -97,7 +97,7 @@ export async function hireEmployee(
     created = await employeeStub(deps.env, id).create({ id, userId, ...input });
   } catch (err) {
     // The row exists, so say so honestly: the employee is in error with a reason and a retry.
-    deps.log.error("starting provisioning failed", { employeeId: id, error: String(err) });
+    deps.log.error("starting provisioning failed", { employeeId: id, err });
     await deps.db
       .update(employees)
       .set({

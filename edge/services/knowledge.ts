@@ -315,7 +315,7 @@ async function syncAfterChange(deps: Deps, userId: string, folder: Folder): Prom
         .catch((err: unknown) =>
           deps.log.warn("knowledge sync could not be queued", {
             employeeId: id,
-            error: String(err),
+            err,
           }),
         ),
     ),

@@ -126,6 +126,7 @@ outcomes.push(await countedSuite("imports (cycles, layers)", "infra/scripts/chec
 outcomes.push(await vitestSuite("edge units (Node)", "edge/vitest.unit.config.ts"));
 outcomes.push(await vitestSuite("testing (stand-ins, dev model)", "testing/vitest.config.ts"));
 outcomes.push(await vitestSuite("edge", "edge/vitest.config.ts"));
+outcomes.push(await vitestSuite("node-agent unit (no Docker)", "node-agent/vitest.unit.config.ts"));
 outcomes.push(await vitestSuite("node-agent (real Docker)", "node-agent/vitest.config.ts"));
 outcomes.push(await vitestSuite("e2e (wrangler dev + agent + Docker)", "infra/vitest.config.ts"));
 outcomes.push(await vitestSuite("app components (happy-dom)", "app/vitest.config.ts"));

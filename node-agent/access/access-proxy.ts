@@ -163,10 +163,7 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
       },
     );
     upstream.on("error", (err) => {
-      opts.log.warn(
-        { employeeId: admitted.claims.e, err: err.message },
-        "access proxy upstream failed",
-      );
+      opts.log.warn({ employeeId: admitted.claims.e, err }, "access proxy upstream failed");
       sendError(
         res,
         {

@@ -164,7 +164,7 @@ export function guardedServer(opts: GuardedServerOptions): Server {
     Promise.resolve()
       .then(() => opts.onRequest(req, res, body))
       .catch((err: unknown) => {
-        opts.log.error({ server: opts.name, err: String(err) }, "request handler failed");
+        opts.log.error({ server: opts.name, err }, "request handler failed");
         sendError(res, internal);
       });
   });
@@ -175,7 +175,7 @@ export function guardedServer(opts: GuardedServerOptions): Server {
       // Node takes its own listeners off an upgraded socket: without this, a client that resets
       // the connection while the handler awaits would be an uncaught 'error' event.
       socket.on("error", (err) => {
-        opts.log.debug({ server: opts.name, err: err.message }, "upgraded socket failed");
+        opts.log.debug({ server: opts.name, err }, "upgraded socket failed");
         socket.destroy();
       });
       const refusal = admission(req);
@@ -186,7 +186,7 @@ export function guardedServer(opts: GuardedServerOptions): Server {
       Promise.resolve()
         .then(() => onUpgrade(req, socket, head))
         .catch((err: unknown) => {
-          opts.log.error({ server: opts.name, err: String(err) }, "upgrade handler failed");
+          opts.log.error({ server: opts.name, err }, "upgrade handler failed");
           writeRawError(socket, internal);
         });
     });
@@ -208,7 +208,7 @@ export function guardedServer(opts: GuardedServerOptions): Server {
     const refusal = clientErrorRefusal(err.code, err.reason ?? err.message);
     if (err.code !== "ECONNRESET")
       refused.warn(
-        { server: opts.name, code: err.code, err: err.message, remote: remote(socket as Socket) },
+        { server: opts.name, err, remote: remote(socket as Socket) },
         "refused a connection's input",
       );
     const res = responding.get(socket);

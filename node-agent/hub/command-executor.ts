@@ -14,7 +14,7 @@ import type { TarEntry } from "../runtime/tar.ts";
 export interface EmployeeFiles {
   /** The rendered workspace and openclaw.json for a spec. */
   configure(spec: EmployeeSpec): Promise<TarEntry[]>;
-  knowledge: KnowledgeSync;
+  knowledge: Pick<KnowledgeSync, "sync" | "readMemory">;
   /** Where the relay finds each employee's gateway key (never in the container). */
   keys?: Pick<EmployeeKeys, "put" | "delete">;
 }
@@ -127,7 +127,7 @@ export class CommandExecutor {
         err instanceof RuntimeError
           ? err
           : new RuntimeError("agent_error", err instanceof Error ? err.message : String(err), true);
-      log.warn({ ms: Date.now() - started, code: e.code, err: e.message }, "command failed");
+      log.warn({ ms: Date.now() - started, err: e }, "command failed");
       return {
         type: "result",
         id: command.id,

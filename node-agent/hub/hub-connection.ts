@@ -1,4 +1,5 @@
 import WebSocket from "ws";
+import { backoffDelay } from "../../edge/protocol/backoff.ts";
 import {
   type AgentFrame,
   type Capacity,
@@ -102,7 +103,7 @@ export class HubConnection {
       }
       // Whatever a frame makes a handler throw is logged and answered nowhere: never a crash.
       this.onMessage(ws, data.toString()).catch((err: unknown) =>
-        this.opts.log.error({ err: String(err) }, "handling a frame from the edge failed"),
+        this.opts.log.error({ err }, "handling a frame from the edge failed"),
       );
     });
     ws.on("close", (code, reason) => {
@@ -113,15 +114,17 @@ export class HubConnection {
       this.scheduleReconnect();
     });
     ws.on("error", (err) => {
-      this.opts.log.warn({ err: err.message }, "connection to the edge failed");
+      this.opts.log.warn({ err }, "connection to the edge failed");
     });
   }
 
   private scheduleReconnect(): void {
     if (this.stopping) return;
     this.attempt++;
-    const ceiling = Math.min(RECONNECT_MAX_MS, RECONNECT_BASE_MS * 2 ** (this.attempt - 1));
-    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2)); // "equal jitter"
+    const delay = backoffDelay(this.attempt, {
+      baseMs: RECONNECT_BASE_MS,
+      maxMs: RECONNECT_MAX_MS,
+    });
     this.opts.log.info({ attempt: this.attempt, delayMs: delay }, "reconnecting");
     this.reconnectTimer = setTimeout(() => this.dial(), delay);
   }
@@ -131,7 +134,7 @@ export class HubConnection {
     try {
       inventory = await this.opts.runtime.inventory();
     } catch (err) {
-      this.opts.log.error({ err: String(err) }, "could not read the inventory; reporting none");
+      this.opts.log.error({ err }, "could not read the inventory; reporting none");
     }
     this.send(ws, {
       type: "hello",
@@ -145,7 +148,7 @@ export class HubConnection {
   private async onMessage(ws: WebSocket, raw: string): Promise<void> {
     const parsed = parseEdgeFrame(raw);
     if (!parsed.ok) {
-      this.opts.log.warn({ error: parsed.error }, "ignoring a frame the agent does not understand");
+      this.opts.log.warn({ err: parsed.error }, "ignoring a frame the agent does not understand");
       return;
     }
     const frame: EdgeFrame = parsed.frame;
@@ -173,7 +176,7 @@ export class HubConnection {
         const removed = await this.opts.runtime
           .sweepOrphans(new Set(frame.keep), this.opts.orphanGraceMs)
           .catch((err) => {
-            this.opts.log.error({ err: String(err) }, "orphan sweep failed");
+            this.opts.log.error({ err }, "orphan sweep failed");
             return [];
           });
         for (const employeeId of removed) this.opts.executor.forgetKey(employeeId);

@@ -31,7 +31,7 @@ export async function adoptKeys(
         "took the gateway key out of an employee's older openclaw.json; provision it again to rotate it",
       );
     } catch (err) {
-      log.warn({ employeeId, err: String(err) }, "could not read an employee's openclaw.json");
+      log.warn({ employeeId, err }, "could not read an employee's openclaw.json");
     }
   }
   return adopted;

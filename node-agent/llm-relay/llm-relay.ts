@@ -61,7 +61,7 @@ export function startLlmRelay(opts: LlmRelayOptions): Promise<Server> {
     try {
       employeeId = await opts.addresses.employeeAt(req.socket.remoteAddress);
     } catch (err) {
-      opts.log.error({ err: String(err) }, "llm relay: could not look up the caller");
+      opts.log.error({ err }, "llm relay: could not look up the caller");
       return sendError(
         res,
         json(503, "relay_unavailable", "The relay cannot tell who is calling."),
@@ -111,7 +111,7 @@ export function startLlmRelay(opts: LlmRelayOptions): Promise<Server> {
     );
     out.on("timeout", () => out.destroy(new Error("upstream timeout")));
     out.on("error", (err) => {
-      opts.log.warn({ employeeId, err: err.message }, "llm relay: upstream failed");
+      opts.log.warn({ employeeId, err }, "llm relay: upstream failed");
       sendError(
         res,
         json(502, "gateway_unreachable", "The LLM gateway could not be reached."),

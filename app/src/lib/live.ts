@@ -1,13 +1,15 @@
 import { createSignal, onCleanup, onMount } from "solid-js";
 import type { Employee } from "../../../edge/contract/employee.ts";
 import { LIVE_PING, parseLiveFrame } from "../../../edge/contract/live.ts";
+import { backoffDelay } from "../../../edge/protocol/backoff.ts";
 
 export const LIVE_RETRY_BASE_MS = 500;
 export const LIVE_RETRY_MAX_MS = 15_000;
 export const LIVE_PING_MS = 25_000;
 
-// An employee kept current by its live status socket (no polling). Reconnects with backoff;
-// `removed` turns true when the employee is fired.
+// An employee kept current by its live status socket (no polling). Reconnects with the shared
+// backoff (edge/protocol/backoff.ts: jittered, so a deploy does not bring every browser back at
+// once); `removed` turns true when the employee is fired.
 export function createLiveEmployee(id: string, initial: Employee) {
   const [employee, setEmployee] = createSignal<Employee>(initial);
   const [removed, setRemoved] = createSignal(false);
@@ -40,7 +42,10 @@ export function createLiveEmployee(id: string, initial: Employee) {
         clearInterval(ping);
         if (stopped) return;
         attempt++;
-        retry = setTimeout(open, Math.min(LIVE_RETRY_MAX_MS, LIVE_RETRY_BASE_MS * 2 ** attempt));
+        retry = setTimeout(
+          open,
+          backoffDelay(attempt, { baseMs: LIVE_RETRY_BASE_MS, maxMs: LIVE_RETRY_MAX_MS }),
+        );
       };
     };
     open();

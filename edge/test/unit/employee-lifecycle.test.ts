@@ -20,8 +20,8 @@ import {
 const T0 = Date.UTC(2026, 0, 1);
 let clock = T0;
 let ids = 0;
-// Jitter 0.5 makes a backoff exactly its nominal wait (±20 % around it).
-const entropy: Entropy = { id: () => `cmd-${++ids}`, jitter: () => 0.5 };
+// A draw of 1 makes a backoff exactly its capped nominal wait (the top of its equal-jitter range).
+const entropy: Entropy = { id: () => `cmd-${++ids}`, jitter: () => 1 };
 const advance = (ms: number) => {
   clock += ms;
 };

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import Docker from "dockerode";
+import { backoffDelay } from "../../../edge/protocol/backoff.ts";
 import type { EmployeeSpec, Instance, InstanceState } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
 import { SerialByKey } from "../../serial-by-key.ts";
@@ -236,11 +237,11 @@ export class DockerRuntime implements EmployeeRuntime {
     const retry = (err: unknown) => {
       if (stopped) return;
       attempt++;
-      const delay = Math.min(EVENTS_RETRY_MAX_MS, EVENTS_RETRY_BASE_MS * 2 ** (attempt - 1));
-      this.opts.log.warn(
-        { err: String(err), delayMs: delay },
-        "docker events stream lost; reconnecting",
-      );
+      const delay = backoffDelay(attempt, {
+        baseMs: EVENTS_RETRY_BASE_MS,
+        maxMs: EVENTS_RETRY_MAX_MS,
+      });
+      this.opts.log.warn({ err, delayMs: delay }, "docker events stream lost; reconnecting");
       stream?.removeAllListeners();
       setTimeout(connect, delay);
     };

@@ -6,11 +6,11 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import { WebSocketServer } from "ws";
-import { MAX_FRAME_BYTES } from "../../edge/protocol/frames.ts";
-import { CommandExecutor } from "../hub/command-executor.ts";
-import { HubConnection } from "../hub/hub-connection.ts";
-import { createLogger } from "../logger.ts";
-import { FakeRuntime } from "./fake-runtime.ts";
+import { MAX_FRAME_BYTES } from "../../../edge/protocol/frames.ts";
+import { CommandExecutor } from "../../hub/command-executor.ts";
+import { HubConnection } from "../../hub/hub-connection.ts";
+import { createLogger } from "../../logger.ts";
+import { FakeRuntime } from "../fake-runtime.ts";
 
 interface EdgeSide {
   ws: WebSocket;
