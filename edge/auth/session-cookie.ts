@@ -9,7 +9,15 @@ function cookieName(secure: boolean): string {
   return secure ? "__Host-iw_session" : "iw_session";
 }
 
-function isSecure(c: Context<AppEnv>): boolean {
+// The Google flow's state and PKCE verifier get the same protection: without the prefix, code in
+// an employee's browser (its access host is a subdomain) could plant its own flow's cookies for
+// the parent domain and sign the customer into the planter's account (login CSRF). __Host-
+// requires Path=/, so the flow's cookies travel with every request for their ten minutes.
+export function flowCookie(name: string, secure: boolean): { name: string; path: string } {
+  return secure ? { name: `__Host-${name}`, path: "/" } : { name, path: "/api/auth/google" };
+}
+
+export function isSecure(c: Context<AppEnv>): boolean {
   return c.var.deps.config.ENVIRONMENT !== "development";
 }
 

@@ -14,6 +14,8 @@ import {
 } from "../auth/magic-links.ts";
 import {
   clearSessionCookie,
+  flowCookie,
+  isSecure,
   readSessionCookie,
   writeSessionCookie,
 } from "../auth/session-cookie.ts";
@@ -35,7 +37,6 @@ const GoogleCallback = z.object({
 
 const GOOGLE_STATE_COOKIE = "iw_google_state";
 const GOOGLE_VERIFIER_COOKIE = "iw_google_verifier";
-const GOOGLE_COOKIE_PATH = "/api/auth/google";
 
 const MOUNT = "/api/auth";
 export const authRoutes = new Hono<AppEnv>();
@@ -137,25 +138,30 @@ authRoutes.post("/magic-link/verify", requireAppOrigin(), async (c) => {
 authRoutes.get("/google", async (c) => {
   await c.var.deps.limits.take(GOOGLE_SIGN_IN_PER_IP, clientIp(c));
   const start = startGoogleSignIn(c.var.deps);
+  const secure = isSecure(c);
+  const state = flowCookie(GOOGLE_STATE_COOKIE, secure);
+  const verifier = flowCookie(GOOGLE_VERIFIER_COOKIE, secure);
   const opts = {
     httpOnly: true,
-    secure: c.var.deps.config.ENVIRONMENT !== "development",
+    secure,
     sameSite: "Lax" as const,
-    path: GOOGLE_COOKIE_PATH,
     maxAge: GOOGLE_FLOW_TTL_MS / 1000,
   };
-  setCookie(c, GOOGLE_STATE_COOKIE, start.state, opts);
-  setCookie(c, GOOGLE_VERIFIER_COOKIE, start.codeVerifier, opts);
+  setCookie(c, state.name, start.state, { ...opts, path: state.path });
+  setCookie(c, verifier.name, start.codeVerifier, { ...opts, path: verifier.path });
   return c.redirect(start.url, 302);
 });
 
 authRoutes.get("/google/callback", async (c) => {
   const query = queryParams(c, GoogleCallback);
-  const expectedState = getCookie(c, GOOGLE_STATE_COOKIE);
-  const codeVerifier = getCookie(c, GOOGLE_VERIFIER_COOKIE);
+  const secure = isSecure(c);
+  const state = flowCookie(GOOGLE_STATE_COOKIE, secure);
+  const verifier = flowCookie(GOOGLE_VERIFIER_COOKIE, secure);
+  const expectedState = getCookie(c, state.name);
+  const codeVerifier = getCookie(c, verifier.name);
   // One attempt per start: whatever happens next, the flow's cookies are spent.
-  deleteCookie(c, GOOGLE_STATE_COOKIE, { path: GOOGLE_COOKIE_PATH });
-  deleteCookie(c, GOOGLE_VERIFIER_COOKIE, { path: GOOGLE_COOKIE_PATH });
+  deleteCookie(c, state.name, { path: state.path, secure });
+  deleteCookie(c, verifier.name, { path: verifier.path, secure });
   const outcome = await finishGoogleSignIn(c.var.deps, {
     ...query,
     expectedState,
