@@ -22,6 +22,14 @@ const ConfigSchema = z.object({
     .default(2 * GIB_MB),
   EMPLOYEE_CPUS: z.coerce.number().positive().max(64).default(1),
   EMPLOYEE_PIDS_LIMIT: z.coerce.number().int().min(16).default(512),
+  // Each employee's volume (its only writable storage besides a 256 MB /tmp in memory).
+  EMPLOYEE_DISK_GB: z.coerce.number().positive().max(10_000).default(10),
+  // gVisor (runsc) when Docker offers it; runc shares the node's kernel with the employee.
+  EMPLOYEE_RUNTIME: z.enum(["auto", "runsc", "runc"]).default("auto"),
+  // "off" only for development on an engine that cannot size volumes (not XFS with pquota) or
+  // an agent without the right to change the firewall: employees are then not walled off.
+  EMPLOYEE_DISK_QUOTA: z.enum(["required", "off"]).default("required"),
+  EMPLOYEE_EGRESS_FIREWALL: z.enum(["required", "off"]).default("required"),
   // Default: as many employees as fit in 90 % of this machine's memory.
   CAPACITY_SLOTS: z.coerce.number().int().min(0).optional(),
   DOCKER_SOCKET: z.string().default("/var/run/docker.sock"),

@@ -45,6 +45,14 @@ const llmRelay = await startLlmRelay({
 const relayPort = (llmRelay.address() as AddressInfo).port; // LLM_RELAY_PORT=0 lets the OS pick
 network = { proxyAddress, llmBaseUrl: `http://${proxyAddress}:${relayPort}/v1` };
 log.info({ relay: network.llmBaseUrl }, "llm relay listening");
+// Kernel, disk and network boundaries of the employees: checked now, and again before each
+// container starts; provisioning is refused with the reason while one is missing.
+await runtime.prepare({ relayPort }).catch((err: unknown) => {
+  log.error(
+    { err: err instanceof Error ? err.message : String(err) },
+    "employees cannot be isolated on this node",
+  );
+});
 const knowledge = new KnowledgeSync({
   runtime,
   edgeUrl: config.EDGE_URL,

@@ -268,12 +268,14 @@ export class NodeDO extends DurableObject<Env> {
         status: "online",
         lastSeenAt: now,
         agentVersion: hello.agentVersion,
+        runtime: hello.runtime ?? null,
         capacitySlots: hello.capacity.slots,
         usedSlots: this.placements().length,
       })
       .where(eq(nodes.id, nodeId));
     this.log.info("agent said hello", {
       agentVersion: hello.agentVersion,
+      runtime: hello.runtime ?? null,
       slots: hello.capacity.slots,
       inventory: hello.inventory.length,
     });

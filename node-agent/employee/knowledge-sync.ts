@@ -4,6 +4,7 @@ import path from "node:path";
 import type { KnowledgeFile, MemoryFile } from "../../edge/protocol/frames.ts";
 import type { Logger } from "../logger.ts";
 import { type EmployeeRuntime, RuntimeError } from "../runtime/employee-runtime.ts";
+import type { ReadLimits } from "../runtime/tar.ts";
 import { SerialByKey } from "../serial-by-key.ts";
 import { OWN_FILES_DIR, WORKSPACE_DIR } from "./openclaw-config.ts";
 import { EMPLOYEE_UID } from "./workspace-files.ts";
@@ -17,6 +18,19 @@ export const DOWNLOAD_TIMEOUT_MS = 60_000;
 // protocol frame (256 KiB).
 export const MEMORY_FILE_MAX_BYTES = 48 * 1024;
 export const MEMORY_TOTAL_MAX_BYTES = 192 * 1024;
+// What the agent reads of a container for the memory view: memory/ is the employee's to fill, so
+// the read stops at these (the archive is streamed; nothing beyond is held).
+export const MEMORY_READ_LIMITS: ReadLimits = {
+  maxEntries: 500,
+  maxArchiveBytes: 8 * 1024 * 1024,
+  maxFileBytes: MEMORY_FILE_MAX_BYTES,
+};
+// The manifest lives in the employee's volume, where the employee could replace it.
+export const MANIFEST_READ_LIMITS: ReadLimits = {
+  maxEntries: 1,
+  maxArchiveBytes: 2 * 1024 * 1024,
+  maxFileBytes: 1024 * 1024,
+};
 
 type Manifest = Record<string, string>;
 
@@ -43,10 +57,25 @@ export class KnowledgeSync {
   }
 
   async readMemory(employeeId: string): Promise<MemoryFile[]> {
-    const entries = [
-      ...(await this.opts.runtime.readFiles(employeeId, `${WORKSPACE_DIR}/MEMORY.md`)),
-      ...(await this.opts.runtime.readFiles(employeeId, `${WORKSPACE_DIR}/memory`)),
-    ].filter((e) => e.type === "file" && e.path.endsWith(".md"));
+    const runtime = this.opts.runtime;
+    const main = await runtime.readFiles(
+      employeeId,
+      `${WORKSPACE_DIR}/MEMORY.md`,
+      MEMORY_READ_LIMITS,
+    );
+    const daily = await runtime.readFiles(
+      employeeId,
+      `${WORKSPACE_DIR}/memory`,
+      MEMORY_READ_LIMITS,
+    );
+    if (main.truncated || daily.truncated)
+      this.opts.log.warn(
+        { employeeId },
+        "memory folder beyond the read limits; showing part of it",
+      );
+    const entries = [...main.entries, ...daily.entries].filter(
+      (e) => e.type === "file" && e.path.endsWith(".md"),
+    );
     entries.sort((a, b) =>
       a.path === "MEMORY.md" ? -1 : b.path === "MEMORY.md" ? 1 : b.path.localeCompare(a.path),
     );
@@ -61,7 +90,7 @@ export class KnowledgeSync {
         path: e.path,
         content: slice.toString("utf8"),
         size: e.size,
-        truncated: slice.length < e.content.length,
+        truncated: slice.length < e.size,
         modifiedAt: e.mtimeMs || null,
       });
     }
@@ -132,8 +161,10 @@ export class KnowledgeSync {
   }
 
   private async readOwnManifest(employeeId: string): Promise<Manifest> {
-    const [entry] = await this.opts.runtime.readFiles(employeeId, OWN_MANIFEST);
-    if (!entry) return {};
+    const read = await this.opts.runtime.readFiles(employeeId, OWN_MANIFEST, MANIFEST_READ_LIMITS);
+    const entry = read.entries[0];
+    // Unreadable or oversized: everything is written again, which is always safe.
+    if (!entry || entry.truncated) return {};
     try {
       return JSON.parse(entry.content.toString("utf8")) as Manifest;
     } catch {

@@ -31,6 +31,10 @@ export async function selectRuntime(
       network: config.DOCKER_NETWORK,
       readyTimeoutMs: config.READY_TIMEOUT_MS,
       teamFilesRoot: teamFilesRoot(config),
+      sandbox: config.EMPLOYEE_RUNTIME,
+      diskBytes: Math.round(config.EMPLOYEE_DISK_GB * 1024 ** 3),
+      diskQuota: config.EMPLOYEE_DISK_QUOTA,
+      firewall: config.EMPLOYEE_EGRESS_FIREWALL,
       log,
       ...(configure ? { configure } : {}),
     });

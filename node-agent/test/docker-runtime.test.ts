@@ -24,10 +24,12 @@ function runtime(over: Partial<ConstructorParameters<typeof DockerRuntime>[0]> =
     image: IMAGE,
     memoryMb: 256,
     cpus: 0.5,
-    pidsLimit: 64,
+    pidsLimit: 256, // under gVisor the sandbox's own threads count too
     network: "instantworker-test",
     readyTimeoutMs: 30_000,
     teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),
+    // This machine's kernel has no XFS quotas; the disk boundary has its own test.
+    diskQuota: "off",
     log,
     ...over,
   });
@@ -73,7 +75,7 @@ describe("docker runtime", () => {
     expect(hc.SecurityOpt).toEqual(["no-new-privileges:true"]);
     expect(hc.Privileged).toBe(false);
     expect(hc.ReadonlyRootfs).toBe(true);
-    expect(hc.PidsLimit).toBe(64);
+    expect(hc.PidsLimit).toBe(256);
     expect(hc.Memory).toBe(256 * 1024 * 1024);
     expect(hc.NanoCpus).toBe(500_000_000);
     expect(hc.PublishAllPorts).toBe(false);

@@ -26,10 +26,13 @@ export const teamFilesSource = (root: string, userId: string) => `${root}/${user
 // The hardened shape of every employee container. Nothing here is optional: no capabilities, no
 // privilege escalation, bounded memory, CPU and processes, a read-only root with scratch space
 // in tmpfs, a non-root user, no published ports (the access proxy reaches the container on the
-// private network), never the Docker socket, never privileged.
+// private network), never the Docker socket, never privileged. Under gVisor (runsc) the container's
+// system calls meet gVisor's own kernel rather than the node's.
 export function employeeContainer(
   spec: EmployeeSpec,
   limits: Limits,
+  // The runtime decides (employee-isolation.ts); runc is Docker's own default.
+  sandbox: "runsc" | "runc" = "runc",
 ): Docker.ContainerCreateOptions {
   return {
     name: containerName(spec.employeeId),
@@ -44,6 +47,7 @@ export function employeeContainer(
     // volume), not in the environment that `docker inspect` shows.
     Env: [`EMPLOYEE_ID=${spec.employeeId}`, `EMPLOYEE_DATA_DIR=${DATA_DIR}`],
     HostConfig: {
+      Runtime: sandbox,
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges:true"],
       Privileged: false,

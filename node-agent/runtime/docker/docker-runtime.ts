@@ -1,13 +1,12 @@
 import { mkdirSync } from "node:fs";
 import Docker from "dockerode";
-import type { EmployeeSpec, Instance, InstanceState } from "../../../edge/protocol/frames.ts";
+import type { EmployeeSpec, Instance } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
 import { SerialByKey } from "../../serial-by-key.ts";
 import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
-import { packTar, type TarEntry, type UnpackedEntry, unpackTar } from "../tar.ts";
+import type { ReadLimits, ReadResult, TarEntry } from "../tar.ts";
 import {
   containerName,
-  DATA_DIR,
   employeeContainer,
   LABEL_EMPLOYEE,
   LABEL_MANAGED,
@@ -15,21 +14,23 @@ import {
   teamFilesSource,
   volumeName,
 } from "./container-config.ts";
+import { engineUnreachable, statusOf, wrap } from "./docker-errors.ts";
+import { stateFromInspect, stateFromList, watchContainers } from "./docker-events.ts";
+import { readFiles, removeFiles, writeFiles } from "./docker-files.ts";
+import {
+  EmployeeIsolation,
+  type NetworkFacts,
+  type Requirement,
+  type SandboxChoice,
+} from "./employee-isolation.ts";
 
 export const READY_POLL_MS = 250;
 export const STOP_GRACE_S = 10;
-export const EVENTS_RETRY_BASE_MS = 500;
-export const EVENTS_RETRY_MAX_MS = 10_000;
 // While the engine is unreachable (dockerd restarting), a command waits this long for it to come
 // back before failing, so a routine engine restart does not burn the edge's retries.
 export const ENGINE_WAIT_MS = 45_000;
 export const ENGINE_POLL_MS = 500;
-
-interface DockerError {
-  statusCode?: number;
-  message?: string;
-}
-const statusOf = (err: unknown) => (err as DockerError)?.statusCode;
+export const DEFAULT_DISK_BYTES = 10 * 1024 ** 3;
 
 export interface DockerRuntimeOptions extends Limits {
   socketPath: string;
@@ -37,6 +38,13 @@ export interface DockerRuntimeOptions extends Limits {
   log: Logger;
   /** The files to write into a new or re-provisioned employee's volume (workspace, config). */
   configure?: (spec: EmployeeSpec) => Promise<TarEntry[]>;
+  /** EMPLOYEE_RUNTIME: gVisor when the engine offers it (auto), or one of them. */
+  sandbox?: SandboxChoice;
+  /** EMPLOYEE_DISK_GB in bytes: the size of each employee's volume. */
+  diskBytes?: number;
+  /** EMPLOYEE_DISK_QUOTA / EMPLOYEE_EGRESS_FIREWALL: "off" is for development only. */
+  diskQuota?: Requirement;
+  firewall?: Requirement;
 }
 
 // Docker is the source of truth: containers are found by name and label, never by anything the
@@ -46,10 +54,22 @@ export class DockerRuntime implements EmployeeRuntime {
   private readonly docker: Docker;
   private readonly opts: DockerRuntimeOptions;
   private readonly locks = new SerialByKey();
+  private readonly isolation: EmployeeIsolation;
 
   constructor(opts: DockerRuntimeOptions) {
     this.opts = opts;
     this.docker = new Docker({ socketPath: opts.socketPath });
+    this.isolation = new EmployeeIsolation(
+      this.docker,
+      {
+        sandbox: opts.sandbox ?? "auto",
+        diskBytes: opts.diskBytes ?? DEFAULT_DISK_BYTES,
+        diskQuota: opts.diskQuota ?? "required",
+        firewall: opts.firewall ?? "required",
+        log: opts.log,
+      },
+      () => this.networkFacts(),
+    );
   }
 
   static async available(socketPath: string): Promise<boolean> {
@@ -81,14 +101,15 @@ export class DockerRuntime implements EmployeeRuntime {
       if (!info) {
         await this.ensureImage();
         await this.ensureNetwork();
-        await this.ensureVolume(spec);
+        const facts = await this.isolation.forCreate();
+        await this.ensureVolume(spec, facts.volumeOptions);
         // The account's shared files are bind-mounted read-only; the folder must exist first.
         mkdirSync(teamFilesSource(this.opts.teamFilesRoot, spec.userId), {
           recursive: true,
           mode: 0o755,
         });
         try {
-          await this.docker.createContainer(employeeContainer(spec, this.opts));
+          await this.docker.createContainer(employeeContainer(spec, this.opts, facts.sandbox));
         } catch (err) {
           // 409: it exists after all (created by an earlier attempt); use it, never recreate.
           if (statusOf(err) !== 409) throw wrap(err, "create_failed");
@@ -105,6 +126,7 @@ export class DockerRuntime implements EmployeeRuntime {
       // provision (the gateway key rotates with each one).
       if (this.opts.configure)
         await this.writeFiles(spec.employeeId, await this.opts.configure(spec));
+      await this.isolation.forStart();
       if (!info.State.Running) await this.startContainer(spec.employeeId);
       return this.waitReady(spec.employeeId);
     });
@@ -112,6 +134,8 @@ export class DockerRuntime implements EmployeeRuntime {
 
   start(employeeId: string): Promise<Instance> {
     return this.serial(employeeId, async () => {
+      await this.ensureNetwork();
+      await this.isolation.forStart();
       await this.startContainer(employeeId);
       return this.waitReady(employeeId);
     });
@@ -138,6 +162,7 @@ export class DockerRuntime implements EmployeeRuntime {
           "there is no container for this employee on this server",
           true,
         );
+      await this.isolation.forStart();
       try {
         await this.docker.getContainer(containerName(employeeId)).restart({ t: STOP_GRACE_S });
       } catch (err) {
@@ -183,142 +208,42 @@ export class DockerRuntime implements EmployeeRuntime {
   }
 
   watch(onEvent: (e: RuntimeEvent) => void): () => void {
-    let stopped = false;
-    let stream: NodeJS.ReadableStream | undefined;
-    let attempt = 0;
-    const connect = async () => {
-      if (stopped) return;
-      try {
-        stream = (await this.docker.getEvents({
-          filters: { type: ["container"], label: [`${LABEL_MANAGED}=true`] },
-        })) as NodeJS.ReadableStream;
-      } catch (err) {
-        return retry(err);
-      }
-      if (attempt > 0) {
-        // The engine was away (restarted?): say what is true now, since events were missed.
-        this.opts.log.info("docker events stream re-established; reporting current states");
-        for (const i of await this.inventory().catch(() => [])) {
-          if (i.state === "stopped")
-            onEvent({
-              type: "stopped",
-              employeeId: i.employeeId,
-              containerId: i.containerId,
-              exitCode: null,
-            });
-          else if (i.state === "running" || i.state === "unhealthy") {
-            onEvent({
-              type: "health",
-              employeeId: i.employeeId,
-              containerId: i.containerId,
-              health: i.state === "running" ? "healthy" : "unhealthy",
-            });
-          }
-        }
-      }
-      attempt = 0;
-      let buffered = "";
-      stream.on("data", (chunk: Buffer) => {
-        buffered += chunk.toString();
-        let newline = buffered.indexOf("\n");
-        while (newline >= 0) {
-          const line = buffered.slice(0, newline).trim();
-          buffered = buffered.slice(newline + 1);
-          newline = buffered.indexOf("\n");
-          if (!line) continue;
-          const event = toRuntimeEvent(line);
-          if (event) onEvent(event);
-        }
-      });
-      stream.on("error", (err) => retry(err));
-      stream.on("end", () => retry(new Error("docker events stream ended")));
-    };
-    const retry = (err: unknown) => {
-      if (stopped) return;
-      attempt++;
-      const delay = Math.min(EVENTS_RETRY_MAX_MS, EVENTS_RETRY_BASE_MS * 2 ** (attempt - 1));
-      this.opts.log.warn(
-        { err: String(err), delayMs: delay },
-        "docker events stream lost; reconnecting",
-      );
-      stream?.removeAllListeners();
-      setTimeout(connect, delay);
-    };
-    void connect();
-    return () => {
-      stopped = true;
-      stream?.removeAllListeners();
-      (stream as unknown as { destroy?: () => void })?.destroy?.();
-    };
+    return watchContainers(this.docker, () => this.inventory(), this.opts.log, onEvent);
   }
 
-  // Docker's archive API works on created, running and stopped containers alike and needs no
-  // shell in the image; paths are relative to the volume (/data).
-  async writeFiles(employeeId: string, entries: readonly TarEntry[]): Promise<void> {
-    try {
-      await this.docker
-        .getContainer(containerName(employeeId))
-        .putArchive(packTar(entries), { path: DATA_DIR });
-    } catch (err) {
-      if (statusOf(err) === 404)
-        throw new RuntimeError(
-          "container_missing",
-          "there is no container for this employee",
-          true,
-        );
-      throw wrap(err, "write_failed");
-    }
+  writeFiles(employeeId: string, entries: readonly TarEntry[]): Promise<void> {
+    return writeFiles(this.docker.getContainer(containerName(employeeId)), entries);
   }
 
-  async readFiles(employeeId: string, relPath: string): Promise<UnpackedEntry[]> {
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = (await this.docker
-        .getContainer(containerName(employeeId))
-        .getArchive({ path: `${DATA_DIR}/${relPath}` })) as NodeJS.ReadableStream;
-    } catch (err) {
-      if (statusOf(err) === 404) return []; // no such container or path
-      throw wrap(err, "read_failed");
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return unpackTar(Buffer.concat(chunks));
+  readFiles(employeeId: string, relPath: string, limits?: ReadLimits): Promise<ReadResult> {
+    return readFiles(this.docker.getContainer(containerName(employeeId)), relPath, limits);
   }
 
-  // Deleting needs the container running (there is no "delete" in the archive API); a stopped
-  // employee gets its deletions at the sync that follows its next start.
+  // A stopped employee gets its deletions at the sync that follows its next start.
   async removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean> {
     if (relPaths.length === 0) return true;
     const info = await this.inspect(employeeId);
     if (!info?.State.Running) return false;
-    const exec = await this.docker.getContainer(containerName(employeeId)).exec({
-      Cmd: ["rm", "-f", "--", ...relPaths.map((p) => `${DATA_DIR}/${p}`)],
-      User: "1000:1000",
-      AttachStdout: true,
-      AttachStderr: true,
-    });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    await new Promise<void>((resolve) => {
-      stream.on("end", resolve);
-      stream.on("close", resolve);
-      stream.resume();
-    });
-    const done = await exec.inspect();
-    if (done.ExitCode !== 0)
-      throw new RuntimeError("delete_failed", "could not delete files", true);
+    await removeFiles(this.docker.getContainer(containerName(employeeId)), relPaths);
     return true;
+  }
+
+  /** Checks every boundary at start and opens the relay's port; throws what is missing. */
+  async prepare(opts: { relayPort: number }): Promise<void> {
+    this.isolation.allowRelay(opts.relayPort);
+    await this.ensureNetwork();
+    await this.isolation.forCreate();
+  }
+
+  /** The runtime that isolates new employees here: runsc (gVisor) or runc. */
+  isolationRuntime(): Promise<string> {
+    return this.isolation.sandbox();
   }
 
   // The node's own address on the employee network: the access proxy and the LLM relay reach
   // containers from here, and it is the only proxy an employee's OpenClaw trusts.
   async proxyAddress(): Promise<string> {
-    await this.ensureNetwork();
-    const net = await this.docker.getNetwork(this.opts.network).inspect();
-    const gateway = (net as { IPAM?: { Config?: { Gateway?: string }[] } }).IPAM?.Config?.find(
-      (c) => c.Gateway,
-    )?.Gateway;
-    if (!gateway) throw new Error(`docker network ${this.opts.network} has no gateway address`);
-    return gateway;
+    return (await this.networkFacts()).gateway;
   }
 
   // The container's address on the private network: no port is ever published on the host.
@@ -457,86 +382,51 @@ export class DockerRuntime implements EmployeeRuntime {
     return this.networkReady;
   }
 
-  private async ensureVolume(spec: EmployeeSpec): Promise<void> {
+  private async networkFacts(): Promise<NetworkFacts> {
+    await this.ensureNetwork();
+    const net = (await this.docker.getNetwork(this.opts.network).inspect()) as {
+      Id: string;
+      EnableIPv6?: boolean;
+      Options?: Record<string, string>;
+      IPAM?: { Config?: { Gateway?: string }[] };
+    };
+    const gateway = net.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+    if (!gateway) throw new Error(`docker network ${this.opts.network} has no gateway address`);
+    return {
+      gateway,
+      bridge: net.Options?.["com.docker.network.bridge.name"] ?? `br-${net.Id.slice(0, 12)}`,
+      ipv6: net.EnableIPv6 === true,
+    };
+  }
+
+  // A volume keeps the options it was made with: one made before sizes were enforced stays
+  // unbounded until the employee is re-created, which the log says.
+  private async ensureVolume(
+    spec: EmployeeSpec,
+    driverOpts: Record<string, string>,
+  ): Promise<void> {
+    const name = volumeName(spec.employeeId);
+    const existing = await this.docker
+      .getVolume(name)
+      .inspect()
+      .catch((err: unknown) => {
+        if (statusOf(err) === 404) return null;
+        throw wrap(err, "volume_failed");
+      });
+    if (existing) {
+      const size = (existing as { Options?: Record<string, string> | null }).Options?.size;
+      if (driverOpts.size && !size)
+        this.opts.log.warn(
+          { employeeId: spec.employeeId },
+          "this employee's volume has no size limit (made before limits)",
+        );
+      return;
+    }
     await this.docker.createVolume({
-      Name: volumeName(spec.employeeId),
+      Name: name,
+      Driver: "local",
+      DriverOpts: driverOpts,
       Labels: { [LABEL_MANAGED]: "true", [LABEL_EMPLOYEE]: spec.employeeId },
     });
-  }
-}
-
-function engineUnreachable(err: unknown): boolean {
-  const text =
-    String((err as { cause?: unknown })?.cause ?? "") + String((err as Error)?.message ?? err);
-  return /ECONNREFUSED|ENOENT|ECONNRESET|EPIPE|socket hang up/.test(text);
-}
-
-function wrap(err: unknown, code: string): RuntimeError {
-  if (err instanceof RuntimeError) return err;
-  if (engineUnreachable(err)) throw err; // let whenEngineUp wait for the engine
-  const message = (err as DockerError)?.message ?? String(err);
-  // Anything from the engine may pass (it restarts, it is busy): let the edge try again.
-  return new RuntimeError(code, message.slice(0, 500), true);
-}
-
-function stateFromList(state: string, status: string): InstanceState {
-  if (state === "running") {
-    if (status.includes("(unhealthy)")) return "unhealthy";
-    if (status.includes("(health: starting)")) return "starting";
-    return "running";
-  }
-  if (state === "created") return "created";
-  if (state === "restarting") return "starting";
-  return "stopped";
-}
-
-function stateFromInspect(info: Docker.ContainerInspectInfo): InstanceState {
-  if (info.State.Running) {
-    const health = info.State.Health?.Status;
-    if (health === "unhealthy") return "unhealthy";
-    if (health === "starting") return "starting";
-    return "running";
-  }
-  if (info.State.Status === "created") return "created";
-  return "stopped";
-}
-
-interface DockerEventLine {
-  Action?: string;
-  Actor?: { ID?: string; Attributes?: Record<string, string> };
-}
-
-export function toRuntimeEvent(line: string): RuntimeEvent | null {
-  let e: DockerEventLine;
-  try {
-    e = JSON.parse(line) as DockerEventLine;
-  } catch {
-    return null;
-  }
-  const employeeId = e.Actor?.Attributes?.[LABEL_EMPLOYEE];
-  const containerId = e.Actor?.ID ?? null;
-  if (!employeeId || !e.Action) return null;
-  switch (e.Action) {
-    case "create":
-      return { type: "created", employeeId, containerId };
-    case "start":
-      return { type: "started", employeeId, containerId };
-    case "die": {
-      const code = Number(e.Actor?.Attributes?.exitCode);
-      return {
-        type: "stopped",
-        employeeId,
-        containerId,
-        exitCode: Number.isFinite(code) ? code : null,
-      };
-    }
-    case "destroy":
-      return { type: "removed", employeeId, containerId };
-    case "health_status: healthy":
-      return { type: "health", employeeId, containerId, health: "healthy" };
-    case "health_status: unhealthy":
-      return { type: "health", employeeId, containerId, health: "unhealthy" };
-    default:
-      return null;
   }
 }
