@@ -163,6 +163,8 @@ export async function startStack(
     LOG_LEVEL: "info",
     STATE_DIR: path.join(persist, "agent-state"),
     LLM_RELAY_PORT: "0",
+    // The project's VMs have no XFS quotas; node-agent/test/disk-quota.test.ts covers them.
+    EMPLOYEE_DISK_QUOTA: "off",
     ...opts.agentEnv,
   });
   if (opts.startAgent !== false) {

@@ -34,6 +34,26 @@ export const MANIFEST_READ_LIMITS: ReadLimits = {
 
 type Manifest = Record<string, string>;
 
+// Linux file names hold 255 bytes; the edge bounds names in characters, and 120 of them can be
+// 360 bytes of UTF-8. A longer name is shortened at a character boundary, keeping its extension,
+// with a hash of the whole name so two long names never collide.
+export const FILE_NAME_MAX_BYTES = 255;
+const NAME_HASH_CHARS = 8;
+
+export function onDiskName(name: string): string {
+  if (Buffer.byteLength(name) <= FILE_NAME_MAX_BYTES) return name;
+  const dot = name.lastIndexOf(".");
+  const ext = dot > 0 ? name.slice(dot) : "";
+  const tag = `~${createHash("sha256").update(name).digest("hex").slice(0, NAME_HASH_CHARS)}`;
+  const room = FILE_NAME_MAX_BYTES - Buffer.byteLength(ext) - Buffer.byteLength(tag);
+  let stem = "";
+  for (const ch of dot > 0 ? name.slice(0, dot) : name) {
+    if (Buffer.byteLength(stem + ch) > room) break;
+    stem += ch;
+  }
+  return `${stem}${tag}${ext}`;
+}
+
 export interface KnowledgeSyncOptions {
   runtime: EmployeeRuntime;
   edgeUrl: string;
@@ -109,7 +129,7 @@ export class KnowledgeSync {
       }
       const content = await this.download(f);
       writes.push({
-        path: `${OWN_FILES_DIR}/${f.name}`,
+        path: `${OWN_FILES_DIR}/${onDiskName(f.name)}`,
         content,
         mode: 0o644,
         uid: EMPLOYEE_UID,
@@ -120,7 +140,7 @@ export class KnowledgeSync {
     const gone = Object.keys(current).filter((name) => !(name in next));
     const removed = await runtime.removeFiles(
       employeeId,
-      gone.map((name) => `${OWN_FILES_DIR}/${name}`),
+      gone.map((name) => `${OWN_FILES_DIR}/${onDiskName(name)}`),
     );
     // Not running: remember them, so the sync after the next start deletes them.
     if (!removed) for (const name of gone) next[name] = current[name] ?? "";
@@ -153,10 +173,10 @@ export class KnowledgeSync {
       // Written beside and renamed: an employee never reads half a file.
       const tmp = path.join(dir, `.${f.id}.partial`);
       writeFileSync(tmp, content, { mode: 0o644 });
-      renameSync(tmp, path.join(dir, f.name));
+      renameSync(tmp, path.join(dir, onDiskName(f.name)));
     }
     for (const name of Object.keys(current))
-      if (!(name in next)) rmSync(path.join(dir, name), { force: true });
+      if (!(name in next)) rmSync(path.join(dir, onDiskName(name)), { force: true });
     writeFileSync(manifestPath, JSON.stringify(next), { mode: 0o600 });
   }
 
