@@ -180,7 +180,7 @@ describe("files through Docker's archive API", () => {
       "-c",
       [
         "busybox dd if=/dev/zero bs=1M count=64 2>/dev/null | busybox tr '\\0' a > /data/workspace/MEMORY.md",
-        "i=0; while [ $i -lt 3000 ]; do echo note > /data/workspace/memory/2026-01-$i.md; i=$((i+1)); done",
+        "mkdir -p /data/workspace/memory && i=0; while [ $i -lt 3000 ]; do echo note > /data/workspace/memory/2026-01-$i.md; i=$((i+1)); done",
       ].join(" && "),
     );
     const rssBefore = process.memoryUsage().rss;
