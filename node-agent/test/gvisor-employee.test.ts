@@ -69,7 +69,12 @@ describe.each(["runsc", "runc"] as const)("the real employee under %s", (sandbox
     });
     await rt.prepare({ relayPort: 8791 });
     const started = Date.now();
-    await rt.provision(spec);
+    await rt.provision(spec).catch((err: unknown) => {
+      // What the container said, so a failure here can be read without the container.
+      console.log(docker("logs", "--tail", "60", name));
+      console.log(docker("inspect", "-f", "{{json .State.Health}}", name).slice(0, 2000));
+      throw err;
+    });
     const healthyS = (Date.now() - started) / 1000;
     await new Promise((r) => setTimeout(r, IDLE_SETTLE_MS));
     const memory = docker("stats", "--no-stream", "--format", "{{.MemUsage}}", name);
@@ -84,7 +89,11 @@ describe.each(["runsc", "runc"] as const)("the real employee under %s", (sandbox
   }, READY_TIMEOUT_MS + 60_000);
 
   it("serves OpenClaw's /readyz and noVNC's page to the node", async () => {
-    expect((await get(`http://${ip}:18789/readyz`)).status).toBe(200);
+    // Ready, as its health check sees it; from the node's address OpenClaw answers too, with
+    // 403: the node is its trusted proxy, and this request names no user.
+    const code = ["-sS", "-o", "/dev/null", "-w", "%{http_code}"];
+    expect(docker("exec", name, "curl", ...code, "http://127.0.0.1:18789/readyz")).toBe("200");
+    expect((await get(`http://${ip}:18789/readyz`)).status).toBe(403);
     const vnc = await get(`http://${ip}:6080/`);
     expect(vnc.status).toBe(200);
     expect(vnc.text).toMatch(/noVNC|vnc/i);
