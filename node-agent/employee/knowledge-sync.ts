@@ -146,6 +146,8 @@ export class KnowledgeSync {
     if (!removed) for (const name of gone) next[name] = current[name] ?? "";
     const manifest = Buffer.from(JSON.stringify(next));
     await runtime.writeFiles(employeeId, [
+      // The folder, the employee's: it deletes and renames there as the agent does.
+      { path: OWN_FILES_DIR, mode: 0o755, uid: EMPLOYEE_UID, gid: EMPLOYEE_UID },
       ...writes,
       { path: OWN_MANIFEST, content: manifest, mode: 0o600, uid: 0, gid: 0 },
     ]);

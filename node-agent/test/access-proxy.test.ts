@@ -31,7 +31,7 @@ const runtime = new DockerRuntime({
   image: process.env.TEST_EMPLOYEE_IMAGE ?? "instantworker/test-employee:1",
   memoryMb: 256,
   cpus: 0.5,
-  pidsLimit: 256, // under gVisor the sandbox's own threads count too
+  pidsLimit: 64,
   diskQuota: "off", // this machine's kernel has no XFS quotas; disk-quota.test.ts covers them
   network: "instantworker-access-test",
   readyTimeoutMs: 30_000,

@@ -50,7 +50,7 @@ const runtime = (diskQuota: "required" | "off") =>
     image: IMAGE,
     memoryMb: 512, // /tmp's pages count as memory: room for all 256 MB of it
     cpus: 0.5,
-    pidsLimit: 256,
+    pidsLimit: 64,
     network: "instantworker-test",
     readyTimeoutMs: 60_000,
     teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),

@@ -24,7 +24,7 @@ function runtime(over: Partial<ConstructorParameters<typeof DockerRuntime>[0]> =
     image: IMAGE,
     memoryMb: 256,
     cpus: 0.5,
-    pidsLimit: 256, // under gVisor the sandbox's own threads count too
+    pidsLimit: 64,
     network: "instantworker-test",
     readyTimeoutMs: 30_000,
     teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),
@@ -75,7 +75,8 @@ describe("docker runtime", () => {
     expect(hc.SecurityOpt).toEqual(["no-new-privileges:true"]);
     expect(hc.Privileged).toBe(false);
     expect(hc.ReadonlyRootfs).toBe(true);
-    expect(hc.PidsLimit).toBe(256);
+    // Scaled under gVisor, whose own threads count too (container-config.ts).
+    expect(hc.PidsLimit).toBe(hc.Runtime === "runsc" ? 256 : 64);
     expect(hc.Memory).toBe(256 * 1024 * 1024);
     expect(hc.NanoCpus).toBe(500_000_000);
     expect(hc.PublishAllPorts).toBe(false);

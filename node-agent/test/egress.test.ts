@@ -36,7 +36,7 @@ function runtime(sandbox: "runc" | "runsc") {
     image: IMAGE,
     memoryMb: 256,
     cpus: 0.5,
-    pidsLimit: 256, // under gVisor the sandbox's own threads count too
+    pidsLimit: 64,
     network: NETWORK,
     readyTimeoutMs: 60_000,
     teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),

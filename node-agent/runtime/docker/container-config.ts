@@ -19,6 +19,11 @@ export interface Limits {
   teamFilesRoot: string;
 }
 
+// Under gVisor the pids cgroup holds the sandbox's own host threads as well (with the ptrace
+// platform about one per thread inside, plus the sentry's): the idle employee image takes ~850,
+// so the limit set for what runs inside is scaled.
+export const RUNSC_PIDS_FACTOR = 4;
+
 // Where the account's shared files appear inside the container (read-only).
 export const TEAM_FILES_TARGET = `${DATA_DIR}/workspace/team-files`;
 export const teamFilesSource = (root: string, userId: string) => `${root}/${userId}`;
@@ -56,7 +61,7 @@ export function employeeContainer(
       Memory: limits.memoryMb * 1024 * 1024,
       MemorySwap: limits.memoryMb * 1024 * 1024,
       NanoCpus: Math.round(limits.cpus * 1e9),
-      PidsLimit: limits.pidsLimit,
+      PidsLimit: sandbox === "runsc" ? limits.pidsLimit * RUNSC_PIDS_FACTOR : limits.pidsLimit,
       Init: true,
       RestartPolicy: { Name: "unless-stopped" },
       NetworkMode: limits.network,
