@@ -24,8 +24,9 @@ const ConfigSchema = z.object({
   EMPLOYEE_PIDS_LIMIT: z.coerce.number().int().min(16).default(512),
   // Each employee's volume (its only writable storage besides a 256 MB /tmp in memory).
   EMPLOYEE_DISK_GB: z.coerce.number().positive().max(10_000).default(10),
-  // gVisor (runsc) when Docker offers it; runc shares the node's kernel with the employee.
-  EMPLOYEE_RUNTIME: z.enum(["auto", "runsc", "runc"]).default("auto"),
+  // auto: gVisor (runsc) when Docker offers it. Default runc for now: Debian's runsc
+  // (0.0~20221219) lacks openat2, and OpenClaw's gateway lock needs it (README, "gVisor").
+  EMPLOYEE_RUNTIME: z.enum(["auto", "runsc", "runc"]).default("runc"),
   // "off" only for development on an engine that cannot size volumes (not XFS with pquota) or
   // an agent without the right to change the firewall: employees are then not walled off.
   EMPLOYEE_DISK_QUOTA: z.enum(["required", "off"]).default("required"),
