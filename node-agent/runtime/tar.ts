@@ -98,8 +98,11 @@ export function readTar(
     const ex = extract();
     let settled = false;
     let consumed = 0;
+    // The entry being read when the byte limit cuts the archive: what arrived of it is kept.
+    let partial: (() => void) | undefined;
     const stop = (truncated: boolean, err?: unknown) => {
       if (settled) return;
+      if (truncated) partial?.();
       settled = true;
       (source as Readable).destroy?.();
       ex.destroy();
@@ -121,7 +124,8 @@ export function readTar(
         parts.push(slice);
         kept += slice.length;
       });
-      stream.on("end", () => {
+      const finish = () => {
+        partial = undefined;
         const size = header.size ?? 0;
         entries.push({
           path: header.name.replace(/\/+$/, ""),
@@ -132,6 +136,10 @@ export function readTar(
           content: Buffer.concat(parts),
           truncated: kept < size,
         });
+      };
+      partial = finish;
+      stream.on("end", () => {
+        finish();
         next();
       });
       stream.resume();
