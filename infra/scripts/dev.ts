@@ -203,8 +203,6 @@ const agent = spawn(process.execPath, [path.join(root, "node-agent/main.ts")], {
     EMPLOYEE_MEMORY_MB: process.env.EMPLOYEE_MEMORY_MB ?? (standIn ? "512" : "2048"),
     STATE_DIR: path.join(stateRoot, "agent-state"),
     LLM_RELAY_PORT: process.env.LLM_RELAY_PORT ?? "0",
-    // Development machines rarely have Docker's volumes on XFS with pquota.
-    EMPLOYEE_DISK_QUOTA: process.env.EMPLOYEE_DISK_QUOTA ?? "off",
     CAPACITY_SLOTS: process.env.CAPACITY_SLOTS ?? "4",
     ACCESS_VERIFY_KEY: accessKeys.verify,
     ACCESS_PROXY_PORT: String(ACCESS_PORT),

@@ -2,12 +2,13 @@
 // workerd, D1, Durable Objects) with its own state folder, a node token made by the ops script,
 // and the real node agent driving the real Docker engine.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import WebSocket from "ws";
+import { removeMountedTree } from "../../node-agent/test/docker-cli.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const TEST_IMAGE = process.env.TEST_EMPLOYEE_IMAGE ?? "instantworker/test-employee:1";
@@ -163,8 +164,6 @@ export async function startStack(
     LOG_LEVEL: "info",
     STATE_DIR: path.join(persist, "agent-state"),
     LLM_RELAY_PORT: "0",
-    // The project's VMs have no XFS quotas; node-agent/test/disk-quota.test.ts covers them.
-    EMPLOYEE_DISK_QUOTA: "off",
     ...opts.agentEnv,
   });
   if (opts.startAgent !== false) {
@@ -185,7 +184,8 @@ export async function startStack(
         edge.once("exit", () => resolve());
         edge.kill("SIGTERM");
       });
-      rmSync(persist, { recursive: true, force: true });
+      // The agent's employee disks are mounted under its state folder.
+      removeMountedTree(persist);
     },
   };
 }

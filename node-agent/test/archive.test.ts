@@ -11,7 +11,7 @@ import { KnowledgeSync, onDiskName } from "../employee/knowledge-sync.ts";
 import { createLogger } from "../logger.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { packTar, readTar } from "../runtime/tar.ts";
-import { docker, removeTestEmployees } from "./docker-cli.ts";
+import { docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
 
 // The archive between the agent and a container, both ways, through Docker's real archive API:
 // names the edge accepts go in whole (PAX), and what a container plants where the agent reads
@@ -85,7 +85,7 @@ describe("files through Docker's archive API", () => {
     network: "instantworker-test",
     readyTimeoutMs: 60_000,
     teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),
-    diskQuota: "off", // this machine's kernel has no XFS quotas; disk-quota.test.ts covers them
+    disksRoot: testDisksRoot(PREFIX),
     log,
   });
   const spec: EmployeeSpec = {

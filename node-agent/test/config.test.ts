@@ -28,9 +28,9 @@ describe("agent configuration", () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
-  it("isolates by default: sized volumes and egress rules required, runc until gVisor runs OpenClaw", () => {
+  it("isolates by default: gVisor when offered, sized disks and egress rules required", () => {
     expect(loadConfig(good)).toMatchObject({
-      EMPLOYEE_RUNTIME: "runc",
+      EMPLOYEE_RUNTIME: "auto",
       EMPLOYEE_DISK_GB: 10,
       EMPLOYEE_DISK_QUOTA: "required",
       EMPLOYEE_EGRESS_FIREWALL: "required",

@@ -8,7 +8,7 @@ import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 import { createLogger } from "../logger.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { RuntimeError } from "../runtime/employee-runtime.ts";
-import { containersOf, docker, removeTestEmployees } from "./docker-cli.ts";
+import { containersOf, docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
 import { FAR_PRIVATE, FAR_PUBLIC, type FarHosts, startFarHosts } from "./far-hosts.ts";
 
 // Attacks from inside real employee containers, under runc and under gVisor: everything of the
@@ -41,7 +41,7 @@ function runtime(sandbox: "runc" | "runsc") {
     readyTimeoutMs: 60_000,
     teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),
     sandbox,
-    diskQuota: "off", // the disk boundary has its own test; this one is about the network
+    disksRoot: testDisksRoot(PREFIX),
     log,
   });
 }

@@ -6,7 +6,7 @@ import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 import { workspaceEntries } from "../employee/workspace-files.ts";
 import { createLogger } from "../logger.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
-import { docker, removeTestEmployees } from "./docker-cli.ts";
+import { docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
 
 // The real employee image (OpenClaw, Chromium under Xvfb, x11vnc, noVNC) under gVisor, next to
 // runc: both become healthy, and the node reaches OpenClaw's /readyz, noVNC's page and Chromium's
@@ -57,7 +57,7 @@ describe.each(["runsc", "runc"] as const)("the real employee under %s", (sandbox
       readyTimeoutMs: READY_TIMEOUT_MS,
       teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),
       sandbox,
-      diskQuota: "off", // this machine's kernel has no XFS quotas; disk-quota.test.ts covers them
+      disksRoot: testDisksRoot(PREFIX),
       log,
       configure: async (s) => {
         const gateway = await rt.proxyAddress();

@@ -24,6 +24,17 @@ export interface Limits {
 // so the limit set for what runs inside is scaled.
 export const RUNSC_PIDS_FACTOR = 4;
 
+// OpenClaw's fs-safe uses openat2 through a native addon; gVisor (Debian's runsc 0.0~20221219)
+// lacks that system call, and the gateway then fails to take its lock (ENOSYS). Off, fs-safe
+// takes its JavaScript path, which gVisor serves.
+export const RUNSC_ENV = ["OPENCLAW_FS_SAFE_NATIVE_MODE=off"];
+// gVisor starts the employee more slowly (on a busy 2-core node OpenClaw took ~150 s where runc
+// takes ~30 s): a failing health check must not count as unhealthy before then.
+export const RUNSC_HEALTH_START_PERIOD_S = 240;
+
+/** Where the employee's /data lives: its own disk (employee-disks.ts) or a Docker volume. */
+export type DataMount = { kind: "disk"; source: string } | { kind: "volume" };
+
 // Where the account's shared files appear inside the container (read-only).
 export const TEAM_FILES_TARGET = `${DATA_DIR}/workspace/team-files`;
 export const teamFilesSource = (root: string, userId: string) => `${root}/${userId}`;
@@ -38,7 +49,9 @@ export function employeeContainer(
   limits: Limits,
   // The runtime decides (employee-isolation.ts); runc is Docker's own default.
   sandbox: "runsc" | "runc" = "runc",
+  data: DataMount = { kind: "volume" },
 ): Docker.ContainerCreateOptions {
+  const runsc = sandbox === "runsc";
   return {
     name: containerName(spec.employeeId),
     Image: limits.image,
@@ -50,7 +63,13 @@ export function employeeContainer(
     },
     // Only what names the employee: its gateway key lives in openclaw.json (mode 0600 in its
     // volume), not in the environment that `docker inspect` shows.
-    Env: [`EMPLOYEE_ID=${spec.employeeId}`, `EMPLOYEE_DATA_DIR=${DATA_DIR}`],
+    Env: [
+      `EMPLOYEE_ID=${spec.employeeId}`,
+      `EMPLOYEE_DATA_DIR=${DATA_DIR}`,
+      ...(runsc ? RUNSC_ENV : []),
+    ],
+    // The image's own check, with a longer grace under gVisor (Docker fills in what is unset).
+    ...(runsc ? { Healthcheck: { StartPeriod: RUNSC_HEALTH_START_PERIOD_S * 1e9 } } : {}),
     HostConfig: {
       Runtime: sandbox,
       CapDrop: ["ALL"],
@@ -61,14 +80,21 @@ export function employeeContainer(
       Memory: limits.memoryMb * 1024 * 1024,
       MemorySwap: limits.memoryMb * 1024 * 1024,
       NanoCpus: Math.round(limits.cpus * 1e9),
-      PidsLimit: sandbox === "runsc" ? limits.pidsLimit * RUNSC_PIDS_FACTOR : limits.pidsLimit,
+      PidsLimit: runsc ? limits.pidsLimit * RUNSC_PIDS_FACTOR : limits.pidsLimit,
       Init: true,
       RestartPolicy: { Name: "unless-stopped" },
       NetworkMode: limits.network,
       PortBindings: {},
       PublishAllPorts: false,
       Mounts: [
-        { Type: "volume", Source: volumeName(spec.employeeId), Target: DATA_DIR, ReadOnly: false },
+        data.kind === "disk"
+          ? { Type: "bind", Source: data.source, Target: DATA_DIR, ReadOnly: false }
+          : {
+              Type: "volume",
+              Source: volumeName(spec.employeeId),
+              Target: DATA_DIR,
+              ReadOnly: false,
+            },
         {
           Type: "bind",
           Source: teamFilesSource(limits.teamFilesRoot, spec.userId),

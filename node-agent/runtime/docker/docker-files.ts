@@ -1,3 +1,4 @@
+import { PassThrough } from "node:stream";
 import type Docker from "dockerode";
 import { RuntimeError } from "../employee-runtime.ts";
 import {
@@ -9,7 +10,7 @@ import {
   readTar,
   type TarEntry,
 } from "../tar.ts";
-import { DATA_DIR } from "./container-config.ts";
+import { DATA_DIR, LABEL_MANAGED } from "./container-config.ts";
 import { statusOf, wrap } from "./docker-errors.ts";
 
 // An employee's volume through Docker's archive API: it works on created, running and stopped
@@ -58,23 +59,80 @@ export async function readFiles(
   }
 }
 
+const REMOVE_ERROR_CHARS = 300;
+export const EXEC_EXIT_WAIT_MS = 10_000;
+const EXEC_EXIT_POLL_MS = 50;
+
 // Deleting needs the container running (there is no "delete" in the archive API).
 export async function removeFiles(
   container: Docker.Container,
   relPaths: readonly string[],
 ): Promise<void> {
   const exec = await container.exec({
-    Cmd: ["rm", "-f", "--", ...relPaths.map((p) => `${DATA_DIR}/${p}`)],
+    // Through the shell: an image may have rm only as a shell applet (busybox), not on the PATH.
+    // The paths are arguments, never part of the script.
+    Cmd: ["sh", "-c", 'exec rm -f -- "$@"', "rm", ...relPaths.map((p) => `${DATA_DIR}/${p}`)],
     User: "1000:1000",
     AttachStdout: true,
     AttachStderr: true,
   });
   const stream = await exec.start({ hijack: true, stdin: false });
+  // What rm says, kept to a line or two for the log (the container writes it: bounded).
+  let said = "";
+  const errors = new PassThrough();
+  errors.on("data", (chunk: Buffer) => {
+    if (said.length < REMOVE_ERROR_CHARS) said += chunk.toString("utf8");
+  });
+  container.modem.demuxStream(stream, new PassThrough().resume(), errors);
   await new Promise<void>((resolve) => {
     stream.on("end", resolve);
     stream.on("close", resolve);
-    stream.resume();
   });
-  const done = await exec.inspect();
-  if (done.ExitCode !== 0) throw new RuntimeError("delete_failed", "could not delete files", true);
+  // The output can end before the engine has recorded the exit (ExitCode still null).
+  let done = await exec.inspect();
+  const deadline = Date.now() + EXEC_EXIT_WAIT_MS;
+  while (done.Running && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, EXEC_EXIT_POLL_MS));
+    done = await exec.inspect();
+  }
+  if (done.ExitCode !== 0)
+    throw new RuntimeError(
+      "delete_failed",
+      `could not delete files (exit code ${done.ExitCode}): ${said.trim().slice(0, REMOVE_ERROR_CHARS)}`,
+      true,
+    );
+}
+
+const SEED_LABEL = "seed";
+
+// Copies the image's /data (its folders, owned by the employee) into the /data of a container
+// whose /data is a new, empty disk: what Docker does by itself for a new volume. A container made
+// from the image, never started, lends its /data to the archive API.
+export async function seedFromImage(docker: Docker, image: string, target: string): Promise<void> {
+  const name = `${target}-seed`;
+  await docker
+    .getContainer(name)
+    .remove({ force: true })
+    .catch((err: unknown) => {
+      if (statusOf(err) !== 404) throw wrap(err, "seed_failed");
+    });
+  try {
+    const helper = await docker.createContainer({
+      name,
+      Image: image,
+      Labels: { [LABEL_MANAGED]: SEED_LABEL },
+      NetworkDisabled: true,
+      HostConfig: { NetworkMode: "none" },
+    });
+    try {
+      // "/data/." is the folder's content without the folder's own name, as `docker cp` reads it.
+      const archive = (await helper.getArchive({ path: `${DATA_DIR}/.` })) as NodeJS.ReadableStream;
+      await docker.getContainer(target).putArchive(archive, { path: DATA_DIR });
+    } finally {
+      await helper.remove({ force: true }).catch(() => undefined);
+    }
+  } catch (err) {
+    if (err instanceof RuntimeError) throw err;
+    throw wrap(err, "seed_failed");
+  }
 }

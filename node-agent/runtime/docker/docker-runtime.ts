@@ -7,6 +7,7 @@ import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employ
 import type { ReadLimits, ReadResult, TarEntry } from "../tar.ts";
 import {
   containerName,
+  type DataMount,
   employeeContainer,
   LABEL_EMPLOYEE,
   LABEL_MANAGED,
@@ -16,11 +17,13 @@ import {
 } from "./container-config.ts";
 import { engineUnreachable, statusOf, wrap } from "./docker-errors.ts";
 import { stateFromInspect, stateFromList, watchContainers } from "./docker-events.ts";
-import { readFiles, removeFiles, writeFiles } from "./docker-files.ts";
+import { readFiles, removeFiles, seedFromImage, writeFiles } from "./docker-files.ts";
+import { EmployeeDisks } from "./employee-disks.ts";
 import {
   EmployeeIsolation,
   type NetworkFacts,
   type Requirement,
+  type Sandbox,
   type SandboxChoice,
 } from "./employee-isolation.ts";
 
@@ -31,16 +34,22 @@ export const STOP_GRACE_S = 10;
 export const ENGINE_WAIT_MS = 45_000;
 export const ENGINE_POLL_MS = 500;
 export const DEFAULT_DISK_BYTES = 10 * 1024 ** 3;
+// From start to healthy, by runtime: OpenClaw is ready in 10–40 s under runc; under gVisor it
+// took ~150 s on a busy 2-core node (README, "gVisor").
+export const READY_TIMEOUT_MS: Record<Sandbox, number> = { runc: 120_000, runsc: 300_000 };
 
 export interface DockerRuntimeOptions extends Limits {
   socketPath: string;
-  readyTimeoutMs: number;
+  /** Start to healthy; READY_TIMEOUT_MS for the runtime in use when unset. */
+  readyTimeoutMs?: number;
+  /** Where employees' disk images and their mount points live (STATE_DIR/disks). */
+  disksRoot: string;
   log: Logger;
   /** The files to write into a new or re-provisioned employee's volume (workspace, config). */
   configure?: (spec: EmployeeSpec) => Promise<TarEntry[]>;
   /** EMPLOYEE_RUNTIME: gVisor when the engine offers it (auto), or one of them. */
   sandbox?: SandboxChoice;
-  /** EMPLOYEE_DISK_GB in bytes: the size of each employee's volume. */
+  /** EMPLOYEE_DISK_GB in bytes: the size of each employee's disk. */
   diskBytes?: number;
   /** EMPLOYEE_DISK_QUOTA / EMPLOYEE_EGRESS_FIREWALL: "off" is for development only. */
   diskQuota?: Requirement;
@@ -55,20 +64,22 @@ export class DockerRuntime implements EmployeeRuntime {
   private readonly opts: DockerRuntimeOptions;
   private readonly locks = new SerialByKey();
   private readonly isolation: EmployeeIsolation;
+  private readonly disks: EmployeeDisks;
 
   constructor(opts: DockerRuntimeOptions) {
     this.opts = opts;
     this.docker = new Docker({ socketPath: opts.socketPath });
+    this.disks = new EmployeeDisks(opts.disksRoot, opts.diskBytes ?? DEFAULT_DISK_BYTES);
     this.isolation = new EmployeeIsolation(
       this.docker,
       {
         sandbox: opts.sandbox ?? "auto",
-        diskBytes: opts.diskBytes ?? DEFAULT_DISK_BYTES,
         diskQuota: opts.diskQuota ?? "required",
         firewall: opts.firewall ?? "required",
         log: opts.log,
       },
       () => this.networkFacts(),
+      this.disks,
     );
   }
 
@@ -102,14 +113,18 @@ export class DockerRuntime implements EmployeeRuntime {
         await this.ensureImage();
         await this.ensureNetwork();
         const facts = await this.isolation.forCreate();
-        await this.ensureVolume(spec, facts.volumeOptions);
+        let data: DataMount = { kind: "volume" };
+        if (facts.disk) data = { kind: "disk", source: (await this.disk(spec.employeeId)).source };
+        else await this.ensureVolume(spec);
         // The account's shared files are bind-mounted read-only; the folder must exist first.
         mkdirSync(teamFilesSource(this.opts.teamFilesRoot, spec.userId), {
           recursive: true,
           mode: 0o755,
         });
         try {
-          await this.docker.createContainer(employeeContainer(spec, this.opts, facts.sandbox));
+          await this.docker.createContainer(
+            employeeContainer(spec, this.opts, facts.sandbox, data),
+          );
         } catch (err) {
           // 409: it exists after all (created by an earlier attempt); use it, never recreate.
           if (statusOf(err) !== 409) throw wrap(err, "create_failed");
@@ -121,6 +136,13 @@ export class DockerRuntime implements EmployeeRuntime {
             "the container vanished right after it was created",
             true,
           );
+      }
+      // A new disk starts as the image's /data, as a new Docker volume does (a crash before the
+      // copy is made good by the next provision: the disk is still empty).
+      if ((await this.disks.mount(spec.employeeId)) !== "none") {
+        const { empty } = await this.disk(spec.employeeId);
+        if (empty)
+          await seedFromImage(this.docker, this.opts.image, containerName(spec.employeeId));
       }
       // The workspace and openclaw.json go in before the first start, and again on every
       // provision (the gateway key rotates with each one).
@@ -136,6 +158,7 @@ export class DockerRuntime implements EmployeeRuntime {
     return this.serial(employeeId, async () => {
       await this.ensureNetwork();
       await this.isolation.forStart();
+      await this.mountDisk(employeeId);
       await this.startContainer(employeeId);
       return this.waitReady(employeeId);
     });
@@ -163,6 +186,7 @@ export class DockerRuntime implements EmployeeRuntime {
           true,
         );
       await this.isolation.forStart();
+      await this.mountDisk(employeeId);
       try {
         await this.docker.getContainer(containerName(employeeId)).restart({ t: STOP_GRACE_S });
       } catch (err) {
@@ -184,6 +208,9 @@ export class DockerRuntime implements EmployeeRuntime {
       } catch (err) {
         if (statusOf(err) !== 404) throw wrap(err, "remove_failed");
       }
+      await this.disks.remove(employeeId).catch((err: unknown) => {
+        throw diskFailure(err, "remove_failed");
+      });
     });
   }
 
@@ -204,6 +231,15 @@ export class DockerRuntime implements EmployeeRuntime {
       await this.remove(employeeId);
       removed.push(employeeId);
     }
+    // A disk without a container: left by a provision that failed between the two.
+    const withContainer = new Set(list.map((c) => c.Labels[LABEL_EMPLOYEE]));
+    for (const { employeeId, createdMs } of await this.disks.list()) {
+      if (keep.has(employeeId) || withContainer.has(employeeId)) continue;
+      if (Date.now() - createdMs < graceMs) continue;
+      this.opts.log.warn({ employeeId }, "removing a disk no container uses");
+      await this.remove(employeeId);
+      removed.push(employeeId);
+    }
     return removed;
   }
 
@@ -211,8 +247,10 @@ export class DockerRuntime implements EmployeeRuntime {
     return watchContainers(this.docker, () => this.inventory(), this.opts.log, onEvent);
   }
 
-  writeFiles(employeeId: string, entries: readonly TarEntry[]): Promise<void> {
-    return writeFiles(this.docker.getContainer(containerName(employeeId)), entries);
+  async writeFiles(employeeId: string, entries: readonly TarEntry[]): Promise<void> {
+    // Never into the bare mount point on the node's own disk.
+    await this.mountDisk(employeeId);
+    await writeFiles(this.docker.getContainer(containerName(employeeId)), entries);
   }
 
   readFiles(employeeId: string, relPath: string, limits?: ReadLimits): Promise<ReadResult> {
@@ -228,9 +266,13 @@ export class DockerRuntime implements EmployeeRuntime {
     return true;
   }
 
-  /** Checks every boundary at start and opens the relay's port; throws what is missing. */
+  /**
+   * At the agent's start: remounts employees' disks (after a node reboot), then checks every
+   * boundary and opens the relay's port; throws what is missing.
+   */
   async prepare(opts: { relayPort: number }): Promise<void> {
     this.isolation.allowRelay(opts.relayPort);
+    await this.remountDisks();
     await this.ensureNetwork();
     await this.isolation.forCreate();
   }
@@ -310,9 +352,11 @@ export class DockerRuntime implements EmployeeRuntime {
   }
 
   private async waitReady(employeeId: string): Promise<Instance> {
-    const deadline = Date.now() + this.opts.readyTimeoutMs;
+    let timeoutMs = this.opts.readyTimeoutMs;
+    const started = Date.now();
     for (;;) {
       const info = await this.inspect(employeeId);
+      timeoutMs ??= READY_TIMEOUT_MS[info?.HostConfig.Runtime === "runsc" ? "runsc" : "runc"];
       if (!info)
         throw new RuntimeError(
           "container_missing",
@@ -330,14 +374,52 @@ export class DockerRuntime implements EmployeeRuntime {
       if (info.State.Running && (health === undefined || health === "healthy")) {
         return { employeeId, containerId: info.Id, state: "running" };
       }
-      if (Date.now() > deadline) {
+      if (Date.now() - started > timeoutMs) {
         throw new RuntimeError(
           "not_ready",
-          `the employee was not healthy within ${Math.round(this.opts.readyTimeoutMs / 1000)} seconds`,
+          `the employee was not healthy within ${Math.round(timeoutMs / 1000)} seconds`,
           true,
         );
       }
       await new Promise((r) => setTimeout(r, READY_POLL_MS));
+    }
+  }
+
+  private async disk(employeeId: string): Promise<{ source: string; empty: boolean }> {
+    return this.disks.ensure(employeeId).catch((err: unknown) => {
+      throw diskFailure(err, "disk_failed");
+    });
+  }
+
+  private async mountDisk(employeeId: string): Promise<"none" | "mounted" | "already"> {
+    return this.disks.mount(employeeId).catch((err: unknown) => {
+      throw diskFailure(err, "disk_failed");
+    });
+  }
+
+  // After a reboot dockerd starts employees (restart policy) before the agent runs, each with its
+  // bare mount point bound at /data (root's: the employee cannot write there). Each disk is
+  // mounted, and a container that was running without its disk is restarted onto it.
+  private async remountDisks(): Promise<void> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL_MANAGED}=true`] },
+    });
+    for (const c of list) {
+      const employeeId = c.Labels[LABEL_EMPLOYEE];
+      if (!employeeId) continue;
+      await this.serial(employeeId, async () => {
+        const mounted = await this.mountDisk(employeeId);
+        if (mounted !== "mounted" || c.State !== "running") return;
+        this.opts.log.warn({ employeeId }, "restarting an employee that started without its disk");
+        try {
+          await this.docker.getContainer(c.Id).restart({ t: STOP_GRACE_S });
+        } catch (err) {
+          throw wrap(err, "restart_failed");
+        }
+      }).catch((err: unknown) => {
+        this.opts.log.error({ employeeId, err: String(err) }, "could not mount an employee's disk");
+      });
     }
   }
 
@@ -399,34 +481,28 @@ export class DockerRuntime implements EmployeeRuntime {
     };
   }
 
-  // A volume keeps the options it was made with: one made before sizes were enforced stays
-  // unbounded until the employee is re-created, which the log says.
-  private async ensureVolume(
-    spec: EmployeeSpec,
-    driverOpts: Record<string, string>,
-  ): Promise<void> {
-    const name = volumeName(spec.employeeId);
-    const existing = await this.docker
-      .getVolume(name)
-      .inspect()
-      .catch((err: unknown) => {
-        if (statusOf(err) === 404) return null;
-        throw wrap(err, "volume_failed");
+  // Development only (EMPLOYEE_DISK_QUOTA=off): an unbounded Docker volume, which Docker fills
+  // from the image's /data.
+  private async ensureVolume(spec: EmployeeSpec): Promise<void> {
+    try {
+      await this.docker.createVolume({
+        Name: volumeName(spec.employeeId),
+        Driver: "local",
+        Labels: { [LABEL_MANAGED]: "true", [LABEL_EMPLOYEE]: spec.employeeId },
       });
-    if (existing) {
-      const size = (existing as { Options?: Record<string, string> | null }).Options?.size;
-      if (driverOpts.size && !size)
-        this.opts.log.warn(
-          { employeeId: spec.employeeId },
-          "this employee's volume has no size limit (made before limits)",
-        );
-      return;
+    } catch (err) {
+      throw wrap(err, "volume_failed");
     }
-    await this.docker.createVolume({
-      Name: name,
-      Driver: "local",
-      DriverOpts: driverOpts,
-      Labels: { [LABEL_MANAGED]: "true", [LABEL_EMPLOYEE]: spec.employeeId },
-    });
   }
+}
+
+// A file system error is ours, never the engine's (whenEngineUp would wait on an ENOENT).
+function diskFailure(err: unknown, code: string): RuntimeError {
+  if (err instanceof RuntimeError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new RuntimeError(
+    code,
+    `this server could not prepare the employee's disk: ${message.slice(0, 400)}`,
+    true,
+  );
 }

@@ -1,31 +1,26 @@
-import { randomUUID } from "node:crypto";
 import type Docker from "dockerode";
 import type { Logger } from "../../logger.ts";
 import { RuntimeError } from "../employee-runtime.ts";
-import { LABEL_MANAGED } from "./container-config.ts";
-import { statusOf, wrap } from "./docker-errors.ts";
+import { wrap } from "./docker-errors.ts";
 import { EgressFirewall, type EgressPlan, hostResolvers } from "./egress-firewall.ts";
+import type { EmployeeDisks } from "./employee-disks.ts";
 
 // What must hold on this node before an employee container is created or started, because
 // everything inside one is hostile:
 //   - a kernel boundary: gVisor (runsc) when the engine offers it, so a kernel bug reachable from
 //     the container is a bug in gVisor's sentry, not a node takeover;
-//   - a disk boundary: each employee's volume has a size the engine enforces (the local volume
-//     driver's `size` option: XFS project quotas), so no employee can fill the node's disk;
+//   - a disk boundary: each employee's /data is a file system of its own with a fixed size
+//     (employee-disks.ts), so no employee can fill the node's disk;
 //   - a network boundary: the egress rules (egress-firewall.ts).
-// Provisioning is refused with a sentence the customer sees when one is missing. The quota and
-// the firewall can be switched off for development only.
+// Provisioning is refused with a sentence the customer sees when one is missing. The disk limit
+// and the firewall can be switched off for development only.
 
 export type SandboxChoice = "auto" | "runsc" | "runc";
 export type Requirement = "required" | "off";
 export type Sandbox = "runsc" | "runc";
 
-export const QUOTA_PROBE_SIZE = "16m";
-const QUOTA_UNSUPPORTED = /quota/i;
-
 export interface IsolationOptions {
   sandbox: SandboxChoice;
-  diskBytes: number;
   diskQuota: Requirement;
   firewall: Requirement;
   log: Logger;
@@ -39,27 +34,35 @@ export interface NetworkFacts {
 
 interface EngineFacts {
   sandbox: Sandbox;
-  quota: boolean;
+  /** Why employees' disks cannot be made here; null when they can. */
+  diskProblem: string | null;
 }
 
 export interface CreateFacts {
   sandbox: Sandbox;
-  /** DriverOpts of a new volume: its size when the engine enforces it. */
-  volumeOptions: Record<string, string>;
+  /** A disk of its own (employee-disks.ts), or an unbounded Docker volume (development). */
+  disk: boolean;
 }
 
 export class EmployeeIsolation {
   private readonly docker: Docker;
   private readonly opts: IsolationOptions;
   private readonly network: () => Promise<NetworkFacts>;
+  private readonly disks: EmployeeDisks;
   private readonly firewall = new EgressFirewall();
   private relayPort = 0;
   private engineFacts: Promise<EngineFacts> | undefined;
 
-  constructor(docker: Docker, opts: IsolationOptions, network: () => Promise<NetworkFacts>) {
+  constructor(
+    docker: Docker,
+    opts: IsolationOptions,
+    network: () => Promise<NetworkFacts>,
+    disks: EmployeeDisks,
+  ) {
     this.docker = docker;
     this.opts = opts;
     this.network = network;
+    this.disks = disks;
   }
 
   /** Opens the relay's port to employees (the only port of the node they reach). */
@@ -75,17 +78,14 @@ export class EmployeeIsolation {
   /** Before a container is created: every boundary, and what the container and volume need. */
   async forCreate(): Promise<CreateFacts> {
     const engine = await this.engine();
-    if (this.opts.diskQuota === "required" && !engine.quota)
+    if (this.opts.diskQuota === "required" && engine.diskProblem !== null)
       throw new RuntimeError(
         "isolation_unavailable",
-        "this server cannot limit an employee's disk space (Docker's volumes are not on XFS with project quotas); the operator must fix the server",
+        `this server cannot limit an employee's disk space (${engine.diskProblem.slice(0, 300)}); the operator must fix the server`,
         false,
       );
     if (this.opts.firewall === "required") await this.ensureFirewall();
-    return {
-      sandbox: engine.sandbox,
-      volumeOptions: engine.quota ? { size: String(this.opts.diskBytes) } : {},
-    };
+    return { sandbox: engine.sandbox, disk: engine.diskProblem === null };
   }
 
   /** Before an existing container starts again. */
@@ -127,22 +127,20 @@ export class EmployeeIsolation {
   }
 
   // Once per runtime when it succeeds; a failure is asked again next time (the engine may have
-  // been fixed meanwhile).
+  // been fixed meanwhile). A disk problem is remembered too: loop devices do not come and go.
   private engine(): Promise<EngineFacts> {
     this.engineFacts ??= (async () => {
       const sandbox = await this.pickSandbox();
-      const quota = await this.probeQuota();
-      this.opts.log.info(
-        { sandbox, diskQuota: quota, diskBytes: quota ? this.opts.diskBytes : null },
-        "employee isolation",
-      );
-      if (!quota)
+      const diskProblem = this.opts.diskQuota === "required" ? await this.disks.probe() : "off";
+      this.opts.log.info({ sandbox, disks: diskProblem ?? this.disks.root }, "employee isolation");
+      if (diskProblem !== null)
         this.opts.log[this.opts.diskQuota === "required" ? "error" : "warn"](
+          { problem: diskProblem },
           this.opts.diskQuota === "required"
-            ? "Docker cannot enforce volume sizes here (volumes must be on XFS with pquota): provisioning is refused"
-            : "EMPLOYEE_DISK_QUOTA=off: employees' volumes are unbounded (development only)",
+            ? "employees' disks cannot be made here (loop devices, mount and mkfs.ext4 as root are needed): provisioning is refused"
+            : "EMPLOYEE_DISK_QUOTA=off: employees' data lives in unbounded Docker volumes (development only)",
         );
-      return { sandbox, quota };
+      return { sandbox, diskProblem };
     })().catch((err: unknown) => {
       this.engineFacts = undefined;
       throw err;
@@ -168,30 +166,5 @@ export class EmployeeIsolation {
       "Docker offers no runsc runtime: employees run under runc, sharing the node's kernel",
     );
     return "runc";
-  }
-
-  // The engine says whether it can size a volume only by trying: a throwaway volume with a size.
-  private async probeQuota(): Promise<boolean> {
-    const name = `iw-quota-probe-${randomUUID().slice(0, 8)}`;
-    try {
-      await this.docker.createVolume({
-        Name: name,
-        Driver: "local",
-        DriverOpts: { size: QUOTA_PROBE_SIZE },
-        Labels: { [LABEL_MANAGED]: "probe" },
-      });
-    } catch (err) {
-      const message = (err as Error)?.message ?? String(err);
-      if (QUOTA_UNSUPPORTED.test(message)) return false;
-      throw wrap(err, "engine_check_failed");
-    }
-    await this.docker
-      .getVolume(name)
-      .remove()
-      .catch((err: unknown) => {
-        if (statusOf(err) !== 404)
-          this.opts.log.warn({ err: String(err), name }, "probe volume left");
-      });
-    return true;
   }
 }
