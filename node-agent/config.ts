@@ -37,7 +37,7 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/)
     .default("instantworker"),
-  // Start to healthy; unset: 120 s under runc, 300 s under gVisor (docker-runtime.ts).
+  // Start to healthy; unset: 120 s under runc, 360 s under gVisor (docker-runtime.ts).
   READY_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   ORPHAN_GRACE_MS: z.coerce
     .number()

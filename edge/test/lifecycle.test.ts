@@ -3,7 +3,7 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EmployeeDO } from "../objects/employee-do.ts";
 import type { EmployeeRecord } from "../objects/employee-record.ts";
-import { MAX_COMMAND_ATTEMPTS } from "../objects/employee-timeouts.ts";
+import { COMMAND_TIMEOUT_MS, MAX_COMMAND_ATTEMPTS } from "../objects/employee-timeouts.ts";
 import { employeeStub, nodeStub } from "../objects/stubs.ts";
 import { connectRaw, createNode, FakeAgent } from "./fake-agent.ts";
 import {
@@ -303,7 +303,9 @@ describe("employee lifecycle with a node agent", () => {
     await expireOp(hired.id);
     const failed = await waitForEmployee(cookie, hired.id, (e) => e.status === "error");
     expect(failed.statusReason).toMatch(
-      /did not finish within 180 seconds.*after 3 attempts.*Start/,
+      new RegExp(
+        `did not finish within ${COMMAND_TIMEOUT_MS["container.provision"] / 1000} seconds.*after 3 attempts.*Start`,
+      ),
     );
     // A late answer to an abandoned command changes nothing.
     agent.send({

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 import { workspaceEntries } from "../employee/workspace-files.ts";
 import { createLogger } from "../logger.ts";
-import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
+import { RUNSC_HEALTH_START_PERIOD_S } from "../runtime/docker/container-config.ts";
+import { DockerRuntime, READY_TIMEOUT_MS } from "../runtime/docker/docker-runtime.ts";
 import { docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
 
 // The real employee image (OpenClaw, Chromium under Xvfb, x11vnc, noVNC) under gVisor, next to
@@ -14,7 +15,6 @@ import { docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
 
 const PREFIX = `g${process.pid}-`;
 const NETWORK = "instantworker-test";
-const READY_TIMEOUT_MS = 240_000;
 const IDLE_SETTLE_MS = 20_000;
 const root = path.resolve(import.meta.dirname, "../..");
 const log = createLogger("warn");
@@ -54,7 +54,6 @@ describe.each(["runsc", "runc"] as const)("the real employee under %s", (sandbox
       cpus: 1,
       pidsLimit: 512,
       network: NETWORK,
-      readyTimeoutMs: READY_TIMEOUT_MS,
       teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),
       sandbox,
       disksRoot: testDisksRoot(PREFIX),
@@ -86,7 +85,7 @@ describe.each(["runsc", "runc"] as const)("the real employee under %s", (sandbox
       name,
     );
     expect(docker("inspect", "-f", "{{.HostConfig.Runtime}}", name)).toBe(sandbox);
-  }, READY_TIMEOUT_MS + 60_000);
+  }, READY_TIMEOUT_MS[sandbox] + 60_000);
 
   it("serves OpenClaw's /readyz and noVNC's page to the node", async () => {
     // Ready, as its health check sees it; from the node's address OpenClaw answers too, with
@@ -104,6 +103,27 @@ describe.each(["runsc", "runc"] as const)("the real employee under %s", (sandbox
       docker("exec", name, "curl", "-fsS", "http://127.0.0.1:18800/json/version"),
     ) as { Browser?: string };
     expect(version.Browser).toMatch(/Chrome|Chromium/);
+  });
+
+  it("gets what gVisor needs only under runsc: fs-safe's JavaScript path, a longer health grace", () => {
+    const config = JSON.parse(docker("inspect", "-f", "{{json .Config}}", name)) as {
+      Env: string[];
+      Healthcheck: { Test: string[]; StartPeriod?: number };
+    };
+    expect(config.Env.includes("OPENCLAW_FS_SAFE_NATIVE_MODE=off")).toBe(sandbox === "runsc");
+    // The image's own check, whatever the runtime; only the grace differs.
+    expect(config.Healthcheck.Test.join(" ")).toContain("/readyz");
+    expect(config.Healthcheck.StartPeriod).toBe(
+      sandbox === "runsc" ? RUNSC_HEALTH_START_PERIOD_S * 1e9 : 60e9,
+    );
+  });
+
+  it("runs coreutils on its disk: ls, stat, cp -a (statx with AT_NO_AUTOMOUNT)", () => {
+    expect(docker("exec", name, "ls", "-la", "/data")).toMatch(/openclaw/);
+    expect(docker("exec", name, "stat", "-c", "%U %a", "/data/workspace")).toBe("employee 755");
+    expect(
+      docker("exec", name, "sh", "-c", "cp -a /data/workspace /tmp/copy && ls /tmp/copy"),
+    ).toMatch(/IDENTITY\.md/);
   });
 
   it("meets gVisor's kernel under runsc and the node's under runc", () => {

@@ -28,9 +28,9 @@ export const RUNSC_PIDS_FACTOR = 4;
 // lacks that system call, and the gateway then fails to take its lock (ENOSYS). Off, fs-safe
 // takes its JavaScript path, which gVisor serves.
 export const RUNSC_ENV = ["OPENCLAW_FS_SAFE_NATIVE_MODE=off"];
-// gVisor starts the employee more slowly (on a busy 2-core node OpenClaw took ~150 s where runc
-// takes ~30 s): a failing health check must not count as unhealthy before then.
-export const RUNSC_HEALTH_START_PERIOD_S = 240;
+// gVisor (ptrace platform) starts the employee 2–3 times more slowly than runc (README, "gVisor"):
+// a failing health check must not count as unhealthy while the agent still waits for it.
+export const RUNSC_HEALTH_START_PERIOD_S = 360;
 
 /** Where the employee's /data lives: its own disk (employee-disks.ts) or a Docker volume. */
 export type DataMount = { kind: "disk"; source: string } | { kind: "volume" };

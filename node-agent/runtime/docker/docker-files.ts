@@ -104,12 +104,18 @@ export async function removeFiles(
 }
 
 const SEED_LABEL = "seed";
+// Where the helper sees the new disk: a path the image does not have.
+const SEED_TARGET = "/iw-new-disk";
 
-// Copies the image's /data (its folders, owned by the employee) into the /data of a container
-// whose /data is a new, empty disk: what Docker does by itself for a new volume. A container made
-// from the image, never started, lends its /data to the archive API.
-export async function seedFromImage(docker: Docker, image: string, target: string): Promise<void> {
-  const name = `${target}-seed`;
+// Copies the image's /data (its folders, owned by the employee) onto a new, empty disk: what
+// Docker does by itself for a new volume. A helper container made from the image, never started,
+// has the disk bound beside its own /data; the archive API reads the one and writes the other.
+export async function seedFromImage(
+  docker: Docker,
+  image: string,
+  diskSource: string,
+  name: string,
+): Promise<void> {
   await docker
     .getContainer(name)
     .remove({ force: true })
@@ -122,17 +128,19 @@ export async function seedFromImage(docker: Docker, image: string, target: strin
       Image: image,
       Labels: { [LABEL_MANAGED]: SEED_LABEL },
       NetworkDisabled: true,
-      HostConfig: { NetworkMode: "none" },
+      HostConfig: {
+        NetworkMode: "none",
+        Mounts: [{ Type: "bind", Source: diskSource, Target: SEED_TARGET, ReadOnly: false }],
+      },
     });
     try {
       // "/data/." is the folder's content without the folder's own name, as `docker cp` reads it.
       const archive = (await helper.getArchive({ path: `${DATA_DIR}/.` })) as NodeJS.ReadableStream;
-      await docker.getContainer(target).putArchive(archive, { path: DATA_DIR });
+      await helper.putArchive(archive, { path: SEED_TARGET });
     } finally {
       await helper.remove({ force: true }).catch(() => undefined);
     }
   } catch (err) {
-    if (err instanceof RuntimeError) throw err;
     throw wrap(err, "seed_failed");
   }
 }

@@ -34,9 +34,9 @@ export const STOP_GRACE_S = 10;
 export const ENGINE_WAIT_MS = 45_000;
 export const ENGINE_POLL_MS = 500;
 export const DEFAULT_DISK_BYTES = 10 * 1024 ** 3;
-// From start to healthy, by runtime: OpenClaw is ready in 10–40 s under runc; under gVisor it
-// took ~150 s on a busy 2-core node (README, "gVisor").
-export const READY_TIMEOUT_MS: Record<Sandbox, number> = { runc: 120_000, runsc: 300_000 };
+// From start to healthy, by runtime: OpenClaw is ready in 10–40 s under runc on an idle node;
+// gVisor takes 2–3 times as long (up to ~250 s on an overloaded 2-core node; README, "gVisor").
+export const READY_TIMEOUT_MS: Record<Sandbox, number> = { runc: 120_000, runsc: 360_000 };
 
 export interface DockerRuntimeOptions extends Limits {
   socketPath: string;
@@ -114,7 +114,7 @@ export class DockerRuntime implements EmployeeRuntime {
         await this.ensureNetwork();
         const facts = await this.isolation.forCreate();
         let data: DataMount = { kind: "volume" };
-        if (facts.disk) data = { kind: "disk", source: (await this.disk(spec.employeeId)).source };
+        if (facts.disk) data = { kind: "disk", source: await this.seededDisk(spec.employeeId) };
         else await this.ensureVolume(spec);
         // The account's shared files are bind-mounted read-only; the folder must exist first.
         mkdirSync(teamFilesSource(this.opts.teamFilesRoot, spec.userId), {
@@ -137,13 +137,8 @@ export class DockerRuntime implements EmployeeRuntime {
             true,
           );
       }
-      // A new disk starts as the image's /data, as a new Docker volume does (a crash before the
-      // copy is made good by the next provision: the disk is still empty).
-      if ((await this.disks.mount(spec.employeeId)) !== "none") {
-        const { empty } = await this.disk(spec.employeeId);
-        if (empty)
-          await seedFromImage(this.docker, this.opts.image, containerName(spec.employeeId));
-      }
+      if ((await this.mountDisk(spec.employeeId)) !== "none")
+        await this.seededDisk(spec.employeeId);
       // The workspace and openclaw.json go in before the first start, and again on every
       // provision (the gateway key rotates with each one).
       if (this.opts.configure)
@@ -385,10 +380,20 @@ export class DockerRuntime implements EmployeeRuntime {
     }
   }
 
-  private async disk(employeeId: string): Promise<{ source: string; empty: boolean }> {
-    return this.disks.ensure(employeeId).catch((err: unknown) => {
+  // A new disk starts as the image's /data, as a new Docker volume does (a crash before the
+  // copy is made good by the next provision: the disk is still empty).
+  private async seededDisk(employeeId: string): Promise<string> {
+    const { source, empty } = await this.disks.ensure(employeeId).catch((err: unknown) => {
       throw diskFailure(err, "disk_failed");
     });
+    if (empty)
+      await seedFromImage(
+        this.docker,
+        this.opts.image,
+        source,
+        `${containerName(employeeId)}-seed`,
+      );
+    return source;
   }
 
   private async mountDisk(employeeId: string): Promise<"none" | "mounted" | "already"> {
