@@ -1,4 +1,8 @@
 import { z } from "zod";
+import { SLACK_API_URL } from "./channels/slack/slack-api.ts";
+import { SLACK_AUTHORIZE_URL } from "./channels/slack/slack-oauth.ts";
+import { TELEGRAM_API_URL } from "./channels/telegram/telegram-api.ts";
+import { WHATSAPP_GRAPH_URL } from "./channels/whatsapp/whatsapp-api.ts";
 import type { BudgetDO } from "./objects/budget-do.ts";
 import type { EmployeeDO } from "./objects/employee-do.ts";
 import type { NodeDO } from "./objects/node-do.ts";
@@ -41,6 +45,11 @@ export interface Env {
   STRIPE_PRICE_PRO?: string;
   STRIPE_PRICE_BUSINESS?: string;
   BILLING_GRACE_DAYS?: string;
+  CHANNEL_SECRETS_KEY?: string;
+  TELEGRAM_API_URL?: string;
+  SLACK_API_URL?: string;
+  SLACK_AUTHORIZE_URL?: string;
+  WHATSAPP_GRAPH_URL?: string;
 }
 
 const optionalSecret = z
@@ -92,6 +101,18 @@ const ConfigSchema = z
     STRIPE_PRICE_BUSINESS: optionalSecret,
     // Days between the first failed payment and the employees being stopped.
     BILLING_GRACE_DAYS: z.coerce.number().min(0).max(60).default(7),
+    // Channels (edge/channels/): the key that seals channel credentials at rest, 32 random bytes
+    // in base64 (`openssl rand -base64 32`). Required for channels: without it no channel can be
+    // connected. Losing it loses every saved channel credential (customers reconnect).
+    CHANNEL_SECRETS_KEY: optionalSecret.refine(
+      (v) => v === undefined || isBase64Key(v),
+      "must be 32 random bytes in base64 (openssl rand -base64 32)",
+    ),
+    // The providers' API bases; only tests point them elsewhere.
+    TELEGRAM_API_URL: z.url().default(TELEGRAM_API_URL),
+    SLACK_API_URL: z.url().default(SLACK_API_URL),
+    SLACK_AUTHORIZE_URL: z.url().default(SLACK_AUTHORIZE_URL),
+    WHATSAPP_GRAPH_URL: z.url().default(WHATSAPP_GRAPH_URL),
   })
   .superRefine((c, ctx) => {
     // Outside development a real mailer is mandatory: a sign-in link that goes nowhere would
@@ -118,6 +139,14 @@ const ConfigSchema = z
       });
     }
   });
+
+function isBase64Key(v: string): boolean {
+  try {
+    return /^[A-Za-z0-9+/]{43}=$/.test(v.trim()) && atob(v.trim()).length === 32;
+  } catch {
+    return false;
+  }
+}
 
 export type Config = z.infer<typeof ConfigSchema> & { appOrigin: string };
 

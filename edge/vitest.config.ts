@@ -1,4 +1,5 @@
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
@@ -14,7 +15,8 @@ import {
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 // The edge's tests run inside workerd with the real D1, Durable Objects and the Worker from
-// wrangler.toml; only Google and the email provider are loopback stand-ins (global-setup.ts).
+// wrangler.toml; only services across the internet (Google, the email provider, the LLM
+// provider, Stripe, Telegram, Slack, WhatsApp) are loopback stand-ins (global-setup.ts).
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(root, "db/migrations"));
   // A fresh access-signing pair per run: the Worker signs with the private half, tests verify
@@ -64,6 +66,16 @@ export default defineConfig(async () => {
               STRIPE_PRICE_PRO: STRIPE_PRICES.pro,
               STRIPE_PRICE_BUSINESS: STRIPE_PRICES.business,
               TEST_MIGRATIONS: migrations,
+              CHANNEL_SECRETS_KEY: randomBytes(32).toString("base64"),
+              TELEGRAM_API_URL: `${standIn}/telegram`,
+              SLACK_API_URL: `${standIn}/slack/api`,
+              SLACK_AUTHORIZE_URL: `${standIn}/slack/oauth/v2/authorize`,
+              WHATSAPP_GRAPH_URL: `${standIn}/whatsapp`,
+              // So a test can hold the committed Slack manifest to the scopes the code asks for.
+              TEST_SLACK_MANIFEST: readFileSync(
+                path.join(root, "infra/slack/app-manifest.yaml"),
+                "utf8",
+              ),
             },
           },
         };

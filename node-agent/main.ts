@@ -10,8 +10,11 @@ import type { NetworkFacts } from "./employee/openclaw-config.ts";
 import { workspaceEntries } from "./employee/workspace-files.ts";
 import { CommandExecutor } from "./hub/command-executor.ts";
 import { HubConnection } from "./hub/hub-connection.ts";
+import { adoptKeys } from "./llm-relay/adopt-keys.ts";
+import { EmployeeAddresses } from "./llm-relay/employee-addresses.ts";
+import { EmployeeKeys } from "./llm-relay/employee-keys.ts";
 import { startLlmRelay } from "./llm-relay/llm-relay.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, keepServing } from "./logger.ts";
 import { selectRuntime, teamFilesRoot } from "./runtime/select-runtime.ts";
 
 export const SHUTDOWN_GRACE_MS = 20_000;
@@ -28,6 +31,7 @@ try {
 }
 
 const log = createLogger(config.LOG_LEVEL);
+const serving = keepServing(log);
 // Filled in once the runtime knows the node's address on the employee network.
 let network: NetworkFacts | undefined;
 const configure = async (spec: EmployeeSpec) => {
@@ -36,10 +40,13 @@ const configure = async (spec: EmployeeSpec) => {
 };
 const runtime = await selectRuntime(config, log, configure);
 const proxyAddress = await runtime.proxyAddress();
+const keys = new EmployeeKeys(config.STATE_DIR);
 const llmRelay = await startLlmRelay({
   host: proxyAddress,
   port: config.LLM_RELAY_PORT,
   upstream: config.LLM_GATEWAY_URL ?? new URL("/v1", config.EDGE_URL).toString(),
+  addresses: new EmployeeAddresses(runtime),
+  keys,
   log,
 });
 const relayPort = (llmRelay.address() as AddressInfo).port; // LLM_RELAY_PORT=0 lets the OS pick
@@ -53,6 +60,10 @@ await runtime.prepare({ relayPort }).catch((err: unknown) => {
     "employees cannot be isolated on this node",
   );
 });
+// After prepare: it mounts the employees' disks again after a reboot, and the keys are on them.
+adoptKeys(runtime, keys, log).catch((err: unknown) =>
+  log.warn({ err: String(err) }, "could not look for keys in older employees' configs"),
+);
 const knowledge = new KnowledgeSync({
   runtime,
   edgeUrl: config.EDGE_URL,
@@ -60,7 +71,7 @@ const knowledge = new KnowledgeSync({
   teamFilesRoot: teamFilesRoot(config),
   log,
 });
-const executor = new CommandExecutor(runtime, log, { configure, knowledge });
+const executor = new CommandExecutor(runtime, log, { configure, knowledge, keys });
 const hub = new HubConnection({
   edgeUrl: config.EDGE_URL,
   nodeToken: config.NODE_TOKEN,
@@ -94,6 +105,7 @@ log.info(
   { edge: config.EDGE_URL, slots: config.capacitySlots, runtime: runtime.kind },
   "node agent started",
 );
+serving();
 
 // Containers keep running without the agent; shutting down only finishes the commands in hand.
 let shuttingDown = false;

@@ -52,6 +52,56 @@ test("the landing page reads without JavaScript, in English and German, and the 
   await context.close();
 });
 
+test("the emailed link shows whose account it opens, without JavaScript, in English and German; only the button signs in", async ({
+  browser,
+  request,
+}) => {
+  const linkFor = async (email: string) => {
+    const sent = await request.post("/api/auth/magic-link", { data: { email } });
+    expect(sent.status()).toBe(202);
+    const box = (await (
+      await request.get(`/api/dev/mailbox?email=${encodeURIComponent(email)}`)
+    ).json()) as { messages: { link: string }[] };
+    return box.messages[0]?.link ?? "";
+  };
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const email = `ui-confirm-${Date.now()}@example.com`;
+  const link = await linkFor(email);
+  expect(new URL(link).pathname).toBe("/sign-in/confirm");
+
+  // Opening it, as often as a mail scanner likes, signs no one in and spends nothing.
+  for (let i = 0; i < 3; i++) {
+    const res = await page.goto(link);
+    expect(res?.status()).toBe(200);
+    expect(res?.headers()["x-frame-options"]).toBe("DENY");
+    expect(res?.headers()["cache-control"]).toContain("no-store");
+    expect(res?.headers()["referrer-policy"]).toBe("same-origin");
+  }
+  expect(await context.cookies()).toEqual([]);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm sign-in");
+  await expect(
+    page.getByText(`This link signs you in to InstantWorker as ${email}.`),
+  ).toBeVisible();
+
+  // German, then the button: a plain form POST signs in.
+  await page.getByRole("link", { name: "DE", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Anmeldung bestätigen");
+  await page.getByRole("button", { name: `Als ${email} anmelden` }).click();
+  await expect(page).toHaveURL(/\/onboarding$/);
+  expect((await context.cookies()).map((c) => c.name)).toContain("iw_session");
+
+  // The same link again: spent, so the sign-in page says so.
+  await page.goto(link);
+  await expect(page).toHaveURL(/\/sign-in\?error=link_used$/);
+  await expect(page.getByRole("alert")).toHaveText(
+    "Dieser Anmeldelink wurde bereits verwendet. Fordern Sie einen neuen an.",
+  );
+  await page.goto("/sign-in/confirm?token=forged");
+  await expect(page).toHaveURL(/\/sign-in\?error=link_invalid$/);
+  await context.close();
+});
+
 test("sign up, onboard (with a reload), hire, watch it run live, restart, fire", async ({
   page,
   request,
@@ -66,7 +116,11 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   const box = (await (
     await request.get(`/api/dev/mailbox?email=${encodeURIComponent(email)}`)
   ).json()) as { messages: { link: string }[] };
+  // The emailed link asks first; only the button signs in.
   await page.goto(box.messages[0]?.link ?? "");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm sign-in");
+  await screenshots(page, "sign-in-confirm");
+  await page.getByRole("button", { name: `Sign in as ${email}` }).click();
   await expect(page).toHaveURL(/\/onboarding$/);
   await hydrated(page);
 

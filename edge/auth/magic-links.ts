@@ -7,7 +7,10 @@ import { createSession, type IssuedSession } from "./sessions.ts";
 import { hashToken, randomToken } from "./tokens.ts";
 
 export const MAGIC_LINK_TTL_MS = 15 * 60 * 1000;
-export const MAGIC_LINK_PATH = "/api/auth/magic-link/verify";
+// The emailed link opens this page of the app, which shows whose account it signs into and
+// signs in only when its button is pressed. Mail scanners and link previews fetch links on their
+// own; a GET must never be what spends the link or signs anyone in.
+export const MAGIC_LINK_PAGE = "/sign-in/confirm";
 
 export async function requestMagicLink(
   deps: Deps,
@@ -26,7 +29,7 @@ export async function requestMagicLink(
     createdAt: now,
     expiresAt: now + MAGIC_LINK_TTL_MS,
   });
-  const link = new URL(MAGIC_LINK_PATH, deps.config.appOrigin);
+  const link = new URL(MAGIC_LINK_PAGE, deps.config.appOrigin);
   link.searchParams.set("token", token);
   const minutes = MAGIC_LINK_TTL_MS / 60_000;
   await deps.mailer.send({
@@ -39,6 +42,23 @@ export async function requestMagicLink(
 }
 
 export type MagicLinkFailure = "link_invalid" | "link_used" | "link_expired";
+
+export type MagicLinkLookup =
+  | { ok: true; email: string; expiresAt: number }
+  | { ok: false; reason: MagicLinkFailure };
+
+// What the confirmation page shows. Reads only: any number of look-ups leave the link as it was.
+export async function lookUpMagicLink(deps: Deps, token: string): Promise<MagicLinkLookup> {
+  const row = await deps.db
+    .select()
+    .from(loginTokens)
+    .where(eq(loginTokens.tokenHash, hashToken(token)))
+    .get();
+  if (!row) return { ok: false, reason: "link_invalid" };
+  if (row.usedAt !== null) return { ok: false, reason: "link_used" };
+  if (row.expiresAt <= deps.now()) return { ok: false, reason: "link_expired" };
+  return { ok: true, email: row.email, expiresAt: row.expiresAt };
+}
 
 export type MagicLinkOutcome =
   | { ok: true; session: IssuedSession; userId: string; newAccount: boolean }

@@ -12,6 +12,12 @@ export interface Plan {
   llmBudgetCentsPerMonth: number;
   /** Gateway models (ids of edge/llm/models.ts, plus the alias "auto") this plan may use. */
   llmModels: string[];
+  /**
+   * The most tokens one model request may generate (answer, tool calls and reasoning): the
+   * gateway caps max_tokens / max_completion_tokens at it, always sends it upstream, and reserves
+   * budget for it before calling the provider.
+   */
+  llmMaxCompletionTokens: number;
   /** Only the trial has a length; paid plans renew monthly. */
   trialDays: number;
   includes: string[];
@@ -26,6 +32,7 @@ export const plans: readonly Plan[] = [
     maxEmployees: 1,
     llmBudgetCentsPerMonth: 500,
     llmModels: ["fast", "auto"],
+    llmMaxCompletionTokens: 4_096,
     trialDays: 7,
     includes: ["1 AI employee for 7 days", "Web chat and live browser view", "No card needed"],
   },
@@ -37,6 +44,7 @@ export const plans: readonly Plan[] = [
     maxEmployees: 1,
     llmBudgetCentsPerMonth: 2000,
     llmModels: ["fast", "auto"],
+    llmMaxCompletionTokens: 8_192,
     trialDays: 0,
     includes: ["1 AI employee", "€20 of AI usage a month", "Knowledge base"],
   },
@@ -48,6 +56,7 @@ export const plans: readonly Plan[] = [
     maxEmployees: 3,
     llmBudgetCentsPerMonth: 7500,
     llmModels: ["fast", "strong", "auto"],
+    llmMaxCompletionTokens: 16_384,
     trialDays: 0,
     includes: ["3 AI employees", "€75 of AI usage a month", "Shared team knowledge"],
   },
@@ -59,6 +68,7 @@ export const plans: readonly Plan[] = [
     maxEmployees: 10,
     llmBudgetCentsPerMonth: 25000,
     llmModels: ["fast", "strong", "auto"],
+    llmMaxCompletionTokens: 16_384,
     trialDays: 0,
     includes: ["10 AI employees", "€250 of AI usage a month", "Priority support"],
   },

@@ -1,6 +1,19 @@
 // The one error shape of the API: {error: {code, message, fields?}}. Services throw ApiError;
 // the app's error handler turns it (and anything unexpected) into that JSON.
-export type ErrorStatus = 400 | 401 | 402 | 403 | 404 | 409 | 413 | 415 | 426 | 429 | 500 | 503;
+export type ErrorStatus =
+  | 400
+  | 401
+  | 402
+  | 403
+  | 404
+  | 409
+  | 410
+  | 413
+  | 415
+  | 426
+  | 429
+  | 500
+  | 503;
 
 export interface ErrorBody {
   error: {

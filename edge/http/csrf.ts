@@ -28,3 +28,23 @@ export function csrfProtection(
     return next();
   };
 }
+
+// Signing in with an emailed link is the one state change a browser makes with a plain form
+// (it works without JavaScript, so no preflight stands in the way). The general check above lets
+// through requests without an Origin and requests from the host they were sent to; this one
+// accepts only the app's own origin, so no other page can sign a visitor into an account of its
+// choosing.
+export function requireAppOrigin(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const origin = c.req.header("origin");
+    if (origin !== c.var.deps.config.appOrigin) {
+      c.var.log.warn("sign-in from another origin refused", { origin, path: c.req.path });
+      throw new ApiError(
+        403,
+        "csrf_rejected",
+        "This sign-in did not come from our own page and was refused.",
+      );
+    }
+    return next();
+  };
+}

@@ -5,6 +5,36 @@ import { ApiError } from "./api-error.ts";
 // Bodies larger than this are refused before parsing: no JSON endpoint of the API needs more.
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
+// A body is read as a stream through a byte counter, so the limit holds for what is actually
+// sent (a Content-Length that lies, a chunked body, none at all): past maxBytes the stream fails,
+// reading stops and the request is answered with tooLarge(). Content-Length only lets an honest
+// oversized request be refused before any of it is read. `read` consumes the counted stream
+// (e.g. as FormData) without another copy of the body.
+export async function readBodyCapped<T>(
+  request: Request,
+  maxBytes: number,
+  tooLarge: () => ApiError,
+  read: (body: ReadableStream<Uint8Array> | null) => Promise<T>,
+): Promise<T> {
+  if (Number(request.headers.get("content-length") ?? "0") > maxBytes) throw tooLarge();
+  let seen = 0;
+  const counted = request.body?.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        if (seen > maxBytes) controller.error(tooLarge());
+        else controller.enqueue(chunk);
+      },
+    }),
+  );
+  try {
+    return await read(counted ?? null);
+  } catch (err) {
+    if (seen > maxBytes) throw tooLarge();
+    throw err;
+  }
+}
+
 function fieldsOf(error: z.ZodError): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) {
@@ -38,13 +68,22 @@ export async function jsonBody<S extends z.ZodType>(c: Context, schema: S): Prom
   if (!/^application\/json\b/i.test(type)) {
     throw new ApiError(415, "unsupported_media_type", "Send the request body as application/json.");
   }
-  const text = await c.req.text();
-  if (new TextEncoder().encode(text).byteLength > MAX_JSON_BODY_BYTES) {
-    throw new ApiError(
-      413,
-      "body_too_large",
-      `The request body is larger than ${MAX_JSON_BODY_BYTES} bytes.`,
-    );
+  const bytes = await readBodyCapped(
+    c.req.raw,
+    MAX_JSON_BODY_BYTES,
+    () =>
+      new ApiError(
+        413,
+        "body_too_large",
+        `The request body is larger than ${MAX_JSON_BODY_BYTES} bytes.`,
+      ),
+    (body) => new Response(body).arrayBuffer(),
+  );
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    throw new ApiError(400, "invalid_json", "The request body is not valid UTF-8.");
   }
   let value: unknown;
   try {

@@ -1,3 +1,12 @@
+import {
+  checkName,
+  checkText,
+  FILE_NAME_RULES,
+  INVISIBLE,
+  utf8Bytes,
+} from "../protocol/check-name.ts";
+import { KnowledgeFile } from "../protocol/frames.ts";
+
 // What a customer may teach an employee from, by extension: documents, data and images. The
 // browser's own content type is not trusted; the extension decides, and the type we serve back
 // comes from this table.
@@ -26,40 +35,70 @@ export const KNOWLEDGE_TYPES: Readonly<Record<string, string>> = {
   webp: "image/webp",
 };
 
-export const MAX_NAME_LENGTH = 120;
-
 export type NameResult =
   | { ok: true; name: string; contentType: string }
   | { ok: false; reason: string };
 
-// A file name that is safe as one path segment on the node and in the container: only its last
-// segment is kept (no folder can be named, so nothing can escape), control and separator
-// characters are replaced, leading dots removed (no hidden files, no "." or ".."), and the
-// length is bounded while the extension is kept.
-export function sanitiseFileName(raw: string): NameResult {
-  const last = raw.split(/[/\\]/).pop() ?? "";
-  let name = last
-    .normalize("NFC")
-    .replace(/[\p{Cc}\p{Cf}]/gu, "")
-    .replace(/[^\p{L}\p{N} ._()+,&@'-]/gu, "_")
+// The characters kept as they are; anything else (separators, wildcards, quotes, emoji, …)
+// becomes "_", so a name is one harmless path segment on the node and in the container.
+const UNSAFE = /[^\p{L}\p{M}\p{N} ._()+,&@'-]/gu;
+// Zero-width and other default-ignorable characters say nothing in a file name; they are
+// dropped (bidirectional controls among them are refused before this by checkText).
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+// A file name the edge stores is one the agent can always write: it passes the shared name check
+// (edge/protocol/check-name.ts: no control or bidirectional characters, valid UTF-8, NFC, visible)
+// and fits FILE_NAME_RULES, which frames.ts KnowledgeFile and the agent's archive writer accept.
+// Only its last path segment is kept (no folder can be named, so nothing can escape), leading
+// dots are removed (no hidden files, no "." or ".."), and a long name is shortened with its
+// extension kept.
+export function sanitiseFileName(raw: string, subject = "The file name"): NameResult {
+  const segment = raw.split(/[/\\]/).pop() ?? "";
+  const text = checkText(segment, subject);
+  if (!text.ok) return { ok: false, reason: text.message };
+  const invisibleStem = (stem: string) => !stem.replace(INVISIBLE, "");
+  const rawDot = text.name.lastIndexOf(".");
+  if (rawDot > 0 && invisibleStem(text.name.slice(0, rawDot)))
+    return { ok: false, reason: `${subject} has no visible characters before its extension.` };
+  const name = text.name
+    .replace(IGNORABLE, "")
+    .replace(UNSAFE, "_")
     .replace(/\s+/g, " ")
     .replace(/^[\s.]+/, "")
-    .trim();
+    .trim()
+    .normalize("NFC");
   const dot = name.lastIndexOf(".");
   const ext = dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
   const contentType = KNOWLEDGE_TYPES[ext];
-  if (!name || dot <= 0) return { ok: false, reason: "The file needs a name with an extension." };
+  if (!name || dot <= 0) return { ok: false, reason: `${subject} needs a name with an extension.` };
   if (!contentType)
     return {
       ok: false,
       reason: `Files of type .${ext} cannot be used. Allowed: ${Object.keys(KNOWLEDGE_TYPES).join(", ")}.`,
     };
-  if (name.length > MAX_NAME_LENGTH) {
-    const stem = name
-      .slice(0, dot)
-      .slice(0, MAX_NAME_LENGTH - ext.length - 1)
-      .trimEnd();
-    name = `${stem}.${ext}`;
-  }
-  return { ok: true, name: `${name.slice(0, name.lastIndexOf("."))}.${ext}`, contentType };
+  const stem = shorten(name.slice(0, dot).trimEnd(), ext);
+  if (invisibleStem(stem))
+    return { ok: false, reason: `${subject} has no visible characters before its extension.` };
+  const checked = checkName(`${stem}.${ext}`, FILE_NAME_RULES, subject);
+  if (!checked.ok) return { ok: false, reason: checked.message };
+  // The agent's own parser of knowledge.sync frames has the last word.
+  if (!KnowledgeFile.shape.name.safeParse(checked.name).success)
+    return { ok: false, reason: `${subject} cannot be written on the employee's server.` };
+  return { ok: true, name: checked.name, contentType };
+}
+
+// Drops code points from the end of the stem until "stem.ext" fits FILE_NAME_RULES in characters
+// and in bytes; never splits a surrogate pair.
+function shorten(stem: string, ext: string): string {
+  const room = (s: string) =>
+    s.length + 1 + ext.length <= FILE_NAME_RULES.maxLength &&
+    utf8Bytes(s) + 1 + utf8Bytes(ext) <= FILE_NAME_RULES.maxBytes;
+  if (room(stem)) return stem;
+  // No more code points than UTF-16 units fit, so the loop below is short whatever was sent.
+  const points = [...stem.slice(0, FILE_NAME_RULES.maxLength + 1)].slice(
+    0,
+    FILE_NAME_RULES.maxLength,
+  );
+  while (points.length > 0 && !room(points.join(""))) points.pop();
+  return points.join("").trimEnd();
 }

@@ -1,15 +1,12 @@
-import { and, eq, isNull } from "drizzle-orm";
-import { z } from "zod";
-import { llmKeys, users } from "../../db/schema.ts";
-import { hashToken } from "../auth/tokens.ts";
-import { planById } from "../billing/plans.ts";
 import { ApiError, tooManyRequests } from "../http/api-error.ts";
 import type { Admission } from "../objects/budget-do.ts";
 import { budgetStub } from "../objects/stubs.ts";
 import type { Deps } from "../services/deps.ts";
 import { monthKey, recordUsage } from "../services/llm-usage.ts";
 import type { Limit } from "../services/rate-limits.ts";
-import { KeyCache } from "./key-cache.ts";
+import type { Caller } from "./caller.ts";
+import { invalidKey } from "./caller.ts";
+import { type ChatRequest, completionCap, parseChatRequest, upstreamBody } from "./chat-request.ts";
 import {
   CHARS_PER_TOKEN,
   type MeteredUsage,
@@ -17,8 +14,10 @@ import {
   type ProviderUsage,
 } from "./metered-stream.ts";
 import { AUTO, costMicroEur, type ModelSpec, parseModels } from "./models.ts";
-import { promptChars, routeAuto } from "./route-model.ts";
-import { callWithFallback } from "./upstream.ts";
+import { promptSize } from "./prompt-size.ts";
+import { providerRefusal } from "./provider-error.ts";
+import { routeAutoWithin } from "./route-model.ts";
+import { type Attempts, callWithFallback, upstreamUnavailable } from "./upstream.ts";
 
 // Counted by the account's BudgetDO, in the same call that admits the request.
 export const LLM_PER_KEY: Limit = {
@@ -27,58 +26,6 @@ export const LLM_PER_KEY: Limit = {
   windowMs: 60_000,
   what: "model requests from this employee",
 };
-// What a request is assumed to cost before the upstream says: its prompt at ~4 characters a
-// token, and its answer at max_tokens or this many tokens.
-export const DEFAULT_COMPLETION_ESTIMATE = 1_000;
-
-export interface Caller {
-  employeeId: string;
-  userId: string;
-  keyHash: string;
-  plan: ReturnType<typeof planById>;
-}
-
-const invalidKey = () => new ApiError(401, "invalid_api_key", "Incorrect or revoked API key.");
-
-// An employee key from an Authorization header, or undefined when it is not one of ours.
-const bearerKey = (authorization: string | undefined) =>
-  /^Bearer (iwk_[A-Za-z0-9_-]{20,200})$/.exec(authorization ?? "")?.[1];
-
-const callers = new KeyCache<Caller>();
-
-// Who a key belongs to. `cached` lets a request of the hot path use this isolate's recent lookup
-// (see key-cache.ts): chat completions do, because the BudgetDO refuses revoked keys on the call
-// that admits them; anything that is not followed by that call looks in D1.
-export async function authenticate(
-  deps: Deps,
-  authorization: string | undefined,
-  opts: { cached: boolean },
-): Promise<Caller> {
-  const key = bearerKey(authorization);
-  if (!key) throw invalidKey();
-  const keyHash = hashToken(key);
-  const now = deps.now();
-  const hit = opts.cached ? callers.get(keyHash, now) : undefined;
-  if (hit) return hit;
-  const row = await deps.db
-    .select({ employeeId: llmKeys.employeeId, userId: llmKeys.userId, plan: users.plan })
-    .from(llmKeys)
-    .innerJoin(users, eq(users.id, llmKeys.userId))
-    .where(and(eq(llmKeys.keyHash, keyHash), isNull(llmKeys.revokedAt)))
-    .get();
-  if (!row) {
-    callers.delete(keyHash);
-    throw invalidKey();
-  }
-  const caller = {
-    employeeId: row.employeeId,
-    userId: row.userId,
-    keyHash,
-    plan: planById(row.plan),
-  };
-  callers.set(keyHash, caller, now);
-  return caller;
-}
 
 let modelCache: { json: string | undefined; models: ModelSpec[] } | undefined;
 function models(deps: Deps): ModelSpec[] {
@@ -97,44 +44,37 @@ export function listModels(deps: Deps, caller: Caller) {
   };
 }
 
-const ChatRequest = z
-  .object({
-    model: z.string().min(1).max(200),
-    messages: z
-      .array(
-        z
-          .object({
-            role: z.string(),
-            content: z.unknown().optional(),
-            tool_calls: z.unknown().optional(),
-          })
-          .loose(),
-      )
-      .min(1),
-    stream: z.boolean().optional(),
-    tools: z.array(z.unknown()).optional(),
-    max_tokens: z.number().int().positive().optional(),
-    max_completion_tokens: z.number().int().positive().optional(),
-    stream_options: z.object({ include_usage: z.boolean().optional() }).loose().optional(),
-  })
-  .loose();
-type ChatRequest = z.infer<typeof ChatRequest>;
+const notInPlan = (caller: Caller, model: string) =>
+  new ApiError(
+    403,
+    "model_not_allowed",
+    `The model "${model}" is not included in the ${caller.plan.name} plan. Use one of: ${caller.plan.llmModels.join(", ")}.`,
+  );
 
-function resolveModel(deps: Deps, caller: Caller, req: ChatRequest): ModelSpec {
-  if (!caller.plan.llmModels.includes(req.model)) {
+// The models a request may really be sent to: the one asked for (or the one `auto` picks among
+// the plan's), and the fallback when the plan includes it too.
+function route(
+  deps: Deps,
+  caller: Caller,
+  req: ChatRequest,
+): { primary: ModelSpec; fallback?: ModelSpec } {
+  const allowed = caller.plan.llmModels;
+  if (!allowed.includes(req.model)) throw notInPlan(caller, req.model);
+  const { LLM_AUTO_CHEAP, LLM_AUTO_STRONG, LLM_FALLBACK_MODEL } = deps.config;
+  const id =
+    req.model === AUTO ? routeAutoWithin(req, LLM_AUTO_CHEAP, LLM_AUTO_STRONG, allowed) : req.model;
+  if (!id)
     throw new ApiError(
       403,
       "model_not_allowed",
-      `The model "${req.model}" is not included in the ${caller.plan.name} plan. Use one of: ${caller.plan.llmModels.join(", ")}.`,
+      `The ${caller.plan.name} plan includes no model "${AUTO}" routes to. Use one of: ${allowed.join(", ")}.`,
     );
-  }
-  const id =
-    req.model === AUTO
-      ? routeAuto(req, deps.config.LLM_AUTO_CHEAP, deps.config.LLM_AUTO_STRONG)
-      : req.model;
-  const model = models(deps).find((m) => m.id === id);
-  if (!model) throw new ApiError(404, "model_not_found", `The model "${id}" does not exist.`);
-  return model;
+  const primary = models(deps).find((m) => m.id === id);
+  if (!primary) throw new ApiError(404, "model_not_found", `The model "${id}" does not exist.`);
+  const fallback = allowed.includes(LLM_FALLBACK_MODEL)
+    ? models(deps).find((m) => m.id === LLM_FALLBACK_MODEL && m.id !== primary.id)
+    : undefined;
+  return fallback ? { primary, fallback } : { primary };
 }
 
 function refusal(admission: Exclude<Admission, { ok: true }>, caller: Caller): ApiError {
@@ -173,25 +113,21 @@ export async function chatCompletions(
   opts: ChatOptions,
 ): Promise<Response> {
   const timings: Record<string, number> = { ...opts.timings };
-  const parsed = ChatRequest.safeParse(rawBody);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ApiError(
-      400,
-      "invalid_request",
-      `Invalid request: ${issue?.path.join(".") || "body"} ${issue?.message ?? ""}`.trim(),
-    );
-  }
-  const req = parsed.data;
-  const primary = resolveModel(deps, caller, req);
+  const req = parseChatRequest(rawBody);
+  const { primary, fallback } = route(deps, caller, req);
   const stream = req.stream === true;
   const log = deps.log.child({ employeeId: caller.employeeId, userId: caller.userId });
 
   // One call admits the request: the key is not revoked, within its rate limit, and the account's
   // budget has room for this request's worst case, which it reserves at once so concurrent
-  // requests cannot spend the same euro twice.
-  const estPrompt = Math.ceil(promptChars(req.messages) / CHARS_PER_TOKEN);
-  const estCompletion = req.max_completion_tokens ?? req.max_tokens ?? DEFAULT_COMPLETION_ESTIMATE;
+  // requests cannot spend the same euro twice. The worst case is the whole prompt, counted so it
+  // is never below the provider's count, and the capped answer, on each model it may be sent to
+  // (a call our timeout cut off may have been billed, and then the fallback runs too); so one
+  // request never costs more than it reserved, and the budget is overshot by at most the one
+  // request admitted last.
+  const cap = completionCap(req, caller.plan.llmMaxCompletionTokens);
+  const prompt = promptSize(req);
+  const worstCase = (m: ModelSpec) => costMicroEur(m, prompt.worstCaseTokens, cap);
   const now = deps.now();
   const month = monthKey(now);
   const budget = budgetStub(deps.env, caller.userId);
@@ -200,7 +136,7 @@ export async function chatCompletions(
     keyHash: caller.keyHash,
     now,
     month,
-    estimateMicroEur: costMicroEur(primary, estPrompt, estCompletion),
+    estimateMicroEur: worstCase(primary) + (fallback ? worstCase(fallback) : 0),
     budgetMicroEur: caller.plan.llmBudgetCentsPerMonth * 10_000,
     limit: LLM_PER_KEY.limit,
     windowMs: LLM_PER_KEY.windowMs,
@@ -208,15 +144,29 @@ export async function chatCompletions(
   timings.admit = Date.now() - mark;
   if (!admission.ok) throw refusal(admission, caller);
 
+  // A provider that was given the prompt may bill it although no answer reached the client; one
+  // asked for a whole answer at once may have generated all of it before we stopped waiting.
+  const unseenAnswer = { promptTokens: prompt.estimatedTokens, completionTokens: stream ? 0 : cap };
+  const attempts: Attempts = { timedOut: [] };
   const record = async (model: ModelSpec, usage: MeteredUsage) => {
-    const cost = costMicroEur(model, usage.promptTokens, usage.completionTokens);
-    await budget.settle(month, admission.reservationId, cost);
-    if (usage.promptTokens + usage.completionTokens > 0) {
+    const charges = [
+      ...attempts.timedOut.map((m) => ({ model: m, usage: unseenAnswer })),
+      { model, usage },
+    ].filter((c) => c.usage.promptTokens + c.usage.completionTokens > 0);
+    const costs = charges.map((c) =>
+      costMicroEur(c.model, c.usage.promptTokens, c.usage.completionTokens),
+    );
+    await budget.settle(
+      month,
+      admission.reservationId,
+      costs.reduce((a, b) => a + b, 0),
+    );
+    for (const [i, c] of charges.entries()) {
       await recordUsage(deps, {
         ...caller,
-        model: model.id,
-        ...usage,
-        costMicroEur: cost,
+        model: c.model.id,
+        ...c.usage,
+        costMicroEur: costs[i] ?? 0,
         stream,
         month,
       });
@@ -230,8 +180,6 @@ export async function chatCompletions(
         .catch((err: unknown) => log.error("recording LLM usage failed", { error: String(err) })),
     );
   const nothing = { promptTokens: 0, completionTokens: 0 };
-  // A provider that was given the prompt may bill it although no answer reached the client.
-  const promptOnly = { promptTokens: estPrompt, completionTokens: 0 };
 
   // Ends the provider's call, headers or body: when the request's signal says the client left
   // (while we wait for the provider), or when the stream's relay finds it gone.
@@ -244,9 +192,11 @@ export async function chatCompletions(
   mark = Date.now();
   try {
     attempt = await callWithFallback(
-      { config: deps.config, log, models: models(deps) },
-      req,
+      { config: deps.config, log },
+      (model) => upstreamBody(req, model, cap),
       primary,
+      fallback,
+      attempts,
       cut.signal,
     );
   } catch (err) {
@@ -254,32 +204,38 @@ export async function chatCompletions(
       settle(primary, nothing);
       throw err;
     }
-    settle(primary, promptOnly);
+    settle(attempts.last ?? primary, unseenAnswer);
     throw closedByClient();
   }
   const { model, res } = attempt;
   timings.upstream = Date.now() - mark;
   if (!res.ok || !res.body) {
-    // The upstream refused the request itself (4xx): pass its answer on, charge nothing.
+    // The provider refused the request itself (4xx): charge nothing, say why in our own words.
     settle(model, nothing);
-    return new Response(res.body, {
-      status: res.status,
-      headers: { "content-type": res.headers.get("content-type") ?? "application/json" },
-    });
+    throw await providerRefusal(res, log);
   }
   if (!stream) {
     let text: string;
     try {
       text = await res.text();
     } catch (err) {
-      settle(model, promptOnly);
+      settle(model, unseenAnswer);
       if (cut.signal.aborted) throw closedByClient();
       throw err;
     }
-    const usage = (JSON.parse(text) as { usage?: ProviderUsage }).usage;
+    let answer: { usage?: ProviderUsage; choices?: unknown };
+    try {
+      answer = JSON.parse(text) as typeof answer;
+    } catch {
+      settle(model, unseenAnswer);
+      log.error("the AI provider's answer is not JSON", { model: model.id });
+      throw upstreamUnavailable();
+    }
     settle(model, {
-      promptTokens: usage?.prompt_tokens ?? estPrompt,
-      completionTokens: usage?.completion_tokens ?? 0,
+      promptTokens: answer.usage?.prompt_tokens ?? prompt.estimatedTokens,
+      completionTokens:
+        answer.usage?.completion_tokens ??
+        Math.ceil(JSON.stringify(answer.choices ?? "").length / CHARS_PER_TOKEN),
     });
     return new Response(text, {
       status: 200,
@@ -288,7 +244,7 @@ export async function chatCompletions(
   }
   // Registered now, while the request is alive: work announced after a client left mid-stream
   // would not run.
-  const { toClient, usage } = meterStream(res.body, estPrompt, leave);
+  const { toClient, usage } = meterStream(res.body, prompt.estimatedTokens, leave);
   settle(model, usage);
   return new Response(toClient, {
     status: 200,

@@ -51,16 +51,26 @@ async function readUsage(
   const usage = scanner.usage;
   return {
     promptTokens: usage?.prompt_tokens ?? estPrompt,
-    completionTokens:
-      usage?.completion_tokens ?? Math.max(1, Math.ceil(scanner.contentChars / CHARS_PER_TOKEN)),
+    completionTokens: usage?.completion_tokens ?? scanner.estimatedTokens(),
   };
 }
 
-// Reads `data:` lines of chat.completion.chunk events: the last usage seen, and how much answer
-// text went by (for the estimate when no usage comes).
+interface Delta {
+  content?: unknown;
+  refusal?: unknown;
+  // Providers' names for a reasoning model's thinking (DeepSeek, vLLM / OpenRouter, Ollama).
+  reasoning_content?: unknown;
+  reasoning?: unknown;
+  tool_calls?: { function?: { name?: unknown; arguments?: unknown } }[];
+}
+
+// Reads `data:` lines of chat.completion.chunk events: the last usage seen, and everything the
+// model generated that went by (answer text, refusals, reasoning, tool names and arguments), for
+// the estimate when no usage comes.
 class UsageScanner {
   usage: ProviderUsage | undefined;
-  contentChars = 0;
+  private chars = 0;
+  private pieces = 0;
   private readonly decoder = new TextDecoder();
   private buffer = "";
 
@@ -76,6 +86,11 @@ class UsageScanner {
     this.buffer = this.buffer.slice(start);
   }
 
+  // Providers stream about one token per delta; one that batches is counted by its characters.
+  estimatedTokens(): number {
+    return Math.max(1, this.pieces, Math.ceil(this.chars / CHARS_PER_TOKEN));
+  }
+
   private line(line: string): void {
     if (!line.startsWith("data:")) return;
     const data = line.slice(5).trim();
@@ -83,12 +98,29 @@ class UsageScanner {
     try {
       const event = JSON.parse(data) as {
         usage?: ProviderUsage | null;
-        choices?: { delta?: { content?: string | null } }[];
+        choices?: { delta?: Delta }[];
       };
       if (event.usage) this.usage = event.usage;
-      for (const c of event.choices ?? []) this.contentChars += c.delta?.content?.length ?? 0;
+      for (const c of event.choices ?? []) {
+        const d = c.delta;
+        if (!d) continue;
+        this.count(d.content);
+        this.count(d.refusal);
+        this.count(d.reasoning_content);
+        this.count(d.reasoning);
+        for (const call of d.tool_calls ?? []) {
+          this.count(call.function?.name);
+          this.count(call.function?.arguments);
+        }
+      }
     } catch {
       // not JSON: passed through all the same, just not metered from
     }
+  }
+
+  private count(text: unknown): void {
+    if (typeof text !== "string" || text.length === 0) return;
+    this.chars += text.length;
+    this.pieces++;
   }
 }

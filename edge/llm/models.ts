@@ -8,6 +8,12 @@ export const ModelSpec = z.object({
   upstream: z.string().min(1),
   inputEurPerMTok: z.number().nonnegative(),
   outputEurPerMTok: z.number().nonnegative(),
+  /**
+   * The field that caps the answer when the client named none: `max_tokens` (the default, which
+   * every OpenAI-compatible provider knows) or `max_completion_tokens` (OpenAI's reasoning
+   * models accept only that one).
+   */
+  maxTokensField: z.enum(["max_tokens", "max_completion_tokens"]).optional(),
 });
 export type ModelSpec = z.infer<typeof ModelSpec>;
 

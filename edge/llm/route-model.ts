@@ -7,8 +7,8 @@ export const AUTO_STRONG_TURNS = 12;
 export interface RoutingInput {
   messages: { content?: unknown; tool_calls?: unknown }[];
   tools?: unknown[];
-  max_tokens?: number;
-  max_completion_tokens?: number;
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
 }
 
 export function promptChars(messages: RoutingInput["messages"]): number {
@@ -24,4 +24,17 @@ export function routeAuto(req: RoutingInput, cheap: string, strong: string): str
     promptChars(req.messages) > AUTO_STRONG_PROMPT_CHARS || req.messages.length > AUTO_STRONG_TURNS;
   const bigAnswer = (req.max_completion_tokens ?? req.max_tokens ?? 0) > AUTO_STRONG_MAX_TOKENS;
   return toolHeavy || long || bigAnswer ? strong : cheap;
+}
+
+// `auto` within a plan: the model the rule picks if the plan includes it, else the other one if
+// the plan includes that; undefined when the plan has neither. The plan's allowlist is about the
+// model really called, so `auto` is never a way around it.
+export function routeAutoWithin(
+  req: RoutingInput,
+  cheap: string,
+  strong: string,
+  allowed: readonly string[],
+): string | undefined {
+  const wanted = routeAuto(req, cheap, strong);
+  return [wanted, wanted === strong ? cheap : strong].find((id) => allowed.includes(id));
 }

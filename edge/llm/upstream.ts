@@ -3,38 +3,51 @@ import { ApiError } from "../http/api-error.ts";
 import type { Logger } from "../log/logger.ts";
 import type { ModelSpec } from "./models.ts";
 
-// What the gateway forwards: the client's request as it came (tools and every other field pass
-// through), with our model name swapped for the provider's.
-export interface UpstreamRequest {
-  model: string;
-  stream?: boolean;
-  stream_options?: Record<string, unknown>;
-  [field: string]: unknown;
-}
-
 export interface UpstreamDeps {
   config: Config;
   log: Logger;
-  models: ModelSpec[];
 }
 
-const unavailable = () =>
+// What the gateway learns of the calls it made for one request.
+export interface Attempts {
+  /** The model called last. */
+  last?: ModelSpec;
+  /** Calls our timeout cut off: the provider may have billed them all the same. */
+  timedOut: ModelSpec[];
+}
+
+class UpstreamTimeout extends Error {}
+
+export const upstreamUnavailable = () =>
   new ApiError(
     503,
     "upstream_unavailable",
     "The AI provider is not answering right now. Please try again shortly.",
   );
 
-// The primary model, and on a 5xx or no answer in time the configured fallback model. A client
-// that went away aborts whichever call is running, headers or body.
+// The primary model, and on a 5xx or no answer in time the fallback model, when the request has
+// one (the plan must include it). A client that went away aborts whichever call is running,
+// headers or body. `bodyFor` builds each model's request, so the body names that model;
+// `attempts` is filled in as the calls go.
 export async function callWithFallback(
   deps: UpstreamDeps,
-  req: UpstreamRequest,
+  bodyFor: (model: ModelSpec) => Record<string, unknown>,
   primary: ModelSpec,
+  fallback: ModelSpec | undefined,
+  attempts: Attempts,
   clientGone?: AbortSignal,
 ): Promise<{ model: ModelSpec; res: Response }> {
+  const call = async (model: ModelSpec) => {
+    attempts.last = model;
+    try {
+      return await callUpstream(deps.config, bodyFor(model), clientGone);
+    } catch (err) {
+      if (err instanceof UpstreamTimeout) attempts.timedOut.push(model);
+      throw err;
+    }
+  };
   try {
-    const res = await callUpstream(deps.config, req, primary, clientGone);
+    const res = await call(primary);
     if (res.status < 500) return { model: primary, res };
     deps.log.warn("upstream failed; trying the fallback model", {
       model: primary.id,
@@ -48,25 +61,24 @@ export async function callWithFallback(
       error: String(err),
     });
   }
-  const fallback = deps.models.find((m) => m.id === deps.config.LLM_FALLBACK_MODEL);
-  if (!fallback || fallback.id === primary.id) throw unavailable();
+  if (!fallback) throw upstreamUnavailable();
   try {
-    const res = await callUpstream(deps.config, req, fallback, clientGone);
+    const res = await call(fallback);
     if (res.status >= 500) {
       await res.body?.cancel();
       throw new Error(`fallback answered ${res.status}`);
     }
     return { model: fallback, res };
   } catch (err) {
+    if (clientGone?.aborted) throw err;
     deps.log.error("fallback model failed too", { model: fallback.id, error: String(err) });
-    throw unavailable();
+    throw upstreamUnavailable();
   }
 }
 
 async function callUpstream(
   config: Config,
-  req: UpstreamRequest,
-  model: ModelSpec,
+  body: Record<string, unknown>,
   clientGone?: AbortSignal,
 ): Promise<Response> {
   const key = config.LLM_UPSTREAM_KEY;
@@ -86,12 +98,6 @@ async function callUpstream(
     config.LLM_UPSTREAM_TIMEOUT_MS,
   );
   const signal = clientGone ? AbortSignal.any([clientGone, timeout.signal]) : timeout.signal;
-  const body = {
-    ...req,
-    model: model.upstream,
-    // Always ask for usage, so a streamed answer is metered from the provider's own count.
-    ...(req.stream ? { stream_options: { ...req.stream_options, include_usage: true } } : {}),
-  };
   try {
     return await fetch(`${config.LLM_UPSTREAM_URL.replace(/\/+$/, "")}/chat/completions`, {
       method: "POST",
@@ -99,6 +105,9 @@ async function callUpstream(
       body: JSON.stringify(body),
       signal,
     });
+  } catch (err) {
+    if (timeout.signal.aborted && !clientGone?.aborted) throw new UpstreamTimeout(String(err));
+    throw err;
   } finally {
     clearTimeout(timer);
   }

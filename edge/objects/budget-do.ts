@@ -90,6 +90,11 @@ export class BudgetDO extends DurableObject {
     return this.month(month).spent;
   }
 
+  /** Requests admitted and not settled yet (expired ones included until the next admission). */
+  inFlight(month: string): number {
+    return Object.keys(this.month(month).reservations).length;
+  }
+
   // Called right after D1 marked the keys revoked. Also forgets each key's rate-limit state and
   // revocations older than the retention, so the object holds only what can still matter.
   revokeKeys(keyHashes: string[], now: number): void {

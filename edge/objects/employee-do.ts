@@ -56,6 +56,9 @@ const missing: ActionResult = {
 };
 
 const RECORD_KEY = "employee";
+// Kept after the employee is fired: this object is never created again, so a provision that
+// raced the firing cannot bring back an object (and a container) that D1 no longer lists.
+const FIRED_KEY = "fired";
 
 // One per employee: the owner of its lifecycle (DESIGN.md). Every transition is written to this
 // object's storage before anything is sent; every command carries an id and a named timeout;
@@ -76,10 +79,12 @@ export class EmployeeDO extends DurableObject<Env> {
 
   // ---- RPC: the Worker's verbs ----
 
-  async create(input: NewEmployee): Promise<EmployeeView> {
-    if (this.record) return toView(this.record);
+  /** Null when this employee was fired: it is never created again. */
+  async create(input: NewEmployee): Promise<EmployeeView | null> {
     // A fresh object must start clean, even if an earlier incarnation with this name left an alarm.
-    await this.ctx.storage.deleteAlarm();
+    if (!this.record) await this.ctx.storage.deleteAlarm();
+    if (this.ctx.storage.kv.get(FIRED_KEY)) return null;
+    if (this.record) return toView(this.record);
     const now = Date.now();
     this.log = createLogger({ employeeId: input.id, userId: input.userId });
     this.commit({
@@ -96,7 +101,7 @@ export class EmployeeDO extends DurableObject<Env> {
       updatedAt: now,
     });
     await this.place();
-    return toView(this.current());
+    return this.view();
   }
 
   view(): EmployeeView | null {
@@ -160,6 +165,10 @@ export class EmployeeDO extends DurableObject<Env> {
 
   /** Stops the employee for a billing reason it then shows, and keeps it stopped. */
   async hold(reason: string): Promise<ActionResult> {
+    if (!this.record) return missing;
+    // A held employee may not run: its gateway key stops working now, before anything else
+    // changes, so a failure here leaves the hold to be retried whole.
+    await revokeLlmKeys(this.env, this.record.id, Date.now());
     const r = this.record;
     if (!r) return missing;
     this.commit({ ...r, billingHold: reason });
@@ -187,11 +196,19 @@ export class EmployeeDO extends DurableObject<Env> {
   }
 
   async stop(): Promise<ActionResult> {
-    const r = this.record;
-    if (!r) return missing;
-    if (!["running", "unhealthy", "restarting", "provisioning"].includes(r.status)) {
-      return refuse(`An employee that is ${r.status} cannot be stopped.`);
+    const asked = this.record;
+    if (!asked) return missing;
+    if (!["running", "unhealthy", "restarting", "provisioning"].includes(asked.status)) {
+      return refuse(`An employee that is ${asked.status} cannot be stopped.`);
     }
+    // Its gateway key stops working now, not when the node reports the container stopped.
+    // `desired` is committed first, so a key a provision in flight mints meanwhile is retired too
+    // (frameFor), and a revocation that fails leaves a running employee whose stop can be retried.
+    this.commit({ ...asked, desired: "stopped" });
+    await revokeLlmKeys(this.env, asked.id, Date.now());
+    const r = this.current();
+    if (!["running", "unhealthy", "restarting", "provisioning"].includes(r.status))
+      return this.ok();
     if (!r.nodeId) {
       // Still waiting for a server: nothing runs anywhere, so stopping is immediate.
       this.commit({
@@ -219,13 +236,21 @@ export class EmployeeDO extends DurableObject<Env> {
   }
 
   // Two phases: mark removing (persisted, mirrored), have the node remove container and volume,
-  // then forget everything. Firing works from any state and is retried like any command.
-  async remove(): Promise<{ ok: true }> {
+  // then forget everything. Firing works from any state and is retried like any command. An
+  // employee whose object never started is forgotten here too (given its id), so that the D1 row
+  // goes only after this object can no longer be created.
+  async remove(employeeId?: string): Promise<{ ok: true }> {
+    this.ctx.storage.kv.put(FIRED_KEY, true);
     const r = this.record;
-    if (!r) return { ok: true };
+    if (!r) {
+      if (employeeId) await this.forget(employeeId);
+      return { ok: true };
+    }
     if (r.status === "removing" && r.op) return { ok: true };
     this.commit({ ...r, status: "removing", statusReason: null, desired: "gone", op: null });
-    if (r.nodeId) await this.send("container.remove", 1, STEPS.removing);
+    // Fired: the key stops working now, not once the node has removed the container.
+    await revokeLlmKeys(this.env, r.id, Date.now());
+    if (this.current().nodeId) await this.send("container.remove", 1, STEPS.removing);
     else await this.finishRemoval();
     return { ok: true };
   }
@@ -458,6 +483,19 @@ export class EmployeeDO extends DurableObject<Env> {
     } catch (err) {
       this.log.error("placement failed", errorFields(err));
     }
+    // Other calls ran while the nodes were asked: a removal, a stop or another placement. A
+    // reservation nobody wants any more is given back, or the node would keep a slot (and tell
+    // its agent to keep a container) for an employee that is gone.
+    const now = this.record;
+    if (now?.desired !== "running" || now.status !== "provisioning" || now.nodeId) {
+      if (nodeId && nodeId !== now?.nodeId)
+        await nodeStub(this.env, nodeId)
+          .release(r.id)
+          .catch((err: unknown) =>
+            this.log.warn("releasing a stale reservation failed", errorFields(err)),
+          );
+      return;
+    }
     if (nodeId) {
       this.log = this.log.child({ nodeId });
       this.commit({ ...this.current(), nodeId, op: null });
@@ -509,6 +547,13 @@ export class EmployeeDO extends DurableObject<Env> {
     this.armAlarm();
     try {
       const frame = await this.frameFor(kind, commandId);
+      if (this.record?.op?.commandId !== commandId) {
+        // Superseded while the frame was made (fired, stopped, …): the newer operation sends its
+        // own command, and a key minted for a fired employee is retired at once.
+        this.log.info("superseded command not sent", { commandId, type: kind });
+        if (!this.record) await revokeLlmKeys(this.env, r.id, Date.now());
+        return;
+      }
       await nodeStub(this.env, nodeId).dispatch(frame);
       this.log.info("command dispatched", { commandId, type: kind, attempt });
     } catch (err) {
@@ -523,6 +568,8 @@ export class EmployeeDO extends DurableObject<Env> {
     if (kind === "container.provision") {
       // Every provision brings a fresh gateway key and retires the previous one (rotation).
       const apiKey = await mintLlmKey(this.env, r.id, r.userId, Date.now());
+      // A stop, hold or firing committed while this key was minted did not see it: retire it.
+      if (this.record?.desired !== "running") await revokeLlmKeys(this.env, r.id, Date.now());
       const llm = { baseUrl: gatewayUrl(parseConfig(this.env)), apiKey };
       return { type: kind, id, employeeId: r.id, spec: { ...(await this.spec()), llm } };
     }
@@ -635,9 +682,7 @@ export class EmployeeDO extends DurableObject<Env> {
       }
     }
     await this.mirrorChain;
-    await revokeLlmKeys(this.env, r.id, Date.now());
-    await deleteEmployeeKnowledge({ db: openDb(this.env.DB), env: this.env }, r.id);
-    await forgetEmployee(this.env.DB, r.id);
+    await this.forget(r.id);
     for (const ws of this.ctx.getWebSockets()) {
       try {
         ws.send(JSON.stringify({ type: "removed", employeeId: r.id }));
@@ -649,7 +694,15 @@ export class EmployeeDO extends DurableObject<Env> {
     this.record = undefined;
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.ctx.storage.kv.put(FIRED_KEY, true);
     this.log.info("employee removed");
+  }
+
+  // What outlives the object elsewhere: its gateway keys, its own files, its D1 row (last).
+  private async forget(employeeId: string): Promise<void> {
+    await revokeLlmKeys(this.env, employeeId, Date.now());
+    await deleteEmployeeKnowledge({ db: openDb(this.env.DB), env: this.env }, employeeId);
+    await forgetEmployee(this.env.DB, employeeId);
   }
 }
 

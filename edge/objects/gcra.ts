@@ -21,3 +21,15 @@ export function gcra(
   }
   return { ok: true, tat: next, retryAfterMs: 0 };
 }
+
+// Gives one admitted request back: the arrival time it added is taken off again, never to before
+// `now` (a full bucket stays full).
+export function gcraRefund(
+  storedTat: number | undefined,
+  now: number,
+  limit: number,
+  windowMs: number,
+): number | undefined {
+  if (storedTat === undefined) return undefined;
+  return Math.max(now, storedTat - windowMs / limit);
+}

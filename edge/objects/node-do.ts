@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { openDb } from "../../db/client.ts";
 import { employees, nodes } from "../../db/schema.ts";
 import type { Env } from "../env.ts";
@@ -21,6 +21,7 @@ import {
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
   HELLO_TIMEOUT_MS,
+  TOKEN_CHECK_INTERVAL_MS,
   WAKE_WAITING_LIMIT,
 } from "./node-timeouts.ts";
 import { employeeStub } from "./stubs.ts";
@@ -39,12 +40,17 @@ export interface NodeStatus {
 }
 
 const AGENT_TAG = "agent";
+// The close code an agent whose node token was revoked hears (4xxx: ours; 401-like).
+export const TOKEN_REVOKED_CLOSE_CODE = 4001;
 
 // One per node: the agent's socket, its heartbeats and capacity, the employees placed on it,
 // and a durable outbox of commands. A command is written to the outbox before it is sent and
 // leaves it only when the agent answers with its result, so commands for an agent that is away
 // (or that crashed mid-command) are delivered when it reconnects. The agent may speak only for
-// the employees placed here.
+// the employees placed here. Its token is checked again while it is connected (TOKEN_CHECK_
+// INTERVAL_MS, every heartbeat, every command sent): once revoked, the socket is closed and
+// nothing more is sent; and the capacity it reports is capped at the slots its token was made
+// with.
 export class NodeDO extends DurableObject<Env> {
   private log: Logger;
   // Questions in flight (ask): in memory only, since their askers wait on this very instance.
@@ -99,12 +105,22 @@ export class NodeDO extends DurableObject<Env> {
     if (!attachment.helloed) return this.reject(ws, `"${frame.type}" before hello`);
     this.ctx.storage.kv.put("lastSeen", Date.now());
     switch (frame.type) {
-      case "heartbeat":
-        await this.db()
+      case "heartbeat": {
+        const updated = await this.db()
           .update(nodes)
-          .set({ lastSeenAt: Date.now(), capacitySlots: frame.capacity.slots, status: "online" })
-          .where(eq(nodes.id, this.requireNodeId()));
+          .set({
+            lastSeenAt: Date.now(),
+            capacitySlots: sql`min(${frame.capacity.slots}, ${nodes.maxSlots})`,
+            status: "online",
+          })
+          .where(and(eq(nodes.id, this.requireNodeId()), isNull(nodes.revokedAt)))
+          .returning({ capacitySlots: nodes.capacitySlots })
+          .get();
+        if (!updated) return this.closeRevoked();
+        this.ctx.storage.kv.put("reportedSlots", frame.capacity.slots);
+        this.ctx.storage.kv.put("capacitySlots", updated.capacitySlots);
         return;
+      }
       case "result":
         return this.onResult(frame);
       default:
@@ -128,8 +144,9 @@ export class NodeDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    if (this.ctx.getWebSockets(AGENT_TAG).length === 0) return;
+    if ((await this.checkToken()) === "revoked") return;
     const sockets = this.ctx.getWebSockets(AGENT_TAG);
-    if (sockets.length === 0) return;
     const now = Date.now();
     const lastSeen = this.ctx.storage.kv.get<number>("lastSeen") ?? 0;
     for (const ws of sockets) {
@@ -152,7 +169,7 @@ export class NodeDO extends DurableObject<Env> {
       }
     }
     if (this.ctx.getWebSockets(AGENT_TAG).length > 0)
-      await this.ctx.storage.setAlarm(now + HEARTBEAT_INTERVAL_MS);
+      await this.ctx.storage.setAlarm(now + TOKEN_CHECK_INTERVAL_MS);
   }
 
   // ---- RPC from EmployeeDOs and the scheduler ----
@@ -195,7 +212,9 @@ export class NodeDO extends DurableObject<Env> {
       Date.now(),
     );
     const ws = this.agentSocket();
-    if (ws) this.send(ws, frame);
+    // Queued either way: a command not sent now goes out with the next hello, which a revoked
+    // token never gets to.
+    if (ws && (await this.checkToken()) === "valid") this.send(ws, frame);
   }
 
   // A question for the agent (memory.read): sent now, never queued, answered within
@@ -210,7 +229,8 @@ export class NodeDO extends DurableObject<Env> {
     if (!this.isPlaced(frame.employeeId))
       return fail("not_placed", "The employee is not on this server.");
     const ws = this.agentSocket();
-    if (!ws) return fail("node_offline", "The employee's server is offline right now.");
+    if (!ws || (await this.checkToken()) !== "valid")
+      return fail("node_offline", "The employee's server is offline right now.");
     return new Promise<ResultFrame>((resolve) => {
       const timer = setTimeout(() => {
         this.questions.delete(frame.id);
@@ -255,28 +275,34 @@ export class NodeDO extends DurableObject<Env> {
       return;
     }
     const nodeId = this.requireNodeId();
-    ws.serializeAttachment({
-      ...(ws.deserializeAttachment() as SocketAttachment),
-      helloed: true,
-    } satisfies SocketAttachment);
     const now = Date.now();
-    this.ctx.storage.kv.put("lastSeen", now);
-    this.ctx.storage.kv.put("capacitySlots", hello.capacity.slots);
-    await this.db()
+    // The agent may report fewer slots than its token was made with, never more.
+    const updated = await this.db()
       .update(nodes)
       .set({
         status: "online",
         lastSeenAt: now,
         agentVersion: hello.agentVersion,
         runtime: hello.runtime ?? null,
-        capacitySlots: hello.capacity.slots,
+        capacitySlots: sql`min(${hello.capacity.slots}, ${nodes.maxSlots})`,
         usedSlots: this.placements().length,
       })
-      .where(eq(nodes.id, nodeId));
+      .where(and(eq(nodes.id, nodeId), isNull(nodes.revokedAt)))
+      .returning({ capacitySlots: nodes.capacitySlots })
+      .get();
+    if (!updated) return this.closeRevoked();
+    ws.serializeAttachment({
+      ...(ws.deserializeAttachment() as SocketAttachment),
+      helloed: true,
+    } satisfies SocketAttachment);
+    this.ctx.storage.kv.put("lastSeen", now);
+    this.ctx.storage.kv.put("reportedSlots", hello.capacity.slots);
+    this.ctx.storage.kv.put("capacitySlots", updated.capacitySlots);
     this.log.info("agent said hello", {
       agentVersion: hello.agentVersion,
       runtime: hello.runtime ?? null,
-      slots: hello.capacity.slots,
+      slots: updated.capacitySlots,
+      reportedSlots: hello.capacity.slots,
       inventory: hello.inventory.length,
     });
     this.send(ws, {
@@ -290,7 +316,7 @@ export class NodeDO extends DurableObject<Env> {
       .exec<{ frame: string }>("SELECT frame FROM outbox ORDER BY created_at, rowid")
       .toArray();
     for (const row of queued) ws.send(row.frame);
-    await this.ctx.storage.setAlarm(now + HEARTBEAT_INTERVAL_MS);
+    await this.ctx.storage.setAlarm(now + TOKEN_CHECK_INTERVAL_MS);
 
     // Desired against actual: every employee placed here hears what Docker says of it, and the
     // agent learns which containers are ours to keep.
@@ -357,6 +383,55 @@ export class NodeDO extends DurableObject<Env> {
       // The socket died under us; the frame stays in the outbox if it was a command.
       this.log.warn("send to agent failed", errorFields(err));
     }
+  }
+
+  // ---- the token ----
+
+  // Reads the node's row: "revoked" (the token was revoked or the node deleted; the socket is
+  // closed here), "valid" (and the token's slots, if they changed, cap the capacity), or
+  // "unknown" when D1 could not be asked, which sends nothing.
+  private async checkToken(): Promise<"valid" | "revoked" | "unknown"> {
+    const nodeId = this.nodeId();
+    if (!nodeId) return "unknown";
+    let row: { maxSlots: number; revokedAt: number | null } | undefined;
+    try {
+      row = await this.db()
+        .select({ maxSlots: nodes.maxSlots, revokedAt: nodes.revokedAt })
+        .from(nodes)
+        .where(eq(nodes.id, nodeId))
+        .get();
+    } catch (err) {
+      this.log.warn("node token check failed", errorFields(err));
+      return "unknown";
+    }
+    if (!row || row.revokedAt !== null) {
+      await this.closeRevoked();
+      return "revoked";
+    }
+    const reported = this.ctx.storage.kv.get<number>("reportedSlots");
+    if (reported !== undefined) {
+      const capacity = Math.min(reported, row.maxSlots);
+      if (capacity !== this.ctx.storage.kv.get<number>("capacitySlots")) {
+        this.ctx.storage.kv.put("capacitySlots", capacity);
+        await this.db().update(nodes).set({ capacitySlots: capacity }).where(eq(nodes.id, nodeId));
+      }
+    }
+    return "valid";
+  }
+
+  private async closeRevoked(): Promise<void> {
+    const sockets = this.ctx.getWebSockets(AGENT_TAG);
+    if (sockets.length > 0) this.log.warn("node token revoked: closing the agent's socket");
+    for (const ws of sockets) {
+      try {
+        ws.close(TOKEN_REVOKED_CLOSE_CODE, "node token revoked");
+      } catch {
+        // already closed
+      }
+    }
+    const nodeId = this.nodeId();
+    if (nodeId)
+      await this.db().update(nodes).set({ status: "offline" }).where(eq(nodes.id, nodeId));
   }
 
   // ---- helpers ----

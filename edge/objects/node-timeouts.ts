@@ -10,3 +10,7 @@ export const WAKE_WAITING_LIMIT = 50;
 // How long a question to the agent (reading an employee's memory) may take before the person
 // waiting is told the server did not answer.
 export const ASK_TIMEOUT_MS = 10_000;
+// How often a connected node's NodeDO reads its token's row in D1 (on its alarm; each heartbeat
+// and each command sent checks too): a revoked token's socket is closed within this, and a new
+// --slots applies within it.
+export const TOKEN_CHECK_INTERVAL_MS = 5_000;

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import { gcra } from "./gcra.ts";
+import { gcra, gcraRefund } from "./gcra.ts";
 
 export interface TakeResult {
   ok: boolean;
@@ -17,6 +17,13 @@ export class RateLimiter extends DurableObject {
     // Forget the key once it is fully replenished, so idle keys cost no storage.
     await this.ctx.storage.setAlarm(step.tat);
     return { ok: true, retryAfterMs: 0 };
+  }
+
+  // Gives back one request `take` counted: for a limit on failures that must be consulted before
+  // the outcome is known (the LLM gateway's key lookups, edge/llm/key-lookup-limit.ts).
+  async refund(limit: number, windowMs: number): Promise<void> {
+    const tat = gcraRefund(await this.ctx.storage.get<number>("tat"), Date.now(), limit, windowMs);
+    if (tat !== undefined) await this.ctx.storage.put("tat", tat);
   }
 
   override async alarm(): Promise<void> {

@@ -6,22 +6,29 @@ import {
   GOOGLE_FLOW_TTL_MS,
   startGoogleSignIn,
 } from "../auth/google-sign-in.ts";
-import { consumeMagicLink, requestMagicLink } from "../auth/magic-links.ts";
+import {
+  consumeMagicLink,
+  lookUpMagicLink,
+  MAGIC_LINK_PAGE,
+  requestMagicLink,
+} from "../auth/magic-links.ts";
 import {
   clearSessionCookie,
   readSessionCookie,
   writeSessionCookie,
 } from "../auth/session-cookie.ts";
 import { revokeSession } from "../auth/sessions.ts";
+import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { clientIp } from "../http/client-ip.ts";
-import { jsonBody, queryParams } from "../http/validate.ts";
+import { requireAppOrigin } from "../http/csrf.ts";
+import { jsonBody, MAX_JSON_BODY_BYTES, parseWith, queryParams } from "../http/validate.ts";
 import { GOOGLE_SIGN_IN_PER_IP } from "../services/rate-limits.ts";
 
 const MagicLinkRequest = z.strictObject({
   email: z.email({ message: "Enter a valid email address." }).max(254),
 });
-const MagicLinkVerify = z.object({ token: z.string().min(1).max(200) });
+const MagicLinkToken = z.object({ token: z.string().min(1).max(200) });
 const GoogleCallback = z.object({
   code: z.string().max(2000).optional(),
   state: z.string().max(200).optional(),
@@ -39,19 +46,47 @@ type SignInOutcome =
   | { ok: false; reason: string };
 
 // Both sign-in methods end the same way: a session cookie and the app (onboarding for a new
-// account), or the sign-in page with the reason.
-function finishSignIn(c: Context<AppEnv>, outcome: SignInOutcome, method: "magic-link" | "google") {
+// account), or the sign-in page with the reason. The destinations are fixed paths on the
+// configured app origin: nothing a request carries (a return address, its Host) chooses them.
+function finishSignIn(
+  c: Context<AppEnv>,
+  outcome: SignInOutcome,
+  method: "magic-link" | "google",
+  status: 302 | 303,
+) {
   const appOrigin = c.var.deps.config.appOrigin;
   if (!outcome.ok) {
     c.var.log.info("sign-in refused", { method, reason: outcome.reason });
-    return c.redirect(new URL(`/sign-in?error=${outcome.reason}`, appOrigin).href, 302);
+    return c.redirect(new URL(`/sign-in?error=${outcome.reason}`, appOrigin).href, status);
   }
   writeSessionCookie(c, outcome.session.token, outcome.session.expiresAt);
   c.var.log.info("signed in", { userId: outcome.userId, method });
   return c.redirect(
     new URL(outcome.newAccount ? "/onboarding" : "/dashboard", appOrigin).href,
-    302,
+    status,
   );
+}
+
+// The confirmation page posts a plain HTML form, so this one route reads a url-encoded body.
+async function formBody<S extends z.ZodType>(c: Context<AppEnv>, schema: S): Promise<z.infer<S>> {
+  const type = c.req.header("content-type") ?? "";
+  if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
+    throw new ApiError(
+      415,
+      "unsupported_media_type",
+      "Send the form as application/x-www-form-urlencoded.",
+    );
+  }
+  const bytes = await c.req.arrayBuffer();
+  if (bytes.byteLength > MAX_JSON_BODY_BYTES) {
+    throw new ApiError(
+      413,
+      "body_too_large",
+      `The request body is larger than ${MAX_JSON_BODY_BYTES} bytes.`,
+    );
+  }
+  const fields = new URLSearchParams(new TextDecoder().decode(bytes));
+  return parseWith(schema, Object.fromEntries(fields), "form");
 }
 
 authRoutes.post("/magic-link", async (c) => {
@@ -60,13 +95,41 @@ authRoutes.post("/magic-link", async (c) => {
   return c.json({ status: "sent" }, 202);
 });
 
+// The confirmation page's look-up: whose link it is and until when. Never consumes it.
+authRoutes.get("/magic-link", async (c) => {
+  const { token } = queryParams(c, MagicLinkToken);
+  const found = await lookUpMagicLink(c.var.deps, token);
+  c.header("cache-control", "no-store");
+  if (!found.ok) {
+    const messages = {
+      link_invalid: ["This sign-in link is not valid.", 404],
+      link_used: ["This sign-in link was already used.", 410],
+      link_expired: ["This sign-in link has expired.", 410],
+    } as const;
+    const [message, status] = messages[found.reason];
+    throw new ApiError(status, found.reason, message);
+  }
+  return c.json({ email: found.email, expiresAt: new Date(found.expiresAt).toISOString() });
+});
+
+// Links emailed before the confirmation page existed pointed here: they now open the page too,
+// and a GET still changes nothing.
 authRoutes.get("/magic-link/verify", async (c) => {
-  const { token } = queryParams(c, MagicLinkVerify);
+  const { token } = queryParams(c, MagicLinkToken);
+  const page = new URL(MAGIC_LINK_PAGE, c.var.deps.config.appOrigin);
+  page.searchParams.set("token", token);
+  c.header("cache-control", "no-store");
+  return c.redirect(page.href, 302);
+});
+
+// The confirmation page's button: the only request that spends a link and signs in.
+authRoutes.post("/magic-link/verify", requireAppOrigin(), async (c) => {
+  const { token } = await formBody(c, MagicLinkToken);
   const outcome = await consumeMagicLink(c.var.deps, {
     token,
     userAgent: c.req.header("user-agent"),
   });
-  return finishSignIn(c, outcome, "magic-link");
+  return finishSignIn(c, outcome, "magic-link", 303);
 });
 
 authRoutes.get("/google", async (c) => {
@@ -97,7 +160,7 @@ authRoutes.get("/google/callback", async (c) => {
     codeVerifier,
     userAgent: c.req.header("user-agent"),
   });
-  return finishSignIn(c, outcome, "google");
+  return finishSignIn(c, outcome, "google", 302);
 });
 
 authRoutes.post("/logout", async (c) => {

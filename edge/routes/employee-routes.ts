@@ -70,10 +70,16 @@ for (const action of ["provision", "restart", "stop"] as const) {
   });
 }
 
+// Limits count only requests that could succeed: the employee is checked to be the person's own
+// (and, for access, running) before a request takes from the person's limit, so a flood of
+// requests for foreign or unknown ids cannot lock the person out of their own employees.
 employeeRoutes.post("/:id/access", async (c) => {
   const id = employeeId(c.req.param("id"));
-  await c.var.deps.limits.take(ACCESS_PER_USER, currentUser(c).id);
-  return c.json(await accessUrls(c.var.deps, currentUser(c).id, id));
+  const userId = currentUser(c).id;
+  const employee = await getEmployee(c.var.deps, userId, id);
+  // A stopped employee's request is refused below (409) without counting.
+  if (employee.status === "running") await c.var.deps.limits.take(ACCESS_PER_USER, userId);
+  return c.json(await accessUrls(c.var.deps, userId, id));
 });
 
 // The employee's own knowledge folder.
@@ -84,8 +90,11 @@ employeeRoutes.route(
 
 // What the employee has written down (MEMORY.md, memory/*.md), read from its workspace.
 employeeRoutes.get("/:id/memory", async (c) => {
-  await c.var.deps.limits.take(MEMORY_READS_PER_USER, currentUser(c).id);
-  return c.json(await readMemory(c.var.deps, currentUser(c).id, employeeId(c.req.param("id"))));
+  const id = employeeId(c.req.param("id"));
+  const userId = currentUser(c).id;
+  await getEmployee(c.var.deps, userId, id);
+  await c.var.deps.limits.take(MEMORY_READS_PER_USER, userId);
+  return c.json(await readMemory(c.var.deps, userId, id));
 });
 
 employeeRoutes.get("/:id/live", async (c) => {

@@ -6,7 +6,8 @@ import {
   downloadKnowledge,
   type Folder,
   listKnowledge,
-  uploadKnowledge,
+  prepareUpload,
+  storeUpload,
 } from "../services/knowledge.ts";
 import { KNOWLEDGE_UPLOADS_PER_USER } from "../services/rate-limits.ts";
 
@@ -23,9 +24,12 @@ export function knowledgeRoutes(folderOf: (param: (name: string) => string | und
     c.json({ files: await listKnowledge(c.var.deps, currentUser(c).id, folder(c)) }),
   );
   routes.post("/", async (c) => {
-    await c.var.deps.limits.take(KNOWLEDGE_UPLOADS_PER_USER, currentUser(c).id);
-    const files = await uploadKnowledge(c.var.deps, currentUser(c).id, folder(c), c.req.raw);
-    return c.json({ files }, 201);
+    const userId = currentUser(c).id;
+    // Only an upload that can be stored counts against the limit: a flood of malformed,
+    // oversized or foreign uploads cannot lock the person out of their own.
+    const upload = await prepareUpload(c.var.deps, userId, folder(c), c.req.raw);
+    await c.var.deps.limits.take(KNOWLEDGE_UPLOADS_PER_USER, userId);
+    return c.json({ files: await storeUpload(c.var.deps, userId, upload) }, 201);
   });
   routes.get("/:fileId", (c) =>
     downloadKnowledge(c.var.deps, currentUser(c).id, folder(c), fileId(c.req.param("fileId"))),

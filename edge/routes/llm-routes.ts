@@ -1,8 +1,10 @@
 import { Hono } from "hono";
 import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
+import { clientIp } from "../http/client-ip.ts";
 import { MAX_JSON_BODY_BYTES } from "../http/validate.ts";
-import { authenticate, chatCompletions, listModels } from "../llm/gateway.ts";
+import { authenticate } from "../llm/caller.ts";
+import { chatCompletions, listModels } from "../llm/gateway.ts";
 
 // The OpenAI-compatible gateway the employees' OpenClaw talks to, with their own keys.
 export const llmRoutes = new Hono<AppEnv>();
@@ -11,13 +13,23 @@ export const llmRoutes = new Hono<AppEnv>();
 export const MAX_CHAT_BODY_BYTES = 64 * MAX_JSON_BODY_BYTES;
 
 llmRoutes.get("/models", async (c) => {
-  const caller = await authenticate(c.var.deps, c.req.header("authorization"), { cached: false });
+  const caller = await authenticate(c.var.deps, {
+    authorization: c.req.header("authorization"),
+    ip: clientIp(c),
+    cached: false,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  });
   return c.json(listModels(c.var.deps, caller));
 });
 
 llmRoutes.post("/chat/completions", async (c) => {
   const started = Date.now();
-  const caller = await authenticate(c.var.deps, c.req.header("authorization"), { cached: true });
+  const caller = await authenticate(c.var.deps, {
+    authorization: c.req.header("authorization"),
+    ip: clientIp(c),
+    cached: true,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  });
   const authMs = Date.now() - started;
   c.set("log", c.var.log.child({ employeeId: caller.employeeId, userId: caller.userId }));
   const text = await c.req.text();

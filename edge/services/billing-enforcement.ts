@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray, lte, notInArray, sql } from "drizzle-orm";
-import { employees, subscriptions, users } from "../../db/schema.ts";
+import { and, asc, desc, eq, inArray, lte, notInArray, sql } from "drizzle-orm";
+import { employees, type SubscriptionRow, subscriptions, users } from "../../db/schema.ts";
 import { planById } from "../billing/plans.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import type { Deps } from "./deps.ts";
@@ -14,6 +14,31 @@ export const GRACE_STATUSES = ["past_due", "unpaid"] as const;
 // Employees in these statuses are not running and cost nothing: billing leaves them be.
 const AT_REST = ["stopped", "stopping", "removing"] as const;
 
+// An account may hold several subscriptions (a second checkout, one replaced by another, old
+// canceled ones). The one in force is the newest whose status lets its plan apply; with none
+// live, the newest of all (what the account page shows). Every event is stored against its own
+// subscription, and this order alone decides, so no event about another subscription can
+// change the one in force.
+export const IN_FORCE_ORDER = [
+  desc(sql`${inArray(subscriptions.status, [...PLAN_APPLIES])}`),
+  desc(subscriptions.stripeCreatedAt),
+  desc(subscriptions.eventCreatedAt),
+  desc(subscriptions.stripeSubscriptionId),
+];
+
+export async function currentSubscription(
+  deps: Deps,
+  userId: string,
+): Promise<SubscriptionRow | undefined> {
+  return deps.db
+    .select()
+    .from(subscriptions)
+    .where(eq(subscriptions.userId, userId))
+    .orderBy(...IN_FORCE_ORDER)
+    .limit(1)
+    .get();
+}
+
 export interface Allowance {
   /** How many employees may run, oldest first. */
   allowed: number;
@@ -26,11 +51,7 @@ export interface Allowance {
 export async function allowanceOf(deps: Deps, userId: string, now: number): Promise<Allowance> {
   const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
   if (!user) return { allowed: 0, reason: () => "", why: "" };
-  const sub = await deps.db
-    .select()
-    .from(subscriptions)
-    .where(eq(subscriptions.userId, userId))
-    .get();
+  const sub = await currentSubscription(deps, userId);
   if (user.plan === "trial") {
     if (user.trialEndsAt > now)
       return { allowed: planById("trial").maxEmployees, ...overPlan("trial") };
@@ -126,8 +147,8 @@ export async function enforceExpired(deps: Deps, now: number): Promise<number> {
     .select({ id: users.id })
     .from(users)
     .where(and(eq(users.plan, "trial"), lte(users.trialEndsAt, now), inArray(users.id, active)));
-  const lapsed = await deps.db
-    .select({ id: subscriptions.userId })
+  const overdue = await deps.db
+    .select({ id: subscriptions.userId, sub: subscriptions.stripeSubscriptionId })
     .from(subscriptions)
     .where(
       and(
@@ -136,6 +157,12 @@ export async function enforceExpired(deps: Deps, now: number): Promise<number> {
         inArray(subscriptions.userId, active),
       ),
     );
+  // Only a subscription in force can stop a team: an old one left unpaid behind a newer one
+  // that is paid changes nothing.
+  const lapsed: { id: string }[] = [];
+  for (const row of overdue)
+    if ((await currentSubscription(deps, row.id))?.stripeSubscriptionId === row.sub)
+      lapsed.push(row);
   const ids = [...new Set([...trials, ...lapsed].map((r) => r.id))];
   for (const id of ids) await enforceBilling(deps, id, now);
   if (ids.length) deps.log.info("billing cron stopped employees", { accounts: ids.length });

@@ -1,4 +1,4 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type Stripe from "stripe";
 import { z } from "zod";
 import { stripeEvents, subscriptions, users } from "../../db/schema.ts";
@@ -11,7 +11,12 @@ import {
   stripeClient,
 } from "../billing/stripe-client.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
-import { enforceBilling, PLAN_APPLIES } from "./billing-enforcement.ts";
+import {
+  currentSubscription,
+  enforceBilling,
+  IN_FORCE_ORDER,
+  PLAN_APPLIES,
+} from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
 
 export const CheckoutInput = z.strictObject({
@@ -65,11 +70,7 @@ export async function startCheckout(
       "billing_not_configured",
       `The ${planById(plan).name} plan has no price configured.`,
     );
-  const current = await deps.db
-    .select()
-    .from(subscriptions)
-    .where(eq(subscriptions.userId, userId))
-    .get();
+  const current = await currentSubscription(deps, userId);
   if (current && (PLAN_APPLIES as readonly string[]).includes(current.status))
     throw new ApiError(
       409,
@@ -193,19 +194,28 @@ async function applyEvent(deps: Deps, stripe: Stripe, event: Stripe.Event): Prom
     }
     case "invoice.paid":
     case "invoice.payment_failed": {
-      const invoice = event.data.object;
-      const userId = await userForCustomer(deps, invoice.customer);
-      if (!userId) return false;
-      await applyPayment(deps, userId, event.type === "invoice.paid", event.created);
-      return true;
+      // A payment concerns the subscription its invoice was for, and that one alone; an invoice
+      // of no subscription (a one-off charge) starts or ends no grace period.
+      const subId = subscriptionOfInvoice(event.data.object);
+      if (!subId) return false;
+      return applyPayment(deps, subId, event.type === "invoice.paid", event.created);
     }
     default:
       return false;
   }
 }
 
-// A subscription as Stripe describes it, applied unless an event newer than this one already was
-// (the guard is in the statement itself, so concurrent deliveries cannot interleave).
+// Since API version 2025-03-31 an invoice names its subscription under `parent`; before, at the
+// top level. Either may be an id or the expanded object.
+function subscriptionOfInvoice(invoice: Stripe.Invoice): string | undefined {
+  const legacy = (invoice as { subscription?: string | { id: string } | null }).subscription;
+  return idOf(invoice.parent?.subscription_details?.subscription ?? legacy ?? undefined);
+}
+
+// A subscription as Stripe describes it, stored against its own id, unless an event newer than
+// this one about the same subscription was already applied (the guard is in the statement
+// itself, so concurrent deliveries cannot interleave). Then the account's plan is read again from
+// all its subscriptions: an event about one that is not in force changes nothing there.
 export async function applySubscription(
   deps: Deps,
   userId: string,
@@ -230,6 +240,7 @@ export async function applySubscription(
     stripeSubscriptionId: sub.id,
     status: sub.status,
     plan,
+    stripeCreatedAt: typeof sub.created === "number" ? sub.created : eventCreated,
     currentPeriodEnd: periodEnd ? periodEnd * 1000 : null,
     cancelAtPeriodEnd: sub.cancel_at_period_end === true,
     pastDueSince: pastDue ? createdMs : null,
@@ -240,9 +251,8 @@ export async function applySubscription(
     .insert(subscriptions)
     .values(row)
     .onConflictDoUpdate({
-      target: subscriptions.userId,
+      target: subscriptions.stripeSubscriptionId,
       set: {
-        stripeSubscriptionId: row.stripeSubscriptionId,
         status: row.status,
         plan: row.plan,
         currentPeriodEnd: row.currentPeriodEnd,
@@ -254,20 +264,21 @@ export async function applySubscription(
         eventCreatedAt: row.eventCreatedAt,
         updatedAt: row.updatedAt,
       },
-      setWhere: sql`${subscriptions.eventCreatedAt} <= ${eventCreated}`,
+      // A subscription belongs to the account it was first seen for; an event naming another
+      // account (metadata edited at Stripe) changes nothing.
+      setWhere: sql`${subscriptions.eventCreatedAt} <= ${eventCreated} and ${subscriptions.userId} = ${userId}`,
     })
     .returning({ status: subscriptions.status });
   if (applied.length === 0) {
-    deps.log.info("older subscription event ignored", { subscription: sub.id, eventCreated });
+    deps.log.info("older or foreign subscription event ignored", {
+      subscription: sub.id,
+      eventCreated,
+    });
     return;
   }
   // The subscription names its customer: link it if checkout's event has not yet.
   await linkCustomer(deps, userId, idOf(sub.customer));
-  const effective = (PLAN_APPLIES as readonly string[]).includes(sub.status) ? plan : "trial";
-  await deps.db
-    .update(users)
-    .set({ plan: effective, updatedAt: deps.now() })
-    .where(eq(users.id, userId));
+  const effective = await settlePlan(deps, userId);
   deps.log.info("subscription applied", {
     subscription: sub.id,
     status: sub.status,
@@ -276,7 +287,31 @@ export async function applySubscription(
   await enforceBilling(deps, userId);
 }
 
-async function applyPayment(deps: Deps, userId: string, paid: boolean, eventCreated: number) {
+// The account's plan from the subscription in force, in one statement that reads every
+// subscription of the account as it is now: whichever of two concurrent deliveries writes last
+// writes what all of them together say.
+async function settlePlan(deps: Deps, userId: string): Promise<string> {
+  const inForce = deps.db
+    .select({ plan: subscriptions.plan })
+    .from(subscriptions)
+    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, [...PLAN_APPLIES])))
+    .orderBy(...IN_FORCE_ORDER)
+    .limit(1);
+  const updated = await deps.db
+    .update(users)
+    .set({ plan: sql`coalesce((${inForce}), 'trial')`, updatedAt: deps.now() })
+    .where(eq(users.id, userId))
+    .returning({ plan: users.plan })
+    .get();
+  return updated?.plan ?? "trial";
+}
+
+async function applyPayment(
+  deps: Deps,
+  subscriptionId: string,
+  paid: boolean,
+  eventCreated: number,
+): Promise<boolean> {
   const createdMs = eventCreated * 1000;
   const updated = await deps.db
     .update(subscriptions)
@@ -287,23 +322,24 @@ async function applyPayment(deps: Deps, userId: string, paid: boolean, eventCrea
     })
     .where(
       and(
-        eq(subscriptions.userId, userId),
+        eq(subscriptions.stripeSubscriptionId, subscriptionId),
         sql`${subscriptions.paymentEventCreatedAt} <= ${eventCreated}`,
       ),
     )
-    .returning({ userId: subscriptions.userId });
-  if (updated.length === 0) return;
-  deps.log.info(paid ? "invoice paid" : "payment failed: grace period running", { userId });
-  await enforceBilling(deps, userId);
+    .returning({ userId: subscriptions.userId })
+    .get();
+  if (!updated) return false;
+  deps.log.info(paid ? "invoice paid" : "payment failed: grace period running", {
+    userId: updated.userId,
+    subscription: subscriptionId,
+  });
+  await enforceBilling(deps, updated.userId);
+  return true;
 }
 
 /** What /api/me says about the subscription. */
 export async function subscriptionView(deps: Deps, userId: string) {
-  const sub = await deps.db
-    .select()
-    .from(subscriptions)
-    .where(eq(subscriptions.userId, userId))
-    .get();
+  const sub = await currentSubscription(deps, userId);
   if (!sub) return null;
   const graceMs = deps.config.BILLING_GRACE_DAYS * 86_400_000;
   return {

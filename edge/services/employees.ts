@@ -7,19 +7,26 @@ import { ApiError, notFound } from "../http/api-error.ts";
 import type { ActionResult } from "../objects/employee-do.ts";
 import { type EmployeeView, toView } from "../objects/employee-record.ts";
 import { employeeStub } from "../objects/stubs.ts";
+import { checkName, EMPLOYEE_NAME_RULES } from "../protocol/check-name.ts";
 import type { Deps } from "./deps.ts";
 import { usageByEmployeeThisMonth } from "./llm-usage.ts";
+import { SETTINGS_CHANGES_PER_USER } from "./rate-limits.ts";
 
 const roleIds = new Set(roles.map((r) => r.id));
 const toneIds = new Set(tones.map((t) => t.id));
 const skillIds = new Set(skills.map((s) => s.id));
 export const MAX_SKILLS = 10;
 
-const Name = z
-  .string()
-  .trim()
-  .min(1, "Give the employee a name.")
-  .max(40, "Names are at most 40 characters.");
+// The one name check (edge/protocol/check-name.ts), which the app's pre-checks use too.
+const Name = z.string().transform((raw, ctx) => {
+  const checked = checkName(raw, EMPLOYEE_NAME_RULES);
+  if (checked.ok) return checked.name;
+  ctx.addIssue({
+    code: "custom",
+    message: checked.problem === "empty" ? "Give the employee a name." : checked.message,
+  });
+  return z.NEVER;
+});
 const Tone = z
   .string()
   .refine((t) => toneIds.has(t), { message: `One of: ${[...toneIds].join(", ")}.` });
@@ -120,8 +127,9 @@ export async function hireEmployee(
     );
   }
   deps.log.info("employee hired", { employeeId: id, role: input.role });
+  let created: EmployeeView | null;
   try {
-    return await employeeStub(deps.env, id).create({ id, userId, ...input });
+    created = await employeeStub(deps.env, id).create({ id, userId, ...input });
   } catch (err) {
     // The row exists, so say so honestly: the employee is in error with a reason and a retry.
     deps.log.error("starting provisioning failed", { employeeId: id, error: String(err) });
@@ -135,6 +143,9 @@ export async function hireEmployee(
       .where(eq(employees.id, id));
     return getEmployee(deps, userId, id);
   }
+  // Fired before it could start (someone who saw it listed pressed Fire).
+  if (!created) throw notFound("employee");
+  return created;
 }
 
 function settle(result: ActionResult): EmployeeView {
@@ -150,6 +161,9 @@ export async function updateEmployee(
   patch: z.infer<typeof UpdateInput>,
 ): Promise<EmployeeView> {
   await ownedEmployee(deps, userId, id);
+  // Counted only once the input is valid and the employee the person's own: a flood of bad or
+  // foreign requests cannot use up the person's own settings changes.
+  await deps.limits.take(SETTINGS_CHANGES_PER_USER, userId);
   return settle(await employeeStub(deps.env, id).update(patch));
 }
 
@@ -163,9 +177,10 @@ export async function actOnEmployee(
 ): Promise<EmployeeView> {
   const row = await ownedEmployee(deps, userId, id);
   const stub = employeeStub(deps.env, id);
-  // An employee whose object never started (see hireEmployee) is created now rather than refused.
+  // An employee whose object never started (see hireEmployee) is created now rather than refused;
+  // unless it was fired meanwhile, which its object remembers.
   if (action !== "stop" && (await stub.view()) === null) {
-    return stub.create({
+    const created = await stub.create({
       id,
       userId,
       name: row.name,
@@ -173,6 +188,8 @@ export async function actOnEmployee(
       tone: row.tone,
       skills: row.skills,
     });
+    if (!created) throw notFound("employee");
+    return created;
   }
   const result =
     action === "provision"
@@ -183,14 +200,11 @@ export async function actOnEmployee(
   return settle(result);
 }
 
+// Always through the employee's object, even one that never started: it remembers the firing
+// before the D1 row goes, so a provision racing this cannot create it again behind D1's back.
 export async function fireEmployee(deps: Deps, userId: string, id: string): Promise<void> {
   await ownedEmployee(deps, userId, id);
-  const stub = employeeStub(deps.env, id);
-  if ((await stub.view()) === null) {
-    await deps.db.delete(employees).where(eq(employees.id, id));
-    return;
-  }
-  await stub.remove();
+  await employeeStub(deps.env, id).remove(id);
   deps.log.info("employee fired", { employeeId: id });
 }
 

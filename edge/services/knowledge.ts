@@ -2,6 +2,7 @@ import { encodeHexLowerCase } from "@oslojs/encoding";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { employees, type KnowledgeFileRow, knowledgeFiles, TEAM_FOLDER } from "../../db/schema.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
+import { readBodyCapped } from "../http/validate.ts";
 import { sanitiseFileName } from "../knowledge/file-names.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import type { KnowledgeFile } from "../protocol/frames.ts";
@@ -12,6 +13,9 @@ export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 export const MAX_FILES_PER_FOLDER = 200;
 export const MAX_ACCOUNT_BYTES = 250 * 1024 * 1024;
+// What multipart framing may add to MAX_UPLOAD_BYTES of files: part headers with their names.
+export const MULTIPART_OVERHEAD_BYTES = 256 * 1024;
+export const MAX_UPLOAD_BODY_BYTES = MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD_BYTES;
 
 /** An employee's own folder, or the team's. */
 export type Folder = { kind: "employee"; employeeId: string } | { kind: "team" };
@@ -56,37 +60,47 @@ export async function listKnowledge(
 const invalid = (message: string, fields?: Record<string, string>) =>
   new ApiError(400, "invalid_file", message, fields);
 
-// Everything is checked before anything is stored, so a bad file in a batch stores none of it.
-export async function uploadKnowledge(
+/** An upload read and checked whole, not yet stored. */
+export interface PreparedUpload {
+  folder: Folder;
+  files: { name: string; contentType: string; bytes: ArrayBuffer }[];
+  total: number;
+}
+
+const uploadTooLarge = () =>
+  new ApiError(
+    413,
+    "upload_too_large",
+    `Upload at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB at once.`,
+  );
+
+// Everything is checked before anything is stored, so a bad file in a batch stores none of it,
+// and before the request counts against the person's upload limit (the route takes it between
+// prepareUpload and storeUpload). The body is read as a stream and cut at MAX_UPLOAD_BODY_BYTES
+// whatever its Content-Length says.
+export async function prepareUpload(
   deps: Deps,
   userId: string,
   folder: Folder,
   request: Request,
-): Promise<KnowledgeFileView[]> {
+): Promise<PreparedUpload> {
   await ensureFolder(deps, userId, folder);
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_UPLOAD_BYTES)
-    throw new ApiError(
-      413,
-      "upload_too_large",
-      `Upload at most ${MAX_UPLOAD_BYTES / 1024 / 1024} MB at once.`,
-    );
-  if (!request.headers.get("content-type")?.startsWith("multipart/form-data"))
+  const type = request.headers.get("content-type") ?? "";
+  if (!type.startsWith("multipart/form-data"))
     throw invalid("Send the files as multipart/form-data in a field named “file”.");
-  let form: FormData;
-  try {
-    form = await request.formData();
-  } catch {
-    throw invalid("The upload could not be read as multipart/form-data.");
-  }
+  const form = await readBodyCapped(request, MAX_UPLOAD_BODY_BYTES, uploadTooLarge, (body) =>
+    new Response(body, { headers: { "content-type": type } }).formData().catch(() => {
+      throw invalid("The upload could not be read as multipart/form-data.");
+    }),
+  );
   const files = form.getAll("file").filter((f): f is File => typeof f !== "string");
   if (files.length === 0) throw invalid("Choose at least one file (field “file”).");
 
-  const prepared: { name: string; contentType: string; bytes: ArrayBuffer }[] = [];
+  const prepared: PreparedUpload["files"] = [];
   let total = 0;
-  for (const f of files) {
-    const named = sanitiseFileName(f.name);
-    if (!named.ok) throw invalid(`${f.name}: ${named.reason}`, { file: named.reason });
+  for (const [i, f] of files.entries()) {
+    const named = sanitiseFileName(f.name, `The name of file ${i + 1}`);
+    if (!named.ok) throw invalid(named.reason, { file: named.reason });
     if (f.size === 0) throw invalid(`${named.name} is empty.`, { file: "empty" });
     if (f.size > MAX_FILE_BYTES)
       throw new ApiError(
@@ -97,13 +111,24 @@ export async function uploadKnowledge(
     if (prepared.some((p) => p.name === named.name))
       throw invalid(`Two files are named ${named.name}.`);
     total += f.size;
+    if (total > MAX_UPLOAD_BYTES) throw uploadTooLarge();
     prepared.push({
       name: named.name,
       contentType: named.contentType,
       bytes: await f.arrayBuffer(),
     });
   }
+  await checkRoom(deps, userId, folder, prepared, total);
+  return { folder, files: prepared, total };
+}
 
+async function checkRoom(
+  deps: Deps,
+  userId: string,
+  folder: Folder,
+  prepared: PreparedUpload["files"],
+  total: number,
+): Promise<void> {
   const key = folderKey(folder);
   const existing = await deps.db
     .select({ name: knowledgeFiles.name, size: knowledgeFiles.size, folder: knowledgeFiles.folder })
@@ -130,7 +155,15 @@ export async function uploadKnowledge(
       "storage_full",
       `Your knowledge base holds at most ${MAX_ACCOUNT_BYTES / 1024 / 1024} MB. Delete files to make room.`,
     );
+}
 
+export async function storeUpload(
+  deps: Deps,
+  userId: string,
+  upload: PreparedUpload,
+): Promise<KnowledgeFileView[]> {
+  const { folder, files: prepared, total } = upload;
+  const key = folderKey(folder);
   const now = deps.now();
   const rows: KnowledgeFileRow[] = [];
   for (const p of prepared) {

@@ -76,3 +76,10 @@ export const ACCESS_PER_USER: Limit = {
   windowMs: 5 * MINUTE,
   what: "chat and browser links requested",
 };
+// Each change re-renders the employee's workspace on its node (employee.configure).
+export const SETTINGS_CHANGES_PER_USER: Limit = {
+  name: "settings:user",
+  limit: 30,
+  windowMs: 10 * MINUTE,
+  what: "settings changes",
+};

@@ -13,6 +13,7 @@ import {
   type EmployeeJson,
   errorOf,
   hire,
+  hireBody,
   ORIGIN,
   removeAllEmployees,
   signIn,
@@ -81,9 +82,11 @@ const subscription = (
   plan: keyof typeof STRIPE_PRICES,
   status = "active",
   id = `sub_${userId.slice(0, 8)}`,
+  created = Math.floor(Date.now() / 1000) - 3600,
 ) => ({
   id,
   object: "subscription",
+  created,
   customer: `cus_${userId.slice(0, 8)}`,
   status,
   cancel_at_period_end: false,
@@ -98,6 +101,18 @@ const subscription = (
         current_period_end: Math.floor((Date.now() + 30 * DAY) / 1000),
       },
     ],
+  },
+});
+
+// An invoice of a subscription as the API version we pin describes it (`parent`), and as older
+// versions did (`subscription`).
+const invoice = (userId: string, subscriptionId: string) => ({
+  id: `in_${crypto.randomUUID().slice(0, 8)}`,
+  object: "invoice",
+  customer: `cus_${userId.slice(0, 8)}`,
+  parent: {
+    type: "subscription_details",
+    subscription_details: { subscription: subscriptionId, metadata: {} },
   },
 });
 
@@ -266,6 +281,151 @@ describe("webhooks", () => {
   });
 });
 
+describe("subscriptions are keyed by Stripe's subscription id", () => {
+  it("a replaced subscription's late events (cancel, update, failed payment) never change the active one", async () => {
+    const cookie = await signIn(uniqueEmail("replaced"));
+    const { user } = await me(cookie);
+    const t = Math.floor(Date.now() / 1000);
+    const oldId = `sub_old_${user.id.slice(0, 8)}`;
+    const newId = `sub_new_${user.id.slice(0, 8)}`;
+    await deliver(
+      "customer.subscription.created",
+      subscription(user.id, "starter", "active", oldId, t - 100),
+      { created: t },
+    );
+    expect((await me(cookie)).plan).toBe("starter");
+    const e = await hire(cookie);
+
+    // The customer moves to Business with a second checkout; Stripe then cancels the old one, and
+    // that cancellation (and more about the old one) arrives after the new subscription's events.
+    await deliver(
+      "customer.subscription.created",
+      subscription(user.id, "business", "active", newId, t + 10),
+      { created: t + 10 },
+    );
+    await deliver(
+      "customer.subscription.deleted",
+      subscription(user.id, "starter", "canceled", oldId, t - 100),
+      { created: t + 20 },
+    );
+    await deliver(
+      "customer.subscription.updated",
+      subscription(user.id, "starter", "past_due", oldId, t - 100),
+      { created: t + 30 },
+    );
+    await deliver("invoice.payment_failed", invoice(user.id, oldId), { created: t + 40 });
+
+    const now = await me(cookie);
+    expect(now.plan).toBe("business");
+    expect(now.limits.maxEmployees).toBe(10);
+    expect(now.subscription).toMatchObject({
+      plan: "business",
+      status: "active",
+      pastDueSince: null,
+    });
+    expect(now.billingNotice).toBeNull();
+    // No grace period started for the active subscription: the cron leaves the team alone.
+    await scheduledAt(Date.now() + 30 * DAY);
+    expect((await team(cookie)).find((x) => x.id === e.id)?.status).not.toBe("stopped");
+    expect(
+      (await api("/api/employees", { method: "POST", json: hireBody({ name: "Second" }), cookie }))
+        .status,
+    ).toBe(201);
+
+    // Both subscriptions are kept, each as Stripe last described it.
+    const rows = await env.DB.prepare(
+      "SELECT stripe_subscription_id AS id, status, plan FROM subscriptions WHERE user_id = ? ORDER BY stripe_subscription_id",
+    )
+      .bind(user.id)
+      .all<{ id: string; status: string; plan: string }>();
+    expect(rows.results).toEqual([
+      { id: newId, status: "active", plan: "business" },
+      { id: oldId, status: "past_due", plan: "starter" },
+    ]);
+  });
+
+  it("an out-of-order deletion of the account's earlier subscription, delivered first, leaves a later checkout's subscription in force", async () => {
+    const cookie = await signIn(uniqueEmail("second-checkout"));
+    const { user } = await me(cookie);
+    const t = Math.floor(Date.now() / 1000);
+    const first = `sub_first_${user.id.slice(0, 8)}`;
+    const second = `sub_second_${user.id.slice(0, 8)}`;
+    await deliver(
+      "customer.subscription.created",
+      subscription(user.id, "pro", "active", first, t - 50),
+      { created: t },
+    );
+    // A second checkout completes (its subscription fetched from Stripe), then the first is
+    // deleted by the customer in the portal.
+    const sub = subscription(user.id, "starter", "active", second, t + 5);
+    await fetch(`${env.STAND_IN_URL}/stripe/_test/subscriptions`, {
+      method: "POST",
+      body: JSON.stringify(sub),
+    });
+    const completed = await deliver(
+      "checkout.session.completed",
+      {
+        id: `cs_${second}`,
+        object: "checkout.session",
+        mode: "subscription",
+        customer: sub.customer,
+        subscription: second,
+        client_reference_id: user.id,
+        metadata: { userId: user.id, plan: "starter" },
+      },
+      { created: t + 6 },
+    );
+    expect(completed.status).toBe(200);
+    expect((await me(cookie)).subscription).toMatchObject({ plan: "starter", status: "active" });
+    await deliver(
+      "customer.subscription.deleted",
+      subscription(user.id, "pro", "canceled", first, t - 50),
+      { created: t + 7 },
+    );
+    // …and a stale "created" for the first arrives last: older than its own deletion, ignored.
+    await deliver(
+      "customer.subscription.created",
+      subscription(user.id, "pro", "active", first, t - 50),
+      { created: t + 1 },
+    );
+    const now = await me(cookie);
+    expect(now.plan).toBe("starter");
+    expect(now.subscription).toMatchObject({ plan: "starter", status: "active" });
+
+    // The active one's own cancellation ends the plan: nothing else is live.
+    await deliver(
+      "customer.subscription.deleted",
+      subscription(user.id, "starter", "canceled", second, t + 5),
+      { created: t + 8 },
+    );
+    const ended = await me(cookie);
+    expect(ended.plan).toBe("trial");
+    expect(ended.subscription).toMatchObject({ status: "canceled" });
+  });
+
+  it("a subscription never moves to another account, whatever an event's metadata says", async () => {
+    const owner = await signIn(uniqueEmail("sub-owner"));
+    const other = await signIn(uniqueEmail("sub-other"));
+    const { user } = await me(owner);
+    const { user: otherUser } = await me(other);
+    const t = Math.floor(Date.now() / 1000);
+    const id = `sub_own_${user.id.slice(0, 8)}`;
+    await deliver("customer.subscription.created", subscription(user.id, "pro", "active", id), {
+      created: t,
+    });
+    const moved = {
+      ...subscription(otherUser.id, "business", "active", id),
+      customer: `cus_${user.id.slice(0, 8)}`,
+    };
+    // Handled (Stripe stops retrying) and changes nothing.
+    expect((await deliver("customer.subscription.updated", moved, { created: t + 1 })).status).toBe(
+      200,
+    );
+    expect((await me(owner)).plan).toBe("pro");
+    expect((await me(other)).plan).toBe("trial");
+  });
+});
+
 describe("what billing does to the team", () => {
   it("a downgrade stops the newest beyond the limit and says which and why; an upgrade starts them", async () => {
     const cookie = await signIn(uniqueEmail("downgrade"));
@@ -314,11 +474,9 @@ describe("what billing does to the team", () => {
       await deliver("customer.subscription.updated", subscription(user.id, "starter", status), {
         created: t + 1,
       });
-      await deliver(
-        "invoice.payment_failed",
-        { id: "in_1", object: "invoice", customer: `cus_${user.id.slice(0, 8)}` },
-        { created: t + 1 },
-      );
+      await deliver("invoice.payment_failed", invoice(user.id, `sub_${user.id.slice(0, 8)}`), {
+        created: t + 1,
+      });
       const sub = (await me(cookie)).subscription;
       expect(sub?.status).toBe(status);
       expect(sub?.pastDueSince).not.toBeNull();

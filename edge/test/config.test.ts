@@ -1,7 +1,15 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../env.ts";
-import { api, cookieFrom, errorOf, mailbox, requestLink, uniqueEmail } from "./helpers.ts";
+import {
+  api,
+  confirmSignIn,
+  cookieFrom,
+  errorOf,
+  mailbox,
+  requestLink,
+  uniqueEmail,
+} from "./helpers.ts";
 
 const production = { ENVIRONMENT: "production", RESEND_API_KEY: "re_stand_in_key" };
 
@@ -59,8 +67,9 @@ describe("configuration", () => {
     expect(emails[0]?.from).toBe("InstantWorker <hello@instantworker.example>");
     const link = new URL(/https?:\/\/\S+/.exec(emails[0]?.text ?? "")?.[0] ?? "");
 
-    const verify = await api(link.pathname + link.search, { envOverride });
-    expect(verify.status).toBe(302);
+    expect(link.pathname).toBe("/sign-in/confirm");
+    const verify = await confirmSignIn(link.searchParams.get("token") ?? "", { envOverride });
+    expect(verify.status).toBe(303);
     const setCookie = verify.headers.getSetCookie().join("\n");
     expect(setCookie).toMatch(/__Host-iw_session=/);
     expect(setCookie).toMatch(/Secure/);

@@ -1,4 +1,4 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, cookieFrom, signIn, uniqueEmail } from "./helpers.ts";
 
@@ -129,6 +129,51 @@ describe("Google sign-in", () => {
   it("reports a consent screen the person cancelled", async () => {
     const res = await api("/api/auth/google/callback?error=access_denied&state=x");
     expect(res.headers.get("location")).toBe("http://localhost:8787/sign-in?error=google_denied");
+  });
+
+  it("returns into the app on its own origin whatever return address the callback carries", async () => {
+    const payloads = [
+      "//evil.example",
+      "/\\evil.example",
+      "%2F%2Fevil.example",
+      "https:evil.example",
+      "https://evil.example/",
+      "/\t/evil.example",
+      "/.//evil.example",
+    ];
+    const names = ["next", "return_to", "redirect", "redirect_uri", "continue", "url", "back"];
+    for (const payload of payloads) {
+      const extra = (cb: URL) => {
+        for (const name of names) cb.searchParams.set(name, payload);
+      };
+      const ok = await googleFlow(
+        { sub: crypto.randomUUID(), email: uniqueEmail("g-redirect"), email_verified: true },
+        extra,
+      );
+      expect([payload, ok.headers.get("location")]).toEqual([
+        payload,
+        "http://localhost:8787/onboarding",
+      ]);
+      const refused = await googleFlow(
+        { sub: crypto.randomUUID(), email: uniqueEmail("g-redirect"), email_verified: true },
+        (cb) => {
+          extra(cb);
+          cb.searchParams.set("state", "attacker-state");
+        },
+      );
+      expect(refused.headers.get("location")).toBe(
+        "http://localhost:8787/sign-in?error=google_state_mismatch",
+      );
+    }
+    // A request that reached us under another Host name still returns to the configured app.
+    const denied = await exports.default.fetch(
+      new Request("http://evil.example/api/auth/google/callback?error=access_denied&next=//x", {
+        redirect: "manual",
+      }),
+    );
+    expect(denied.headers.get("location")).toBe(
+      "http://localhost:8787/sign-in?error=google_denied",
+    );
   });
 
   it("answers 503 google_not_configured when no client id is set", async () => {

@@ -84,12 +84,29 @@ export async function requestLink(email: string, ip?: string): Promise<string> {
   return latest.link;
 }
 
-// The whole magic-link sign-in, as a browser does it; returns the session cookie.
+export const tokenOf = (link: string) => new URL(link).searchParams.get("token") ?? "";
+
+// What the app's confirmation page does when its button is pressed: a plain form POST from the
+// app's own origin.
+export function confirmSignIn(token: string, init: ApiInit = {}): Promise<Response> {
+  return api("/api/auth/magic-link/verify", {
+    method: "POST",
+    body: new URLSearchParams({ token }).toString(),
+    ...init,
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      origin: ORIGIN,
+      ...Object.fromEntries(new Headers(init.headers)),
+    },
+  });
+}
+
+// The whole magic-link sign-in, as a browser does it (open the emailed page, press the button);
+// returns the session cookie.
 export async function signIn(email: string): Promise<string> {
-  const link = new URL(await requestLink(email));
-  const res = await api(link.pathname + link.search);
+  const res = await confirmSignIn(tokenOf(await requestLink(email)));
   const cookie = cookieFrom(res, "iw_session");
-  if (res.status !== 302 || !cookie)
+  if (res.status !== 303 || !cookie)
     throw new Error(`sign-in failed: ${res.status} ${res.headers.get("location")}`);
   return cookie;
 }

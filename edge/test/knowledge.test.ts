@@ -43,7 +43,6 @@ describe("file names", () => {
     ["..\\..\\boot.ini.txt", "boot.ini.txt"],
     ["/abs/path/report.PDF", "report.pdf"],
     [".hidden.md", "hidden.md"],
-    ["a\u0000b\u202e.txt", "ab.txt"],
     ["Preise 2026 (final).xlsx", "Preise 2026 (final).xlsx"],
     ["what?*:<>|.csv", "what______.csv"],
   ])("%s becomes %s", (raw, want) => {
@@ -51,7 +50,15 @@ describe("file names", () => {
     expect(r.ok && r.name).toBe(want);
   });
 
-  it.each([["run.sh"], ["noextension"], ["..."], ["payload.exe"], [""]])("refuses %s", (raw) => {
+  it.each([
+    ["run.sh"],
+    ["noextension"],
+    ["..."],
+    ["payload.exe"],
+    [""],
+    ["a\u0000b.txt"],
+    ["ab\u202e.txt"],
+  ])("refuses %s", (raw) => {
     expect(sanitiseFileName(raw).ok).toBe(false);
   });
 

@@ -7,61 +7,8 @@ import { type BudgetDO, RESERVATION_TTL_MS } from "../objects/budget-do.ts";
 import { budgetStub } from "../objects/stubs.ts";
 import { mintLlmKey, revokeLlmKeys } from "../services/llm-keys.ts";
 import { monthKey } from "../services/llm-usage.ts";
-import { api, signIn, uniqueEmail } from "./helpers.ts";
-
-interface Account {
-  cookie: string;
-  userId: string;
-  employeeId: string;
-  key: string;
-}
-
-async function account(plan: "trial" | "pro" = "trial"): Promise<Account> {
-  const email = uniqueEmail("llm");
-  const cookie = await signIn(email);
-  const user = await env.DB.prepare("UPDATE users SET plan = ? WHERE email = ? RETURNING id")
-    .bind(plan, email)
-    .first<{ id: string }>();
-  const userId = user?.id ?? "";
-  const employeeId = crypto.randomUUID();
-  const key = await mintLlmKey(env, employeeId, userId, Date.now());
-  return { cookie, userId, employeeId, key };
-}
-
-const chat = (key: string, body: Record<string, unknown>) =>
-  api("/v1/chat/completions", {
-    method: "POST",
-    json: body,
-    headers: { authorization: `Bearer ${key}` },
-  });
-
-const user = (content: string) => [{ role: "user", content }];
-
-async function usageRows(employeeId: string) {
-  // Metering runs after the answer (waitUntil); give it a moment to land.
-  for (let i = 0; i < 50; i++) {
-    const rows = await env.DB.prepare(
-      "SELECT model, prompt_tokens, completion_tokens, cost_micro_eur, stream FROM llm_usage WHERE employee_id = ?",
-    )
-      .bind(employeeId)
-      .all<{
-        model: string;
-        prompt_tokens: number;
-        completion_tokens: number;
-        cost_micro_eur: number;
-        stream: number;
-      }>();
-    if (rows.results.length) return rows.results;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return [];
-}
-
-const lastUpstream = async () =>
-  (await (await fetch(`${env.STAND_IN_URL}/openai/_test/last`)).json()) as {
-    lastRequest: { model: string; stream_options?: { include_usage?: boolean } };
-    aborted: number;
-  };
+import { api } from "./helpers.ts";
+import { account, chat, standIn as lastUpstream, spend, usageRows, user } from "./llm-helpers.ts";
 
 describe("LLM gateway: keys", () => {
   it("answers a missing, wrong or revoked key with 401 invalid_api_key", async () => {
@@ -274,9 +221,7 @@ describe("LLM gateway: failures", () => {
 describe("LLM gateway: budgets", () => {
   it("answers 429 budget_exceeded once the month's budget is spent", async () => {
     const a = await account();
-    await runInDurableObject(budgetStub(env, a.userId), (obj: BudgetDO) => {
-      obj.settle(monthKey(Date.now()), "spent-elsewhere", 5_000_000); // €5: the trial's budget
-    });
+    await spend(a.userId, 5_000_000); // €5: the trial's budget
     const res = await chat(a.key, { model: "fast", messages: user("hi") });
     expect(res.status).toBe(429);
     const error = ((await res.json()) as { error: { code: string; message: string } }).error;
@@ -286,16 +231,15 @@ describe("LLM gateway: budgets", () => {
 
   it("reserves before calling, so concurrent requests overshoot by at most one request's worth", async () => {
     const a = await account();
-    // Each request reserves its worst case (max_tokens at the output price): 600,000 µ€ of the
-    // trial's 5,000,000 µ€, so only the first 9 of 20 concurrent requests may start.
+    // One micro-euro of the trial's €5 left: without reservations all 20 concurrent requests
+    // would see room; with them, only the first does.
+    await spend(a.userId, 5_000_000 - 1);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        chat(a.key, { model: "fast", messages: user("hi"), max_tokens: 1_000_000 }),
-      ),
+      Array.from({ length: 20 }, () => chat(a.key, { model: "fast", messages: user("hi") })),
     );
     const statuses = results.map((r) => r.status);
-    expect(statuses.filter((s) => s === 200)).toHaveLength(9);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(11);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(19);
   });
 
   it("lets a reservation that was never settled (its Worker died) go after RESERVATION_TTL_MS", async () => {

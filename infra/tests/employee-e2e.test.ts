@@ -4,6 +4,7 @@
 // loopback OpenAI stand-in behind the edge's LLM gateway.
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -119,7 +120,11 @@ async function waitRunning(client: Client, id: string): Promise<number> {
 }
 
 async function access(client: Client, id: string) {
-  const res = await client.api(`/api/employees/${id}/access`, { method: "POST" });
+  // Retried once the socket fails: a kept-alive connection the edge closed while a long test ran.
+  const res = await eventually(
+    () => client.api(`/api/employees/${id}/access`, { method: "POST" }),
+    5_000,
+  );
   expect(res.status, await res.clone().text()).toBe(200);
   return (await res.json()) as { chatUrl: string; browserUrl: string };
 }
@@ -138,19 +143,26 @@ async function upload(client: Client, where: string, name: string, text: string)
 
 // *.localhost names resolve to loopback in browsers, not in Node's resolver: connect to the
 // proxy on 127.0.0.1 and name the host in the Host header, as a browser would.
-function viaProxy(url: string): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+function viaProxy(
+  url: string,
+  opts: { method?: string; headers?: Record<string, string> } = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host: "127.0.0.1",
         port: u.port,
+        method: opts.method ?? "GET",
         path: `${u.pathname}${u.search}`,
-        headers: { host: u.host },
+        headers: { ...opts.headers, host: u.host },
       },
       (res) => {
-        res.resume();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers });
+        let body = "";
+        res.on("data", (c: Buffer) => {
+          body += c.toString();
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
       },
     );
     req.on("error", reject);
@@ -178,11 +190,12 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
   let other: Client;
   let ada: string;
   let bob: string;
+  const ownerEmail = `owner-${Date.now()}@example.com`;
 
   it("hires real OpenClaw employees that become ready, hardened", {
     timeout: HIRE_TIMEOUT_MS + 60_000,
   }, async () => {
-    owner = await signIn(stack.edgeUrl, `owner-${Date.now()}@example.com`);
+    owner = await signIn(stack.edgeUrl, ownerEmail);
     other = await signIn(stack.edgeUrl, `other-${Date.now()}@example.com`);
     ada = await hire(owner, "researcher", "Ada");
     bob = await hire(other, "customer-support", "Bob");
@@ -300,6 +313,176 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
       usage: { llmTokensThisMonth: number };
     };
     expect(me.usage.llmTokensThisMonth).toBeGreaterThan(0);
+    await context.close();
+  });
+
+  it("lets the customer chat and read, never act as OpenClaw's admin, whatever the browser sends", async () => {
+    const { chatUrl } = await access(owner, ada);
+    const cookie = String((await viaProxy(chatUrl)).headers["set-cookie"]).split(";")[0] ?? "";
+    const gw = new URL(chatUrl).origin;
+    // Admin-only: without the proxy's own scopes header OpenClaw granted this (and every other
+    // admin call over HTTP) to the customer, with or without a scopes header of their own.
+    const claims: Record<string, string>[] = [{}, { "x-openclaw-scopes": "operator.admin" }];
+    for (const claim of claims) {
+      const kill = await viaProxy(`${gw}/sessions/main/kill`, {
+        method: "POST",
+        headers: { cookie, ...claim },
+      });
+      expect(kill.status, kill.body).toBe(403);
+      expect(kill.body).toContain("operator.admin");
+    }
+    // Reading is the customer's: the chat of the test above, over HTTP through the proxy.
+    const history = await viaProxy(`${gw}/sessions/main/history`, { headers: { cookie } });
+    expect(history.status, history.body).toBe(200);
+    expect(history.body).toMatch(/pong-w/);
+  });
+
+  it("holds no gateway key anywhere its user can read; the relay serves nothing but OpenClaw's calls", async () => {
+    // The key lives in the agent's state folder alone (0600), from the provision command.
+    const keyFile = path.join(stack.persistDir, "agent-state/llm-keys", ada);
+    const key = existsSync(keyFile) ? readFileSync(keyFile, "utf8") : "";
+    // As uid 1000 (Chromium's and the agent tools' user): every readable file, the volume and
+    // /tmp included, and every readable environ and cmdline. The patterns come on stdin, so they
+    // are in no file, argument or environment the search could find.
+    const search = (cmd: string) =>
+      execFileSync("docker", ["exec", "-i", "-u", "1000", `iw-employee-${ada}`, "sh", "-c", cmd], {
+        input: `${key ? `${key}\n` : ""}iwk_\n`,
+        encoding: "utf8",
+        timeout: 300_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
+    const started = Date.now();
+    const files = search(
+      // Everything but the kernel's views (/proc, /sys, /dev), plus /dev/shm where Chromium writes.
+      'set -- $(ls -d /* /dev/shm | grep -vxE "/(proc|sys|dev)"); grep -rlsF -D skip --binary-files=text -f - "$@"; true',
+    );
+    const processes = search(
+      "grep -lsaF -f - /proc/[0-9]*/environ /proc/[0-9]*/cmdline /proc/[0-9]*/task/*/environ; true",
+    );
+    console.log(`searched the container for the key in ${Date.now() - started} ms`);
+    expect(files.trim()).toBe("");
+    expect(processes.trim()).toBe("");
+    expect(key).toMatch(/^iwk_/);
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    // …which did read something: the processes of uid 1000 (OpenClaw, Chromium, …).
+    const readable = inContainer(
+      ada,
+      "sh",
+      "-c",
+      'n=0; for f in /proc/[0-9]*/environ; do [ -r "$f" ] && n=$((n+1)); done; echo $n',
+    );
+    expect(Number(readable)).toBeGreaterThan(3);
+    // It can still use the model: the relay attaches the key (the chat test above).
+    const config = JSON.parse(inContainer(ada, "cat", "/data/openclaw/openclaw.json")) as {
+      models: { providers: { instantworker: { baseUrl: string; apiKey: string } } };
+    };
+    const relay = config.models.providers.instantworker.baseUrl.replace(/\/v1$/, "");
+    expect(config.models.providers.instantworker.apiKey).not.toMatch(/^iwk_/);
+
+    // From inside: what climbs, hides a separator or names another host is a 404 from the relay,
+    // and never the edge's own answer (the mailbox would hand out a sign-in link).
+    const edgePort = new URL(stack.edgeUrl).port;
+    const mailbox = `api/dev/mailbox?email=${encodeURIComponent(ownerEmail)}`;
+    const targets = [
+      `/v1/../${mailbox}`,
+      `/v1/%2e%2e/${mailbox}`,
+      `/v1/.%2E/${mailbox}`,
+      `/v1%2f..%2f${mailbox}`,
+      `/v1\\..\\${mailbox}`,
+      `/v1//127.0.0.1:${edgePort}/${mailbox}`,
+      `/v1/http://127.0.0.1:${edgePort}/${mailbox}`,
+      `http://127.0.0.1:${edgePort}/${mailbox}`,
+      `//127.0.0.1:${edgePort}/${mailbox}`,
+      `/${mailbox}`,
+      "/v1/embeddings",
+    ];
+    for (const target of targets) {
+      const out = inContainer(
+        ada,
+        "curl",
+        "-sS",
+        "-m",
+        "10",
+        "-w",
+        "\n%{http_code}",
+        "--request-target",
+        target,
+        relay,
+      );
+      const status = out.split("\n").pop();
+      expect(status, `${target}: ${out}`).toBe("404");
+      expect(out, target).toContain('"not_found"');
+      expect(out, target).not.toContain("link");
+    }
+    // A relayed path with a query, or the wrong method, is refused too.
+    const query = inContainer(
+      ada,
+      "curl",
+      "-s",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      `${relay}/v1/models?${mailbox}`,
+    );
+    expect(query).toBe("400");
+    const method = inContainer(
+      ada,
+      "curl",
+      "-s",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      "-X",
+      "DELETE",
+      `${relay}/v1/models`,
+    );
+    expect(method).toBe("405");
+  });
+
+  it("keeps answering in chat through every settings change", async () => {
+    const { chatUrl } = await access(owner, ada);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(chatUrl);
+    const box = page.getByPlaceholder(/^Message /).first();
+    await box.waitFor({ state: "visible", timeout: 60_000 });
+    const changes: [Record<string, unknown>, () => void][] = [
+      [
+        { name: "Ada Lovelace" },
+        () =>
+          expect(inContainer(ada, "cat", "/data/workspace/IDENTITY.md")).toContain("Ada Lovelace"),
+      ],
+      [
+        { tone: "enthusiastic" },
+        () => expect(inContainer(ada, "cat", "/data/workspace/SOUL.md")).toContain("Enthusiastic"),
+      ],
+      [
+        { skills: ["web-research", "report-writing"] },
+        () => inContainer(ada, "test", "-f", "/data/workspace/skills/report-writing/SKILL.md"),
+      ],
+    ];
+    for (const [patch, applied] of changes) {
+      const res = await owner.api(`/api/employees/${ada}`, { method: "PATCH", json: patch });
+      expect(res.status, await res.clone().text()).toBe(200);
+      await eventually(applied);
+      const word = `w${Date.now().toString(36)}`;
+      const started = Date.now();
+      await box.waitFor({ state: "visible", timeout: 30_000 });
+      await box.fill(`ping-${word}`);
+      await box.press("Enter");
+      try {
+        await page.getByText(`pong-${word}`).first().waitFor({ timeout: 90_000 });
+      } catch (err) {
+        console.log(
+          `after ${JSON.stringify(patch)} the page said:\n${((await page.locator("body").textContent()) ?? "").slice(-1500)}`,
+        );
+        console.log(`agent said:\n${stack.agent.logs.slice(-20).join("\n")}`);
+        throw err;
+      }
+      console.log(`after ${Object.keys(patch)[0]} change: answered in ${Date.now() - started} ms`);
+    }
     await context.close();
   });
 

@@ -209,7 +209,13 @@ export async function signIn(edgeUrl: string, email: string): Promise<Client> {
   ).json()) as { messages: { link: string }[] };
   const link = box.messages[0]?.link;
   if (!link) throw new Error("no sign-in mail");
-  const verify = await fetch(link, { redirect: "manual" });
+  // The link opens the app's confirmation page; pressing its button is this form POST.
+  const verify = await fetch(`${edgeUrl}/api/auth/magic-link/verify`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", origin: edgeUrl },
+    body: new URLSearchParams({ token: new URL(link).searchParams.get("token") ?? "" }),
+    redirect: "manual",
+  });
   const cookie = verify.headers
     .getSetCookie()
     .map((c) => c.split(";")[0])

@@ -1,150 +1,164 @@
-import { createServer, request, type Server } from "node:http";
-import type { Duplex } from "node:stream";
+import { type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import type { Duplex, Readable } from "node:stream";
 import {
   type AccessClaims,
   type AccessScope,
   verifyAccessToken,
 } from "../../edge/protocol/access-token.ts";
+import { guardedServer, listen, sendError, writeRawError } from "../http/guarded-server.ts";
+import { checkRequestTarget, type Refusal } from "../http/request-checks.ts";
 import type { Logger } from "../logger.ts";
 import type { EmployeeRuntime } from "../runtime/employee-runtime.ts";
+import {
+  allowedSetCookie,
+  type CookieMode,
+  grantCookie,
+  grantFromCookie,
+  withoutGrant,
+} from "./access-cookie.ts";
+import { FORWARDED_HEADERS, identityHeaders } from "./forwarded-identity.ts";
+import { LiveSockets } from "./live-sockets.ts";
 import { spliceUpgrade } from "./splice-upgrade.ts";
+
+export { ACCESS_COOKIE } from "./access-cookie.ts";
+export { clientAddress, LOCAL_BROWSER_ADDRESS } from "./forwarded-identity.ts";
 
 // OpenClaw's gateway (chat, Control UI) and noVNC (browser) inside each employee's container.
 export const SERVICE_PORTS = { gw: 18789, vnc: 6080 } as const;
 const SCOPE_OF: Record<keyof typeof SERVICE_PORTS, AccessScope> = { gw: "chat", vnc: "browser" };
-export const ACCESS_COOKIE = "iw_access";
 const HOST = /^([0-9a-f-]{36})\.(gw|vnc)\./;
+const USER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const ACCESS_HEADERS_TIMEOUT_MS = 10_000;
+// Bodies here are small (the Control UI's chat and uploads travel over its WebSocket).
+export const ACCESS_REQUEST_TIMEOUT_MS = 30_000;
+export const ACCESS_MAX_BODY_BYTES = 16 * 1024 * 1024;
+const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+// Headers that belong to one connection, not to the request or answer passed on. A request's
+// Transfer-Encoding stays: Node frames the forwarded body by it (a body without framing would run
+// into the next request on a kept-alive connection).
+const REQUEST_HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "upgrade",
+  "te",
+  "trailer",
+]);
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+]);
 
 type VerifyKey = Parameters<typeof verifyAccessToken>[0];
-
-// OpenClaw (gateway.auth.mode "trusted-proxy") believes these headers from this proxy alone, so a
-// client's own copies never pass: the proxy drops them and sets its own.
-const FORWARDED_HEADERS = [
-  "x-forwarded-user",
-  "x-forwarded-for",
-  "x-forwarded-proto",
-  "x-forwarded-host",
-  "x-real-ip",
-  "forwarded",
-  "x-openclaw-scopes",
-];
-// A browser on this node itself (local development, the tests) has only a loopback address, and
-// OpenClaw refuses to attribute a proxied request to loopback (that could be any local process).
-// Such a client is named by an address from the documentation range instead, which routes nowhere.
-export const LOCAL_BROWSER_ADDRESS = "192.0.2.1";
-
-const isLoopback = (a: string) =>
-  a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.");
-const plain = (a: string) => (a.startsWith("::ffff:") ? a.slice(7) : a);
-
-// Who the client is: the TCP peer, or, when the peer is Caddy on this node (loopback), the
-// address Caddy put last in X-Forwarded-For (Caddy overwrites what clients send).
-export function clientAddress(
-  peer: string | undefined,
-  forwardedFor: string | string[] | undefined,
-): string {
-  const p = plain(peer ?? "");
-  if (p && !isLoopback(p)) return p;
-  const last = String(forwardedFor ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .pop();
-  return last && !isLoopback(last) ? plain(last) : LOCAL_BROWSER_ADDRESS;
-}
-
-function identityHeaders(
-  req: {
-    headers: Record<string, string | string[] | undefined>;
-    socket: { remoteAddress?: string };
-  },
-  claims: AccessClaims,
-): Record<string, string> {
-  const fromCaddy = isLoopback(plain(req.socket.remoteAddress ?? ""));
-  const proto = String(req.headers["x-forwarded-proto"] ?? "");
-  return {
-    "x-forwarded-user": claims.u,
-    "x-forwarded-for": clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"]),
-    "x-forwarded-proto": fromCaddy && (proto === "https" || proto === "http") ? proto : "http",
-    "x-forwarded-host": String(req.headers.host ?? ""),
-  };
-}
 
 export interface AccessProxyOptions {
   port: number;
   host: string;
   key: VerifyKey;
   runtime: EmployeeRuntime;
-  cookieMode: "same-site" | "cross-site";
+  cookieMode: CookieMode;
   log: Logger;
+}
+
+/** Where the 303 after swapping the token goes: this host, always. A path that a browser would
+ *  read as another host ("//evil", "/\evil") keeps one leading slash. */
+export function sameHostLocation(url: URL): string {
+  return `/${url.pathname.replace(/^[/\\]+/, "")}${url.search}`;
+}
+
+const badMethod: Refusal = {
+  status: 405,
+  code: "method_not_allowed",
+  message: "This method is not served here.",
+};
+
+function denied(res: ServerResponse): void {
+  res.writeHead(401, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
+  res.end(
+    "This link has expired or is not for this employee. Open the workspace again from your dashboard.",
+  );
 }
 
 // Behind Caddy's wildcard TLS: <employee>.gw.<domain> and <employee>.vnc.<domain>. A request is
 // admitted only with a token the edge signed for exactly that employee and scope; the token is
-// swapped for an HttpOnly cookie valid for that host alone and removed from the URL. The request
+// swapped for a __Host- cookie valid for that host alone and removed from the URL. The request
 // then goes to that employee's container and nowhere else; everything else is 401.
 export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
-  const admit = async (hostHeader: string | undefined, token: string | undefined) => {
+  const live = new LiveSockets(opts.runtime, opts.log);
+  const admitGrant = async (hostHeader: string | undefined, token: string | undefined) => {
     const m = HOST.exec(hostHeader ?? "");
     if (!m?.[1] || !m[2] || !token) return null;
     const service = m[2] as keyof typeof SERVICE_PORTS;
     const claims = await verifyAccessToken(opts.key, token);
-    if (!claims || claims.e !== m[1] || claims.s !== SCOPE_OF[service]) return null;
+    if (!claims || claims.e !== m[1] || claims.s !== SCOPE_OF[service] || !USER_ID.test(claims.u))
+      return null;
     return { claims, service };
   };
-  const cookieToken = (cookie: string | undefined) =>
-    new RegExp(`(?:^|;\\s*)${ACCESS_COOKIE}=([^;]+)`).exec(cookie ?? "")?.[1];
-  const withoutOurCookie = (cookie: string | undefined) =>
-    cookie
-      ?.split(/;\s*/)
-      .filter((c) => !c.startsWith(`${ACCESS_COOKIE}=`))
-      .join("; ");
-  const denied = (res: {
-    writeHead: (s: number, h: Record<string, string>) => void;
-    end: (b: string) => void;
-  }) => {
-    res.writeHead(401, {
-      "content-type": "text/plain; charset=utf-8",
-      "cache-control": "no-store",
-    });
-    res.end(
-      "This link has expired or is not for this employee. Open the workspace again from your dashboard.",
-    );
-  };
+  const targetOf = (claims: AccessClaims, service: keyof typeof SERVICE_PORTS) =>
+    opts.runtime.endpoint(claims.e, SERVICE_PORTS[service]);
 
-  const server = createServer(async (req, res) => {
+  const onRequest = async (req: IncomingMessage, res: ServerResponse, body: Readable) => {
     const url = new URL(req.url ?? "/", "http://proxy.invalid");
     const fromUrl = url.searchParams.get("access") ?? undefined;
-    const admitted = await admit(req.headers.host, fromUrl ?? cookieToken(req.headers.cookie));
+    const admitted = await admitGrant(
+      req.headers.host,
+      fromUrl ?? grantFromCookie(req.headers.cookie),
+    );
     if (!admitted) return denied(res);
     if (fromUrl) {
       // Swap the token for a cookie on this host only, and take it out of the address bar.
       url.searchParams.delete("access");
       const maxAge = Math.max(1, Math.floor((admitted.claims.x - Date.now()) / 1000));
       res.writeHead(303, {
-        location: `${url.pathname}${url.search}`,
-        "set-cookie": `${ACCESS_COOKIE}=${fromUrl}; Path=/; HttpOnly; Max-Age=${maxAge}; Secure; ${
-          opts.cookieMode === "cross-site" ? "SameSite=None; Partitioned" : "SameSite=Lax"
-        }`,
+        location: sameHostLocation(url),
+        "set-cookie": grantCookie(fromUrl, maxAge, opts.cookieMode),
         "cache-control": "no-store",
       });
-      return res.end();
+      return void res.end();
     }
     const target = await targetOf(admitted.claims, admitted.service);
     if (!target) {
       res.writeHead(502, { "content-type": "text/plain; charset=utf-8" });
-      return res.end("The employee is not reachable right now.");
+      return void res.end("The employee is not reachable right now.");
     }
-    const headers: Record<string, string | string[] | undefined> = {
-      ...req.headers,
-      cookie: withoutOurCookie(req.headers.cookie),
-    };
-    for (const name of FORWARDED_HEADERS) delete headers[name];
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of Object.entries(req.headers))
+      if (v !== undefined && !FORWARDED_HEADERS.includes(k) && !REQUEST_HOP_BY_HOP.has(k))
+        headers[k] = v;
+    const cookie = withoutGrant(req.headers.cookie);
+    if (cookie) headers.cookie = cookie;
+    else delete headers.cookie;
     Object.assign(headers, identityHeaders(req, admitted.claims));
     const upstream = request(
       { host: target.host, port: target.port, method: req.method, path: req.url, headers },
       (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
+        const back: Record<string, string | string[]> = {};
+        for (const [k, v] of Object.entries(up.headers))
+          if (v !== undefined && !HOP_BY_HOP.has(k)) back[k] = v;
+        const cookies = up.headers["set-cookie"]?.filter(allowedSetCookie);
+        if (cookies?.length) back["set-cookie"] = cookies;
+        else delete back["set-cookie"];
+        const status = up.statusCode ?? 502;
+        if (res.headersSent) return void up.destroy();
+        try {
+          res.writeHead(status >= 200 && status <= 599 ? status : 502, back);
+        } catch {
+          // Headers Node will not send on: the container's answer is not passed on at all.
+          up.destroy();
+          return sendError(res, {
+            status: 502,
+            code: "bad_employee_answer",
+            message: "The employee answered with headers that cannot be passed on.",
+          });
+        }
+        up.on("error", () => res.destroy());
         up.pipe(res);
       },
     );
@@ -153,32 +167,61 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
         { employeeId: admitted.claims.e, err: err.message },
         "access proxy upstream failed",
       );
-      if (!res.headersSent) res.writeHead(502);
-      res.end();
+      sendError(
+        res,
+        {
+          status: 502,
+          code: "employee_unreachable",
+          message: "The employee is not reachable right now.",
+        },
+        false,
+      );
     });
-    req.pipe(upstream);
-  });
+    res.on("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    body.on("error", () => upstream.destroy());
+    body.pipe(upstream);
+  };
 
-  // The Control UI's and noVNC's WebSockets: the cookie admits, then the sockets are spliced.
-  server.on("upgrade", async (req, socket: Duplex, head) => {
-    const admitted = await admit(req.headers.host, cookieToken(req.headers.cookie));
+  // The Control UI's and noVNC's WebSockets: the cookie admits, then the sockets are spliced until
+  // the grant expires or the employee stops.
+  const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (String(req.headers.upgrade ?? "").toLowerCase() !== "websocket")
+      return writeRawError(socket, {
+        status: 400,
+        code: "bad_upgrade",
+        message: "Only WebSocket upgrades are served here.",
+      });
+    const admitted = await admitGrant(req.headers.host, grantFromCookie(req.headers.cookie));
     const target = admitted ? await targetOf(admitted.claims, admitted.service) : null;
     if (!admitted || !target) {
-      socket.end("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n");
+      socket.end("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
       return;
     }
-    // Our cookie stays here: the container never sees the access token.
-    spliceUpgrade(
-      req,
-      socket,
-      head,
-      target,
-      ["cookie", ...FORWARDED_HEADERS],
-      identityHeaders(req, admitted.claims),
-    );
-  });
+    let release = () => {};
+    // Cookies stay here: the container never sees the access token.
+    const close = spliceUpgrade(req, socket, head, target, {
+      drop: ["cookie", ...FORWARDED_HEADERS],
+      add: identityHeaders(req, admitted.claims),
+      keepResponseHeader: (name, value) => name !== "set-cookie" || allowedSetCookie(value),
+      onClose: () => release(),
+    });
+    release = live.add(admitted.claims.e, admitted.claims.x, close);
+  };
 
-  const targetOf = (claims: AccessClaims, service: keyof typeof SERVICE_PORTS) =>
-    opts.runtime.endpoint(claims.e, SERVICE_PORTS[service]);
-  return new Promise((resolve) => server.listen(opts.port, opts.host, () => resolve(server)));
+  const server = guardedServer({
+    name: "access-proxy",
+    log: opts.log,
+    headersTimeoutMs: ACCESS_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: ACCESS_REQUEST_TIMEOUT_MS,
+    maxBodyBytes: ACCESS_MAX_BODY_BYTES,
+    requireHost: true,
+    admit: (req) =>
+      checkRequestTarget(req.url ?? "") ?? (METHODS.has(req.method ?? "") ? null : badMethod),
+    onRequest,
+    onUpgrade,
+  });
+  server.on("close", () => live.close());
+  return listen(server, opts.port, opts.host);
 }

@@ -14,6 +14,11 @@ export const USER_HEADER = "x-forwarded-user";
 // The model alias the edge's LLM gateway routes (cheaper or stronger model per turn).
 export const MODEL_ALIAS = "auto";
 export const PROVIDER_ID = "instantworker";
+// What openclaw.json names as the provider's key. The employee's real gateway key never enters
+// the container: the LLM relay knows the caller by its address and attaches the key itself (and
+// drops whatever Authorization the container sends, this included). OpenClaw requires a non-empty
+// apiKey for an openai-completions provider, so it gets this fixed placeholder.
+export const RELAY_KEY_PLACEHOLDER = "attached-by-the-instantworker-relay";
 
 export interface NetworkFacts {
   /** The node's own address on the employee network: where the access proxy and the LLM relay
@@ -24,8 +29,9 @@ export interface NetworkFacts {
 }
 
 // One employee's openclaw.json (OpenClaw reads it strictly: every key here exists in its schema;
-// `openclaw config validate` in the image test checks that). Nothing in it is a provider key: the
-// model provider is the edge's gateway with this employee's own key.
+// `openclaw config validate` in the image test checks that). Nothing in it is a key: the model
+// provider is the agent's relay, which attaches this employee's gateway key on the way out. So the
+// file is the same before and after every settings change, and holds nothing worth reading.
 export function openclawConfig(spec: EmployeeSpec, net: NetworkFacts): Record<string, unknown> {
   return {
     gateway: {
@@ -55,7 +61,7 @@ export function openclawConfig(spec: EmployeeSpec, net: NetworkFacts): Record<st
       providers: {
         [PROVIDER_ID]: {
           baseUrl: net.llmBaseUrl,
-          apiKey: spec.llm?.apiKey ?? "no-gateway-key-configured",
+          apiKey: RELAY_KEY_PLACEHOLDER,
           api: "openai-completions",
           models: [
             {

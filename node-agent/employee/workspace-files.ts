@@ -54,7 +54,7 @@ export function workspaceEntries(spec: EmployeeSpec, net: NetworkFacts): TarEntr
     if (parent !== ".") entries.push(dir(`${WORKSPACE_DIR}/${parent}`));
     entries.push(file(`${WORKSPACE_DIR}/${name}`, content));
   }
-  // The gateway key is in here: readable by the employee's user alone.
+  // No key is in here (the relay attaches it); still the employee's user's alone, as OpenClaw wants.
   entries.push(
     file(
       `${STATE_DIR}/openclaw.json`,

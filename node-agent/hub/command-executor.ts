@@ -6,6 +6,7 @@ import type {
   MemoryFile,
 } from "../../edge/protocol/frames.ts";
 import type { KnowledgeSync } from "../employee/knowledge-sync.ts";
+import type { EmployeeKeys } from "../llm-relay/employee-keys.ts";
 import type { Logger } from "../logger.ts";
 import { type EmployeeRuntime, RuntimeError } from "../runtime/employee-runtime.ts";
 import type { TarEntry } from "../runtime/tar.ts";
@@ -14,6 +15,8 @@ export interface EmployeeFiles {
   /** The rendered workspace and openclaw.json for a spec. */
   configure(spec: EmployeeSpec): Promise<TarEntry[]>;
   knowledge: KnowledgeSync;
+  /** Where the relay finds each employee's gateway key (never in the container). */
+  keys?: Pick<EmployeeKeys, "put" | "delete">;
 }
 
 type Result = Extract<AgentFrame, { type: "result" }>;
@@ -55,6 +58,11 @@ export class CommandExecutor {
     return this.files;
   }
 
+  /** Containers the agent removed on its own (orphans) take their keys with them. */
+  forgetKey(employeeId: string): void {
+    this.files?.keys?.delete(employeeId);
+  }
+
   private async execute(command: CommandFrame): Promise<Result> {
     const log = this.log.child({
       commandId: command.id,
@@ -68,6 +76,9 @@ export class CommandExecutor {
       let memory: MemoryFile[] | undefined;
       switch (command.type) {
         case "container.provision":
+          sameEmployee(command.employeeId, command.spec);
+          // Kept before the container starts, so its first model call already has a key.
+          if (command.spec.llm) this.files?.keys?.put(command.employeeId, command.spec.llm.apiKey);
           data = await this.runtime.provision(command.spec);
           break;
         case "container.start":
@@ -81,9 +92,11 @@ export class CommandExecutor {
           break;
         case "container.remove":
           await this.runtime.remove(command.employeeId);
+          this.files?.keys?.delete(command.employeeId);
           data = undefined;
           break;
         case "employee.configure":
+          sameEmployee(command.employeeId, command.spec);
           await this.runtime.writeFiles(
             command.employeeId,
             await this.requireFiles().configure(command.spec),
@@ -123,4 +136,10 @@ export class CommandExecutor {
       };
     }
   }
+}
+
+// A command's spec describes the employee the command names, or the command is refused.
+function sameEmployee(employeeId: string, spec: EmployeeSpec): void {
+  if (spec.employeeId !== employeeId)
+    throw new RuntimeError("bad_command", "the spec is for another employee", false);
 }

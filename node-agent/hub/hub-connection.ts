@@ -3,6 +3,7 @@ import {
   type AgentFrame,
   type Capacity,
   type EdgeFrame,
+  MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   parseEdgeFrame,
 } from "../../edge/protocol/frames.ts";
@@ -14,6 +15,10 @@ export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_MAX_MS = 30_000;
 export const CONNECT_TIMEOUT_MS = 10_000;
 export const AGENT_VERSION = "0.1.0";
+// Whatever interval a welcome asks for, heartbeats go out within these bounds: the edge calls a
+// node offline after 30 s of silence, and a tiny interval would be a flood.
+export const HEARTBEAT_MIN_MS = 1_000;
+export const HEARTBEAT_MAX_MS = 20_000;
 
 export interface HubOptions {
   edgeUrl: string;
@@ -73,6 +78,8 @@ export class HubConnection {
     const ws = new WebSocket(url, {
       headers: { authorization: `Bearer ${this.opts.nodeToken}` },
       handshakeTimeout: CONNECT_TIMEOUT_MS,
+      // A larger frame closes the connection (1009) before it is buffered; the agent redials.
+      maxPayload: MAX_FRAME_BYTES,
     });
     this.ws = ws;
     this.welcomed = false;
@@ -88,7 +95,16 @@ export class HubConnection {
       ws.terminate();
     });
     ws.on("open", () => void this.hello(ws));
-    ws.on("message", (data) => void this.onMessage(ws, data.toString()));
+    ws.on("message", (data, isBinary) => {
+      if (isBinary) {
+        this.opts.log.warn("ignoring a binary frame from the edge");
+        return;
+      }
+      // Whatever a frame makes a handler throw is logged and answered nowhere: never a crash.
+      this.onMessage(ws, data.toString()).catch((err: unknown) =>
+        this.opts.log.error({ err: String(err) }, "handling a frame from the edge failed"),
+      );
+    });
     ws.on("close", (code, reason) => {
       clearInterval(this.heartbeat);
       if (this.ws !== ws) return;
@@ -141,13 +157,16 @@ export class HubConnection {
         this.welcomed = true;
         this.opts.log.info({ nodeId: frame.nodeId }, "connected to the edge");
         clearInterval(this.heartbeat);
-        this.heartbeat = setInterval(() => {
-          this.send(ws, {
-            type: "heartbeat",
-            capacity: this.opts.capacity(),
-            running: this.opts.executor.busy,
-          });
-        }, frame.heartbeatIntervalMs);
+        this.heartbeat = setInterval(
+          () => {
+            this.send(ws, {
+              type: "heartbeat",
+              capacity: this.opts.capacity(),
+              running: this.opts.executor.busy,
+            });
+          },
+          Math.min(HEARTBEAT_MAX_MS, Math.max(HEARTBEAT_MIN_MS, frame.heartbeatIntervalMs)),
+        );
         return;
       case "rejected":
         this.opts.log.warn({ reason: frame.reason }, "the edge rejected a frame");
@@ -159,6 +178,7 @@ export class HubConnection {
             this.opts.log.error({ err: String(err) }, "orphan sweep failed");
             return [];
           });
+        for (const employeeId of removed) this.opts.executor.forgetKey(employeeId);
         if (removed.length) this.opts.log.info({ removed }, "removed orphaned containers");
         return;
       }

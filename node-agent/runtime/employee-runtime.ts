@@ -50,6 +50,9 @@ export interface EmployeeRuntime {
   removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean>;
   /** This node's address as employees see it (their only trusted proxy). */
   proxyAddress(): Promise<string>;
+  /** Which running employee holds each address on the employee network (address → employee id):
+   *  the LLM relay knows its callers by it. An address two containers claim is left out. */
+  employeeAddresses(): Promise<Map<string, string>>;
   /** Where a port of the employee's container is reachable from this node, if it runs. */
   endpoint(employeeId: string, port: number): Promise<{ host: string; port: number } | null>;
   /**

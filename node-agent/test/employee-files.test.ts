@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { clientAddress, LOCAL_BROWSER_ADDRESS } from "../access/access-proxy.ts";
-import { openclawConfig } from "../employee/openclaw-config.ts";
+import { openclawConfig, RELAY_KEY_PLACEHOLDER } from "../employee/openclaw-config.ts";
 import { workspaceEntries } from "../employee/workspace-files.ts";
 
 const spec = {
@@ -32,9 +32,20 @@ describe("an employee's OpenClaw config and workspace", () => {
     expect(c.gateway.controlUi.allowedOrigins).toEqual(["https://e1.gw.example.com"]);
     expect(c.models.providers.instantworker).toMatchObject({
       baseUrl: net.llmBaseUrl,
-      apiKey: spec.llm.apiKey,
+      apiKey: RELAY_KEY_PLACEHOLDER,
     });
     expect(JSON.stringify(c)).not.toMatch(/sk-|OPENAI/);
+  });
+
+  it("holds no gateway key, so a settings change (a spec without one) writes the same file", () => {
+    const config = (s: typeof spec | Omit<typeof spec, "llm">) =>
+      workspaceEntries(s, net)
+        .find((e) => e.path === "openclaw/openclaw.json")
+        ?.content?.toString() ?? "";
+    const { llm: _key, ...settingsChange } = spec;
+    expect(config(spec)).not.toContain(spec.llm.apiKey);
+    expect(config(spec)).not.toContain("iwk_");
+    expect(config(settingsChange)).toBe(config(spec));
   });
 
   it("renders the role's files with the names filled in; openclaw.json only for the owner", () => {

@@ -1,4 +1,5 @@
 import { For } from "solid-js";
+import { checkName, EMPLOYEE_NAME_RULES } from "../../../edge/protocol/check-name.ts";
 import { catalogueText } from "../i18n/catalogue-text.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import type { Catalogue } from "../lib/types.ts";
@@ -96,8 +97,9 @@ export function TonePicker(props: {
   );
 }
 
-// The API's limit for an employee's name (edge/services/employees.ts).
-export const MAX_NAME_LENGTH = 40;
+// The API's own name check (edge/protocol/check-name.ts): the form refuses what the edge would.
+export const MAX_NAME_LENGTH = EMPLOYEE_NAME_RULES.maxLength;
+export const nameIsValid = (name: string) => checkName(name, EMPLOYEE_NAME_RULES).ok;
 
 export function NameField(props: {
   label: string;

@@ -49,6 +49,11 @@ export const de: Record<MessageKey, string> = {
   "signIn.check.text":
     "Wir haben einen Anmeldelink an {email} gesendet. Er funktioniert einmal, 15 Minuten lang.",
   "signIn.check.again": "Andere Adresse verwenden",
+  "signIn.confirm.title": "Anmeldung bestätigen",
+  "signIn.confirm.lead": "Dieser Link meldet Sie bei InstantWorker als {email} an.",
+  "signIn.confirm.button": "Als {email} anmelden",
+  "signIn.confirm.notYou":
+    "Nicht Ihre Adresse, oder haben Sie keine Anmeldung angefordert? Schließen Sie diese Seite: Ohne einen Klick auf die Schaltfläche geschieht nichts.",
   "error.link_invalid": "Dieser Anmeldelink ist ungültig. Fordern Sie einen neuen an.",
   "error.link_used": "Dieser Anmeldelink wurde bereits verwendet. Fordern Sie einen neuen an.",
   "error.link_expired": "Dieser Anmeldelink ist abgelaufen. Fordern Sie einen neuen an.",

@@ -45,6 +45,11 @@ export const en = {
   "signIn.check.title": "Check your email",
   "signIn.check.text": "We sent a sign-in link to {email}. It works once, for 15 minutes.",
   "signIn.check.again": "Use another address",
+  "signIn.confirm.title": "Confirm sign-in",
+  "signIn.confirm.lead": "This link signs you in to InstantWorker as {email}.",
+  "signIn.confirm.button": "Sign in as {email}",
+  "signIn.confirm.notYou":
+    "Not your address, or did you not ask to sign in? Close this page: nothing happens until you press the button.",
   "error.link_invalid": "That sign-in link is not valid. Request a new one.",
   "error.link_used": "That sign-in link was already used. Request a new one.",
   "error.link_expired": "That sign-in link has expired. Request a new one.",

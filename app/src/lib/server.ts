@@ -54,3 +54,20 @@ export const getEmployee = query(async (id: string): Promise<Employee | null> =>
   if (res.status === 404) return null;
   return (await json<{ employee: Employee }>(res)).employee;
 }, "employee");
+
+const LINK_ERRORS = new Set(["link_invalid", "link_used", "link_expired"]);
+
+// The sign-in confirmation page: whose account an emailed link opens. Only reads (the edge never
+// spends a link on a GET); a link that cannot be used sends the visitor to the sign-in page with
+// the reason, as the edge's own redirects do.
+export const getSignInLink = query(
+  async (token: string): Promise<{ email: string; expiresAt: string }> => {
+    "use server";
+    const res = await edge(`/api/auth/magic-link?token=${encodeURIComponent(token)}`);
+    if (res.ok) return json<{ email: string; expiresAt: string }>(res);
+    const body = (await res.json().catch(() => null)) as { error?: { code?: string } } | null;
+    const code = body?.error?.code ?? "";
+    throw redirect(`/sign-in?error=${LINK_ERRORS.has(code) ? code : "link_invalid"}`);
+  },
+  "signInLink",
+);

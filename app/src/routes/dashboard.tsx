@@ -2,7 +2,13 @@ import { Title } from "@solidjs/meta";
 import { A, createAsync, revalidate } from "@solidjs/router";
 import { createEffect, createSignal, For, Show } from "solid-js";
 import { Dialog } from "../components/dialog.tsx";
-import { NameField, RolePicker, SkillPicker, TonePicker } from "../components/pickers.tsx";
+import {
+  NameField,
+  nameIsValid,
+  RolePicker,
+  SkillPicker,
+  TonePicker,
+} from "../components/pickers.tsx";
 import { StatusBadge } from "../components/status-badge.tsx";
 import { StatusReason } from "../components/status-reason.tsx";
 import { toast } from "../components/toasts.tsx";
@@ -210,11 +216,7 @@ function HireModal(props: {
             onChange={setTone}
           />
           <div class="actions">
-            <button
-              class="button primary"
-              type="submit"
-              disabled={busy() || name().trim().length === 0}
-            >
+            <button class="button primary" type="submit" disabled={busy() || !nameIsValid(name())}>
               {t("hire.submit")}
             </button>
             <button class="button" type="button" onClick={props.onClose}>

@@ -3,8 +3,8 @@ import { A, createAsync } from "@solidjs/router";
 import { createEffect, createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import { KnowledgePanel } from "../components/knowledge-panel.tsx";
 import {
-  MAX_NAME_LENGTH,
   NameField,
+  nameIsValid,
   RolePicker,
   SkillPicker,
   TonePicker,
@@ -84,10 +84,7 @@ function Wizard(props: { catalogue: Catalogue }) {
   });
   const update = (patch: Partial<Progress>) => setP({ ...p(), ...patch });
   const roleName = () => props.catalogue.roles.find((r) => r.id === p().role)?.name ?? p().role;
-  const canNext = () =>
-    STEPS[p().step] === "identity"
-      ? p().name.trim().length > 0 && p().name.trim().length <= MAX_NAME_LENGTH
-      : true;
+  const canNext = () => (STEPS[p().step] === "identity" ? nameIsValid(p().name) : true);
 
   const launch = async () => {
     setLaunching(true);

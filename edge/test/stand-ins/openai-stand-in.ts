@@ -3,32 +3,108 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 // OpenAI's POST /v1/chat/completions as a loopback stand-in: JSON answers, SSE streams of
 // chat.completion.chunk events, the usage chunk when stream_options.include_usage is set, and
 // OpenAI's error bodies. Deterministic output (fixed ids, one token per chunk) so tests can
-// compare bytes. The last user message steers it: "fail-<model>" answers 500 for that upstream
-// model, "slow-<model>" delays its headers, "long" streams slowly and notes a client that leaves,
-// "tokens:N" answers with N tokens at once, "tokens:N@Pms" one every P ms, like a real model.
+// compare bytes. Like OpenAI it answers `n` choices, stops an answer at max_tokens /
+// max_completion_tokens (finish_reason "length"), and counts the whole prompt (messages, tool
+// calls and results, the tools' schemas). The last user message steers it: "fail-<model>"
+// answers 500 for that upstream model, "slow-<model>" delays its headers, "long" streams slowly
+// and notes a client that leaves, "tokens:N" answers with N tokens at once, "tokens:N@Pms" one
+// every P ms, like a real model; "agent:N" (or "agent:N@Pms") answers like a reasoning agent:
+// a quarter reasoning (alternating `reasoning_content` and `reasoning`, the two names providers
+// use), a quarter text, the rest one tool call's arguments; "reject" is refused with a 400 whose
+// body names keys and links, as OpenAI's errors do.
 export const OPENAI_KEY = "sk-stand-in";
 let lastRequest: unknown = null;
 let aborted = 0;
+// Chunks an unpaced stream writes before it lets the event loop serve other requests.
+const UNPACED_BURST = 256;
+// Requests per upstream model, so a test can tell which models were really called.
+const calls: Record<string, number> = {};
 
-type Msg = { role: string; content?: unknown };
+type Part = { type?: string; text?: unknown };
+type Msg = { role: string; content?: unknown; tool_calls?: unknown; tool_call_id?: unknown };
+interface ChatBody {
+  model: string;
+  messages: Msg[];
+  tools?: unknown[];
+  stream?: boolean;
+  stream_options?: { include_usage?: boolean };
+  n?: number;
+  max_tokens?: number;
+  max_completion_tokens?: number;
+}
+
+const textOf = (content: unknown) =>
+  typeof content === "string"
+    ? content
+    : Array.isArray(content)
+      ? (content as Part[])
+          .map((p) => (p && typeof p === "object" && "text" in p ? String(p.text) : ""))
+          .join(" ")
+      : "";
 // The text of the user turns, newest first, whether content is a string or OpenAI's array of
 // parts (OpenClaw adds turns of its own context after what the person typed).
 function lastText(messages: Msg[]): string {
-  const text = (content: unknown) =>
-    typeof content === "string"
-      ? content
-      : Array.isArray(content)
-        ? content
-            .map((p) => (p && typeof p === "object" && "text" in p ? String(p.text) : ""))
-            .join(" ")
-        : "";
   return messages
     .filter((m) => m.role === "user")
-    .map((m) => text(m.content))
+    .map((m) => textOf(m.content))
     .reverse()
     .join("\n");
 }
-const words = (s: unknown) => (typeof s === "string" ? s.split(/\s+/).filter(Boolean).length : 0);
+// About what a BPE tokenizer makes of text: runs of letters and digits, and every other
+// non-space character on its own.
+const tokensIn = (s: string) => s.match(/[A-Za-z0-9]+|[^\sA-Za-z0-9]/gu)?.length ?? 0;
+function promptTokens(request: ChatBody): number {
+  let n = request.tools?.length ? tokensIn(JSON.stringify(request.tools)) : 0;
+  for (const m of request.messages) {
+    n += 3 + tokensIn(textOf(m.content));
+    if (m.tool_calls) n += tokensIn(JSON.stringify(m.tool_calls));
+    if (typeof m.tool_call_id === "string") n += tokensIn(m.tool_call_id);
+  }
+  return n;
+}
+
+// One generated token, and what a stream's delta carries for it.
+type Piece = {
+  delta: Record<string, unknown>;
+  text: string;
+  kind: "content" | "reasoning" | "tool";
+};
+const content = (text: string): Piece => ({ delta: { content: text }, text, kind: "content" });
+
+function agentPieces(n: number): Piece[] {
+  const quarter = Math.floor(n / 4);
+  const reasoning = Array.from({ length: quarter }, (_, i): Piece => {
+    const text = `r${i} `;
+    return {
+      delta: { [i % 2 ? "reasoning" : "reasoning_content"]: text },
+      text,
+      kind: "reasoning",
+    };
+  });
+  const answer = Array.from({ length: quarter }, (_, i) => content(`c${i} `));
+  const args = Array.from({ length: Math.max(0, n - 2 * quarter - 1) }, (_, i) => `a${i} `);
+  const call = (fn: Record<string, unknown>, first: boolean) => ({
+    tool_calls: [
+      { index: 0, ...(first ? { id: "call_standin", type: "function" } : {}), function: fn },
+    ],
+  });
+  return [
+    ...reasoning,
+    ...answer,
+    { delta: call({ name: "search", arguments: "" }, true), text: "", kind: "tool" },
+    ...args.map((a): Piece => ({ delta: call({ arguments: a }, false), text: a, kind: "tool" })),
+  ];
+}
+
+function sendError(
+  res: ServerResponse,
+  status: number,
+  error: Record<string, unknown>,
+  headers: Record<string, string> = {},
+) {
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify({ error: { param: null, code: null, ...error } }));
+}
 
 export async function handleOpenAi(
   req: IncomingMessage,
@@ -38,62 +114,78 @@ export async function handleOpenAi(
 ): Promise<boolean> {
   if (req.method === "GET" && url.pathname === "/openai/_test/last") {
     res.writeHead(200, { "content-type": "application/json" });
-    res.end(JSON.stringify({ lastRequest, aborted }));
+    res.end(JSON.stringify({ lastRequest, aborted, calls }));
     return true;
   }
   if (!(req.method === "POST" && url.pathname === "/openai/v1/chat/completions")) return false;
   if (req.headers.authorization !== `Bearer ${OPENAI_KEY}`) {
-    res.writeHead(401, { "content-type": "application/json" });
-    res.end(
-      JSON.stringify({
-        error: {
-          message: "Incorrect API key provided",
-          type: "invalid_request_error",
-          param: null,
-          code: "invalid_api_key",
-        },
-      }),
-    );
+    sendError(res, 401, {
+      message: `Incorrect API key provided: ${String(req.headers.authorization).slice(7, 12)}***. You can find your API key at https://platform.openai.com/account/api-keys.`,
+      type: "invalid_request_error",
+      code: "invalid_api_key",
+    });
     return true;
   }
-  const request = JSON.parse(body) as {
-    model: string;
-    messages: Msg[];
-    stream?: boolean;
-    stream_options?: { include_usage?: boolean };
-  };
+  const request = JSON.parse(body) as ChatBody;
   lastRequest = request;
+  calls[request.model] = (calls[request.model] ?? 0) + 1;
   const last = String(request.messages.filter((m) => m.role === "user").at(-1)?.content ?? "");
   if (last === `fail-${request.model}`) {
-    res.writeHead(500, { "content-type": "application/json" });
-    res.end(
-      JSON.stringify({
-        error: {
-          message: "The server had an error while processing your request.",
-          type: "server_error",
-          param: null,
-          code: null,
-        },
-      }),
+    sendError(res, 500, {
+      message: "The server had an error while processing your request.",
+      type: "server_error",
+    });
+    return true;
+  }
+  if (last === "reject") {
+    sendError(
+      res,
+      400,
+      {
+        message:
+          "This model's maximum context length is 128000 tokens.\nHowever, your messages resulted in 130001 tokens (key sk-proj-Abc123Def456Ghi789 of org-StandInOrganisation). See https://platform.openai.com/docs/guides/error-codes for details.",
+        type: "invalid_request_error",
+        param: "messages",
+        code: "context_length_exceeded",
+      },
+      { "openai-organization": "org-StandInOrganisation", "x-request-id": "req_standin" },
     );
     return true;
   }
   if (last === `slow-${request.model}`) await new Promise((r) => setTimeout(r, 3_000));
-  const promptTokens =
-    request.messages.reduce((n, m) => n + words(m.content), 0) + 3 * request.messages.length;
-  const paced = /^tokens:(\d+)@(\d+)ms$/.exec(last);
-  const count = /^tokens:(\d+)$/.exec(last)?.[1] ?? paced?.[1];
-  const paceMs = paced?.[2] ? Number(paced[2]) : 0;
+  const paced = /^(tokens|agent):(\d+)@(\d+)ms$/.exec(last);
+  const sized = /^(tokens|agent):(\d+)$/.exec(last) ?? paced;
+  const paceMs = paced?.[3] ? Number(paced[3]) : 0;
   // "ping-<word>" anywhere in the last user turn (OpenClaw wraps what a person typed) is answered
   // "pong-<word>", so an end-to-end chat can recognise its own answer.
   const ping = /ping-([A-Za-z0-9]+)/.exec(lastText(request.messages))?.[1];
   const long = last === "long";
-  const n = count ? Number(count) : long ? 400 : 12;
-  const pieces = ping ? ["pong-", ping] : Array.from({ length: n }, (_, i) => `t${i} `);
-  const usage = {
-    prompt_tokens: promptTokens,
-    completion_tokens: pieces.length,
-    total_tokens: promptTokens + pieces.length,
+  const n = sized?.[2] ? Number(sized[2]) : long ? 400 : 12;
+  const all: Piece[] = ping
+    ? [content("pong-"), content(ping)]
+    : sized?.[1] === "agent"
+      ? agentPieces(n)
+      : Array.from({ length: n }, (_, i) => content(`t${i} `));
+  const limit = request.max_completion_tokens ?? request.max_tokens ?? Number.POSITIVE_INFINITY;
+  const pieces = all.slice(0, limit);
+  const cutShort = pieces.length < all.length;
+  const finish = cutShort
+    ? "length"
+    : pieces.some((p) => p.kind === "tool")
+      ? "tool_calls"
+      : "stop";
+  const choices = Math.max(1, request.n ?? 1);
+  // Counted when sent, so a stream's first byte does not wait for it (as a provider's does not).
+  const usage = () => {
+    const prompt = promptTokens(request);
+    return {
+      prompt_tokens: prompt,
+      completion_tokens: pieces.length * choices,
+      total_tokens: prompt + pieces.length * choices,
+      completion_tokens_details: {
+        reasoning_tokens: pieces.filter((p) => p.kind === "reasoning").length * choices,
+      },
+    };
   };
   const base = {
     id: "chatcmpl-standin",
@@ -103,20 +195,41 @@ export async function handleOpenAi(
   };
 
   if (!request.stream) {
+    const of = (kind: Piece["kind"]) =>
+      pieces
+        .filter((p) => p.kind === kind)
+        .map((p) => p.text)
+        .join("");
+    const hasTool = pieces.some((p) => p.kind === "tool");
+    const message = {
+      role: "assistant",
+      content: of("content"),
+      ...(of("reasoning") ? { reasoning_content: of("reasoning") } : {}),
+      ...(hasTool
+        ? {
+            tool_calls: [
+              {
+                id: "call_standin",
+                type: "function",
+                function: { name: "search", arguments: of("tool") },
+              },
+            ],
+          }
+        : {}),
+      refusal: null,
+    };
     res.writeHead(200, { "content-type": "application/json" });
     res.end(
       JSON.stringify({
         ...base,
         object: "chat.completion",
-        choices: [
-          {
-            index: 0,
-            message: { role: "assistant", content: pieces.join(""), refusal: null },
-            logprobs: null,
-            finish_reason: "stop",
-          },
-        ],
-        usage,
+        choices: Array.from({ length: choices }, (_, index) => ({
+          index,
+          message,
+          logprobs: null,
+          finish_reason: finish,
+        })),
+        usage: usage(),
       }),
     );
     return true;
@@ -133,30 +246,27 @@ export async function handleOpenAi(
     }
   });
   const send = (obj: unknown) => res.write(`data: ${JSON.stringify(obj)}\n\n`);
-  send({
-    ...base,
-    object: "chat.completion.chunk",
-    choices: [
-      { index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null },
-    ],
-  });
-  for (const piece of pieces) {
-    if (closed) return true;
+  const chunk = (index: number, delta: Record<string, unknown>, finishReason: string | null) =>
     send({
       ...base,
       object: "chat.completion.chunk",
-      choices: [{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }],
+      choices: [{ index, delta, logprobs: null, finish_reason: finishReason }],
     });
-    if (long) await new Promise((r) => setTimeout(r, 20));
-    else if (paceMs) await new Promise((r) => setTimeout(r, paceMs));
+  let written = 0;
+  for (let index = 0; index < choices; index++) {
+    chunk(index, { role: "assistant", content: "" }, null);
+    for (const piece of pieces) {
+      if (closed) return true;
+      chunk(index, piece.delta, null);
+      if (long) await new Promise((r) => setTimeout(r, 20));
+      else if (paceMs) await new Promise((r) => setTimeout(r, paceMs));
+      // Unpaced, it still lets other requests in now and then, as a provider serving many does.
+      else if (++written % UNPACED_BURST === 0) await new Promise((r) => setImmediate(r));
+    }
+    chunk(index, {}, finish);
   }
-  send({
-    ...base,
-    object: "chat.completion.chunk",
-    choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: "stop" }],
-  });
   if (request.stream_options?.include_usage)
-    send({ ...base, object: "chat.completion.chunk", choices: [], usage });
+    send({ ...base, object: "chat.completion.chunk", choices: [], usage: usage() });
   res.end("data: [DONE]\n\n");
   return true;
 }

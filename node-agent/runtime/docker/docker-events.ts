@@ -3,6 +3,7 @@ import type { Instance, InstanceState } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
 import type { RuntimeEvent } from "../employee-runtime.ts";
 import { LABEL_EMPLOYEE, LABEL_MANAGED } from "./container-config.ts";
+import { EventLines } from "./event-lines.ts";
 
 export const EVENTS_RETRY_BASE_MS = 500;
 export const EVENTS_RETRY_MAX_MS = 10_000;
@@ -49,19 +50,18 @@ export function watchContainers(
       }
     }
     attempt = 0;
-    let buffered = "";
-    stream.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let newline = buffered.indexOf("\n");
-      while (newline >= 0) {
-        const line = buffered.slice(0, newline).trim();
-        buffered = buffered.slice(newline + 1);
-        newline = buffered.indexOf("\n");
-        if (!line) continue;
-        const event = toRuntimeEvent(line);
-        if (event) onEvent(event);
-      }
-    });
+    const lines = new EventLines(
+      (line) => {
+        try {
+          const event = toRuntimeEvent(line);
+          if (event) onEvent(event);
+        } catch (err) {
+          log.error({ err: String(err) }, "a docker event could not be handled");
+        }
+      },
+      () => log.warn("dropped a docker event line longer than any event"),
+    );
+    stream.on("data", (chunk: Buffer) => lines.push(chunk));
     stream.on("error", (err) => retry(err));
     stream.on("end", () => retry(new Error("docker events stream ended")));
   };
@@ -115,9 +115,12 @@ export function toRuntimeEvent(line: string): RuntimeEvent | null {
   } catch {
     return null;
   }
+  // Anything but the shape Docker sends (null, arrays, numbers where strings go) is not an event.
+  if (!e || typeof e !== "object") return null;
   const employeeId = e.Actor?.Attributes?.[LABEL_EMPLOYEE];
-  const containerId = e.Actor?.ID ?? null;
-  if (!employeeId || !e.Action) return null;
+  const containerId = typeof e.Actor?.ID === "string" ? e.Actor.ID : null;
+  if (typeof employeeId !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(employeeId)) return null;
+  if (typeof e.Action !== "string") return null;
   switch (e.Action) {
     case "create":
       return { type: "created", employeeId, containerId };

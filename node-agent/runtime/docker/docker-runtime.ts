@@ -283,6 +283,23 @@ export class DockerRuntime implements EmployeeRuntime {
     return (await this.networkFacts()).gateway;
   }
 
+  async employeeAddresses(): Promise<Map<string, string>> {
+    const list = await this.docker.listContainers({
+      filters: { label: [`${LABEL_MANAGED}=true`], network: [this.opts.network] },
+    });
+    const byAddress = new Map<string, string>();
+    const claimed = new Set<string>();
+    for (const c of list) {
+      const employeeId = c.Labels[LABEL_EMPLOYEE];
+      const ip = c.NetworkSettings?.Networks?.[this.opts.network]?.IPAddress;
+      if (!employeeId || !ip) continue;
+      if (claimed.has(ip)) byAddress.delete(ip);
+      else byAddress.set(ip, employeeId);
+      claimed.add(ip);
+    }
+    return byAddress;
+  }
+
   // The container's address on the private network: no port is ever published on the host.
   async endpoint(employeeId: string, port: number): Promise<{ host: string; port: number } | null> {
     const info = await this.inspect(employeeId);

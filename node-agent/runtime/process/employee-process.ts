@@ -1,5 +1,5 @@
 // A stand-in employee for development machines without a Docker engine: it answers OpenClaw's
-// health endpoints on the port it is given, and nothing else.
+// health endpoints on the address and port it is given, and nothing else.
 import { createServer } from "node:http";
 
 const port = Number(process.env.PORT);
@@ -14,5 +14,5 @@ createServer((req, res) => {
   res.end(
     `<!doctype html><title>${name}</title><p>${name} runs as a local process (development runtime).</p>`,
   );
-}).listen(port, "127.0.0.1");
+}).listen(port, process.env.HOST ?? "127.0.0.1");
 process.on("SIGTERM", () => process.exit(0));

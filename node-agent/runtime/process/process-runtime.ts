@@ -28,12 +28,20 @@ interface Stored {
   employeeId: string;
   pid: number | null;
   port: number;
+  /** Its own loopback address (older state files have none: 127.0.0.1). */
+  address?: string;
   spec: EmployeeSpec;
 }
 
-// Development only: each employee is a detached child process on a loopback port the OS picked.
-// Its pid and port are written to a state folder, so an agent restart finds them again, the way
-// the docker runtime finds containers by label. There is no isolation here; servers use docker.
+// Each process employee gets an address of its own in this loopback block (Linux routes all of
+// 127.0.0.0/8 to lo), so the LLM relay can tell employees apart by source address as it does on
+// Docker's network. Any local process can use these addresses too: there is no isolation here.
+export const PROCESS_ADDRESS_PREFIX = "127.77.";
+const PROCESS_ADDRESS_COUNT = 250 * 250;
+
+// Development only: each employee is a detached child process on a loopback address and port of
+// its own. Its pid, address and port are written to a state folder, so an agent restart finds them
+// again, the way the docker runtime finds containers by label. Servers use docker.
 export class ProcessRuntime implements EmployeeRuntime {
   readonly kind = "process" as const;
   private readonly dir: string;
@@ -57,9 +65,10 @@ export class ProcessRuntime implements EmployeeRuntime {
   async provision(spec: EmployeeSpec): Promise<Instance> {
     const stored = this.read(spec.employeeId);
     if (stored && alive(stored.pid)) return this.instanceOf(stored);
-    const port = stored?.port ?? (await freePort());
+    const address = stored?.address ?? (await this.freeAddress());
+    const port = stored?.port ?? (await freePort(address));
     if (!stored) this.emit({ type: "created", employeeId: spec.employeeId, containerId: null });
-    return this.launch({ employeeId: spec.employeeId, pid: null, port, spec });
+    return this.launch({ employeeId: spec.employeeId, pid: null, port, address, spec });
   }
 
   async start(employeeId: string): Promise<Instance> {
@@ -107,8 +116,17 @@ export class ProcessRuntime implements EmployeeRuntime {
   async endpoint(employeeId: string, port: number): Promise<{ host: string; port: number } | null> {
     const stored = this.read(employeeId);
     return stored && alive(stored.pid) && port === CHAT_PORT
-      ? { host: "127.0.0.1", port: stored.port }
+      ? { host: stored.address ?? "127.0.0.1", port: stored.port }
       : null;
+  }
+
+  async employeeAddresses(): Promise<Map<string, string>> {
+    const byAddress = new Map<string, string>();
+    for (const f of readdirSync(this.dir).filter((n) => n.endsWith(".json"))) {
+      const s = this.read(f.slice(0, -5));
+      if (s?.address && alive(s.pid)) byAddress.set(s.address, s.employeeId);
+    }
+    return byAddress;
   }
 
   // A process employee's "volume" is a folder next to its state file.
@@ -181,7 +199,12 @@ export class ProcessRuntime implements EmployeeRuntime {
 
   private async launch(stored: Stored): Promise<Instance> {
     const child = spawn(process.execPath, [employeeScript], {
-      env: { PATH: process.env.PATH, PORT: String(stored.port), EMPLOYEE_NAME: stored.spec.name },
+      env: {
+        PATH: process.env.PATH,
+        HOST: stored.address ?? "127.0.0.1",
+        PORT: String(stored.port),
+        EMPLOYEE_NAME: stored.spec.name,
+      },
       detached: true,
       stdio: "ignore",
     });
@@ -192,7 +215,7 @@ export class ProcessRuntime implements EmployeeRuntime {
     const deadline = Date.now() + PROCESS_READY_TIMEOUT_MS;
     while (Date.now() < deadline) {
       try {
-        if ((await fetch(`http://127.0.0.1:${stored.port}/healthz`)).ok)
+        if ((await fetch(`http://${stored.address ?? "127.0.0.1"}:${stored.port}/healthz`)).ok)
           return this.instanceOf(next);
       } catch {
         // not listening yet
@@ -204,6 +227,19 @@ export class ProcessRuntime implements EmployeeRuntime {
       "the employee process did not answer its health check",
       true,
     );
+  }
+
+  private async freeAddress(): Promise<string> {
+    const used = new Set(
+      readdirSync(this.dir)
+        .filter((f) => f.endsWith(".json"))
+        .map((f) => this.read(f.slice(0, -5))?.address),
+    );
+    for (let i = 0; i < PROCESS_ADDRESS_COUNT; i++) {
+      const address = `${PROCESS_ADDRESS_PREFIX}${Math.floor(i / 250) + 1}.${(i % 250) + 2}`;
+      if (!used.has(address)) return address;
+    }
+    throw new RuntimeError("no_address", "no loopback address is free for another employee", false);
   }
 
   private instanceOf(s: Stored): Instance {
@@ -249,11 +285,11 @@ function safeJoin(root: string, rel: string): string {
   return target;
 }
 
-function freePort(): Promise<number> {
+function freePort(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.listen(0, host, () => {
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : 0;
       server.close(() => resolve(port));

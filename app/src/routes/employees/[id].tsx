@@ -3,7 +3,7 @@ import { A, createAsync, useNavigate, useParams } from "@solidjs/router";
 import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { Dialog } from "../../components/dialog.tsx";
 import { KnowledgePanel, MemoryView } from "../../components/knowledge-panel.tsx";
-import { NameField, SkillPicker, TonePicker } from "../../components/pickers.tsx";
+import { NameField, nameIsValid, SkillPicker, TonePicker } from "../../components/pickers.tsx";
 import { StatusBadge } from "../../components/status-badge.tsx";
 import { StatusReason } from "../../components/status-reason.tsx";
 import { toast } from "../../components/toasts.tsx";
@@ -277,7 +277,7 @@ function Settings(props: {
               value={skills()}
               onChange={setSkills}
             />
-            <button class="button primary" type="submit">
+            <button class="button primary" type="submit" disabled={!nameIsValid(name())}>
               {t("workspace.save")}
             </button>
           </form>

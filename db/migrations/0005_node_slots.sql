@@ -1,0 +1,1 @@
+ALTER TABLE `nodes` ADD `max_slots` integer DEFAULT 28 NOT NULL;

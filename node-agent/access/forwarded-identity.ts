@@ -1,0 +1,64 @@
+import type { AccessClaims } from "../../edge/protocol/access-token.ts";
+
+// OpenClaw (gateway.auth.mode "trusted-proxy") believes these headers from this proxy alone, so a
+// client's own copies never pass: the proxy drops them and sets its own.
+export const FORWARDED_HEADERS = [
+  "x-forwarded-user",
+  "x-forwarded-for",
+  "x-forwarded-proto",
+  "x-forwarded-host",
+  "x-real-ip",
+  "forwarded",
+  "x-openclaw-scopes",
+];
+// A browser on this node itself (local development, the tests) has only a loopback address, and
+// OpenClaw refuses to attribute a proxied request to loopback (that could be any local process).
+// Such a client is named by an address from the documentation range instead, which routes nowhere.
+export const LOCAL_BROWSER_ADDRESS = "192.0.2.1";
+// What the customer may do in their employee's OpenClaw: chat, read, answer approvals, never
+// operator.admin. The gateway takes a trusted-proxy HTTP request that carries no scopes header as
+// the full default set, admin included (killing sessions, choosing the model, …), and on a WebSocket
+// upgrade the header caps what the Control UI's device may be granted; so it is always sent.
+export const CUSTOMER_OPERATOR_SCOPES = "operator.read,operator.write,operator.approvals";
+
+const isLoopback = (a: string) =>
+  a === "::1" || a.startsWith("127.") || a.startsWith("::ffff:127.");
+const plain = (a: string) => (a.startsWith("::ffff:") ? a.slice(7) : a);
+// What may stand in X-Forwarded-For for OpenClaw: an IPv4 or IPv6 address, nothing else.
+const ADDRESS = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f:]{2,45})$/;
+
+// Who the client is: the TCP peer, or, when the peer is Caddy on this node (loopback), the
+// address Caddy put last in X-Forwarded-For (Caddy overwrites what clients send).
+export function clientAddress(
+  peer: string | undefined,
+  forwardedFor: string | string[] | undefined,
+): string {
+  const p = plain(peer ?? "");
+  if (p && !isLoopback(p)) return p;
+  const last = String(forwardedFor ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .pop();
+  return last && !isLoopback(last) && ADDRESS.test(plain(last))
+    ? plain(last)
+    : LOCAL_BROWSER_ADDRESS;
+}
+
+export function identityHeaders(
+  req: {
+    headers: Record<string, string | string[] | undefined>;
+    socket: { remoteAddress?: string | undefined };
+  },
+  claims: AccessClaims,
+): Record<string, string> {
+  const fromCaddy = isLoopback(plain(req.socket.remoteAddress ?? ""));
+  const proto = String(req.headers["x-forwarded-proto"] ?? "");
+  return {
+    "x-forwarded-user": claims.u,
+    "x-forwarded-for": clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"]),
+    "x-forwarded-proto": fromCaddy && (proto === "https" || proto === "http") ? proto : "http",
+    "x-forwarded-host": String(req.headers.host ?? ""),
+    "x-openclaw-scopes": CUSTOMER_OPERATOR_SCOPES,
+  };
+}
