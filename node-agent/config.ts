@@ -23,6 +23,14 @@ const ConfigSchema = z.object({
     .default(2 * GIB_MB),
   EMPLOYEE_CPUS: z.coerce.number().positive().max(64).default(1),
   EMPLOYEE_PIDS_LIMIT: z.coerce.number().int().min(16).default(512),
+  // Each employee's disk (its only writable storage besides a 256 MB /tmp in memory).
+  EMPLOYEE_DISK_GB: z.coerce.number().positive().max(10_000).default(10),
+  // auto: gVisor (runsc) when Docker offers it, else runc.
+  EMPLOYEE_RUNTIME: z.enum(["auto", "runsc", "runc"]).default("auto"),
+  // "off" only for development by an agent that cannot mount disks (not root, no loop devices)
+  // or change the firewall: employees' disks are then unbounded, or they are not walled off.
+  EMPLOYEE_DISK_QUOTA: z.enum(["required", "off"]).default("required"),
+  EMPLOYEE_EGRESS_FIREWALL: z.enum(["required", "off"]).default("required"),
   // Default: as many employees as fit in 90 % of this machine's memory.
   CAPACITY_SLOTS: z.coerce.number().int().min(0).optional(),
   DOCKER_SOCKET: z.string().default("/var/run/docker.sock"),
@@ -30,7 +38,8 @@ const ConfigSchema = z.object({
     .string()
     .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/)
     .default("instantworker"),
-  READY_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  // Start to healthy; unset: 120 s under runc, 360 s under gVisor (docker-runtime.ts).
+  READY_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   ORPHAN_GRACE_MS: z.coerce
     .number()
     .int()

@@ -50,11 +50,20 @@ const llmRelay = await startLlmRelay({
   log,
 });
 const relayPort = (llmRelay.address() as AddressInfo).port; // LLM_RELAY_PORT=0 lets the OS pick
+network = { proxyAddress, llmBaseUrl: `http://${proxyAddress}:${relayPort}/v1` };
+log.info({ relay: network.llmBaseUrl }, "llm relay listening");
+// Kernel, disk and network boundaries of the employees: checked now, and again before each
+// container starts; provisioning is refused with the reason while one is missing.
+await runtime.prepare({ relayPort }).catch((err: unknown) => {
+  log.error(
+    { err: err instanceof Error ? err.message : String(err) },
+    "employees cannot be isolated on this node",
+  );
+});
+// After prepare: it mounts the employees' disks again after a reboot, and the keys are on them.
 adoptKeys(runtime, keys, log).catch((err: unknown) =>
   log.warn({ err }, "could not look for keys in older employees' configs"),
 );
-network = { proxyAddress, llmBaseUrl: `http://${proxyAddress}:${relayPort}/v1` };
-log.info({ relay: network.llmBaseUrl }, "llm relay listening");
 const knowledge = new KnowledgeSync({
   runtime,
   edgeUrl: config.EDGE_URL,

@@ -20,6 +20,8 @@ export const nodes = sqliteTable("nodes", {
     .default("offline"),
   lastSeenAt: integer("last_seen_at"),
   agentVersion: text("agent_version"),
+  // What isolates the node's employees, as its agent last said: runsc (gVisor), runc, process.
+  runtime: text("runtime"),
   maxSlots: integer("max_slots").notNull().default(DEFAULT_NODE_SLOTS),
   capacitySlots: integer("capacity_slots").notNull().default(0),
   usedSlots: integer("used_slots").notNull().default(0),

@@ -4,10 +4,11 @@ import type { ContainerCommandType } from "../protocol/frames.ts";
 // Every wait of the lifecycle, by name. An operation that outlives its timeout is retried with
 // backoff up to MAX_COMMAND_ATTEMPTS, then ends in `error` with a reason the customer can read.
 export const COMMAND_TIMEOUT_MS: Record<ContainerCommandType, number> = {
-  // OpenClaw is ready in 10–25 s once its image is on the node; image pulls are done ahead.
-  "container.provision": 180_000,
-  "container.start": 120_000,
-  "container.restart": 180_000,
+  // OpenClaw is ready in 10–40 s under runc once its image is on the node (pulls are done
+  // ahead); gVisor takes 2–3 times as long, and the agent waits up to 360 s for it.
+  "container.provision": 420_000,
+  "container.start": 390_000,
+  "container.restart": 420_000,
   "container.stop": 60_000,
   "container.remove": 60_000,
 };

@@ -282,6 +282,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
       {
         slots: hello.capacity.slots,
         agentVersion: hello.agentVersion,
+        runtime: hello.runtime ?? null,
         usedSlots: this.placements().length,
       },
       now,
@@ -296,6 +297,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     this.ctx.storage.kv.put("capacitySlots", updated.capacitySlots);
     this.log.info("agent said hello", {
       agentVersion: hello.agentVersion,
+      runtime: hello.runtime ?? null,
       slots: updated.capacitySlots,
       reportedSlots: hello.capacity.slots,
       inventory: hello.inventory.length,

@@ -146,6 +146,12 @@ export const AgentFrame = z.discriminatedUnion("type", [
     agentVersion: z.string().max(64),
     capacity: Capacity,
     inventory: z.array(Instance).max(10_000),
+    // What isolates this node's employees: "runsc" (gVisor), "runc" (the node's kernel shared),
+    // "process" (development). Additive: older agents do not send it.
+    runtime: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9._-]{0,31}$/)
+      .optional(),
   }),
   z.object({ type: z.literal("heartbeat"), capacity: Capacity, running: z.number().int().min(0) }),
   // The answer to a command: one "result" type, told apart by `ok` (a nested union).

@@ -26,7 +26,7 @@ export async function placementCandidates(d1: D1Database, limit: number): Promis
 export async function recordAgentReport(
   d1: D1Database,
   nodeId: string,
-  report: { slots: number; agentVersion?: string; usedSlots?: number },
+  report: { slots: number; agentVersion?: string; runtime?: string | null; usedSlots?: number },
   now: number,
 ): Promise<{ capacitySlots: number } | undefined> {
   return openDb(d1)
@@ -36,6 +36,7 @@ export async function recordAgentReport(
       lastSeenAt: now,
       capacitySlots: sql`min(${report.slots}, ${nodes.maxSlots})`,
       ...(report.agentVersion !== undefined ? { agentVersion: report.agentVersion } : {}),
+      ...(report.runtime !== undefined ? { runtime: report.runtime } : {}),
       ...(report.usedSlots !== undefined ? { usedSlots: report.usedSlots } : {}),
     })
     .where(and(eq(nodes.id, nodeId), isNull(nodes.revokedAt)))

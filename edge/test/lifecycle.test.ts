@@ -313,7 +313,9 @@ describe("employee lifecycle with a node agent", () => {
     await expireOp(hired.id);
     const failed = await waitForEmployee(cookie, hired.id, (e) => e.status === "error");
     expect(failed.statusReason).toMatch(
-      /did not finish within 180 seconds.*after 3 attempts.*Start/,
+      new RegExp(
+        `did not finish within ${COMMAND_TIMEOUT_MS["container.provision"] / 1000} seconds.*after 3 attempts.*Start`,
+      ),
     );
     // A late answer to an abandoned command changes nothing.
     agent.send({

@@ -38,10 +38,13 @@ const services = [
   {
     // Headful under Xvfb: bot checks block it less often than headless. The container is the
     // sandbox (no capabilities, no new privileges), so Chromium's own cannot start and is off.
+    // Under gVisor (runsc) the zygote's process tricks end in "Trace/breakpoint trap": without it
+    // each renderer is started plainly, under runc too.
     name: "browser",
     cmd: "chromium",
     args: [
       "--no-sandbox",
+      "--no-zygote",
       "--no-first-run",
       "--no-default-browser-check",
       "--disable-dev-shm-usage",

@@ -107,7 +107,7 @@ switch (verb) {
   }
   case "list": {
     const rows = d1(
-      "SELECT id, name, status, max_slots, capacity_slots, used_slots, agent_version, last_seen_at, revoked_at FROM nodes ORDER BY name",
+      "SELECT id, name, status, runtime, max_slots, capacity_slots, used_slots, agent_version, last_seen_at, revoked_at FROM nodes ORDER BY name",
     );
     if (json) console.log(JSON.stringify(rows));
     else console.table(rows);

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { READY_TIMEOUT_MS } from "../../node-agent/runtime/docker/docker-runtime.ts";
 import { docker, removeContainersOnNetwork } from "../../node-agent/test/docker-cli.ts";
 import {
   handleOpenAi,
@@ -21,7 +22,14 @@ import { CHROMIUM_ARGS, CHROMIUM_PATH } from "./chromium.ts";
 import { type Client, freePort, root, type Stack, signIn, sleep, startStack } from "./stack.ts";
 
 const NETWORK = "instantworker-employee-e2e";
-const READY_TIMEOUT_MS = 150_000;
+// gVisor whenever the engine offers it (ensure-docker.sh registers it), as on a node.
+const RUNTIME = Object.keys(JSON.parse(docker("info", "--format", "{{json .Runtimes}}"))).includes(
+  "runsc",
+)
+  ? "runsc"
+  : "runc";
+// The agent's own wait for healthy, and the edge's answer after it.
+const HIRE_TIMEOUT_MS = READY_TIMEOUT_MS[RUNTIME] + 60_000;
 
 let stack: Stack;
 let llm: Server;
@@ -74,7 +82,7 @@ beforeAll(async () => {
       EMPLOYEE_MEMORY_MB: "2048",
       EMPLOYEE_CPUS: "1",
       DOCKER_NETWORK: NETWORK,
-      READY_TIMEOUT_MS: String(READY_TIMEOUT_MS),
+      READY_TIMEOUT_MS: String(READY_TIMEOUT_MS[RUNTIME]),
       ACCESS_VERIFY_KEY: verifyKey,
       ACCESS_PROXY_PORT: String(accessPort),
     },
@@ -102,7 +110,7 @@ async function waitRunning(client: Client, id: string): Promise<number> {
     const { employee } = await client.call("GET /api/employees/:id", { params: { id } });
     if (employee.status === "running") return Date.now() - started;
     if (employee.status === "error") throw new Error(`employee failed: ${employee.statusReason}`);
-    if (Date.now() - started > READY_TIMEOUT_MS + 30_000)
+    if (Date.now() - started > HIRE_TIMEOUT_MS)
       throw new Error(
         `still ${employee.status}; agent:\n${stack.agent.logs.slice(-15).join("\n")}`,
       );
@@ -179,17 +187,22 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
   let bob: string;
   const ownerEmail = `owner-${Date.now()}@example.com`;
 
-  it("hires real OpenClaw employees that become ready, hardened", async () => {
+  it("hires real OpenClaw employees that become ready, hardened", {
+    timeout: HIRE_TIMEOUT_MS + 60_000,
+  }, async () => {
     owner = await signIn(stack.edgeUrl, ownerEmail);
     other = await signIn(stack.edgeUrl, `other-${Date.now()}@example.com`);
     ada = await hire(owner, "researcher", "Ada");
     bob = await hire(other, "customer-support", "Bob");
     const [adaMs, bobMs] = await Promise.all([waitRunning(owner, ada), waitRunning(other, bob)]);
-    console.log(`hire → running (healthy /readyz): ${adaMs} ms and ${bobMs} ms (two at once)`);
+    console.log(
+      `hire → running (healthy /readyz) under ${RUNTIME}: ${adaMs} ms and ${bobMs} ms (two at once)`,
+    );
 
     const inspect = JSON.parse(docker("inspect", `iw-employee-${ada}`))[0] as {
       Config: { User: string; Env: string[] };
       HostConfig: {
+        Runtime: string;
         CapDrop: string[];
         ReadonlyRootfs: boolean;
         Privileged: boolean;
@@ -200,6 +213,16 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
       };
       Mounts: { Destination: string; RW: boolean; Source: string }[];
     };
+    expect(inspect.HostConfig.Runtime).toBe(RUNTIME);
+    // Its /data is a disk of its own (EMPLOYEE_DISK_GB, 10 GiB), mounted by the agent.
+    expect(inspect.Mounts.find((m) => m.Destination === "/data")?.Source).toBe(
+      path.join(stack.persistDir, "agent-state", "disks", ada),
+    );
+    const dataBlocks = Number(
+      inContainer(ada, "df", "-k", "--output=size", "/data").split("\n")[1],
+    );
+    expect(dataBlocks * 1024).toBeGreaterThan(9 * 1024 ** 3);
+    expect(dataBlocks * 1024).toBeLessThanOrEqual(10 * 1024 ** 3);
     expect(inspect.Config.User).toBe("1000:1000");
     expect(inspect.HostConfig.CapDrop).toEqual(["ALL"]);
     expect(inspect.HostConfig.ReadonlyRootfs).toBe(true);

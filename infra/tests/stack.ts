@@ -2,7 +2,7 @@
 // workerd, D1, Durable Objects) with its own state folder, a node token made by the ops script,
 // and the real node agent driving the real Docker engine.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -12,6 +12,7 @@ import { type ApiClient, createApiClient } from "../../edge/contract/client.ts";
 import type { Employee } from "../../edge/contract/employee.ts";
 import type { HireRequest } from "../../edge/contract/employee-input.ts";
 import { type LiveFrame, parseLiveFrame } from "../../edge/contract/live.ts";
+import { removeMountedTree } from "../../node-agent/test/docker-cli.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const TEST_IMAGE = process.env.TEST_EMPLOYEE_IMAGE ?? "instantworker/test-employee:1";
@@ -187,7 +188,8 @@ export async function startStack(
         edge.once("exit", () => resolve());
         edge.kill("SIGTERM");
       });
-      rmSync(persist, { recursive: true, force: true });
+      // The agent's employee disks are mounted under its state folder.
+      removeMountedTree(persist);
     },
   };
 }

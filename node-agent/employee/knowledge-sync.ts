@@ -4,6 +4,7 @@ import path from "node:path";
 import type { KnowledgeFile, MemoryFile } from "../../edge/protocol/frames.ts";
 import type { Logger } from "../logger.ts";
 import { type EmployeeRuntime, RuntimeError } from "../runtime/employee-runtime.ts";
+import type { ReadLimits } from "../runtime/tar.ts";
 import { SerialByKey } from "../serial-by-key.ts";
 import { OWN_FILES_DIR, WORKSPACE_DIR } from "./openclaw-config.ts";
 import { EMPLOYEE_UID } from "./workspace-files.ts";
@@ -17,8 +18,41 @@ export const DOWNLOAD_TIMEOUT_MS = 60_000;
 // protocol frame (256 KiB).
 export const MEMORY_FILE_MAX_BYTES = 48 * 1024;
 export const MEMORY_TOTAL_MAX_BYTES = 192 * 1024;
+// What the agent reads of a container for the memory view: memory/ is the employee's to fill, so
+// the read stops at these (the archive is streamed; nothing beyond is held).
+export const MEMORY_READ_LIMITS: ReadLimits = {
+  maxEntries: 500,
+  maxArchiveBytes: 8 * 1024 * 1024,
+  maxFileBytes: MEMORY_FILE_MAX_BYTES,
+};
+// The manifest lives in the employee's volume, where the employee could replace it.
+export const MANIFEST_READ_LIMITS: ReadLimits = {
+  maxEntries: 1,
+  maxArchiveBytes: 2 * 1024 * 1024,
+  maxFileBytes: 1024 * 1024,
+};
 
 type Manifest = Record<string, string>;
+
+// Linux file names hold 255 bytes; the edge bounds names in characters, and 120 of them can be
+// 360 bytes of UTF-8. A longer name is shortened at a character boundary, keeping its extension,
+// with a hash of the whole name so two long names never collide.
+export const FILE_NAME_MAX_BYTES = 255;
+const NAME_HASH_CHARS = 8;
+
+export function onDiskName(name: string): string {
+  if (Buffer.byteLength(name) <= FILE_NAME_MAX_BYTES) return name;
+  const dot = name.lastIndexOf(".");
+  const ext = dot > 0 ? name.slice(dot) : "";
+  const tag = `~${createHash("sha256").update(name).digest("hex").slice(0, NAME_HASH_CHARS)}`;
+  const room = FILE_NAME_MAX_BYTES - Buffer.byteLength(ext) - Buffer.byteLength(tag);
+  let stem = "";
+  for (const ch of dot > 0 ? name.slice(0, dot) : name) {
+    if (Buffer.byteLength(stem + ch) > room) break;
+    stem += ch;
+  }
+  return `${stem}${tag}${ext}`;
+}
 
 export interface KnowledgeSyncOptions {
   runtime: EmployeeRuntime;
@@ -43,10 +77,25 @@ export class KnowledgeSync {
   }
 
   async readMemory(employeeId: string): Promise<MemoryFile[]> {
-    const entries = [
-      ...(await this.opts.runtime.readFiles(employeeId, `${WORKSPACE_DIR}/MEMORY.md`)),
-      ...(await this.opts.runtime.readFiles(employeeId, `${WORKSPACE_DIR}/memory`)),
-    ].filter((e) => e.type === "file" && e.path.endsWith(".md"));
+    const runtime = this.opts.runtime;
+    const main = await runtime.readFiles(
+      employeeId,
+      `${WORKSPACE_DIR}/MEMORY.md`,
+      MEMORY_READ_LIMITS,
+    );
+    const daily = await runtime.readFiles(
+      employeeId,
+      `${WORKSPACE_DIR}/memory`,
+      MEMORY_READ_LIMITS,
+    );
+    if (main.truncated || daily.truncated)
+      this.opts.log.warn(
+        { employeeId },
+        "memory folder beyond the read limits; showing part of it",
+      );
+    const entries = [...main.entries, ...daily.entries].filter(
+      (e) => e.type === "file" && e.path.endsWith(".md"),
+    );
     entries.sort((a, b) =>
       a.path === "MEMORY.md" ? -1 : b.path === "MEMORY.md" ? 1 : b.path.localeCompare(a.path),
     );
@@ -61,7 +110,7 @@ export class KnowledgeSync {
         path: e.path,
         content: slice.toString("utf8"),
         size: e.size,
-        truncated: slice.length < e.content.length,
+        truncated: slice.length < e.size,
         modifiedAt: e.mtimeMs || null,
       });
     }
@@ -80,7 +129,7 @@ export class KnowledgeSync {
       }
       const content = await this.download(f);
       writes.push({
-        path: `${OWN_FILES_DIR}/${f.name}`,
+        path: `${OWN_FILES_DIR}/${onDiskName(f.name)}`,
         content,
         mode: 0o644,
         uid: EMPLOYEE_UID,
@@ -91,12 +140,14 @@ export class KnowledgeSync {
     const gone = Object.keys(current).filter((name) => !(name in next));
     const removed = await runtime.removeFiles(
       employeeId,
-      gone.map((name) => `${OWN_FILES_DIR}/${name}`),
+      gone.map((name) => `${OWN_FILES_DIR}/${onDiskName(name)}`),
     );
     // Not running: remember them, so the sync after the next start deletes them.
     if (!removed) for (const name of gone) next[name] = current[name] ?? "";
     const manifest = Buffer.from(JSON.stringify(next));
     await runtime.writeFiles(employeeId, [
+      // The folder, the employee's: it deletes and renames there as the agent does.
+      { path: OWN_FILES_DIR, mode: 0o755, uid: EMPLOYEE_UID, gid: EMPLOYEE_UID },
       ...writes,
       { path: OWN_MANIFEST, content: manifest, mode: 0o600, uid: 0, gid: 0 },
     ]);
@@ -124,16 +175,18 @@ export class KnowledgeSync {
       // Written beside and renamed: an employee never reads half a file.
       const tmp = path.join(dir, `.${f.id}.partial`);
       writeFileSync(tmp, content, { mode: 0o644 });
-      renameSync(tmp, path.join(dir, f.name));
+      renameSync(tmp, path.join(dir, onDiskName(f.name)));
     }
     for (const name of Object.keys(current))
-      if (!(name in next)) rmSync(path.join(dir, name), { force: true });
+      if (!(name in next)) rmSync(path.join(dir, onDiskName(name)), { force: true });
     writeFileSync(manifestPath, JSON.stringify(next), { mode: 0o600 });
   }
 
   private async readOwnManifest(employeeId: string): Promise<Manifest> {
-    const [entry] = await this.opts.runtime.readFiles(employeeId, OWN_MANIFEST);
-    if (!entry) return {};
+    const read = await this.opts.runtime.readFiles(employeeId, OWN_MANIFEST, MANIFEST_READ_LIMITS);
+    const entry = read.entries[0];
+    // Unreadable or oversized: everything is written again, which is always safe.
+    if (!entry || entry.truncated) return {};
     try {
       return JSON.parse(entry.content.toString("utf8")) as Manifest;
     } catch {

@@ -136,12 +136,14 @@ export class HubConnection {
     } catch (err) {
       this.opts.log.error({ err }, "could not read the inventory; reporting none");
     }
+    const runtime = await this.opts.runtime.isolationRuntime().catch(() => undefined);
     this.send(ws, {
       type: "hello",
       protocol: PROTOCOL_VERSION,
       agentVersion: AGENT_VERSION,
       capacity: this.opts.capacity(),
       inventory,
+      ...(runtime ? { runtime } : {}),
     });
   }
 

@@ -18,7 +18,7 @@ export async function adoptKeys(
   for (const { employeeId } of await runtime.inventory()) {
     if (keys.get(employeeId)) continue;
     try {
-      const [file] = await runtime.readFiles(employeeId, `${STATE_DIR}/openclaw.json`);
+      const [file] = (await runtime.readFiles(employeeId, `${STATE_DIR}/openclaw.json`)).entries;
       const config = JSON.parse(file?.content.toString() ?? "null") as {
         models?: { providers?: Record<string, { apiKey?: unknown }> };
       } | null;

@@ -1,5 +1,5 @@
 import type { EmployeeSpec, Instance } from "../../edge/protocol/frames.ts";
-import type { TarEntry, UnpackedEntry } from "./tar.ts";
+import type { ReadLimits, ReadResult, TarEntry } from "./tar.ts";
 
 // What happened to an employee's container, as the runtime saw it.
 export type RuntimeEvent =
@@ -41,8 +41,11 @@ export interface EmployeeRuntime {
   sweepOrphans(keep: ReadonlySet<string>, graceMs: number): Promise<string[]>;
   /** Writes files into the employee's data volume (paths relative to it), running or not. */
   writeFiles(employeeId: string, entries: readonly TarEntry[]): Promise<void>;
-  /** Reads a file or folder of the data volume; [] when it does not exist. */
-  readFiles(employeeId: string, relPath: string): Promise<UnpackedEntry[]>;
+  /**
+   * Reads a file or folder of the data volume (no entries when it does not exist), within the
+   * limits: the container decides what is there, so truncation is reported, never buffered away.
+   */
+  readFiles(employeeId: string, relPath: string, limits?: ReadLimits): Promise<ReadResult>;
   /** Deletes files of the data volume; false when that has to wait for the next start. */
   removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean>;
   /** This node's address as employees see it (their only trusted proxy). */
@@ -52,6 +55,13 @@ export interface EmployeeRuntime {
   employeeAddresses(): Promise<Map<string, string>>;
   /** Where a port of the employee's container is reachable from this node, if it runs. */
   endpoint(employeeId: string, port: number): Promise<{ host: string; port: number } | null>;
+  /**
+   * Checks at start that employees can be isolated here (kernel, disk and network boundaries) and
+   * opens the LLM relay's port to them; throws a RuntimeError naming what is missing.
+   */
+  prepare(opts: { relayPort: number }): Promise<void>;
+  /** What isolates new employees on this node (runsc, runc, process), reported in the hello. */
+  isolationRuntime(): Promise<string>;
   /** Streams container events until the returned function is called. */
   watch(onEvent: (e: RuntimeEvent) => void): () => void;
   close(): Promise<void>;

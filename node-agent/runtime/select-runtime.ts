@@ -9,6 +9,7 @@ import { ProcessRuntime } from "./process/process-runtime.ts";
 import type { TarEntry } from "./tar.ts";
 
 export const teamFilesRoot = (config: AgentConfig) => path.join(config.STATE_DIR, "team-files");
+export const disksRoot = (config: AgentConfig) => path.join(config.STATE_DIR, "disks");
 
 // "auto" uses Docker when an engine answers and otherwise falls back to processes, saying so:
 // the fallback is for development machines only.
@@ -29,8 +30,13 @@ export async function selectRuntime(
       cpus: config.EMPLOYEE_CPUS,
       pidsLimit: config.EMPLOYEE_PIDS_LIMIT,
       network: config.DOCKER_NETWORK,
-      readyTimeoutMs: config.READY_TIMEOUT_MS,
+      ...(config.READY_TIMEOUT_MS ? { readyTimeoutMs: config.READY_TIMEOUT_MS } : {}),
       teamFilesRoot: teamFilesRoot(config),
+      disksRoot: disksRoot(config),
+      sandbox: config.EMPLOYEE_RUNTIME,
+      diskBytes: Math.round(config.EMPLOYEE_DISK_GB * 1024 ** 3),
+      diskQuota: config.EMPLOYEE_DISK_QUOTA,
+      firewall: config.EMPLOYEE_EGRESS_FIREWALL,
       log,
       ...(configure ? { configure } : {}),
     });

@@ -1,8 +1,14 @@
-// Just enough ustar for Docker's archive API (PUT/GET /containers/:id/archive), which is how the
-// agent writes an employee's workspace and reads its memory: it works on running and stopped
-// containers alike and needs no shell inside. Regular files and directories only.
+import { Readable } from "node:stream";
+import { extract, pack } from "tar-stream";
 
-const BLOCK = 512;
+// Archives for Docker's archive API (PUT/GET /containers/:id/archive), which is how the agent
+// writes an employee's workspace and reads its memory: it works on running and stopped containers
+// alike and needs no shell inside. tar-stream writes PAX headers for names past ustar's limits
+// (knowledge file names reach 200 bytes of UTF-8) and reads what Docker's Go archiver writes.
+//
+// What comes out of a container is hostile: it can plant a 5 GB file or a million files where the
+// agent reads. Reading therefore streams, keeps at most maxFileBytes of each file, stops after
+// maxEntries entries or maxArchiveBytes of archive, and says when it stopped early.
 
 export interface TarEntry {
   /** Relative path, "/"-separated, no "..". */
@@ -15,113 +21,145 @@ export interface TarEntry {
   mtimeMs?: number;
 }
 
-function writeString(buf: Buffer, offset: number, length: number, value: string): void {
-  buf.write(value, offset, Math.min(length, Buffer.byteLength(value)), "utf8");
-}
-
-function writeOctal(buf: Buffer, offset: number, length: number, value: number): void {
-  writeString(buf, offset, length, `${value.toString(8).padStart(length - 1, "0")}\0`);
-}
-
-// ustar holds names up to 255 bytes: a prefix of up to 155 and a name of up to 100.
-function splitName(path: string): { prefix: string; name: string } {
-  if (Buffer.byteLength(path) <= 100) return { prefix: "", name: path };
-  for (let i = path.lastIndexOf("/"); i > 0; i = path.lastIndexOf("/", i - 1)) {
-    const prefix = path.slice(0, i);
-    const name = path.slice(i + 1);
-    if (Buffer.byteLength(prefix) <= 155 && Buffer.byteLength(name) <= 100) return { prefix, name };
-  }
-  throw new Error(`path too long for the archive: ${path.slice(0, 80)}…`);
-}
-
-function header(entry: TarEntry): Buffer {
-  const isDir = entry.content === undefined;
-  const path = isDir && !entry.path.endsWith("/") ? `${entry.path}/` : entry.path;
-  if (path.split("/").includes("..") || path.startsWith("/"))
-    throw new Error(`refusing an archive path outside its root: ${path}`);
-  const { prefix, name } = splitName(path);
-  const h = Buffer.alloc(BLOCK);
-  writeString(h, 0, 100, name);
-  writeOctal(h, 100, 8, entry.mode ?? (isDir ? 0o755 : 0o644));
-  writeOctal(h, 108, 8, entry.uid ?? 0);
-  writeOctal(h, 116, 8, entry.gid ?? 0);
-  writeOctal(h, 124, 12, isDir ? 0 : (entry.content?.length ?? 0));
-  writeOctal(h, 136, 12, Math.floor((entry.mtimeMs ?? Date.now()) / 1000));
-  h.fill(0x20, 148, 156); // the checksum counts its own field as spaces
-  h.write(isDir ? "5" : "0", 156, "ascii");
-  writeString(h, 257, 6, "ustar\0");
-  writeString(h, 263, 2, "00");
-  writeString(h, 345, 155, prefix);
-  let sum = 0;
-  for (const byte of h) sum += byte;
-  writeString(h, 148, 8, `${sum.toString(8).padStart(6, "0")}\0 `);
-  return h;
-}
-
-export function packTar(entries: readonly TarEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  for (const entry of entries) {
-    parts.push(header(entry));
-    if (entry.content !== undefined) {
-      parts.push(entry.content);
-      const pad = (BLOCK - (entry.content.length % BLOCK)) % BLOCK;
-      if (pad) parts.push(Buffer.alloc(pad));
-    }
-  }
-  parts.push(Buffer.alloc(BLOCK * 2));
-  return Buffer.concat(parts);
-}
-
-const readString = (buf: Buffer, offset: number, length: number) => {
-  const raw = buf.subarray(offset, offset + length);
-  const end = raw.indexOf(0);
-  return raw.subarray(0, end < 0 ? length : end).toString("utf8");
-};
-const readOctal = (buf: Buffer, offset: number, length: number) =>
-  Number.parseInt(readString(buf, offset, length).trim() || "0", 8);
-
 export interface UnpackedEntry {
   path: string;
   type: "file" | "directory" | "other";
+  /** The size the archive declares; content may be shorter (see truncated). */
   size: number;
   mtimeMs: number;
   content: Buffer;
+  /** True when content holds only the first maxFileBytes of the file. */
+  truncated: boolean;
 }
 
-// Reads what Docker's GET archive returns (ustar, with GNU and PAX long-name records).
-export function unpackTar(archive: Buffer): UnpackedEntry[] {
-  const out: UnpackedEntry[] = [];
-  let offset = 0;
-  let longName: string | undefined;
-  while (offset + BLOCK <= archive.length) {
-    const h = archive.subarray(offset, offset + BLOCK);
-    if (h.every((b) => b === 0)) break;
-    const size = readOctal(h, 124, 12);
-    const typeFlag = String.fromCharCode(h[156] ?? 0);
-    const body = archive.subarray(offset + BLOCK, offset + BLOCK + size);
-    offset += BLOCK + Math.ceil(size / BLOCK) * BLOCK;
-    if (typeFlag === "L") {
-      longName = body.toString("utf8").replace(/\0+$/, "");
-      continue;
-    }
-    if (typeFlag === "x") {
-      const path = /\d+ path=([^\n]*)\n/.exec(body.toString("utf8"))?.[1];
-      if (path) longName = path;
-      continue;
-    }
-    if (typeFlag === "g") continue;
-    const prefix = readString(h, 345, 155);
-    const name =
-      longName ?? (prefix ? `${prefix}/${readString(h, 0, 100)}` : readString(h, 0, 100));
-    longName = undefined;
-    out.push({
-      path: name.replace(/\/$/, ""),
-      type:
-        typeFlag === "0" || typeFlag === "\0" ? "file" : typeFlag === "5" ? "directory" : "other",
-      size,
-      mtimeMs: readOctal(h, 136, 12) * 1000,
-      content: Buffer.from(body),
-    });
+export interface ReadLimits {
+  maxEntries: number;
+  /** Archive bytes read in all (headers, skipped and kept content): bounds time as well as memory. */
+  maxArchiveBytes: number;
+  maxFileBytes: number;
+}
+
+export interface ReadResult {
+  entries: UnpackedEntry[];
+  /** True when a limit stopped the reading: there may be more than `entries`. */
+  truncated: boolean;
+}
+
+export const READ_MAX_ENTRIES = 1_000;
+export const READ_MAX_ARCHIVE_BYTES = 16 * 1024 * 1024;
+export const READ_MAX_FILE_BYTES = 1024 * 1024;
+export const DEFAULT_READ_LIMITS: ReadLimits = {
+  maxEntries: READ_MAX_ENTRIES,
+  maxArchiveBytes: READ_MAX_ARCHIVE_BYTES,
+  maxFileBytes: READ_MAX_FILE_BYTES,
+};
+
+export class ArchivePathError extends Error {}
+
+function checkPath(path: string): void {
+  if (
+    path === "" ||
+    path.startsWith("/") ||
+    path.includes("\0") ||
+    path.split("/").some((s) => s === ".." || s === "")
+  )
+    throw new ArchivePathError(`refusing an archive path outside its root: ${path.slice(0, 80)}`);
+}
+
+/** A tar stream of the entries; throws before streaming anything if a path is unsafe. */
+export function packTar(entries: readonly TarEntry[]): Readable {
+  for (const e of entries) checkPath(e.path);
+  const archive = pack();
+  for (const e of entries) {
+    const isDir = e.content === undefined;
+    const header = {
+      name: e.path,
+      type: isDir ? ("directory" as const) : ("file" as const),
+      mode: e.mode ?? (isDir ? 0o755 : 0o644),
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      mtime: new Date(e.mtimeMs ?? Date.now()),
+      size: e.content?.length ?? 0,
+    };
+    if (e.content === undefined) archive.entry(header);
+    else archive.entry(header, e.content);
   }
-  return out;
+  archive.finalize();
+  return Readable.from(archive);
+}
+
+/** Reads an archive stream within the limits; the source is destroyed when a limit is reached. */
+export function readTar(
+  source: NodeJS.ReadableStream,
+  limits: ReadLimits = DEFAULT_READ_LIMITS,
+): Promise<ReadResult> {
+  return new Promise((resolve, reject) => {
+    const entries: UnpackedEntry[] = [];
+    const ex = extract();
+    let settled = false;
+    let consumed = 0;
+    // The entry being read when the byte limit cuts the archive: what arrived of it is kept.
+    let partial: (() => void) | undefined;
+    const stop = (truncated: boolean, err?: unknown) => {
+      if (settled) return;
+      if (truncated) partial?.();
+      settled = true;
+      (source as Readable).destroy?.();
+      ex.destroy();
+      if (err !== undefined) reject(err);
+      else resolve({ entries, truncated });
+    };
+
+    ex.on("entry", (header, stream, next) => {
+      if (entries.length >= limits.maxEntries) {
+        stop(true);
+        return;
+      }
+      const parts: Buffer[] = [];
+      let kept = 0;
+      stream.on("data", (data: unknown) => {
+        const chunk = data as Buffer;
+        if (kept >= limits.maxFileBytes) return;
+        const slice = chunk.subarray(0, limits.maxFileBytes - kept);
+        parts.push(slice);
+        kept += slice.length;
+      });
+      const finish = () => {
+        partial = undefined;
+        const size = header.size ?? 0;
+        entries.push({
+          path: header.name.replace(/\/+$/, ""),
+          type:
+            header.type === "file" ? "file" : header.type === "directory" ? "directory" : "other",
+          size,
+          mtimeMs: header.mtime?.getTime() ?? 0,
+          content: Buffer.concat(parts),
+          truncated: kept < size,
+        });
+      };
+      partial = finish;
+      stream.on("end", () => {
+        finish();
+        next();
+      });
+      stream.resume();
+    });
+    ex.on("finish", () => stop(false));
+    ex.on("error", (err: unknown) => stop(false, err));
+
+    source.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      consumed += chunk.length;
+      if (consumed > limits.maxArchiveBytes) {
+        stop(true);
+        return;
+      }
+      if (!ex.write(chunk)) source.pause();
+    });
+    ex.on("drain", () => source.resume());
+    source.on("end", () => {
+      if (!settled) ex.end(Buffer.alloc(0));
+    });
+    source.on("error", (err: unknown) => stop(false, err));
+  });
 }

@@ -15,7 +15,7 @@ import {
 import { ACCESS_COOKIE, startAccessProxy } from "../access/access-proxy.ts";
 import { createLogger } from "../logger.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
-import { removeTestEmployees } from "./docker-cli.ts";
+import { removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
 
 const PREFIX = `a${process.pid}`;
 // Access hosts carry a UUID; these are valid ones that the prefix still identifies for cleanup.
@@ -32,6 +32,7 @@ const runtime = new DockerRuntime({
   memoryMb: 256,
   cpus: 0.5,
   pidsLimit: 64,
+  disksRoot: testDisksRoot(PREFIX.padEnd(8, "0").slice(0, 8)),
   network: "instantworker-access-test",
   readyTimeoutMs: 30_000,
   teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),

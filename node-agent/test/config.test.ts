@@ -28,6 +28,25 @@ describe("agent configuration", () => {
     ).toBeGreaterThanOrEqual(1);
   });
 
+  it("isolates by default: gVisor when offered, sized disks and egress rules required", () => {
+    expect(loadConfig(good)).toMatchObject({
+      EMPLOYEE_RUNTIME: "auto",
+      EMPLOYEE_DISK_GB: 10,
+      EMPLOYEE_DISK_QUOTA: "required",
+      EMPLOYEE_EGRESS_FIREWALL: "required",
+    });
+    const err = (() => {
+      try {
+        loadConfig({ ...good, EMPLOYEE_RUNTIME: "kata", EMPLOYEE_DISK_GB: "-1" });
+      } catch (e) {
+        return e;
+      }
+    })() as AgentConfigError;
+    expect(err.problems.join("\n")).toMatch(
+      /EMPLOYEE_RUNTIME[\s\S]*EMPLOYEE_DISK_GB|EMPLOYEE_DISK_GB[\s\S]*EMPLOYEE_RUNTIME/,
+    );
+  });
+
   it("stops the agent with exit code 78 and the message", () => {
     const r = spawnSync(process.execPath, [path.join(import.meta.dirname, "../main.ts")], {
       env: { PATH: process.env.PATH, EDGE_URL: "not a url" },

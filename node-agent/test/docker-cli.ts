@@ -1,4 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 
 // The tests check Docker through its own CLI, independently of the dockerode code under test.
 export function docker(...args: string[]): string {
@@ -19,6 +22,22 @@ export function volumeExists(name: string): boolean {
   return dockerStatus("volume", "inspect", name).code === 0;
 }
 
+/** A test file's own folder for employees' disks (the agent's STATE_DIR/disks). */
+export const testDisksRoot = (prefix: string) =>
+  path.join(os.tmpdir(), `iw-disks-${prefix.replace(/-$/, "")}`);
+
+/** Unmounts whatever is mounted under dir (lazily: a container may still hold it), then deletes it. */
+export function removeMountedTree(dir: string): void {
+  const base = path.resolve(dir);
+  const mounted = readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .map((l) => (l.split(" ")[1] ?? "").replace(/\\040/g, " "))
+    .filter((m) => m === base || m.startsWith(`${base}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounted) spawnSync("umount", ["-l", m]);
+  rmSync(base, { recursive: true, force: true });
+}
+
 export function removeTestEmployees(prefix: string): void {
   const ids = docker(
     "ps",
@@ -36,6 +55,7 @@ export function removeTestEmployees(prefix: string): void {
     .split("\n")
     .filter((v) => v.includes(`iw-employee-${prefix}`));
   if (volumes.length) dockerStatus("volume", "rm", "-f", ...volumes);
+  removeMountedTree(testDisksRoot(prefix));
 }
 
 // Everything a test stack created on its own network, whatever ids it used (also after a crash).

@@ -73,6 +73,7 @@ describe("the docker events reader", () => {
       network: "unused",
       readyTimeoutMs: 1000,
       teamFilesRoot: dir,
+      disksRoot: path.join(dir, "disks"),
       log,
     });
     const events: RuntimeEvent[] = [];

@@ -1,9 +1,11 @@
+import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 import { createLogger } from "../logger.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
+import { isMounted } from "../runtime/docker/employee-disks.ts";
 import type { RuntimeEvent } from "../runtime/employee-runtime.ts";
 import { RuntimeError } from "../runtime/employee-runtime.ts";
 import {
@@ -11,12 +13,13 @@ import {
   docker,
   dockerStatus,
   removeTestEmployees,
-  volumeExists,
+  testDisksRoot,
 } from "./docker-cli.ts";
 
 const PREFIX = `t${process.pid}-`;
 const log = createLogger("warn");
 const IMAGE = process.env.TEST_EMPLOYEE_IMAGE ?? "instantworker/test-employee:1";
+const DISKS = testDisksRoot(PREFIX);
 
 function runtime(over: Partial<ConstructorParameters<typeof DockerRuntime>[0]> = {}) {
   return new DockerRuntime({
@@ -28,6 +31,7 @@ function runtime(over: Partial<ConstructorParameters<typeof DockerRuntime>[0]> =
     network: "instantworker-test",
     readyTimeoutMs: 30_000,
     teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),
+    disksRoot: DISKS,
     log,
     ...over,
   });
@@ -73,7 +77,8 @@ describe("docker runtime", () => {
     expect(hc.SecurityOpt).toEqual(["no-new-privileges:true"]);
     expect(hc.Privileged).toBe(false);
     expect(hc.ReadonlyRootfs).toBe(true);
-    expect(hc.PidsLimit).toBe(64);
+    // Scaled under gVisor, whose own threads count too (container-config.ts).
+    expect(hc.PidsLimit).toBe(hc.Runtime === "runsc" ? 256 : 64);
     expect(hc.Memory).toBe(256 * 1024 * 1024);
     expect(hc.NanoCpus).toBe(500_000_000);
     expect(hc.PublishAllPorts).toBe(false);
@@ -86,7 +91,7 @@ describe("docker runtime", () => {
       Type: string;
       RW: boolean;
     }[];
-    // Its own volume, and its account's shared files read-only; nothing else of the host.
+    // Its own disk, and its account's shared files read-only; nothing else of the host.
     expect(mounts.map((m) => [m.Destination, m.RW]).sort()).toEqual([
       ["/data", true],
       ["/data/workspace/team-files", false],
@@ -99,7 +104,8 @@ describe("docker runtime", () => {
     const status = docker("exec", name, "cat", "/proc/self/status");
     expect(status).toMatch(/CapEff:\s+0000000000000000/);
     expect(status).toMatch(/CapPrm:\s+0000000000000000/);
-    expect(status).toMatch(/NoNewPrivs:\s+1/);
+    // gVisor's /proc does not show the flag; the engine set it (SecurityOpt above).
+    if (hc.Runtime === "runc") expect(status).toMatch(/NoNewPrivs:\s+1/);
     expect(docker("exec", name, "id", "-u")).toBe("1000");
     expect(dockerStatus("exec", name, "touch", "/etc/owned").code).not.toBe(0);
     expect(dockerStatus("exec", name, "touch", "/tmp/scratch").code).toBe(0);
@@ -107,7 +113,7 @@ describe("docker runtime", () => {
     expect(dockerStatus("exec", name, "sh", "-c", "ls /var/run/docker.sock").code).not.toBe(0);
   });
 
-  it("stops, starts and restarts the same container; data in the volume survives", async () => {
+  it("stops, starts and restarts the same container; data on its disk survives", async () => {
     const rt = runtime();
     const s = spec();
     const first = await rt.provision(s);
@@ -157,15 +163,20 @@ describe("docker runtime", () => {
     expect((await rt.restart(s.employeeId)).state).toBe("running");
   });
 
-  it("removes container and volume, and removing twice is fine", async () => {
+  it("removes container and disk, and removing twice is fine", async () => {
     const rt = runtime();
     const s = spec();
     await rt.provision(s);
-    expect(volumeExists(`iw-employee-${s.employeeId}-data`)).toBe(true);
+    const image = path.join(DISKS, `${s.employeeId}.ext4`);
+    const mountpoint = path.join(DISKS, s.employeeId);
+    expect(existsSync(image)).toBe(true);
+    expect(await isMounted(mountpoint)).toBe(true);
     await rt.remove(s.employeeId);
     await rt.remove(s.employeeId);
     expect(containersOf(s.employeeId)).toHaveLength(0);
-    expect(volumeExists(`iw-employee-${s.employeeId}-data`)).toBe(false);
+    expect(await isMounted(mountpoint)).toBe(false);
+    expect(existsSync(image)).toBe(false);
+    expect(existsSync(mountpoint)).toBe(false);
     expect(await rt.inventory()).not.toContainEqual(
       expect.objectContaining({ employeeId: s.employeeId }),
     );

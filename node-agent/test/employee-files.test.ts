@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { clientAddress, LOCAL_BROWSER_ADDRESS } from "../access/access-proxy.ts";
 import { openclawConfig, RELAY_KEY_PLACEHOLDER } from "../employee/openclaw-config.ts";
 import { workspaceEntries } from "../employee/workspace-files.ts";
-import { packTar, unpackTar } from "../runtime/tar.ts";
 
 const spec = {
   employeeId: "e1",
@@ -16,30 +15,6 @@ const spec = {
   chatOrigin: "https://e1.gw.example.com",
 };
 const net = { proxyAddress: "172.20.0.1", llmBaseUrl: "http://172.20.0.1:8791/v1" };
-
-describe("archive format", () => {
-  it("round-trips files, folders and long names with their owner and mode", () => {
-    const long = `${"d".repeat(120)}/${"f".repeat(90)}.md`;
-    const archive = packTar([
-      { path: "workspace", uid: 1000, gid: 1000 },
-      { path: "workspace/SOUL.md", content: Buffer.from("# Soul\n"), mode: 0o600, uid: 1000 },
-      { path: long, content: Buffer.from("x".repeat(1000)) },
-    ]);
-    expect(archive.length % 512).toBe(0);
-    const out = unpackTar(archive);
-    expect(out.map((e) => [e.path, e.type, e.size])).toEqual([
-      ["workspace", "directory", 0],
-      ["workspace/SOUL.md", "file", 7],
-      [long, "file", 1000],
-    ]);
-    expect(out[1]?.content.toString()).toBe("# Soul\n");
-  });
-
-  it("refuses a path that climbs out of the volume", () => {
-    expect(() => packTar([{ path: "../etc/passwd", content: Buffer.from("x") }])).toThrow();
-    expect(() => packTar([{ path: "/etc/passwd", content: Buffer.from("x") }])).toThrow();
-  });
-});
 
 describe("an employee's OpenClaw config and workspace", () => {
   it("trusts only the node's proxy, only the owner, and the chat origin; the model is the gateway", () => {

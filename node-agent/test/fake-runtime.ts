@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import type { Instance } from "../../edge/protocol/frames.ts";
 import type { EmployeeRuntime, RuntimeEvent } from "../runtime/employee-runtime.ts";
+import type { ReadResult } from "../runtime/tar.ts";
 
 // For tests only (DESIGN.md: every stateful capability has its real implementation and, for tests,
 // a fake): a runtime whose endpoints, events and failures a test decides, to reach what the real
@@ -36,8 +37,12 @@ export class FakeRuntime implements EmployeeRuntime {
     return Promise.resolve([]);
   }
   async writeFiles(): Promise<void> {}
-  async readFiles(): Promise<[]> {
-    return [];
+  async readFiles(): Promise<ReadResult> {
+    return { entries: [], truncated: false };
+  }
+  async prepare(): Promise<void> {}
+  async isolationRuntime(): Promise<string> {
+    return "runc";
   }
   async removeFiles(): Promise<boolean> {
     return true;

@@ -13,7 +13,7 @@ import { EmployeeKeys, KEYS_DIR } from "../llm-relay/employee-keys.ts";
 import { startLlmRelay } from "../llm-relay/llm-relay.ts";
 import { createLogger } from "../logger.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
-import { docker, removeTestEmployees } from "./docker-cli.ts";
+import { docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
 import { type Recorded, rawRequest, recordingServer } from "./raw-http.ts";
 
 const PREFIX = `r${process.pid}`;
@@ -31,6 +31,7 @@ const runtime = new DockerRuntime({
   network: "instantworker-relay-test",
   readyTimeoutMs: 30_000,
   teamFilesRoot: path.join(stateDir, "team-files"),
+  disksRoot: testDisksRoot(PREFIX),
   log,
 });
 const keys = new EmployeeKeys(stateDir);

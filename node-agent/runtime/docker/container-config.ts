@@ -19,6 +19,22 @@ export interface Limits {
   teamFilesRoot: string;
 }
 
+// Under gVisor the pids cgroup holds the sandbox's own host threads as well (with the ptrace
+// platform about one per thread inside, plus the sentry's): the idle employee image takes ~850,
+// so the limit set for what runs inside is scaled.
+export const RUNSC_PIDS_FACTOR = 4;
+
+// OpenClaw's fs-safe uses openat2 through a native addon; gVisor (Debian's runsc 0.0~20221219)
+// lacks that system call, and the gateway then fails to take its lock (ENOSYS). Off, fs-safe
+// takes its JavaScript path, which gVisor serves.
+export const RUNSC_ENV = ["OPENCLAW_FS_SAFE_NATIVE_MODE=off"];
+// gVisor (ptrace platform) starts the employee 2–3 times more slowly than runc (README, "gVisor"):
+// a failing health check must not count as unhealthy while the agent still waits for it.
+export const RUNSC_HEALTH_START_PERIOD_S = 360;
+
+/** Where the employee's /data lives: its own disk (employee-disks.ts) or a Docker volume. */
+export type DataMount = { kind: "disk"; source: string } | { kind: "volume" };
+
 // Where the account's shared files appear inside the container (read-only).
 export const TEAM_FILES_TARGET = `${DATA_DIR}/workspace/team-files`;
 export const teamFilesSource = (root: string, userId: string) => `${root}/${userId}`;
@@ -26,11 +42,16 @@ export const teamFilesSource = (root: string, userId: string) => `${root}/${user
 // The hardened shape of every employee container. Nothing here is optional: no capabilities, no
 // privilege escalation, bounded memory, CPU and processes, a read-only root with scratch space
 // in tmpfs, a non-root user, no published ports (the access proxy reaches the container on the
-// private network), never the Docker socket, never privileged.
+// private network), never the Docker socket, never privileged. Under gVisor (runsc) the container's
+// system calls meet gVisor's own kernel rather than the node's.
 export function employeeContainer(
   spec: EmployeeSpec,
   limits: Limits,
+  // The runtime decides (employee-isolation.ts); runc is Docker's own default.
+  sandbox: "runsc" | "runc" = "runc",
+  data: DataMount = { kind: "volume" },
 ): Docker.ContainerCreateOptions {
+  const runsc = sandbox === "runsc";
   return {
     name: containerName(spec.employeeId),
     Image: limits.image,
@@ -42,8 +63,15 @@ export function employeeContainer(
     },
     // Only what names the employee: its gateway key lives in openclaw.json (mode 0600 in its
     // volume), not in the environment that `docker inspect` shows.
-    Env: [`EMPLOYEE_ID=${spec.employeeId}`, `EMPLOYEE_DATA_DIR=${DATA_DIR}`],
+    Env: [
+      `EMPLOYEE_ID=${spec.employeeId}`,
+      `EMPLOYEE_DATA_DIR=${DATA_DIR}`,
+      ...(runsc ? RUNSC_ENV : []),
+    ],
+    // The image's own check, with a longer grace under gVisor (Docker fills in what is unset).
+    ...(runsc ? { Healthcheck: { StartPeriod: RUNSC_HEALTH_START_PERIOD_S * 1e9 } } : {}),
     HostConfig: {
+      Runtime: sandbox,
       CapDrop: ["ALL"],
       SecurityOpt: ["no-new-privileges:true"],
       Privileged: false,
@@ -52,14 +80,21 @@ export function employeeContainer(
       Memory: limits.memoryMb * 1024 * 1024,
       MemorySwap: limits.memoryMb * 1024 * 1024,
       NanoCpus: Math.round(limits.cpus * 1e9),
-      PidsLimit: limits.pidsLimit,
+      PidsLimit: runsc ? limits.pidsLimit * RUNSC_PIDS_FACTOR : limits.pidsLimit,
       Init: true,
       RestartPolicy: { Name: "unless-stopped" },
       NetworkMode: limits.network,
       PortBindings: {},
       PublishAllPorts: false,
       Mounts: [
-        { Type: "volume", Source: volumeName(spec.employeeId), Target: DATA_DIR, ReadOnly: false },
+        data.kind === "disk"
+          ? { Type: "bind", Source: data.source, Target: DATA_DIR, ReadOnly: false }
+          : {
+              Type: "volume",
+              Source: volumeName(spec.employeeId),
+              Target: DATA_DIR,
+              ReadOnly: false,
+            },
         {
           Type: "bind",
           Source: teamFilesSource(limits.teamFilesRoot, spec.userId),

@@ -1,14 +1,13 @@
 import { mkdirSync } from "node:fs";
 import Docker from "dockerode";
-import { backoffDelay } from "../../../edge/protocol/backoff.ts";
-import type { EmployeeSpec, Instance, InstanceState } from "../../../edge/protocol/frames.ts";
+import type { EmployeeSpec, Instance } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
 import { SerialByKey } from "../../serial-by-key.ts";
 import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
-import { packTar, type TarEntry, type UnpackedEntry, unpackTar } from "../tar.ts";
+import type { ReadLimits, ReadResult, TarEntry } from "../tar.ts";
 import {
   containerName,
-  DATA_DIR,
+  type DataMount,
   employeeContainer,
   LABEL_EMPLOYEE,
   LABEL_MANAGED,
@@ -16,29 +15,45 @@ import {
   teamFilesSource,
   volumeName,
 } from "./container-config.ts";
-import { EventLines } from "./event-lines.ts";
+import { engineUnreachable, statusOf, wrap } from "./docker-errors.ts";
+import { stateFromInspect, stateFromList, watchContainers } from "./docker-events.ts";
+import { readFiles, removeFiles, seedFromImage, writeFiles } from "./docker-files.ts";
+import { EmployeeDisks } from "./employee-disks.ts";
+import {
+  EmployeeIsolation,
+  type NetworkFacts,
+  type Requirement,
+  type Sandbox,
+  type SandboxChoice,
+} from "./employee-isolation.ts";
 
 export const READY_POLL_MS = 250;
 export const STOP_GRACE_S = 10;
-export const EVENTS_RETRY_BASE_MS = 500;
-export const EVENTS_RETRY_MAX_MS = 10_000;
 // While the engine is unreachable (dockerd restarting), a command waits this long for it to come
 // back before failing, so a routine engine restart does not burn the edge's retries.
 export const ENGINE_WAIT_MS = 45_000;
 export const ENGINE_POLL_MS = 500;
-
-interface DockerError {
-  statusCode?: number;
-  message?: string;
-}
-const statusOf = (err: unknown) => (err as DockerError)?.statusCode;
+export const DEFAULT_DISK_BYTES = 10 * 1024 ** 3;
+// From start to healthy, by runtime: OpenClaw is ready in 10–40 s under runc on an idle node;
+// gVisor takes 2–3 times as long (up to ~250 s on an overloaded 2-core node; README, "gVisor").
+export const READY_TIMEOUT_MS: Record<Sandbox, number> = { runc: 120_000, runsc: 360_000 };
 
 export interface DockerRuntimeOptions extends Limits {
   socketPath: string;
-  readyTimeoutMs: number;
+  /** Start to healthy; READY_TIMEOUT_MS for the runtime in use when unset. */
+  readyTimeoutMs?: number;
+  /** Where employees' disk images and their mount points live (STATE_DIR/disks). */
+  disksRoot: string;
   log: Logger;
   /** The files to write into a new or re-provisioned employee's volume (workspace, config). */
   configure?: (spec: EmployeeSpec) => Promise<TarEntry[]>;
+  /** EMPLOYEE_RUNTIME: gVisor when the engine offers it (auto), or one of them. */
+  sandbox?: SandboxChoice;
+  /** EMPLOYEE_DISK_GB in bytes: the size of each employee's disk. */
+  diskBytes?: number;
+  /** EMPLOYEE_DISK_QUOTA / EMPLOYEE_EGRESS_FIREWALL: "off" is for development only. */
+  diskQuota?: Requirement;
+  firewall?: Requirement;
 }
 
 // Docker is the source of truth: containers are found by name and label, never by anything the
@@ -48,10 +63,24 @@ export class DockerRuntime implements EmployeeRuntime {
   private readonly docker: Docker;
   private readonly opts: DockerRuntimeOptions;
   private readonly locks = new SerialByKey();
+  private readonly isolation: EmployeeIsolation;
+  private readonly disks: EmployeeDisks;
 
   constructor(opts: DockerRuntimeOptions) {
     this.opts = opts;
     this.docker = new Docker({ socketPath: opts.socketPath });
+    this.disks = new EmployeeDisks(opts.disksRoot, opts.diskBytes ?? DEFAULT_DISK_BYTES);
+    this.isolation = new EmployeeIsolation(
+      this.docker,
+      {
+        sandbox: opts.sandbox ?? "auto",
+        diskQuota: opts.diskQuota ?? "required",
+        firewall: opts.firewall ?? "required",
+        log: opts.log,
+      },
+      () => this.networkFacts(),
+      this.disks,
+    );
   }
 
   static async available(socketPath: string): Promise<boolean> {
@@ -83,14 +112,19 @@ export class DockerRuntime implements EmployeeRuntime {
       if (!info) {
         await this.ensureImage();
         await this.ensureNetwork();
-        await this.ensureVolume(spec);
+        const facts = await this.isolation.forCreate();
+        let data: DataMount = { kind: "volume" };
+        if (facts.disk) data = { kind: "disk", source: await this.seededDisk(spec.employeeId) };
+        else await this.ensureVolume(spec);
         // The account's shared files are bind-mounted read-only; the folder must exist first.
         mkdirSync(teamFilesSource(this.opts.teamFilesRoot, spec.userId), {
           recursive: true,
           mode: 0o755,
         });
         try {
-          await this.docker.createContainer(employeeContainer(spec, this.opts));
+          await this.docker.createContainer(
+            employeeContainer(spec, this.opts, facts.sandbox, data),
+          );
         } catch (err) {
           // 409: it exists after all (created by an earlier attempt); use it, never recreate.
           if (statusOf(err) !== 409) throw wrap(err, "create_failed");
@@ -103,10 +137,13 @@ export class DockerRuntime implements EmployeeRuntime {
             true,
           );
       }
+      if ((await this.mountDisk(spec.employeeId)) !== "none")
+        await this.seededDisk(spec.employeeId);
       // The workspace and openclaw.json go in before the first start, and again on every
       // provision (the gateway key rotates with each one).
       if (this.opts.configure)
         await this.writeFiles(spec.employeeId, await this.opts.configure(spec));
+      await this.isolation.forStart();
       if (!info.State.Running) await this.startContainer(spec.employeeId);
       return this.waitReady(spec.employeeId);
     });
@@ -114,6 +151,9 @@ export class DockerRuntime implements EmployeeRuntime {
 
   start(employeeId: string): Promise<Instance> {
     return this.serial(employeeId, async () => {
+      await this.ensureNetwork();
+      await this.isolation.forStart();
+      await this.mountDisk(employeeId);
       await this.startContainer(employeeId);
       return this.waitReady(employeeId);
     });
@@ -140,6 +180,8 @@ export class DockerRuntime implements EmployeeRuntime {
           "there is no container for this employee on this server",
           true,
         );
+      await this.isolation.forStart();
+      await this.mountDisk(employeeId);
       try {
         await this.docker.getContainer(containerName(employeeId)).restart({ t: STOP_GRACE_S });
       } catch (err) {
@@ -161,6 +203,9 @@ export class DockerRuntime implements EmployeeRuntime {
       } catch (err) {
         if (statusOf(err) !== 404) throw wrap(err, "remove_failed");
       }
+      await this.disks.remove(employeeId).catch((err: unknown) => {
+        throw diskFailure(err, "remove_failed");
+      });
     });
   }
 
@@ -181,145 +226,61 @@ export class DockerRuntime implements EmployeeRuntime {
       await this.remove(employeeId);
       removed.push(employeeId);
     }
+    // A disk without a container: left by a provision that failed between the two.
+    const withContainer = new Set(list.map((c) => c.Labels[LABEL_EMPLOYEE]));
+    for (const { employeeId, createdMs } of await this.disks.list()) {
+      if (keep.has(employeeId) || withContainer.has(employeeId)) continue;
+      if (Date.now() - createdMs < graceMs) continue;
+      this.opts.log.warn({ employeeId }, "removing a disk no container uses");
+      await this.remove(employeeId);
+      removed.push(employeeId);
+    }
     return removed;
   }
 
   watch(onEvent: (e: RuntimeEvent) => void): () => void {
-    let stopped = false;
-    let stream: NodeJS.ReadableStream | undefined;
-    let attempt = 0;
-    const connect = async () => {
-      if (stopped) return;
-      try {
-        stream = (await this.docker.getEvents({
-          filters: { type: ["container"], label: [`${LABEL_MANAGED}=true`] },
-        })) as NodeJS.ReadableStream;
-      } catch (err) {
-        return retry(err);
-      }
-      if (attempt > 0) {
-        // The engine was away (restarted?): say what is true now, since events were missed.
-        this.opts.log.info("docker events stream re-established; reporting current states");
-        for (const i of await this.inventory().catch(() => [])) {
-          if (i.state === "stopped")
-            onEvent({
-              type: "stopped",
-              employeeId: i.employeeId,
-              containerId: i.containerId,
-              exitCode: null,
-            });
-          else if (i.state === "running" || i.state === "unhealthy") {
-            onEvent({
-              type: "health",
-              employeeId: i.employeeId,
-              containerId: i.containerId,
-              health: i.state === "running" ? "healthy" : "unhealthy",
-            });
-          }
-        }
-      }
-      attempt = 0;
-      const lines = new EventLines(
-        (line) => {
-          try {
-            const event = toRuntimeEvent(line);
-            if (event) onEvent(event);
-          } catch (err) {
-            this.opts.log.error({ err: String(err) }, "a docker event could not be handled");
-          }
-        },
-        () => this.opts.log.warn("dropped a docker event line longer than any event"),
-      );
-      stream.on("data", (chunk: Buffer) => lines.push(chunk));
-      stream.on("error", (err) => retry(err));
-      stream.on("end", () => retry(new Error("docker events stream ended")));
-    };
-    const retry = (err: unknown) => {
-      if (stopped) return;
-      attempt++;
-      const delay = backoffDelay(attempt, {
-        baseMs: EVENTS_RETRY_BASE_MS,
-        maxMs: EVENTS_RETRY_MAX_MS,
-      });
-      this.opts.log.warn({ err, delayMs: delay }, "docker events stream lost; reconnecting");
-      stream?.removeAllListeners();
-      setTimeout(connect, delay);
-    };
-    void connect();
-    return () => {
-      stopped = true;
-      stream?.removeAllListeners();
-      (stream as unknown as { destroy?: () => void })?.destroy?.();
-    };
+    return watchContainers(this.docker, () => this.inventory(), this.opts.log, onEvent);
   }
 
-  // Docker's archive API works on created, running and stopped containers alike and needs no
-  // shell in the image; paths are relative to the volume (/data).
   async writeFiles(employeeId: string, entries: readonly TarEntry[]): Promise<void> {
-    try {
-      await this.docker
-        .getContainer(containerName(employeeId))
-        .putArchive(packTar(entries), { path: DATA_DIR });
-    } catch (err) {
-      if (statusOf(err) === 404)
-        throw new RuntimeError(
-          "container_missing",
-          "there is no container for this employee",
-          true,
-        );
-      throw wrap(err, "write_failed");
-    }
+    // Never into the bare mount point on the node's own disk.
+    await this.mountDisk(employeeId);
+    await writeFiles(this.docker.getContainer(containerName(employeeId)), entries);
   }
 
-  async readFiles(employeeId: string, relPath: string): Promise<UnpackedEntry[]> {
-    let stream: NodeJS.ReadableStream;
-    try {
-      stream = (await this.docker
-        .getContainer(containerName(employeeId))
-        .getArchive({ path: `${DATA_DIR}/${relPath}` })) as NodeJS.ReadableStream;
-    } catch (err) {
-      if (statusOf(err) === 404) return []; // no such container or path
-      throw wrap(err, "read_failed");
-    }
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return unpackTar(Buffer.concat(chunks));
+  readFiles(employeeId: string, relPath: string, limits?: ReadLimits): Promise<ReadResult> {
+    return readFiles(this.docker.getContainer(containerName(employeeId)), relPath, limits);
   }
 
-  // Deleting needs the container running (there is no "delete" in the archive API); a stopped
-  // employee gets its deletions at the sync that follows its next start.
+  // A stopped employee gets its deletions at the sync that follows its next start.
   async removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean> {
     if (relPaths.length === 0) return true;
     const info = await this.inspect(employeeId);
     if (!info?.State.Running) return false;
-    const exec = await this.docker.getContainer(containerName(employeeId)).exec({
-      Cmd: ["rm", "-f", "--", ...relPaths.map((p) => `${DATA_DIR}/${p}`)],
-      User: "1000:1000",
-      AttachStdout: true,
-      AttachStderr: true,
-    });
-    const stream = await exec.start({ hijack: true, stdin: false });
-    await new Promise<void>((resolve) => {
-      stream.on("end", resolve);
-      stream.on("close", resolve);
-      stream.resume();
-    });
-    const done = await exec.inspect();
-    if (done.ExitCode !== 0)
-      throw new RuntimeError("delete_failed", "could not delete files", true);
+    await removeFiles(this.docker.getContainer(containerName(employeeId)), relPaths);
     return true;
+  }
+
+  /**
+   * At the agent's start: remounts employees' disks (after a node reboot), then checks every
+   * boundary and opens the relay's port; throws what is missing.
+   */
+  async prepare(opts: { relayPort: number }): Promise<void> {
+    this.isolation.allowRelay(opts.relayPort);
+    await this.remountDisks();
+    await this.ensureNetwork();
+    await this.isolation.forCreate();
+  }
+
+  /** The runtime that isolates new employees here: runsc (gVisor) or runc. */
+  isolationRuntime(): Promise<string> {
+    return this.isolation.sandbox();
   }
 
   // The node's own address on the employee network: the access proxy and the LLM relay reach
   // containers from here, and it is the only proxy an employee's OpenClaw trusts.
   async proxyAddress(): Promise<string> {
-    await this.ensureNetwork();
-    const net = await this.docker.getNetwork(this.opts.network).inspect();
-    const gateway = (net as { IPAM?: { Config?: { Gateway?: string }[] } }).IPAM?.Config?.find(
-      (c) => c.Gateway,
-    )?.Gateway;
-    if (!gateway) throw new Error(`docker network ${this.opts.network} has no gateway address`);
-    return gateway;
+    return (await this.networkFacts()).gateway;
   }
 
   async employeeAddresses(): Promise<Map<string, string>> {
@@ -403,9 +364,11 @@ export class DockerRuntime implements EmployeeRuntime {
   }
 
   private async waitReady(employeeId: string): Promise<Instance> {
-    const deadline = Date.now() + this.opts.readyTimeoutMs;
+    let timeoutMs = this.opts.readyTimeoutMs;
+    const started = Date.now();
     for (;;) {
       const info = await this.inspect(employeeId);
+      timeoutMs ??= READY_TIMEOUT_MS[info?.HostConfig.Runtime === "runsc" ? "runsc" : "runc"];
       if (!info)
         throw new RuntimeError(
           "container_missing",
@@ -423,14 +386,62 @@ export class DockerRuntime implements EmployeeRuntime {
       if (info.State.Running && (health === undefined || health === "healthy")) {
         return { employeeId, containerId: info.Id, state: "running" };
       }
-      if (Date.now() > deadline) {
+      if (Date.now() - started > timeoutMs) {
         throw new RuntimeError(
           "not_ready",
-          `the employee was not healthy within ${Math.round(this.opts.readyTimeoutMs / 1000)} seconds`,
+          `the employee was not healthy within ${Math.round(timeoutMs / 1000)} seconds`,
           true,
         );
       }
       await new Promise((r) => setTimeout(r, READY_POLL_MS));
+    }
+  }
+
+  // A new disk starts as the image's /data, as a new Docker volume does (a crash before the
+  // copy is made good by the next provision: the disk is still empty).
+  private async seededDisk(employeeId: string): Promise<string> {
+    const { source, empty } = await this.disks.ensure(employeeId).catch((err: unknown) => {
+      throw diskFailure(err, "disk_failed");
+    });
+    if (empty)
+      await seedFromImage(
+        this.docker,
+        this.opts.image,
+        source,
+        `${containerName(employeeId)}-seed`,
+      );
+    return source;
+  }
+
+  private async mountDisk(employeeId: string): Promise<"none" | "mounted" | "already"> {
+    return this.disks.mount(employeeId).catch((err: unknown) => {
+      throw diskFailure(err, "disk_failed");
+    });
+  }
+
+  // After a reboot dockerd starts employees (restart policy) before the agent runs, each with its
+  // bare mount point bound at /data (root's: the employee cannot write there). Each disk is
+  // mounted, and a container that was running without its disk is restarted onto it.
+  private async remountDisks(): Promise<void> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`${LABEL_MANAGED}=true`] },
+    });
+    for (const c of list) {
+      const employeeId = c.Labels[LABEL_EMPLOYEE];
+      if (!employeeId) continue;
+      await this.serial(employeeId, async () => {
+        const mounted = await this.mountDisk(employeeId);
+        if (mounted !== "mounted" || c.State !== "running") return;
+        this.opts.log.warn({ employeeId }, "restarting an employee that started without its disk");
+        try {
+          await this.docker.getContainer(c.Id).restart({ t: STOP_GRACE_S });
+        } catch (err) {
+          throw wrap(err, "restart_failed");
+        }
+      }).catch((err: unknown) => {
+        this.opts.log.error({ employeeId, err: String(err) }, "could not mount an employee's disk");
+      });
     }
   }
 
@@ -475,89 +486,45 @@ export class DockerRuntime implements EmployeeRuntime {
     return this.networkReady;
   }
 
+  private async networkFacts(): Promise<NetworkFacts> {
+    await this.ensureNetwork();
+    const net = (await this.docker.getNetwork(this.opts.network).inspect()) as {
+      Id: string;
+      EnableIPv6?: boolean;
+      Options?: Record<string, string>;
+      IPAM?: { Config?: { Gateway?: string }[] };
+    };
+    const gateway = net.IPAM?.Config?.find((c) => c.Gateway)?.Gateway;
+    if (!gateway) throw new Error(`docker network ${this.opts.network} has no gateway address`);
+    return {
+      gateway,
+      bridge: net.Options?.["com.docker.network.bridge.name"] ?? `br-${net.Id.slice(0, 12)}`,
+      ipv6: net.EnableIPv6 === true,
+    };
+  }
+
+  // Development only (EMPLOYEE_DISK_QUOTA=off): an unbounded Docker volume, which Docker fills
+  // from the image's /data.
   private async ensureVolume(spec: EmployeeSpec): Promise<void> {
-    await this.docker.createVolume({
-      Name: volumeName(spec.employeeId),
-      Labels: { [LABEL_MANAGED]: "true", [LABEL_EMPLOYEE]: spec.employeeId },
-    });
-  }
-}
-
-function engineUnreachable(err: unknown): boolean {
-  const text =
-    String((err as { cause?: unknown })?.cause ?? "") + String((err as Error)?.message ?? err);
-  return /ECONNREFUSED|ENOENT|ECONNRESET|EPIPE|socket hang up/.test(text);
-}
-
-function wrap(err: unknown, code: string): RuntimeError {
-  if (err instanceof RuntimeError) return err;
-  if (engineUnreachable(err)) throw err; // let whenEngineUp wait for the engine
-  const message = (err as DockerError)?.message ?? String(err);
-  // Anything from the engine may pass (it restarts, it is busy): let the edge try again.
-  return new RuntimeError(code, message.slice(0, 500), true);
-}
-
-function stateFromList(state: string, status: string): InstanceState {
-  if (state === "running") {
-    if (status.includes("(unhealthy)")) return "unhealthy";
-    if (status.includes("(health: starting)")) return "starting";
-    return "running";
-  }
-  if (state === "created") return "created";
-  if (state === "restarting") return "starting";
-  return "stopped";
-}
-
-function stateFromInspect(info: Docker.ContainerInspectInfo): InstanceState {
-  if (info.State.Running) {
-    const health = info.State.Health?.Status;
-    if (health === "unhealthy") return "unhealthy";
-    if (health === "starting") return "starting";
-    return "running";
-  }
-  if (info.State.Status === "created") return "created";
-  return "stopped";
-}
-
-interface DockerEventLine {
-  Action?: string;
-  Actor?: { ID?: string; Attributes?: Record<string, string> };
-}
-
-export function toRuntimeEvent(line: string): RuntimeEvent | null {
-  let e: DockerEventLine;
-  try {
-    e = JSON.parse(line) as DockerEventLine;
-  } catch {
-    return null;
-  }
-  // Anything but the shape Docker sends (null, arrays, numbers where strings go) is not an event.
-  if (!e || typeof e !== "object") return null;
-  const employeeId = e.Actor?.Attributes?.[LABEL_EMPLOYEE];
-  const containerId = typeof e.Actor?.ID === "string" ? e.Actor.ID : null;
-  if (typeof employeeId !== "string" || !/^[A-Za-z0-9_-]{1,64}$/.test(employeeId)) return null;
-  if (typeof e.Action !== "string") return null;
-  switch (e.Action) {
-    case "create":
-      return { type: "created", employeeId, containerId };
-    case "start":
-      return { type: "started", employeeId, containerId };
-    case "die": {
-      const code = Number(e.Actor?.Attributes?.exitCode);
-      return {
-        type: "stopped",
-        employeeId,
-        containerId,
-        exitCode: Number.isFinite(code) ? code : null,
-      };
+    try {
+      await this.docker.createVolume({
+        Name: volumeName(spec.employeeId),
+        Driver: "local",
+        Labels: { [LABEL_MANAGED]: "true", [LABEL_EMPLOYEE]: spec.employeeId },
+      });
+    } catch (err) {
+      throw wrap(err, "volume_failed");
     }
-    case "destroy":
-      return { type: "removed", employeeId, containerId };
-    case "health_status: healthy":
-      return { type: "health", employeeId, containerId, health: "healthy" };
-    case "health_status: unhealthy":
-      return { type: "health", employeeId, containerId, health: "unhealthy" };
-    default:
-      return null;
   }
+}
+
+// A file system error is ours, never the engine's (whenEngineUp would wait on an ENOENT).
+function diskFailure(err: unknown, code: string): RuntimeError {
+  if (err instanceof RuntimeError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new RuntimeError(
+    code,
+    `this server could not prepare the employee's disk: ${message.slice(0, 400)}`,
+    true,
+  );
 }

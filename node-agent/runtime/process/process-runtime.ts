@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import type { EmployeeSpec, Instance } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
 import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
-import type { TarEntry, UnpackedEntry } from "../tar.ts";
+import type { ReadResult, TarEntry, UnpackedEntry } from "../tar.ts";
 
 export const PROCESS_READY_TIMEOUT_MS = 10_000;
 const CHAT_PORT = 18789;
@@ -142,10 +142,10 @@ export class ProcessRuntime implements EmployeeRuntime {
     }
   }
 
-  async readFiles(employeeId: string, relPath: string): Promise<UnpackedEntry[]> {
+  async readFiles(employeeId: string, relPath: string): Promise<ReadResult> {
     const root = this.dataDir(employeeId);
     const start = safeJoin(root, relPath);
-    if (!existsSync(start)) return [];
+    if (!existsSync(start)) return { entries: [], truncated: false };
     const out: UnpackedEntry[] = [];
     const walk = (abs: string, rel: string) => {
       const st = statSync(abs);
@@ -156,20 +156,35 @@ export class ProcessRuntime implements EmployeeRuntime {
           size: 0,
           mtimeMs: st.mtimeMs,
           content: Buffer.alloc(0),
+          truncated: false,
         });
         for (const name of readdirSync(abs)) walk(path.join(abs, name), `${rel}/${name}`);
       } else {
         const content = readFileSync(abs);
-        out.push({ path: rel, type: "file", size: content.length, mtimeMs: st.mtimeMs, content });
+        out.push({
+          path: rel,
+          type: "file",
+          size: content.length,
+          mtimeMs: st.mtimeMs,
+          content,
+          truncated: false,
+        });
       }
     };
     walk(start, path.posix.basename(relPath));
-    return out;
+    return { entries: out, truncated: false };
   }
 
   async removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean> {
     for (const p of relPaths) rmSync(safeJoin(this.dataDir(employeeId), p), { force: true });
     return true;
+  }
+
+  // Development only: nothing is isolated, and the log at start says so.
+  async prepare(): Promise<void> {}
+
+  async isolationRuntime(): Promise<string> {
+    return "process";
   }
 
   async proxyAddress(): Promise<string> {
