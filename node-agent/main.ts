@@ -1,4 +1,4 @@
-// The node agent: `node node-agent/main.ts` with its environment (see config.ts and the README).
+// The node agent: `node node-agent/main.ts` with its environment (see config.ts and docs/configuration.md).
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import { importVerifyKey } from "../edge/protocol/access-token.ts";

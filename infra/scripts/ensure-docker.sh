@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes a Docker engine answer on /var/run/docker.sock, for tests and local development, with
-# what the node agent requires of a production node (README, "Deploy a node"):
+# what the node agent requires of a production node (docs/deploy.md, "A node"):
 #   - gVisor (Debian's runsc) registered as the runtime "runsc" with --network=host, which
 #     Debian's 2022 runsc needs to accept Docker's networking;
 #   - e2fsprogs (mkfs.ext4), for the employees' disks the agent makes and loop-mounts itself.

@@ -28,7 +28,7 @@ export const RUNSC_PIDS_FACTOR = 4;
 // lacks that system call, and the gateway then fails to take its lock (ENOSYS). Off, fs-safe
 // takes its JavaScript path, which gVisor serves.
 export const RUNSC_ENV = ["OPENCLAW_FS_SAFE_NATIVE_MODE=off"];
-// gVisor (ptrace platform) starts the employee 2–3 times more slowly than runc (README, "gVisor"):
+// gVisor (ptrace platform) starts the employee 2–3 times more slowly than runc (docs/architecture.md, "Node agent"):
 // a failing health check must not count as unhealthy while the agent still waits for it.
 export const RUNSC_HEALTH_START_PERIOD_S = 360;
 
