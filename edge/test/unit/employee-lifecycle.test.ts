@@ -232,8 +232,9 @@ describe("commands, results and time", () => {
     advance(COMMAND_TIMEOUT_MS["container.provision"]);
     const failed = step(r, { type: "alarm" }).record;
     expect(failed).toMatchObject({ status: "error", op: null });
+    const seconds = COMMAND_TIMEOUT_MS["container.provision"] / 1000;
     expect(failed?.statusReason).toMatch(
-      /did not finish within 180 seconds.*after 3 attempts.*Start/,
+      new RegExp(`did not finish within ${seconds} seconds.*after 3 attempts.*Start`),
     );
   });
 

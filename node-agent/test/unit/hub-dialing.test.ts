@@ -65,6 +65,7 @@ describe("the hub connection's arrival", () => {
       agentVersion: AGENT_VERSION,
       capacity: { slots: 2, memoryMb: 2048 },
       inventory: [{ employeeId: "e1", containerId: "c-e1", state: "running" }],
+      runtime: "runc", // what isolates this node's employees (the fake runtime's answer)
     });
     expect(parseAgentFrame(JSON.stringify(hello)).ok).toBe(true);
     // Connected only once the edge welcomes it; no heartbeat before.
