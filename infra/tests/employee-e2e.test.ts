@@ -30,6 +30,10 @@ const RUNTIME = Object.keys(JSON.parse(docker("info", "--format", "{{json .Runti
   : "runc";
 // The agent's own wait for healthy, and the edge's answer after it.
 const HIRE_TIMEOUT_MS = READY_TIMEOUT_MS[RUNTIME] + 60_000;
+// Under gVisor's ptrace platform every system call is a ptrace stop: pages, answers and the
+// search through the container take 2–3 times as long on this 2-core machine.
+const SLOWDOWN = RUNTIME === "runsc" ? 3 : 1;
+const slow = (ms: number) => ms * SLOWDOWN;
 
 let stack: Stack;
 let llm: Server;
@@ -168,6 +172,12 @@ function viaProxy(
 const inContainer = (id: string, ...cmd: string[]) =>
   docker("exec", `iw-employee-${id}`, ...cmd).trim();
 
+async function newContext() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  context.setDefaultTimeout(slow(30_000));
+  return context;
+}
+
 async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -180,7 +190,9 @@ async function eventually<T>(fn: () => T | Promise<T>, timeoutMs = 30_000): Prom
   }
 }
 
-describe("the employee: OpenClaw in its container, reached only by its owner", () => {
+describe("the employee: OpenClaw in its container, reached only by its owner", {
+  timeout: slow(180_000),
+}, () => {
   let owner: Client;
   let other: Client;
   let ada: string;
@@ -287,20 +299,23 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
 
   it("loads the Control UI through the proxy and gets an answer from the model", async () => {
     const { chatUrl } = await access(owner, ada);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await newContext();
     const page = await context.newPage();
     chat = { context, page };
     const started = Date.now();
     await page.goto(chatUrl);
     // The composer ("Message <name>"), not the other text areas of the Control UI.
     const box = page.getByPlaceholder(/^Message /).first();
-    await box.waitFor({ state: "visible", timeout: 60_000 });
+    await box.waitFor({ state: "visible", timeout: slow(60_000) });
     console.log(`Control UI usable ${Date.now() - started} ms after opening the chat URL`);
     const word = `w${Date.now().toString(36)}`;
     await box.fill(`ping-${word}`);
     await box.press("Enter");
     try {
-      await page.getByText(`pong-${word}`).first().waitFor({ timeout: 90_000 });
+      await page
+        .getByText(`pong-${word}`)
+        .first()
+        .waitFor({ timeout: slow(90_000) });
     } catch (err) {
       console.log(await pageSaid(page));
       throw err;
@@ -375,7 +390,7 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
       execFileSync("docker", ["exec", "-i", "-u", "1000", `iw-employee-${ada}`, "sh", "-c", cmd], {
         input: `${key ? `${key}\n` : ""}iwk_\n`,
         encoding: "utf8",
-        timeout: 300_000,
+        timeout: slow(300_000),
         maxBuffer: 16 * 1024 * 1024,
       });
     const started = Date.now();
@@ -470,11 +485,11 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
 
   it("keeps answering in chat through every settings change", async () => {
     const { chatUrl } = await access(owner, ada);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await newContext();
     const page = await context.newPage();
     await page.goto(chatUrl);
     const box = page.getByPlaceholder(/^Message /).first();
-    await box.waitFor({ state: "visible", timeout: 60_000 });
+    await box.waitFor({ state: "visible", timeout: slow(60_000) });
     const changes: [Record<string, unknown>, () => void][] = [
       [
         { name: "Ada Lovelace" },
@@ -496,11 +511,14 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
       await eventually(applied);
       const word = `w${Date.now().toString(36)}`;
       const started = Date.now();
-      await box.waitFor({ state: "visible", timeout: 30_000 });
+      await box.waitFor({ state: "visible", timeout: slow(30_000) });
       await box.fill(`ping-${word}`);
       await box.press("Enter");
       try {
-        await page.getByText(`pong-${word}`).first().waitFor({ timeout: 90_000 });
+        await page
+          .getByText(`pong-${word}`)
+          .first()
+          .waitFor({ timeout: slow(90_000) });
       } catch (err) {
         console.log(
           `after ${JSON.stringify(patch)} the page said:\n${((await page.locator("body").textContent()) ?? "").slice(-1500)}`,
@@ -515,7 +533,7 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
 
   it("shows the employee's browser through noVNC", async () => {
     const { browserUrl } = await access(owner, ada);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const context = await newContext();
     const page = await context.newPage();
     const sockets: string[] = [];
     page.on("websocket", (ws) => sockets.push(ws.url()));
@@ -524,7 +542,7 @@ describe("the employee: OpenClaw in its container, reached only by its owner", (
     await page
       .getByText(/Connected/)
       .first()
-      .waitFor({ timeout: 30_000 });
+      .waitFor({ timeout: slow(30_000) });
     expect(sockets.some((u) => u.includes("/websockify"))).toBe(true);
     await page.screenshot({
       path: path.join(root, "test-results/ui/screenshots/employee-browser.png"),

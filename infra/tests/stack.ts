@@ -166,6 +166,8 @@ export async function startStack(
     DOCKER_NETWORK: E2E_NETWORK,
     READY_TIMEOUT_MS: "30000",
     LOG_LEVEL: "info",
+    // As on a node: gVisor where ensure-docker.sh registered it; disks under STATE_DIR.
+    EMPLOYEE_RUNTIME: "auto",
     STATE_DIR: path.join(persist, "agent-state"),
     LLM_RELAY_PORT: "0",
     ...opts.agentEnv,

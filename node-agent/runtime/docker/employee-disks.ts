@@ -204,9 +204,9 @@ async function tool(cmd: string, args: string[]): Promise<void> {
   }
 }
 
-// mount and mkfs live in /usr/sbin, which a service's PATH may lack.
+// mkfs lives in /usr/sbin, which a service's PATH may lack; mount and umount in /usr/bin.
 const toolEnv = () => ({
   ...process.env,
-  PATH: `${process.env.PATH ?? ""}:/usr/local/sbin:/usr/sbin:/sbin`,
+  PATH: `${process.env.PATH ?? ""}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
   LC_ALL: "C",
 });
