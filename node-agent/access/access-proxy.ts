@@ -6,6 +6,7 @@ import {
   verifyAccessToken,
 } from "../../edge/protocol/access-token.ts";
 import { guardedServer, listen, sendError, writeRawError } from "../http/guarded-server.ts";
+import { passedOnHeaders } from "../http/hop-by-hop.ts";
 import { checkRequestTarget, type Refusal } from "../http/request-checks.ts";
 import type { Logger } from "../logger.ts";
 import type { EmployeeRuntime } from "../runtime/employee-runtime.ts";
@@ -41,16 +42,6 @@ const REQUEST_HOP_BY_HOP = new Set([
   "keep-alive",
   "proxy-connection",
   "proxy-authorization",
-  "upgrade",
-  "te",
-  "trailer",
-]);
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authenticate",
-  "transfer-encoding",
   "upgrade",
   "te",
   "trailer",
@@ -139,9 +130,7 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
     const upstream = request(
       { host: target.host, port: target.port, method: req.method, path: req.url, headers },
       (up) => {
-        const back: Record<string, string | string[]> = {};
-        for (const [k, v] of Object.entries(up.headers))
-          if (v !== undefined && !HOP_BY_HOP.has(k)) back[k] = v;
+        const back = passedOnHeaders(up.headers);
         const cookies = up.headers["set-cookie"]?.filter(allowedSetCookie);
         if (cookies?.length) back["set-cookie"] = cookies;
         else delete back["set-cookie"];

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type Server, type ServerResponse } from "no
 import https from "node:https";
 import type { Readable } from "node:stream";
 import { guardedServer, listen, sendError } from "../http/guarded-server.ts";
+import { passedOnHeaders } from "../http/hop-by-hop.ts";
 import type { Logger } from "../logger.ts";
 import type { EmployeeAddresses } from "./employee-addresses.ts";
 import type { EmployeeKeys } from "./employee-keys.ts";
@@ -23,17 +24,6 @@ export const RELAY_MAX_BODY_BYTES = 4 * 1024 * 1024;
 // container's own Authorization (replaced), cookies, forwarding headers, hop-by-hop headers.
 const FORWARDED_REQUEST_HEADER =
   /^(?:content-type|content-length|accept|accept-encoding|accept-language|user-agent|idempotency-key|x-stainless-[a-z0-9-]+)$/;
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authenticate",
-  "transfer-encoding",
-  "upgrade",
-  "te",
-  "trailer",
-  "set-cookie",
-]);
 
 export interface LlmRelayOptions {
   host: string;
@@ -92,9 +82,8 @@ export function startLlmRelay(opts: LlmRelayOptions): Promise<Server> {
         timeout: RELAY_UPSTREAM_TIMEOUT_MS,
       },
       (up) => {
-        const back: Record<string, string | string[]> = {};
-        for (const [k, v] of Object.entries(up.headers))
-          if (v !== undefined && !HOP_BY_HOP.has(k)) back[k] = v;
+        // The gateway sets no cookie a container should keep.
+        const { "set-cookie": _dropped, ...back } = passedOnHeaders(up.headers);
         const status = up.statusCode ?? 502;
         if (res.headersSent) return void up.destroy();
         try {
