@@ -215,9 +215,10 @@ const agent = spawn(process.execPath, [path.join(root, "node-agent/main.ts")], {
     RUNTIME: dockerUp ? "docker" : "process",
     EMPLOYEE_IMAGE: employeeImage,
     EMPLOYEE_MEMORY_MB: process.env.EMPLOYEE_MEMORY_MB ?? (standIn ? "512" : "2048"),
-    // As on a node: gVisor where ensure-docker.sh registered it, each employee on its own disk
-    // (STATE_DIR/disks; the agent mounts them, so dev runs as root with Docker).
-    EMPLOYEE_RUNTIME: process.env.EMPLOYEE_RUNTIME ?? "auto",
+    // Each employee on its own disk, as on a node (STATE_DIR/disks; the agent mounts them, so dev
+    // runs as root with Docker). runc, not the node's gVisor, unless asked: under Debian's gVisor
+    // (ptrace platform) the real employee first answered after 431 s instead of about 150 s.
+    EMPLOYEE_RUNTIME: process.env.EMPLOYEE_RUNTIME ?? "runc",
     STATE_DIR: path.join(stateRoot, "agent-state"),
     LLM_RELAY_PORT: process.env.LLM_RELAY_PORT ?? "0",
     CAPACITY_SLOTS: process.env.CAPACITY_SLOTS ?? "4",

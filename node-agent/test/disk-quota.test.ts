@@ -3,7 +3,6 @@ import { existsSync, mkdtempSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 import { createLogger } from "../logger.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { isMounted } from "../runtime/docker/employee-disks.ts";
@@ -12,8 +11,10 @@ import {
   containersOf,
   docker,
   dockerStatus,
+  gvisorOffered,
   removeMountedTree,
   removeTestEmployees,
+  specsUnder,
   testDisksRoot,
   volumeExists,
 } from "./docker-cli.ts";
@@ -31,22 +32,9 @@ const FS_OVERHEAD_BYTES = 8 * 1024 * 1024;
 const DISCARD_WAIT_MS = 30_000;
 const DISKS = testDisksRoot(PREFIX);
 const log = createLogger("warn");
-const sandboxes = [
-  "runc",
-  ...(Object.keys(JSON.parse(docker("info", "--format", "{{json .Runtimes}}"))).includes("runsc")
-    ? (["runsc"] as const)
-    : []),
-] as const;
+const sandboxes = ["runc", ...(gvisorOffered() ? (["runsc"] as const) : [])] as const;
 
-let n = 0;
-const spec = (): EmployeeSpec => ({
-  employeeId: `${PREFIX}${++n}`,
-  userId: "user-1",
-  name: "Test",
-  role: "researcher",
-  tone: "concise",
-  skills: [],
-});
+const spec = specsUnder(PREFIX);
 
 const runtime = (
   over: { diskQuota?: "required" | "off"; disksRoot?: string; sandbox?: "runc" | "runsc" } = {},

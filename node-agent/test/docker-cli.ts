@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 
 // The tests check Docker through its own CLI, independently of the dockerode code under test.
 export function docker(...args: string[]): string {
@@ -20,6 +21,23 @@ export function containersOf(employeeId: string): string[] {
 
 export function volumeExists(name: string): boolean {
   return dockerStatus("volume", "inspect", name).code === 0;
+}
+
+/** Whether the engine offers gVisor (ensure-docker.sh registers Debian's runsc where it can). */
+export const gvisorOffered = (): boolean =>
+  Object.keys(JSON.parse(docker("info", "--format", "{{json .Runtimes}}"))).includes("runsc");
+
+/** A test file's supply of employees: a new id under its prefix at each call. */
+export function specsUnder(prefix: string, skills: string[] = []): () => EmployeeSpec {
+  let n = 0;
+  return () => ({
+    employeeId: `${prefix}${++n}`,
+    userId: "user-1",
+    name: "Test",
+    role: "researcher",
+    tone: "concise",
+    skills,
+  });
 }
 
 /** A test file's own folder for employees' disks (the agent's STATE_DIR/disks). */

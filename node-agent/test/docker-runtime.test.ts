@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 import { createLogger } from "../logger.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { isMounted } from "../runtime/docker/employee-disks.ts";
@@ -13,6 +12,7 @@ import {
   docker,
   dockerStatus,
   removeTestEmployees,
+  specsUnder,
   testDisksRoot,
 } from "./docker-cli.ts";
 
@@ -37,15 +37,7 @@ function runtime(over: Partial<ConstructorParameters<typeof DockerRuntime>[0]> =
   });
 }
 
-let n = 0;
-const spec = (): EmployeeSpec => ({
-  employeeId: `${PREFIX}${++n}`,
-  userId: "user-1",
-  name: "Test",
-  role: "researcher",
-  tone: "concise",
-  skills: ["web-research"],
-});
+const spec = specsUnder(PREFIX, ["web-research"]);
 
 afterAll(() => removeTestEmployees(PREFIX));
 

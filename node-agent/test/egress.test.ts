@@ -4,11 +4,16 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 import { createLogger } from "../logger.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { RuntimeError } from "../runtime/employee-runtime.ts";
-import { containersOf, docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
+import {
+  containersOf,
+  docker,
+  removeTestEmployees,
+  specsUnder,
+  testDisksRoot,
+} from "./docker-cli.ts";
 import { FAR_PRIVATE, FAR_PUBLIC, type FarHosts, startFarHosts } from "./far-hosts.ts";
 
 // Attacks from inside real employee containers, under runc and under gVisor: everything of the
@@ -20,15 +25,7 @@ const IMAGE = process.env.TEST_EMPLOYEE_IMAGE ?? "instantworker/test-employee:1"
 const CONNECT_TIMEOUT_S = 3;
 const log = createLogger("warn");
 
-let n = 0;
-const spec = (): EmployeeSpec => ({
-  employeeId: `${PREFIX}${++n}`,
-  userId: "user-1",
-  name: "Test",
-  role: "researcher",
-  tone: "concise",
-  skills: [],
-});
+const spec = specsUnder(PREFIX);
 
 function runtime(sandbox: "runc" | "runsc") {
   return new DockerRuntime({

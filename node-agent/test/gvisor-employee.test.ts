@@ -5,7 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 import { workspaceEntries } from "../employee/workspace-files.ts";
 import { createLogger } from "../logger.ts";
-import { RUNSC_HEALTH_START_PERIOD_S } from "../runtime/docker/container-config.ts";
+import {
+  RUNSC_HEALTH_RETRIES,
+  RUNSC_HEALTH_START_PERIOD_S,
+  RUNSC_HEALTH_TIMEOUT_S,
+} from "../runtime/docker/container-config.ts";
 import { DockerRuntime, READY_TIMEOUT_MS } from "../runtime/docker/docker-runtime.ts";
 import { docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
 
@@ -105,10 +109,10 @@ describe.each(["runsc", "runc"] as const)("the real employee under %s", (sandbox
     expect(version.Browser).toMatch(/Chrome|Chromium/);
   });
 
-  it("gets what gVisor needs only under runsc: fs-safe's JavaScript path, a longer health grace", () => {
+  it("gets what gVisor needs only under runsc: fs-safe's JavaScript path, a more patient health check", () => {
     const config = JSON.parse(docker("inspect", "-f", "{{json .Config}}", name)) as {
       Env: string[];
-      Healthcheck: { Test: string[]; StartPeriod?: number };
+      Healthcheck: { Test: string[]; StartPeriod?: number; Timeout?: number; Retries?: number };
     };
     expect(config.Env.includes("OPENCLAW_FS_SAFE_NATIVE_MODE=off")).toBe(sandbox === "runsc");
     // The image's own check, whatever the runtime; only the grace differs.
@@ -116,6 +120,10 @@ describe.each(["runsc", "runc"] as const)("the real employee under %s", (sandbox
     expect(config.Healthcheck.StartPeriod).toBe(
       sandbox === "runsc" ? RUNSC_HEALTH_START_PERIOD_S * 1e9 : 60e9,
     );
+    expect(config.Healthcheck.Timeout).toBe(
+      sandbox === "runsc" ? RUNSC_HEALTH_TIMEOUT_S * 1e9 : 3e9,
+    );
+    expect(config.Healthcheck.Retries).toBe(sandbox === "runsc" ? RUNSC_HEALTH_RETRIES : 3);
   });
 
   it("runs coreutils on its disk: ls, stat, cp -a (statx with AT_NO_AUTOMOUNT)", () => {

@@ -81,10 +81,17 @@ function toolNameFor(messages: ChatMessage[], callId: unknown): string {
   return "unknown";
 }
 
+// OpenClaw's own turns in the user role: its internal context, and the system prompt itself, which
+// it sends as a user turn on a session's first message (its last section is `## Runtime`).
+const INTERNAL =
+  /^\s*(?:<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>|You are a personal assistant)|^#{2,3} Runtime$/m;
+// Paragraphs of a person's turn that a client adds around what they typed.
+const ADDED = /^(?:Runtime: |Reasoning: |```|Conversation info|Sender \(untrusted|<<<)/;
+
 // A chat client puts its envelope (a timestamp, who is writing) before what the person typed,
-// and may add turns of its own context after it (OpenClaw does both). So: the tool results and
-// user turns since the model last spoke, the person's message being the first of those turns,
-// and its last paragraph what they typed.
+// and may add turns of its own context around it (OpenClaw does both). So: the tool results and
+// user turns since the model last spoke, OpenClaw's own turns left out, and of the person's last
+// turn its last paragraph that is not an envelope.
 export function devModelAnswer(messages: ChatMessage[]): DevAnswer {
   const turns = messages.filter((m) => m.role !== "system" && m.role !== "developer");
   const since = turns.slice(turns.findLastIndex((m) => m.role === "assistant") + 1);
@@ -93,15 +100,19 @@ export function devModelAnswer(messages: ChatMessage[]): DevAnswer {
     const name = toolNameFor(messages, result.tool_call_id);
     return say(`tool ${name} returned: ${preview(textOf(result.content), RESULT_PREVIEW_CHARS)}`);
   }
-  const said = since.filter((m) => m.role === "user").map((m) => textOf(m.content));
+  const said = since
+    .filter((m) => m.role === "user")
+    .map((m) => textOf(m.content))
+    .filter((text) => !INTERNAL.test(text));
   for (const text of said) {
     const command = toolCommand(text);
     if (command) return command;
   }
   const typed =
-    said[0]
-      ?.trim()
+    (said.at(-1) ?? "")
       .split(/\n\s*\n/)
+      .map((p) => p.trim())
+      .filter((p) => p && !ADDED.test(p))
       .at(-1) ?? "";
   return say(
     typed

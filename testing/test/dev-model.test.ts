@@ -69,6 +69,23 @@ describe("the development model's script", () => {
     });
   });
 
+  // A session's first message, as `npm run dev` showed it: OpenClaw's system prompt arrives as a
+  // user turn before the person's, ending in its Runtime line, which the echo once repeated.
+  it("echoes what the person typed, never OpenClaw's system prompt or runtime line", () => {
+    const prompt = user(
+      "You are a personal assistant running inside OpenClaw.\n\n## Runtime\nRuntime: agent=main | session=agent:main:main | host=x\nReasoning: off (hidden unless on/stream).",
+    );
+    expect(devModelAnswer([prompt, user(`${envelope}Good morning`), context])).toEqual({
+      kind: "text",
+      text: `${DEV_MODEL_PREFIX} You said: Good morning`,
+    });
+    const trailing = user(`${envelope}Good evening\n\nRuntime: agent=main | session=s1`);
+    expect(devModelAnswer([system, trailing])).toEqual({
+      kind: "text",
+      text: `${DEV_MODEL_PREFIX} You said: Good evening`,
+    });
+  });
+
   it("says what is wrong with arguments that are not a JSON object", () => {
     const answer = devModelAnswer([user("!tool read {path: IDENTITY.md}")]);
     expect(answer.kind).toBe("text");

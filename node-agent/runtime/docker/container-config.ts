@@ -31,6 +31,10 @@ export const RUNSC_ENV = ["OPENCLAW_FS_SAFE_NATIVE_MODE=off"];
 // gVisor (ptrace platform) starts the employee 2–3 times more slowly than runc (docs/architecture.md, "Node agent"):
 // a failing health check must not count as unhealthy while the agent still waits for it.
 export const RUNSC_HEALTH_START_PERIOD_S = 360;
+// And once healthy, a loaded node answers /readyz more slowly too: the image's 3 s × 3 misses
+// restarted healthy employees under gVisor while two others started beside them.
+export const RUNSC_HEALTH_TIMEOUT_S = 20;
+export const RUNSC_HEALTH_RETRIES = 6;
 
 /** Where the employee's /data lives: its own disk (employee-disks.ts) or a Docker volume. */
 export type DataMount = { kind: "disk"; source: string } | { kind: "volume" };
@@ -69,7 +73,15 @@ export function employeeContainer(
       ...(runsc ? RUNSC_ENV : []),
     ],
     // The image's own check, with a longer grace under gVisor (Docker fills in what is unset).
-    ...(runsc ? { Healthcheck: { StartPeriod: RUNSC_HEALTH_START_PERIOD_S * 1e9 } } : {}),
+    ...(runsc
+      ? {
+          Healthcheck: {
+            StartPeriod: RUNSC_HEALTH_START_PERIOD_S * 1e9,
+            Timeout: RUNSC_HEALTH_TIMEOUT_S * 1e9,
+            Retries: RUNSC_HEALTH_RETRIES,
+          },
+        }
+      : {}),
     HostConfig: {
       Runtime: sandbox,
       CapDrop: ["ALL"],
