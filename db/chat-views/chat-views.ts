@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { users } from "../users/users.ts";
+import { accounts } from "../accounts/accounts.ts";
 
 // The trial's paywall: each opening of an employee's chat is a row. URL refreshes within a
 // window reuse the opening; nothing a client sends can remove one.
@@ -7,11 +7,11 @@ export const chatViews = sqliteTable(
   "chat_views",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
+    accountId: text("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     employeeId: text("employee_id").notNull(),
     openedAt: integer("opened_at").notNull(),
   },
-  (t) => [index("chat_views_user").on(t.userId, t.openedAt)],
+  (t) => [index("chat_views_account").on(t.accountId, t.openedAt)],
 );

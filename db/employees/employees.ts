@@ -1,6 +1,6 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { EMPLOYEE_STATUSES, type EmployeeStatus } from "../../edge/contract/employee.ts";
-import { users } from "../users/users.ts";
+import { accounts } from "../accounts/accounts.ts";
 
 // The statuses are the API's (edge/contract/employee.ts): the mirror stores what the API shows.
 export const employeeStatuses = EMPLOYEE_STATUSES;
@@ -12,9 +12,9 @@ export const employees = sqliteTable(
   "employees",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
+    accountId: text("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     role: text("role").notNull(),
     tone: text("tone").notNull(),
@@ -27,5 +27,5 @@ export const employees = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("employees_user_id").on(t.userId)],
+  (t) => [index("employees_account_id").on(t.accountId)],
 );

@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-import { users } from "../users/users.ts";
+import { accounts } from "../accounts/accounts.ts";
 
 // The knowledge base: files a customer gave one employee (folder = its id) or the whole team
 // (folder = "team"). The bytes live in R2 under r2_key; this row is what lists, limits and syncs
@@ -8,9 +8,9 @@ export const knowledgeFiles = sqliteTable(
   "knowledge_files",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id")
+    accountId: text("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     // No foreign key: firing an employee deletes its files explicitly (R2 first, then rows).
     folder: text("folder").notNull(),
     name: text("name").notNull(),
@@ -21,7 +21,7 @@ export const knowledgeFiles = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
-    uniqueIndex("knowledge_files_folder_name").on(t.userId, t.folder, t.name),
+    uniqueIndex("knowledge_files_folder_name").on(t.accountId, t.folder, t.name),
     index("knowledge_files_folder").on(t.folder),
   ],
 );

@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { users } from "../users/users.ts";
+import { accounts } from "../accounts/accounts.ts";
 
 // One gateway key per employee (a new one replaces the old at each provision: rotation). Only the
 // SHA-256 is kept; the key itself travels once, in the provision command, to the node agent that
@@ -9,9 +9,9 @@ export const llmKeys = sqliteTable(
   {
     keyHash: text("key_hash").primaryKey(),
     employeeId: text("employee_id").notNull(),
-    userId: text("user_id")
+    accountId: text("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     createdAt: integer("created_at").notNull(),
     revokedAt: integer("revoked_at"),
   },

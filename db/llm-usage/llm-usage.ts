@@ -6,7 +6,7 @@ export const llmUsage = sqliteTable(
   "llm_usage",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull(),
+    accountId: text("account_id").notNull(),
     employeeId: text("employee_id").notNull(),
     model: text("model").notNull(),
     promptTokens: integer("prompt_tokens").notNull(),
@@ -17,7 +17,7 @@ export const llmUsage = sqliteTable(
     createdAt: integer("created_at").notNull(),
   },
   (t) => [
-    index("llm_usage_user_month").on(t.userId, t.month),
+    index("llm_usage_account_month").on(t.accountId, t.month),
     index("llm_usage_employee_month").on(t.employeeId, t.month),
   ],
 );

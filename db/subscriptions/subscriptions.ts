@@ -1,5 +1,5 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { users } from "../users/users.ts";
+import { accounts } from "../accounts/accounts.ts";
 
 // Each Stripe subscription of an account, as the webhooks last told it, keyed by Stripe's own id:
 // an event about one subscription changes that row alone, so a replaced or canceled subscription
@@ -13,9 +13,9 @@ export const subscriptions = sqliteTable(
   {
     stripeSubscriptionId: text("stripe_subscription_id").primaryKey(),
     // Set by the first event about the subscription and never changed after.
-    userId: text("user_id")
+    accountId: text("account_id")
       .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+      .references(() => accounts.id, { onDelete: "cascade" }),
     // Stripe's own status: active, trialing, past_due, unpaid, canceled, incomplete, …
     status: text("status").notNull(),
     plan: text("plan", { enum: ["starter", "pro", "business"] }).notNull(),
@@ -32,6 +32,6 @@ export const subscriptions = sqliteTable(
     paymentEventCreatedAt: integer("payment_event_created_at").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("subscriptions_user_id").on(t.userId)],
+  (t) => [index("subscriptions_account_id").on(t.accountId)],
 );
 export type SubscriptionRow = typeof subscriptions.$inferSelect;

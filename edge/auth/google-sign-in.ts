@@ -72,7 +72,8 @@ export async function finishGoogleSignIn(
     error?: string;
     expectedState?: string;
     codeVerifier?: string;
-    userAgent?: string;
+    userAgent?: string | undefined;
+    ip?: string | null;
   },
 ): Promise<GoogleOutcome> {
   if (input.error) return { ok: false, reason: "google_denied" };
@@ -133,6 +134,6 @@ export async function finishGoogleSignIn(
       .onConflictDoNothing();
     deps.log.info("google identity linked", { userId, newAccount });
   }
-  const session = await createSession(deps, userId, input.userAgent);
+  const session = await createSession(deps, userId, input);
   return { ok: true, session, userId, newAccount };
 }

@@ -68,7 +68,7 @@ export type MagicLinkOutcome =
 // concurrent clicks cannot both succeed.
 export async function consumeMagicLink(
   deps: Deps,
-  input: { token: string; userAgent?: string },
+  input: { token: string; userAgent?: string | undefined; ip?: string | null },
 ): Promise<MagicLinkOutcome> {
   const now = deps.now();
   const tokenHash = hashToken(input.token);
@@ -98,7 +98,7 @@ export async function consumeMagicLink(
     return { ok: false, reason };
   }
   const { user, created } = await findOrCreateUser(deps, { email: claimed.email });
-  const session = await createSession(deps, user.id, input.userAgent);
+  const session = await createSession(deps, user.id, input);
   return { ok: true, session, userId: user.id, newAccount: created };
 }
 

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { PaidPlanId, PlanId } from "./catalogue.ts";
+import { TeamRole } from "./team.ts";
 
 export const Subscription = z.object({
   plan: PaidPlanId,
@@ -12,9 +13,11 @@ export const Subscription = z.object({
 });
 export type Subscription = z.infer<typeof Subscription>;
 
-// GET /api/me: the signed-in person, the plan's limits and what is used of them.
+// GET /api/me: the signed-in person, the account they act in (with their role there), its
+// plan's limits and what is used of them.
 export const Me = z.object({
   user: z.object({ id: z.string(), email: z.string(), name: z.nullable(z.string()) }),
+  account: z.object({ id: z.string(), name: z.string(), role: TeamRole }),
   plan: PlanId,
   trialEndsAt: z.string(),
   subscription: z.nullable(Subscription),

@@ -1,9 +1,20 @@
 import * as z from "zod/mini";
 import { DevMail, Me, SignInLink } from "./account.ts";
+import { AuditEventView, AuditQuery } from "./audit.ts";
 import { Catalogue, PaidPlanId } from "./catalogue.ts";
 import { AccessUrls, Employee, ListedEmployee } from "./employee.ts";
 import { HireRequest, UpdateRequest } from "./employee-input.ts";
 import { KnowledgeFileView, MemoryFileView } from "./knowledge.ts";
+import {
+  AccountView,
+  InvitationPreview,
+  InvitationView,
+  InviteRequest,
+  InviteToken,
+  MemberPatch,
+  MemberView,
+  SessionView,
+} from "./team.ts";
 
 // The JSON API as one table: each endpoint's success status, what it accepts and what it
 // answers. The edge registers its routes from it (edge/http/endpoint.ts: the body and query are
@@ -34,6 +45,23 @@ export const CheckoutRequest = z.strictObject({ plan: PaidPlanId });
 const OneEmployee = z.object({ employee: Employee });
 const Files = z.object({ files: z.array(KnowledgeFileView) });
 const Redirect = z.object({ url: z.string() });
+const OneAccount = z.object({ account: AccountView });
+export const AccountRename = z.strictObject({
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
+});
+/** An export of the account (POST /api/account/export, GET /api/account/exports). */
+export const ExportView = z.object({
+  id: z.string(),
+  status: z.enum(["preparing", "ready", "failed"]),
+  createdAt: z.string(),
+  /** Bytes of the zip; null until ready. */
+  size: z.nullable(z.number()),
+  /** Where to download it (session); null until ready. */
+  downloadUrl: z.nullable(z.string()),
+  /** Why it failed, in a sentence; null otherwise. */
+  error: z.nullable(z.string()),
+});
+export type ExportView = z.infer<typeof ExportView>;
 
 export const endpoints = {
   "GET /api/health": {
@@ -81,6 +109,47 @@ export const endpoints = {
   "DELETE /api/knowledge/:fileId": { status: 204, response: null },
   "POST /api/billing/checkout": { status: 200, body: CheckoutRequest, response: Redirect },
   "POST /api/billing/portal": { status: 200, response: Redirect },
+  "GET /api/accounts": { status: 200, response: z.object({ accounts: z.array(AccountView) }) },
+  "POST /api/accounts/:id/switch": { status: 200, response: OneAccount },
+  "PATCH /api/account": { status: 200, body: AccountRename, response: OneAccount },
+  "DELETE /api/account": { status: 202, response: OneAccount },
+  "POST /api/account/restore": { status: 200, response: OneAccount },
+  "POST /api/account/export": { status: 202, response: z.object({ export: ExportView }) },
+  "GET /api/account/exports": {
+    status: 200,
+    response: z.object({ exports: z.array(ExportView) }),
+  },
+  "GET /api/team/members": { status: 200, response: z.object({ members: z.array(MemberView) }) },
+  "PATCH /api/team/members/:userId": {
+    status: 200,
+    body: MemberPatch,
+    response: z.object({ member: MemberView }),
+  },
+  "DELETE /api/team/members/:userId": { status: 204, response: null },
+  "GET /api/team/invites": {
+    status: 200,
+    response: z.object({ invites: z.array(InvitationView) }),
+  },
+  "POST /api/team/invites": {
+    status: 201,
+    body: InviteRequest,
+    response: z.object({ invite: InvitationView }),
+  },
+  "DELETE /api/team/invites/:id": { status: 204, response: null },
+  "GET /api/invitation": { status: 200, query: InviteToken, response: InvitationPreview },
+  "POST /api/invitation/accept": { status: 200, body: InviteToken, response: OneAccount },
+  "GET /api/audit": {
+    status: 200,
+    query: AuditQuery,
+    response: z.object({
+      events: z.array(AuditEventView),
+      /** Pass as `before` for the next page; null on the last. */
+      nextBefore: z.nullable(z.string()),
+    }),
+  },
+  "GET /api/sessions": { status: 200, response: z.object({ sessions: z.array(SessionView) }) },
+  "DELETE /api/sessions/:id": { status: 204, response: null },
+  "DELETE /api/sessions": { status: 204, response: null },
 } as const satisfies Record<string, Endpoint>;
 
 export type Endpoints = typeof endpoints;

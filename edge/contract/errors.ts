@@ -13,6 +13,7 @@ export const PERSON_ERROR_CODES = [
   "body_too_large",
   "csrf_rejected",
   "unauthorized",
+  "forbidden_role",
   "not_found",
   "upgrade_required",
   "rate_limited",

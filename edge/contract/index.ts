@@ -3,6 +3,7 @@
 // schemas. Browser code imports values from the domain files rather than from here, so its
 // bundle carries only the schemas it uses.
 export * from "./account.ts";
+export * from "./audit.ts";
 export * from "./catalogue.ts";
 export * from "./client.ts";
 export * from "./employee.ts";
@@ -13,3 +14,4 @@ export * from "./knowledge.ts";
 export * from "./live.ts";
 export * from "./protocol.ts";
 export * from "./steps.ts";
+export * from "./team.ts";

@@ -1,6 +1,7 @@
-import type { SessionUser } from "../auth/sessions.ts";
+import type { ReadSession, SessionUser } from "../auth/sessions.ts";
 import type { Env } from "../env.ts";
 import type { Logger } from "../log/logger.ts";
+import type { Actor } from "../services/actor.ts";
 import type { Deps } from "../services/deps.ts";
 
 // Hono's typing of c.env and c.var for every sub-app.
@@ -11,5 +12,8 @@ export interface AppEnv {
     log: Logger;
     deps: Deps;
     user: SessionUser | undefined;
+    session: ReadSession | undefined;
+    /** Set by requireMember(): who acts, in which account, with which role. */
+    actor: Actor | undefined;
   };
 }

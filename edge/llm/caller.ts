@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { llmKeys, users } from "../../db/schema.ts";
+import { accounts, llmKeys } from "../../db/schema.ts";
 import { hashToken } from "../auth/tokens.ts";
 import { planById } from "../billing/plans.ts";
 import { ApiError } from "../http/api-error.ts";
@@ -9,7 +9,7 @@ import { beginKeyLookup } from "./key-lookup-limit.ts";
 
 export interface Caller {
   employeeId: string;
-  userId: string;
+  accountId: string;
   keyHash: string;
   plan: ReturnType<typeof planById>;
 }
@@ -46,9 +46,9 @@ export async function authenticate(deps: Deps, check: KeyCheck): Promise<Caller>
   if (hit) return hit;
   const lookup = await beginKeyLookup(deps.env, check.ip);
   const row = await deps.db
-    .select({ employeeId: llmKeys.employeeId, userId: llmKeys.userId, plan: users.plan })
+    .select({ employeeId: llmKeys.employeeId, accountId: llmKeys.accountId, plan: accounts.plan })
     .from(llmKeys)
-    .innerJoin(users, eq(users.id, llmKeys.userId))
+    .innerJoin(accounts, eq(accounts.id, llmKeys.accountId))
     .where(and(eq(llmKeys.keyHash, keyHash), isNull(llmKeys.revokedAt)))
     .get();
   if (!row) {
@@ -62,7 +62,7 @@ export async function authenticate(deps: Deps, check: KeyCheck): Promise<Caller>
   );
   const caller = {
     employeeId: row.employeeId,
-    userId: row.userId,
+    accountId: row.accountId,
     keyHash,
     plan: planById(row.plan),
   };

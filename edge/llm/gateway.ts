@@ -116,7 +116,7 @@ export async function chatCompletions(
   const req = parseChatRequest(rawBody);
   const { primary, fallback } = route(deps, caller, req);
   const stream = req.stream === true;
-  const log = deps.log.child({ employeeId: caller.employeeId, userId: caller.userId });
+  const log = deps.log.child({ employeeId: caller.employeeId, accountId: caller.accountId });
 
   // One call admits the request: the key is not revoked, within its rate limit, and the account's
   // budget has room for this request's worst case, which it reserves at once so concurrent
@@ -130,7 +130,7 @@ export async function chatCompletions(
   const worstCase = (m: ModelSpec) => costMicroEur(m, prompt.worstCaseTokens, cap);
   const now = deps.now();
   const month = monthKey(now);
-  const budget = budgetStub(deps.env, caller.userId);
+  const budget = budgetStub(deps.env, caller.accountId);
   let mark = Date.now();
   const admission = await budget.admit({
     keyHash: caller.keyHash,

@@ -53,7 +53,7 @@ async function commandFrame(
 ): Promise<CommandFrame> {
   if (kind !== "container.provision") return { type: kind, id, employeeId: r.id };
   // Every provision brings a fresh gateway key and retires the previous one (rotation).
-  const apiKey = await mintLlmKey(c.env, r.id, r.userId, c.now());
+  const apiKey = await mintLlmKey(c.env, r.id, r.accountId, c.now());
   // A stop, hold or firing stored while this key was minted did not see it: retire it.
   if (c.current()?.desired !== "running") await revokeLlmKeys(c.env, r.id, c.now());
   const llm = { baseUrl: gatewayUrl(parseConfig(c.env)), apiKey };
@@ -79,10 +79,10 @@ export async function configure(c: CommandContext, r: EmployeeRecord): Promise<v
 // What the agent renders the workspace from. Without `llm`, the agent leaves openclaw.json as
 // it is (only a provision mints a key).
 async function workspaceSpec(env: Env, r: EmployeeRecord): Promise<EmployeeSpec> {
-  const customer = await customerOf(env.DB, r.userId);
+  const customer = await customerOf(env.DB, r.accountId);
   return {
     employeeId: r.id,
-    userId: r.userId,
+    accountId: r.accountId,
     name: r.name,
     role: r.role,
     tone: r.tone,
@@ -95,12 +95,12 @@ async function workspaceSpec(env: Env, r: EmployeeRecord): Promise<EmployeeSpec>
 /** Tells the node the whole wanted knowledge base; it fetches and deletes the difference. */
 export async function syncKnowledge(env: Env, r: EmployeeRecord | undefined): Promise<void> {
   if (!r?.nodeId || r.desired === "gone") return;
-  const files = await knowledgeForEmployee(env.DB, r.userId, r.id);
+  const files = await knowledgeForEmployee(env.DB, r.accountId, r.id);
   await nodeStub(env, r.nodeId).dispatch({
     type: "knowledge.sync",
     id: crypto.randomUUID(),
     employeeId: r.id,
-    userId: r.userId,
+    accountId: r.accountId,
     ...files,
   });
 }

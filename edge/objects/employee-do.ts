@@ -21,7 +21,7 @@ import {
   type Transition,
   transition,
 } from "./employee-lifecycle.ts";
-import { type EmployeeRecord, stepOf, toView } from "./employee-record.ts";
+import { type EmployeeRecord, recordOf, toView } from "./employee-record.ts";
 import { forgetEverywhere, releaseSlot } from "./employee-removal.ts";
 import type {
   ActionResult,
@@ -53,7 +53,7 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
     super(ctx, env);
     this.clock = clock;
     const stored = ctx.storage.kv.get<EmployeeRecord>(RECORD_KEY);
-    this.record = stored && { ...stored, step: stepOf(stored.step) };
+    this.record = stored && recordOf(stored);
     this.log = createLogger({
       employeeId: this.record?.id,
       nodeId: this.record?.nodeId ?? undefined,
@@ -68,7 +68,7 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
     // A fresh object must start clean, even if an earlier incarnation with this name left an alarm.
     if (!this.record) await this.ctx.storage.deleteAlarm();
     if (this.ctx.storage.kv.get(FIRED_KEY)) return null;
-    if (!this.record) this.log = createLogger({ employeeId: input.id, userId: input.userId });
+    if (!this.record) this.log = createLogger({ employeeId: input.id, accountId: input.accountId });
     await this.apply({ type: "create", employee: input });
     return this.view();
   }

@@ -15,7 +15,7 @@ export interface PendingOp {
 
 export interface EmployeeRecord {
   id: string;
-  userId: string;
+  accountId: string;
   name: string;
   role: string;
   tone: string;
@@ -36,6 +36,13 @@ export interface EmployeeRecord {
 }
 
 const STEP_BY_TEXT = new Map<string, StepId>(STEP_IDS.map((id) => [STEP_TEXT[id], id]));
+
+// Records stored before accounts (migration 0008) name the tenant `userId`; that id became the
+// account's, so it is read as accountId.
+export function recordOf(stored: EmployeeRecord & { userId?: string }): EmployeeRecord {
+  const { userId, ...rest } = stored;
+  return { ...rest, accountId: stored.accountId ?? userId, step: stepOf(stored.step) };
+}
 
 // Steps used to be stored as their English sentence: records and rows written before the step
 // ids are read as the id of that sentence.

@@ -4,7 +4,7 @@ import type { EmployeeRecord } from "./employee-record.ts";
 
 export type NewEmployee = Pick<
   EmployeeRecord,
-  "id" | "userId" | "name" | "role" | "tone" | "skills"
+  "id" | "accountId" | "name" | "role" | "tone" | "skills"
 >;
 
 // Verbs answer with a result rather than throwing: an error's class does not survive RPC.

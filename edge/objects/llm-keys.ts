@@ -13,16 +13,16 @@ export type KeyStores = Pick<Env, "DB" | "BUDGET_DO">;
 export async function mintLlmKey(
   env: KeyStores,
   employeeId: string,
-  userId: string,
+  accountId: string,
   now: number,
 ): Promise<string> {
   const key = `iwk_${randomToken()}`;
   const retired = await insertKeyRetiringOthers(
     env.DB,
-    { keyHash: hashToken(key), employeeId, userId },
+    { keyHash: hashToken(key), employeeId, accountId },
     now,
   );
-  await announceRevoked(env, userId, retired, now);
+  await announceRevoked(env, accountId, retired, now);
   return key;
 }
 
@@ -32,17 +32,22 @@ export async function revokeLlmKeys(
   now: number,
 ): Promise<void> {
   const revoked = await revokeEmployeeKeys(env.DB, employeeId, now);
-  const userId = revoked[0]?.userId;
-  if (userId)
+  const accountId = revoked[0]?.accountId;
+  if (accountId)
     await announceRevoked(
       env,
-      userId,
+      accountId,
       revoked.map((k) => k.keyHash),
       now,
     );
 }
 
-async function announceRevoked(env: KeyStores, userId: string, keyHashes: string[], now: number) {
+async function announceRevoked(
+  env: KeyStores,
+  accountId: string,
+  keyHashes: string[],
+  now: number,
+) {
   if (keyHashes.length === 0) return;
-  await budgetStub(env, userId).revokeKeys(keyHashes, now);
+  await budgetStub(env, accountId).revokeKeys(keyHashes, now);
 }

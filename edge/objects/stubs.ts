@@ -10,6 +10,6 @@ export function nodeStub(env: Pick<Env, "NODE_DO">, nodeId: string) {
   return env.NODE_DO.get(env.NODE_DO.idFromName(nodeId));
 }
 
-export function budgetStub(env: Pick<Env, "BUDGET_DO">, userId: string) {
-  return env.BUDGET_DO.get(env.BUDGET_DO.idFromName(userId));
+export function budgetStub(env: Pick<Env, "BUDGET_DO">, accountId: string) {
+  return env.BUDGET_DO.get(env.BUDGET_DO.idFromName(accountId));
 }

@@ -16,7 +16,7 @@ const Id = z
 
 export const EmployeeSpec = z.object({
   employeeId: Id,
-  userId: Id,
+  accountId: Id,
   name: z.string().min(1).max(40),
   role: z.string().min(1).max(64),
   tone: z.string().min(1).max(64),
@@ -102,7 +102,7 @@ export const EdgeFrame = z.discriminatedUnion("type", [
   // The whole wanted knowledge base: the employee's own files and its account's shared ones.
   // The agent fetches what it lacks and deletes what is no longer listed.
   command("knowledge.sync", {
-    userId: Id,
+    accountId: Id,
     own: z.array(KnowledgeFile).max(1000),
     shared: z.array(KnowledgeFile).max(1000),
   }),

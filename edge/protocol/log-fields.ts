@@ -24,6 +24,7 @@ export type LogErr = z.infer<typeof LogErr>;
 export interface LogIds {
   requestId?: string | null;
   userId?: string | null;
+  accountId?: string | null;
   employeeId?: string | null;
   nodeId?: string | null;
   commandId?: string | null;
@@ -52,6 +53,7 @@ export const LogLine = z.looseObject({
   service: z.enum(LOG_SERVICES),
   requestId: Id,
   userId: Id,
+  accountId: Id,
   employeeId: Id,
   nodeId: Id,
   commandId: Id,

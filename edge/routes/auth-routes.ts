@@ -131,6 +131,7 @@ authRoutes.post("/magic-link/verify", requireAppOrigin(), async (c) => {
   const outcome = await consumeMagicLink(c.var.deps, {
     token,
     userAgent: c.req.header("user-agent"),
+    ip: clientIp(c),
   });
   return finishSignIn(c, outcome, "magic-link", 303);
 });
@@ -167,6 +168,7 @@ authRoutes.get("/google/callback", async (c) => {
     expectedState,
     codeVerifier,
     userAgent: c.req.header("user-agent"),
+    ip: clientIp(c),
   });
   return finishSignIn(c, outcome, "google", 302);
 });

@@ -4,7 +4,7 @@ import { EMPLOYEE_ACTIONS } from "../contract/employee.ts";
 import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { endpoint } from "../http/endpoint.ts";
-import { currentUser, requireUser } from "../http/session.ts";
+import { currentActor, requireMember } from "../http/session.ts";
 import { accessUrls } from "../services/access.ts";
 import {
   actOnEmployee,
@@ -21,7 +21,7 @@ import { knowledgeRoutes } from "./knowledge-routes.ts";
 
 const MOUNT = "/api/employees";
 export const employeeRoutes = new Hono<AppEnv>();
-employeeRoutes.use("*", requireUser());
+employeeRoutes.use("*", requireMember());
 
 const EmployeeId = z.object({ id: z.uuid({ message: "Not an employee id." }) });
 // A malformed id cannot name anything, so it is answered like any unknown employee.
@@ -32,27 +32,27 @@ function employeeId(raw: string | undefined): string {
 }
 
 endpoint(employeeRoutes, MOUNT, "GET /api/employees", async (c) => ({
-  employees: await listEmployees(c.var.deps, currentUser(c).id),
+  employees: await listEmployees(c.var.deps, currentActor(c).accountId),
 }));
 
 endpoint(employeeRoutes, MOUNT, "POST /api/employees", async (c, input) => {
   const hire = await input.body();
-  await c.var.deps.limits.take(HIRES_PER_USER, currentUser(c).id);
-  return { employee: await hireEmployee(c.var.deps, currentUser(c).id, hire) };
+  await c.var.deps.limits.take(HIRES_PER_USER, currentActor(c).userId);
+  return { employee: await hireEmployee(c.var.deps, currentActor(c).accountId, hire) };
 });
 
 endpoint(employeeRoutes, MOUNT, "GET /api/employees/:id", async (c) => ({
-  employee: await getEmployee(c.var.deps, currentUser(c).id, employeeId(c.req.param("id"))),
+  employee: await getEmployee(c.var.deps, currentActor(c).accountId, employeeId(c.req.param("id"))),
 }));
 
 endpoint(employeeRoutes, MOUNT, "PATCH /api/employees/:id", async (c, input) => {
   const id = employeeId(c.req.param("id"));
   const patch = await input.body();
-  return { employee: await updateEmployee(c.var.deps, currentUser(c).id, id, patch) };
+  return { employee: await updateEmployee(c.var.deps, currentActor(c).accountId, id, patch) };
 });
 
 endpoint(employeeRoutes, MOUNT, "DELETE /api/employees/:id", async (c) => {
-  await fireEmployee(c.var.deps, currentUser(c).id, employeeId(c.req.param("id")));
+  await fireEmployee(c.var.deps, currentActor(c).accountId, employeeId(c.req.param("id")));
   return { status: "removing" };
 });
 
@@ -60,7 +60,7 @@ for (const action of EMPLOYEE_ACTIONS) {
   endpoint(employeeRoutes, MOUNT, `POST /api/employees/:id/${action}`, async (c) => ({
     employee: await actOnEmployee(
       c.var.deps,
-      currentUser(c).id,
+      currentActor(c).accountId,
       employeeId(c.req.param("id")),
       action,
     ),
@@ -72,7 +72,7 @@ for (const action of EMPLOYEE_ACTIONS) {
 // requests for foreign or unknown ids cannot lock the person out of their own employees.
 endpoint(employeeRoutes, MOUNT, "POST /api/employees/:id/access", async (c) => {
   const id = employeeId(c.req.param("id"));
-  const userId = currentUser(c).id;
+  const userId = currentActor(c).accountId;
   const employee = await getEmployee(c.var.deps, userId, id);
   // A stopped employee's request is refused below (409) without counting.
   if (employee.status === "running") await c.var.deps.limits.take(ACCESS_PER_USER, userId);
@@ -91,7 +91,7 @@ employeeRoutes.route(
 // What the employee has written down (MEMORY.md, memory/*.md), read from its workspace.
 endpoint(employeeRoutes, MOUNT, "GET /api/employees/:id/memory", async (c) => {
   const id = employeeId(c.req.param("id"));
-  const userId = currentUser(c).id;
+  const userId = currentActor(c).accountId;
   await getEmployee(c.var.deps, userId, id);
   await c.var.deps.limits.take(MEMORY_READS_PER_USER, userId);
   return readMemory(c.var.deps, userId, id);
@@ -101,5 +101,10 @@ employeeRoutes.get("/:id/live", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
     throw new ApiError(426, "upgrade_required", "Connect to this URL with a WebSocket.");
   }
-  return openLiveStatus(c.var.deps, currentUser(c).id, employeeId(c.req.param("id")), c.req.raw);
+  return openLiveStatus(
+    c.var.deps,
+    currentActor(c).accountId,
+    employeeId(c.req.param("id")),
+    c.req.raw,
+  );
 });

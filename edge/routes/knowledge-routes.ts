@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../http/app-env.ts";
 import { endpoint } from "../http/endpoint.ts";
-import { currentUser, requireUser } from "../http/session.ts";
+import { currentActor, requireMember } from "../http/session.ts";
 import {
   deleteKnowledge,
   downloadKnowledge,
@@ -19,27 +19,37 @@ export function knowledgeRoutes(
   folderOf: (param: (name: string) => string | undefined) => Folder,
 ) {
   const routes = new Hono<AppEnv>();
-  routes.use("*", requireUser());
+  routes.use("*", requireMember());
   const folder = (c: { req: { param: (name: string) => string | undefined } }) =>
     folderOf((name) => c.req.param(name));
   const fileId = (raw: string | undefined) => (raw && /^[0-9a-f-]{36}$/.test(raw) ? raw : "-");
 
   endpoint(routes, mount, `GET ${mount}`, async (c) => ({
-    files: await listKnowledge(c.var.deps, currentUser(c).id, folder(c)),
+    files: await listKnowledge(c.var.deps, currentActor(c).accountId, folder(c)),
   }));
   endpoint(routes, mount, `POST ${mount}`, async (c) => {
-    const userId = currentUser(c).id;
+    const accountId = currentActor(c).accountId;
     // Only an upload that can be stored counts against the limit: a flood of malformed,
     // oversized or foreign uploads cannot lock the person out of their own.
-    const upload = await prepareUpload(c.var.deps, userId, folder(c), c.req.raw);
-    await c.var.deps.limits.take(KNOWLEDGE_UPLOADS_PER_USER, userId);
-    return { files: await storeUpload(c.var.deps, userId, upload) };
+    const upload = await prepareUpload(c.var.deps, accountId, folder(c), c.req.raw);
+    await c.var.deps.limits.take(KNOWLEDGE_UPLOADS_PER_USER, currentActor(c).userId);
+    return { files: await storeUpload(c.var.deps, accountId, upload) };
   });
   routes.get("/:fileId", (c) =>
-    downloadKnowledge(c.var.deps, currentUser(c).id, folder(c), fileId(c.req.param("fileId"))),
+    downloadKnowledge(
+      c.var.deps,
+      currentActor(c).accountId,
+      folder(c),
+      fileId(c.req.param("fileId")),
+    ),
   );
   endpoint(routes, mount, `DELETE ${mount}/:fileId`, async (c) => {
-    await deleteKnowledge(c.var.deps, currentUser(c).id, folder(c), fileId(c.req.param("fileId")));
+    await deleteKnowledge(
+      c.var.deps,
+      currentActor(c).accountId,
+      folder(c),
+      fileId(c.req.param("fileId")),
+    );
     return null;
   });
   return routes;

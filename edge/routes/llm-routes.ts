@@ -31,7 +31,7 @@ llmRoutes.post("/chat/completions", async (c) => {
     waitUntil: (p) => c.executionCtx.waitUntil(p),
   });
   const authMs = Date.now() - started;
-  c.set("log", c.var.log.child({ employeeId: caller.employeeId, userId: caller.userId }));
+  c.set("log", c.var.log.child({ employeeId: caller.employeeId, accountId: caller.accountId }));
   const text = await c.req.text();
   if (text.length > MAX_CHAT_BODY_BYTES)
     throw new ApiError(413, "body_too_large", "The request body is too large.");

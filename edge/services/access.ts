@@ -1,5 +1,5 @@
 import { and, count, eq, gt } from "drizzle-orm";
-import { chatViews, users } from "../../db/schema.ts";
+import { accounts, chatViews } from "../../db/schema.ts";
 import { ApiError } from "../http/api-error.ts";
 import { type AccessScope, importSigningKey, signAccessToken } from "../protocol/access-token.ts";
 import { accessServiceUrl } from "../protocol/access-url.ts";
@@ -13,8 +13,8 @@ let keyCache:
   | { source: string; key: Promise<Awaited<ReturnType<typeof importSigningKey>>> }
   | undefined;
 
-export async function accessUrls(deps: Deps, userId: string, employeeId: string) {
-  const row = await ownedEmployee(deps, userId, employeeId);
+export async function accessUrls(deps: Deps, accountId: string, employeeId: string) {
+  const row = await ownedEmployee(deps, accountId, employeeId);
   if (row.status !== "running") {
     throw new ApiError(
       409,
@@ -22,7 +22,7 @@ export async function accessUrls(deps: Deps, userId: string, employeeId: string)
       "The chat and browser open once the employee is working.",
     );
   }
-  await countChatView(deps, userId, employeeId);
+  await countChatView(deps, accountId, employeeId);
   const secret = deps.config.ACCESS_SIGNING_KEY;
   if (!secret)
     throw new ApiError(
@@ -34,7 +34,12 @@ export async function accessUrls(deps: Deps, userId: string, employeeId: string)
   const key = await keyCache.key;
   const expiresAt = deps.now() + ACCESS_TOKEN_TTL_MS;
   const url = async (scope: AccessScope) => {
-    const token = await signAccessToken(key, { e: employeeId, u: userId, s: scope, x: expiresAt });
+    const token = await signAccessToken(key, {
+      e: employeeId,
+      u: accountId,
+      s: scope,
+      x: expiresAt,
+    });
     const u = accessServiceUrl(deps.config.ACCESS_URL_TEMPLATE, employeeId, scope);
     u.searchParams.set("access", token);
     return u.href;
@@ -53,11 +58,11 @@ export async function accessUrls(deps: Deps, userId: string, employeeId: string)
 export const TRIAL_CHAT_VIEWS = 3;
 export const CHAT_VIEW_WINDOW_MS = 30 * 60_000;
 
-async function countChatView(deps: Deps, userId: string, employeeId: string): Promise<void> {
+async function countChatView(deps: Deps, accountId: string, employeeId: string): Promise<void> {
   const user = await deps.db
-    .select({ plan: users.plan })
-    .from(users)
-    .where(eq(users.id, userId))
+    .select({ plan: accounts.plan })
+    .from(accounts)
+    .where(eq(accounts.id, accountId))
     .get();
   if (user?.plan !== "trial") return;
   const now = deps.now();
@@ -66,7 +71,7 @@ async function countChatView(deps: Deps, userId: string, employeeId: string): Pr
     .from(chatViews)
     .where(
       and(
-        eq(chatViews.userId, userId),
+        eq(chatViews.accountId, accountId),
         eq(chatViews.employeeId, employeeId),
         gt(chatViews.openedAt, now - CHAT_VIEW_WINDOW_MS),
       ),
@@ -79,7 +84,7 @@ async function countChatView(deps: Deps, userId: string, employeeId: string): Pr
      WHERE (SELECT count(*) FROM chat_views WHERE user_id = ?2) < ?5
      RETURNING id`,
   )
-    .bind(crypto.randomUUID(), userId, employeeId, now, TRIAL_CHAT_VIEWS)
+    .bind(crypto.randomUUID(), accountId, employeeId, now, TRIAL_CHAT_VIEWS)
     .first<{ id: string }>();
   if (!inserted)
     throw new ApiError(
@@ -92,11 +97,11 @@ async function countChatView(deps: Deps, userId: string, employeeId: string): Pr
     );
 }
 
-export async function chatViewsUsed(deps: Deps, userId: string): Promise<number> {
+export async function chatViewsUsed(deps: Deps, accountId: string): Promise<number> {
   const row = await deps.db
     .select({ n: count() })
     .from(chatViews)
-    .where(eq(chatViews.userId, userId))
+    .where(eq(chatViews.accountId, accountId))
     .get();
   return row?.n ?? 0;
 }

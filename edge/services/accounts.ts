@@ -1,6 +1,8 @@
 import { count, eq } from "drizzle-orm";
 import { employees, type UserRow, users } from "../../db/schema.ts";
 import { planById } from "../billing/plans.ts";
+import type { TeamRole } from "../contract/team.ts";
+import { accountById, insertAccountWithOwner, type Membership } from "../store/accounts.ts";
 import { chatViewsUsed, TRIAL_CHAT_VIEWS } from "./access.ts";
 import { subscriptionView } from "./billing.ts";
 import type { Deps } from "./deps.ts";
@@ -29,15 +31,12 @@ export async function findOrCreateUser(
 ): Promise<{ user: UserRow; created: boolean }> {
   const email = normaliseEmail(input.email);
   const now = deps.now();
-  const plan = planById("trial");
   const inserted = await deps.db
     .insert(users)
     .values({
       id: crypto.randomUUID(),
       email,
       name: input.name ?? null,
-      plan: "trial",
-      trialEndsAt: now + plan.trialDays * DAY,
       createdAt: now,
       updatedAt: now,
     })
@@ -45,7 +44,7 @@ export async function findOrCreateUser(
     .returning();
   const created = inserted[0];
   if (created) {
-    deps.log.info("account created", { userId: created.id });
+    await createPersonalAccount(deps, created);
     return { user: created, created: true };
   }
   const existing = await deps.db.select().from(users).where(eq(users.email, email)).get();
@@ -53,26 +52,52 @@ export async function findOrCreateUser(
   return { user: existing, created: false };
 }
 
-export async function getMe(deps: Deps, userId: string) {
-  const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
-  if (!user) return null;
-  const plan = planById(user.plan);
+/**
+ * A new account owned by the person, on the trial: made at sign-up, and for a person who no
+ * longer belongs to any account. Named after them; the owner can rename it.
+ */
+export async function createPersonalAccount(
+  deps: Deps,
+  user: { id: string; email: string; name: string | null },
+): Promise<Membership> {
+  const now = deps.now();
+  const account = await insertAccountWithOwner(deps.db, {
+    id: crypto.randomUUID(),
+    name: user.name?.trim() || user.email,
+    ownerId: user.id,
+    trialEndsAt: now + planById("trial").trialDays * DAY,
+    now,
+  });
+  deps.log.info("account created", { userId: user.id, accountId: account.id });
+  return { account, role: "owner", joinedAt: now };
+}
+
+export async function getMe(
+  deps: Deps,
+  actor: { userId: string; accountId: string; role: TeamRole },
+) {
+  const user = await deps.db.select().from(users).where(eq(users.id, actor.userId)).get();
+  const account = await accountById(deps.db, actor.accountId);
+  if (!user || !account) return null;
+  const accountId = account.id;
+  const plan = planById(account.plan);
   const employeeCount = await deps.db
     .select({ n: count() })
     .from(employees)
-    .where(eq(employees.userId, userId))
+    .where(eq(employees.accountId, accountId))
     .get();
-  const llm = await usageThisMonth(deps, userId);
+  const llm = await usageThisMonth(deps, accountId);
   const usedPercent =
     plan.llmBudgetCentsPerMonth > 0
       ? Math.round((llm.costCents / plan.llmBudgetCentsPerMonth) * 1000) / 10
       : 0;
   return {
     user: { id: user.id, email: user.email, name: user.name },
-    plan: user.plan,
-    trialEndsAt: new Date(user.trialEndsAt).toISOString(),
-    subscription: await subscriptionView(deps, userId),
-    billingNotice: user.billingNotice,
+    account: { id: account.id, name: account.name, role: actor.role },
+    plan: account.plan,
+    trialEndsAt: new Date(account.trialEndsAt).toISOString(),
+    subscription: await subscriptionView(deps, accountId),
+    billingNotice: account.billingNotice,
     billingConfigured: Boolean(deps.config.STRIPE_SECRET_KEY),
     limits: {
       maxEmployees: plan.maxEmployees,
@@ -86,8 +111,8 @@ export async function getMe(deps: Deps, userId: string) {
       llmBudgetWarning: usedPercent >= LLM_BUDGET_WARNING_PERCENT,
       // The trial's paywall (POST /api/employees/:id/access); null on paid plans.
       chatViews:
-        user.plan === "trial"
-          ? { used: await chatViewsUsed(deps, userId), limit: TRIAL_CHAT_VIEWS }
+        account.plan === "trial"
+          ? { used: await chatViewsUsed(deps, accountId), limit: TRIAL_CHAT_VIEWS }
           : null,
     },
   };

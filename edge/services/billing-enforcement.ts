@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, inArray, lte, notInArray, sql } from "drizzle-orm";
-import { employees, type SubscriptionRow, subscriptions, users } from "../../db/schema.ts";
+import { accounts, employees, type SubscriptionRow, subscriptions } from "../../db/schema.ts";
 import { planById } from "../billing/plans.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import type { Deps } from "./deps.ts";
@@ -28,12 +28,12 @@ export const IN_FORCE_ORDER = [
 
 export async function currentSubscription(
   deps: Deps,
-  userId: string,
+  accountId: string,
 ): Promise<SubscriptionRow | undefined> {
   return deps.db
     .select()
     .from(subscriptions)
-    .where(eq(subscriptions.userId, userId))
+    .where(eq(subscriptions.accountId, accountId))
     .orderBy(...IN_FORCE_ORDER)
     .limit(1)
     .get();
@@ -48,10 +48,10 @@ export interface Allowance {
   why: string;
 }
 
-export async function allowanceOf(deps: Deps, userId: string, now: number): Promise<Allowance> {
-  const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
+export async function allowanceOf(deps: Deps, accountId: string, now: number): Promise<Allowance> {
+  const user = await deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
   if (!user) return { allowed: 0, reason: () => "", why: "" };
-  const sub = await currentSubscription(deps, userId);
+  const sub = await currentSubscription(deps, accountId);
   if (user.plan === "trial") {
     if (user.trialEndsAt > now)
       return { allowed: planById("trial").maxEmployees, ...overPlan("trial") };
@@ -93,14 +93,14 @@ function overPlan(plan: Parameters<typeof planById>[0]): Omit<Allowance, "allowe
 // never deletes anything. Returns the names held now, for the account's notice.
 export async function enforceBilling(
   deps: Deps,
-  userId: string,
+  accountId: string,
   now = deps.now(),
 ): Promise<{ held: string[]; released: string[] }> {
-  const { allowed, reason, why } = await allowanceOf(deps, userId, now);
+  const { allowed, reason, why } = await allowanceOf(deps, accountId, now);
   const team = await deps.db
     .select({ id: employees.id, name: employees.name })
     .from(employees)
-    .where(and(eq(employees.userId, userId), notInArray(employees.status, ["removing"])))
+    .where(and(eq(employees.accountId, accountId), notInArray(employees.status, ["removing"])))
     .orderBy(asc(employees.createdAt), asc(employees.id));
   const held: string[] = [];
   const released: string[] = [];
@@ -123,11 +123,11 @@ export async function enforceBilling(
   if (held.length || released.length) {
     const notice = held.length ? `Stopped ${held.join(", ")}. ${why}` : null;
     await deps.db
-      .update(users)
+      .update(accounts)
       .set({ billingNotice: notice, updatedAt: now })
-      .where(eq(users.id, userId));
+      .where(eq(accounts.id, accountId));
     deps.log.info("billing enforced", {
-      userId,
+      accountId,
       allowed,
       held: held.length,
       released: released.length,
@@ -140,21 +140,23 @@ export async function enforceBilling(
 // period ran out, that still have employees not at rest.
 export async function enforceExpired(deps: Deps, now: number): Promise<number> {
   const active = deps.db
-    .select({ userId: employees.userId })
+    .select({ accountId: employees.accountId })
     .from(employees)
     .where(notInArray(employees.status, [...AT_REST]));
   const trials = await deps.db
-    .select({ id: users.id })
-    .from(users)
-    .where(and(eq(users.plan, "trial"), lte(users.trialEndsAt, now), inArray(users.id, active)));
+    .select({ id: accounts.id })
+    .from(accounts)
+    .where(
+      and(eq(accounts.plan, "trial"), lte(accounts.trialEndsAt, now), inArray(accounts.id, active)),
+    );
   const overdue = await deps.db
-    .select({ id: subscriptions.userId, sub: subscriptions.stripeSubscriptionId })
+    .select({ id: subscriptions.accountId, sub: subscriptions.stripeSubscriptionId })
     .from(subscriptions)
     .where(
       and(
         inArray(subscriptions.status, [...GRACE_STATUSES]),
         lte(subscriptions.pastDueSince, sql`${now - deps.config.BILLING_GRACE_DAYS * DAY_MS}`),
-        inArray(subscriptions.userId, active),
+        inArray(subscriptions.accountId, active),
       ),
     );
   // Only a subscription in force can stop a team: an old one left unpaid behind a newer one

@@ -1,6 +1,6 @@
 import { and, eq, inArray, isNull, sql } from "drizzle-orm";
 import type Stripe from "stripe";
-import { stripeEvents, subscriptions, users } from "../../db/schema.ts";
+import { accounts, stripeEvents, subscriptions } from "../../db/schema.ts";
 import { planById } from "../billing/plans.ts";
 import {
   cryptoProvider,
@@ -18,11 +18,15 @@ import {
 } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
 
-async function account(deps: Deps, userId: string) {
-  const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
-  if (!user) throw notFound("account");
-  return user;
+async function account(deps: Deps, accountId: string) {
+  const row = await deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
+  if (!row) throw notFound("account");
+  return row;
 }
+
+// Objects made before accounts (migration 0008) carry `userId`: that id became the account's.
+const accountIdIn = (metadata: Record<string, string> | null | undefined) =>
+  metadata?.accountId ?? metadata?.userId;
 
 // Stripe sends a reference either as an id or as the expanded object.
 const idOf = (ref: string | { id: string } | null | undefined) =>
@@ -30,31 +34,37 @@ const idOf = (ref: string | { id: string } | null | undefined) =>
 
 // Fills the account's Stripe customer only when it has none: whoever links first wins, and a
 // later event naming the same customer changes nothing.
-async function linkCustomer(deps: Deps, userId: string, customer: string | undefined) {
+async function linkCustomer(deps: Deps, accountId: string, customer: string | undefined) {
   if (!customer) return;
   await deps.db
-    .update(users)
+    .update(accounts)
     .set({ stripeCustomerId: customer })
-    .where(and(eq(users.id, userId), isNull(users.stripeCustomerId)));
+    .where(and(eq(accounts.id, accountId), isNull(accounts.stripeCustomerId)));
 }
 
 // The Stripe customer is made once per account and reused. Two checkouts at once agree on one:
 // Stripe's idempotency key makes the second create return the first's customer, and the column
 // is only ever filled when empty.
-async function customerFor(deps: Deps, stripe: Stripe, userId: string): Promise<string> {
-  const user = await account(deps, userId);
-  if (user.stripeCustomerId) return user.stripeCustomerId;
+// The customer's email is the owner's, who is the one paying (only the owner may check out).
+async function customerFor(
+  deps: Deps,
+  stripe: Stripe,
+  accountId: string,
+  email: string,
+): Promise<string> {
+  const row = await account(deps, accountId);
+  if (row.stripeCustomerId) return row.stripeCustomerId;
   const customer = await stripe.customers.create(
-    { email: user.email, ...(user.name ? { name: user.name } : {}), metadata: { userId } },
-    { idempotencyKey: `customer-${userId}` },
+    { email, name: row.name, metadata: { accountId } },
+    { idempotencyKey: `customer-${accountId}` },
   );
-  await linkCustomer(deps, userId, customer.id);
-  return (await account(deps, userId)).stripeCustomerId ?? customer.id;
+  await linkCustomer(deps, accountId, customer.id);
+  return (await account(deps, accountId)).stripeCustomerId ?? customer.id;
 }
 
 export async function startCheckout(
   deps: Deps,
-  userId: string,
+  { accountId, email }: { accountId: string; email: string },
   plan: PaidPlanId,
 ): Promise<{ url: string }> {
   const stripe = stripeClient(deps.config);
@@ -65,20 +75,20 @@ export async function startCheckout(
       "billing_not_configured",
       `The ${planById(plan).name} plan has no price configured.`,
     );
-  const current = await currentSubscription(deps, userId);
+  const current = await currentSubscription(deps, accountId);
   if (current && (PLAN_APPLIES as readonly string[]).includes(current.status))
     throw new ApiError(
       409,
       "already_subscribed",
       "You already have a subscription. Change or cancel it in the billing portal.",
     );
-  const customer = await customerFor(deps, stripe, userId);
-  const metadata = { userId, plan, max_employees: String(planById(plan).maxEmployees) };
+  const customer = await customerFor(deps, stripe, accountId, email);
+  const metadata = { accountId, plan, max_employees: String(planById(plan).maxEmployees) };
   const app = deps.config.appOrigin;
   const session = await stripe.checkout.sessions.create({
     mode: "subscription",
     customer,
-    client_reference_id: userId,
+    client_reference_id: accountId,
     line_items: [{ price, quantity: 1 }],
     metadata,
     subscription_data: { metadata },
@@ -92,9 +102,9 @@ export async function startCheckout(
   return { url: session.url };
 }
 
-export async function openPortal(deps: Deps, userId: string): Promise<{ url: string }> {
+export async function openPortal(deps: Deps, accountId: string): Promise<{ url: string }> {
   const stripe = stripeClient(deps.config);
-  const user = await account(deps, userId);
+  const user = await account(deps, accountId);
   if (!user.stripeCustomerId)
     throw new ApiError(
       409,
@@ -161,7 +171,11 @@ async function userForCustomer(
   const id = idOf(customer);
   if (!id) return undefined;
   return (
-    await deps.db.select({ id: users.id }).from(users).where(eq(users.stripeCustomerId, id)).get()
+    await deps.db
+      .select({ id: accounts.id })
+      .from(accounts)
+      .where(eq(accounts.stripeCustomerId, id))
+      .get()
   )?.id;
 }
 
@@ -169,22 +183,22 @@ async function applyEvent(deps: Deps, stripe: Stripe, event: Stripe.Event): Prom
   switch (event.type) {
     case "checkout.session.completed": {
       const session = event.data.object;
-      const userId = session.metadata?.userId ?? session.client_reference_id ?? undefined;
-      if (!userId) return false;
-      await linkCustomer(deps, userId, idOf(session.customer));
+      const accountId = accountIdIn(session.metadata) ?? session.client_reference_id ?? undefined;
+      if (!accountId) return false;
+      await linkCustomer(deps, accountId, idOf(session.customer));
       const subId = idOf(session.subscription);
       if (!subId) return false;
       const sub = await stripe.subscriptions.retrieve(subId);
-      await applySubscription(deps, userId, sub, event.created);
+      await applySubscription(deps, accountId, sub, event.created);
       return true;
     }
     case "customer.subscription.created":
     case "customer.subscription.updated":
     case "customer.subscription.deleted": {
       const sub = event.data.object;
-      const userId = sub.metadata?.userId ?? (await userForCustomer(deps, sub.customer));
-      if (!userId) return false;
-      await applySubscription(deps, userId, sub, event.created);
+      const accountId = accountIdIn(sub.metadata) ?? (await userForCustomer(deps, sub.customer));
+      if (!accountId) return false;
+      await applySubscription(deps, accountId, sub, event.created);
       return true;
     }
     case "invoice.paid":
@@ -213,7 +227,7 @@ function subscriptionOfInvoice(invoice: Stripe.Invoice): string | undefined {
 // all its subscriptions: an event about one that is not in force changes nothing there.
 export async function applySubscription(
   deps: Deps,
-  userId: string,
+  accountId: string,
   sub: Stripe.Subscription,
   eventCreated: number,
 ): Promise<void> {
@@ -231,7 +245,7 @@ export async function applySubscription(
   const pastDue = (["past_due", "unpaid"] as string[]).includes(sub.status);
   const periodEnd = (item as { current_period_end?: number } | undefined)?.current_period_end;
   const row = {
-    userId,
+    accountId,
     stripeSubscriptionId: sub.id,
     status: sub.status,
     plan,
@@ -261,7 +275,7 @@ export async function applySubscription(
       },
       // A subscription belongs to the account it was first seen for; an event naming another
       // account (metadata edited at Stripe) changes nothing.
-      setWhere: sql`${subscriptions.eventCreatedAt} <= ${eventCreated} and ${subscriptions.userId} = ${userId}`,
+      setWhere: sql`${subscriptions.eventCreatedAt} <= ${eventCreated} and ${subscriptions.accountId} = ${accountId}`,
     })
     .returning({ status: subscriptions.status });
   if (applied.length === 0) {
@@ -272,31 +286,33 @@ export async function applySubscription(
     return;
   }
   // The subscription names its customer: link it if checkout's event has not yet.
-  await linkCustomer(deps, userId, idOf(sub.customer));
-  const effective = await settlePlan(deps, userId);
+  await linkCustomer(deps, accountId, idOf(sub.customer));
+  const effective = await settlePlan(deps, accountId);
   deps.log.info("subscription applied", {
     subscription: sub.id,
     status: sub.status,
     plan: effective,
   });
-  await enforceBilling(deps, userId);
+  await enforceBilling(deps, accountId);
 }
 
 // The account's plan from the subscription in force, in one statement that reads every
 // subscription of the account as it is now: whichever of two concurrent deliveries writes last
 // writes what all of them together say.
-async function settlePlan(deps: Deps, userId: string): Promise<string> {
+async function settlePlan(deps: Deps, accountId: string): Promise<string> {
   const inForce = deps.db
     .select({ plan: subscriptions.plan })
     .from(subscriptions)
-    .where(and(eq(subscriptions.userId, userId), inArray(subscriptions.status, [...PLAN_APPLIES])))
+    .where(
+      and(eq(subscriptions.accountId, accountId), inArray(subscriptions.status, [...PLAN_APPLIES])),
+    )
     .orderBy(...IN_FORCE_ORDER)
     .limit(1);
   const updated = await deps.db
-    .update(users)
+    .update(accounts)
     .set({ plan: sql`coalesce((${inForce}), 'trial')`, updatedAt: deps.now() })
-    .where(eq(users.id, userId))
-    .returning({ plan: users.plan })
+    .where(eq(accounts.id, accountId))
+    .returning({ plan: accounts.plan })
     .get();
   return updated?.plan ?? "trial";
 }
@@ -321,20 +337,20 @@ async function applyPayment(
         sql`${subscriptions.paymentEventCreatedAt} <= ${eventCreated}`,
       ),
     )
-    .returning({ userId: subscriptions.userId })
+    .returning({ accountId: subscriptions.accountId })
     .get();
   if (!updated) return false;
   deps.log.info(paid ? "invoice paid" : "payment failed: grace period running", {
-    userId: updated.userId,
+    accountId: updated.accountId,
     subscription: subscriptionId,
   });
-  await enforceBilling(deps, updated.userId);
+  await enforceBilling(deps, updated.accountId);
   return true;
 }
 
 /** What /api/me says about the subscription. */
-export async function subscriptionView(deps: Deps, userId: string) {
-  const sub = await currentSubscription(deps, userId);
+export async function subscriptionView(deps: Deps, accountId: string) {
+  const sub = await currentSubscription(deps, accountId);
   if (!sub) return null;
   const graceMs = deps.config.BILLING_GRACE_DAYS * 86_400_000;
   return {

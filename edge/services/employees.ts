@@ -1,6 +1,6 @@
 import { and, desc, eq } from "drizzle-orm";
 import type { z } from "zod";
-import { employees, users } from "../../db/schema.ts";
+import { accounts, employees } from "../../db/schema.ts";
 import { planById } from "../billing/plans.ts";
 import type { Employee, EmployeeAction } from "../contract/employee.ts";
 import type { HireRequest, UpdateRequest } from "../contract/employee-input.ts";
@@ -14,40 +14,40 @@ import { SETTINGS_CHANGES_PER_USER } from "./rate-limits.ts";
 
 type Row = typeof employees.$inferSelect;
 
-export async function listEmployees(deps: Deps, userId: string) {
+export async function listEmployees(deps: Deps, accountId: string) {
   const [rows, usage] = await Promise.all([
     deps.db
       .select()
       .from(employees)
-      .where(eq(employees.userId, userId))
+      .where(eq(employees.accountId, accountId))
       .orderBy(desc(employees.createdAt)),
-    usageByEmployeeThisMonth(deps, userId),
+    usageByEmployeeThisMonth(deps, accountId),
   ]);
   const none = { promptTokens: 0, completionTokens: 0, costCents: 0 };
   return rows.map((r) => ({ ...toView(r), usageThisMonth: usage.get(r.id) ?? none }));
 }
 
 // Another account's employee is indistinguishable from one that does not exist.
-export async function ownedEmployee(deps: Deps, userId: string, id: string): Promise<Row> {
+export async function ownedEmployee(deps: Deps, accountId: string, id: string): Promise<Row> {
   const row = await deps.db
     .select()
     .from(employees)
-    .where(and(eq(employees.id, id), eq(employees.userId, userId)))
+    .where(and(eq(employees.id, id), eq(employees.accountId, accountId)))
     .get();
   if (!row) throw notFound("employee");
   return row;
 }
 
-export async function getEmployee(deps: Deps, userId: string, id: string): Promise<Employee> {
-  return toView(await ownedEmployee(deps, userId, id));
+export async function getEmployee(deps: Deps, accountId: string, id: string): Promise<Employee> {
+  return toView(await ownedEmployee(deps, accountId, id));
 }
 
 export async function hireEmployee(
   deps: Deps,
-  userId: string,
+  accountId: string,
   input: z.output<typeof HireRequest>,
 ): Promise<Employee> {
-  const user = await deps.db.select().from(users).where(eq(users.id, userId)).get();
+  const user = await deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
   if (!user) throw notFound("account");
   const now = deps.now();
   if (user.plan === "trial" && user.trialEndsAt <= now) {
@@ -72,7 +72,7 @@ export async function hireEmployee(
   )
     .bind(
       id,
-      userId,
+      accountId,
       input.name,
       input.role,
       input.tone,
@@ -94,7 +94,7 @@ export async function hireEmployee(
   deps.log.info("employee hired", { employeeId: id, role: input.role });
   let created: Employee | null;
   try {
-    created = await employeeStub(deps.env, id).create({ id, userId, ...input });
+    created = await employeeStub(deps.env, id).create({ id, accountId, ...input });
   } catch (err) {
     // The row exists, so say so honestly: the employee is in error with a reason and a retry.
     deps.log.error("starting provisioning failed", { employeeId: id, err });
@@ -106,7 +106,7 @@ export async function hireEmployee(
         updatedAt: deps.now(),
       })
       .where(eq(employees.id, id));
-    return getEmployee(deps, userId, id);
+    return getEmployee(deps, accountId, id);
   }
   // Fired before it could start (someone who saw it listed pressed Fire).
   if (!created) throw notFound("employee");
@@ -121,31 +121,31 @@ function settle(result: ActionResult): Employee {
 
 export async function updateEmployee(
   deps: Deps,
-  userId: string,
+  accountId: string,
   id: string,
   patch: z.output<typeof UpdateRequest>,
 ): Promise<Employee> {
-  await ownedEmployee(deps, userId, id);
+  await ownedEmployee(deps, accountId, id);
   // Counted only once the input is valid and the employee the person's own: a flood of bad or
   // foreign requests cannot use up the person's own settings changes.
-  await deps.limits.take(SETTINGS_CHANGES_PER_USER, userId);
+  await deps.limits.take(SETTINGS_CHANGES_PER_USER, accountId);
   return settle(await employeeStub(deps.env, id).update(patch));
 }
 
 export async function actOnEmployee(
   deps: Deps,
-  userId: string,
+  accountId: string,
   id: string,
   action: EmployeeAction,
 ): Promise<Employee> {
-  const row = await ownedEmployee(deps, userId, id);
+  const row = await ownedEmployee(deps, accountId, id);
   const stub = employeeStub(deps.env, id);
   // An employee whose object never started (see hireEmployee) is created now rather than refused;
   // unless it was fired meanwhile, which its object remembers.
   if (action !== "stop" && (await stub.view()) === null) {
     const created = await stub.create({
       id,
-      userId,
+      accountId,
       name: row.name,
       role: row.role,
       tone: row.tone,
@@ -165,24 +165,24 @@ export async function actOnEmployee(
 
 // Always through the employee's object, even one that never started: it remembers the firing
 // before the D1 row goes, so a provision racing this cannot create it again behind D1's back.
-export async function fireEmployee(deps: Deps, userId: string, id: string): Promise<void> {
-  await ownedEmployee(deps, userId, id);
+export async function fireEmployee(deps: Deps, accountId: string, id: string): Promise<void> {
+  await ownedEmployee(deps, accountId, id);
   await employeeStub(deps.env, id).remove(id);
   deps.log.info("employee fired", { employeeId: id });
 }
 
 export async function openLiveStatus(
   deps: Deps,
-  userId: string,
+  accountId: string,
   id: string,
   request: Request,
 ): Promise<Response> {
-  await ownedEmployee(deps, userId, id);
+  await ownedEmployee(deps, accountId, id);
   return employeeStub(deps.env, id).fetch(request);
 }
 
-export async function readMemory(deps: Deps, userId: string, id: string) {
-  await ownedEmployee(deps, userId, id);
+export async function readMemory(deps: Deps, accountId: string, id: string) {
+  await ownedEmployee(deps, accountId, id);
   const result = await employeeStub(deps.env, id).readMemory();
   if (!result.ok) {
     if (result.code === "not_found") throw notFound("employee");

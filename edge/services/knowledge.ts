@@ -38,20 +38,22 @@ const toView = (r: KnowledgeFileRow): KnowledgeFileView => ({
   createdAt: new Date(r.createdAt).toISOString(),
 });
 
-async function ensureFolder(deps: Deps, userId: string, folder: Folder): Promise<void> {
-  if (folder.kind === "employee") await ownedEmployee(deps, userId, folder.employeeId);
+async function ensureFolder(deps: Deps, accountId: string, folder: Folder): Promise<void> {
+  if (folder.kind === "employee") await ownedEmployee(deps, accountId, folder.employeeId);
 }
 
 export async function listKnowledge(
   deps: Deps,
-  userId: string,
+  accountId: string,
   folder: Folder,
 ): Promise<KnowledgeFileView[]> {
-  await ensureFolder(deps, userId, folder);
+  await ensureFolder(deps, accountId, folder);
   const rows = await deps.db
     .select()
     .from(knowledgeFiles)
-    .where(and(eq(knowledgeFiles.userId, userId), eq(knowledgeFiles.folder, folderKey(folder))))
+    .where(
+      and(eq(knowledgeFiles.accountId, accountId), eq(knowledgeFiles.folder, folderKey(folder))),
+    )
     .orderBy(asc(knowledgeFiles.name));
   return rows.map(toView);
 }
@@ -79,11 +81,11 @@ const uploadTooLarge = () =>
 // whatever its Content-Length says.
 export async function prepareUpload(
   deps: Deps,
-  userId: string,
+  accountId: string,
   folder: Folder,
   request: Request,
 ): Promise<PreparedUpload> {
-  await ensureFolder(deps, userId, folder);
+  await ensureFolder(deps, accountId, folder);
   const type = request.headers.get("content-type") ?? "";
   if (!type.startsWith("multipart/form-data"))
     throw invalid("Send the files as multipart/form-data in a field named “file”.");
@@ -117,13 +119,13 @@ export async function prepareUpload(
       bytes: await f.arrayBuffer(),
     });
   }
-  await checkRoom(deps, userId, folder, prepared, total);
+  await checkRoom(deps, accountId, folder, prepared, total);
   return { folder, files: prepared, total };
 }
 
 async function checkRoom(
   deps: Deps,
-  userId: string,
+  accountId: string,
   folder: Folder,
   prepared: PreparedUpload["files"],
   total: number,
@@ -132,7 +134,7 @@ async function checkRoom(
   const existing = await deps.db
     .select({ name: knowledgeFiles.name, size: knowledgeFiles.size, folder: knowledgeFiles.folder })
     .from(knowledgeFiles)
-    .where(eq(knowledgeFiles.userId, userId));
+    .where(eq(knowledgeFiles.accountId, accountId));
   const replaced = new Set(
     existing
       .filter((e) => e.folder === key && prepared.some((p) => p.name === e.name))
@@ -158,7 +160,7 @@ async function checkRoom(
 
 export async function storeUpload(
   deps: Deps,
-  userId: string,
+  accountId: string,
   upload: PreparedUpload,
 ): Promise<KnowledgeFileView[]> {
   const { folder, files: prepared, total } = upload;
@@ -170,15 +172,15 @@ export async function storeUpload(
     const sha256 = encodeHexLowerCase(
       new Uint8Array(await crypto.subtle.digest("SHA-256", p.bytes)),
     );
-    const r2Key = `knowledge/${userId}/${id}`;
+    const r2Key = `knowledge/${accountId}/${id}`;
     // Bytes first: a row never points at an object that is not there.
     await deps.env.KNOWLEDGE.put(r2Key, p.bytes, {
       httpMetadata: { contentType: p.contentType },
-      customMetadata: { userId, folder: key },
+      customMetadata: { accountId, folder: key },
     });
     rows.push({
       id,
-      userId,
+      accountId,
       folder: key,
       name: p.name,
       contentType: p.contentType,
@@ -195,7 +197,7 @@ export async function storeUpload(
       .delete(knowledgeFiles)
       .where(
         and(
-          eq(knowledgeFiles.userId, userId),
+          eq(knowledgeFiles.accountId, accountId),
           eq(knowledgeFiles.folder, key),
           inArray(
             knowledgeFiles.name,
@@ -208,19 +210,19 @@ export async function storeUpload(
   ]);
   if (replacedRows.length) await deps.env.KNOWLEDGE.delete(replacedRows.map((o) => o.r2Key));
   deps.log.info("knowledge uploaded", { folder: key, files: rows.length, bytes: total });
-  await syncAfterChange(deps, userId, folder);
+  await syncAfterChange(deps, accountId, folder);
   return rows.map(toView);
 }
 
-async function ownedFile(deps: Deps, userId: string, folder: Folder, fileId: string) {
-  await ensureFolder(deps, userId, folder);
+async function ownedFile(deps: Deps, accountId: string, folder: Folder, fileId: string) {
+  await ensureFolder(deps, accountId, folder);
   const row = await deps.db
     .select()
     .from(knowledgeFiles)
     .where(
       and(
         eq(knowledgeFiles.id, fileId),
-        eq(knowledgeFiles.userId, userId),
+        eq(knowledgeFiles.accountId, accountId),
         eq(knowledgeFiles.folder, folderKey(folder)),
       ),
     )
@@ -231,24 +233,24 @@ async function ownedFile(deps: Deps, userId: string, folder: Folder, fileId: str
 
 export async function downloadKnowledge(
   deps: Deps,
-  userId: string,
+  accountId: string,
   folder: Folder,
   fileId: string,
 ): Promise<Response> {
-  return serveFile(deps, await ownedFile(deps, userId, folder, fileId), true);
+  return serveFile(deps, await ownedFile(deps, accountId, folder, fileId), true);
 }
 
 export async function deleteKnowledge(
   deps: Deps,
-  userId: string,
+  accountId: string,
   folder: Folder,
   fileId: string,
 ): Promise<void> {
-  const row = await ownedFile(deps, userId, folder, fileId);
+  const row = await ownedFile(deps, accountId, folder, fileId);
   await deps.db.delete(knowledgeFiles).where(eq(knowledgeFiles.id, row.id));
   await deps.env.KNOWLEDGE.delete(row.r2Key);
   deps.log.info("knowledge deleted", { folder: row.folder, fileId });
-  await syncAfterChange(deps, userId, folder);
+  await syncAfterChange(deps, accountId, folder);
 }
 
 /** A node agent fetching a file it was told to sync: only for employees placed on that node. */
@@ -266,7 +268,7 @@ export async function fileForNode(deps: Deps, nodeId: string, fileId: string): P
       and(
         eq(employees.nodeId, nodeId),
         row.folder === TEAM_FOLDER
-          ? eq(employees.userId, row.userId)
+          ? eq(employees.accountId, row.accountId)
           : eq(employees.id, row.folder),
       ),
     )
@@ -298,7 +300,7 @@ async function serveFile(
   });
 }
 
-async function syncAfterChange(deps: Deps, userId: string, folder: Folder): Promise<void> {
+async function syncAfterChange(deps: Deps, accountId: string, folder: Folder): Promise<void> {
   const ids =
     folder.kind === "employee"
       ? [folder.employeeId]
@@ -306,7 +308,7 @@ async function syncAfterChange(deps: Deps, userId: string, folder: Folder): Prom
           await deps.db
             .select({ id: employees.id })
             .from(employees)
-            .where(eq(employees.userId, userId))
+            .where(eq(employees.accountId, accountId))
         ).map((r) => r.id);
   await Promise.all(
     ids.map((id) =>

@@ -7,7 +7,7 @@ export const monthKey = (ms: number) => new Date(ms).toISOString().slice(0, 7);
 export async function recordUsage(
   deps: Deps,
   u: {
-    userId: string;
+    accountId: string;
     employeeId: string;
     model: string;
     promptTokens: number;
@@ -19,7 +19,7 @@ export async function recordUsage(
 ): Promise<void> {
   await deps.db.insert(llmUsage).values({
     id: crypto.randomUUID(),
-    userId: u.userId,
+    accountId: u.accountId,
     employeeId: u.employeeId,
     model: u.model,
     promptTokens: u.promptTokens,
@@ -50,23 +50,23 @@ const toTotals = (
   costCents: Math.round((r?.costMicroEur ?? 0) / 100) / 100,
 });
 
-export async function usageThisMonth(deps: Deps, userId: string): Promise<UsageTotals> {
+export async function usageThisMonth(deps: Deps, accountId: string): Promise<UsageTotals> {
   const row = await deps.db
     .select(totals)
     .from(llmUsage)
-    .where(and(eq(llmUsage.userId, userId), eq(llmUsage.month, monthKey(deps.now()))))
+    .where(and(eq(llmUsage.accountId, accountId), eq(llmUsage.month, monthKey(deps.now()))))
     .get();
   return toTotals(row);
 }
 
 export async function usageByEmployeeThisMonth(
   deps: Deps,
-  userId: string,
+  accountId: string,
 ): Promise<Map<string, UsageTotals>> {
   const rows = await deps.db
     .select({ employeeId: llmUsage.employeeId, ...totals })
     .from(llmUsage)
-    .where(and(eq(llmUsage.userId, userId), eq(llmUsage.month, monthKey(deps.now()))))
+    .where(and(eq(llmUsage.accountId, accountId), eq(llmUsage.month, monthKey(deps.now()))))
     .groupBy(llmUsage.employeeId);
   return new Map(rows.map((r) => [r.employeeId, toTotals(r)]));
 }

@@ -6,7 +6,7 @@ import type { KnowledgeFile } from "../protocol/frames.ts";
 /** What a knowledge.sync command lists for one employee: its own files and its team's. */
 export async function knowledgeForEmployee(
   d1: D1Database,
-  userId: string,
+  accountId: string,
   employeeId: string,
 ): Promise<{ own: KnowledgeFile[]; shared: KnowledgeFile[] }> {
   const rows = await openDb(d1)
@@ -14,7 +14,7 @@ export async function knowledgeForEmployee(
     .from(knowledgeFiles)
     .where(
       and(
-        eq(knowledgeFiles.userId, userId),
+        eq(knowledgeFiles.accountId, accountId),
         inArray(knowledgeFiles.folder, [employeeId, TEAM_FOLDER]),
       ),
     );

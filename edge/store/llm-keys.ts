@@ -8,7 +8,7 @@ import { llmKeys } from "../../db/schema.ts";
 /** Stores a new key's hash and revokes the employee's other keys; returns the revoked hashes. */
 export async function insertKeyRetiringOthers(
   d1: D1Database,
-  key: { keyHash: string; employeeId: string; userId: string },
+  key: { keyHash: string; employeeId: string; accountId: string },
   now: number,
 ): Promise<string[]> {
   const db = openDb(d1);
@@ -34,10 +34,10 @@ export async function revokeEmployeeKeys(
   d1: D1Database,
   employeeId: string,
   now: number,
-): Promise<{ keyHash: string; userId: string }[]> {
+): Promise<{ keyHash: string; accountId: string }[]> {
   return openDb(d1)
     .update(llmKeys)
     .set({ revokedAt: now })
     .where(and(eq(llmKeys.employeeId, employeeId), isNull(llmKeys.revokedAt)))
-    .returning({ keyHash: llmKeys.keyHash, userId: llmKeys.userId });
+    .returning({ keyHash: llmKeys.keyHash, accountId: llmKeys.accountId });
 }

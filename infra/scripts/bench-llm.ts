@@ -34,7 +34,7 @@ const ms = (x: number) => `${x.toFixed(1)} ms`;
 try {
   // An account on the largest plan and two gateway keys as a provision mints them (only their
   // hashes in D1): one for the runs, one first used later to show a lookup the cache has not seen.
-  const userId = crypto.randomUUID();
+  const accountId = crypto.randomUUID();
   const mint = () => `iwk_${randomBytes(32).toString("base64url")}`;
   const key = mint();
   const freshKey = mint();
@@ -42,15 +42,15 @@ try {
   const keyRow = (k: string) =>
     edge.db
       .prepare(
-        "INSERT INTO llm_keys (key_hash, employee_id, user_id, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO llm_keys (key_hash, employee_id, account_id, created_at) VALUES (?, ?, ?, ?)",
       )
-      .bind(createHash("sha256").update(k).digest("hex"), crypto.randomUUID(), userId, now);
+      .bind(createHash("sha256").update(k).digest("hex"), crypto.randomUUID(), accountId, now);
   await edge.db.batch([
     edge.db
       .prepare(
-        "INSERT INTO users (id, email, plan, trial_ends_at, created_at, updated_at) VALUES (?, ?, 'business', ?, ?, ?)",
+        "INSERT INTO accounts (id, name, plan, trial_ends_at, created_at, updated_at) VALUES (?, ?, 'business', ?, ?, ?)",
       )
-      .bind(userId, `bench-llm-${now}@example.com`, now, now, now),
+      .bind(accountId, `bench-llm-${now}`, now, now, now),
     keyRow(key),
     keyRow(freshKey),
   ]);

@@ -186,7 +186,7 @@ try {
   for (let i = 0; i < HIRES; i++) {
     const spec = {
       employeeId: `bench-docker-${process.pid}-${i}`,
-      userId: "bench",
+      accountId: "bench",
       name: "B",
       role: "researcher",
       tone: "concise",
@@ -194,7 +194,7 @@ try {
     };
     // The account's read-only shared folder is bind-mounted; it has to exist.
     const benchTeamFiles = path.join(tmpdir(), "iw-bench-team-files");
-    mkdirSync(path.join(benchTeamFiles, spec.userId), { recursive: true });
+    mkdirSync(path.join(benchTeamFiles, spec.accountId), { recursive: true });
     const options = employeeContainer(spec, {
       image: TEST_IMAGE,
       memoryMb: 256,

@@ -71,8 +71,8 @@ export class KnowledgeSync {
     this.opts = opts;
   }
 
-  async sync(employeeId: string, userId: string, own: KnowledgeFile[], shared: KnowledgeFile[]) {
-    await this.sharedLocks.run(userId, () => this.syncShared(userId, shared));
+  async sync(employeeId: string, accountId: string, own: KnowledgeFile[], shared: KnowledgeFile[]) {
+    await this.sharedLocks.run(accountId, () => this.syncShared(accountId, shared));
     await this.syncOwn(employeeId, own);
   }
 
@@ -157,9 +157,9 @@ export class KnowledgeSync {
     );
   }
 
-  private async syncShared(userId: string, wanted: KnowledgeFile[]): Promise<void> {
-    const dir = path.join(this.opts.teamFilesRoot, userId);
-    const manifestPath = path.join(this.opts.teamFilesRoot, `${userId}.json`);
+  private async syncShared(accountId: string, wanted: KnowledgeFile[]): Promise<void> {
+    const dir = path.join(this.opts.teamFilesRoot, accountId);
+    const manifestPath = path.join(this.opts.teamFilesRoot, `${accountId}.json`);
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     let current: Manifest = {};
     try {

@@ -46,7 +46,7 @@ export function openclawConfig(spec: EmployeeSpec, net: NetworkFacts): Record<st
         trustedProxy: {
           userHeader: USER_HEADER,
           requiredHeaders: ["x-forwarded-proto", "x-forwarded-host"],
-          allowUsers: [spec.userId],
+          allowUsers: [spec.accountId],
           // The owner's browser is enrolled without a pairing prompt nobody could answer.
           deviceAutoApprove: {
             enabled: true,

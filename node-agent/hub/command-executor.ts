@@ -105,7 +105,7 @@ export class CommandExecutor {
         case "knowledge.sync":
           await this.requireFiles().knowledge.sync(
             command.employeeId,
-            command.userId,
+            command.accountId,
             command.own,
             command.shared,
           );

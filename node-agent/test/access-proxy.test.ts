@@ -80,7 +80,7 @@ beforeAll(async () => {
     [employeeA, employeeB].map((employeeId) =>
       runtime.provision({
         employeeId,
-        userId: "user-1",
+        accountId: "user-1",
         name: "T",
         role: "researcher",
         tone: "concise",

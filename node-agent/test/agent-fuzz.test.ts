@@ -158,7 +158,7 @@ beforeAll(async () => {
     employeeId: EMPLOYEE,
     spec: {
       employeeId: EMPLOYEE,
-      userId: "user-1",
+      accountId: "user-1",
       name: "Fuzzy",
       role: "researcher",
       tone: "concise",

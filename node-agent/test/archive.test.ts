@@ -90,7 +90,7 @@ describe("files through Docker's archive API", () => {
   });
   const spec: EmployeeSpec = {
     employeeId: `${PREFIX}1`,
-    userId: "user-1",
+    accountId: "user-1",
     name: "Test",
     role: "researcher",
     tone: "concise",
@@ -153,7 +153,7 @@ describe("files through Docker's archive API", () => {
     expect(Buffer.byteLength(names[0] ?? "")).toBe(200);
     expect(Buffer.byteLength(names[2] ?? "")).toBeGreaterThan(150);
     const wanted = names.map((n, i) => knowledgeFile(`file${i}`, n, `content of ${i}\n`));
-    await knowledge.sync(spec.employeeId, spec.userId, wanted, []);
+    await knowledge.sync(spec.employeeId, spec.accountId, wanted, []);
 
     // The shell's own listing: busybox's ls prints non-ASCII bytes as "?".
     const list = () =>
@@ -172,7 +172,7 @@ describe("files through Docker's archive API", () => {
     expect(onDiskName(names[2] ?? "")).toMatch(/\.docx$/);
 
     // And back out: a second sync writes nothing new and deletes what is gone.
-    await knowledge.sync(spec.employeeId, spec.userId, wanted.slice(0, 1), []);
+    await knowledge.sync(spec.employeeId, spec.accountId, wanted.slice(0, 1), []);
     expect(list()).toEqual([names[0]]);
   });
 

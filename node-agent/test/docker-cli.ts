@@ -32,7 +32,7 @@ export function specsUnder(prefix: string, skills: string[] = []): () => Employe
   let n = 0;
   return () => ({
     employeeId: `${prefix}${++n}`,
-    userId: "user-1",
+    accountId: "user-1",
     name: "Test",
     role: "researcher",
     tone: "concise",

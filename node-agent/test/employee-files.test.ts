@@ -5,7 +5,7 @@ import { workspaceEntries } from "../employee/workspace-files.ts";
 
 const spec = {
   employeeId: "e1",
-  userId: "u1",
+  accountId: "u1",
   name: "Ada",
   role: "researcher",
   tone: "concise",

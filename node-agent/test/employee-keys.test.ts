@@ -16,7 +16,7 @@ const runtime = new ProcessRuntime({ workdir: path.join(dir, "work"), log });
 const keys = new EmployeeKeys(path.join(dir, "state"));
 const spec = (employeeId: string, apiKey?: string) => ({
   employeeId,
-  userId: "u1",
+  accountId: "u1",
   name: "K",
   role: "researcher",
   tone: "concise",

@@ -110,7 +110,7 @@ export function* appFrames(seed: number, count: number, employeeId: string): Gen
               employeeId: id,
               spec: {
                 employeeId: "other",
-                userId: "u",
+                accountId: "u",
                 name: "n",
                 role: "no-such-role",
                 tone: "t",
@@ -121,7 +121,7 @@ export function* appFrames(seed: number, count: number, employeeId: string): Gen
               type: "knowledge.sync",
               id: `k${i}`,
               employeeId: id,
-              userId: id,
+              accountId: id,
               own: [],
               shared: [],
             },

@@ -40,7 +40,7 @@ const get = async (url: string) => {
 describe.each(["runsc", "runc"] as const)("the real employee under %s", (sandbox) => {
   const spec: EmployeeSpec = {
     employeeId: `${PREFIX}${sandbox}`,
-    userId: "user-1",
+    accountId: "user-1",
     name: "Ada",
     role: "researcher",
     tone: "concise",

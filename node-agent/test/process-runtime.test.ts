@@ -10,7 +10,7 @@ const workdir = mkdtempSync(path.join(tmpdir(), "iw-process-runtime-"));
 const log = createLogger("warn");
 const spec = {
   employeeId: `p${process.pid}`,
-  userId: "u",
+  accountId: "u",
   name: "Proc",
   role: "researcher",
   tone: "concise",

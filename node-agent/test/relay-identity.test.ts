@@ -42,7 +42,7 @@ let relayUrl = "";
 
 const spec = (employeeId: string) => ({
   employeeId,
-  userId: "user-1",
+  accountId: "user-1",
   name: "T",
   role: "researcher",
   tone: "concise",

@@ -179,6 +179,8 @@ export const de: Record<MessageKey, string> = {
   "apiError.access_not_configured":
     "Chat- und Browserzugang ist auf diesem Server noch nicht verfügbar.",
   "apiError.unauthorized": "Ihre Sitzung ist abgelaufen. Bitte melden Sie sich erneut an.",
+  "apiError.forbidden_role":
+    "Ihre Rolle in diesem Team erlaubt das nicht. Fragen Sie einen Admin oder den Inhaber.",
   "apiError.invalid_file":
     "Diese Datei kann nicht verwendet werden. Erlaubt sind Dokumente, Tabellen, Texte und Bilder mit Namen und Endung.",
   "apiError.file_too_large": "Eine Datei ist größer als 10 MB.",

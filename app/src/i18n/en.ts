@@ -167,6 +167,8 @@ export const en = {
   "apiError.employee_not_running": "The chat and browser open once the employee is working.",
   "apiError.access_not_configured": "Chat and browser access is not available on this server yet.",
   "apiError.unauthorized": "Your session has ended. Please sign in again.",
+  "apiError.forbidden_role":
+    "Your role in this team does not allow this. Ask an admin or the owner.",
   "apiError.invalid_file":
     "This file cannot be used. Allowed are documents, spreadsheets, text and images with a name and extension.",
   "apiError.file_too_large": "A file is larger than 10 MB.",

@@ -16,6 +16,7 @@ export const API_ERROR_TEXT: Record<PersonErrorCode | ClientErrorCode, MessageKe
   body_too_large: "apiError.body_too_large",
   csrf_rejected: "apiError.csrf_rejected",
   unauthorized: "apiError.unauthorized",
+  forbidden_role: "apiError.forbidden_role",
   not_found: "apiError.not_found",
   upgrade_required: "apiError.invalid_request",
   rate_limited: "apiError.rate_limited",

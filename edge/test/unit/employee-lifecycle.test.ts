@@ -66,7 +66,7 @@ const hire = () =>
       type: "create",
       employee: {
         id: "e1",
-        userId: "u1",
+        accountId: "u1",
         name: "Lin",
         role: "executive-assistant",
         tone: "friendly",
@@ -94,7 +94,7 @@ describe("hiring and placement", () => {
   it("starts provisioning, looking for a server, and is created once", () => {
     const out = step(undefined, {
       type: "create",
-      employee: { id: "e1", userId: "u1", name: "Lin", role: "r", tone: "t", skills: [] },
+      employee: { id: "e1", accountId: "u1", name: "Lin", role: "r", tone: "t", skills: [] },
     });
     expect(out.record).toMatchObject({
       status: "provisioning",
@@ -107,7 +107,7 @@ describe("hiring and placement", () => {
     expect(kinds(out.effects)).toEqual(["place"]);
     const again = step(out.record, {
       type: "create",
-      employee: { id: "e1", userId: "u1", name: "Other", role: "r", tone: "t", skills: [] },
+      employee: { id: "e1", accountId: "u1", name: "Other", role: "r", tone: "t", skills: [] },
     });
     expect(again.record).toBe(out.record);
     expect(again.effects).toEqual([]);

@@ -41,7 +41,7 @@ export type DataMount = { kind: "disk"; source: string } | { kind: "volume" };
 
 // Where the account's shared files appear inside the container (read-only).
 export const TEAM_FILES_TARGET = `${DATA_DIR}/workspace/team-files`;
-export const teamFilesSource = (root: string, userId: string) => `${root}/${userId}`;
+export const teamFilesSource = (root: string, accountId: string) => `${root}/${accountId}`;
 
 // The hardened shape of every employee container. Nothing here is optional: no capabilities, no
 // privilege escalation, bounded memory, CPU and processes, a read-only root with scratch space
@@ -63,7 +63,7 @@ export function employeeContainer(
     Labels: {
       [LABEL_MANAGED]: "true",
       [LABEL_EMPLOYEE]: spec.employeeId,
-      [LABEL_USER]: spec.userId,
+      [LABEL_USER]: spec.accountId,
     },
     // Only what names the employee: its gateway key lives in openclaw.json (mode 0600 in its
     // volume), not in the environment that `docker inspect` shows.
@@ -109,7 +109,7 @@ export function employeeContainer(
             },
         {
           Type: "bind",
-          Source: teamFilesSource(limits.teamFilesRoot, spec.userId),
+          Source: teamFilesSource(limits.teamFilesRoot, spec.accountId),
           Target: TEAM_FILES_TARGET,
           ReadOnly: true,
         },

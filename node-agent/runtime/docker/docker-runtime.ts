@@ -117,7 +117,7 @@ export class DockerRuntime implements EmployeeRuntime {
         if (facts.disk) data = { kind: "disk", source: await this.seededDisk(spec.employeeId) };
         else await this.ensureVolume(spec);
         // The account's shared files are bind-mounted read-only; the folder must exist first.
-        mkdirSync(teamFilesSource(this.opts.teamFilesRoot, spec.userId), {
+        mkdirSync(teamFilesSource(this.opts.teamFilesRoot, spec.accountId), {
           recursive: true,
           mode: 0o755,
         });

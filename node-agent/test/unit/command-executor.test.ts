@@ -20,7 +20,7 @@ import { FakeRuntime } from "../fake-runtime.ts";
 const log = createLogger("silent");
 const spec = (employeeId: string): EmployeeSpec => ({
   employeeId,
-  userId: "u1",
+  accountId: "u1",
   name: "Ada",
   role: "assistant",
   tone: "friendly",
@@ -68,8 +68,8 @@ function filesFor(runtime: RecordingRuntime): EmployeeFiles {
       return [{ path: "USER.md", content: Buffer.from(s.name) }];
     },
     knowledge: {
-      sync: async (employeeId, userId, own, shared) => {
-        runtime.calls.push(`sync ${employeeId} ${userId} ${own.length}+${shared.length}`);
+      sync: async (employeeId, accountId, own, shared) => {
+        runtime.calls.push(`sync ${employeeId} ${accountId} ${own.length}+${shared.length}`);
       },
       readMemory: async (employeeId) => {
         runtime.calls.push(`readMemory ${employeeId}`);
@@ -109,7 +109,7 @@ describe("the command executor", () => {
         type: "knowledge.sync",
         id: "c6",
         employeeId: "e1",
-        userId: "u1",
+        accountId: "u1",
         own: [file],
         shared: [],
       },
@@ -222,7 +222,7 @@ describe("the command executor", () => {
     const executor = new CommandExecutor(runtime, log);
     const commands: CommandFrame[] = [
       { type: "employee.configure", id: "f1", employeeId: "e1", spec: spec("e1") },
-      { type: "knowledge.sync", id: "f2", employeeId: "e1", userId: "u1", own: [], shared: [] },
+      { type: "knowledge.sync", id: "f2", employeeId: "e1", accountId: "u1", own: [], shared: [] },
       { type: "memory.read", id: "f3", employeeId: "e1" },
     ];
     for (const c of commands)
