@@ -6,6 +6,7 @@ import { csrfProtection } from "./http/csrf.ts";
 import { requestContext } from "./http/request-context.ts";
 import { loadSession } from "./http/session.ts";
 import { createLogger, errorFields } from "./log/logger.ts";
+import { accountRoutes, accountsRoutes } from "./routes/account-routes.ts";
 import { agentRoutes } from "./routes/agent-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { billingRoutes, stripeWebhookRoutes } from "./routes/billing-routes.ts";
@@ -30,6 +31,8 @@ export function createApp() {
   app.route("/api/health", healthRoutes);
   app.route("/api/auth", authRoutes);
   app.route("/api/me", meRoutes);
+  app.route("/api/accounts", accountsRoutes);
+  app.route("/api/account", accountRoutes);
   app.route("/api/catalogue", catalogueRoutes);
   app.route("/api/dev", devRoutes);
   app.route("/api/employees", employeeRoutes);

@@ -17,6 +17,7 @@ export const AUDIT_ACTIONS = [
   "member.role",
   "member.remove",
   "member.leave",
+  "account.rename",
   "account.transfer",
   "account.export",
   "account.delete_request",

@@ -42,7 +42,12 @@ type Parts<K extends EndpointKey> = (keyof PathParams<K> extends never
   ? { params?: undefined }
   : { params: PathParams<K> }) &
   ([RequestBody<K>] extends [never] ? { body?: undefined } : { body: RequestBody<K> }) &
-  ([RequestQuery<K>] extends [never] ? { query?: undefined } : { query: RequestQuery<K> });
+  ([RequestQuery<K>] extends [never]
+    ? { query?: undefined }
+    : // A query whose every parameter is optional may be left out.
+      Partial<RequestQuery<K>> extends RequestQuery<K>
+      ? { query?: RequestQuery<K> }
+      : { query: RequestQuery<K> });
 
 // The options argument may be left out only when the endpoint needs none of them.
 type Args<K extends EndpointKey> =

@@ -41,6 +41,8 @@ export const MagicLinkToken = z.object({
 });
 export const MailboxQuery = z.object({ email: z.email().check(z.maxLength(254)) });
 export const CheckoutRequest = z.strictObject({ plan: PaidPlanId });
+/** Which view the person opens (chat or browser), for the audit log; both URLs are answered. */
+export const AccessQuery = z.object({ service: z.optional(z.enum(["chat", "browser"])) });
 
 const OneEmployee = z.object({ employee: Employee });
 const Files = z.object({ files: z.array(KnowledgeFileView) });
@@ -96,7 +98,7 @@ export const endpoints = {
   "POST /api/employees/:id/provision": { status: 202, response: OneEmployee },
   "POST /api/employees/:id/restart": { status: 202, response: OneEmployee },
   "POST /api/employees/:id/stop": { status: 202, response: OneEmployee },
-  "POST /api/employees/:id/access": { status: 200, response: AccessUrls },
+  "POST /api/employees/:id/access": { status: 200, query: AccessQuery, response: AccessUrls },
   "GET /api/employees/:id/memory": {
     status: 200,
     response: z.object({ files: z.array(MemoryFileView) }),

@@ -10,7 +10,6 @@ import {
   prepareUpload,
   storeUpload,
 } from "../services/knowledge.ts";
-import { KNOWLEDGE_UPLOADS_PER_USER } from "../services/rate-limits.ts";
 
 // The knowledge base's four verbs, for one folder: mounted for the team (/api/knowledge) and for
 // each employee (/api/employees/:id/knowledge, where `folderOf` reads and checks the id).
@@ -25,31 +24,18 @@ export function knowledgeRoutes(
   const fileId = (raw: string | undefined) => (raw && /^[0-9a-f-]{36}$/.test(raw) ? raw : "-");
 
   endpoint(routes, mount, `GET ${mount}`, async (c) => ({
-    files: await listKnowledge(c.var.deps, currentActor(c).accountId, folder(c)),
+    files: await listKnowledge(c.var.deps, currentActor(c), folder(c)),
   }));
   endpoint(routes, mount, `POST ${mount}`, async (c) => {
-    const accountId = currentActor(c).accountId;
-    // Only an upload that can be stored counts against the limit: a flood of malformed,
-    // oversized or foreign uploads cannot lock the person out of their own.
-    const upload = await prepareUpload(c.var.deps, accountId, folder(c), c.req.raw);
-    await c.var.deps.limits.take(KNOWLEDGE_UPLOADS_PER_USER, currentActor(c).userId);
-    return { files: await storeUpload(c.var.deps, accountId, upload) };
+    const actor = currentActor(c);
+    const upload = await prepareUpload(c.var.deps, actor, folder(c), c.req.raw);
+    return { files: await storeUpload(c.var.deps, actor, upload) };
   });
   routes.get("/:fileId", (c) =>
-    downloadKnowledge(
-      c.var.deps,
-      currentActor(c).accountId,
-      folder(c),
-      fileId(c.req.param("fileId")),
-    ),
+    downloadKnowledge(c.var.deps, currentActor(c), folder(c), fileId(c.req.param("fileId"))),
   );
   endpoint(routes, mount, `DELETE ${mount}/:fileId`, async (c) => {
-    await deleteKnowledge(
-      c.var.deps,
-      currentActor(c).accountId,
-      folder(c),
-      fileId(c.req.param("fileId")),
-    );
+    await deleteKnowledge(c.var.deps, currentActor(c), folder(c), fileId(c.req.param("fileId")));
     return null;
   });
   return routes;

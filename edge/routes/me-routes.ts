@@ -3,7 +3,7 @@ import { unauthorized } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { endpoint } from "../http/endpoint.ts";
 import { currentActor, requireMember } from "../http/session.ts";
-import { getMe } from "../services/accounts.ts";
+import { getMe } from "../services/me.ts";
 
 export const meRoutes = new Hono<AppEnv>();
 meRoutes.use("*", requireMember());

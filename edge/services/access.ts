@@ -3,8 +3,12 @@ import { accounts, chatViews } from "../../db/schema.ts";
 import { ApiError } from "../http/api-error.ts";
 import { type AccessScope, importSigningKey, signAccessToken } from "../protocol/access-token.ts";
 import { accessServiceUrl } from "../protocol/access-url.ts";
+import { listAuditEvents } from "../store/audit.ts";
+import type { Actor } from "./actor.ts";
+import { recordAudit } from "./audit.ts";
 import type { Deps } from "./deps.ts";
-import { ownedEmployee } from "./employees.ts";
+import { employeeFor } from "./employees.ts";
+import { ACCESS_PER_USER } from "./rate-limits.ts";
 
 // Minutes, not hours: the app refreshes the URLs before they expire.
 export const ACCESS_TOKEN_TTL_MS = 5 * 60_000;
@@ -13,8 +17,20 @@ let keyCache:
   | { source: string; key: Promise<Awaited<ReturnType<typeof importSigningKey>>> }
   | undefined;
 
-export async function accessUrls(deps: Deps, accountId: string, employeeId: string) {
-  const row = await ownedEmployee(deps, accountId, employeeId);
+/** Which view the person opens; the app says so, older clients do not ("both"). */
+export type AccessService = "chat" | "browser" | "both";
+
+// Any member may chat with the account's employees and watch their browser. Checked in order:
+// the employee is the account's (404), the role (403), running (409, not counted), the person's
+// rate limit, the trial's paywall.
+export async function accessUrls(
+  deps: Deps,
+  actor: Actor,
+  employeeId: string,
+  service: AccessService = "both",
+) {
+  const accountId = actor.accountId;
+  const row = await employeeFor(deps, actor, employeeId, "employees.use");
   if (row.status !== "running") {
     throw new ApiError(
       409,
@@ -22,6 +38,7 @@ export async function accessUrls(deps: Deps, accountId: string, employeeId: stri
       "The chat and browser open once the employee is working.",
     );
   }
+  await deps.limits.take(ACCESS_PER_USER, actor.userId);
   await countChatView(deps, accountId, employeeId);
   const secret = deps.config.ACCESS_SIGNING_KEY;
   if (!secret)
@@ -44,11 +61,45 @@ export async function accessUrls(deps: Deps, accountId: string, employeeId: stri
     u.searchParams.set("access", token);
     return u.href;
   };
-  return {
+  const urls = {
     chatUrl: await url("chat"),
     browserUrl: await url("browser"),
     expiresAt: new Date(expiresAt).toISOString(),
   };
+  await auditOpening(deps, actor, employeeId, service);
+  return urls;
+}
+
+// The app asks again every few minutes while a view stays open: only an opening is recorded, a
+// request with no access of the same person to the same view of the employee in the last
+// CHAT_VIEW_WINDOW_MS (the window the trial's openings are counted in).
+async function auditOpening(
+  deps: Deps,
+  actor: Actor,
+  employeeId: string,
+  service: AccessService,
+): Promise<void> {
+  const recent = await listAuditEvents(deps.db, {
+    accountId: actor.accountId,
+    action: "employee.access",
+    actorEmail: actor.email,
+    from: deps.now() - CHAT_VIEW_WINDOW_MS,
+    limit: 200,
+  });
+  const opened = recent.some(
+    (e) =>
+      e.actorUserId === actor.userId && e.targetId === employeeId && e.detail?.service === service,
+  );
+  if (!opened)
+    await recordAudit(
+      deps,
+      actor,
+      "employee.access",
+      { type: "employee", id: employeeId },
+      {
+        service,
+      },
+    );
 }
 
 // The trial's paywall: the chat view may be opened TRIAL_CHAT_VIEWS times. An opening is a
@@ -59,12 +110,12 @@ export const TRIAL_CHAT_VIEWS = 3;
 export const CHAT_VIEW_WINDOW_MS = 30 * 60_000;
 
 async function countChatView(deps: Deps, accountId: string, employeeId: string): Promise<void> {
-  const user = await deps.db
+  const account = await deps.db
     .select({ plan: accounts.plan })
     .from(accounts)
     .where(eq(accounts.id, accountId))
     .get();
-  if (user?.plan !== "trial") return;
+  if (account?.plan !== "trial") return;
   const now = deps.now();
   const open = await deps.db
     .select({ id: chatViews.id })
@@ -79,9 +130,9 @@ async function countChatView(deps: Deps, accountId: string, employeeId: string):
     .get();
   if (open) return;
   const inserted = await deps.env.DB.prepare(
-    `INSERT INTO chat_views (id, user_id, employee_id, opened_at)
+    `INSERT INTO chat_views (id, account_id, employee_id, opened_at)
      SELECT ?1, ?2, ?3, ?4
-     WHERE (SELECT count(*) FROM chat_views WHERE user_id = ?2) < ?5
+     WHERE (SELECT count(*) FROM chat_views WHERE account_id = ?2) < ?5
      RETURNING id`,
   )
     .bind(crypto.randomUUID(), accountId, employeeId, now, TRIAL_CHAT_VIEWS)

@@ -10,6 +10,8 @@ import {
   stripeClient,
 } from "../billing/stripe-client.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
+import { type Actor, requireRight } from "./actor.ts";
+import { recordAudit } from "./audit.ts";
 import {
   currentSubscription,
   enforceBilling,
@@ -17,6 +19,7 @@ import {
   PLAN_APPLIES,
 } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
+import { BILLING_PER_USER } from "./rate-limits.ts";
 
 async function account(deps: Deps, accountId: string) {
   const row = await deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
@@ -62,11 +65,20 @@ async function customerFor(
   return (await account(deps, accountId)).stripeCustomerId ?? customer.id;
 }
 
+// Billing is the owner's: the role is checked before the person's rate limit, so an admin's
+// attempts use up nothing.
+async function billingActor(deps: Deps, actor: Actor): Promise<void> {
+  requireRight(actor, "billing.manage");
+  await deps.limits.take(BILLING_PER_USER, actor.userId);
+}
+
 export async function startCheckout(
   deps: Deps,
-  { accountId, email }: { accountId: string; email: string },
+  actor: Actor,
   plan: PaidPlanId,
 ): Promise<{ url: string }> {
+  await billingActor(deps, actor);
+  const { accountId, email } = actor;
   const stripe = stripeClient(deps.config);
   const price = priceFor(deps.config, plan);
   if (!price)
@@ -99,12 +111,14 @@ export async function startCheckout(
   if (!session.url)
     throw new ApiError(503, "billing_unavailable", "Stripe returned no checkout page.");
   deps.log.info("checkout started", { plan, session: session.id });
+  await recordAudit(deps, actor, "billing.checkout", { type: "account", id: accountId }, { plan });
   return { url: session.url };
 }
 
-export async function openPortal(deps: Deps, accountId: string): Promise<{ url: string }> {
+export async function openPortal(deps: Deps, actor: Actor): Promise<{ url: string }> {
+  await billingActor(deps, actor);
   const stripe = stripeClient(deps.config);
-  const user = await account(deps, accountId);
+  const user = await account(deps, actor.accountId);
   if (!user.stripeCustomerId)
     throw new ApiError(
       409,
@@ -115,6 +129,7 @@ export async function openPortal(deps: Deps, accountId: string): Promise<{ url: 
     customer: user.stripeCustomerId,
     return_url: `${deps.config.appOrigin}/account`,
   });
+  await recordAudit(deps, actor, "billing.portal", { type: "account", id: actor.accountId });
   return { url: session.url };
 }
 
@@ -287,12 +302,27 @@ export async function applySubscription(
   }
   // The subscription names its customer: link it if checkout's event has not yet.
   await linkCustomer(deps, accountId, idOf(sub.customer));
+  const before = (
+    await deps.db
+      .select({ plan: accounts.plan })
+      .from(accounts)
+      .where(eq(accounts.id, accountId))
+      .get()
+  )?.plan;
   const effective = await settlePlan(deps, accountId);
   deps.log.info("subscription applied", {
     subscription: sub.id,
     status: sub.status,
     plan: effective,
   });
+  if (before && effective !== before)
+    await recordAudit(
+      deps,
+      { system: true, accountId },
+      "billing.change",
+      { type: "account", id: accountId },
+      { from: before, to: effective, subscription: sub.id, status: sub.status },
+    );
   await enforceBilling(deps, accountId);
 }
 

@@ -8,13 +8,21 @@ import { ApiError, notFound } from "../http/api-error.ts";
 import { toView } from "../objects/employee-record.ts";
 import type { ActionResult } from "../objects/employee-rpc.ts";
 import { employeeStub } from "../objects/stubs.ts";
+import { type Actor, requireRight } from "./actor.ts";
+import { recordAudit } from "./audit.ts";
 import type { Deps } from "./deps.ts";
 import { usageByEmployeeThisMonth } from "./llm-usage.ts";
-import { SETTINGS_CHANGES_PER_USER } from "./rate-limits.ts";
+import { HIRES_PER_USER, MEMORY_READS_PER_USER, SETTINGS_CHANGES_PER_USER } from "./rate-limits.ts";
 
 type Row = typeof employees.$inferSelect;
 
-export async function listEmployees(deps: Deps, accountId: string) {
+// Every verb checks in one order: the employee is the actor's account's (else 404, so a stranger
+// never learns it exists), then the actor's role (403 forbidden_role), then the rate limit (so
+// requests that cannot succeed never use up a person's own limit).
+
+export async function listEmployees(deps: Deps, actor: Actor) {
+  requireRight(actor, "employees.use");
+  const accountId = actor.accountId;
   const [rows, usage] = await Promise.all([
     deps.db
       .select()
@@ -38,15 +46,30 @@ export async function ownedEmployee(deps: Deps, accountId: string, id: string): 
   return row;
 }
 
-export async function getEmployee(deps: Deps, accountId: string, id: string): Promise<Employee> {
-  return toView(await ownedEmployee(deps, accountId, id));
+/** The actor's account's employee (404 otherwise), once the actor's role has `right` (403). */
+export async function employeeFor(
+  deps: Deps,
+  actor: Actor,
+  id: string,
+  right: "employees.use" | "employees.manage",
+): Promise<Row> {
+  const row = await ownedEmployee(deps, actor.accountId, id);
+  requireRight(actor, right);
+  return row;
+}
+
+export async function getEmployee(deps: Deps, actor: Actor, id: string): Promise<Employee> {
+  return toView(await employeeFor(deps, actor, id, "employees.use"));
 }
 
 export async function hireEmployee(
   deps: Deps,
-  accountId: string,
+  actor: Actor,
   input: z.output<typeof HireRequest>,
 ): Promise<Employee> {
+  requireRight(actor, "employees.manage");
+  await deps.limits.take(HIRES_PER_USER, actor.userId);
+  const accountId = actor.accountId;
   const user = await deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
   if (!user) throw notFound("account");
   const now = deps.now();
@@ -65,9 +88,9 @@ export async function hireEmployee(
   // The plan's limit is checked in the same statement that inserts, so concurrent hires cannot
   // overshoot it (D1 has no interactive transactions).
   const inserted = await deps.env.DB.prepare(
-    `INSERT INTO employees (id, user_id, name, role, tone, skills, status, created_at, updated_at)
+    `INSERT INTO employees (id, account_id, name, role, tone, skills, status, created_at, updated_at)
      SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'none', ?7, ?7
-     WHERE (SELECT count(*) FROM employees WHERE user_id = ?2) < ?8
+     WHERE (SELECT count(*) FROM employees WHERE account_id = ?2) < ?8
      RETURNING id`,
   )
     .bind(
@@ -92,6 +115,16 @@ export async function hireEmployee(
     );
   }
   deps.log.info("employee hired", { employeeId: id, role: input.role });
+  await recordAudit(
+    deps,
+    actor,
+    "employee.hire",
+    { type: "employee", id },
+    {
+      name: input.name,
+      role: input.role,
+    },
+  );
   let created: Employee | null;
   try {
     created = await employeeStub(deps.env, id).create({ id, accountId, ...input });
@@ -106,7 +139,7 @@ export async function hireEmployee(
         updatedAt: deps.now(),
       })
       .where(eq(employees.id, id));
-    return getEmployee(deps, accountId, id);
+    return toView(await ownedEmployee(deps, accountId, id));
   }
   // Fired before it could start (someone who saw it listed pressed Fire).
   if (!created) throw notFound("employee");
@@ -121,24 +154,33 @@ function settle(result: ActionResult): Employee {
 
 export async function updateEmployee(
   deps: Deps,
-  accountId: string,
+  actor: Actor,
   id: string,
   patch: z.output<typeof UpdateRequest>,
 ): Promise<Employee> {
-  await ownedEmployee(deps, accountId, id);
-  // Counted only once the input is valid and the employee the person's own: a flood of bad or
+  await employeeFor(deps, actor, id, "employees.manage");
+  // Counted only once the input is valid and the employee the account's own: a flood of bad or
   // foreign requests cannot use up the person's own settings changes.
-  await deps.limits.take(SETTINGS_CHANGES_PER_USER, accountId);
-  return settle(await employeeStub(deps.env, id).update(patch));
+  await deps.limits.take(SETTINGS_CHANGES_PER_USER, actor.userId);
+  const updated = settle(await employeeStub(deps.env, id).update(patch));
+  await recordAudit(deps, actor, "employee.update", { type: "employee", id }, patch);
+  return updated;
 }
 
 export async function actOnEmployee(
   deps: Deps,
-  accountId: string,
+  actor: Actor,
   id: string,
   action: EmployeeAction,
 ): Promise<Employee> {
-  const row = await ownedEmployee(deps, accountId, id);
+  const row = await employeeFor(deps, actor, id, "employees.manage");
+  const done = await act(deps, row, action);
+  await recordAudit(deps, actor, `employee.${action}`, { type: "employee", id });
+  return done;
+}
+
+async function act(deps: Deps, row: Row, action: EmployeeAction): Promise<Employee> {
+  const { id, accountId } = row;
   const stub = employeeStub(deps.env, id);
   // An employee whose object never started (see hireEmployee) is created now rather than refused;
   // unless it was fired meanwhile, which its object remembers.
@@ -165,24 +207,26 @@ export async function actOnEmployee(
 
 // Always through the employee's object, even one that never started: it remembers the firing
 // before the D1 row goes, so a provision racing this cannot create it again behind D1's back.
-export async function fireEmployee(deps: Deps, accountId: string, id: string): Promise<void> {
-  await ownedEmployee(deps, accountId, id);
+export async function fireEmployee(deps: Deps, actor: Actor, id: string): Promise<void> {
+  const row = await employeeFor(deps, actor, id, "employees.manage");
   await employeeStub(deps.env, id).remove(id);
   deps.log.info("employee fired", { employeeId: id });
+  await recordAudit(deps, actor, "employee.fire", { type: "employee", id }, { name: row.name });
 }
 
 export async function openLiveStatus(
   deps: Deps,
-  accountId: string,
+  actor: Actor,
   id: string,
   request: Request,
 ): Promise<Response> {
-  await ownedEmployee(deps, accountId, id);
+  await employeeFor(deps, actor, id, "employees.use");
   return employeeStub(deps.env, id).fetch(request);
 }
 
-export async function readMemory(deps: Deps, accountId: string, id: string) {
-  await ownedEmployee(deps, accountId, id);
+export async function readMemory(deps: Deps, actor: Actor, id: string) {
+  await employeeFor(deps, actor, id, "employees.use");
+  await deps.limits.take(MEMORY_READS_PER_USER, actor.userId);
   const result = await employeeStub(deps.env, id).readMemory();
   if (!result.ok) {
     if (result.code === "not_found") throw notFound("employee");

@@ -5,8 +5,11 @@ import { ApiError, notFound } from "../http/api-error.ts";
 import { readBodyCapped } from "../http/validate.ts";
 import { sanitiseFileName } from "../knowledge/file-names.ts";
 import { employeeStub } from "../objects/stubs.ts";
+import { type Actor, requireRight } from "./actor.ts";
+import { recordAudit } from "./audit.ts";
 import type { Deps } from "./deps.ts";
 import { ownedEmployee } from "./employees.ts";
+import { KNOWLEDGE_UPLOADS_PER_USER } from "./rate-limits.ts";
 
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
@@ -38,16 +41,35 @@ const toView = (r: KnowledgeFileRow): KnowledgeFileView => ({
   createdAt: new Date(r.createdAt).toISOString(),
 });
 
-async function ensureFolder(deps: Deps, accountId: string, folder: Folder): Promise<void> {
-  if (folder.kind === "employee") await ownedEmployee(deps, accountId, folder.employeeId);
+// Any member reads the knowledge base; changing it is for admins (the team's folder:
+// knowledge.manage; an employee's: employees.manage, which covers its settings and knowledge).
+const rightTo = (change: boolean, folder: Folder) =>
+  !change ? "employees.use" : folder.kind === "team" ? "knowledge.manage" : "employees.manage";
+
+// The folder is the actor's account's (an employee's folder: 404 for another account's
+// employee, so a stranger never learns it exists), then the role may act on it (403).
+async function ensureFolder(
+  deps: Deps,
+  actor: Actor,
+  folder: Folder,
+  change: boolean,
+): Promise<void> {
+  if (folder.kind === "employee") await ownedEmployee(deps, actor.accountId, folder.employeeId);
+  requireRight(actor, rightTo(change, folder));
 }
+
+const auditTarget = (folder: Folder) =>
+  folder.kind === "team"
+    ? { type: "knowledge", id: TEAM_FOLDER }
+    : { type: "employee", id: folder.employeeId };
 
 export async function listKnowledge(
   deps: Deps,
-  accountId: string,
+  actor: Actor,
   folder: Folder,
 ): Promise<KnowledgeFileView[]> {
-  await ensureFolder(deps, accountId, folder);
+  await ensureFolder(deps, actor, folder, false);
+  const accountId = actor.accountId;
   const rows = await deps.db
     .select()
     .from(knowledgeFiles)
@@ -76,16 +98,17 @@ const uploadTooLarge = () =>
   );
 
 // Everything is checked before anything is stored, so a bad file in a batch stores none of it,
-// and before the request counts against the person's upload limit (the route takes it between
-// prepareUpload and storeUpload). The body is read as a stream and cut at MAX_UPLOAD_BODY_BYTES
+// and before the request counts against the person's upload limit (storeUpload takes it). The
+// folder and the role are checked before the body is read at all. The body is read as a stream and cut at MAX_UPLOAD_BODY_BYTES
 // whatever its Content-Length says.
 export async function prepareUpload(
   deps: Deps,
-  accountId: string,
+  actor: Actor,
   folder: Folder,
   request: Request,
 ): Promise<PreparedUpload> {
-  await ensureFolder(deps, accountId, folder);
+  await ensureFolder(deps, actor, folder, true);
+  const accountId = actor.accountId;
   const type = request.headers.get("content-type") ?? "";
   if (!type.startsWith("multipart/form-data"))
     throw invalid("Send the files as multipart/form-data in a field named “file”.");
@@ -160,9 +183,13 @@ async function checkRoom(
 
 export async function storeUpload(
   deps: Deps,
-  accountId: string,
+  actor: Actor,
   upload: PreparedUpload,
 ): Promise<KnowledgeFileView[]> {
+  // Only an upload that can be stored counts: a flood of malformed, oversized or foreign uploads
+  // cannot lock the person out of their own.
+  await deps.limits.take(KNOWLEDGE_UPLOADS_PER_USER, actor.userId);
+  const accountId = actor.accountId;
   const { folder, files: prepared, total } = upload;
   const key = folderKey(folder);
   const now = deps.now();
@@ -210,12 +237,23 @@ export async function storeUpload(
   ]);
   if (replacedRows.length) await deps.env.KNOWLEDGE.delete(replacedRows.map((o) => o.r2Key));
   deps.log.info("knowledge uploaded", { folder: key, files: rows.length, bytes: total });
+  await recordAudit(deps, actor, "knowledge.upload", auditTarget(folder), {
+    files: rows.map((r) => ({ id: r.id, name: r.name, size: r.size })),
+    replaced: replacedRows.length,
+  });
   await syncAfterChange(deps, accountId, folder);
   return rows.map(toView);
 }
 
-async function ownedFile(deps: Deps, accountId: string, folder: Folder, fileId: string) {
-  await ensureFolder(deps, accountId, folder);
+async function ownedFile(
+  deps: Deps,
+  actor: Actor,
+  folder: Folder,
+  fileId: string,
+  change: boolean,
+) {
+  const accountId = actor.accountId;
+  if (folder.kind === "employee") await ownedEmployee(deps, accountId, folder.employeeId);
   const row = await deps.db
     .select()
     .from(knowledgeFiles)
@@ -228,29 +266,33 @@ async function ownedFile(deps: Deps, accountId: string, folder: Folder, fileId: 
     )
     .get();
   if (!row) throw notFound("file");
+  requireRight(actor, rightTo(change, folder));
   return row;
 }
 
 export async function downloadKnowledge(
   deps: Deps,
-  accountId: string,
+  actor: Actor,
   folder: Folder,
   fileId: string,
 ): Promise<Response> {
-  return serveFile(deps, await ownedFile(deps, accountId, folder, fileId), true);
+  return serveFile(deps, await ownedFile(deps, actor, folder, fileId, false), true);
 }
 
 export async function deleteKnowledge(
   deps: Deps,
-  accountId: string,
+  actor: Actor,
   folder: Folder,
   fileId: string,
 ): Promise<void> {
-  const row = await ownedFile(deps, accountId, folder, fileId);
+  const row = await ownedFile(deps, actor, folder, fileId, true);
   await deps.db.delete(knowledgeFiles).where(eq(knowledgeFiles.id, row.id));
   await deps.env.KNOWLEDGE.delete(row.r2Key);
   deps.log.info("knowledge deleted", { folder: row.folder, fileId });
-  await syncAfterChange(deps, accountId, folder);
+  await recordAudit(deps, actor, "knowledge.delete", auditTarget(folder), {
+    file: { id: row.id, name: row.name },
+  });
+  await syncAfterChange(deps, actor.accountId, folder);
 }
 
 /** A node agent fetching a file it was told to sync: only for employees placed on that node. */

@@ -1,6 +1,6 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { type AccountRow, accounts, memberships } from "../../db/schema.ts";
+import { type AccountRow, accounts, memberships, sessions } from "../../db/schema.ts";
 import type { TeamRole } from "../contract/team.ts";
 
 // Accounts and who belongs to them. Plain functions over D1; the rules (who may do what, the one
@@ -67,4 +67,27 @@ export async function insertAccountWithOwner(
   const account = inserted[0];
   if (!account) throw new Error(`account ${input.id} was not inserted`);
   return account;
+}
+
+export async function renameAccount(
+  db: Db,
+  accountId: string,
+  name: string,
+  now: number,
+): Promise<AccountRow | undefined> {
+  return db
+    .update(accounts)
+    .set({ name, updatedAt: now })
+    .where(eq(accounts.id, accountId))
+    .returning()
+    .get();
+}
+
+/** The account a session acts in from now on (the caller checked the membership). */
+export async function setSessionAccount(
+  db: Db,
+  sessionId: string,
+  accountId: string,
+): Promise<void> {
+  await db.update(sessions).set({ activeAccountId: accountId }).where(eq(sessions.id, sessionId));
 }

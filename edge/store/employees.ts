@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import { openDb } from "../../db/client.ts";
-import { employees, users } from "../../db/schema.ts";
+import { employees, memberships, users } from "../../db/schema.ts";
 
 // What the D1 row mirrors of an EmployeeDO's record, for listing and for counting against the
 // plan (the object is the owner; the row follows it).
@@ -39,15 +39,16 @@ export async function employeesWaitingForServer(d1: D1Database, limit: number): 
   return rows.map((r) => r.id);
 }
 
-/** Who an employee works for, as its workspace names them. */
+/** Who an employee works for, as its workspace names them: its account's owner. */
 export async function customerOf(
   d1: D1Database,
-  userId: string,
+  accountId: string,
 ): Promise<{ name: string; email: string } | undefined> {
   const row = await openDb(d1)
     .select({ name: users.name, email: users.email })
-    .from(users)
-    .where(eq(users.id, userId))
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.accountId, accountId), eq(memberships.role, "owner")))
     .get();
   return row && { name: row.name ?? row.email, email: row.email };
 }
