@@ -16,6 +16,7 @@ import worker from "../index.ts";
 import { GRACE_STATUSES } from "../services/billing-enforcement.ts";
 import {
   api,
+  auditOf,
   errorOf,
   hire,
   hireBody,
@@ -33,7 +34,8 @@ const DAY = 86_400_000;
 let eventCounter = 0;
 
 interface Me {
-  user: { id: string };
+  user: { id: string; email: string };
+  account: { id: string };
   plan: string;
   trialEndsAt: string;
   subscription: { plan: string; status: string; pastDueSince: string | null } | null;
@@ -78,19 +80,19 @@ async function deliver(
 }
 
 const subscription = (
-  userId: string,
+  accountId: string,
   plan: keyof typeof STRIPE_PRICES,
   status = "active",
-  id = `sub_${userId.slice(0, 8)}`,
+  id = `sub_${accountId.slice(0, 8)}`,
   created = Math.floor(Date.now() / 1000) - 3600,
 ) => ({
   id,
   object: "subscription",
   created,
-  customer: `cus_${userId.slice(0, 8)}`,
+  customer: `cus_${accountId.slice(0, 8)}`,
   status,
   cancel_at_period_end: false,
-  metadata: { userId, plan },
+  metadata: { accountId, plan },
   items: {
     object: "list",
     data: [
@@ -106,10 +108,10 @@ const subscription = (
 
 // An invoice of a subscription as the API version we pin describes it (`parent`), and as older
 // versions did (`subscription`).
-const invoice = (userId: string, subscriptionId: string) => ({
+const invoice = (accountId: string, subscriptionId: string) => ({
   id: `in_${crypto.randomUUID().slice(0, 8)}`,
   object: "invoice",
-  customer: `cus_${userId.slice(0, 8)}`,
+  customer: `cus_${accountId.slice(0, 8)}`,
   parent: {
     type: "subscription_details",
     subscription_details: { subscription: subscriptionId, metadata: {} },
@@ -152,9 +154,9 @@ describe("checkout and portal", () => {
     }
   });
 
-  it("makes the customer once, carries user, plan and limit, and returns Stripe's page", async () => {
+  it("makes the customer once, carries the account, plan and limit, and returns Stripe's page", async () => {
     const cookie = await signIn(uniqueEmail("co"));
-    const { user } = await me(cookie);
+    const { account, user } = await me(cookie);
     const [a, b] = await Promise.all(
       ["pro", "starter"].map((plan) =>
         api("/api/billing/checkout", { method: "POST", json: { plan }, cookie }),
@@ -173,12 +175,14 @@ describe("checkout and portal", () => {
     expect(again.status).toBe(200);
 
     const mine = (await stripeRequests()).filter(
-      (r) => r.params["metadata[userId]"] === user.id || r.params.client_reference_id === user.id,
+      (r) =>
+        r.params["metadata[accountId]"] === account.id ||
+        r.params.client_reference_id === account.id,
     );
     const customers = mine.filter((r) => r.path === "/v1/customers");
     // Two concurrent first checkouts send one idempotency key: Stripe makes one customer.
     expect(new Set(customers.map((r) => r.idempotencyKey))).toEqual(
-      new Set([`customer-${user.id}`]),
+      new Set([`customer-${account.id}`]),
     );
     const sessions = mine.filter((r) => r.path === "/v1/checkout/sessions");
     expect(sessions).toHaveLength(3);
@@ -187,13 +191,17 @@ describe("checkout and portal", () => {
     expect(pro?.params).toMatchObject({
       mode: "subscription",
       "line_items[0][price]": STRIPE_PRICES.pro,
-      "metadata[userId]": user.id,
+      "metadata[accountId]": account.id,
       "metadata[max_employees]": "3",
-      "subscription_data[metadata][userId]": user.id,
+      "subscription_data[metadata][accountId]": account.id,
       "subscription_data[metadata][plan]": "pro",
       cancel_url: `${ORIGIN}/account?checkout=cancelled`,
     });
     expect(pro?.params.success_url).toContain(`${ORIGIN}/account?checkout=success`);
+    // Each checkout is in the audit log, as the owner's.
+    const audited = await auditOf(account.id, "billing.checkout");
+    expect(audited.map((e) => e.detail?.plan).sort()).toEqual(["business", "pro", "starter"]);
+    expect(new Set(audited.map((e) => e.actorEmail))).toEqual(new Set([user.email]));
   });
 
   it("opens the portal for an account with a customer, and says why not otherwise", async () => {
@@ -207,14 +215,16 @@ describe("checkout and portal", () => {
     expect(((await res.json()) as { url: string }).url).toMatch(
       /^https:\/\/billing\.stripe\.com\//,
     );
+    // Only the portal that opened is recorded.
+    expect(await auditOf((await me(cookie)).account.id, "billing.portal")).toHaveLength(1);
   });
 });
 
 describe("webhooks", () => {
   it("refuses a missing or wrong signature with 400 and changes nothing", async () => {
     const cookie = await signIn(uniqueEmail("sig"));
-    const { user } = await me(cookie);
-    const sub = subscription(user.id, "pro");
+    const { account } = await me(cookie);
+    const sub = subscription(account.id, "pro");
     for (const opts of [{ signature: null }, { tamper: true }, { signature: "t=1,v1=deadbeef" }]) {
       const res = await deliver("customer.subscription.created", sub, opts);
       expect(res.status).toBe(400);
@@ -225,41 +235,65 @@ describe("webhooks", () => {
 
   it("applies a subscription, a duplicate changes nothing, an older event never overwrites", async () => {
     const cookie = await signIn(uniqueEmail("order"));
-    const { user } = await me(cookie);
+    const { account } = await me(cookie);
     const t = Math.floor(Date.now() / 1000);
-    const created = await deliver("customer.subscription.created", subscription(user.id, "pro"), {
-      created: t,
-      id: `evt_dup_${user.id}`,
-    });
+    const created = await deliver(
+      "customer.subscription.created",
+      subscription(account.id, "pro"),
+      {
+        created: t,
+        id: `evt_dup_${account.id}`,
+      },
+    );
     expect(created.status).toBe(200);
     expect((await me(cookie)).plan).toBe("pro");
     expect((await me(cookie)).limits.maxEmployees).toBe(3);
 
     // The same event again (Stripe retries): 200, nothing happens twice.
-    const dup = await deliver("customer.subscription.updated", subscription(user.id, "starter"), {
-      created: t + 5,
-      id: `evt_dup_${user.id}`,
-    });
+    const dup = await deliver(
+      "customer.subscription.updated",
+      subscription(account.id, "starter"),
+      {
+        created: t + 5,
+        id: `evt_dup_${account.id}`,
+      },
+    );
     expect(dup.status).toBe(200);
     expect(((await dup.json()) as { duplicate?: boolean }).duplicate).toBe(true);
     expect((await me(cookie)).plan).toBe("pro");
 
     // Newer: business. Then an older one arrives late: ignored.
-    await deliver("customer.subscription.updated", subscription(user.id, "business"), {
+    await deliver("customer.subscription.updated", subscription(account.id, "business"), {
       created: t + 20,
     });
-    await deliver("customer.subscription.updated", subscription(user.id, "starter"), {
+    await deliver("customer.subscription.updated", subscription(account.id, "starter"), {
       created: t + 10,
     });
     const now = await me(cookie);
     expect(now.plan).toBe("business");
     expect(now.subscription).toMatchObject({ plan: "business", status: "active" });
+    // The plan changed twice, by the system: the duplicate and the late event left no trace.
+    const changes = await auditOf(account.id, "billing.change");
+    expect(changes.map((e) => [e.detail?.from, e.detail?.to, e.actorUserId])).toEqual([
+      ["trial", "pro", null],
+      ["pro", "business", null],
+    ]);
+  });
+
+  it("a subscription made before accounts (metadata userId) applies to the account of that id", async () => {
+    const cookie = await signIn(uniqueEmail("legacy-meta"));
+    const { account } = await me(cookie);
+    // Migration 0008 gave each account its owner's old user id, which such objects carry.
+    const { accountId: _, ...legacy } = subscription(account.id, "pro").metadata;
+    const sub = { ...subscription(account.id, "pro"), metadata: { ...legacy, userId: account.id } };
+    expect((await deliver("customer.subscription.created", sub)).status).toBe(200);
+    expect((await me(cookie)).plan).toBe("pro");
   });
 
   it("checkout.session.completed links the customer and applies the subscription it made", async () => {
     const cookie = await signIn(uniqueEmail("completed"));
-    const { user } = await me(cookie);
-    const sub = subscription(user.id, "starter", "active", `sub_c_${user.id.slice(0, 8)}`);
+    const { account } = await me(cookie);
+    const sub = subscription(account.id, "starter", "active", `sub_c_${account.id.slice(0, 8)}`);
     await fetch(`${env.STAND_IN_URL}/stripe/_test/subscriptions`, {
       method: "POST",
       body: JSON.stringify(sub),
@@ -270,8 +304,8 @@ describe("webhooks", () => {
       mode: "subscription",
       customer: sub.customer,
       subscription: sub.id,
-      client_reference_id: user.id,
-      metadata: { userId: user.id, plan: "starter" },
+      client_reference_id: account.id,
+      metadata: { accountId: account.id, plan: "starter" },
     });
     expect(res.status).toBe(200);
     expect((await me(cookie)).plan).toBe("starter");
@@ -284,13 +318,13 @@ describe("webhooks", () => {
 describe("subscriptions are keyed by Stripe's subscription id", () => {
   it("a replaced subscription's late events (cancel, update, failed payment) never change the active one", async () => {
     const cookie = await signIn(uniqueEmail("replaced"));
-    const { user } = await me(cookie);
+    const { account } = await me(cookie);
     const t = Math.floor(Date.now() / 1000);
-    const oldId = `sub_old_${user.id.slice(0, 8)}`;
-    const newId = `sub_new_${user.id.slice(0, 8)}`;
+    const oldId = `sub_old_${account.id.slice(0, 8)}`;
+    const newId = `sub_new_${account.id.slice(0, 8)}`;
     await deliver(
       "customer.subscription.created",
-      subscription(user.id, "starter", "active", oldId, t - 100),
+      subscription(account.id, "starter", "active", oldId, t - 100),
       { created: t },
     );
     expect((await me(cookie)).plan).toBe("starter");
@@ -300,20 +334,20 @@ describe("subscriptions are keyed by Stripe's subscription id", () => {
     // that cancellation (and more about the old one) arrives after the new subscription's events.
     await deliver(
       "customer.subscription.created",
-      subscription(user.id, "business", "active", newId, t + 10),
+      subscription(account.id, "business", "active", newId, t + 10),
       { created: t + 10 },
     );
     await deliver(
       "customer.subscription.deleted",
-      subscription(user.id, "starter", "canceled", oldId, t - 100),
+      subscription(account.id, "starter", "canceled", oldId, t - 100),
       { created: t + 20 },
     );
     await deliver(
       "customer.subscription.updated",
-      subscription(user.id, "starter", "past_due", oldId, t - 100),
+      subscription(account.id, "starter", "past_due", oldId, t - 100),
       { created: t + 30 },
     );
-    await deliver("invoice.payment_failed", invoice(user.id, oldId), { created: t + 40 });
+    await deliver("invoice.payment_failed", invoice(account.id, oldId), { created: t + 40 });
 
     const now = await me(cookie);
     expect(now.plan).toBe("business");
@@ -334,9 +368,9 @@ describe("subscriptions are keyed by Stripe's subscription id", () => {
 
     // Both subscriptions are kept, each as Stripe last described it.
     const rows = await env.DB.prepare(
-      "SELECT stripe_subscription_id AS id, status, plan FROM subscriptions WHERE user_id = ? ORDER BY stripe_subscription_id",
+      "SELECT stripe_subscription_id AS id, status, plan FROM subscriptions WHERE account_id = ? ORDER BY stripe_subscription_id",
     )
-      .bind(user.id)
+      .bind(account.id)
       .all<{ id: string; status: string; plan: string }>();
     expect(rows.results).toEqual([
       { id: newId, status: "active", plan: "business" },
@@ -346,18 +380,18 @@ describe("subscriptions are keyed by Stripe's subscription id", () => {
 
   it("an out-of-order deletion of the account's earlier subscription, delivered first, leaves a later checkout's subscription in force", async () => {
     const cookie = await signIn(uniqueEmail("second-checkout"));
-    const { user } = await me(cookie);
+    const { account } = await me(cookie);
     const t = Math.floor(Date.now() / 1000);
-    const first = `sub_first_${user.id.slice(0, 8)}`;
-    const second = `sub_second_${user.id.slice(0, 8)}`;
+    const first = `sub_first_${account.id.slice(0, 8)}`;
+    const second = `sub_second_${account.id.slice(0, 8)}`;
     await deliver(
       "customer.subscription.created",
-      subscription(user.id, "pro", "active", first, t - 50),
+      subscription(account.id, "pro", "active", first, t - 50),
       { created: t },
     );
     // A second checkout completes (its subscription fetched from Stripe), then the first is
     // deleted by the customer in the portal.
-    const sub = subscription(user.id, "starter", "active", second, t + 5);
+    const sub = subscription(account.id, "starter", "active", second, t + 5);
     await fetch(`${env.STAND_IN_URL}/stripe/_test/subscriptions`, {
       method: "POST",
       body: JSON.stringify(sub),
@@ -370,8 +404,8 @@ describe("subscriptions are keyed by Stripe's subscription id", () => {
         mode: "subscription",
         customer: sub.customer,
         subscription: second,
-        client_reference_id: user.id,
-        metadata: { userId: user.id, plan: "starter" },
+        client_reference_id: account.id,
+        metadata: { accountId: account.id, plan: "starter" },
       },
       { created: t + 6 },
     );
@@ -379,13 +413,13 @@ describe("subscriptions are keyed by Stripe's subscription id", () => {
     expect((await me(cookie)).subscription).toMatchObject({ plan: "starter", status: "active" });
     await deliver(
       "customer.subscription.deleted",
-      subscription(user.id, "pro", "canceled", first, t - 50),
+      subscription(account.id, "pro", "canceled", first, t - 50),
       { created: t + 7 },
     );
     // …and a stale "created" for the first arrives last: older than its own deletion, ignored.
     await deliver(
       "customer.subscription.created",
-      subscription(user.id, "pro", "active", first, t - 50),
+      subscription(account.id, "pro", "active", first, t - 50),
       { created: t + 1 },
     );
     const now = await me(cookie);
@@ -395,7 +429,7 @@ describe("subscriptions are keyed by Stripe's subscription id", () => {
     // The active one's own cancellation ends the plan: nothing else is live.
     await deliver(
       "customer.subscription.deleted",
-      subscription(user.id, "starter", "canceled", second, t + 5),
+      subscription(account.id, "starter", "canceled", second, t + 5),
       { created: t + 8 },
     );
     const ended = await me(cookie);
@@ -406,16 +440,16 @@ describe("subscriptions are keyed by Stripe's subscription id", () => {
   it("a subscription never moves to another account, whatever an event's metadata says", async () => {
     const owner = await signIn(uniqueEmail("sub-owner"));
     const other = await signIn(uniqueEmail("sub-other"));
-    const { user } = await me(owner);
-    const { user: otherUser } = await me(other);
+    const { account } = await me(owner);
+    const { account: otherAccount } = await me(other);
     const t = Math.floor(Date.now() / 1000);
-    const id = `sub_own_${user.id.slice(0, 8)}`;
-    await deliver("customer.subscription.created", subscription(user.id, "pro", "active", id), {
+    const id = `sub_own_${account.id.slice(0, 8)}`;
+    await deliver("customer.subscription.created", subscription(account.id, "pro", "active", id), {
       created: t,
     });
     const moved = {
-      ...subscription(otherUser.id, "business", "active", id),
-      customer: `cus_${user.id.slice(0, 8)}`,
+      ...subscription(otherAccount.id, "business", "active", id),
+      customer: `cus_${account.id.slice(0, 8)}`,
     };
     // Handled (Stripe stops retrying) and changes nothing.
     expect((await deliver("customer.subscription.updated", moved, { created: t + 1 })).status).toBe(
@@ -429,14 +463,14 @@ describe("subscriptions are keyed by Stripe's subscription id", () => {
 describe("what billing does to the team", () => {
   it("a downgrade stops the newest beyond the limit and says which and why; an upgrade starts them", async () => {
     const cookie = await signIn(uniqueEmail("downgrade"));
-    const { user } = await me(cookie);
+    const { account } = await me(cookie);
     const t = Math.floor(Date.now() / 1000);
-    await deliver("customer.subscription.created", subscription(user.id, "pro"), { created: t });
+    await deliver("customer.subscription.created", subscription(account.id, "pro"), { created: t });
     const first = await hire(cookie, { name: "First" });
     const second = await hire(cookie, { name: "Second" });
     const third = await hire(cookie, { name: "Third" });
 
-    await deliver("customer.subscription.updated", subscription(user.id, "starter"), {
+    await deliver("customer.subscription.updated", subscription(account.id, "starter"), {
       created: t + 1,
     });
     for (const e of [second, third])
@@ -452,7 +486,7 @@ describe("what billing does to the team", () => {
     expect(start.status).toBe(409);
     expect((await errorOf(start)).message).toContain("Starter plan");
 
-    await deliver("customer.subscription.updated", subscription(user.id, "pro"), {
+    await deliver("customer.subscription.updated", subscription(account.id, "pro"), {
       created: t + 2,
     });
     for (const e of [second, third])
@@ -465,18 +499,22 @@ describe("what billing does to the team", () => {
     "a failed payment (%s) starts a grace period; the cron stops the team after it; paying starts them",
     async (status) => {
       const cookie = await signIn(uniqueEmail(`grace-${status}`));
-      const { user } = await me(cookie);
+      const { account } = await me(cookie);
       const t = Math.floor(Date.now() / 1000);
-      await deliver("customer.subscription.created", subscription(user.id, "starter"), {
+      await deliver("customer.subscription.created", subscription(account.id, "starter"), {
         created: t,
       });
       const e = await hire(cookie);
-      await deliver("customer.subscription.updated", subscription(user.id, "starter", status), {
+      await deliver("customer.subscription.updated", subscription(account.id, "starter", status), {
         created: t + 1,
       });
-      await deliver("invoice.payment_failed", invoice(user.id, `sub_${user.id.slice(0, 8)}`), {
-        created: t + 1,
-      });
+      await deliver(
+        "invoice.payment_failed",
+        invoice(account.id, `sub_${account.id.slice(0, 8)}`),
+        {
+          created: t + 1,
+        },
+      );
       const sub = (await me(cookie)).subscription;
       expect(sub?.status).toBe(status);
       expect(sub?.pastDueSince).not.toBeNull();
@@ -489,9 +527,13 @@ describe("what billing does to the team", () => {
       expect(held.statusReason).toContain("grace period ended");
 
       // Paid: the grace ends and the employee starts again.
-      await deliver("customer.subscription.updated", subscription(user.id, "starter", "active"), {
-        created: t + 3,
-      });
+      await deliver(
+        "customer.subscription.updated",
+        subscription(account.id, "starter", "active"),
+        {
+          created: t + 3,
+        },
+      );
       await waitForEmployee(cookie, e.id, (x) => x.status === "provisioning" && !x.statusReason);
       expect((await me(cookie)).subscription?.pastDueSince).toBeNull();
     },
@@ -499,7 +541,7 @@ describe("what billing does to the team", () => {
 
   it("after the trial: hiring is 402, the cron stops the team, a subscription starts it again", async () => {
     const cookie = await signIn(uniqueEmail("trial-end"));
-    const { user, trialEndsAt } = await me(cookie);
+    const { account, trialEndsAt } = await me(cookie);
     const e = await hire(cookie);
     const ends = Date.parse(trialEndsAt);
     expect(ends - Date.now()).toBeGreaterThan(6.9 * DAY);
@@ -511,8 +553,8 @@ describe("what billing does to the team", () => {
     expect(held.statusReason).toContain("trial has ended");
 
     // Hiring refuses once the trial is over (the clock here is the row's, moved back).
-    await env.DB.prepare("UPDATE users SET trial_ends_at = ? WHERE id = ?")
-      .bind(Date.now() - 1000, user.id)
+    await env.DB.prepare("UPDATE accounts SET trial_ends_at = ? WHERE id = ?")
+      .bind(Date.now() - 1000, account.id)
       .run();
     const refused = await api("/api/employees", {
       method: "POST",
@@ -524,7 +566,7 @@ describe("what billing does to the team", () => {
     expect(error.error.code).toBe("trial_expired");
     expect(error.error.upgradeUrl).toBe(`${ORIGIN}/account`);
 
-    await deliver("customer.subscription.created", subscription(user.id, "starter"));
+    await deliver("customer.subscription.created", subscription(account.id, "starter"));
     await waitForEmployee(cookie, e.id, (x) => x.status === "provisioning" && !x.statusReason);
   });
 });
@@ -532,7 +574,7 @@ describe("what billing does to the team", () => {
 describe("the trial's paywall", () => {
   it("opens the chat 3 times; the 4th opening is 402 with an upgrade link; refreshes do not count", async () => {
     const cookie = await signIn(uniqueEmail("paywall"));
-    const { user } = await me(cookie);
+    const { account } = await me(cookie);
     const e = await hire(cookie);
     // Access needs a running employee; the D1 mirror is what /access reads.
     await env.DB.prepare("UPDATE employees SET status = 'running' WHERE id = ?").bind(e.id).run();
@@ -546,14 +588,14 @@ describe("the trial's paywall", () => {
     const old = Date.now() - 2 * 60 * 60_000;
     for (const [i, at] of [old, old + 60_000].entries())
       await env.DB.prepare(
-        "INSERT INTO chat_views (id, user_id, employee_id, opened_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO chat_views (id, account_id, employee_id, opened_at) VALUES (?, ?, ?, ?)",
       )
-        .bind(`old-${user.id}-${i}`, user.id, e.id, at)
+        .bind(`old-${account.id}-${i}`, account.id, e.id, at)
         .run();
     await env.DB.prepare(
-      "UPDATE chat_views SET opened_at = ? WHERE user_id = ? AND id NOT LIKE 'old-%'",
+      "UPDATE chat_views SET opened_at = ? WHERE account_id = ? AND id NOT LIKE 'old-%'",
     )
-      .bind(Date.now() - 31 * 60_000, user.id)
+      .bind(Date.now() - 31 * 60_000, account.id)
       .run();
     expect((await me(cookie)).usage.chatViews).toEqual({ used: 3, limit: 3 });
 
@@ -565,7 +607,7 @@ describe("the trial's paywall", () => {
     expect((await me(cookie)).usage.chatViews?.used).toBe(3);
 
     // A paid plan opens freely.
-    await deliver("customer.subscription.created", subscription(user.id, "starter"));
+    await deliver("customer.subscription.created", subscription(account.id, "starter"));
     await env.DB.prepare("UPDATE employees SET status = 'running' WHERE id = ?").bind(e.id).run();
     expect((await open()).status).toBe(200);
     expect((await me(cookie)).usage.chatViews).toBeNull();

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Employee } from "../contract/employee.ts";
 import {
+  accountOf,
   api,
   client,
   errorOf,
@@ -85,8 +86,8 @@ describe("employees API: input, plan limit, ownership", () => {
   it("answers 402 trial_expired after the trial", async () => {
     const email = uniqueEmail("expired-trial");
     const cookie = await signIn(email);
-    await env.DB.prepare("UPDATE users SET trial_ends_at = ? WHERE email = ?")
-      .bind(Date.now() - 1000, email)
+    await env.DB.prepare("UPDATE accounts SET trial_ends_at = ? WHERE id = ?")
+      .bind(Date.now() - 1000, await accountOf(cookie))
       .run();
     const res = await api("/api/employees", { method: "POST", json: hireBody(), cookie });
     expect(res.status).toBe(402);

@@ -126,6 +126,34 @@ export async function signIn(email: string): Promise<string> {
   return cookie;
 }
 
+// The account this session acts in (GET /api/me): the tenant of everything the person makes.
+export async function accountOf(cookie: string): Promise<string> {
+  return (await client(cookie)("GET /api/me")).account.id;
+}
+
+export interface AuditRow {
+  action: string;
+  actorUserId: string | null;
+  actorEmail: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  detail: Record<string, unknown> | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+// What the audit log holds for the account, oldest first (optionally one action only).
+export async function auditOf(accountId: string, action?: string): Promise<AuditRow[]> {
+  const rows = await env.DB.prepare(
+    `SELECT action, actor_user_id AS actorUserId, actor_email AS actorEmail, target_type AS targetType,
+       target_id AS targetId, detail, ip, user_agent AS userAgent
+     FROM audit_events WHERE account_id = ?1 AND (?2 IS NULL OR action = ?2) ORDER BY at, rowid`,
+  )
+    .bind(accountId, action ?? null)
+    .all<Omit<AuditRow, "detail"> & { detail: string | null }>();
+  return rows.results.map((r) => ({ ...r, detail: r.detail ? JSON.parse(r.detail) : null }));
+}
+
 export const hireBody = (over: Record<string, unknown> = {}): HireRequest => ({
   name: "Ada",
   role: "executive-assistant",

@@ -143,7 +143,7 @@ describe("what is forwarded", () => {
       expect(await errorCode(res)).toBe("invalid_request");
     }
     expect((await standIn()).calls).toEqual(before.calls);
-    expect(await spent(a.userId)).toBe(0);
+    expect(await spent(a.accountId)).toBe(0);
   });
 });
 
@@ -181,7 +181,7 @@ describe("which model is called", () => {
     expect(pro.llmMaxCompletionTokens * 10).toBeGreaterThan(room);
     const whileOneStreams = async (override: Partial<Cloudflare.Env>) => {
       const a = await account("pro");
-      await spend(a.userId, pro.llmBudgetCentsPerMonth * 10_000 - room);
+      await spend(a.accountId, pro.llmBudgetCentsPerMonth * 10_000 - room);
       const first = await chat(
         a.key,
         { model: "fast", messages: user("long"), stream: true },
@@ -250,7 +250,7 @@ describe("the provider's errors", () => {
     expect(message.length).toBeLessThanOrEqual(250);
     for (const secret of ["sk-proj", "org-StandIn", "https://", "\n"])
       expect(message).not.toContain(secret);
-    expect(await spent(a.userId)).toBe(0);
+    expect(await spent(a.accountId)).toBe(0);
   });
 
   it("turn the provider refusing our own key into 503, never the client's 401", async () => {
@@ -275,7 +275,7 @@ describe("a trial's budget under 300 concurrent agent requests", () => {
     // tests' short timeout (a timed-out call is charged as if answered in full, which is honest
     // but not what this test is about).
     const patient = { envOverride: { LLM_UPSTREAM_TIMEOUT_MS: "30000" } };
-    await spend(a.userId, TRIAL_BUDGET - left);
+    await spend(a.accountId, TRIAL_BUDGET - left);
     const strongBefore = (await standIn()).calls["mock-strong"] ?? 0;
     // A turn deep into an agent's work: tool calls and results full of symbols (many tokens per
     // character), tools with schemas, no max_tokens, and an answer longer than any cap.
@@ -325,7 +325,7 @@ describe("a trial's budget under 300 concurrent agent requests", () => {
     const refused = answers.filter((x) => x.status === 429);
     for (const x of refused) expect(x.code).toBe("budget_exceeded");
 
-    const recorded = await settledSpend(a.userId);
+    const recorded = await settledSpend(a.accountId);
     const rows = await usageRows(a.employeeId);
     const metered = rows.reduce((n, row) => n + row.cost_micro_eur, 0);
     expect(recorded).toBe(TRIAL_BUDGET - left + metered);

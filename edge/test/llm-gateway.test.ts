@@ -32,7 +32,7 @@ describe("LLM gateway: keys", () => {
       .bind(a.employeeId)
       .all<{ key_hash: string }>();
     expect(rows.results[0]?.key_hash).toMatch(/^[0-9a-f]{64}$/);
-    const next = await mintLlmKey(env, a.employeeId, a.userId, Date.now());
+    const next = await mintLlmKey(env, a.employeeId, a.accountId, Date.now());
     expect((await chat(a.key, { model: "fast", messages: user("hi") })).status).toBe(401);
     expect((await chat(next, { model: "fast", messages: user("hi") })).status).toBe(200);
   });
@@ -56,12 +56,12 @@ describe("LLM gateway: keys", () => {
 
   it("limits each key's request rate, counted in the account's object that admits requests", async () => {
     const a = await account("pro");
-    const other = await mintLlmKey(env, crypto.randomUUID(), a.userId, Date.now());
+    const other = await mintLlmKey(env, crypto.randomUUID(), a.accountId, Date.now());
     const keyHash = hashToken(a.key);
     // The key's whole allowance, taken by earlier requests (asked of the object over RPC). They
     // are stamped a little ahead (the object takes the time from its caller), so the allowance is
     // still spent when the request below comes, however long these many calls take.
-    const budget = budgetStub(env, a.userId);
+    const budget = budgetStub(env, a.accountId);
     const month = monthKey(Date.now());
     const at = Date.now() + ADMISSIONS_AHEAD_MS;
     const admitted = await Promise.all(
@@ -232,7 +232,7 @@ describe("LLM gateway: failures", () => {
 describe("LLM gateway: budgets", () => {
   it("answers 429 budget_exceeded once the month's budget is spent", async () => {
     const a = await account();
-    await spend(a.userId, 5_000_000); // €5: the trial's budget
+    await spend(a.accountId, 5_000_000); // €5: the trial's budget
     const res = await chat(a.key, { model: "fast", messages: user("hi") });
     expect(res.status).toBe(429);
     const error = ((await res.json()) as { error: { code: string; message: string } }).error;
@@ -244,7 +244,7 @@ describe("LLM gateway: budgets", () => {
     const a = await account();
     // One micro-euro of the trial's €5 left: without reservations all 20 concurrent requests
     // would see room; with them, only the first does.
-    await spend(a.userId, 5_000_000 - 1);
+    await spend(a.accountId, 5_000_000 - 1);
     const results = await Promise.all(
       Array.from({ length: 20 }, () => chat(a.key, { model: "fast", messages: user("hi") })),
     );
@@ -257,7 +257,7 @@ describe("LLM gateway: budgets", () => {
     const a = await account();
     const t0 = Date.now();
     const admit = (now: number) =>
-      budgetStub(env, a.userId).admit({
+      budgetStub(env, a.accountId).admit({
         keyHash: hashToken(a.key),
         now,
         month: monthKey(t0),
@@ -307,11 +307,11 @@ describe("the 80 % budget warning", () => {
       ).usage;
     const spend = (microEur: number) =>
       env.DB.prepare(
-        "INSERT INTO llm_usage (id, user_id, employee_id, model, prompt_tokens, completion_tokens, cost_micro_eur, stream, month, created_at) VALUES (?, ?, ?, 'fast', 1, 1, ?, 0, ?, ?)",
+        "INSERT INTO llm_usage (id, account_id, employee_id, model, prompt_tokens, completion_tokens, cost_micro_eur, stream, month, created_at) VALUES (?, ?, ?, 'fast', 1, 1, ?, 0, ?, ?)",
       )
         .bind(
           crypto.randomUUID(),
-          a.userId,
+          a.accountId,
           a.employeeId,
           microEur,
           monthKey(Date.now()),

@@ -2,14 +2,14 @@ import { env } from "cloudflare:workers";
 import { mintLlmKey } from "../objects/llm-keys.ts";
 import { budgetStub } from "../objects/stubs.ts";
 import { monthKey } from "../services/llm-usage.ts";
-import { type ApiInit, api, signIn, uniqueEmail } from "./helpers.ts";
+import { type ApiInit, api, client, signIn, uniqueEmail } from "./helpers.ts";
 
 // What the LLM gateway's test files share: an account on a plan with a key, calls with it, and
 // what the stand-in provider and the metering saw.
 
 export interface Account {
   cookie: string;
-  userId: string;
+  accountId: string;
   employeeId: string;
   key: string;
 }
@@ -17,13 +17,11 @@ export interface Account {
 export async function account(plan: "trial" | "pro" = "trial"): Promise<Account> {
   const email = uniqueEmail("llm");
   const cookie = await signIn(email);
-  const user = await env.DB.prepare("UPDATE users SET plan = ? WHERE email = ? RETURNING id")
-    .bind(plan, email)
-    .first<{ id: string }>();
-  const userId = user?.id ?? "";
+  const accountId = (await client(cookie)("GET /api/me")).account.id;
+  await env.DB.prepare("UPDATE accounts SET plan = ? WHERE id = ?").bind(plan, accountId).run();
   const employeeId = crypto.randomUUID();
-  const key = await mintLlmKey(env, employeeId, userId, Date.now());
-  return { cookie, userId, employeeId, key };
+  const key = await mintLlmKey(env, employeeId, accountId, Date.now());
+  return { cookie, accountId, employeeId, key };
 }
 
 export const chat = (key: string, body: Record<string, unknown>, init: ApiInit = {}) =>
@@ -81,19 +79,19 @@ export const errorCode = async (res: Response) =>
   ((await res.json()) as { error: { code: string } }).error.code;
 
 // Spend recorded for the account's month in its BudgetDO, as if by earlier requests.
-export const spend = (userId: string, microEur: number) =>
-  budgetStub(env, userId).settle(monthKey(Date.now()), "spent-elsewhere", microEur);
+export const spend = (accountId: string, microEur: number) =>
+  budgetStub(env, accountId).settle(monthKey(Date.now()), "spent-elsewhere", microEur);
 
 // Waits until every request the account's BudgetDO admitted has been settled (metering runs
 // after the answer), then returns the month's recorded spend.
-export async function settledSpend(userId: string): Promise<number> {
+export async function settledSpend(accountId: string): Promise<number> {
   const month = monthKey(Date.now());
   for (let i = 0; i < 500; i++) {
-    const open = await budgetStub(env, userId).inFlight(month);
+    const open = await budgetStub(env, accountId).inFlight(month);
     if (open === 0) break;
     await new Promise((r) => setTimeout(r, 20));
   }
-  return spent(userId);
+  return spent(accountId);
 }
 
-export const spent = (userId: string) => budgetStub(env, userId).spent(monthKey(Date.now()));
+export const spent = (accountId: string) => budgetStub(env, accountId).spent(monthKey(Date.now()));

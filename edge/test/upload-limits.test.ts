@@ -2,7 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { MAX_JSON_BODY_BYTES } from "../http/validate.ts";
 import { MAX_FILE_BYTES, MAX_UPLOAD_BODY_BYTES, MAX_UPLOAD_BYTES } from "../services/knowledge.ts";
-import { api, errorOf, ORIGIN, signIn, uniqueEmail } from "./helpers.ts";
+import { accountOf, api, errorOf, ORIGIN, signIn, uniqueEmail } from "./helpers.ts";
 import { closing, countedStream, filePart, postBody } from "./multipart.ts";
 
 const MB = 1024 * 1024;
@@ -31,11 +31,13 @@ function* files(count: number, size: number): Generator<Uint8Array> {
 async function nothingStored(cookie: string): Promise<void> {
   const res = await api("/api/knowledge", { cookie });
   expect(((await res.json()) as { files: unknown[] }).files).toEqual([]);
-  const me = (await (await api("/api/me", { cookie })).json()) as { user: { id: string } };
-  const objects = await env.KNOWLEDGE.list({ prefix: `knowledge/${me.user.id}/` });
+  const accountId = await accountOf(cookie);
+  const objects = await env.KNOWLEDGE.list({ prefix: `knowledge/${accountId}/` });
   expect(objects.objects).toEqual([]);
-  const rows = await env.DB.prepare("SELECT count(*) AS n FROM knowledge_files WHERE user_id = ?")
-    .bind(me.user.id)
+  const rows = await env.DB.prepare(
+    "SELECT count(*) AS n FROM knowledge_files WHERE account_id = ?",
+  )
+    .bind(accountId)
     .first<{ n: number }>();
   expect(rows?.n).toBe(0);
 }

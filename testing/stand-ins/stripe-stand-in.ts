@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 // Stripe's API as a loopback stand-in for the calls the edge makes, in Stripe's wire format:
-// form-encoded requests (`metadata[userId]=…`, `line_items[0][price]=…`), bearer secret key,
+// form-encoded requests (`metadata[accountId]=…`, `line_items[0][price]=…`), bearer secret key,
 // Idempotency-Key replays, JSON objects with `object` and `id`, and Stripe's error envelope.
 // The stripe package itself is pointed here (STRIPE_API_URL). Tests read what was asked at
 // /stripe/_test/requests and register subscriptions at /stripe/_test/subscriptions.
@@ -116,7 +116,7 @@ export async function handleStripe(
   );
 }
 
-// `metadata[userId]=x` → {userId: "x"}
+// `metadata[accountId]=x` → {accountId: "x"}
 function pick(params: Record<string, string>, prefix: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(params)) {
