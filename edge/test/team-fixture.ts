@@ -1,0 +1,66 @@
+import { env } from "cloudflare:workers";
+import type { TeamRole } from "../contract/team.ts";
+import { api, client, signIn, uniqueEmail } from "./helpers.ts";
+
+// One account with an owner, an admin and a member, each signed in through the magic link as a
+// person is, and a stranger who owns another account. Memberships are written into D1 directly:
+// invitations are another feature; what is tested here is what a role may do once it is held.
+
+export interface Person {
+  email: string;
+  cookie: string;
+  userId: string;
+  /** The account the person got at sign-up. */
+  ownAccountId: string;
+}
+
+export interface Team {
+  accountId: string;
+  owner: Person;
+  admin: Person;
+  member: Person;
+  stranger: Person;
+}
+
+export async function person(tag: string): Promise<Person> {
+  const email = uniqueEmail(tag);
+  const cookie = await signIn(email);
+  const me = await client(cookie)("GET /api/me");
+  return { email, cookie, userId: me.user.id, ownAccountId: me.account.id };
+}
+
+/** Makes `who` a member of the account with `role` (or changes the role) and acts there. */
+export async function join(accountId: string, who: Person, role: TeamRole): Promise<void> {
+  await env.DB.prepare(
+    `INSERT INTO memberships (account_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (account_id, user_id) DO UPDATE SET role = excluded.role`,
+  )
+    .bind(accountId, who.userId, role, Date.now())
+    .run();
+  await actIn(accountId, who);
+}
+
+/** The person's session acts in the account from now on (POST /api/accounts/:id/switch). */
+export async function actIn(accountId: string, who: Person): Promise<void> {
+  const res = await api(`/api/accounts/${accountId}/switch`, {
+    method: "POST",
+    cookie: who.cookie,
+  });
+  if (res.status !== 200) throw new Error(`switch answered ${res.status}: ${await res.text()}`);
+}
+
+export async function buildTeam(tag = "team"): Promise<Team> {
+  const [owner, admin, member, stranger] = await Promise.all(
+    ["owner", "admin", "member", "stranger"].map((role) => person(`${tag}-${role}`)),
+  );
+  if (!owner || !admin || !member || !stranger) throw new Error("sign-in failed");
+  const accountId = owner.ownAccountId;
+  await join(accountId, admin, "admin");
+  await join(accountId, member, "member");
+  return { accountId, owner, admin, member, stranger };
+}
+
+/** A plan with room for the employees a test hires. */
+export async function setPlan(accountId: string, plan: "trial" | "business"): Promise<void> {
+  await env.DB.prepare("UPDATE accounts SET plan = ? WHERE id = ?").bind(plan, accountId).run();
+}
