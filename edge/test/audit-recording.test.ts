@@ -1,7 +1,7 @@
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { api, auditOf, hire, ORIGIN, removeAllEmployees } from "./helpers.ts";
-import { buildTeam, type Person, setPlan } from "./team-fixture.ts";
+import { api, auditOf, hire, removeAllEmployees } from "./helpers.ts";
+import { buildTeam, type Person, setPlan, UPLOAD_IP, uploadAs } from "./team-fixture.ts";
 
 // Every change to an account is in its audit log with who, from where and what; refused and
 // failed requests leave no trace. (GET /api/audit reads the log; here the rows are read in D1.)
@@ -12,18 +12,6 @@ const USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AuditTest/1.0";
 
 const as = (who: Person, path: string, init: { method?: string; json?: unknown; ip?: string }) =>
   api(path, { ...init, cookie: who.cookie, headers: { "user-agent": USER_AGENT } });
-
-function upload(path: string, who: Person, name: string) {
-  const form = new FormData();
-  form.append("file", new Blob(["some text"]), name);
-  return exports.default.fetch(
-    new Request(new URL(path, ORIGIN), {
-      method: "POST",
-      body: form,
-      headers: { cookie: who.cookie, "cf-connecting-ip": "2001:db8::a0d" },
-    }),
-  );
-}
 
 describe("the audit log records each change", () => {
   it("employees: hire, update, stop, provision, restart, fire, with actor, IP and user agent", async () => {
@@ -115,13 +103,13 @@ describe("the audit log records each change", () => {
   it("knowledge: uploads and deletions, the team's and an employee's", async () => {
     const team = await buildTeam("audit-knowledge");
     const e = await hire(team.owner.cookie);
-    const teamUp = await upload("/api/knowledge", team.admin, "handbook.md");
+    const teamUp = await uploadAs(team.admin, "/api/knowledge", "handbook.md");
     expect(teamUp.status).toBe(201);
     const [file] = ((await teamUp.json()) as { files: { id: string }[] }).files;
-    expect((await upload(`/api/employees/${e.id}/knowledge`, team.owner, "notes.txt")).status).toBe(
-      201,
-    );
-    expect((await upload("/api/knowledge", team.member, "mine.txt")).status).toBe(403);
+    expect(
+      (await uploadAs(team.owner, `/api/employees/${e.id}/knowledge`, "notes.txt")).status,
+    ).toBe(201);
+    expect((await uploadAs(team.member, "/api/knowledge", "mine.txt")).status).toBe(403);
     expect((await as(team.member, `/api/knowledge/${file?.id}`, { method: "DELETE" })).status).toBe(
       403,
     );
@@ -139,7 +127,7 @@ describe("the audit log records each change", () => {
       files: [{ id: file?.id, name: "handbook.md", size: 9 }],
       replaced: 0,
     });
-    expect(knowledge[0]?.ip).toBe("2001:db8::a0d");
+    expect(knowledge[0]?.ip).toBe(UPLOAD_IP);
     expect(knowledge[2]?.detail).toEqual({ file: { id: file?.id, name: "handbook.md" } });
   });
 });

@@ -1,6 +1,6 @@
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import type { TeamRole } from "../contract/team.ts";
-import { api, client, signIn, uniqueEmail } from "./helpers.ts";
+import { api, client, ORIGIN, signIn, uniqueEmail } from "./helpers.ts";
 
 // One account with an owner, an admin and a member, each signed in through the magic link as a
 // person is, and a stranger who owns another account. Memberships are written into D1 directly:
@@ -63,4 +63,33 @@ export async function buildTeam(tag = "team"): Promise<Team> {
 /** A plan with room for the employees a test hires. */
 export async function setPlan(accountId: string, plan: "trial" | "business"): Promise<void> {
   await env.DB.prepare("UPDATE accounts SET plan = ? WHERE id = ?").bind(plan, accountId).run();
+}
+
+/** A knowledge upload of one small file, as `who`, to a folder's path. */
+export function uploadAs(
+  who: Person,
+  path: string,
+  name = `${crypto.randomUUID().slice(0, 8)}.txt`,
+) {
+  const form = new FormData();
+  form.append("file", new Blob(["some text"]), name);
+  return exports.default.fetch(
+    new Request(new URL(path, ORIGIN), {
+      method: "POST",
+      body: form,
+      headers: { cookie: who.cookie, "cf-connecting-ip": UPLOAD_IP },
+    }),
+  );
+}
+export const UPLOAD_IP = "2001:db8::a0d";
+
+/** The id of the person's newest session. */
+export async function latestSession(userId: string): Promise<string> {
+  const row = await env.DB.prepare(
+    "SELECT id FROM sessions WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+  )
+    .bind(userId)
+    .first<{ id: string }>();
+  if (!row) throw new Error(`no session of ${userId}`);
+  return row.id;
 }
