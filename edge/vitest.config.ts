@@ -57,6 +57,9 @@ export default defineConfig(async () => {
           // The Worker itself, with clocks a test can move (test/test-worker.ts).
           main: path.join(root, "edge/test/test-worker.ts"),
           miniflare: {
+            // An empty database of its own for the migration test (test/migration-0008.test.ts),
+            // which builds the schema as it was and migrates rows made by it.
+            d1Databases: { MIGRATION_DB: "migration-test" },
             bindings: {
               ENVIRONMENT: "development",
               APP_URL: "http://localhost:8787",

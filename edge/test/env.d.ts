@@ -8,6 +8,8 @@ declare global {
       STAND_IN_URL: string;
       TEST_ACCESS_VERIFY_KEY: string;
       TEST_MIGRATIONS: D1Migration[];
+      /** Empty; only test/migration-0008.test.ts uses it. */
+      MIGRATION_DB: D1Database;
     }
     interface GlobalProps {
       mainModule: typeof import("./test-worker.ts");
