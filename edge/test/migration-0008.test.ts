@@ -6,6 +6,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { openDb } from "../../db/client.ts";
 import * as schema from "../../db/schema.ts";
 import { membershipsOf } from "../store/accounts.ts";
+import {
+  ALI,
+  BEA,
+  DAY,
+  fillTheOldSchema,
+  type Rows,
+  T,
+  TENANT_TABLES,
+  UNTOUCHED_TABLES,
+  USERS,
+} from "./old-schema-rows.ts";
 
 // Migration 0008 (accounts) against rows made by the schema before it: the database is built
 // from migrations 0000–0007 alone, filled the way that code filled it, then migrated as wrangler
@@ -13,234 +24,20 @@ import { membershipsOf } from "../store/accounts.ts";
 // what the user carried, every tenant row names that account, sessions and Google links survive.
 
 const db = env.MIGRATION_DB;
-const DAY = 86_400_000;
-const T = Date.parse("2026-05-01T08:00:00.000Z");
 
 const before = env.TEST_MIGRATIONS.filter((m) => m.name < "0008");
 const through0008 = env.TEST_MIGRATIONS.filter((m) => m.name < "0009");
 
-// Two paying and trial users as 0000–0007 stored them; Bea has no name, Cem only blanks.
-const USERS = [
-  {
-    id: "0b7c8f7e-0000-4000-8000-00000000a11c",
-    email: "ali@example.com",
-    name: "Ali",
-    plan: "pro",
-    trial_ends_at: T + 7 * DAY,
-    stripe_customer_id: "cus_ali",
-    billing_notice: "Stopped Bo. The Pro plan includes 3 employees.",
-    created_at: T,
-    updated_at: T + 1000,
-  },
-  {
-    id: "0b7c8f7e-0000-4000-8000-0000000000be",
-    email: "bea@example.com",
-    name: null,
-    plan: "trial",
-    trial_ends_at: T + 8 * DAY,
-    stripe_customer_id: null,
-    billing_notice: null,
-    created_at: T + DAY,
-    updated_at: T + DAY,
-  },
-  {
-    id: "0b7c8f7e-0000-4000-8000-000000000cee",
-    email: "cem@example.com",
-    name: "   ",
-    plan: "trial",
-    trial_ends_at: T + 9 * DAY,
-    stripe_customer_id: null,
-    billing_notice: null,
-    created_at: T + 2 * DAY,
-    updated_at: T + 2 * DAY,
-  },
-] as const;
-const [ALI, BEA] = USERS;
-
-async function insert(table: string, row: Record<string, unknown>): Promise<void> {
-  const cols = Object.keys(row);
-  await db
-    .prepare(
-      `INSERT INTO ${table} (${cols.map((c) => `\`${c}\``).join(", ")}) VALUES (${cols.map(() => "?").join(", ")})`,
-    )
-    .bind(...Object.values(row))
-    .run();
-}
-
-const all = async <T = Record<string, unknown>>(sql: string, ...args: unknown[]) =>
+const all = async <R = Record<string, unknown>>(sql: string, ...args: unknown[]) =>
   (
     await db
       .prepare(sql)
       .bind(...args)
-      .all<T>()
+      .all<R>()
   ).results;
 
-// The tenant rows of each table as they were, keyed by table: after the migration the same rows
-// must be there with account_id where user_id was.
-const TENANT_TABLES = [
-  "employees",
-  "knowledge_files",
-  "llm_keys",
-  "llm_usage",
-  "subscriptions",
-  "chat_views",
-];
-const oldRows: Record<string, Record<string, unknown>[]> = {};
-const untouched: Record<string, Record<string, unknown>[]> = {};
-const UNTOUCHED_TABLES = ["oauth_accounts", "nodes", "login_tokens", "dev_mail", "stripe_events"];
-
-async function fillTheOldSchema(): Promise<void> {
-  for (const u of USERS) await insert("users", u);
-  const sessions = [
-    {
-      token_hash: "h-ali-laptop",
-      user_id: ALI.id,
-      created_at: T,
-      expires_at: T + 30 * DAY,
-      user_agent: "Firefox",
-    },
-    {
-      token_hash: "h-ali-phone",
-      user_id: ALI.id,
-      created_at: T + 5,
-      expires_at: T + 30 * DAY,
-      user_agent: null,
-    },
-    {
-      token_hash: "h-bea",
-      user_id: BEA.id,
-      created_at: T + DAY,
-      expires_at: T + 31 * DAY,
-      user_agent: "Safari",
-    },
-  ];
-  for (const s of sessions) await insert("sessions", s);
-  await insert("oauth_accounts", {
-    provider: "google",
-    provider_user_id: "g-ali",
-    user_id: ALI.id,
-    email: ALI.email,
-    created_at: T,
-  });
-  await insert("nodes", {
-    id: "node-1",
-    name: "n1",
-    token_hash: "nh",
-    created_at: T,
-    status: "online",
-    capacity_slots: 4,
-    used_slots: 2,
-    runtime: "runsc",
-  });
-  await insert("login_tokens", {
-    token_hash: "lt",
-    email: BEA.email,
-    created_at: T,
-    expires_at: T + 900_000,
-  });
-  await insert("dev_mail", {
-    id: "m1",
-    to: BEA.email,
-    subject: "Sign in",
-    text: "…",
-    link: null,
-    sent_at: T,
-  });
-  await insert("stripe_events", { id: "evt_1", type: "invoice.paid", created: 1, received_at: T });
-  const employee = (id: string, userId: string, name: string) => ({
-    id,
-    user_id: userId,
-    name,
-    role: "researcher",
-    tone: "friendly",
-    skills: '["web-research"]',
-    status: "running",
-    status_reason: null,
-    step: null,
-    node_id: "node-1",
-    created_at: T,
-    updated_at: T + 1,
-  });
-  const ada = "e0000000-0000-4000-8000-0000000000ad";
-  const bo = "e0000000-0000-4000-8000-0000000000b0";
-  const cy = "e0000000-0000-4000-8000-0000000000c1";
-  for (const e of [
-    employee(ada, ALI.id, "Ada"),
-    employee(bo, ALI.id, "Bo"),
-    employee(cy, BEA.id, "Cy"),
-  ])
-    await insert("employees", e);
-  for (const [id, folder, name] of [
-    ["k1", "team", "handbook.md"],
-    ["k2", ada, "notes.txt"],
-  ])
-    await insert("knowledge_files", {
-      id,
-      user_id: ALI.id,
-      folder,
-      name,
-      content_type: "text/plain",
-      size: 10,
-      sha256: "00",
-      r2_key: `knowledge/${ALI.id}/${id}`,
-      created_at: T,
-    });
-  await insert("llm_keys", {
-    key_hash: "kh-ada",
-    employee_id: ada,
-    user_id: ALI.id,
-    created_at: T,
-    revoked_at: null,
-  });
-  await insert("llm_keys", {
-    key_hash: "kh-cy",
-    employee_id: cy,
-    user_id: BEA.id,
-    created_at: T,
-    revoked_at: T + 5,
-  });
-  await insert("llm_usage", {
-    id: "u1",
-    user_id: ALI.id,
-    employee_id: ada,
-    model: "fast",
-    prompt_tokens: 10,
-    completion_tokens: 5,
-    cost_micro_eur: 42,
-    stream: 1,
-    month: "2026-05",
-    created_at: T,
-  });
-  await insert("subscriptions", {
-    stripe_subscription_id: "sub_new",
-    user_id: ALI.id,
-    status: "active",
-    plan: "pro",
-    stripe_created_at: 20,
-    current_period_end: T + 30 * DAY,
-    cancel_at_period_end: 0,
-    past_due_since: null,
-    event_created_at: 21,
-    payment_event_created_at: 0,
-    updated_at: T,
-  });
-  await insert("subscriptions", {
-    stripe_subscription_id: "sub_old",
-    user_id: ALI.id,
-    status: "canceled",
-    plan: "starter",
-    stripe_created_at: 10,
-    current_period_end: null,
-    cancel_at_period_end: 1,
-    past_due_since: T,
-    event_created_at: 22,
-    payment_event_created_at: 3,
-    updated_at: T,
-  });
-  await insert("chat_views", { id: "cv1", user_id: BEA.id, employee_id: cy, opened_at: T });
-  for (const t of TENANT_TABLES) oldRows[t] = await all(`SELECT * FROM ${t} ORDER BY rowid`);
-  for (const t of UNTOUCHED_TABLES) untouched[t] = await all(`SELECT * FROM ${t} ORDER BY rowid`);
-}
+let oldRows: Rows = {};
+let untouched: Rows = {};
 
 beforeAll(async () => {
   // The binding is this file's alone (vitest.config.ts) and starts empty.
@@ -259,7 +56,7 @@ beforeAll(async () => {
     "0007",
   ]);
   await applyD1Migrations(db, before);
-  await fillTheOldSchema();
+  ({ oldRows, untouched } = await fillTheOldSchema(db));
   await applyD1Migrations(db, through0008);
 });
 
