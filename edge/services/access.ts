@@ -90,16 +90,8 @@ async function auditOpening(
     (e) =>
       e.actorUserId === actor.userId && e.targetId === employeeId && e.detail?.service === service,
   );
-  if (!opened)
-    await recordAudit(
-      deps,
-      actor,
-      "employee.access",
-      { type: "employee", id: employeeId },
-      {
-        service,
-      },
-    );
+  const employee = { type: "employee", id: employeeId };
+  if (!opened) await recordAudit(deps, actor, "employee.access", employee, { service });
 }
 
 // The trial's paywall: the chat view may be opened TRIAL_CHAT_VIEWS times. An opening is a

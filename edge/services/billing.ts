@@ -118,15 +118,15 @@ export async function startCheckout(
 export async function openPortal(deps: Deps, actor: Actor): Promise<{ url: string }> {
   await billingActor(deps, actor);
   const stripe = stripeClient(deps.config);
-  const user = await account(deps, actor.accountId);
-  if (!user.stripeCustomerId)
+  const row = await account(deps, actor.accountId);
+  if (!row.stripeCustomerId)
     throw new ApiError(
       409,
       "no_billing_account",
       "There is nothing to manage yet: choose a plan first.",
     );
   const session = await stripe.billingPortal.sessions.create({
-    customer: user.stripeCustomerId,
+    customer: row.stripeCustomerId,
     return_url: `${deps.config.appOrigin}/account`,
   });
   await recordAudit(deps, actor, "billing.portal", { type: "account", id: actor.accountId });

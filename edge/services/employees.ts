@@ -70,10 +70,10 @@ export async function hireEmployee(
   requireRight(actor, "employees.manage");
   await deps.limits.take(HIRES_PER_USER, actor.userId);
   const accountId = actor.accountId;
-  const user = await deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
-  if (!user) throw notFound("account");
+  const account = await deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
+  if (!account) throw notFound("account");
   const now = deps.now();
-  if (user.plan === "trial" && user.trialEndsAt <= now) {
+  if (account.plan === "trial" && account.trialEndsAt <= now) {
     throw new ApiError(
       402,
       "trial_expired",
@@ -83,7 +83,7 @@ export async function hireEmployee(
       { upgradeUrl: `${deps.config.appOrigin}/account` },
     );
   }
-  const plan = planById(user.plan);
+  const plan = planById(account.plan);
   const id = crypto.randomUUID();
   // The plan's limit is checked in the same statement that inserts, so concurrent hires cannot
   // overshoot it (D1 has no interactive transactions).
@@ -115,16 +115,8 @@ export async function hireEmployee(
     );
   }
   deps.log.info("employee hired", { employeeId: id, role: input.role });
-  await recordAudit(
-    deps,
-    actor,
-    "employee.hire",
-    { type: "employee", id },
-    {
-      name: input.name,
-      role: input.role,
-    },
-  );
+  const hired = { name: input.name, role: input.role };
+  await recordAudit(deps, actor, "employee.hire", { type: "employee", id }, hired);
   let created: Employee | null;
   try {
     created = await employeeStub(deps.env, id).create({ id, accountId, ...input });

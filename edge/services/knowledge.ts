@@ -99,8 +99,8 @@ const uploadTooLarge = () =>
 
 // Everything is checked before anything is stored, so a bad file in a batch stores none of it,
 // and before the request counts against the person's upload limit (storeUpload takes it). The
-// folder and the role are checked before the body is read at all. The body is read as a stream and cut at MAX_UPLOAD_BODY_BYTES
-// whatever its Content-Length says.
+// folder and the role are checked before the body is read at all; the body is read as a stream
+// and cut at MAX_UPLOAD_BODY_BYTES whatever its Content-Length says.
 export async function prepareUpload(
   deps: Deps,
   actor: Actor,
