@@ -15,6 +15,7 @@ import {
   uniqueEmail,
 } from "./helpers.ts";
 import {
+  addMember,
   buildTeam,
   join,
   latestSession,
@@ -163,8 +164,11 @@ async function paramsFor(key: EndpointKey, who: Person | null): Promise<Record<s
     else if (path.startsWith("/api/knowledge") && name === "fileId")
       params.fileId = fresh ? await uploaded("/api/knowledge") : w.teamFileId;
     else if (path.startsWith("/api/accounts/:id")) params.id = w.team.accountId;
-    else if (path.startsWith("/api/team/members/:userId")) params.userId = w.colleague.userId;
-    else if (path.startsWith("/api/team/invites/:id")) params.id = await freshInvite();
+    else if (path.startsWith("/api/team/members/:userId")) {
+      // Removed by the call before: a member again for this one.
+      if (fresh) await addMember(w.team.accountId, w.colleague, "member");
+      params.userId = w.colleague.userId;
+    } else if (path.startsWith("/api/team/invites/:id")) params.id = await freshInvite();
     else if (path.startsWith("/api/sessions/:id"))
       params.id =
         stranger || !who ? await latestSession(w.team.owner.userId) : await otherSession(who);

@@ -29,14 +29,19 @@ export async function person(tag: string): Promise<Person> {
   return { email, cookie, userId: me.user.id, ownAccountId: me.account.id };
 }
 
-/** Makes `who` a member of the account with `role` (or changes the role) and acts there. */
-export async function join(accountId: string, who: Person, role: TeamRole): Promise<void> {
+/** Makes `who` a member of the account with `role`, or gives them that role. */
+export async function addMember(accountId: string, who: Person, role: TeamRole): Promise<void> {
   await env.DB.prepare(
     `INSERT INTO memberships (account_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
      ON CONFLICT (account_id, user_id) DO UPDATE SET role = excluded.role`,
   )
     .bind(accountId, who.userId, role, Date.now())
     .run();
+}
+
+/** addMember, and the person's session acts in that account. */
+export async function join(accountId: string, who: Person, role: TeamRole): Promise<void> {
+  await addMember(accountId, who, role);
   await actIn(accountId, who);
 }
 
