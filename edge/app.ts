@@ -14,9 +14,12 @@ import { catalogueRoutes } from "./routes/catalogue-routes.ts";
 import { devRoutes } from "./routes/dev-routes.ts";
 import { employeeRoutes } from "./routes/employee-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
+import { invitationRoutes } from "./routes/invitation-routes.ts";
 import { knowledgeRoutes } from "./routes/knowledge-routes.ts";
 import { llmRoutes } from "./routes/llm-routes.ts";
 import { meRoutes } from "./routes/me-routes.ts";
+import { sessionRoutes } from "./routes/session-routes.ts";
+import { teamRoutes } from "./routes/team-routes.ts";
 
 // Signed by Stripe, not by a browser session: verified by signature instead of Origin.
 const CSRF_EXEMPT = new Set(["/api/stripe/webhook"]);
@@ -42,6 +45,9 @@ export function createApp() {
   );
   app.route("/api/billing", billingRoutes);
   app.route("/api/stripe", stripeWebhookRoutes);
+  app.route("/api/team", teamRoutes);
+  app.route("/api/invitation", invitationRoutes);
+  app.route("/api/sessions", sessionRoutes);
   app.route("/agent", agentRoutes);
   app.route("/v1", llmRoutes);
 

@@ -83,3 +83,11 @@ export const SETTINGS_CHANGES_PER_USER: Limit = {
   windowMs: 10 * MINUTE,
   what: "settings changes",
 };
+// Each invitation sends an email to an address a customer chose: per account, so a team cannot
+// be used to mail strangers in bulk by adding admins.
+export const INVITES_PER_ACCOUNT: Limit = {
+  name: "invite:account",
+  limit: 30,
+  windowMs: 60 * MINUTE,
+  what: "invitations sent from this team",
+};

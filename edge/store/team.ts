@@ -1,0 +1,155 @@
+import { and, asc, eq, ne, sql } from "drizzle-orm";
+import type { Db } from "../../db/client.ts";
+import { memberships, sessions, users } from "../../db/schema.ts";
+import type { TeamRole } from "../contract/team.ts";
+
+// Who belongs to an account and as what. Plain functions over D1; who may change what is the
+// services' (services/team.ts). Each change is one statement or one batch (D1 runs a batch as a
+// transaction) whose WHERE repeats what the service saw, so a concurrent change makes it do
+// nothing instead of leaving an account with no owner or two.
+
+export interface MemberRow {
+  userId: string;
+  email: string;
+  name: string | null;
+  role: TeamRole;
+  joinedAt: number;
+}
+
+const memberColumns = {
+  userId: memberships.userId,
+  email: users.email,
+  name: users.name,
+  role: memberships.role,
+  joinedAt: memberships.createdAt,
+};
+
+const ROLE_ORDER = { owner: 0, admin: 1, member: 2 } as const;
+
+/** The owner first, then admins, then members, each by when they joined. */
+export async function listMembers(db: Db, accountId: string): Promise<MemberRow[]> {
+  const rows = await db
+    .select(memberColumns)
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(eq(memberships.accountId, accountId))
+    .orderBy(asc(memberships.createdAt))
+    .all();
+  return rows.sort((a, b) => ROLE_ORDER[a.role] - ROLE_ORDER[b.role] || a.joinedAt - b.joinedAt);
+}
+
+export async function memberOf(
+  db: Db,
+  accountId: string,
+  userId: string,
+): Promise<MemberRow | undefined> {
+  return db
+    .select(memberColumns)
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.accountId, accountId), eq(memberships.userId, userId)))
+    .get();
+}
+
+/** Whether someone with this (normalised) email belongs to the account. */
+export async function isMemberByEmail(db: Db, accountId: string, email: string): Promise<boolean> {
+  const row = await db
+    .select({ userId: memberships.userId })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.accountId, accountId), eq(users.email, email)))
+    .get();
+  return row !== undefined;
+}
+
+/**
+ * Sets an admin's or member's role, only if it is still `from`: never touches the owner and never
+ * makes one (see transferOwnership). False when nothing changed.
+ */
+export async function setMemberRole(
+  db: Db,
+  input: { accountId: string; userId: string; from: "admin" | "member"; to: "admin" | "member" },
+): Promise<boolean> {
+  const changed = await db
+    .update(memberships)
+    .set({ role: input.to })
+    .where(
+      and(
+        eq(memberships.accountId, input.accountId),
+        eq(memberships.userId, input.userId),
+        eq(memberships.role, input.from),
+      ),
+    )
+    .returning({ userId: memberships.userId });
+  return changed.length > 0;
+}
+
+/**
+ * The owner hands the account to another member and becomes an admin, in one transaction. The new
+ * owner is promoted only while `fromUserId` is still the owner, and then the old owner is
+ * demoted: two concurrent transfers cannot both happen. False when nothing changed.
+ */
+export async function transferOwnership(
+  db: Db,
+  input: { accountId: string; fromUserId: string; toUserId: string },
+): Promise<boolean> {
+  const { accountId, fromUserId, toUserId } = input;
+  const stillOwner = sql`exists (select 1 from ${memberships} where ${memberships.accountId} = ${accountId} and ${memberships.userId} = ${fromUserId} and ${memberships.role} = 'owner')`;
+  const [promoted] = await db.batch([
+    db
+      .update(memberships)
+      .set({ role: "owner" })
+      .where(
+        and(
+          eq(memberships.accountId, accountId),
+          eq(memberships.userId, toUserId),
+          ne(memberships.role, "owner"),
+          stillOwner,
+        ),
+      )
+      .returning({ userId: memberships.userId }),
+    db
+      .update(memberships)
+      .set({ role: "admin" })
+      .where(
+        and(
+          eq(memberships.accountId, accountId),
+          eq(memberships.userId, fromUserId),
+          eq(memberships.role, "owner"),
+          // Only once the new owner is in place: a failed promotion leaves the owner as they were.
+          sql`exists (select 1 from ${memberships} where ${memberships.accountId} = ${accountId} and ${memberships.userId} = ${toUserId} and ${memberships.role} = 'owner')`,
+        ),
+      ),
+  ]);
+  return promoted.length > 0;
+}
+
+/**
+ * Takes a person out of the account (never its owner) and points their sessions that acted in it
+ * back at their first account, in one transaction. False when they were not removed.
+ */
+export async function deleteMember(db: Db, accountId: string, userId: string): Promise<boolean> {
+  const [deleted] = await db.batch([
+    db
+      .delete(memberships)
+      .where(
+        and(
+          eq(memberships.accountId, accountId),
+          eq(memberships.userId, userId),
+          ne(memberships.role, "owner"),
+        ),
+      )
+      .returning({ userId: memberships.userId }),
+    db
+      .update(sessions)
+      .set({ activeAccountId: null })
+      .where(
+        and(
+          eq(sessions.userId, userId),
+          eq(sessions.activeAccountId, accountId),
+          sql`not exists (select 1 from ${memberships} where ${memberships.accountId} = ${accountId} and ${memberships.userId} = ${userId})`,
+        ),
+      ),
+  ]);
+  return deleted.length > 0;
+}
