@@ -118,39 +118,3 @@ export function DeleteAccount(props: {
     </section>
   );
 }
-
-// At the top of every page while the account waits to be deleted: when, and (for the owner) Cancel.
-export function DeletionBanner(props: {
-  name: string;
-  scheduledFor: string;
-  canRestore: boolean;
-  onChanged: () => void;
-}) {
-  const { t, lang } = useI18n();
-  const api = useApi();
-  const [busy, setBusy] = createSignal(false);
-  const restore = async () => {
-    setBusy(true);
-    try {
-      await api("POST /api/account/restore");
-      toast(t("delete.canceled"), "info");
-      props.onChanged();
-    } catch (err) {
-      toast(apiMessage(err, t, lang));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <div class="banner alert" role="alert" data-testid="deletion-banner">
-      <span>
-        {t("delete.scheduled", { team: props.name, date: formatDate(props.scheduledFor, lang) })}
-      </span>{" "}
-      <Show when={props.canRestore} fallback={<span>{t("delete.ownerCancels")}</span>}>
-        <button class="button small" type="button" disabled={busy()} onClick={restore}>
-          {t("delete.cancel")}
-        </button>
-      </Show>
-    </div>
-  );
-}

@@ -1,9 +1,15 @@
 import { createEffect, createSignal, For, on, Show } from "solid-js";
-import { AUDIT_ACTIONS, type AuditEventView } from "../../../edge/contract/audit.ts";
+import type { AuditEventView } from "../../../edge/contract/audit.ts";
 import type { RequestQuery } from "../../../edge/contract/endpoints.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useApi } from "../lib/api-context.tsx";
-import { actionKey, deviceName, targetKey, targetLabel } from "../lib/audit-text.ts";
+import {
+  AUDIT_ACTION_TEXT,
+  actionKey,
+  deviceName,
+  targetKey,
+  targetLabel,
+} from "../lib/audit-text.ts";
 import { formatDateTime } from "../lib/format.ts";
 import type { Load } from "../lib/load.ts";
 import { LoadState } from "./load-state.tsx";
@@ -126,8 +132,8 @@ function Filters(props: { filters: AuditFilters; onApply: (f: AuditFilters) => v
         <span>{t("audit.action")}</span>
         <select name="action" value={action()} onChange={(e) => setAction(e.currentTarget.value)}>
           <option value="">{t("audit.anyAction")}</option>
-          <For each={AUDIT_ACTIONS}>
-            {(a) => <option value={a}>{t(actionKey(a) ?? "audit.anyAction")}</option>}
+          <For each={Object.entries(AUDIT_ACTION_TEXT)}>
+            {([a, key]) => <option value={a}>{t(key)}</option>}
           </For>
         </select>
       </label>

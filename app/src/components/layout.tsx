@@ -4,8 +4,8 @@ import { can } from "../../../edge/contract/team.ts";
 import { languages, useI18n } from "../i18n/i18n.tsx";
 import { SIGN_IN_LANDINGS, takeAfterSignIn } from "../lib/after-sign-in.ts";
 import { getAccounts } from "../lib/server.ts";
-import { DeletionBanner } from "./account-owner.tsx";
 import { AccountSwitcher } from "./account-switcher.tsx";
+import { DeletionBanner } from "./deletion-banner.tsx";
 
 // Header and footer of every page. The language switch is a plain link, so it works without
 // JavaScript: the server sets the cookie and sends the visitor back. Signed in, the header adds

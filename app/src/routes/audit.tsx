@@ -6,8 +6,6 @@ import { type AuditFilters, AuditLog } from "../components/audit-log.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { requireMe } from "../lib/server.ts";
 
-export const route = { preload: () => requireMe() };
-
 const one = (v: string | string[] | undefined) => (typeof v === "string" && v ? v : undefined);
 
 // The audit log, for admins and the owner (members are told so; the API answers them 403 too).

@@ -5,8 +5,6 @@ import { TeamView } from "../components/team-view.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { getAccounts, requireMe } from "../lib/server.ts";
 
-export const route = { preload: () => requireMe() };
-
 export default function Team() {
   const { t } = useI18n();
   const me = createAsync(() => requireMe(), { deferStream: true });
