@@ -1,15 +1,16 @@
-import { cleanup, render, screen, waitFor } from "@solidjs/testing-library";
+import { cleanup, fireEvent, render, screen, waitFor } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Me } from "../../edge/contract/account.ts";
 import type { Catalogue } from "../../edge/contract/catalogue.ts";
 import type { Employee } from "../../edge/contract/employee.ts";
 import type { MemberView, TeamRole } from "../../edge/contract/team.ts";
+import { AccountSwitcher } from "../src/components/account-switcher.tsx";
 import { BillingPanel } from "../src/components/billing-panel.tsx";
 import { EmployeeActions } from "../src/components/employee-actions.tsx";
 import { KnowledgePanel } from "../src/components/knowledge-panel.tsx";
 import { TeamView } from "../src/components/team-view.tsx";
 import { ApiProvider } from "../src/lib/api-context.tsx";
-import { fakeApi, type Reply } from "./fake-api.ts";
+import { fail, fakeApi, type Reply } from "./fake-api.ts";
 
 afterEach(cleanup);
 
@@ -215,5 +216,39 @@ describe("billing on the Account page", () => {
         "The owner of Acme manages billing.",
       );
     }
+  });
+});
+
+describe("the header's account switcher", () => {
+  const account = (id: string, name: string, role: TeamRole, active: boolean) => ({
+    id,
+    name,
+    role,
+    active,
+    deletionScheduledFor: null,
+  });
+
+  it("is absent for a person in one account", () => {
+    withApi({}, () => (
+      <AccountSwitcher accounts={[account("a", "Mine", "owner", true)]} path="/dashboard" />
+    ));
+    expect(screen.queryByTestId("account-switcher")).toBeNull();
+  });
+
+  it("names the account acted in with my role there, offers the others, and says a refusal", async () => {
+    const { calls } = withApi({ "POST /api/accounts/b/switch": fail(404, "not_found") }, () => (
+      <AccountSwitcher
+        accounts={[account("a", "Acme", "member", true), account("b", "Mine", "owner", false)]}
+        path="/team"
+      />
+    ));
+    const menu = screen.getByTestId("account-switcher");
+    expect(menu.querySelector("summary")?.textContent).toContain("Acme · Member");
+    const other = screen.getByRole("button", { name: /Mine/ });
+    expect(other.textContent).toContain("Owner");
+    expect(screen.queryByRole("button", { name: /Acme/ })).toBeNull();
+    fireEvent.click(other);
+    await waitFor(() => expect(calls.map((c) => c.key)).toEqual(["POST /api/accounts/b/switch"]));
+    await waitFor(() => expect((other as HTMLButtonElement).disabled).toBe(false));
   });
 });

@@ -1,4 +1,4 @@
-import { createSignal, For, Show } from "solid-js";
+import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
 import type { AccountView } from "../../../edge/contract/team.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useApi } from "../lib/api-context.tsx";
@@ -17,6 +17,23 @@ export function AccountSwitcher(props: { accounts: AccountView[]; path: string }
   const [busy, setBusy] = createSignal(false);
   const active = () => props.accounts.find((a) => a.active);
   const others = () => props.accounts.filter((a) => !a.active);
+  let menu: HTMLDetailsElement | undefined;
+  // A menu closes when the visitor clicks elsewhere or presses Escape, as menus do.
+  const close = (e: Event) => {
+    if (!menu?.open) return;
+    if (e instanceof KeyboardEvent ? e.key === "Escape" : !menu.contains(e.target as Node)) {
+      menu.open = false;
+    }
+  };
+  onMount(() => {
+    document.addEventListener("click", close);
+    document.addEventListener("keydown", close);
+  });
+  onCleanup(() => {
+    if (typeof document === "undefined") return;
+    document.removeEventListener("click", close);
+    document.removeEventListener("keydown", close);
+  });
   const choose = async (a: AccountView) => {
     setBusy(true);
     try {
@@ -30,7 +47,7 @@ export function AccountSwitcher(props: { accounts: AccountView[]; path: string }
   return (
     <Show when={props.accounts.length > 1 && active()}>
       {(current) => (
-        <details class="switcher" data-testid="account-switcher">
+        <details class="switcher" data-testid="account-switcher" ref={menu}>
           <summary>
             <span class="visually-hidden">{t("switcher.label")}: </span>
             <strong>{current().name}</strong>{" "}

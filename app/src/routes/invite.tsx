@@ -7,7 +7,7 @@ import type { InvitationPreview } from "../../../edge/contract/team.ts";
 import type { MessageKey } from "../i18n/en.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { forgetAfterSignIn, rememberAfterSignIn } from "../lib/after-sign-in.ts";
-import { api } from "../lib/api.ts";
+import { ApiFailure, api } from "../lib/api.ts";
 import { formatDate } from "../lib/format.ts";
 import { apiMessage } from "../lib/messages.ts";
 import { getInvitation, getMe } from "../lib/server.ts";
@@ -19,11 +19,13 @@ export const route = {
     Promise.all([getInvitation(tokenOf(location.query.token)), getMe()]),
 };
 
-const GONE: Record<"link_invalid" | "link_used" | "link_expired", MessageKey> = {
+type Gone = "link_invalid" | "link_used" | "link_expired";
+const GONE: Record<Gone, MessageKey> = {
   link_invalid: "invite.invalid",
   link_used: "invite.used",
   link_expired: "invite.expired",
 };
+const isGone = (code: string): code is Gone => Object.hasOwn(GONE, code);
 
 // Where an invitation's emailed link lands: which team, who invited, which role. Signed in, the
 // Accept button joins; signed out, a sign-in link goes to the invited address and this page is
@@ -85,7 +87,9 @@ function Offer(props: { preview: InvitationPreview; token: string; me: Me | null
       // The session now acts in the team: a fresh load, so the header and every list are its.
       location.assign("/dashboard");
     } catch (err) {
-      setError(apiMessage(err, t, lang));
+      // Spent or expired since the page was opened: said as an invitation, not a sign-in link.
+      const code = err instanceof ApiFailure ? err.code : "";
+      setError(isGone(code) ? t(GONE[code]) : apiMessage(err, t, lang));
       setBusy(false);
     }
   };
