@@ -177,6 +177,8 @@ describe("the Team page's lists", () => {
       view,
     );
     await screen.findByText("No open invitations.");
+    const role = screen.getByLabelText("Role", { selector: "select[name=role]" });
+    expect((role as HTMLSelectElement).value).toBe("member");
     const email = screen.getByLabelText("Email address");
     fireEvent.input(email, { target: { value: "mia@example.com" } });
     fireEvent.click(screen.getByRole("button", { name: "Send invitation" }));
@@ -184,9 +186,7 @@ describe("the Team page's lists", () => {
       "invite-error",
     );
     fireEvent.input(email, { target: { value: "sam@example.com" } });
-    fireEvent.change(screen.getByLabelText("Role", { selector: "select[name=role]" }), {
-      target: { value: "admin" },
-    });
+    fireEvent.change(role, { target: { value: "admin" } });
     fireEvent.click(screen.getByRole("button", { name: "Send invitation" }));
     const row = await waitFor(() => {
       const li = document.querySelector('[data-invite="sam@example.com"]');

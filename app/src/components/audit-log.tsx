@@ -131,9 +131,15 @@ function Filters(props: { filters: AuditFilters; onApply: (f: AuditFilters) => v
       <label class="field">
         <span>{t("audit.action")}</span>
         <select name="action" value={action()} onChange={(e) => setAction(e.currentTarget.value)}>
-          <option value="">{t("audit.anyAction")}</option>
+          <option value="" selected={action() === ""}>
+            {t("audit.anyAction")}
+          </option>
           <For each={Object.entries(AUDIT_ACTION_TEXT)}>
-            {([a, key]) => <option value={a}>{t(key)}</option>}
+            {([a, key]) => (
+              <option value={a} selected={a === action()}>
+                {t(key)}
+              </option>
+            )}
           </For>
         </select>
       </label>

@@ -70,7 +70,13 @@ export function InviteForm(props: { onInvited: () => void }) {
           value={role()}
           onChange={(e) => setRole(e.currentTarget.value as InvitableRole)}
         >
-          <For each={INVITABLE_ROLES}>{(r) => <option value={r}>{t(`teamRole.${r}`)}</option>}</For>
+          <For each={INVITABLE_ROLES}>
+            {(r) => (
+              <option value={r} selected={r === role()}>
+                {t(`teamRole.${r}`)}
+              </option>
+            )}
+          </For>
         </select>
       </label>
       <Show when={error()}>

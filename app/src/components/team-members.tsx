@@ -181,7 +181,13 @@ function RoleChange(props: { member: MemberView; onChanged: () => void }) {
           {t("team.roleOf", { name: props.member.name || props.member.email })}
         </span>
         <select value={role()} onChange={(e) => setRole(e.currentTarget.value as TeamRole)}>
-          <For each={INVITABLE_ROLES}>{(r) => <option value={r}>{t(`teamRole.${r}`)}</option>}</For>
+          <For each={INVITABLE_ROLES}>
+            {(r) => (
+              <option value={r} selected={r === role()}>
+                {t(`teamRole.${r}`)}
+              </option>
+            )}
+          </For>
         </select>
       </label>
       <button class="button small" type="submit" disabled={busy() || role() === props.member.role}>
