@@ -111,7 +111,8 @@ describe("the Team page's lists", () => {
     expect(screen.getAllByText("Loading…").length).toBe(2);
     const row = await screen.findByText("Olga");
     expect(row.closest("li")?.textContent).toContain("Owner");
-    expect(row.closest("li")?.textContent).toContain("Joined January 2, 2026");
+    const joined = new Date(owner.joinedAt).toLocaleDateString("en", { dateStyle: "long" });
+    expect(row.closest("li")?.textContent).toContain(`Joined ${joined}`);
     expect(row.closest("li")?.textContent).toContain("(you)");
     expect((await screen.findByText("No open invitations.")).dataset.state).toBe("empty");
   });

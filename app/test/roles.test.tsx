@@ -6,6 +6,7 @@ import type { Employee } from "../../edge/contract/employee.ts";
 import type { MemberView, TeamRole } from "../../edge/contract/team.ts";
 import { AccountSwitcher } from "../src/components/account-switcher.tsx";
 import { BillingPanel } from "../src/components/billing-panel.tsx";
+import { DeletionBanner } from "../src/components/deletion-banner.tsx";
 import { EmployeeActions } from "../src/components/employee-actions.tsx";
 import { KnowledgePanel } from "../src/components/knowledge-panel.tsx";
 import { TeamView } from "../src/components/team-view.tsx";
@@ -250,5 +251,59 @@ describe("the header's account switcher", () => {
     fireEvent.click(other);
     await waitFor(() => expect(calls.map((c) => c.key)).toEqual(["POST /api/accounts/b/switch"]));
     await waitFor(() => expect((other as HTMLButtonElement).disabled).toBe(false));
+  });
+});
+
+// In the machine's time zone, as the page shows it.
+const longDate = (iso: string) => new Date(iso).toLocaleDateString("en", { dateStyle: "long" });
+
+describe("the deletion banner", () => {
+  it("offers Cancel to the owner, who restores the account", async () => {
+    let changed = 0;
+    const { calls } = withApi(
+      {
+        "POST /api/account/restore": {
+          status: 200,
+          body: {
+            account: {
+              id: "a",
+              name: "Acme",
+              role: "owner",
+              active: true,
+              deletionScheduledFor: null,
+            },
+          },
+        },
+      },
+      () => (
+        <DeletionBanner
+          name="Acme"
+          scheduledFor="2026-01-12T12:00:00Z"
+          canRestore
+          onChanged={() => changed++}
+        />
+      ),
+    );
+    expect(screen.getByTestId("deletion-banner").textContent).toContain(
+      `Acme is scheduled for deletion on ${longDate("2026-01-12T12:00:00Z")}.`,
+    );
+    fireEvent.click(screen.getByRole("button", { name: "Cancel the deletion" }));
+    await waitFor(() => expect(changed).toBe(1));
+    expect(calls.map((c) => c.key)).toEqual(["POST /api/account/restore"]);
+  });
+
+  it("tells everyone else that only the owner can cancel", () => {
+    withApi({}, () => (
+      <DeletionBanner
+        name="Acme"
+        scheduledFor="2026-01-12T12:00:00Z"
+        canRestore={false}
+        onChanged={() => {}}
+      />
+    ));
+    expect(screen.queryByRole("button")).toBeNull();
+    expect(screen.getByTestId("deletion-banner").textContent).toContain(
+      "Only the owner can cancel it.",
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { createSignal, Show } from "solid-js";
 import { useI18n } from "../i18n/i18n.tsx";
+import { ApiFailure } from "../lib/api.ts";
 import { useApi } from "../lib/api-context.tsx";
 import { formatDate } from "../lib/format.ts";
 import { apiMessage } from "../lib/messages.ts";
@@ -65,6 +66,11 @@ export function DeleteAccount(props: {
       props.onChanged();
       return true;
     } catch (err) {
+      // 409: already scheduled (another tab, another owner's session): the page catches up.
+      if (err instanceof ApiFailure && err.code === "invalid_state") {
+        props.onChanged();
+        return true;
+      }
       toast(apiMessage(err, t, lang));
       return false;
     }

@@ -1,5 +1,6 @@
 import { createSignal, Show } from "solid-js";
 import { useI18n } from "../i18n/i18n.tsx";
+import { ApiFailure } from "../lib/api.ts";
 import { useApi } from "../lib/api-context.tsx";
 import { formatDate } from "../lib/format.ts";
 import { apiMessage } from "../lib/messages.ts";
@@ -22,7 +23,9 @@ export function DeletionBanner(props: {
       toast(t("delete.canceled"), "info");
       props.onChanged();
     } catch (err) {
-      toast(apiMessage(err, t, lang));
+      // 409: nothing scheduled any more (canceled elsewhere): the banner goes with a fresh read.
+      if (err instanceof ApiFailure && err.code === "invalid_state") props.onChanged();
+      else toast(apiMessage(err, t, lang));
     } finally {
       setBusy(false);
     }
