@@ -9,6 +9,7 @@ export default defineConfig({
     name: "app components",
     include: ["test/**/*.test.tsx", "test/**/*.test.ts"],
     environment: "happy-dom",
+    setupFiles: ["test/setup.ts"],
   },
   resolve: { conditions: ["development", "browser"] },
 });

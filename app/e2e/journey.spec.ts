@@ -1,27 +1,8 @@
-import path from "node:path";
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import type { ResponseBody } from "../../edge/contract/endpoints.ts";
+import { hydrated, screenshots } from "./helpers.ts";
 
 type Mailbox = ResponseBody<"GET /api/dev/mailbox">;
-
-const shots = path.resolve(import.meta.dirname, "../../test-results/ui/screenshots");
-const widths = {
-  desktop: { width: 1280, height: 860 },
-  mobile: { width: 375, height: 780 },
-} as const;
-
-async function screenshots(page: Page, name: string) {
-  for (const [label, size] of Object.entries(widths)) {
-    await page.setViewportSize(size);
-    await page.screenshot({ path: path.join(shots, `${name}-${label}.png`), fullPage: true });
-  }
-  await page.setViewportSize(widths.desktop);
-}
-
-// SolidStart hydrates after the HTML arrives; clicking before that would hit inert markup.
-async function hydrated(page: Page) {
-  await page.locator("html[data-hydrated=true]").waitFor({ state: "attached" });
-}
 
 test("signed out, /dashboard and /onboarding redirect to sign-in on the server", async ({
   request,

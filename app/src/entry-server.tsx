@@ -2,7 +2,11 @@
 import { createHandler, StartServer } from "@solidjs/start/server";
 
 import { getRequestEvent } from "solid-js/web";
-import { langFromCookie } from "./i18n/i18n.tsx";
+import { de } from "./i18n/de.ts";
+import { addDictionary, langFromCookie } from "./i18n/i18n.tsx";
+
+// The server renders every language.
+addDictionary("de", de);
 
 export default createHandler(() => (
   <StartServer

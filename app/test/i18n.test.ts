@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { de } from "../src/i18n/de.ts";
 import { en } from "../src/i18n/en.ts";
 import { langFromCookie, translate } from "../src/i18n/i18n.tsx";
@@ -19,6 +19,36 @@ describe("translations", () => {
     expect(langFromCookie("a=b; iw_lang=de")).toBe("de");
     expect(langFromCookie("iw_lang=xx")).toBe("en");
     expect(langFromCookie(undefined)).toBe("en");
+  });
+});
+
+describe("teams in words", () => {
+  it("says every audit action and team role of the contract in both languages", async () => {
+    const { AUDIT_ACTIONS } = await import("../../edge/contract/audit.ts");
+    const { TEAM_ROLES } = await import("../../edge/contract/team.ts");
+    const { actionKey } = await import("../src/lib/audit-text.ts");
+    for (const action of AUDIT_ACTIONS) {
+      const key = actionKey(action);
+      expect(key, action).not.toBeNull();
+      if (key) expect([en[key], de[key]].every(Boolean), action).toBe(true);
+    }
+    for (const role of TEAM_ROLES) {
+      expect(en[`teamRole.${role}`]).toBeTruthy();
+      expect(de[`teamRole.${role}`]).toBeTruthy();
+    }
+    expect(actionKey("something.new")).toBeNull();
+  });
+});
+
+describe("languages in the browser", () => {
+  it("ships English and fetches another language's text only when asked, before rendering", async () => {
+    vi.resetModules();
+    const fresh = await import("../src/i18n/i18n.tsx");
+    // Not loaded yet: English rather than a missing text.
+    expect(fresh.translate("de", "nav.account")).toBe("Account");
+    await fresh.loadDictionary("de");
+    expect(fresh.translate("de", "nav.account")).toBe("Konto");
+    expect(fresh.translate("en", "nav.account")).toBe("Account");
   });
 });
 

@@ -1,22 +1,17 @@
 import { createResource, createSignal, For, Show } from "solid-js";
+import type { ApiClient } from "../../../edge/contract/client.ts";
 import type { KnowledgeFileView, MemoryFileView } from "../../../edge/contract/knowledge.ts";
 import { useI18n } from "../i18n/i18n.tsx";
-import { api } from "../lib/api.ts";
+import { useApi } from "../lib/api-context.tsx";
+import { formatSize } from "../lib/format.ts";
 import { apiMessage } from "../lib/messages.ts";
 import { toast } from "./toasts.tsx";
-
-const size = (bytes: number) =>
-  bytes < 1024
-    ? `${bytes} B`
-    : bytes < 1024 * 1024
-      ? `${(bytes / 1024).toFixed(0)} KB`
-      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** An employee's own folder, or the team's. */
 export type KnowledgeFolder = { employeeId: string } | "team";
 
 // The folder's calls through the typed client, and where its files download from.
-const folderApi = (folder: KnowledgeFolder) =>
+const folderApi = (api: ApiClient, folder: KnowledgeFolder) =>
   folder === "team"
     ? {
         href: "/api/knowledge",
@@ -37,10 +32,17 @@ const folderApi = (folder: KnowledgeFolder) =>
 
 // One folder of the knowledge base: the employee's own (/api/employees/:id/knowledge) or the
 // team's (/api/knowledge). Files go up as soon as they are chosen and sent; nothing is kept only
-// in the page, so a reload loses nothing that was uploaded.
-export function KnowledgePanel(props: { folder: KnowledgeFolder; title: string; text: string }) {
+// in the page, so a reload loses nothing that was uploaded. Without `manage` (a member's role) the
+// folder is read-only: files can be downloaded, not uploaded or deleted.
+export function KnowledgePanel(props: {
+  folder: KnowledgeFolder;
+  title: string;
+  text: string;
+  manage: boolean;
+}) {
   const { t, tn, lang } = useI18n();
-  const calls = () => folderApi(props.folder);
+  const api = useApi();
+  const calls = () => folderApi(api, props.folder);
   const [files, { mutate, refetch }] = createResource(() =>
     calls()
       .list()
@@ -94,31 +96,35 @@ export function KnowledgePanel(props: { folder: KnowledgeFolder; title: string; 
                   <a href={`${calls().href}/${f.id}`} download={f.name}>
                     {f.name}
                   </a>
-                  <span class="muted">{size(f.size)}</span>
-                  <button
-                    type="button"
-                    class="button small"
-                    aria-label={t("knowledge.delete", { name: f.name })}
-                    onClick={() => remove(f)}
-                  >
-                    ×
-                  </button>
+                  <span class="muted">{formatSize(f.size)}</span>
+                  <Show when={props.manage}>
+                    <button
+                      type="button"
+                      class="button small"
+                      aria-label={t("knowledge.delete", { name: f.name })}
+                      onClick={() => remove(f)}
+                    >
+                      ×
+                    </button>
+                  </Show>
                 </li>
               )}
             </For>
           </ul>
         </Show>
       </Show>
-      <form class="row" onSubmit={upload}>
-        <label>
-          <span class="visually-hidden">{t("knowledge.choose")}</span>
-          <input ref={input} type="file" name="file" multiple disabled={busy()} />
-        </label>
-        <button class="button" type="submit" disabled={busy()}>
-          {busy() ? t("knowledge.uploading") : t("knowledge.upload")}
-        </button>
-      </form>
-      <p class="muted small">{t("knowledge.limits")}</p>
+      <Show when={props.manage}>
+        <form class="row" onSubmit={upload}>
+          <label>
+            <span class="visually-hidden">{t("knowledge.choose")}</span>
+            <input ref={input} type="file" name="file" multiple disabled={busy()} />
+          </label>
+          <button class="button" type="submit" disabled={busy()}>
+            {busy() ? t("knowledge.uploading") : t("knowledge.upload")}
+          </button>
+        </form>
+        <p class="muted small">{t("knowledge.limits")}</p>
+      </Show>
     </section>
   );
 }
@@ -126,6 +132,7 @@ export function KnowledgePanel(props: { folder: KnowledgeFolder; title: string; 
 // The employee's own notes (MEMORY.md, memory/*.md), fetched through its node on request.
 export function MemoryView(props: { employeeId: string }) {
   const { t, lang } = useI18n();
+  const api = useApi();
   const [memory, setMemory] = createSignal<MemoryFileView[] | null>(null);
   const [busy, setBusy] = createSignal(false);
   const load = async () => {

@@ -1,12 +1,28 @@
-import { A, useLocation } from "@solidjs/router";
-import { For, type JSX } from "solid-js";
+import { A, createAsync, revalidate, useLocation, useNavigate } from "@solidjs/router";
+import { For, type JSX, onMount, Show, Suspense } from "solid-js";
+import { can } from "../../../edge/contract/team.ts";
 import { languages, useI18n } from "../i18n/i18n.tsx";
+import { SIGN_IN_LANDINGS, takeAfterSignIn } from "../lib/after-sign-in.ts";
+import { getAccounts } from "../lib/server.ts";
+import { AccountSwitcher } from "./account-switcher.tsx";
+import { DeletionBanner } from "./deletion-banner.tsx";
 
 // Header and footer of every page. The language switch is a plain link, so it works without
-// JavaScript: the server sets the cookie and sends the visitor back.
+// JavaScript: the server sets the cookie and sends the visitor back. Signed in, the header adds
+// the team's pages my role may see, the account switcher, and the deletion banner.
 export function Layout(props: { children: JSX.Element }) {
   const { t, lang } = useI18n();
   const location = useLocation();
+  const navigate = useNavigate();
+  const accounts = createAsync(() => getAccounts());
+  const active = () => accounts()?.find((a) => a.active);
+  // A sign-in started on a page that needs one (an invitation) lands where the edge sends every
+  // sign-in; from there, back to that page.
+  onMount(() => {
+    if (!SIGN_IN_LANDINGS.includes(location.pathname)) return;
+    const back = takeAfterSignIn();
+    if (back) navigate(back, { replace: true });
+  });
   return (
     <>
       <a class="skip" href="#main">
@@ -19,7 +35,22 @@ export function Layout(props: { children: JSX.Element }) {
         <nav aria-label="Main">
           <A href="/#pricing">{t("nav.pricing")}</A>
           <A href="/dashboard">{t("nav.dashboard")}</A>
+          <Suspense>
+            <Show when={active()}>
+              {(a) => (
+                <>
+                  <A href="/team">{t("nav.members")}</A>
+                  <Show when={can(a().role, "audit.read")}>
+                    <A href="/audit">{t("nav.audit")}</A>
+                  </Show>
+                </>
+              )}
+            </Show>
+          </Suspense>
           <A href="/account">{t("nav.account")}</A>
+          <Suspense>
+            <AccountSwitcher accounts={accounts() ?? []} path={location.pathname} />
+          </Suspense>
           <ul class="langs" aria-label={t("nav.language")}>
             <For each={languages}>
               {(code) => (
@@ -39,6 +70,18 @@ export function Layout(props: { children: JSX.Element }) {
           </ul>
         </nav>
       </header>
+      <Suspense>
+        <Show when={active()?.deletionScheduledFor ? active() : undefined}>
+          {(a) => (
+            <DeletionBanner
+              name={a().name}
+              scheduledFor={a().deletionScheduledFor ?? ""}
+              canRestore={can(a().role, "account.own")}
+              onChanged={() => revalidate(getAccounts.key)}
+            />
+          )}
+        </Show>
+      </Suspense>
       <main id="main">{props.children}</main>
       <footer class="bottom">{t("footer.rights")}</footer>
     </>

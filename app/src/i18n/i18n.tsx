@@ -1,12 +1,25 @@
 import { createContext, type JSX, useContext } from "solid-js";
-import { de } from "./de.ts";
 import { en, type MessageKey } from "./en.ts";
 
 export const languages = ["en", "de"] as const;
 export type Lang = (typeof languages)[number];
 export const LANG_COOKIE = "iw_lang";
 
-const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, de };
+type Dictionary = Record<MessageKey, string>;
+// English is always here; other languages are added before rendering: the server adds them all
+// (entry-server.tsx), the browser only the visitor's (entry-client.tsx, before hydrating), so no
+// page ships every language's text.
+const dictionaries: Partial<Record<Lang, Dictionary>> = { en };
+
+export function addDictionary(lang: Lang, dictionary: Dictionary): void {
+  dictionaries[lang] = dictionary;
+}
+
+/** Fetches a language's text once (a chunk of its own). */
+export async function loadDictionary(lang: Lang): Promise<void> {
+  if (dictionaries[lang]) return;
+  if (lang === "de") addDictionary("de", (await import("./de.ts")).de);
+}
 
 export function isLang(value: unknown): value is Lang {
   return typeof value === "string" && (languages as readonly string[]).includes(value);
@@ -23,7 +36,7 @@ export function translate(
   key: MessageKey,
   vars: Record<string, string | number> = {},
 ): string {
-  return dictionaries[lang][key].replace(/\{(\w+)\}/g, (_, name: string) =>
+  return (dictionaries[lang] ?? en)[key].replace(/\{(\w+)\}/g, (_, name: string) =>
     String(vars[name] ?? `{${name}}`),
   );
 }

@@ -8,6 +8,7 @@ import type {
   Me,
   SignInLink,
 } from "../../../edge/contract/index.ts";
+import type { AccountView, InvitationPreview } from "../../../edge/contract/team.ts";
 
 // Server-side reads from the edge API, with the visitor's own cookie, through the contract's
 // typed client. In development and tests EDGE_INTERNAL_URL points at the local edge; in
@@ -92,3 +93,37 @@ export const getSignInLink = query(async (token: string): Promise<SignInLink> =>
     throw redirect(`/sign-in?error=${LINK_ERRORS.has(code) ? code : "link_invalid"}`);
   }
 }, "signInLink");
+
+// The header's account switcher: the accounts I belong to, or null signed out. Pages render
+// without it when the edge cannot say (the header must never take a page down), and a visitor
+// without a session cookie costs the edge nothing.
+export const getAccounts = query(async (): Promise<AccountView[] | null> => {
+  "use server";
+  const cookie = getRequestEvent()?.request.headers.get("cookie") ?? "";
+  if (!/(?:^|;\s*)(?:__Host-)?iw_session=/.test(cookie)) return null;
+  try {
+    return (await edge()("GET /api/accounts")).accounts;
+  } catch {
+    return null;
+  }
+}, "accounts");
+
+export type InvitationLookUp =
+  | { ok: true; preview: InvitationPreview }
+  | { ok: false; reason: "link_invalid" | "link_used" | "link_expired" };
+
+// The invitation page: what a link offers, without spending it. A link that cannot be used is a
+// state of the page (invalid, used, expired), not an error.
+export const getInvitation = query(async (token: string): Promise<InvitationLookUp> => {
+  "use server";
+  if (!token) return { ok: false, reason: "link_invalid" };
+  try {
+    return { ok: true, preview: await edge()("GET /api/invitation", { query: { token } }) };
+  } catch (err) {
+    const code = err instanceof ApiFailure ? err.code : "";
+    if (code === "link_used" || code === "link_expired") return { ok: false, reason: code };
+    if (code === "link_invalid" || status(err) === 404)
+      return { ok: false, reason: "link_invalid" };
+    throw err;
+  }
+}, "invitation");

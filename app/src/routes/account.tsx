@@ -1,53 +1,33 @@
 import { Title } from "@solidjs/meta";
-import { createAsync, useNavigate, useSearchParams } from "@solidjs/router";
-import { createSignal, For, onMount, Show } from "solid-js";
-import type { PaidPlanId, Plan } from "../../../edge/contract/catalogue.ts";
+import { createAsync, revalidate, useNavigate, useSearchParams } from "@solidjs/router";
+import { onMount, Show } from "solid-js";
+import { can } from "../../../edge/contract/team.ts";
+import { AccountExports } from "../components/account-exports.tsx";
+import { DeleteAccount, RenameAccount } from "../components/account-owner.tsx";
+import { BillingPanel } from "../components/billing-panel.tsx";
+import { SessionsPanel } from "../components/sessions-panel.tsx";
 import { toast } from "../components/toasts.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { api } from "../lib/api.ts";
-import { apiMessage } from "../lib/messages.ts";
-import { getCatalogue, requireMe } from "../lib/server.ts";
+import { getAccounts, getCatalogue, requireMe } from "../lib/server.ts";
 
-export const route = { preload: () => Promise.all([requireMe(), getCatalogue()]) };
-const DAY_MS = 24 * 3600 * 1000;
-type PaidPlan = Plan & { id: PaidPlanId };
+export const route = { preload: () => Promise.all([requireMe(), getCatalogue(), getAccounts()]) };
 
 export default function Account() {
-  const { t, tn, lang } = useI18n();
+  const { t } = useI18n();
   const navigate = useNavigate();
   const [search] = useSearchParams();
   const me = createAsync(() => requireMe(), { deferStream: true });
   const catalogue = createAsync(() => getCatalogue(), { deferStream: true });
-  const [busy, setBusy] = createSignal<string | null>(null);
-  const daysLeft = () =>
-    Math.max(0, Math.ceil((Date.parse(me()?.trialEndsAt ?? "") - Date.now()) / DAY_MS));
-  const date = (iso: string | null | undefined) =>
-    iso ? new Date(iso).toLocaleDateString(lang, { dateStyle: "long" }) : "";
-  const paid = () => catalogue()?.plans.filter((p): p is PaidPlan => p.id !== "trial") ?? [];
-  const price = (p: Plan) =>
-    new Intl.NumberFormat(lang, { style: "currency", currency: p.currency.toUpperCase() }).format(
-      p.priceCentsPerMonth / 100,
-    );
+  const accounts = createAsync(() => getAccounts());
+  const active = () => accounts()?.find((a) => a.active);
+  const refresh = () => revalidate([requireMe.key, getAccounts.key]);
 
   onMount(() => {
     if (search.checkout === "success") toast(t("account.checkoutSuccess"), "info");
     if (search.checkout === "cancelled") toast(t("account.checkoutCancelled"), "info");
   });
 
-  // Both answers are a Stripe page to go to; the subscription itself arrives by webhook.
-  const go = async (plan: PaidPlanId | "portal") => {
-    setBusy(plan);
-    try {
-      const { url } =
-        plan === "portal"
-          ? await api("POST /api/billing/portal")
-          : await api("POST /api/billing/checkout", { body: { plan } });
-      location.href = url;
-    } catch (err) {
-      toast(apiMessage(err, t, lang));
-      setBusy(null);
-    }
-  };
   const signOut = async () => {
     await api("POST /api/auth/logout").catch(() => undefined);
     navigate("/", { replace: true });
@@ -68,80 +48,25 @@ export default function Account() {
                 </p>
               )}
             </Show>
-            <h2>{t("account.plan")}</h2>
-            <p data-testid="plan">
-              {catalogue()?.plans.find((p) => p.id === m().plan)?.name ?? m().plan}
-            </p>
-            <Show when={m().plan === "trial"}>
-              <p>{daysLeft() > 0 ? tn("account.trialLeft", daysLeft()) : t("account.trialOver")}</p>
-            </Show>
-            <Show when={m().usage.chatViews}>
-              {(v) => (
-                <p class="muted">{t("account.chatViews", { used: v().used, limit: v().limit })}</p>
-              )}
-            </Show>
-            <Show when={m().subscription}>
-              {(s) => (
-                <>
-                  <Show when={s().graceEndsAt}>
-                    <p class="alert" role="alert">
-                      {t("account.pastDue", { date: date(s().graceEndsAt) })}
-                    </p>
-                  </Show>
-                  <Show when={s().currentPeriodEnd && !s().graceEndsAt}>
-                    <p class="muted">
-                      {s().cancelAtPeriodEnd
-                        ? t("account.ends", { date: date(s().currentPeriodEnd) })
-                        : t("account.renews", { date: date(s().currentPeriodEnd) })}
-                    </p>
-                  </Show>
-                </>
-              )}
-            </Show>
-            <Show when={!m().billingConfigured}>
-              <p class="muted">{t("account.billingOff")}</p>
-            </Show>
-            <ul class="cards">
-              <For each={paid()}>
-                {(p) => (
-                  <li class="card" aria-current={m().plan === p.id ? "true" : undefined}>
-                    <h3>{p.name}</h3>
-                    <p class="price">
-                      {price(p)} <span class="muted">{t("pricing.perMonth")}</span>
-                    </p>
-                    <p>{tn("pricing.employees", p.maxEmployees)}</p>
-                    <Show
-                      when={m().plan !== p.id}
-                      fallback={<p class="muted">{t("account.current")}</p>}
-                    >
-                      <Show when={!m().subscription}>
-                        <button
-                          class="button primary"
-                          type="button"
-                          disabled={!m().billingConfigured || busy() !== null}
-                          onClick={() => go(p.id)}
-                        >
-                          {busy() === p.id
-                            ? t("account.redirecting")
-                            : t("account.choose", { plan: p.name })}
-                        </button>
-                      </Show>
-                    </Show>
-                  </li>
-                )}
-              </For>
-            </ul>
-            <Show when={m().subscription}>
-              <div class="actions">
-                <button
-                  class="button"
-                  type="button"
-                  disabled={busy() !== null}
-                  onClick={() => go("portal")}
-                >
-                  {busy() === "portal" ? t("account.redirecting") : t("account.manage")}
-                </button>
-              </div>
+            <section class="card block" aria-labelledby="team-account-title">
+              <h2 id="team-account-title">{t("account.team")}</h2>
+              <Show
+                when={can(m().account.role, "account.own")}
+                fallback={<p data-testid="account-name">{m().account.name}</p>}
+              >
+                <RenameAccount name={m().account.name} onChanged={refresh} />
+              </Show>
+              <p class="muted">{t("team.yourRole", { role: t(`teamRole.${m().account.role}`) })}</p>
+            </section>
+            <BillingPanel me={m()} catalogue={catalogue()} />
+            <SessionsPanel />
+            <Show when={can(m().account.role, "account.own")}>
+              <AccountExports />
+              <DeleteAccount
+                name={m().account.name}
+                scheduledFor={active()?.deletionScheduledFor ?? null}
+                onChanged={refresh}
+              />
             </Show>
             <p>
               <button class="button" type="button" onClick={signOut}>

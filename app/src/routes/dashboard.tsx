@@ -3,6 +3,7 @@ import { A, createAsync, revalidate } from "@solidjs/router";
 import { createEffect, createSignal, For, Show } from "solid-js";
 import type { Catalogue } from "../../../edge/contract/catalogue.ts";
 import type { ListedEmployee } from "../../../edge/contract/employee.ts";
+import { can } from "../../../edge/contract/team.ts";
 import { Dialog } from "../components/dialog.tsx";
 import {
   NameField,
@@ -36,14 +37,18 @@ export default function Dashboard() {
   const catalogue = createAsync(() => getCatalogue(), { deferStream: true });
   const [hiring, setHiring] = createSignal(false);
   const refresh = () => revalidate([getEmployees.key, requireMe.key]);
+  // Hiring is for admins and the owner; a member's page has no Hire (the API refuses it too).
+  const manages = () => can(me()?.account.role ?? "member", "employees.manage");
   return (
     <section>
       <Title>{t("dashboard.title")} · InstantWorker</Title>
       <div class="row">
         <h1>{t("dashboard.title")}</h1>
-        <button class="button primary" type="button" onClick={() => setHiring(true)}>
-          {t("dashboard.hire")}
-        </button>
+        <Show when={manages()}>
+          <button class="button primary" type="button" onClick={() => setHiring(true)}>
+            {t("dashboard.hire")}
+          </button>
+        </Show>
       </div>
       <Show when={me()?.usage.llmBudgetWarning}>
         <p class="alert" role="alert" data-testid="budget-warning">
@@ -61,7 +66,7 @@ export default function Dashboard() {
             fallback={
               <div class="empty">
                 <h2>{t("dashboard.empty.title")}</h2>
-                <p>{t("dashboard.empty.text")}</p>
+                <p>{manages() ? t("dashboard.empty.text") : t("dashboard.empty.member")}</p>
               </div>
             }
           >
@@ -73,7 +78,7 @@ export default function Dashboard() {
           </Show>
         )}
       </Show>
-      <Show when={hiring() && catalogue() && me()}>
+      <Show when={hiring() && manages() && catalogue() && me()}>
         <HireModal
           catalogue={catalogue() as Catalogue}
           atLimit={(me()?.usage.employees ?? 0) >= (me()?.limits.maxEmployees ?? 0)}

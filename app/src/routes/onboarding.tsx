@@ -3,6 +3,7 @@ import { A, createAsync } from "@solidjs/router";
 import { createEffect, createSignal, For, Match, onMount, Show, Switch } from "solid-js";
 import type { Catalogue } from "../../../edge/contract/catalogue.ts";
 import type { Employee } from "../../../edge/contract/employee.ts";
+import { can } from "../../../edge/contract/team.ts";
 import { KnowledgePanel } from "../components/knowledge-panel.tsx";
 import {
   NameField,
@@ -64,7 +65,19 @@ export default function Onboarding() {
       <Title>{t("onboarding.title")} · InstantWorker</Title>
       <h1>{t("onboarding.title")}</h1>
       <Show when={me() && catalogue()} fallback={<p>{t("common.loading")}</p>}>
-        <Wizard catalogue={catalogue() as Catalogue} />
+        <Show
+          when={can(me()?.account.role ?? "member", "employees.manage")}
+          fallback={
+            <>
+              <p class="notice">{t("onboarding.notAllowed", { team: me()?.account.name ?? "" })}</p>
+              <A class="button" href="/dashboard">
+                {t("workspace.back")}
+              </A>
+            </>
+          }
+        >
+          <Wizard catalogue={catalogue() as Catalogue} />
+        </Show>
       </Show>
     </section>
   );
@@ -158,6 +171,7 @@ function Wizard(props: { catalogue: Catalogue }) {
             folder="team"
             title={t("knowledge.team")}
             text={t("knowledge.team.text")}
+            manage
           />
         </Match>
         <Match when={STEPS[p().step] === "launch"}>

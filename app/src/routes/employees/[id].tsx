@@ -2,8 +2,9 @@ import { Title } from "@solidjs/meta";
 import { A, createAsync, useNavigate, useParams } from "@solidjs/router";
 import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import type { Catalogue } from "../../../../edge/contract/catalogue.ts";
-import { allows, type Employee, type EmployeeAction } from "../../../../edge/contract/employee.ts";
-import { Dialog } from "../../components/dialog.tsx";
+import { allows, type Employee } from "../../../../edge/contract/employee.ts";
+import { can, type TeamRole } from "../../../../edge/contract/team.ts";
+import { EmployeeActionButton, EmployeeActions } from "../../components/employee-actions.tsx";
 import { KnowledgePanel, MemoryView } from "../../components/knowledge-panel.tsx";
 import { NameField, nameIsValid, SkillPicker, TonePicker } from "../../components/pickers.tsx";
 import { StatusBadge } from "../../components/status-badge.tsx";
@@ -27,7 +28,7 @@ type Tab = "chat" | "browser" | "settings";
 export default function Workspace() {
   const { t } = useI18n();
   const params = useParams<{ id: string }>();
-  createAsync(() => requireMe(), { deferStream: true });
+  const me = createAsync(() => requireMe(), { deferStream: true });
   const employee = createAsync(() => getEmployee(params.id), { deferStream: true });
   const catalogue = createAsync(() => getCatalogue(), { deferStream: true });
   return (
@@ -37,14 +38,21 @@ export default function Workspace() {
       </p>
       <Show when={employee() !== undefined} fallback={<p>{t("common.loading")}</p>}>
         <Show when={employee()} fallback={<h1>{t("workspace.missing")}</h1>}>
-          {(e) => <Desk initial={e()} catalogue={catalogue()} />}
+          {(e) => (
+            <Desk
+              initial={e()}
+              catalogue={catalogue()}
+              // Until Me arrives, the least rights: nothing is offered that the role may not do.
+              role={me()?.account.role ?? "member"}
+            />
+          )}
         </Show>
       </Show>
     </section>
   );
 }
 
-function Desk(props: { initial: Employee; catalogue: Catalogue | undefined }) {
+function Desk(props: { initial: Employee; catalogue: Catalogue | undefined; role: TeamRole }) {
   const { t } = useI18n();
   const navigate = useNavigate();
   const live = createLiveEmployee(props.initial.id, props.initial);
@@ -80,14 +88,19 @@ function Desk(props: { initial: Employee; catalogue: Catalogue | undefined }) {
       <div role="tabpanel" id={`panel-${tab()}`} aria-labelledby={`tab-${tab()}`} class="panel">
         <Switch>
           <Match when={tab() === "settings"}>
-            <Settings employee={e()} catalogue={props.catalogue} onChange={live.setEmployee} />
+            <Settings
+              employee={e()}
+              role={props.role}
+              catalogue={props.catalogue}
+              onChange={live.setEmployee}
+            />
           </Match>
           <Match when={e().status !== "running"}>
             <div class="empty">
               <StatusBadge status={e().status} step={e().step} />
               <p>{t("workspace.notReady")}</p>
-              <Show when={allows(e().status, "provision")}>
-                <Action
+              <Show when={allows(e().status, "provision") && can(props.role, "employees.manage")}>
+                <EmployeeActionButton
                   employee={e()}
                   action="provision"
                   label={t("workspace.start")}
@@ -158,51 +171,18 @@ function AccessFrame(props: { employeeId: string; scope: "chat" | "browser" }) {
   );
 }
 
-function Action(props: {
-  employee: Employee;
-  action: EmployeeAction;
-  label: string;
-  onChange: (e: Employee) => void;
-  primary?: boolean;
-}) {
-  const { t, lang } = useI18n();
-  const [busy, setBusy] = createSignal(false);
-  const run = async () => {
-    setBusy(true);
-    try {
-      const { employee } = await api(`POST /api/employees/:id/${props.action}`, {
-        params: { id: props.employee.id },
-      });
-      props.onChange(employee);
-    } catch (err) {
-      toast(apiMessage(err, t, lang));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <button
-      class={props.primary ? "button primary" : "button"}
-      type="button"
-      disabled={busy()}
-      onClick={run}
-    >
-      {props.label}
-    </button>
-  );
-}
-
 function Settings(props: {
   employee: Employee;
+  role: TeamRole;
   catalogue: Catalogue | undefined;
   onChange: (e: Employee) => void;
 }) {
   const { t, lang } = useI18n();
   const navigate = useNavigate();
+  const manages = () => can(props.role, "employees.manage");
   const [name, setName] = createSignal(props.employee.name);
   const [tone, setTone] = createSignal(props.employee.tone);
   const [skills, setSkills] = createSignal(props.employee.skills);
-  const [confirming, setConfirming] = createSignal(false);
   const save = async (ev: SubmitEvent) => {
     ev.preventDefault();
     try {
@@ -216,48 +196,20 @@ function Settings(props: {
       toast(apiMessage(err, t, lang));
     }
   };
-  const fire = async () => {
-    try {
-      await api("DELETE /api/employees/:id", { params: { id: props.employee.id } });
-      navigate("/dashboard");
-    } catch (err) {
-      toast(apiMessage(err, t, lang));
-    }
-  };
-  const s = () => props.employee.status;
   return (
     <>
-      <div class="actions">
-        <Show when={allows(s(), "provision")}>
-          <Action
-            employee={props.employee}
-            action="provision"
-            label={t("workspace.start")}
-            onChange={props.onChange}
-            primary
-          />
-        </Show>
-        <Show when={allows(s(), "restart")}>
-          <Action
-            employee={props.employee}
-            action="restart"
-            label={t("workspace.restart")}
-            onChange={props.onChange}
-          />
-        </Show>
-        <Show when={allows(s(), "stop")}>
-          <Action
-            employee={props.employee}
-            action="stop"
-            label={t("workspace.stop")}
-            onChange={props.onChange}
-          />
-        </Show>
-        <button class="button danger" type="button" onClick={() => setConfirming(true)}>
-          {t("workspace.fire")}
-        </button>
-      </div>
-      <Show when={props.catalogue}>
+      <EmployeeActions
+        employee={props.employee}
+        role={props.role}
+        onChange={props.onChange}
+        onFired={() => navigate("/dashboard")}
+      />
+      <Show when={!manages()}>
+        <p class="notice" data-testid="read-only">
+          {t("workspace.readOnly")}
+        </p>
+      </Show>
+      <Show when={manages() && props.catalogue}>
         {(c) => (
           <form onSubmit={save}>
             <NameField label={t("onboarding.name")} value={name()} onInput={setName} />
@@ -283,22 +235,15 @@ function Settings(props: {
         folder={{ employeeId: props.employee.id }}
         title={t("knowledge.own", { name: props.employee.name })}
         text={t("knowledge.own.text")}
+        manage={can(props.role, "knowledge.manage")}
       />
-      <KnowledgePanel folder="team" title={t("knowledge.team")} text={t("knowledge.team.text")} />
+      <KnowledgePanel
+        folder="team"
+        title={t("knowledge.team")}
+        text={t("knowledge.team.text")}
+        manage={can(props.role, "knowledge.manage")}
+      />
       <MemoryView employeeId={props.employee.id} />
-      <Show when={confirming()}>
-        <Dialog title={t("workspace.fire")} onClose={() => setConfirming(false)}>
-          <p>{t("workspace.fireConfirm", { name: props.employee.name })}</p>
-          <div class="actions">
-            <button class="button danger" type="button" onClick={fire}>
-              {t("workspace.fire")}
-            </button>
-            <button class="button" type="button" onClick={() => setConfirming(false)}>
-              {t("hire.cancel")}
-            </button>
-          </div>
-        </Dialog>
-      </Show>
     </>
   );
 }

@@ -1,0 +1,49 @@
+import path from "node:path";
+import { type APIRequestContext, expect, type Page } from "@playwright/test";
+import type { ResponseBody } from "../../edge/contract/endpoints.ts";
+
+type Mailbox = ResponseBody<"GET /api/dev/mailbox">;
+
+const shots = path.resolve(import.meta.dirname, "../../test-results/ui/screenshots");
+export const widths = {
+  desktop: { width: 1280, height: 860 },
+  mobile: { width: 375, height: 780 },
+} as const;
+
+/** Full-page screenshots at 1280 and 375 px into test-results/ui/screenshots/. */
+export async function screenshots(page: Page, name: string) {
+  for (const [label, size] of Object.entries(widths)) {
+    await page.setViewportSize(size);
+    // Nothing may be wider than the window: a page that scrolls sideways at 375 px is broken.
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    expect(overflow, `${name} at ${size.width} px scrolls sideways`).toBeLessThanOrEqual(0);
+    await page.screenshot({ path: path.join(shots, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(widths.desktop);
+}
+
+// SolidStart hydrates after the HTML arrives; clicking before that would hit inert markup.
+export async function hydrated(page: Page) {
+  await page.locator("html[data-hydrated=true]").waitFor({ state: "attached" });
+}
+
+/** The newest mail the development mailer "sent" to an address, once one has arrived. */
+export async function newestMail(request: APIRequestContext, email: string, after = 0) {
+  let found: Mailbox["messages"][number] | undefined;
+  await expect
+    .poll(async () => {
+      const res = await request.get(`/api/dev/mailbox?email=${encodeURIComponent(email)}`);
+      const box = (await res.json()) as Mailbox;
+      found = box.messages.length > after ? box.messages[0] : undefined;
+      return found !== undefined;
+    })
+    .toBe(true);
+  return found as Mailbox["messages"][number];
+}
+
+export async function mailCount(request: APIRequestContext, email: string) {
+  const res = await request.get(`/api/dev/mailbox?email=${encodeURIComponent(email)}`);
+  return ((await res.json()) as Mailbox).messages.length;
+}
