@@ -7,6 +7,7 @@ import { requestContext } from "./http/request-context.ts";
 import { loadSession } from "./http/session.ts";
 import { createLogger, errorFields } from "./log/logger.ts";
 import { agentRoutes } from "./routes/agent-routes.ts";
+import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { billingRoutes, stripeWebhookRoutes } from "./routes/billing-routes.ts";
 import { catalogueRoutes } from "./routes/catalogue-routes.ts";
@@ -38,6 +39,7 @@ export function createApp() {
     knowledgeRoutes("/api/knowledge", () => ({ kind: "team" })),
   );
   app.route("/api/billing", billingRoutes);
+  app.route("/api/audit", auditRoutes);
   app.route("/api/stripe", stripeWebhookRoutes);
   app.route("/agent", agentRoutes);
   app.route("/v1", llmRoutes);
