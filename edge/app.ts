@@ -6,6 +6,7 @@ import { csrfProtection } from "./http/csrf.ts";
 import { requestContext } from "./http/request-context.ts";
 import { loadSession } from "./http/session.ts";
 import { createLogger, errorFields } from "./log/logger.ts";
+import { accountLifecycleRoutes } from "./routes/account-lifecycle-routes.ts";
 import { agentRoutes } from "./routes/agent-routes.ts";
 import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
@@ -40,6 +41,7 @@ export function createApp() {
   );
   app.route("/api/billing", billingRoutes);
   app.route("/api/audit", auditRoutes);
+  app.route("/api/account", accountLifecycleRoutes);
   app.route("/api/stripe", stripeWebhookRoutes);
   app.route("/agent", agentRoutes);
   app.route("/v1", llmRoutes);

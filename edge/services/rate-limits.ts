@@ -83,3 +83,10 @@ export const SETTINGS_CHANGES_PER_USER: Limit = {
   windowMs: 10 * MINUTE,
   what: "settings changes",
 };
+// Each export reads the whole account and every running employee's workspace.
+export const EXPORTS_PER_ACCOUNT: Limit = {
+  name: "export:account",
+  limit: 5,
+  windowMs: 24 * 60 * MINUTE,
+  what: "exports of this account today",
+};

@@ -6,8 +6,10 @@ import { AUDIT_RETENTION_DAYS } from "../contract/audit.ts";
 import { errorFields } from "../log/logger.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import { deleteAuditEventsBefore } from "../store/audit.ts";
+import { holdAccountsAwaitingDeletion, purgeDeletedAccounts } from "./account-deletion.ts";
 import { enforceExpired } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
+import { runExportCron } from "./export-workspaces.ts";
 
 // An employee in a transitional status whose mirror has not changed for this long is asked to
 // reconcile: its object re-arms or fires the alarm that should be driving it. The alarm is the
@@ -69,4 +71,7 @@ export async function runCron(deps: Deps, now = deps.now()): Promise<void> {
   await deleteExpiredSessions(deps);
   await deleteStaleLoginTokens(deps);
   await step(deps, "audit retention", () => dropExpiredAuditEvents(deps, now));
+  await step(deps, "deletion holds", () => holdAccountsAwaitingDeletion(deps, now));
+  await step(deps, "account purge", () => purgeDeletedAccounts(deps, now));
+  await step(deps, "exports", () => runExportCron(deps, now));
 }

@@ -3,11 +3,13 @@ import {
   createScheduledController,
   waitOnExecutionContext,
 } from "cloudflare:test";
-import { env } from "cloudflare:workers";
+import { env, exports } from "cloudflare:workers";
 import type { TeamRole } from "../contract/team.ts";
 import worker from "../index.ts";
 import { employeeStub } from "../objects/stubs.ts";
-import { client, hireBody, signIn, uniqueEmail } from "./helpers.ts";
+import type { EdgeFrame } from "../protocol/frames.ts";
+import { FakeAgent } from "./fake-agent.ts";
+import { client, hireBody, ORIGIN, signIn, uniqueEmail, uniqueIp } from "./helpers.ts";
 
 // What the audit, export and deletion tests share: people in accounts with roles, employees, and
 // the cron at a chosen moment.
@@ -104,4 +106,112 @@ export async function seedAudit(accountId: string, events: AuditSeed[]): Promise
       .run();
   }
   return ids;
+}
+
+/** Polls until `check` holds, or fails naming `what`. */
+export async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export async function statusOf(employeeId: string) {
+  return env.DB.prepare("SELECT status, status_reason AS reason FROM employees WHERE id = ?")
+    .bind(employeeId)
+    .first<{ status: string; reason: string | null }>();
+}
+
+type Command = Extract<EdgeFrame, { employeeId: string }>;
+
+// A node agent that does what it is told, as Docker behind the real agent would: provisions
+// start a container, stops stop it, removes take it away; `workspace.export` is answered by
+// `onExport` (the test plays the agent's upload). Every command is kept in `commands`.
+export class AnsweringAgent {
+  readonly commands: Command[] = [];
+  readonly agent: FakeAgent;
+  onExport: ((frame: Extract<Command, { type: "workspace.export" }>) => Promise<void>) | undefined;
+  private work: Promise<void> = Promise.resolve();
+
+  constructor(agent: FakeAgent) {
+    this.agent = agent;
+    agent.ws.addEventListener("message", (e) => {
+      const frame = JSON.parse(String(e.data)) as EdgeFrame;
+      if (!("employeeId" in frame)) return;
+      this.commands.push(frame);
+      this.work = this.work.then(() => this.answer(frame)).catch(() => undefined);
+    });
+  }
+
+  static async connect(token: string): Promise<AnsweringAgent> {
+    return new AnsweringAgent(await FakeAgent.connect(token, { slots: 16 }));
+  }
+
+  count(type: Command["type"], employeeId?: string): number {
+    return this.commands.filter(
+      (c) => c.type === type && (employeeId === undefined || c.employeeId === employeeId),
+    ).length;
+  }
+
+  close(): void {
+    this.agent.close();
+  }
+
+  private async answer(frame: Command): Promise<void> {
+    const { employeeId } = frame;
+    const containerId = `c-${employeeId.slice(0, 8)}`;
+    const ok = (state: "running" | "stopped" | "missing") =>
+      this.agent.send({
+        type: "result",
+        id: frame.id,
+        ok: true,
+        data: { employeeId, containerId: state === "missing" ? null : containerId, state },
+      });
+    switch (frame.type) {
+      case "container.provision":
+        this.agent.send({ type: "container.created", employeeId, containerId });
+        this.agent.send({ type: "container.started", employeeId, containerId });
+        return ok("running");
+      case "container.start":
+      case "container.restart":
+        return ok("running");
+      case "container.stop":
+        return ok("stopped");
+      case "container.remove":
+        this.agent.send({ type: "container.removed", employeeId, containerId });
+        return ok("missing");
+      case "workspace.export":
+        await this.onExport?.(frame);
+        this.agent.send({ type: "result", id: frame.id, ok: true });
+        return;
+      default:
+        this.agent.send({ type: "result", id: frame.id, ok: true });
+    }
+  }
+}
+
+/** A running employee of the account on the agent's node. */
+export async function runningEmployee(accountId: string, name: string): Promise<string> {
+  const id = await seedEmployee(accountId, { name });
+  await until(async () => (await statusOf(id))?.status === "running", `${name} running`);
+  return id;
+}
+
+export async function uploadKnowledge(who: Person, path: string, name: string, body: string) {
+  const form = new FormData();
+  form.append("file", new Blob([body]), name);
+  const res = await exports.default.fetch(
+    new Request(new URL(path, ORIGIN), {
+      method: "POST",
+      body: form,
+      headers: { cookie: who.cookie, "cf-connecting-ip": uniqueIp() },
+    }),
+  );
+  if (res.status !== 201) throw new Error(`upload answered ${res.status}: ${await res.text()}`);
 }
