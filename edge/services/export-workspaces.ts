@@ -80,7 +80,7 @@ export async function receiveWorkspace(
         `A workspace archive may be at most ${WORKSPACE_EXPORT_MAX_BYTES} bytes.`,
       );
     try {
-      await putWorkspace(bucket, accountId, exportId, employeeId, request.body);
+      await putWorkspace(bucket, accountId, exportId, employeeId, request.body, length);
     } catch (err) {
       deps.log.warn("workspace upload not stored", { employeeId, exportId, ...errorFields(err) });
       throw new ApiError(400, "invalid_request", "The archive did not arrive whole.");

@@ -166,8 +166,13 @@ export async function putWorkspace(
   exportId: string,
   employeeId: string,
   body: ReadableStream<Uint8Array>,
+  length: number,
 ): Promise<void> {
-  await bucket.put(workspaceKey(accountId, exportId, employeeId), body, {
+  // Exactly `length` bytes or the put fails: a body longer or shorter than declared is refused
+  // (the pipe's own failure is that same one, seen by the put).
+  const sized = new FixedLengthStream(length);
+  body.pipeTo(sized.writable).catch(() => undefined);
+  await bucket.put(workspaceKey(accountId, exportId, employeeId), sized.readable, {
     httpMetadata: { contentType: "application/gzip" },
   });
 }
