@@ -42,11 +42,9 @@ async function workspaceArchive(): Promise<Uint8Array> {
   tar.entry({ name: "../escape.txt" }, "out of the folder");
   tar.entry({ name: "passwd", type: "symlink", linkname: "/etc/passwd" });
   tar.finalize();
-  const gz = new Response(
-    new Blob(await Array.fromAsync(tar as AsyncIterable<Uint8Array>))
-      .stream()
-      .pipeThrough(new CompressionStream("gzip")),
-  );
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of tar as AsyncIterable<Uint8Array>) chunks.push(chunk);
+  const gz = new Response(new Blob(chunks).stream().pipeThrough(new CompressionStream("gzip")));
   return new Uint8Array(await gz.arrayBuffer());
 }
 
