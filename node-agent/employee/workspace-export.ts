@@ -85,6 +85,8 @@ export async function packWorkspace(
       else done(null, chunk);
     },
   });
+  // Their errors reach the promises below; an 'error' event without a listener would crash.
+  for (const stream of [ex, out]) stream.on("error", () => undefined);
   const writing = pipeline(Readable.from(out), createGzip(), counted, dest);
 
   // The engine's archive into the parser, with its backpressure, counted.
@@ -124,6 +126,7 @@ export async function packWorkspace(
           (err) => (err ? reject(err) : resolve()),
         );
         entry.on("error", reject);
+        sink.on("error", reject);
         entry.pipe(sink);
       });
     }
