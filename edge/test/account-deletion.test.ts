@@ -183,10 +183,19 @@ describe("account deletion", () => {
       await until(async () => (await statusOf(id))?.status === "running", "released employees");
     expect((await restore(owner)).status).toBe(409);
 
-    // Scheduled again; the grace passes (the request moved back), and the cron purges.
+    // Scheduled again. An employee that starts meanwhile (hired around the hold) is held by the
+    // next cron run.
     expect((await deleteAccount(owner)).status).toBe(202);
     for (const id of [ada, bob])
       await until(async () => (await statusOf(id))?.status === "stopped", "held again");
+    const dee = await runningEmployee(owner.accountId, "Dee");
+    await runCronAt(Date.now());
+    await until(async () => {
+      const s = await statusOf(dee);
+      return s?.status === "stopped" && s.reason === ACCOUNT_DELETION_HOLD_REASON;
+    }, "the newcomer held");
+
+    // The grace passes (the request moved back), and the cron purges.
     const actions = (
       await env.DB.prepare("SELECT action FROM audit_events WHERE account_id = ? ORDER BY at")
         .bind(owner.accountId)
@@ -203,15 +212,18 @@ describe("account deletion", () => {
     expect((await restore(owner)).status).toBe(409); // too late to cancel
     await runCronAt(Date.now());
     // The nodes remove the fired employees; the next run finishes.
-    for (const id of [ada, bob])
+    for (const id of [ada, bob, dee])
       await until(() => agent.count("container.remove", id) > 0, "removal sent to the node");
     await until(
-      async () => (await statusOf(ada)) === null && (await statusOf(bob)) === null,
+      async () =>
+        (await statusOf(ada)) === null &&
+        (await statusOf(bob)) === null &&
+        (await statusOf(dee)) === null,
       "employees removed",
     );
     await runCronAt(Date.now());
 
-    const left = await rowsMentioning([owner.accountId, ada, bob, customer]);
+    const left = await rowsMentioning([owner.accountId, ada, bob, dee, customer]);
     expect(Object.keys(left).length).toBeGreaterThanOrEqual(15);
     expect(Object.entries(left).filter(([, n]) => n > 0)).toEqual([]);
     expect(await r2Keys(`knowledge/${owner.accountId}/`)).toEqual([]);

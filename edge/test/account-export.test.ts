@@ -220,6 +220,63 @@ describe("account export", () => {
     expect(audit).toContain(",'=cmd,");
   });
 
+  it("streams a large workspace into the zip part by part", { timeout: 120_000 }, async () => {
+    const owner = await person("export-large");
+    const ada = await runningEmployee(owner.accountId, "Ada");
+    const random = (bytes: number) => {
+      const out = new Uint8Array(bytes);
+      for (let i = 0; i < bytes; i += 65_536) crypto.getRandomValues(out.subarray(i, i + 65_536));
+      return out;
+    };
+    const big = random(20 * 1024 * 1024); // incompressible: the zip grows past two parts
+    const photo = random(5 * 1024 * 1024);
+    const tar = pack();
+    tar.entry({ name: "data/big.bin" }, Buffer.from(big));
+    tar.entry({ name: "photo.png" }, Buffer.from(photo));
+    for (let i = 0; i < 500; i++) tar.entry({ name: `memory/n-${i}.md` }, `note ${i}\n`);
+    tar.finalize();
+    const parts: Uint8Array[] = [];
+    for await (const chunk of tar as AsyncIterable<Uint8Array>) parts.push(chunk);
+    const gz = new Uint8Array(
+      await new Response(
+        new Blob(parts).stream().pipeThrough(new CompressionStream("gzip")),
+      ).arrayBuffer(),
+    );
+    agent.onExport = async (frame) => {
+      const res = await upload(frame.exportId, frame.employeeId, gz);
+      if (res.status !== 204) throw new Error(`upload answered ${res.status}`);
+    };
+    const started = Date.now();
+    const res = await api("/api/account/export", { method: "POST", cookie: owner.cookie });
+    expect(res.status).toBe(202);
+    let ready: ExportView | undefined;
+    await until(
+      async () => {
+        ready = (await listExports(owner))[0];
+        return ready?.status === "ready";
+      },
+      "the export ready",
+      100_000,
+    );
+    const ms = Date.now() - started;
+    const download = await api(ready?.downloadUrl ?? "", { cookie: owner.cookie });
+    const zip = new Uint8Array(await download.arrayBuffer());
+    console.log(
+      `export: ${(gz.byteLength / 1024 / 1024).toFixed(1)} MB workspace upload → ${(zip.byteLength / 1024 / 1024).toFixed(1)} MB zip in ${ms} ms`,
+    );
+    expect(zip.byteLength).toBeGreaterThan(2 * 8 * 1024 * 1024);
+    const files = unzipSync(zip);
+    const sha = async (b: Uint8Array | undefined) =>
+      b ? [...new Uint8Array(await crypto.subtle.digest("SHA-256", b))].join(",") : "missing";
+    expect(await sha(files["workspaces/Ada/data/big.bin"])).toBe(await sha(big));
+    expect(await sha(files["workspaces/Ada/photo.png"])).toBe(await sha(photo));
+    expect(Object.keys(files).filter((f) => f.startsWith("workspaces/Ada/memory/"))).toHaveLength(
+      500,
+    );
+    agent.onExport = undefined;
+    expect(ada).toBeTruthy();
+  });
+
   it("deletes exports past their keep on the cron", async () => {
     const owner = await person("export-expiry");
     const res = await api("/api/account/export", { method: "POST", cookie: owner.cookie });
