@@ -7,6 +7,7 @@ import { ApiError, notFound } from "../http/api-error.ts";
 import { errorFields } from "../log/logger.ts";
 import { nodeStub } from "../objects/stubs.ts";
 import {
+  deleteWorkspaces,
   type ExportManifest,
   exportZipKey,
   type ListedExport,
@@ -191,7 +192,8 @@ export async function finishIfComplete(
   const started = Date.now();
   try {
     const size = await buildExportZip(deps, claimed, received, exportZipKey(accountId, exportId));
-    await writeManifest(bucket, { ...claimed, state: "ready", size }, claimTag);
+    if (await writeManifest(bucket, { ...claimed, state: "ready", size }, claimTag))
+      await deleteWorkspaces(bucket, accountId, exportId);
     log.info("account export ready", { bytes: size, ms: Date.now() - started });
   } catch (err) {
     log.error("account export failed", errorFields(err));

@@ -167,7 +167,9 @@ export async function buildExportZip(
       statusReason: e.statusReason,
       createdAt: iso(e.createdAt),
       updatedAt: iso(e.updatedAt),
-      knowledgeFolder: `knowledge/${folders.get(e.id)}/`,
+      knowledgeFolder: files.some((f) => f.folder === e.id)
+        ? `knowledge/${folders.get(e.id)}/`
+        : null,
       workspaceFolder: `workspaces/${folders.get(e.id)}/`,
       workspace: workspaces.get(e.id) ?? NOT_RUNNING,
     }));

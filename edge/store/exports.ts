@@ -160,6 +160,15 @@ export async function deleteExport(
   await bucket.delete(manifestKey(accountId, exportId));
 }
 
+/** The uploaded workspaces, once they are in the zip (or the export failed): no second copy. */
+export async function deleteWorkspaces(
+  bucket: R2Bucket,
+  accountId: string,
+  exportId: string,
+): Promise<void> {
+  await deleteR2Prefix(bucket, workspacesPrefix(accountId, exportId));
+}
+
 export async function putWorkspace(
   bucket: R2Bucket,
   accountId: string,

@@ -163,6 +163,11 @@ describe("account export", () => {
       15_000,
     );
     expect(ready?.downloadUrl).toBe(`/api/account/exports/${view.id}/download`);
+    // The workspaces are in the zip now; their uploads are not kept beside it.
+    expect(
+      (await env.KNOWLEDGE.list({ prefix: `exports/${owner.accountId}/${view.id}/workspaces/` }))
+        .objects,
+    ).toEqual([]);
 
     for (const who of [admin, stranger]) {
       const res = await api(ready?.downloadUrl ?? "", { cookie: who.cookie });
