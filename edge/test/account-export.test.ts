@@ -4,6 +4,7 @@ import { pack } from "tar-stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExportView } from "../contract/endpoints.ts";
 import { WORKSPACE_EXPORT_MAX_BYTES } from "../protocol/frames.ts";
+import { EXPORT_WAIT_MS } from "../services/account-export.ts";
 import { NOT_RUNNING } from "../services/export-archive.ts";
 import { createNode } from "./fake-agent.ts";
 import { api, errorOf, ORIGIN, removeAllEmployees } from "./helpers.ts";
@@ -280,6 +281,35 @@ describe("account export", () => {
     );
     agent.onExport = undefined;
     expect(ada).toBeTruthy();
+  });
+
+  it("is made without a workspace whose node never sends it, once the wait is over", async () => {
+    const owner = await person("export-silent");
+    const ada = await runningEmployee(owner.accountId, "Ada");
+    agent.onExport = async () => undefined; // the node says nothing
+    const res = await api("/api/account/export", { method: "POST", cookie: owner.cookie });
+    const { id } = ((await res.json()) as { export: ExportView }).export;
+    await until(() => agent.count("workspace.export", ada) > 0, "asked");
+    await runCronAt(Date.now() + EXPORT_WAIT_MS - 60_000);
+    expect((await listExports(owner))[0]?.status).toBe("preparing");
+    await runCronAt(Date.now() + EXPORT_WAIT_MS + 1000);
+    const [made] = await listExports(owner);
+    expect(made).toMatchObject({ id, status: "ready" });
+    const zip = unzipSync(
+      new Uint8Array(
+        await (await api(made?.downloadUrl ?? "", { cookie: owner.cookie })).arrayBuffer(),
+      ),
+    );
+    const account = JSON.parse(strFromU8(zip["account.json"] ?? new Uint8Array())) as {
+      employees: { name: string; workspace: string }[];
+    };
+    expect(account.employees).toEqual([
+      expect.objectContaining({
+        name: "Ada",
+        workspace: "workspace not included: its server did not send it in time",
+      }),
+    ]);
+    agent.onExport = undefined;
   });
 
   it("deletes exports past their keep on the cron", async () => {
