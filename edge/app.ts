@@ -6,8 +6,10 @@ import { csrfProtection } from "./http/csrf.ts";
 import { requestContext } from "./http/request-context.ts";
 import { loadSession } from "./http/session.ts";
 import { createLogger, errorFields } from "./log/logger.ts";
+import { accountLifecycleRoutes } from "./routes/account-lifecycle-routes.ts";
 import { accountRoutes, accountsRoutes } from "./routes/account-routes.ts";
 import { agentRoutes } from "./routes/agent-routes.ts";
+import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { billingRoutes, stripeWebhookRoutes } from "./routes/billing-routes.ts";
 import { catalogueRoutes } from "./routes/catalogue-routes.ts";
@@ -44,6 +46,8 @@ export function createApp() {
     knowledgeRoutes("/api/knowledge", () => ({ kind: "team" })),
   );
   app.route("/api/billing", billingRoutes);
+  app.route("/api/audit", auditRoutes);
+  app.route("/api/account", accountLifecycleRoutes);
   app.route("/api/stripe", stripeWebhookRoutes);
   app.route("/api/team", teamRoutes);
   app.route("/api/invitation", invitationRoutes);

@@ -1,12 +1,14 @@
 // The node agent: `node node-agent/main.ts` with its environment (see config.ts and docs/configuration.md).
 import type { AddressInfo } from "node:net";
 import os from "node:os";
+import path from "node:path";
 import { importVerifyKey } from "../edge/protocol/access-token.ts";
 import type { EmployeeSpec } from "../edge/protocol/frames.ts";
 import { startAccessProxy } from "./access/access-proxy.ts";
 import { AgentConfigError, loadConfig } from "./config.ts";
 import { KnowledgeSync } from "./employee/knowledge-sync.ts";
 import type { NetworkFacts } from "./employee/openclaw-config.ts";
+import { WorkspaceExporter } from "./employee/workspace-export.ts";
 import { workspaceEntries } from "./employee/workspace-files.ts";
 import { CommandExecutor } from "./hub/command-executor.ts";
 import { HubConnection } from "./hub/hub-connection.ts";
@@ -71,7 +73,14 @@ const knowledge = new KnowledgeSync({
   teamFilesRoot: teamFilesRoot(config),
   log,
 });
-const executor = new CommandExecutor(runtime, log, { configure, knowledge, keys });
+const workspaces = new WorkspaceExporter({
+  runtime,
+  edgeUrl: config.EDGE_URL,
+  nodeToken: config.NODE_TOKEN,
+  spoolDir: path.join(config.STATE_DIR, "exports"),
+  log,
+});
+const executor = new CommandExecutor(runtime, log, { configure, knowledge, keys, workspaces });
 const hub = new HubConnection({
   edgeUrl: config.EDGE_URL,
   nodeToken: config.NODE_TOKEN,

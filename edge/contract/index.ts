@@ -3,6 +3,7 @@
 // schemas. Browser code imports values from the domain files rather than from here, so its
 // bundle carries only the schemas it uses.
 export * from "./account.ts";
+export * from "./account-lifecycle.ts";
 export * from "./audit.ts";
 export * from "./catalogue.ts";
 export * from "./client.ts";

@@ -8,6 +8,12 @@ export const PROTOCOL_VERSION = 1;
 // Frames larger than this are refused unread; nothing legitimate comes near it.
 export const MAX_FRAME_BYTES = 256 * 1024;
 
+// An employee's workspace for an account export, as the agent uploads it (a gzip-compressed
+// tar, PUT /agent/exports/:exportId/:employeeId with the node token): at most this many bytes,
+// which every Cloudflare plan accepts as one request body. A larger workspace is left out of
+// the export, which says so.
+export const WORKSPACE_EXPORT_MAX_BYTES = 100 * 1024 * 1024;
+
 const Id = z
   .string()
   .min(1)
@@ -108,6 +114,9 @@ export const EdgeFrame = z.discriminatedUnion("type", [
   }),
   // A question, not a change: answered with the employee's memory files.
   command("memory.read", {}),
+  // Archives the employee's workspace for the account export `exportId` and uploads it to the
+  // edge (see WORKSPACE_EXPORT_MAX_BYTES); the result only says whether that worked.
+  command("workspace.export", { exportId: Id }),
   // The employees the edge has placed on this node; any other container of ours is an orphan.
   z.object({ type: z.literal("inventory.reconcile"), id: Id, keep: z.array(Id) }),
   // A frame the edge refused (malformed, out of order, or about another node's employee).

@@ -1,7 +1,9 @@
 import { Hono } from "hono";
 import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
+import { deferOf } from "../http/defer.ts";
 import { nodeStub } from "../objects/stubs.ts";
+import { receiveWorkspace } from "../services/export-workspaces.ts";
 import { fileForNode } from "../services/knowledge.ts";
 import { nodeForToken } from "../services/node-tokens.ts";
 
@@ -30,4 +32,20 @@ agentRoutes.get("/knowledge/:fileId", async (c) => {
   if (!nodeId)
     throw new ApiError(401, "invalid_node_token", "The node token is missing, wrong or revoked.");
   return fileForNode(c.var.deps, nodeId, c.req.param("fileId"));
+});
+
+// An employee's workspace for an account export (workspace.export), from the node it is on.
+agentRoutes.put("/exports/:exportId/:employeeId", async (c) => {
+  const nodeId = await nodeForToken(c.var.deps, c.req.header("authorization"));
+  if (!nodeId)
+    throw new ApiError(401, "invalid_node_token", "The node token is missing, wrong or revoked.");
+  await receiveWorkspace(
+    c.var.deps,
+    nodeId,
+    c.req.param("exportId"),
+    c.req.param("employeeId"),
+    c.req.raw,
+    deferOf(c),
+  );
+  return c.body(null, 204);
 });

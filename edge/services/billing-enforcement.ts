@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, lte, notInArray, sql } from "drizzle-orm";
 import { accounts, employees, type SubscriptionRow, subscriptions } from "../../db/schema.ts";
 import { planById } from "../billing/plans.ts";
+import { ACCOUNT_DELETION_HOLD_REASON } from "../contract/account-lifecycle.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import type { Deps } from "./deps.ts";
 
@@ -51,6 +52,14 @@ export interface Allowance {
 export async function allowanceOf(deps: Deps, accountId: string, now: number): Promise<Allowance> {
   const user = await deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
   if (!user) return { allowed: 0, reason: () => "", why: "" };
+  // An account scheduled for deletion runs nothing until the owner cancels: every decision of
+  // billing (a webhook, the cron) keeps it so, rather than starting what the deletion stopped.
+  if (user.deletionRequestedAt !== null)
+    return {
+      allowed: 0,
+      reason: () => ACCOUNT_DELETION_HOLD_REASON,
+      why: ACCOUNT_DELETION_HOLD_REASON,
+    };
   const sub = await currentSubscription(deps, accountId);
   if (user.plan === "trial") {
     if (user.trialEndsAt > now)

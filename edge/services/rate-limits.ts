@@ -91,3 +91,11 @@ export const INVITES_PER_ACCOUNT: Limit = {
   windowMs: 60 * MINUTE,
   what: "invitations sent from this team",
 };
+
+// Each export reads the whole account and every running employee's workspace.
+export const EXPORTS_PER_ACCOUNT: Limit = {
+  name: "export:account",
+  limit: 5,
+  windowMs: 24 * 60 * MINUTE,
+  what: "exports of this account today",
+};

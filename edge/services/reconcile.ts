@@ -2,9 +2,14 @@ import { and, inArray, lt } from "drizzle-orm";
 import { employees } from "../../db/schema.ts";
 import { deleteStaleLoginTokens } from "../auth/magic-links.ts";
 import { deleteExpiredSessions } from "../auth/sessions.ts";
+import { AUDIT_RETENTION_DAYS } from "../contract/audit.ts";
+import { errorFields } from "../log/logger.ts";
 import { employeeStub } from "../objects/stubs.ts";
+import { deleteAuditEventsBefore } from "../store/audit.ts";
+import { holdAccountsAwaitingDeletion, purgeDeletedAccounts } from "./account-deletion.ts";
 import { enforceExpired } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
+import { runExportCron } from "./export-workspaces.ts";
 
 // An employee in a transitional status whose mirror has not changed for this long is asked to
 // reconcile: its object re-arms or fires the alarm that should be driving it. The alarm is the
@@ -39,6 +44,25 @@ export async function reconcileStuckEmployees(deps: Deps): Promise<number> {
   return stuck.length;
 }
 
+const DAY_MS = 86_400_000;
+
+/** The audit log keeps a year (AUDIT_RETENTION_DAYS): older events go, every account's. */
+export async function dropExpiredAuditEvents(deps: Deps, now: number): Promise<number> {
+  const dropped = await deleteAuditEventsBefore(deps.db, now - AUDIT_RETENTION_DAYS * DAY_MS);
+  if (dropped) deps.log.info("audit events past retention dropped", { count: dropped });
+  return dropped;
+}
+
+// The account's life cycle runs beside the rest: one of its steps failing (Stripe down, R2
+// slow) is logged and retried on the next run, and never keeps the others from running.
+async function step(deps: Deps, name: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    deps.log.error("cron step failed", { step: name, ...errorFields(err) });
+  }
+}
+
 // `now` is the cron's scheduled time: what the cron decides is about that moment (and a test
 // can hand it any moment it likes).
 export async function runCron(deps: Deps, now = deps.now()): Promise<void> {
@@ -46,4 +70,8 @@ export async function runCron(deps: Deps, now = deps.now()): Promise<void> {
   await enforceExpired(deps, now);
   await deleteExpiredSessions(deps);
   await deleteStaleLoginTokens(deps);
+  await step(deps, "audit retention", () => dropExpiredAuditEvents(deps, now));
+  await step(deps, "deletion holds", () => holdAccountsAwaitingDeletion(deps, now));
+  await step(deps, "account purge", () => purgeDeletedAccounts(deps, now));
+  await step(deps, "exports", () => runExportCron(deps, now));
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, lt, lte, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, lte, or, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
 import { type AuditEventRow, auditEvents } from "../../db/schema.ts";
 
@@ -18,6 +18,8 @@ export interface AuditFilter {
   from?: number | undefined;
   to?: number | undefined;
   before?: number | undefined;
+  /** With `before`: also the events at exactly `before` whose id sorts below this one (keyset). */
+  beforeId?: string | undefined;
   limit: number;
 }
 
@@ -28,7 +30,14 @@ export async function listAuditEvents(db: Db, f: AuditFilter): Promise<AuditEven
   if (f.actorEmail) where.push(eq(auditEvents.actorEmail, f.actorEmail));
   if (f.from !== undefined) where.push(gte(auditEvents.at, f.from));
   if (f.to !== undefined) where.push(lte(auditEvents.at, f.to));
-  if (f.before !== undefined) where.push(lt(auditEvents.at, f.before));
+  if (f.before !== undefined) {
+    const older = lt(auditEvents.at, f.before);
+    where.push(
+      f.beforeId === undefined
+        ? older
+        : (or(older, and(eq(auditEvents.at, f.before), lt(auditEvents.id, f.beforeId))) ?? older),
+    );
+  }
   return db
     .select()
     .from(auditEvents)
@@ -38,7 +47,8 @@ export async function listAuditEvents(db: Db, f: AuditFilter): Promise<AuditEven
     .all();
 }
 
-/** Drops events older than `cutoff` (epoch ms), every account's. */
-export async function deleteAuditEventsBefore(db: Db, cutoff: number): Promise<void> {
-  await db.delete(auditEvents).where(lt(auditEvents.at, cutoff));
+/** Drops events older than `cutoff` (epoch ms), every account's; how many went. */
+export async function deleteAuditEventsBefore(db: Db, cutoff: number): Promise<number> {
+  const result = await db.delete(auditEvents).where(lt(auditEvents.at, cutoff)).run();
+  return result.meta.changes ?? 0;
 }

@@ -6,6 +6,7 @@ import type {
   MemoryFile,
 } from "../../edge/protocol/frames.ts";
 import type { KnowledgeSync } from "../employee/knowledge-sync.ts";
+import type { WorkspaceExporter } from "../employee/workspace-export.ts";
 import type { EmployeeKeys } from "../llm-relay/employee-keys.ts";
 import type { Logger } from "../logger.ts";
 import { type EmployeeRuntime, RuntimeError } from "../runtime/employee-runtime.ts";
@@ -17,6 +18,8 @@ export interface EmployeeFiles {
   knowledge: Pick<KnowledgeSync, "sync" | "readMemory">;
   /** Where the relay finds each employee's gateway key (never in the container). */
   keys?: Pick<EmployeeKeys, "put" | "delete">;
+  /** Archives and uploads a workspace for an account export. */
+  workspaces?: Pick<WorkspaceExporter, "export">;
 }
 
 type Result = Extract<AgentFrame, { type: "result" }>;
@@ -113,6 +116,13 @@ export class CommandExecutor {
         case "memory.read":
           memory = await this.requireFiles().knowledge.readMemory(command.employeeId);
           break;
+        case "workspace.export": {
+          const workspaces = this.requireFiles().workspaces;
+          if (!workspaces)
+            throw new RuntimeError("unsupported", "this agent does not export workspaces", false);
+          await workspaces.export(command.employeeId, command.exportId);
+          break;
+        }
       }
       log.info({ ms: Date.now() - started }, "command done");
       return {

@@ -46,6 +46,12 @@ export interface EmployeeRuntime {
    * limits: the container decides what is there, so truncation is reported, never buffered away.
    */
   readFiles(employeeId: string, relPath: string, limits?: ReadLimits): Promise<ReadResult>;
+  /**
+   * A folder of the data volume as the engine archives it (a tar stream, the folder's own name
+   * first in every path), running or not; null when there is no such folder. Streamed as it is
+   * read: the container decides what is there, so the caller bounds what it takes.
+   */
+  archive(employeeId: string, relPath: string): Promise<NodeJS.ReadableStream | null>;
   /** Deletes files of the data volume; false when that has to wait for the next start. */
   removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean>;
   /** This node's address as employees see it (their only trusted proxy). */

@@ -44,6 +44,11 @@ export class FakeRuntime implements EmployeeRuntime {
   async isolationRuntime(): Promise<string> {
     return "runc";
   }
+  /** What `archive` answers, by employee id (a test sets it). */
+  archives = new Map<string, () => NodeJS.ReadableStream>();
+  async archive(employeeId: string): Promise<NodeJS.ReadableStream | null> {
+    return this.archives.get(employeeId)?.() ?? null;
+  }
   async removeFiles(): Promise<boolean> {
     return true;
   }

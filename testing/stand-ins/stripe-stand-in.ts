@@ -4,7 +4,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 // form-encoded requests (`metadata[accountId]=…`, `line_items[0][price]=…`), bearer secret key,
 // Idempotency-Key replays, JSON objects with `object` and `id`, and Stripe's error envelope.
 // The stripe package itself is pointed here (STRIPE_API_URL). Tests read what was asked at
-// /stripe/_test/requests and register subscriptions at /stripe/_test/subscriptions.
+// /stripe/_test/requests and register subscriptions at /stripe/_test/subscriptions. Customers
+// made here can be deleted (DELETE /v1/customers/:id answers Stripe's deleted object once, then
+// 404 resource_missing, as Stripe does).
 export const STRIPE_SECRET_KEY = "sk_test_standin";
 export const STRIPE_WEBHOOK_SECRET = "whsec_standin";
 export const STRIPE_PRICES = {
@@ -22,6 +24,7 @@ interface Recorded {
 const requests: Recorded[] = [];
 const replays = new Map<string, unknown>();
 const subscriptions = new Map<string, unknown>();
+const customers = new Set<string>();
 let counter = 0;
 const id = (prefix: string) => `${prefix}_${(++counter).toString(36).padStart(8, "0")}`;
 
@@ -31,8 +34,13 @@ function send(res: ServerResponse, status: number, body: unknown): true {
   return true;
 }
 
-const stripeError = (res: ServerResponse, status: number, type: string, message: string) =>
-  send(res, status, { error: { type, message } });
+const stripeError = (
+  res: ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+  extra: { code?: string; param?: string } = {},
+) => send(res, status, { error: { type, message, ...extra } });
 
 export async function handleStripe(
   req: IncomingMessage,
@@ -63,8 +71,10 @@ export async function handleStripe(
   };
 
   if (req.method === "POST" && url.pathname === "/v1/customers") {
+    const customerId = id("cus");
+    customers.add(customerId);
     return answer({
-      id: id("cus"),
+      id: customerId,
       object: "customer",
       email: params.email ?? null,
       name: params.name ?? null,
@@ -100,6 +110,15 @@ export async function handleStripe(
       return_url: params.return_url ?? null,
       url: `https://billing.stripe.com/p/session/${portalId}`,
     });
+  }
+  const customer = /^\/v1\/customers\/([^/]+)$/.exec(url.pathname);
+  if (req.method === "DELETE" && customer?.[1]) {
+    if (!customers.delete(customer[1]))
+      return stripeError(res, 404, "invalid_request_error", `No such customer: '${customer[1]}'`, {
+        code: "resource_missing",
+        param: "id",
+      });
+    return send(res, 200, { id: customer[1], object: "customer", deleted: true });
   }
   const sub = /^\/v1\/subscriptions\/([^/]+)$/.exec(url.pathname);
   if (req.method === "GET" && sub?.[1]) {

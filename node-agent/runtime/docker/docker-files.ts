@@ -59,6 +59,21 @@ export async function readFiles(
   }
 }
 
+/** The raw archive of a folder of the volume (see EmployeeRuntime.archive). */
+export async function archiveFolder(
+  container: Docker.Container,
+  relPath: string,
+): Promise<NodeJS.ReadableStream | null> {
+  try {
+    return (await container.getArchive({
+      path: `${DATA_DIR}/${relPath}`,
+    })) as NodeJS.ReadableStream;
+  } catch (err) {
+    if (statusOf(err) === 404) return null; // no container or no such folder
+    throw wrap(err, "read_failed");
+  }
+}
+
 const REMOVE_ERROR_CHARS = 300;
 export const EXEC_EXIT_WAIT_MS = 10_000;
 const EXEC_EXIT_POLL_MS = 50;

@@ -17,7 +17,13 @@ import {
 } from "./container-config.ts";
 import { engineUnreachable, statusOf, wrap } from "./docker-errors.ts";
 import { stateFromInspect, stateFromList, watchContainers } from "./docker-events.ts";
-import { readFiles, removeFiles, seedFromImage, writeFiles } from "./docker-files.ts";
+import {
+  archiveFolder,
+  readFiles,
+  removeFiles,
+  seedFromImage,
+  writeFiles,
+} from "./docker-files.ts";
 import { EmployeeDisks } from "./employee-disks.ts";
 import {
   EmployeeIsolation,
@@ -246,6 +252,10 @@ export class DockerRuntime implements EmployeeRuntime {
     // Never into the bare mount point on the node's own disk.
     await this.mountDisk(employeeId);
     await writeFiles(this.docker.getContainer(containerName(employeeId)), entries);
+  }
+
+  archive(employeeId: string, relPath: string): Promise<NodeJS.ReadableStream | null> {
+    return archiveFolder(this.docker.getContainer(containerName(employeeId)), relPath);
   }
 
   readFiles(employeeId: string, relPath: string, limits?: ReadLimits): Promise<ReadResult> {

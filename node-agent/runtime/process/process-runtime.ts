@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import type { EmployeeSpec, Instance } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
 import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
-import type { ReadResult, TarEntry, UnpackedEntry } from "../tar.ts";
+import { packTar, type ReadResult, type TarEntry, type UnpackedEntry } from "../tar.ts";
 
 export const PROCESS_READY_TIMEOUT_MS = 10_000;
 const CHAT_PORT = 18789;
@@ -173,6 +173,21 @@ export class ProcessRuntime implements EmployeeRuntime {
     };
     walk(start, path.posix.basename(relPath));
     return { entries: out, truncated: false };
+  }
+
+  // Development only, so read whole: the folder as Docker would archive it.
+  async archive(employeeId: string, relPath: string): Promise<NodeJS.ReadableStream | null> {
+    const { entries } = await this.readFiles(employeeId, relPath);
+    if (entries.length === 0) return null;
+    return packTar(
+      entries
+        .filter((e) => e.type !== "other")
+        .map((e) => ({
+          path: e.path,
+          ...(e.type === "file" ? { content: e.content } : {}),
+          mtimeMs: e.mtimeMs,
+        })),
+    );
   }
 
   async removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean> {

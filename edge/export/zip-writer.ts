@@ -1,0 +1,162 @@
+import { Zip, ZipDeflate, ZipPassThrough } from "fflate";
+
+// A zip written straight into R2 as it is made, so an export of any size holds about one part in
+// memory: fflate (streaming, one file after another) produces the archive, and it goes up as an
+// R2 multipart upload in parts of exactly ZIP_PART_BYTES (R2 wants every part but the last of one
+// size, and at least 5 MiB). The zip is the classic format without ZIP64, so the whole stays
+// under EXPORT_MAX_ZIP_BYTES, which the caller checks with `written` before adding more.
+
+export const ZIP_PART_BYTES = 8 * 1024 * 1024;
+/** Below the 4 GiB a zip without ZIP64 can address, with room for the entry in progress. */
+export const EXPORT_MAX_ZIP_BYTES = 3 * 1024 * 1024 * 1024;
+// Already compressed: stored as they are rather than deflated again for nothing.
+const STORED =
+  /\.(zip|gz|tgz|bz2|xz|7z|png|jpe?g|gif|webp|avif|mp3|mp4|m4a|mov|webm|docx|xlsx|pptx|odt|ods)$/i;
+const DEFLATE_LEVEL = 6;
+
+const encoder = new TextEncoder();
+
+export class R2ZipWriter {
+  private readonly zip: Zip;
+  private readonly upload: R2MultipartUpload;
+  private readonly parts: R2UploadedPart[] = [];
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private total = 0;
+  private failure: Error | null = null;
+  private ended = false;
+
+  private constructor(upload: R2MultipartUpload) {
+    this.upload = upload;
+    this.zip = new Zip((err, chunk, final) => {
+      if (err) this.failure = err;
+      else {
+        this.pending.push(chunk);
+        this.pendingBytes += chunk.byteLength;
+        this.total += chunk.byteLength;
+        if (final) this.ended = true;
+      }
+    });
+  }
+
+  static async open(bucket: R2Bucket, key: string): Promise<R2ZipWriter> {
+    return new R2ZipWriter(
+      await bucket.createMultipartUpload(key, {
+        httpMetadata: { contentType: "application/zip" },
+      }),
+    );
+  }
+
+  /** True once the zip cannot be completed (an upload failed): stop and abort. */
+  get broken(): boolean {
+    return this.failure !== null;
+  }
+
+  /** Bytes of zip produced so far. */
+  get written(): number {
+    return this.total;
+  }
+
+  /** A whole file from memory. */
+  async add(name: string, content: Uint8Array | string, mtime?: number): Promise<void> {
+    const entry = this.entry(name, mtime);
+    entry.push(typeof content === "string" ? encoder.encode(content) : content, true);
+    await this.drain();
+  }
+
+  /**
+   * A file from a stream of chunks, uploaded as it comes. `maxBytes` cuts it (the entry then holds
+   * what came before the cut); returns the bytes taken and whether it was cut. A source that fails
+   * midway still ends its entry (with what came), so the zip stays whole, and the error is thrown.
+   */
+  async addStream(
+    name: string,
+    chunks: AsyncIterable<Uint8Array>,
+    opts: { mtime?: number | undefined; maxBytes?: number } = {},
+  ): Promise<{ bytes: number; truncated: boolean }> {
+    const entry = this.entry(name, opts.mtime);
+    const max = opts.maxBytes ?? Number.POSITIVE_INFINITY;
+    let bytes = 0;
+    let truncated = false;
+    try {
+      for await (const chunk of chunks) {
+        const room = max - bytes;
+        const taken = chunk.byteLength > room ? chunk.subarray(0, room) : chunk;
+        if (taken.byteLength > 0) entry.push(taken, false);
+        bytes += taken.byteLength;
+        await this.drain();
+        if (taken.byteLength < chunk.byteLength) {
+          truncated = true;
+          break;
+        }
+      }
+    } finally {
+      if (!this.failure) entry.push(new Uint8Array(0), true);
+    }
+    await this.drain();
+    return { bytes, truncated };
+  }
+
+  /** Writes the central directory and completes the upload; the zip's size in bytes. */
+  async close(): Promise<number> {
+    this.zip.end();
+    await this.drain();
+    if (!this.ended) throw new Error("the zip did not end");
+    if (this.pendingBytes > 0 || this.parts.length === 0) await this.uploadPart(this.takeAll());
+    await this.upload.complete(this.parts);
+    return this.total;
+  }
+
+  async abort(): Promise<void> {
+    await this.upload.abort().catch(() => undefined);
+  }
+
+  private entry(name: string, mtime: number | undefined): ZipDeflate | ZipPassThrough {
+    this.check();
+    const entry = STORED.test(name)
+      ? new ZipPassThrough(name)
+      : new ZipDeflate(name, { level: DEFLATE_LEVEL });
+    if (mtime !== undefined && mtime >= Date.UTC(1980, 0, 2)) entry.mtime = mtime;
+    this.zip.add(entry);
+    return entry;
+  }
+
+  // Uploads every full part waiting; the rest waits for more bytes or the end.
+  private async drain(): Promise<void> {
+    this.check();
+    while (this.pendingBytes >= ZIP_PART_BYTES) await this.uploadPart(this.take(ZIP_PART_BYTES));
+  }
+
+  private check(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  private take(n: number): Uint8Array {
+    const part = new Uint8Array(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.pending[0] as Uint8Array;
+      const used = Math.min(head.byteLength, n - filled);
+      part.set(head.subarray(0, used), filled);
+      filled += used;
+      if (used === head.byteLength) this.pending.shift();
+      else this.pending[0] = head.subarray(used);
+    }
+    this.pendingBytes -= n;
+    return part;
+  }
+
+  private takeAll(): Uint8Array {
+    return this.take(this.pendingBytes);
+  }
+
+  // A part that did not go up leaves a hole: the writer is unusable from then on.
+  private async uploadPart(bytes: Uint8Array): Promise<void> {
+    try {
+      this.parts.push(await this.upload.uploadPart(this.parts.length + 1, bytes));
+    } catch (err) {
+      this.failure = err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
+  }
+}
