@@ -38,9 +38,6 @@ export const RIGHTS = {
 export type Right = keyof typeof RIGHTS;
 export const can = (role: TeamRole, right: Right): boolean => roleAtLeast(role, RIGHTS[right]);
 
-/** An account whose owner asked to delete it is deleted this many days later, unless restored. */
-export const ACCOUNT_DELETION_GRACE_DAYS = 7;
-
 /** GET /api/accounts: the accounts I belong to, with my role; `active` is the one I act in. */
 export const AccountView = z.object({
   id: z.string(),

@@ -16,6 +16,7 @@ import {
 } from "../store/account-deletion.ts";
 import { accountExportsPrefix } from "../store/exports.ts";
 import { deleteR2Keys, deleteR2Prefix } from "../store/r2-objects.ts";
+import { accountView } from "./account-view.ts";
 import { type Actor, requireRight } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import { enforceBilling } from "./billing-enforcement.ts";
@@ -42,18 +43,7 @@ export const EMPLOYEE_REMOVAL_WAIT_MS = 60 * 60_000;
 
 export const knowledgePrefix = (accountId: string) => `knowledge/${accountId}/`;
 
-function viewOf(row: AccountRow, actor: Actor): AccountView {
-  return {
-    id: row.id,
-    name: row.name,
-    role: actor.role,
-    active: true,
-    deletionScheduledFor:
-      row.deletionRequestedAt === null
-        ? null
-        : new Date(row.deletionRequestedAt + ACCOUNT_DELETION_GRACE_MS).toISOString(),
-  };
-}
+const viewOf = (row: AccountRow, actor: Actor): AccountView => accountView(row, actor.role, true);
 
 export async function scheduleDeletion(deps: Deps, actor: Actor): Promise<AccountView> {
   requireRight(actor, "account.own");

@@ -1,4 +1,4 @@
-import { ACCOUNT_DELETION_GRACE_DAYS, type AccountView } from "../contract/team.ts";
+import type { AccountView } from "../contract/team.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
 import { checkText } from "../protocol/check-name.ts";
 import {
@@ -8,27 +8,15 @@ import {
   renameAccount as renameAccountRow,
   setSessionAccount,
 } from "../store/accounts.ts";
+import { accountView } from "./account-view.ts";
 import { type Actor, requireRight } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import type { Deps } from "./deps.ts";
 
 // The accounts a person belongs to, which one a session acts in, and the account's name.
 
-const DAY_MS = 86_400_000;
-
-function view(m: Membership, activeAccountId: string): AccountView {
-  const requested = m.account.deletionRequestedAt;
-  return {
-    id: m.account.id,
-    name: m.account.name,
-    role: m.role,
-    active: m.account.id === activeAccountId,
-    deletionScheduledFor:
-      requested === null
-        ? null
-        : new Date(requested + ACCOUNT_DELETION_GRACE_DAYS * DAY_MS).toISOString(),
-  };
-}
+const view = (m: Membership, activeAccountId: string): AccountView =>
+  accountView(m.account, m.role, m.account.id === activeAccountId);
 
 /** Mine, those I own first; `active` marks the one this request acts in. */
 export async function listMyAccounts(deps: Deps, actor: Actor): Promise<AccountView[]> {

@@ -1,6 +1,6 @@
-import type { AccountRow, InvitationRow } from "../../db/schema.ts";
+import type { InvitationRow } from "../../db/schema.ts";
 import { hashToken, randomToken } from "../auth/tokens.ts";
-import type { AccountView, InvitationPreview, InvitationView, TeamRole } from "../contract/team.ts";
+import type { AccountView, InvitationPreview, InvitationView } from "../contract/team.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
 import { invitationMail } from "../mail/invitation-mail.ts";
 import { accountById, membershipIn } from "../store/accounts.ts";
@@ -16,6 +16,7 @@ import {
 } from "../store/invitations.ts";
 import { isMemberByEmail, memberOf } from "../store/team.ts";
 import { setActiveAccount } from "../store/user-sessions.ts";
+import { accountView } from "./account-view.ts";
 import { normaliseEmail } from "./accounts.ts";
 import { type Actor, requireRight } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
@@ -34,7 +35,6 @@ export const INVITATION_TTL_MS = INVITATION_TTL_DAYS * DAY;
 /** The app's page the emailed link opens. */
 export const INVITATION_PAGE = "/invite";
 /** How long an account scheduled for deletion waits (the lifecycle's grace), for AccountView. */
-const ACCOUNT_DELETION_GRACE_MS = 7 * DAY;
 
 export type InvitationFailure = "link_invalid" | "link_used" | "link_expired";
 
@@ -169,19 +169,6 @@ export async function previewInvitation(deps: Deps, token: string): Promise<Invi
     role: row.role,
     invitedBy: row.inviterEmail,
     expiresAt: new Date(row.expiresAt).toISOString(),
-  };
-}
-
-export function accountView(account: AccountRow, role: TeamRole, active: boolean): AccountView {
-  return {
-    id: account.id,
-    name: account.name,
-    role,
-    active,
-    deletionScheduledFor:
-      account.deletionRequestedAt === null
-        ? null
-        : new Date(account.deletionRequestedAt + ACCOUNT_DELETION_GRACE_MS).toISOString(),
   };
 }
 

@@ -323,6 +323,7 @@ export const de: Record<MessageKey, string> = {
   "audit.action.member.remove": "Mitglied entfernt",
   "audit.action.member.leave": "Team verlassen",
   "audit.action.account.transfer": "Inhaberschaft übertragen",
+  "audit.action.account.rename": "Team umbenannt",
   "audit.action.account.export": "Konto exportiert",
   "audit.action.account.delete_request": "Löschung des Kontos beantragt",
   "audit.action.account.delete_cancel": "Löschung abgebrochen",

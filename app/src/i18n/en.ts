@@ -305,6 +305,7 @@ export const en = {
   "audit.action.member.remove": "Removed a member",
   "audit.action.member.leave": "Left the team",
   "audit.action.account.transfer": "Transferred ownership",
+  "audit.action.account.rename": "Renamed the team",
   "audit.action.account.export": "Exported the account",
   "audit.action.account.delete_request": "Asked to delete the account",
   "audit.action.account.delete_cancel": "Canceled the deletion",

@@ -20,6 +20,7 @@ export const AUDIT_ACTION_TEXT: Record<AuditAction, MessageKey> = {
   "member.remove": "audit.action.member.remove",
   "member.leave": "audit.action.member.leave",
   "account.transfer": "audit.action.account.transfer",
+  "account.rename": "audit.action.account.rename",
   "account.export": "audit.action.account.export",
   "account.delete_request": "audit.action.account.delete_request",
   "account.delete_cancel": "audit.action.account.delete_cancel",

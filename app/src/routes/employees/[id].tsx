@@ -130,6 +130,7 @@ function AccessFrame(props: { employeeId: string; scope: "chat" | "browser" }) {
     try {
       const access = await api("POST /api/employees/:id/access", {
         params: { id: props.employeeId },
+        query: { service: props.scope },
       });
       setUrl(props.scope === "chat" ? access.chatUrl : access.browserUrl);
       const wait = Date.parse(access.expiresAt) - Date.now() - ACCESS_REFRESH_MARGIN_MS;
