@@ -59,7 +59,7 @@ test("an owner invites a colleague, who joins, chats but cannot fire; the audit 
   await expect(page.getByText("No open invitations.")).toBeVisible();
   const mailsBefore = await mailCount(request, colleague);
   await page.getByLabel("Email address").fill(colleague);
-  await page.getByLabel("Role", { exact: true }).selectOption("member");
+  await page.getByRole("combobox", { name: "Role", exact: true }).selectOption("member");
   await page.getByRole("button", { name: "Send invitation" }).click();
   await expect(page.getByText(`Invitation sent to ${colleague}.`)).toBeVisible();
   await expect(page.locator(`[data-invite="${colleague}"]`)).toContainText("Member");
