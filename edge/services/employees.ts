@@ -8,6 +8,7 @@ import { ApiError, notFound } from "../http/api-error.ts";
 import { toView } from "../objects/employee-record.ts";
 import type { ActionResult } from "../objects/employee-rpc.ts";
 import { employeeStub } from "../objects/stubs.ts";
+import { refuseWhileDeletionScheduled } from "./account-state.ts";
 import { type Actor, requireRight } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import type { Deps } from "./deps.ts";
@@ -72,6 +73,7 @@ export async function hireEmployee(
   const accountId = actor.accountId;
   const account = await deps.db.select().from(accounts).where(eq(accounts.id, accountId)).get();
   if (!account) throw notFound("account");
+  refuseWhileDeletionScheduled(account, "No one can be hired");
   const now = deps.now();
   if (account.plan === "trial" && account.trialEndsAt <= now) {
     throw new ApiError(

@@ -16,6 +16,7 @@ import {
 } from "../store/invitations.ts";
 import { isMemberByEmail, memberOf } from "../store/team.ts";
 import { setActiveAccount } from "../store/user-sessions.ts";
+import { refuseWhileDeletionScheduled } from "./account-state.ts";
 import { accountView } from "./account-view.ts";
 import { normaliseEmail } from "./accounts.ts";
 import { type Actor, requireRight } from "./actor.ts";
@@ -79,11 +80,11 @@ export async function inviteMember(
       email: "Already a member.",
     });
   }
-  await deps.limits.take(INVITES_PER_ACCOUNT, actor.accountId);
-
   const account = await accountById(deps.db, actor.accountId);
   const inviter = await memberOf(deps.db, actor.accountId, actor.userId);
   if (!account || !inviter) throw notFound("team");
+  refuseWhileDeletionScheduled(account, "No one can be invited");
+  await deps.limits.take(INVITES_PER_ACCOUNT, actor.accountId);
   const token = randomToken();
   const now = deps.now();
   const row: InvitationRow = {
@@ -199,6 +200,9 @@ export async function acceptInvitation(
   if (await membershipIn(deps.db, input.user.id, row.accountId)) {
     throw new ApiError(409, "invalid_state", `You are already a member of ${row.accountName}.`);
   }
+  const account = await accountById(deps.db, row.accountId);
+  if (!account) throw failure("link_invalid");
+  refuseWhileDeletionScheduled(account, `You cannot join ${row.accountName}`);
   const now = deps.now();
   const claimed = await claimInvitation(deps.db, { tokenHash, userId: input.user.id, now });
   // Someone (another tab) spent, revoked or outlived it since the look-up: say which.

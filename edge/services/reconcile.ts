@@ -6,6 +6,7 @@ import { AUDIT_RETENTION_DAYS } from "../contract/audit.ts";
 import { errorFields } from "../log/logger.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import { deleteAuditEventsBefore } from "../store/audit.ts";
+import { deleteSettledInvitations } from "../store/invitations.ts";
 import { holdAccountsAwaitingDeletion, purgeDeletedAccounts } from "./account-deletion.ts";
 import { enforceExpired } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
@@ -16,6 +17,9 @@ import { runExportCron } from "./export-workspaces.ts";
 // primary mechanism; this is the net under it.
 export const STUCK_AFTER_MS = 5 * 60_000;
 export const RECONCILE_BATCH = 100;
+// Spent, revoked and expired invitations are kept this long (the app says why a link failed),
+// then dropped; the audit log keeps their story.
+export const SETTLED_INVITATION_KEEP_MS = 30 * 86_400_000;
 const TRANSITIONAL = [
   "none",
   "provisioning",
@@ -71,6 +75,9 @@ export async function runCron(deps: Deps, now = deps.now()): Promise<void> {
   await deleteExpiredSessions(deps);
   await deleteStaleLoginTokens(deps);
   await step(deps, "audit retention", () => dropExpiredAuditEvents(deps, now));
+  await step(deps, "settled invitations", () =>
+    deleteSettledInvitations(deps.db, now - SETTLED_INVITATION_KEEP_MS),
+  );
   await step(deps, "deletion holds", () => holdAccountsAwaitingDeletion(deps, now));
   await step(deps, "account purge", () => purgeDeletedAccounts(deps, now));
   await step(deps, "exports", () => runExportCron(deps, now));

@@ -171,3 +171,15 @@ export async function claimInvitation(
   ]);
   return claimed[0];
 }
+
+/**
+ * Drops invitations that can no longer be used and were settled (accepted, revoked or expired)
+ * before `cutoff`: the audit log keeps what happened to them.
+ */
+export async function deleteSettledInvitations(db: Db, cutoff: number): Promise<void> {
+  await db
+    .delete(invitations)
+    .where(
+      sql`coalesce(${invitations.acceptedAt}, ${invitations.revokedAt}, ${invitations.expiresAt}) < ${cutoff}`,
+    );
+}
