@@ -19,6 +19,8 @@ export const PERSON_ERROR_CODES = [
   "rate_limited",
   "server_misconfigured",
   "internal_error",
+  /** The page names another account (X-Account-Id) than the session now acts in: reload it. */
+  "account_changed",
   // sign-in
   "email_unavailable",
   "link_invalid",

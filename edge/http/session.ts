@@ -6,7 +6,7 @@ import {
 } from "../auth/session-cookie.ts";
 import { readSession } from "../auth/sessions.ts";
 import { type Actor, resolveActor } from "../services/actor.ts";
-import { unauthorized } from "./api-error.ts";
+import { ApiError, unauthorized } from "./api-error.ts";
 import type { AppEnv } from "./app-env.ts";
 import { clientIp } from "./client-ip.ts";
 
@@ -37,19 +37,52 @@ export function requireUser(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** A signed-in person acting in their active account (services/actor.ts resolveActor). */
-export function requireMember(): MiddlewareHandler<AppEnv> {
+/** The header in which the app names the account its page shows (docs/api.md). */
+export const ACCOUNT_HEADER = "X-Account-Id";
+// Our ids are UUIDs; older ones kept by migration 0008 are shorter, never outside this shape.
+const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * A signed-in person acting in their active account (services/actor.ts resolveActor).
+ *
+ * The active account is one value per session, shared by all its tabs. A page names the account
+ * it shows in X-Account-Id, and a request from a page showing another account than the one now
+ * acted in (switched in another tab, or a fallback after a removal) is refused with 409
+ * account_changed before it reads or changes anything. Requests without the header (API
+ * clients, scripts) act in the active account as before. `anyShownAccount` is for the switch
+ * itself, which is how a page showing another account leaves it.
+ */
+export function requireMember(opts: { anyShownAccount?: boolean } = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const session = c.var.session;
     if (!session) throw unauthorized();
+    const shown = opts.anyShownAccount ? undefined : shownAccount(c.req.header(ACCOUNT_HEADER));
     const actor = await resolveActor(c.var.deps, session.user, session.activeAccountId, {
       ip: c.req.header("cf-connecting-ip") ?? null,
       userAgent: c.req.header("user-agent")?.slice(0, 300) ?? null,
     });
     c.set("actor", actor);
     c.set("log", c.var.log.child({ accountId: actor.accountId }));
+    if (shown !== undefined && shown !== actor.accountId) {
+      c.var.log.info("request from a page showing another account", { shown });
+      throw new ApiError(
+        409,
+        "account_changed",
+        "This page shows another team than the one you are now working in. Reload to continue.",
+      );
+    }
     return next();
   };
+}
+
+function shownAccount(header: string | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (!ACCOUNT_ID.test(header)) {
+    throw new ApiError(400, "invalid_input", "X-Account-Id is not an account id.", {
+      [ACCOUNT_HEADER]: "not an account id",
+    });
+  }
+  return header;
 }
 
 export function currentUser(c: { var: AppEnv["Variables"] }) {

@@ -9,7 +9,10 @@ import { listMyAccounts, renameAccount, switchAccount } from "../services/accoun
 // account's own settings (/api/account; its export and deletion are mounted beside these).
 
 export const accountsRoutes = new Hono<AppEnv>();
-accountsRoutes.use("*", requireMember());
+accountsRoutes.use("/", requireMember());
+// A switch is how a page showing another account than the active one leaves it, so the account
+// the page names (X-Account-Id) is not checked here.
+accountsRoutes.use("/:id/switch", requireMember({ anyShownAccount: true }));
 
 // Longer than any id we make: it names no account.
 const MAX_ID_LENGTH = 64;

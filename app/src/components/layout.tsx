@@ -1,9 +1,11 @@
 import { A, createAsync, revalidate, useLocation, useNavigate } from "@solidjs/router";
-import { For, type JSX, onMount, Show, Suspense } from "solid-js";
+import { createEffect, For, type JSX, onMount, Show, Suspense } from "solid-js";
 import { can } from "../../../edge/contract/team.ts";
 import { languages, useI18n } from "../i18n/i18n.tsx";
 import { SIGN_IN_LANDINGS, takeAfterSignIn } from "../lib/after-sign-in.ts";
+import { showAccount } from "../lib/api.ts";
 import { getAccounts } from "../lib/server.ts";
+import { AccountChangedNotice } from "./account-changed.tsx";
 import { AccountSwitcher } from "./account-switcher.tsx";
 import { DeletionBanner } from "./deletion-banner.tsx";
 
@@ -16,6 +18,9 @@ export function Layout(props: { children: JSX.Element }) {
   const navigate = useNavigate();
   const accounts = createAsync(() => getAccounts());
   const active = () => accounts()?.find((a) => a.active);
+  // Every call from this page names the account it shows (lib/api.ts). `latest` reads it without
+  // suspending the page while the list is fetched again.
+  createEffect(() => showAccount(accounts.latest?.find((a) => a.active)?.id));
   // A sign-in started on a page that needs one (an invitation) lands where the edge sends every
   // sign-in; from there, back to that page.
   onMount(() => {
@@ -82,6 +87,7 @@ export function Layout(props: { children: JSX.Element }) {
           )}
         </Show>
       </Suspense>
+      <AccountChangedNotice />
       <main id="main">{props.children}</main>
       <footer class="bottom">{t("footer.rights")}</footer>
     </>

@@ -201,6 +201,9 @@ export const de: Record<MessageKey, string> = {
   "apiError.invalid_request":
     "Die Anfrage wurde nicht verstanden. Laden Sie die Seite neu und versuchen Sie es erneut.",
   "apiError.body_too_large": "Das ist zu viel auf einmal.",
+  "apiError.account_changed":
+    "Diese Seite zeigt ein anderes Team als das, in dem Sie jetzt arbeiten. Laden Sie die Seite neu, um fortzufahren.",
+  "accountChanged.reload": "Neu laden",
   "apiError.csrf_rejected":
     "Diese Anfrage kam von einer anderen Website und wurde abgelehnt. Laden Sie die Seite neu und versuchen Sie es erneut.",
   "apiError.google_not_configured":

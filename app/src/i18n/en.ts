@@ -185,6 +185,9 @@ export const en = {
   "apiError.invalid_input": "Some of the values are not valid. Check them and try again.",
   "apiError.invalid_request": "The request could not be understood. Reload the page and try again.",
   "apiError.body_too_large": "That is too much to send at once.",
+  "apiError.account_changed":
+    "This page shows another team than the one you are now working in. Reload to continue.",
+  "accountChanged.reload": "Reload",
   "apiError.csrf_rejected":
     "This request came from another site and was refused. Reload the page and try again.",
   "apiError.google_not_configured":

@@ -22,6 +22,7 @@ export const API_ERROR_TEXT: Record<PersonErrorCode | ClientErrorCode, MessageKe
   rate_limited: "apiError.rate_limited",
   server_misconfigured: "error.generic",
   internal_error: "error.generic",
+  account_changed: "apiError.account_changed",
   email_unavailable: "apiError.email_unavailable",
   link_invalid: "error.link_invalid",
   link_used: "error.link_used",
