@@ -1,4 +1,5 @@
 import { extract } from "tar-stream";
+import { hasHiddenCharacters } from "./zip-names.ts";
 
 // Reads a gzip-compressed tar as a node agent uploads an employee's workspace, one regular file
 // at a time, without holding more than a chunk. The archive comes from a container through its
@@ -29,13 +30,14 @@ export interface TarSummary {
 }
 
 const PATH_MAX_CHARS = 1000;
-// Control characters and the separators of other systems do not belong in a name we hand on.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: they are what is refused
-const UNSAFE = /[\u0000-\u001f\u007f\\]/;
 
-/** The entry's path made safe and relative, or null when it cannot be. */
+/**
+ * The entry's path made safe and relative, or null when it cannot be: control and bidi characters
+ * (zip-names.ts) and "\\" (another system's separator) are refused rather than replaced, so two
+ * files never become one name; a leading "/" is dropped and ".." refused.
+ */
 export function safeTarPath(name: string): string | null {
-  if (name.length > PATH_MAX_CHARS || UNSAFE.test(name)) return null;
+  if (name.length > PATH_MAX_CHARS || name.includes("\\") || hasHiddenCharacters(name)) return null;
   const segments = name.split("/").filter((s) => s !== "" && s !== ".");
   if (segments.length === 0 || segments.includes("..")) return null;
   return segments.join("/");

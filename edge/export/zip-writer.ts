@@ -13,6 +13,23 @@ export const EXPORT_MAX_ZIP_BYTES = 3 * 1024 * 1024 * 1024;
 const STORED =
   /\.(zip|gz|tgz|bz2|xz|7z|png|jpe?g|gif|webp|avif|mp3|mp4|m4a|mov|webm|docx|xlsx|pptx|odt|ods)$/i;
 const DEFLATE_LEVEL = 6;
+/**
+ * Entries one zip holds at most. The classic end record counts entries in 16 bits and fflate has
+ * no ZIP64, so a 65,536th entry would wrap the count (tools that trust it show part of the zip);
+ * the margin leaves room for what the caller writes last (account.json, a note).
+ */
+export const ZIP_MAX_ENTRIES = 65_000;
+// The dates a zip entry can hold (DOS time: 1980 to 2099); fflate throws outside them. A date
+// outside is clamped to the nearest end rather than failing the entry (a container can set any
+// mtime, and a clock can be wrong); a date that is no date is left out (fflate then uses now).
+const ZIP_DATE_MIN = Date.UTC(1980, 0, 2);
+const ZIP_DATE_MAX = Date.UTC(2099, 11, 31);
+
+/** The entry date the zip can hold for `mtime`, or undefined when there is none. */
+export function zipDate(mtime: number | undefined): number | undefined {
+  if (mtime === undefined || !Number.isFinite(mtime)) return undefined;
+  return Math.min(Math.max(mtime, ZIP_DATE_MIN), ZIP_DATE_MAX);
+}
 
 const encoder = new TextEncoder();
 
@@ -23,6 +40,7 @@ export class R2ZipWriter {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private total = 0;
+  private count = 0;
   private failure: Error | null = null;
   private ended = false;
 
@@ -50,6 +68,11 @@ export class R2ZipWriter {
   /** True once the zip cannot be completed (an upload failed): stop and abort. */
   get broken(): boolean {
     return this.failure !== null;
+  }
+
+  /** Entries added so far. */
+  get entries(): number {
+    return this.count;
   }
 
   /** Bytes of zip produced so far. */
@@ -113,10 +136,14 @@ export class R2ZipWriter {
 
   private entry(name: string, mtime: number | undefined): ZipDeflate | ZipPassThrough {
     this.check();
+    // The last line of defence: a caller checks `entries` and stops earlier, saying what it left.
+    if (this.count >= ZIP_MAX_ENTRIES) throw new Error("the zip holds as many entries as it can");
+    this.count++;
     const entry = STORED.test(name)
       ? new ZipPassThrough(name)
       : new ZipDeflate(name, { level: DEFLATE_LEVEL });
-    if (mtime !== undefined && mtime >= Date.UTC(1980, 0, 2)) entry.mtime = mtime;
+    const date = zipDate(mtime);
+    if (date !== undefined) entry.mtime = date;
     this.zip.add(entry);
     return entry;
   }

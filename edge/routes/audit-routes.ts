@@ -19,9 +19,9 @@ auditRoutes.get("/", async (c, next) => {
     (format === undefined && /\btext\/csv\b/i.test(c.req.header("accept") ?? ""));
   if (!wantsCsv) return next();
   const actor = currentActor(c);
-  const { csv, nextBefore } = await auditCsv(c.var.deps, actor, queryParams(c, AuditQuery));
+  const { body, nextBefore } = await auditCsv(c.var.deps, actor, queryParams(c, AuditQuery));
   const date = new Date(c.var.deps.now()).toISOString().slice(0, 10);
-  return c.body(csv, 200, {
+  return c.body(body, 200, {
     "content-type": "text/csv; charset=utf-8",
     "content-disposition": `attachment; filename="audit-${actor.accountId}-${date}.csv"`,
     "cache-control": "private, no-store",

@@ -2,7 +2,8 @@ import type { z } from "zod";
 import type { AuditEventRow } from "../../db/schema.ts";
 import type { AuditEventView, AuditQuery } from "../contract/audit.ts";
 import { csvRow } from "../export/csv.ts";
-import { type AuditFilter, listAuditEvents } from "../store/audit.ts";
+import { errorFields } from "../log/logger.ts";
+import { type AuditFilter, listAuditEvents, listAuditKeys } from "../store/audit.ts";
 import { type Actor, requireRight } from "./actor.ts";
 import type { Deps } from "./deps.ts";
 
@@ -13,8 +14,11 @@ import type { Deps } from "./deps.ts";
 export const AUDIT_PAGE_DEFAULT = 100;
 /** The most events one CSV answer holds; `X-Next-Before` says where the rest starts. */
 export const AUDIT_CSV_MAX_ROWS = 10_000;
-// What one D1 query reads while a CSV is assembled.
+// What one D1 query reads while the export's audit.csv is assembled.
 const CSV_BATCH = 500;
+// What one D1 query reads while GET /api/audit?format=csv streams: a batch is held as text while
+// it is sent, and a knowledge.upload row's detail can reach 40 KB.
+const CSV_STREAM_BATCH = 100;
 // Events recorded within the same millisecond can outnumber a page only by accident (the system
 // holding a whole team at once); a page then takes them all, up to this many.
 const SAME_MOMENT_MAX = 5_000;
@@ -115,42 +119,78 @@ export async function listAudit(
   return { events: page.map(auditView), nextBefore: new Date(nextBefore).toISOString() };
 }
 
-/** Up to AUDIT_CSV_MAX_ROWS events as CSV (header row first); `nextBefore` when more remain. */
+/**
+ * Up to AUDIT_CSV_MAX_ROWS events as CSV (header row first), written as it is read. Where the
+ * answer ends is found first from the events' keys alone (`nextBefore` goes in a header, before
+ * the body); the rows are then read from D1 a batch at a time as the body is pulled, so a log of
+ * large rows never sits in memory whole (10,000 rows of 40 KB of detail would be 400 MB).
+ */
 export async function auditCsv(
   deps: Deps,
   actor: Actor,
   q: Query,
-): Promise<{ csv: string; rows: number; nextBefore: string | null }> {
+): Promise<{ body: ReadableStream<Uint8Array>; nextBefore: string | null }> {
   requireRight(actor, "audit.read");
   const filter = filterOf(actor, q);
-  let taken: AuditEventRow[] = [];
-  let following: AuditEventRow | undefined;
-  let cursor: { at: number; id: string } | undefined;
-  for (;;) {
-    const want = Math.min(CSV_BATCH, AUDIT_CSV_MAX_ROWS - taken.length + 1);
-    const batch = await listAuditEvents(deps.db, {
-      ...filter,
-      ...(cursor ? { before: cursor.at, beforeId: cursor.id } : {}),
-      limit: want,
-    });
-    const room = AUDIT_CSV_MAX_ROWS - taken.length;
-    taken = taken.concat(batch.slice(0, room));
-    following = batch[room];
-    const last = taken.at(-1);
-    if (following || batch.length < want || !last) break;
-    cursor = { at: last.at, id: last.id };
-  }
+  const keys = await listAuditKeys(deps.db, { ...filter, limit: AUDIT_CSV_MAX_ROWS + 1 });
+  const first = keys[0];
+  let end = keys[Math.min(keys.length, AUDIT_CSV_MAX_ROWS) - 1];
+  const following = keys[AUDIT_CSV_MAX_ROWS];
   let nextBefore: string | null = null;
-  const last = taken.at(-1);
-  if (following && last) {
+  if (following && end) {
     // As with pages, the answer does not end inside one millisecond's group of events.
-    const earlier = taken.filter((r) => r.at !== last.at);
-    const cut = following.at === last.at && earlier.length > 0;
-    if (cut) taken = earlier;
-    nextBefore = new Date(cut ? last.at + 1 : last.at).toISOString();
+    const lastAt = end.at;
+    const earlier = following.at === lastAt ? keys.findLast((k) => k.at !== lastAt) : undefined;
+    if (earlier) end = earlier;
+    nextBefore = new Date(earlier ? lastAt + 1 : lastAt).toISOString();
   }
-  const csv = csvRow(AUDIT_CSV_HEADER) + taken.map(auditCsvRow).join("");
-  return { csv, rows: taken.length, nextBefore };
+  // Events recorded after the keys were read stay out: they sort above the first key.
+  const bounded = { ...filter, to: first ? Math.min(filter.to ?? first.at, first.at) : filter.to };
+  return { body: csvStream(deps, bounded, end), nextBefore };
+}
+
+// The rows down to `end` (included), a batch per pull.
+function csvStream(
+  deps: Deps,
+  filter: Omit<AuditFilter, "limit">,
+  end: { at: number; id: string } | undefined,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  let cursor: { at: number; id: string } | undefined;
+  let done = end === undefined;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(csvRow(AUDIT_CSV_HEADER)));
+      if (done) controller.close();
+    },
+    async pull(controller) {
+      if (done || !end) return;
+      try {
+        const batch = await listAuditEvents(deps.db, {
+          ...filter,
+          ...(cursor ? { before: cursor.at, beforeId: cursor.id } : {}),
+          limit: CSV_STREAM_BATCH,
+        });
+        let text = "";
+        for (const r of batch) {
+          if (r.at < end.at || (r.at === end.at && r.id < end.id)) {
+            done = true;
+            break;
+          }
+          text += auditCsvRow(r);
+        }
+        const last = batch.at(-1);
+        if (batch.length < CSV_STREAM_BATCH || !last || (last.at === end.at && last.id === end.id))
+          done = true;
+        else cursor = { at: last.at, id: last.id };
+        if (text) controller.enqueue(encoder.encode(text));
+        if (done) controller.close();
+      } catch (err) {
+        deps.log.warn("audit CSV cut short", errorFields(err));
+        controller.error(err);
+      }
+    },
+  });
 }
 
 /** Every event of the account, oldest pages last, a batch at a time (the account export). */

@@ -1,7 +1,8 @@
 import { TEAM_FOLDER } from "../../db/schema.ts";
 import { type CsvCell, csvRow } from "../export/csv.ts";
 import { readTarGz } from "../export/tar-reader.ts";
-import { EXPORT_MAX_ZIP_BYTES, R2ZipWriter } from "../export/zip-writer.ts";
+import { safeSegment } from "../export/zip-names.ts";
+import { EXPORT_MAX_ZIP_BYTES, R2ZipWriter, ZIP_MAX_ENTRIES } from "../export/zip-writer.ts";
 import { errorFields } from "../log/logger.ts";
 import {
   type EmployeeRow,
@@ -23,12 +24,16 @@ import type { Deps } from "./deps.ts";
 //   audit.csv                         the audit log, as GET /api/audit?format=csv writes it
 //   knowledge/<team|employee>/<file>  the knowledge base's files, from R2
 //   workspaces/<employee>/…           each running employee's workspace, as its node sent it
-// Employee folders are named after the employees (made safe and unique).
+//   NOT-INCLUDED.txt                  only when the zip reached its number of entries: what is not in it
+// Employee folders and knowledge files are named after what people called them (made safe).
 
 export const EXPORT_FORMAT = "instantworker-account-export/1";
 /** What one workspace may unpack to in the zip; the rest of it is left out, saying so. */
 export const WORKSPACE_UNPACKED_MAX_BYTES = 512 * 1024 * 1024;
 export const WORKSPACE_MAX_FILES = 20_000;
+/** Entries before account.json and the note: a zip without ZIP64 counts at most 65,535. */
+export const EXPORT_MAX_ENTRIES = ZIP_MAX_ENTRIES - 2;
+export const NOT_INCLUDED_NOTE = "NOT-INCLUDED.txt";
 // Room kept under the zip's limit for account.json and the central directory.
 const ZIP_RESERVE_BYTES = 64 * 1024 * 1024;
 // CSV rows are handed to the zip in chunks of about this size.
@@ -54,17 +59,13 @@ async function* csvChunks<T>(
   if (buffered) yield encoder.encode(buffered);
 }
 
-// Names as a zip shows them as folders: no separators or characters Windows refuses, no leading
-// dots, unique without regard to case, and never "team" (the team's knowledge folder).
+// Names as a zip shows them as folders: made safe (zip-names.ts), unique without regard to case,
+// and never "team" (the team's knowledge folder).
 export function employeeFolders(team: readonly Pick<EmployeeRow, "id" | "name">[]) {
   const taken = new Set([TEAM_FOLDER]);
   const folders = new Map<string, string>();
   for (const e of team) {
-    const base =
-      e.name
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: they are what is replaced
-        .replace(/[/\\:*?"<>|\u0000-\u001f]/g, "_")
-        .replace(/^[.\s]+|[.\s]+$/g, "") || e.id;
+    const base = safeSegment(e.name) || e.id;
     const name = taken.has(base.toLowerCase()) ? `${base} (${e.id.slice(0, 8)})` : base;
     taken.add(name.toLowerCase());
     folders.set(e.id, name);
@@ -90,6 +91,7 @@ export async function buildExportZip(
   manifest: ExportManifest,
   received: ReadonlyMap<string, WorkspaceOutcome>,
   key: string,
+  maxEntries = EXPORT_MAX_ENTRIES,
 ): Promise<number> {
   const { db } = deps;
   const bucket = deps.env.KNOWLEDGE;
@@ -104,6 +106,11 @@ export async function buildExportZip(
   const folders = employeeFolders(team);
   const left: string[] = [];
   const roomFor = (bytes: number) => zip.written + bytes + ZIP_RESERVE_BYTES < EXPORT_MAX_ZIP_BYTES;
+  let entriesFull = false;
+  const entryRoom = () => {
+    if (zip.entries >= maxEntries) entriesFull = true;
+    return !entriesFull;
+  };
 
   const zip = await R2ZipWriter.open(bucket, key);
   try {
@@ -132,8 +139,8 @@ export async function buildExportZip(
     const knowledge = [];
     for (const f of files) {
       const folder = f.folder === TEAM_FOLDER ? TEAM_FOLDER : folders.get(f.folder);
-      const path = folder ? `knowledge/${folder}/${f.name}` : null;
-      const object = path && roomFor(f.size) ? await bucket.get(f.r2Key) : null;
+      const path = folder ? `knowledge/${folder}/${safeSegment(f.name) || f.id}` : null;
+      const object = path && roomFor(f.size) && entryRoom() ? await bucket.get(f.r2Key) : null;
       if (!path || !object) {
         left.push(`knowledge file ${f.name} (${f.folder}): not included`);
         continue;
@@ -154,7 +161,10 @@ export async function buildExportZip(
     const workspaces = new Map<string, string>();
     for (const e of team) {
       const folder = `workspaces/${folders.get(e.id) ?? e.id}/`;
-      workspaces.set(e.id, await addWorkspace(deps, zip, manifest, received.get(e.id), e, folder));
+      workspaces.set(
+        e.id,
+        await addWorkspace(deps, zip, manifest, received.get(e.id), e, folder, entryRoom),
+      );
     }
 
     const employees = team.map((e) => ({
@@ -201,6 +211,7 @@ export async function buildExportZip(
       notIncluded: left,
     };
     await zip.add("account.json", `${JSON.stringify(summary, null, 2)}\n`);
+    if (entriesFull) await zip.add(NOT_INCLUDED_NOTE, notIncludedNote(maxEntries, employees, left));
     return await zip.close();
   } catch (err) {
     await zip.abort();
@@ -216,27 +227,38 @@ async function addWorkspace(
   outcome: WorkspaceOutcome | undefined,
   e: EmployeeRow,
   folder: string,
+  entryRoom: () => boolean,
 ): Promise<string> {
   if (!manifest.awaited.some((a) => a.employeeId === e.id)) return NOT_RUNNING;
   if (!outcome) return "workspace not included: its server did not send it in time";
   if (outcome.kind === "error") return `workspace not included: ${outcome.message}`;
   const object = await deps.env.KNOWLEDGE.get(outcome.key);
   if (!object) return "workspace not included: its archive is missing";
-  let full = false;
+  // Why files stopped going in, once they did: the zip's size or its number of entries.
+  let stop: "size" | "entries" | null = null;
+  let added = 0;
   try {
     const read = await readTarGz(
       object.body,
       { maxFiles: WORKSPACE_MAX_FILES, maxBytes: WORKSPACE_UNPACKED_MAX_BYTES },
       async (file) => {
-        if (full || zip.written + file.size + ZIP_RESERVE_BYTES >= EXPORT_MAX_ZIP_BYTES) {
-          full = true;
+        if (!stop && zip.written + file.size + ZIP_RESERVE_BYTES >= EXPORT_MAX_ZIP_BYTES)
+          stop = "size";
+        if (!stop && !entryRoom()) stop = "entries";
+        if (stop) {
           for await (const _ of file.chunks); // skipped, but read past
           return;
         }
         await zip.addStream(`${folder}${file.path}`, file.chunks, { mtime: file.mtimeMs });
+        added++;
       },
     );
-    if (full) return "workspace included in part: the export reached its size limit";
+    if (stop) {
+      const limit = stop === "size" ? "its size limit" : "its limit on the number of files";
+      return added > 0
+        ? `workspace included in part: the export reached ${limit}`
+        : `workspace not included: the export reached ${limit}`;
+    }
     if (read.truncated)
       return `workspace included in part: the first ${read.files} files (limits: ${WORKSPACE_MAX_FILES} files, ${WORKSPACE_UNPACKED_MAX_BYTES / 1024 / 1024} MB)`;
     return "included";
@@ -245,4 +267,22 @@ async function addWorkspace(
     deps.log.warn("workspace archive unreadable", { employeeId: e.id, ...errorFields(err) });
     return "workspace not included in full: its archive could not be read";
   }
+}
+
+// What a zip that reached its number of entries says about itself, beside account.json.
+function notIncludedNote(
+  maxEntries: number,
+  employees: readonly { name: string; workspaceFolder: string; workspace: string }[],
+  left: readonly string[],
+): string {
+  const lines = [
+    `This export reached the most files one zip can hold here (${maxEntries}).`,
+    "What is listed below is not in it, or only in part; account.json says the same.",
+    "",
+    ...employees
+      .filter((e) => e.workspace !== "included" && e.workspace !== NOT_RUNNING)
+      .map((e) => `${e.workspaceFolder} (${e.name}): ${e.workspace}`),
+    ...left,
+  ];
+  return `${lines.join("\n")}\n`;
 }

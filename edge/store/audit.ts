@@ -25,6 +25,27 @@ export interface AuditFilter {
 
 /** Newest first. */
 export async function listAuditEvents(db: Db, f: AuditFilter): Promise<AuditEventRow[]> {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(whereOf(f))
+    .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+    .limit(f.limit)
+    .all();
+}
+
+/** Only where each event sits (time and id), newest first: the CSV finds its end with these. */
+export async function listAuditKeys(db: Db, f: AuditFilter): Promise<{ at: number; id: string }[]> {
+  return db
+    .select({ at: auditEvents.at, id: auditEvents.id })
+    .from(auditEvents)
+    .where(whereOf(f))
+    .orderBy(desc(auditEvents.at), desc(auditEvents.id))
+    .limit(f.limit)
+    .all();
+}
+
+function whereOf(f: AuditFilter): SQL | undefined {
   const where: SQL[] = [eq(auditEvents.accountId, f.accountId)];
   if (f.action) where.push(eq(auditEvents.action, f.action));
   if (f.actorEmail) where.push(eq(auditEvents.actorEmail, f.actorEmail));
@@ -38,13 +59,7 @@ export async function listAuditEvents(db: Db, f: AuditFilter): Promise<AuditEven
         : (or(older, and(eq(auditEvents.at, f.before), lt(auditEvents.id, f.beforeId))) ?? older),
     );
   }
-  return db
-    .select()
-    .from(auditEvents)
-    .where(and(...where))
-    .orderBy(desc(auditEvents.at), desc(auditEvents.id))
-    .limit(f.limit)
-    .all();
+  return and(...where);
 }
 
 /** Drops events older than `cutoff` (epoch ms), every account's; how many went. */

@@ -34,9 +34,12 @@ afterAll(async () => {
 });
 
 // A workspace as the node agent sends it: a gzip-compressed tar, here with a hostile entry or two
-// a container could have planted (a path out of the folder, a link).
+// a container could have planted (a path out of the folder, a link, a name that displays reversed,
+// a date no zip can hold, first so that everything after it is at stake).
 async function workspaceArchive(): Promise<Uint8Array> {
   const tar = pack();
+  tar.entry({ name: "from-2150.txt", mtime: new Date(Date.UTC(2150, 0, 1)) }, "touched ahead");
+  tar.entry({ name: "invoice\u202Efdp.exe" }, "looks like a pdf");
   tar.entry({ name: "MEMORY.md" }, "Ada remembers: the customer likes tea.\n");
   tar.entry({ name: "memory", type: "directory" });
   tar.entry({ name: "memory/2026-06-01.md" }, "# 1 June\nOrdered tea.\n");
@@ -191,6 +194,7 @@ describe("account export", () => {
         "knowledge/team/handbook.md",
         "usage.csv",
         "workspaces/Ada/MEMORY.md",
+        "workspaces/Ada/from-2150.txt",
         "workspaces/Ada/memory/2026-06-01.md",
       ].sort(),
     );

@@ -2,6 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AUDIT_RETENTION_DAYS, type AuditEventView } from "../contract/audit.ts";
 import { AUDIT_CSV_HEADER } from "../services/audit-query.ts";
+import { parseCsv } from "./csv-helpers.ts";
 import { api, errorOf } from "./helpers.ts";
 import { joinAs, person, runCronAt, seedAudit } from "./lifecycle-helpers.ts";
 
@@ -21,36 +22,6 @@ async function page(cookie: string, query = ""): Promise<Page> {
   const res = await audit(cookie, query);
   expect(res.status).toBe(200);
   return (await res.json()) as Page;
-}
-
-// RFC 4180, enough to read back what the edge wrote: quoted fields, doubled quotes, CRLF rows.
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (ch === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      i++;
-    } else cell += ch;
-  }
-  if (cell !== "" || row.length) throw new Error("CSV does not end with CRLF");
-  return rows;
 }
 
 describe("GET /api/audit", () => {

@@ -47,14 +47,18 @@ const MB = 1024 * 1024;
 const tooLarge = (what: string) =>
   new RuntimeError("workspace_too_large", `the workspace is larger than ${what}`, false);
 
+// C0, DEL, C1, the line and paragraph separators, the characters that reorder display (a name
+// "invoice\u202Efdp.exe" shows as "invoiceexe.pdf") and "\\": the edge refuses the same
+// (edge/export/zip-names.ts), so they are not sent only to be dropped there.
+const HIDDEN_OR_BACKSLASH = /[\p{Cc}\u2028\u2029\p{Bidi_Control}\\]/u;
+
 /**
  * The path of an entry of the engine's archive relative to the workspace, or null to leave it
  * out: the archive's own folder name comes first; anything outside, odd or in team-files/ is not
  * the employee's workspace.
  */
 export function workspacePath(name: string): string | null {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: they are what is refused
-  if (name.length > PATH_MAX_CHARS || /[\u0000-\u001f\u007f\\]/.test(name)) return null;
+  if (name.length > PATH_MAX_CHARS || HIDDEN_OR_BACKSLASH.test(name)) return null;
   const segments = name.split("/").filter((s) => s !== "" && s !== ".");
   if (segments.length < 2 || segments.includes("..")) return null;
   const rest = segments.slice(1);

@@ -69,6 +69,10 @@ describe("workspace paths", () => {
     ["workspace", null],
     ["workspace/a\u0000b", null],
     ["workspace/a\\b", null],
+    ["workspace/invoice\u202Efdp.exe", null],
+    ["workspace/a\u2066b\u2069", null],
+    ["workspace/c1\u0085.txt", null],
+    ["workspace/para\u2029graph", null],
   ])("%s → %s", (name, want) => {
     expect(workspacePath(name)).toBe(want);
   });
