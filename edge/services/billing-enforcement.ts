@@ -40,6 +40,12 @@ export async function currentSubscription(
     .get();
 }
 
+/** Whether a paid subscription is in force for the account (its plan applies, card charged). */
+export async function paidSubscriptionInForce(deps: Deps, accountId: string): Promise<boolean> {
+  const sub = await currentSubscription(deps, accountId);
+  return sub !== undefined && (PLAN_APPLIES as readonly string[]).includes(sub.status);
+}
+
 export interface Allowance {
   /** How many employees may run, oldest first. */
   allowed: number;
