@@ -55,7 +55,7 @@ export async function findOrCreateUser(
 export async function createPersonalAccount(
   deps: Deps,
   user: { id: string; email: string; name: string | null },
-): Promise<Membership> {
+): Promise<{ membership: Membership; created: boolean }> {
   const now = deps.now();
   const account = await insertAccountWithOwner(deps.db, {
     id: crypto.randomUUID(),
@@ -67,8 +67,8 @@ export async function createPersonalAccount(
   if (!account) {
     const existing = (await membershipsOf(deps.db, user.id))[0];
     if (!existing) throw new Error(`user ${user.id} has no account and none was made`);
-    return existing;
+    return { membership: existing, created: false };
   }
   deps.log.info("account created", { userId: user.id, accountId: account.id });
-  return { account, role: "owner", joinedAt: now };
+  return { membership: { account, role: "owner", joinedAt: now }, created: true };
 }

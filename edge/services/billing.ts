@@ -291,6 +291,13 @@ export async function applySubscription(
     eventCreatedAt: eventCreated,
     updatedAt: deps.now(),
   };
+  // What the subscription was, for the audit log: a change of status (past due, unpaid, canceled)
+  // or of cancel-at-period-end matters to the owner even when the plan stays.
+  const previous = await deps.db
+    .select({ status: subscriptions.status, cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd })
+    .from(subscriptions)
+    .where(eq(subscriptions.stripeSubscriptionId, sub.id))
+    .get();
   const applied = await deps.db
     .insert(subscriptions)
     .values(row)
@@ -335,6 +342,9 @@ export async function applySubscription(
     status: sub.status,
     plan: effective,
   });
+  const statusChanged =
+    previous !== undefined &&
+    (previous.status !== row.status || previous.cancelAtPeriodEnd !== row.cancelAtPeriodEnd);
   if (before && effective !== before)
     await recordAudit(
       deps,
@@ -342,6 +352,19 @@ export async function applySubscription(
       "billing.change",
       { type: "account", id: accountId },
       { from: before, to: effective, subscription: sub.id, status: sub.status },
+    );
+  else if (statusChanged)
+    await recordAudit(
+      deps,
+      { system: true, accountId },
+      "billing.change",
+      { type: "account", id: accountId },
+      {
+        subscription: sub.id,
+        status: row.status,
+        previousStatus: previous.status,
+        cancelAtPeriodEnd: row.cancelAtPeriodEnd,
+      },
     );
   await enforceBilling(deps, accountId);
 }

@@ -68,12 +68,16 @@ export async function changeMemberRole(
   // Granting or taking the admin role is the owner's (so is inviting an admin).
   if (actor.role !== "owner")
     throw forbidden("Only the team's owner can make someone an admin or change an admin's role.");
-  const changed = await setMemberRole(deps.db, {
-    accountId: actor.accountId,
-    userId,
-    from: target.role,
-    to: role,
-  }, deps.now());
+  const changed = await setMemberRole(
+    deps.db,
+    {
+      accountId: actor.accountId,
+      userId,
+      from: target.role,
+      to: role,
+    },
+    deps.now(),
+  );
   if (!changed) throw changedMeanwhile();
   await recordAudit(
     deps,
@@ -138,7 +142,8 @@ async function leave(deps: Deps, actor: Actor): Promise<void> {
     );
   }
   // A concurrent transfer may have made the actor the owner meanwhile: the store refuses then.
-  if (!(await deleteMember(deps.db, actor.accountId, actor.userId, deps.now()))) throw changedMeanwhile();
+  if (!(await deleteMember(deps.db, actor.accountId, actor.userId, deps.now())))
+    throw changedMeanwhile();
   deps.log.info("member left", { accountId: actor.accountId, userId: actor.userId });
   await recordAudit(
     deps,

@@ -79,10 +79,7 @@ export async function insertAccountWithOwner(
             and(
               eq(users.id, ownerId),
               notExists(
-                db
-                  .select({ one: sql`1` })
-                  .from(memberships)
-                  .where(eq(memberships.userId, ownerId)),
+                db.select({ one: sql`1` }).from(memberships).where(eq(memberships.userId, ownerId)),
               ),
             ),
           ),

@@ -80,7 +80,9 @@ describe("a Stripe event about an account that no longer exists", () => {
           metadata: { accountId, plan: "pro" },
           items: {
             object: "list",
-            data: [{ id: "si_gone", object: "subscription_item", price: { id: STRIPE_PRICES.pro } }],
+            data: [
+              { id: "si_gone", object: "subscription_item", price: { id: STRIPE_PRICES.pro } },
+            ],
           },
         },
       },
@@ -99,7 +101,9 @@ describe("a Stripe event about an account that no longer exists", () => {
     );
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ received: true, ignored: true });
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM subscriptions WHERE account_id = ?")
+    const rows = await env.DB.prepare(
+      "SELECT count(*) AS n FROM subscriptions WHERE account_id = ?",
+    )
       .bind(accountId)
       .first<{ n: number }>();
     expect(rows?.n).toBe(0);

@@ -79,7 +79,16 @@ describe("two invitations to one email sent at once", () => {
         `INSERT INTO invitations (id, account_id, email, role, token_hash, invited_by, created_at, expires_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-        .bind(r.id, r.accountId, r.email, r.role, r.tokenHash, r.invitedBy, r.createdAt, r.expiresAt)
+        .bind(
+          r.id,
+          r.accountId,
+          r.email,
+          r.role,
+          r.tokenHash,
+          r.invitedBy,
+          r.createdAt,
+          r.expiresAt,
+        )
         .run();
     }
     const roles = ["admin", "member"] as const;

@@ -47,5 +47,10 @@ describe("the personal account of someone who belongs to no account", () => {
     expect([...seen]).toEqual([account?.id]);
     // Their trial ended 23 days ago: this account is no new one.
     expect(account?.trial_ends_at).toBe(signedUpAt + 7 * DAY);
+    // Recorded once, in the new account's audit log.
+    const audit = await env.DB.prepare("SELECT action FROM audit_events WHERE account_id = ?")
+      .bind(account?.id)
+      .all<{ action: string }>();
+    expect(audit.results.map((r) => r.action)).toEqual(["account.create"]);
   });
 });
