@@ -84,7 +84,8 @@ export async function inviteMember(
   // Only the owner touches admins (RIGHTS), so an admin's invitation replaces no admin invitation.
   const mayReplace = rolesActorMayRevoke(actor);
   const earlier = await openInvitationsOf(deps.db, actor.accountId, { email });
-  if (earlier.some((i) => !mayReplace.includes(i.role))) throw ownersInvitation();
+  const live = earlier.filter((i) => i.expiresAt > deps.now());
+  if (live.some((i) => !mayReplace.includes(i.role))) throw ownersInvitation();
   const account = await accountById(deps.db, actor.accountId);
   const inviter = await memberOf(deps.db, actor.accountId, actor.userId);
   if (!account || !inviter) throw notFound("team");
