@@ -20,6 +20,8 @@ export const AUDIT_ACTIONS = [
   "account.rename",
   "account.transfer",
   "account.export",
+  "account.export_download",
+  "account.create",
   "account.delete_request",
   "account.delete_cancel",
   "billing.checkout",

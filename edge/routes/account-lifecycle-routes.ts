@@ -5,6 +5,7 @@ import { endpoint } from "../http/endpoint.ts";
 import { currentActor, requireMember } from "../http/session.ts";
 import { cancelDeletion, scheduleDeletion } from "../services/account-deletion.ts";
 import { downloadExport, listAccountExports, startExport } from "../services/account-export.ts";
+import { recordAudit } from "../services/audit.ts";
 
 // The account's end and its data (owner only): deletion with its grace, and exports.
 const MOUNT = "/api/account";
@@ -27,7 +28,12 @@ endpoint(accountLifecycleRoutes, MOUNT, "GET /api/account/exports", async (c) =>
   exports: await listAccountExports(c.var.deps, currentActor(c)),
 }));
 
-// The zip itself: a download, not JSON.
-accountLifecycleRoutes.get("/exports/:id/download", async (c) =>
-  downloadExport(c.var.deps, currentActor(c), c.req.param("id")),
-);
+// The zip itself: a download, not JSON. The whole account leaves with it, so it is recorded.
+accountLifecycleRoutes.get("/exports/:id/download", async (c) => {
+  const actor = currentActor(c);
+  const id = c.req.param("id");
+  const res = await downloadExport(c.var.deps, actor, id);
+  if (res.ok)
+    await recordAudit(c.var.deps, actor, "account.export_download", { type: "export", id });
+  return res;
+});

@@ -1,7 +1,7 @@
 import { eq } from "drizzle-orm";
 import { type UserRow, users } from "../../db/schema.ts";
 import { planById } from "../billing/plans.ts";
-import { insertAccountWithOwner, type Membership } from "../store/accounts.ts";
+import { insertAccountWithOwner, type Membership, membershipsOf } from "../store/accounts.ts";
 import type { Deps } from "./deps.ts";
 
 const DAY = 24 * 60 * 60 * 1000;
@@ -47,20 +47,28 @@ export async function findOrCreateUser(
 
 /**
  * A new account owned by the person, on the trial: made at sign-up, and for a person who no
- * longer belongs to any account. Named after them; the owner can rename it.
+ * longer belongs to any account. Named after them; the owner can rename it. Its trial is the one
+ * that started at sign-up (a person gets one trial, however many accounts they leave), and it is
+ * made at most once however many requests arrive at once: a call that finds the person already
+ * in an account (a concurrent call made it) answers that membership.
  */
 export async function createPersonalAccount(
   deps: Deps,
   user: { id: string; email: string; name: string | null },
-): Promise<Membership> {
+): Promise<{ membership: Membership; created: boolean }> {
   const now = deps.now();
   const account = await insertAccountWithOwner(deps.db, {
     id: crypto.randomUUID(),
     name: user.name?.trim() || user.email,
     ownerId: user.id,
-    trialEndsAt: now + planById("trial").trialDays * DAY,
+    trialMs: planById("trial").trialDays * DAY,
     now,
   });
+  if (!account) {
+    const existing = (await membershipsOf(deps.db, user.id))[0];
+    if (!existing) throw new Error(`user ${user.id} has no account and none was made`);
+    return { membership: existing, created: false };
+  }
   deps.log.info("account created", { userId: user.id, accountId: account.id });
-  return { account, role: "owner", joinedAt: now };
+  return { membership: { account, role: "owner", joinedAt: now }, created: true };
 }

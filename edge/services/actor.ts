@@ -1,7 +1,9 @@
 import type { SessionUser } from "../auth/sessions.ts";
+import type { AuditAction } from "../contract/audit.ts";
 import { can, type Right, type TeamRole } from "../contract/team.ts";
 import { ApiError } from "../http/api-error.ts";
 import { type Membership, membershipIn, membershipsOf } from "../store/accounts.ts";
+import { insertAuditEvent } from "../store/audit.ts";
 import { createPersonalAccount } from "./accounts.ts";
 import type { Deps } from "./deps.ts";
 
@@ -32,14 +34,38 @@ export async function resolveActor(
     ? await membershipIn(deps.db, user.id, activeAccountId)
     : undefined;
   membership ??= (await membershipsOf(deps.db, user.id))[0];
-  membership ??= await createPersonalAccount(deps, user);
-  return {
+  let created = false;
+  if (!membership) ({ membership, created } = await createPersonalAccount(deps, user));
+  const actor: Actor = {
     userId: user.id,
     email: user.email,
     accountId: membership.account.id,
     role: membership.role,
     ...client,
   };
+  if (created) await recordAccountCreated(deps, actor);
+  return actor;
+}
+
+// What services/audit.ts recordAudit does, written here because audit.ts takes the Actor type
+// from this module (an import cycle otherwise): recorded after the change, never thrown.
+async function recordAccountCreated(deps: Deps, actor: Actor): Promise<void> {
+  try {
+    await insertAuditEvent(deps.db, {
+      accountId: actor.accountId,
+      at: deps.now(),
+      actorUserId: actor.userId,
+      actorEmail: actor.email,
+      action: "account.create" satisfies AuditAction,
+      targetType: "account",
+      targetId: actor.accountId,
+      detail: { reason: "belonged to no account" },
+      ip: actor.ip,
+      userAgent: actor.userAgent,
+    });
+  } catch (err) {
+    deps.log.error("audit event not recorded", { err, action: "account.create" });
+  }
 }
 
 /** 403 `forbidden_role` unless the actor's role has the right (contract/team.ts RIGHTS). */

@@ -40,6 +40,12 @@ export async function currentSubscription(
     .get();
 }
 
+/** Whether a paid subscription is in force for the account (its plan applies, card charged). */
+export async function paidSubscriptionInForce(deps: Deps, accountId: string): Promise<boolean> {
+  const sub = await currentSubscription(deps, accountId);
+  return sub !== undefined && (PLAN_APPLIES as readonly string[]).includes(sub.status);
+}
+
 export interface Allowance {
   /** How many employees may run, oldest first. */
   allowed: number;
@@ -105,6 +111,27 @@ export async function enforceBilling(
   accountId: string,
   now = deps.now(),
 ): Promise<{ held: string[]; released: string[] }> {
+  const first = await enforceOnce(deps, accountId, now);
+  if (!first.forDeletion) return first;
+  // Decided from a deletion request that the owner may have canceled while the loop ran: the
+  // restore released everyone, and this loop, still on its earlier read, held them again. Then
+  // decide once more from the account as it now is (the restore's own decision may have run
+  // before these holds).
+  const account = await deps.db
+    .select({ deletionRequestedAt: accounts.deletionRequestedAt })
+    .from(accounts)
+    .where(eq(accounts.id, accountId))
+    .get();
+  if (!account || account.deletionRequestedAt !== null) return first;
+  deps.log.info("deletion canceled during billing's decision; deciding again", { accountId });
+  return enforceOnce(deps, accountId, now);
+}
+
+async function enforceOnce(
+  deps: Deps,
+  accountId: string,
+  now: number,
+): Promise<{ held: string[]; released: string[]; forDeletion: boolean }> {
   const { allowed, reason, why } = await allowanceOf(deps, accountId, now);
   const team = await deps.db
     .select({ id: employees.id, name: employees.name })
@@ -142,7 +169,7 @@ export async function enforceBilling(
       released: released.length,
     });
   }
-  return { held, released };
+  return { held, released, forDeletion: why === ACCOUNT_DELETION_HOLD_REASON };
 }
 
 // The cron's part: accounts whose trial ended without a subscription, and accounts whose grace

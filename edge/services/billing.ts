@@ -10,6 +10,8 @@ import {
   stripeClient,
 } from "../billing/stripe-client.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
+import { accountById } from "../store/accounts.ts";
+import { refuseWhileDeletionScheduled } from "./account-state.ts";
 import { type Actor, requireRight } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import {
@@ -77,6 +79,11 @@ export async function startCheckout(
   actor: Actor,
   plan: PaidPlanId,
 ): Promise<{ url: string }> {
+  requireRight(actor, "billing.manage");
+  // The cron deletes the account after the grace: no one is charged for a team about to go.
+  const account = await accountById(deps.db, actor.accountId);
+  if (!account) throw notFound("team");
+  refuseWhileDeletionScheduled(account, "No subscription can start");
   await billingActor(deps, actor);
   const { accountId, email } = actor;
   const stripe = stripeClient(deps.config);
@@ -194,12 +201,25 @@ async function userForCustomer(
   )?.id;
 }
 
+// The purge deletes the Stripe customer and then the account, so Stripe's event about the
+// subscription that ended usually arrives for an account that is gone. It is acknowledged and
+// ignored (the subscription's foreign key would refuse it, and Stripe would retry for days).
+async function accountExists(deps: Deps, accountId: string, event: Stripe.Event): Promise<boolean> {
+  if (await accountById(deps.db, accountId)) return true;
+  deps.log.info("stripe event for an account that no longer exists ignored", {
+    accountId,
+    event: event.id,
+    type: event.type,
+  });
+  return false;
+}
+
 async function applyEvent(deps: Deps, stripe: Stripe, event: Stripe.Event): Promise<boolean> {
   switch (event.type) {
     case "checkout.session.completed": {
       const session = event.data.object;
       const accountId = accountIdIn(session.metadata) ?? session.client_reference_id ?? undefined;
-      if (!accountId) return false;
+      if (!accountId || !(await accountExists(deps, accountId, event))) return false;
       await linkCustomer(deps, accountId, idOf(session.customer));
       const subId = idOf(session.subscription);
       if (!subId) return false;
@@ -212,7 +232,7 @@ async function applyEvent(deps: Deps, stripe: Stripe, event: Stripe.Event): Prom
     case "customer.subscription.deleted": {
       const sub = event.data.object;
       const accountId = accountIdIn(sub.metadata) ?? (await userForCustomer(deps, sub.customer));
-      if (!accountId) return false;
+      if (!accountId || !(await accountExists(deps, accountId, event))) return false;
       await applySubscription(deps, accountId, sub, event.created);
       return true;
     }
@@ -271,6 +291,13 @@ export async function applySubscription(
     eventCreatedAt: eventCreated,
     updatedAt: deps.now(),
   };
+  // What the subscription was, for the audit log: a change of status (past due, unpaid, canceled)
+  // or of cancel-at-period-end matters to the owner even when the plan stays.
+  const previous = await deps.db
+    .select({ status: subscriptions.status, cancelAtPeriodEnd: subscriptions.cancelAtPeriodEnd })
+    .from(subscriptions)
+    .where(eq(subscriptions.stripeSubscriptionId, sub.id))
+    .get();
   const applied = await deps.db
     .insert(subscriptions)
     .values(row)
@@ -315,6 +342,9 @@ export async function applySubscription(
     status: sub.status,
     plan: effective,
   });
+  const statusChanged =
+    previous !== undefined &&
+    (previous.status !== row.status || previous.cancelAtPeriodEnd !== row.cancelAtPeriodEnd);
   if (before && effective !== before)
     await recordAudit(
       deps,
@@ -322,6 +352,19 @@ export async function applySubscription(
       "billing.change",
       { type: "account", id: accountId },
       { from: before, to: effective, subscription: sub.id, status: sub.status },
+    );
+  else if (statusChanged)
+    await recordAudit(
+      deps,
+      { system: true, accountId },
+      "billing.change",
+      { type: "account", id: accountId },
+      {
+        subscription: sub.id,
+        status: row.status,
+        previousStatus: previous.status,
+        cancelAtPeriodEnd: row.cancelAtPeriodEnd,
+      },
     );
   await enforceBilling(deps, accountId);
 }

@@ -11,6 +11,7 @@ import {
   insertInvitation,
   invitationByTokenHash,
   listOpenInvitations,
+  openInvitationsOf,
   revokeInvitation,
   revokeOtherInvitations,
 } from "../store/invitations.ts";
@@ -80,6 +81,11 @@ export async function inviteMember(
       email: "Already a member.",
     });
   }
+  // Only the owner touches admins (RIGHTS), so an admin's invitation replaces no admin invitation.
+  const mayReplace = rolesActorMayRevoke(actor);
+  const earlier = await openInvitationsOf(deps.db, actor.accountId, { email });
+  const live = earlier.filter((i) => i.expiresAt > deps.now());
+  if (live.some((i) => !mayReplace.includes(i.role))) throw ownersInvitation();
   const account = await accountById(deps.db, actor.accountId);
   const inviter = await memberOf(deps.db, actor.accountId, actor.userId);
   if (!account || !inviter) throw notFound("team");
@@ -124,8 +130,9 @@ export async function inviteMember(
   const replaced = await revokeOtherInvitations(deps.db, {
     accountId: actor.accountId,
     email,
-    keepId: row.id,
+    keep: row,
     now,
+    roles: mayReplace,
   });
   await recordAudit(
     deps,
@@ -137,14 +144,31 @@ export async function inviteMember(
   return invitationView(row, actor.email);
 }
 
+const ownersInvitation = () =>
+  new ApiError(
+    403,
+    "forbidden_role",
+    "The team's owner invited this person as an admin; only the owner can revoke or change that invitation.",
+  );
+
+/** The roles of invitations the actor may revoke or replace: only the owner touches admins. */
+const rolesActorMayRevoke = (actor: Actor): readonly InvitationRow["role"][] =>
+  actor.role === "owner" ? ["admin", "member"] : ["member"];
+
 export async function revokeInvite(deps: Deps, actor: Actor, id: string): Promise<void> {
   requireRight(actor, "members.manage");
   const revoked = await revokeInvitation(deps.db, {
     accountId: actor.accountId,
     id,
     now: deps.now(),
+    roles: rolesActorMayRevoke(actor),
   });
-  if (!revoked) throw notFound("invitation");
+  if (!revoked) {
+    // Nothing revoked: an admin invitation the actor may not touch, or none at all.
+    const open = await openInvitationsOf(deps.db, actor.accountId, { id });
+    if (open.length > 0) throw ownersInvitation();
+    throw notFound("invitation");
+  }
   await recordAudit(
     deps,
     actor,

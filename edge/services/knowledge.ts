@@ -5,6 +5,8 @@ import { ApiError, notFound } from "../http/api-error.ts";
 import { readBodyCapped } from "../http/validate.ts";
 import { sanitiseFileName } from "../knowledge/file-names.ts";
 import { employeeStub } from "../objects/stubs.ts";
+import { accountById } from "../store/accounts.ts";
+import { refuseWhileDeletionScheduled } from "./account-state.ts";
 import { type Actor, requireRight } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import type { Deps } from "./deps.ts";
@@ -109,6 +111,11 @@ export async function prepareUpload(
 ): Promise<PreparedUpload> {
   await ensureFolder(deps, actor, folder, true);
   const accountId = actor.accountId;
+  // The purge deletes the account's knowledge by prefix: a file landing during the grace could
+  // outlive it, and nothing sweeps knowledge of vanished accounts.
+  const account = await accountById(deps.db, accountId);
+  if (!account) throw notFound("team");
+  refuseWhileDeletionScheduled(account, "No files can be uploaded");
   const type = request.headers.get("content-type") ?? "";
   if (!type.startsWith("multipart/form-data"))
     throw invalid("Send the files as multipart/form-data in a field named “file”.");

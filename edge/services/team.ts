@@ -10,6 +10,7 @@ import {
 } from "../store/team.ts";
 import { type Actor, requireRight } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
+import { paidSubscriptionInForce } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
 
 // The team's members: list, change a role, transfer ownership, remove, leave. Who may do what:
@@ -67,12 +68,16 @@ export async function changeMemberRole(
   // Granting or taking the admin role is the owner's (so is inviting an admin).
   if (actor.role !== "owner")
     throw forbidden("Only the team's owner can make someone an admin or change an admin's role.");
-  const changed = await setMemberRole(deps.db, {
-    accountId: actor.accountId,
-    userId,
-    from: target.role,
-    to: role,
-  });
+  const changed = await setMemberRole(
+    deps.db,
+    {
+      accountId: actor.accountId,
+      userId,
+      from: target.role,
+      to: role,
+    },
+    deps.now(),
+  );
   if (!changed) throw changedMeanwhile();
   await recordAudit(
     deps,
@@ -87,6 +92,14 @@ export async function changeMemberRole(
 async function transfer(deps: Deps, actor: Actor, target: MemberRow): Promise<MemberView> {
   requireRight(actor, "account.own");
   if (target.userId === actor.userId) return memberView(target);
+  // The Stripe customer holds the owner's card, address and invoices: a new owner would see them
+  // in the portal and charge them, and the old one could no longer cancel. The owner cancels first.
+  if (await paidSubscriptionInForce(deps, actor.accountId))
+    throw new ApiError(
+      409,
+      "invalid_state",
+      "This team has a paid subscription on your card. Cancel it on the Billing page first (the plan stays until the period ends), then transfer ownership; the new owner subscribes with their own card.",
+    );
   const moved = await transferOwnership(deps.db, {
     accountId: actor.accountId,
     fromUserId: actor.userId,
@@ -111,7 +124,7 @@ export async function removeMember(deps: Deps, actor: Actor, userId: string): Pr
   if (target.role === "owner") throw forbidden("The team's owner cannot be removed.");
   if (target.role === "admin" && actor.role !== "owner")
     throw forbidden("Only the team's owner can remove an admin.");
-  if (!(await deleteMember(deps.db, actor.accountId, userId))) throw noSuchMember();
+  if (!(await deleteMember(deps.db, actor.accountId, userId, deps.now()))) throw noSuchMember();
   deps.log.info("member removed", { accountId: actor.accountId, userId });
   await recordAudit(
     deps,
@@ -129,7 +142,8 @@ async function leave(deps: Deps, actor: Actor): Promise<void> {
     );
   }
   // A concurrent transfer may have made the actor the owner meanwhile: the store refuses then.
-  if (!(await deleteMember(deps.db, actor.accountId, actor.userId))) throw changedMeanwhile();
+  if (!(await deleteMember(deps.db, actor.accountId, actor.userId, deps.now())))
+    throw changedMeanwhile();
   deps.log.info("member left", { accountId: actor.accountId, userId: actor.userId });
   await recordAudit(
     deps,

@@ -1,6 +1,6 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, notExists, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { type AccountRow, accounts, memberships, sessions } from "../../db/schema.ts";
+import { type AccountRow, accounts, memberships, sessions, users } from "../../db/schema.ts";
 import type { TeamRole } from "../contract/team.ts";
 
 // Accounts and who belongs to them. Plain functions over D1; the rules (who may do what, the one
@@ -43,30 +43,61 @@ export async function accountById(db: Db, accountId: string): Promise<AccountRow
   return db.select().from(accounts).where(eq(accounts.id, accountId)).get();
 }
 
-/** A new account with its owner, in one batch (D1 has no interactive transactions). */
+/**
+ * A new account owned by the person, on the trial, in one batch (D1 runs it as a transaction)
+ * and only while they belong to no account: of any number of concurrent calls for someone with
+ * no membership, exactly one inserts; the others insert nothing and get undefined (the caller
+ * re-reads the memberships). The owner's membership is inserted only if this call's account row
+ * was. The trial ends `trialMs` after the person signed up (users.created_at), never after now,
+ * so a later personal account carries the trial that started at sign-up instead of a fresh one.
+ */
 export async function insertAccountWithOwner(
   db: Db,
-  input: { id: string; name: string; ownerId: string; trialEndsAt: number; now: number },
-): Promise<AccountRow> {
+  input: { id: string; name: string; ownerId: string; trialMs: number; now: number },
+): Promise<AccountRow | undefined> {
+  const { id, name, ownerId, trialMs, now } = input;
+  const value = <T>(v: T, column: string) => sql<T>`${v}`.as(column);
   const [inserted] = await db.batch([
     db
       .insert(accounts)
-      .values({
-        id: input.id,
-        name: input.name,
-        plan: "trial",
-        trialEndsAt: input.trialEndsAt,
-        createdAt: input.now,
-        updatedAt: input.now,
-      })
+      .select(
+        // Every column of the table, in its order (drizzle checks this).
+        db
+          .select({
+            id: value(id, "id"),
+            name: value(name, "name"),
+            plan: sql<"trial">`'trial'`.as("plan"),
+            trialEndsAt: sql<number>`${users.createdAt} + ${trialMs}`.as("trial_ends_at"),
+            stripeCustomerId: sql<null>`null`.as("stripe_customer_id"),
+            billingNotice: sql<null>`null`.as("billing_notice"),
+            deletionRequestedAt: sql<null>`null`.as("deletion_requested_at"),
+            createdAt: value(now, "created_at"),
+            updatedAt: value(now, "updated_at"),
+          })
+          .from(users)
+          .where(
+            and(
+              eq(users.id, ownerId),
+              notExists(
+                db.select({ one: sql`1` }).from(memberships).where(eq(memberships.userId, ownerId)),
+              ),
+            ),
+          ),
+      )
       .returning(),
-    db
-      .insert(memberships)
-      .values({ accountId: input.id, userId: input.ownerId, role: "owner", createdAt: input.now }),
+    db.insert(memberships).select(
+      db
+        .select({
+          accountId: accounts.id,
+          userId: value(ownerId, "user_id"),
+          role: sql<"owner">`'owner'`.as("role"),
+          createdAt: value(now, "created_at"),
+        })
+        .from(accounts)
+        .where(eq(accounts.id, id)),
+    ),
   ]);
-  const account = inserted[0];
-  if (!account) throw new Error(`account ${input.id} was not inserted`);
-  return account;
+  return inserted[0];
 }
 
 export async function renameAccount(

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { Db } from "../../db/client.ts";
 import { accounts, type InvitationRow, invitations, memberships, users } from "../../db/schema.ts";
@@ -83,10 +83,13 @@ export async function invitationByTokenHash(
   return row && flatten(row);
 }
 
-/** Revokes one open invitation of the account; undefined when there was none by that id. */
+/**
+ * Revokes one open invitation of the account whose role is among `roles` (an admin may take back
+ * member invitations only); undefined when there was none by that id and role.
+ */
 export async function revokeInvitation(
   db: Db,
-  input: { accountId: string; id: string; now: number },
+  input: { accountId: string; id: string; now: number; roles: readonly InvitationRow["role"][] },
 ): Promise<InvitationRow | undefined> {
   return db
     .update(invitations)
@@ -95,6 +98,7 @@ export async function revokeInvitation(
       and(
         eq(invitations.accountId, input.accountId),
         eq(invitations.id, input.id),
+        inArray(invitations.role, [...input.roles]),
         isNull(invitations.acceptedAt),
         isNull(invitations.revokedAt),
       ),
@@ -103,11 +107,42 @@ export async function revokeInvitation(
     .get();
 }
 
-/** Revokes the account's other unused invitations to this email (a new one replaces them). */
+/** The account's open (unused, unrevoked) invitations to this email, or the one by this id. */
+export async function openInvitationsOf(
+  db: Db,
+  accountId: string,
+  by: { email: string } | { id: string },
+): Promise<InvitationRow[]> {
+  return db
+    .select()
+    .from(invitations)
+    .where(
+      and(
+        eq(invitations.accountId, accountId),
+        "email" in by ? eq(invitations.email, by.email) : eq(invitations.id, by.id),
+        isNull(invitations.acceptedAt),
+        isNull(invitations.revokedAt),
+      ),
+    )
+    .all();
+}
+
+/**
+ * Revokes the account's unused invitations to this email that are older than the kept one (a new
+ * one replaces them) and whose role is among `roles`. Only older ones: of two invitations sent at
+ * once, the newer stays, instead of each revoking the other and leaving both links dead.
+ */
 export async function revokeOtherInvitations(
   db: Db,
-  input: { accountId: string; email: string; keepId: string; now: number },
+  input: {
+    accountId: string;
+    email: string;
+    keep: Pick<InvitationRow, "id" | "createdAt">;
+    now: number;
+    roles: readonly InvitationRow["role"][];
+  },
 ): Promise<number> {
+  const { keep } = input;
   const revoked = await db
     .update(invitations)
     .set({ revokedAt: input.now })
@@ -115,7 +150,12 @@ export async function revokeOtherInvitations(
       and(
         eq(invitations.accountId, input.accountId),
         eq(invitations.email, input.email),
-        ne(invitations.id, input.keepId),
+        ne(invitations.id, keep.id),
+        or(
+          lt(invitations.createdAt, keep.createdAt),
+          and(eq(invitations.createdAt, keep.createdAt), lt(invitations.id, keep.id)),
+        ),
+        inArray(invitations.role, [...input.roles]),
         isNull(invitations.acceptedAt),
         isNull(invitations.revokedAt),
       ),

@@ -1,6 +1,6 @@
-import { and, asc, eq, ne, sql } from "drizzle-orm";
+import { and, asc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { Db } from "../../db/client.ts";
-import { memberships, sessions, users } from "../../db/schema.ts";
+import { invitations, memberships, sessions, users } from "../../db/schema.ts";
 import type { TeamRole } from "../contract/team.ts";
 
 // Who belongs to an account and as what. Plain functions over D1; who may change what is the
@@ -69,8 +69,9 @@ export async function isMemberByEmail(db: Db, accountId: string, email: string):
 export async function setMemberRole(
   db: Db,
   input: { accountId: string; userId: string; from: "admin" | "member"; to: "admin" | "member" },
+  now: number,
 ): Promise<boolean> {
-  const changed = await db
+  const update = db
     .update(memberships)
     .set({ role: input.to })
     .where(
@@ -81,7 +82,34 @@ export async function setMemberRole(
       ),
     )
     .returning({ userId: memberships.userId });
+  // A member may invite no one: an admin made a member loses their open invitations with the role.
+  if (input.from !== "admin" || input.to !== "member") return (await update).length > 0;
+  const [changed] = await db.batch([
+    update,
+    revokeInvitationsBy(db, input.accountId, input.userId, now),
+  ]);
   return changed.length > 0;
+}
+
+/**
+ * Revokes the open invitations `userId` sent in the account unless they still hold a role that
+ * may invite (owner or admin): a link sent before a removal or demotion must not bring anyone of
+ * theirs back. Runs in the batch of the change, after it, so the two cannot part, and a change
+ * that did not happen (its WHERE saw something else) revokes nothing.
+ */
+function revokeInvitationsBy(db: Db, accountId: string, userId: string, now: number) {
+  return db
+    .update(invitations)
+    .set({ revokedAt: now })
+    .where(
+      and(
+        eq(invitations.accountId, accountId),
+        eq(invitations.invitedBy, userId),
+        isNull(invitations.acceptedAt),
+        isNull(invitations.revokedAt),
+        sql`not exists (select 1 from ${memberships} where ${memberships.accountId} = ${accountId} and ${memberships.userId} = ${userId} and ${memberships.role} in ('owner', 'admin'))`,
+      ),
+    );
 }
 
 /**
@@ -125,10 +153,15 @@ export async function transferOwnership(
 }
 
 /**
- * Takes a person out of the account (never its owner) and points their sessions that acted in it
- * back at their first account, in one transaction. False when they were not removed.
+ * Takes a person out of the account (never its owner), points their sessions that acted in it
+ * back at their first account and revokes the invitations they sent, in one transaction. False when they were not removed.
  */
-export async function deleteMember(db: Db, accountId: string, userId: string): Promise<boolean> {
+export async function deleteMember(
+  db: Db,
+  accountId: string,
+  userId: string,
+  now: number,
+): Promise<boolean> {
   const [deleted] = await db.batch([
     db
       .delete(memberships)
@@ -150,6 +183,7 @@ export async function deleteMember(db: Db, accountId: string, userId: string): P
           sql`not exists (select 1 from ${memberships} where ${memberships.accountId} = ${accountId} and ${memberships.userId} = ${userId})`,
         ),
       ),
+    revokeInvitationsBy(db, accountId, userId, now),
   ]);
   return deleted.length > 0;
 }

@@ -328,6 +328,8 @@ export const de: Record<MessageKey, string> = {
   "audit.action.account.transfer": "Inhaberschaft übertragen",
   "audit.action.account.rename": "Team umbenannt",
   "audit.action.account.export": "Konto exportiert",
+  "audit.action.account.export_download": "Export des Kontos heruntergeladen",
+  "audit.action.account.create": "Konto angelegt (die Person gehörte zu keinem anderen)",
   "audit.action.account.delete_request": "Löschung des Kontos beantragt",
   "audit.action.account.delete_cancel": "Löschung abgebrochen",
   "audit.action.billing.checkout": "Bezahlung geöffnet",

@@ -310,6 +310,8 @@ export const en = {
   "audit.action.account.transfer": "Transferred ownership",
   "audit.action.account.rename": "Renamed the team",
   "audit.action.account.export": "Exported the account",
+  "audit.action.account.export_download": "Downloaded an export of the account",
+  "audit.action.account.create": "Account created (the person belonged to no other)",
   "audit.action.account.delete_request": "Asked to delete the account",
   "audit.action.account.delete_cancel": "Canceled the deletion",
   "audit.action.billing.checkout": "Opened checkout",

@@ -22,6 +22,8 @@ export const AUDIT_ACTION_TEXT: Record<AuditAction, MessageKey> = {
   "account.transfer": "audit.action.account.transfer",
   "account.rename": "audit.action.account.rename",
   "account.export": "audit.action.account.export",
+  "account.export_download": "audit.action.account.export_download",
+  "account.create": "audit.action.account.create",
   "account.delete_request": "audit.action.account.delete_request",
   "account.delete_cancel": "audit.action.account.delete_cancel",
   "billing.checkout": "audit.action.billing.checkout",
