@@ -82,7 +82,7 @@ function slowCommand(text: string): DevAnswer | undefined {
   if (!match?.[1]) return undefined;
   const n = Math.min(SLOW_MAX_WORDS, Math.max(1, Number(match[1])));
   const words = Array.from({ length: n }, (_, i) => `w${i + 1}`).join(" ");
-  return { ...say(`slow: ${words}`), paceMs: SLOW_WORD_MS };
+  return { kind: "text", text: `${DEV_MODEL_PREFIX} slow: ${words}`, paceMs: SLOW_WORD_MS };
 }
 
 // The tool a result answers, by the id of the call it carries.
