@@ -1,27 +1,20 @@
 import WebSocket from "ws";
 import { backoffDelay } from "../../edge/protocol/backoff.ts";
-import { chatClientHeaders } from "../access/forwarded-identity.ts";
 import { ThrottledLog } from "../http/throttled-log.ts";
 import type { Logger } from "../logger.ts";
 import type { GatewayDevices } from "./gateway-devices.ts";
+import { dialGateway, GATEWAY_CONNECT_TIMEOUT_MS, type GatewayEndpoint } from "./gateway-dial.ts";
 import { GatewayError } from "./gateway-error.ts";
-import {
-  ConnectChallenge,
-  type GatewayFrame,
-  HelloOk,
-  MAX_GATEWAY_FRAME_BYTES,
-  parseGatewayFrame,
-} from "./gateway-frames.ts";
-import { connectParams, deviceIdOf } from "./gateway-handshake.ts";
+import type { GatewayFrame, HelloOk } from "./gateway-frames.ts";
+import { deviceIdOf } from "./gateway-handshake.ts";
 
-// The socket under the chat client: dial the employee's gateway from the node's address with the
-// trusted-proxy headers, answer the challenge with the device proof, correlate requests with
+export { GATEWAY_CONNECT_TIMEOUT_MS, type GatewayEndpoint } from "./gateway-dial.ts";
+
+// The lasting connection under the chat client: dial (gateway-dial.ts), correlate requests with
 // responses under named timeouts, hand events up, and redial with the shared backoff whenever
 // the socket goes (a silent socket counts as gone). Everything read from it is hostile: parsed,
 // capped, and a bad frame costs a log line (throttled), never the agent.
 
-// Upgrade, challenge and hello-ok together (OpenClaw's own pre-auth limit is 15 s).
-export const GATEWAY_CONNECT_TIMEOUT_MS = 15_000;
 export const GATEWAY_REQUEST_TIMEOUT_MS = 30_000;
 export const GATEWAY_RECONNECT_BASE_MS = 500;
 export const GATEWAY_RECONNECT_MAX_MS = 30_000;
@@ -33,11 +26,6 @@ const CLOSE_WAIT_MS = 2_000;
 
 // OpenClaw's detail code (AUTH_UNAUTHORIZED, …) is the more telling one for a log filter.
 const logErr = (e: GatewayError) => ({ message: e.message, code: e.detail ?? e.code });
-
-export interface GatewayEndpoint {
-  host: string;
-  port: number;
-}
 
 export interface GatewaySocketOptions {
   employeeId: string;
@@ -190,7 +178,6 @@ export class GatewaySocket {
   private async dial(): Promise<void> {
     if (this.state === "closed") return;
     this.state = "connecting";
-    const started = Date.now();
     let endpoint: GatewayEndpoint | null = null;
     try {
       endpoint = await this.opts.endpoint();
@@ -202,140 +189,45 @@ export class GatewaySocket {
       return this.failed(
         new GatewayError("NOT_RUNNING", "the employee is not running", { retryable: true }),
       );
-    const host = endpoint.host.includes(":") ? `[${endpoint.host}]` : endpoint.host;
-    const authority = `${host}:${endpoint.port}`;
-    const ws = new WebSocket(`ws://${authority}/`, {
-      headers: chatClientHeaders(this.opts.accountId, authority),
-      handshakeTimeout: GATEWAY_CONNECT_TIMEOUT_MS,
-      maxPayload: MAX_GATEWAY_FRAME_BYTES,
-      perMessageDeflate: false,
-      followRedirects: false,
-    });
+    const identity = () => {
+      const { identity, created } = this.opts.devices.identity(this.opts.employeeId);
+      if (created)
+        this.log.info({ deviceId: deviceIdOf(identity.publicKey) }, "made a gateway device key");
+      return identity;
+    };
+    const ws: WebSocket = dialGateway(
+      { endpoint, accountId: this.opts.accountId, identity, log: this.log, noisy: this.noisy },
+      {
+        heard: () => {
+          if (this.ws === ws) this.heard();
+        },
+        open: (hello, ms) => {
+          if (this.ws === ws) this.opened(hello, ms);
+        },
+        frame: (frame) => {
+          if (this.ws === ws) this.onFrame(frame);
+        },
+        closed: (code, reason, failure) => {
+          if (this.ws === ws) this.lost(code, reason, failure);
+        },
+      },
+    );
     this.ws = ws;
-    let challenged = false;
-    // Why this attempt failed, for whoever waits and for the redial's log line.
-    let failure: GatewayError | undefined;
-    const connectId = `connect-${this.nextId++}`;
-    const giveUp = setTimeout(() => {
-      failure = new GatewayError("TIMEOUT", "no hello from the gateway in time", {
-        retryable: true,
-      });
-      ws.terminate();
-    }, GATEWAY_CONNECT_TIMEOUT_MS);
-
-    ws.on("unexpected-response", (_req, res) => {
-      failure = new GatewayError(
-        "UNAVAILABLE",
-        `the gateway refused the upgrade (${res.statusCode})`,
-        { retryable: true },
-      );
-      ws.terminate();
-    });
-    ws.on("error", (err) => {
-      failure ??= new GatewayError("UNAVAILABLE", err.message.slice(0, 300), { retryable: true });
-    });
-    ws.on("message", (data, isBinary) => {
-      if (this.ws !== ws) return;
-      this.heard();
-      try {
-        if (isBinary)
-          return this.noisy.warn({}, "ignoring a binary frame from the employee's gateway");
-        const parsed = parseGatewayFrame(data.toString());
-        if (!parsed.ok)
-          return this.noisy.warn(
-            { err: { message: parsed.error } },
-            "ignoring a frame from the employee's gateway",
-          );
-        const frame: GatewayFrame = parsed.frame;
-        if (this.state === "open") return this.onFrame(frame);
-        if (frame.type === "event" && frame.event === "connect.challenge" && !challenged) {
-          const challenge = ConnectChallenge.safeParse(frame.payload);
-          if (!challenge.success) return;
-          challenged = true;
-          const { identity, created } = this.opts.devices.identity(this.opts.employeeId);
-          if (created)
-            this.log.info(
-              { deviceId: deviceIdOf(identity.publicKey) },
-              "made a gateway device key",
-            );
-          ws.send(
-            JSON.stringify({
-              type: "req",
-              id: connectId,
-              method: "connect",
-              params: connectParams(identity, challenge.data, Date.now()),
-            }),
-          );
-        } else if (frame.type === "res" && frame.id === connectId) {
-          clearTimeout(giveUp);
-          failure = this.onHello(ws, frame, started);
-        }
-      } catch (err) {
-        this.log.error({ err }, "handling a frame from the employee's gateway failed");
-      }
-    });
-    ws.on("close", (code, reason) => {
-      clearTimeout(giveUp);
-      if (this.ws !== ws || this.state === "closed") return;
-      this.ws = undefined;
-      const wasOpen = this.state === "open";
-      this.state = "connecting";
-      clearTimeout(this.silenceTimer);
-      this.failPending(
-        new GatewayError("DISCONNECTED", "the gateway socket closed", { retryable: true }),
-      );
-      if (wasOpen)
-        this.log.warn(
-          { code, reason: reason.toString().slice(0, 200) },
-          "disconnected from the employee's gateway",
-        );
-      this.failed(
-        failure ?? new GatewayError("UNAVAILABLE", `closed (${code})`, { retryable: true }),
-      );
-    });
   }
 
-  // The connect answer: open, or why not (the socket is then ended and redialled).
-  private onHello(
-    ws: WebSocket,
-    frame: Extract<GatewayFrame, { type: "res" }>,
-    started: number,
-  ): GatewayError | undefined {
-    if (!frame.ok) {
-      const refused = frame.error
-        ? GatewayError.from(frame.error)
-        : new GatewayError("UNAVAILABLE", "connect refused");
-      this.log.warn({ err: logErr(refused) }, "the employee's gateway refused the connection");
-      // A refusal no retry helps (auth, protocol, pairing) fails whoever waits now; the redials
-      // go on, slowly, and heal a refusal someone fixes.
-      if (!refused.retryable) {
-        for (const w of this.waiters) w.reject(refused);
-        this.waiters.clear();
-      }
-      ws.terminate();
-      return refused;
-    }
-    const hello = HelloOk.safeParse(frame.payload);
-    if (!hello.success) {
-      const bad = new GatewayError("BAD_RESPONSE", "hello-ok does not parse");
-      this.log.warn({ err: logErr(bad) }, "the employee's gateway said an unreadable hello");
-      ws.terminate();
-      return bad;
-    }
-    const h = hello.data;
+  private opened(h: HelloOk, connectMs: number): void {
     this.hello = {
       serverVersion: h.server.version,
       scopes: h.auth.scopes,
       mainSessionKey: h.snapshot?.sessionDefaults?.mainSessionKey,
       modelConfigured: h.snapshot?.sessionDefaults?.modelConfigured,
       maxPayload: h.policy.maxPayload,
-      connectMs: Date.now() - started,
+      connectMs,
     };
     this.silenceMs = Math.min(
       MAX_SILENCE_MS,
       Math.max(MIN_SILENCE_MS, h.policy.tickIntervalMs * TICKS_BEFORE_DEAD),
     );
-    this.heard();
     this.state = "open";
     this.attempt = 0;
     this.lastError = undefined;
@@ -345,14 +237,36 @@ export class GatewaySocket {
         "the employee's gateway granted the chat client admin",
       );
     this.log.info(
-      { ms: this.hello.connectMs, scopes: h.auth.scopes, version: h.server.version },
+      { ms: connectMs, scopes: h.auth.scopes, version: h.server.version },
       "connected to the employee's gateway",
     );
     for (const w of this.waiters) w.resolve();
     this.waiters.clear();
     if (this.everOpen) this.guard("reconnected", () => this.handlers.reconnected());
     this.everOpen = true;
-    return undefined;
+  }
+
+  // The socket went: before its hello (`failure` says why) or after.
+  private lost(code: number, reason: string, failure: GatewayError | undefined): void {
+    if (this.state === "closed") return;
+    this.ws = undefined;
+    clearTimeout(this.silenceTimer);
+    this.failPending(
+      new GatewayError("DISCONNECTED", "the gateway socket closed", { retryable: true }),
+    );
+    if (this.state === "open")
+      this.log.warn({ code, reason }, "disconnected from the employee's gateway");
+    this.state = "connecting";
+    if (failure && !failure.retryable) {
+      this.log.warn({ err: logErr(failure) }, "the employee's gateway refused the connection");
+      // A refusal no retry helps (auth, protocol, pairing) fails whoever waits now; the redials
+      // go on, slowly, and heal one someone fixes.
+      for (const w of this.waiters) w.reject(failure);
+      this.waiters.clear();
+    }
+    this.failed(
+      failure ?? new GatewayError("DISCONNECTED", `closed (${code})`, { retryable: true }),
+    );
   }
 
   private onFrame(frame: GatewayFrame): void {
