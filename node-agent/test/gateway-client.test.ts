@@ -205,7 +205,9 @@ describe("the gateway client against the real employee", () => {
     const started = Date.now();
     const run = await client.send(session, "!slow 400", { idempotencyKey: randomUUID() });
     let partial = "";
+    let firstDeltaMs: number | undefined;
     for await (const e of run) {
+      if (e.type === "delta") firstDeltaMs ??= Date.now() - started;
       if (e.type === "delta" && e.text.includes("w3")) {
         partial = e.text;
         const aborted = await client.abort(session, run.runId);
@@ -215,7 +217,7 @@ describe("the gateway client against the real employee", () => {
     }
     const end = await run.done;
     console.log(
-      `[gateway] long answer stopped after ${Date.now() - started} ms at "${end.text.slice(-20)}"`,
+      `[gateway] long answer (existing session): first delta ${firstDeltaMs} ms, stopped after ${Date.now() - started} ms at "${end.text.slice(-20)}"`,
     );
     expect(end.type).toBe("aborted");
     expect(end.text.startsWith(partial.slice(0, 20))).toBe(true);
@@ -224,7 +226,7 @@ describe("the gateway client against the real employee", () => {
 
   it("is refused what needs operator.admin", async () => {
     for (const [method, params] of [
-      ["config.get", {}],
+      ["config.set", { raw: "{}" }],
       ["sessions.reset", { key: session, reason: "reset" }],
     ] as const) {
       const err = await client.request(method, params).catch((e: unknown) => e);
