@@ -62,3 +62,22 @@ export function identityHeaders(
     "x-openclaw-scopes": CUSTOMER_OPERATOR_SCOPES,
   };
 }
+
+// The agent's own chat client (employee/gateway-client.ts) opens OpenClaw's WebSocket from the
+// same address as this proxy, so it proves itself the same way: these headers, and nothing a
+// customer's request could add. It stands for a person chatting through the edge; OpenClaw needs
+// a client address that is neither loopback nor its trusted proxy, so it is named by its own
+// address from the documentation range, which routes nowhere.
+export const AGENT_CHAT_CLIENT_ADDRESS = "192.0.2.2";
+// A chat needs no approvals: the cap is read and write only (the Control UI's stays as above).
+export const CHAT_CLIENT_OPERATOR_SCOPES = "operator.read,operator.write";
+
+export function chatClientHeaders(accountId: string, host: string): Record<string, string> {
+  return {
+    "x-forwarded-user": accountId,
+    "x-forwarded-for": AGENT_CHAT_CLIENT_ADDRESS,
+    "x-forwarded-proto": "https",
+    "x-forwarded-host": host,
+    "x-openclaw-scopes": CHAT_CLIENT_OPERATOR_SCOPES,
+  };
+}

@@ -3,6 +3,7 @@
 // every answer and can be scripted from the chat:
 //   `!tool NAME {json}`  answers with a call of tool NAME with those arguments ({} when none);
 //   after a tool result  answers `tool NAME returned: <the start of the result>`;
+//   `!slow N`            answers N numbered words, one every SLOW_WORD_MS (something to stop);
 //   anything else        answers with a short echo.
 // Pure functions over the request's messages; openai-stand-in.ts speaks the wire formats.
 export const DEV_MODEL_PREFIX = "[development model]";
@@ -11,6 +12,9 @@ export const RESULT_PREVIEW_CHARS = 200;
 export const ECHO_CHARS = 120;
 // A command longer than this is not parsed (the arguments are tried at each closing brace).
 const MAX_COMMAND_CHARS = 16_384;
+// `!slow N`: at most this many words, this far apart (a chat's stop button needs time to act).
+export const SLOW_MAX_WORDS = 2_000;
+export const SLOW_WORD_MS = 50;
 
 export type ChatMessage = {
   role: string;
@@ -19,7 +23,7 @@ export type ChatMessage = {
   tool_call_id?: unknown;
 };
 export type DevAnswer =
-  | { kind: "text"; text: string }
+  | { kind: "text"; text: string; paceMs?: number }
   | { kind: "tool"; name: string; arguments: string };
 
 type Part = { type?: string; text?: unknown };
@@ -71,6 +75,16 @@ function toolCommand(text: string): DevAnswer | undefined {
   return { kind: "tool", name, arguments: JSON.stringify(args) };
 }
 
+const SLOW = /(?:^|\n)[ \t]*(?:\[[^\]\n]*\][ \t]*)?!slow[ \t]+([0-9]{1,6})(?=\s|$)/;
+
+function slowCommand(text: string): DevAnswer | undefined {
+  const match = SLOW.exec(text.slice(0, MAX_COMMAND_CHARS));
+  if (!match?.[1]) return undefined;
+  const n = Math.min(SLOW_MAX_WORDS, Math.max(1, Number(match[1])));
+  const words = Array.from({ length: n }, (_, i) => `w${i + 1}`).join(" ");
+  return { kind: "text", text: `${DEV_MODEL_PREFIX} slow: ${words}`, paceMs: SLOW_WORD_MS };
+}
+
 // The tool a result answers, by the id of the call it carries.
 function toolNameFor(messages: ChatMessage[], callId: unknown): string {
   for (const m of messages) {
@@ -105,7 +119,7 @@ export function devModelAnswer(messages: ChatMessage[]): DevAnswer {
     .map((m) => textOf(m.content))
     .filter((text) => !INTERNAL.test(text));
   for (const text of said) {
-    const command = toolCommand(text);
+    const command = toolCommand(text) ?? slowCommand(text);
     if (command) return command;
   }
   const typed =

@@ -105,7 +105,11 @@ const ARGUMENT_PIECE_CHARS = 8;
 function devScript(messages: ChatMessage[]): Script {
   const answer = devModelAnswer(messages);
   if (answer.kind === "text")
-    return { pieces: (answer.text.match(/\s*\S+/g) ?? []).map(content), paceMs: 0, long: false };
+    return {
+      pieces: (answer.text.match(/\s*\S+/g) ?? []).map(content),
+      paceMs: answer.paceMs ?? 0,
+      long: false,
+    };
   // One id per position in the conversation: OpenClaw pairs results with calls by id.
   const tool = { id: `call_dev_${messages.length}`, name: answer.name };
   const args: string[] = [];

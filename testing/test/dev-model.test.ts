@@ -4,6 +4,8 @@ import {
   DEV_MODEL_PREFIX,
   devModelAnswer,
   RESULT_PREVIEW_CHARS,
+  SLOW_MAX_WORDS,
+  SLOW_WORD_MS,
 } from "../stand-ins/dev-model.ts";
 import { type DevModel, startDevModel } from "../stand-ins/dev-model-server.ts";
 
@@ -83,6 +85,21 @@ describe("the development model's script", () => {
     expect(devModelAnswer([system, trailing])).toEqual({
       kind: "text",
       text: `${DEV_MODEL_PREFIX} You said: Good evening`,
+    });
+  });
+
+  it("answers `!slow N` with N numbered words, paced, so a chat has time to stop it", () => {
+    expect(devModelAnswer([system, user(`${envelope}!slow 3`), context])).toEqual({
+      kind: "text",
+      text: `${DEV_MODEL_PREFIX} slow: w1 w2 w3`,
+      paceMs: SLOW_WORD_MS,
+    });
+    const many = devModelAnswer([user("!slow 999999")]);
+    expect(many.kind === "text" && many.text.split(" ").length).toBe(SLOW_MAX_WORDS + 3);
+    // Only as a command of its own: in a sentence it is echoed.
+    expect(devModelAnswer([user("say !slow 3")])).toEqual({
+      kind: "text",
+      text: `${DEV_MODEL_PREFIX} You said: say !slow 3`,
     });
   });
 
@@ -214,6 +231,14 @@ describe("the development model on loopback, in OpenAI's formats", () => {
       "tool_calls",
     );
     expect(chunks.at(-1)?.usage?.completion_tokens).toBe(calls.length);
+  });
+
+  it("streams `!slow N` a word at a time, SLOW_WORD_MS apart", async () => {
+    const started = Date.now();
+    const chunks = await stream({ messages: [user("!slow 10")] });
+    const text = chunks.flatMap((c) => c.choices.map((ch) => ch.delta.content ?? "")).join("");
+    expect(text).toBe(`${DEV_MODEL_PREFIX} slow: w1 w2 w3 w4 w5 w6 w7 w8 w9 w10`);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(12 * SLOW_WORD_MS);
   });
 
   it("streams text that says where it comes from", async () => {
