@@ -9,25 +9,14 @@ import worker from "../index.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import type { EdgeFrame } from "../protocol/frames.ts";
 import { FakeAgent } from "./fake-agent.ts";
-import { client, hireBody, ORIGIN, signIn, uniqueEmail, uniqueIp } from "./helpers.ts";
+import { hireBody, ORIGIN, uniqueIp } from "./helpers.ts";
+import type { Person } from "./team-helpers.ts";
 
 // What the audit, export and deletion tests share: people in accounts with roles, employees, and
 // the cron at a chosen moment.
 
-export interface Person {
-  email: string;
-  cookie: string;
-  userId: string;
-  /** The account they own (made at sign-up). */
-  accountId: string;
-}
-
-export async function person(tag: string): Promise<Person> {
-  const email = uniqueEmail(tag);
-  const cookie = await signIn(email);
-  const me = await client(cookie)("GET /api/me");
-  return { email, cookie, userId: me.user.id, accountId: me.account.id };
-}
+// People are made as the team tests make them (signed in through the development mailbox).
+export { type Person, person } from "./team-helpers.ts";
 
 /** Makes `who` a member of `accountId` with `role`, acting in it from now on. */
 export async function joinAs(who: Person, accountId: string, role: TeamRole): Promise<void> {
