@@ -1,14 +1,15 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { STATE_DIR, UI_NETWORK } from "./playwright.config.ts";
+import { UI_NETWORK } from "./ui-network.ts";
 
 // The local stack's agent leaves what it runs when Playwright stops it (as a node keeps its
-// employees across an agent restart). A test run must not: its employees' containers go, and
-// their disks under this run's state folder are unmounted, which frees their loop devices.
+// employees across an agent restart). A test run must not: its employees' containers go, and the
+// disks mounted at their /data are unmounted, which frees their loop devices. (This runs in a
+// process of its own, so it finds the disks through the containers, not the config's state dir.)
 const run = (cmd: string, args: string[]) =>
   execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
 
-export default function teardown() {
+function employeeContainers(): string[] {
   try {
     const ids = run("docker", [
       "ps",
@@ -18,20 +19,34 @@ export default function teardown() {
       "--filter",
       "label=instantworker.managed=true",
     ]);
-    if (ids) run("docker", ["rm", "-f", ...ids.split("\n")]);
+    return ids ? ids.split("\n") : [];
   } catch {
-    // No engine: nothing was started.
+    return []; // no engine: nothing was started
   }
-  const disks = `${STATE_DIR}/agent-state/disks/`;
-  const mounted = readFileSync("/proc/mounts", "utf8")
-    .split("\n")
-    .map((line) => line.split(" ")[1] ?? "")
-    .filter((mountpoint) => mountpoint.startsWith(disks));
-  for (const mountpoint of mounted) {
+}
+
+export default function teardown() {
+  const ids = employeeContainers();
+  if (ids.length === 0) return;
+  const disks = ids.map((id) =>
+    run("docker", [
+      "inspect",
+      "-f",
+      '{{range .Mounts}}{{if eq .Destination "/data"}}{{.Source}}{{end}}{{end}}',
+      id,
+    ]),
+  );
+  run("docker", ["rm", "-f", ...ids]);
+  const mounted = new Set(
+    readFileSync("/proc/mounts", "utf8")
+      .split("\n")
+      .map((line) => line.split(" ")[1] ?? ""),
+  );
+  for (const disk of disks.filter((d) => d && mounted.has(d))) {
     try {
-      run("umount", [mountpoint]);
+      run("umount", [disk]);
     } catch {
-      run("umount", ["-l", mountpoint]);
+      run("umount", ["-l", disk]);
     }
   }
 }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../infra/tests/chromium.ts";
+import { UI_NETWORK } from "./ui-network.ts";
 
 // The browser tests drive exactly what `npm run dev` serves (edge, app, node agent, Docker test
 // image) on its own port and with its own state folder, in Debian's Chromium; never a
@@ -11,7 +12,6 @@ const PORT = 8797;
 const root = path.resolve(import.meta.dirname, "../..");
 export const STATE_DIR = process.env.IW_UI_STATE_DIR ?? mkdtempSync(path.join(tmpdir(), "iw-ui-"));
 process.env.IW_UI_STATE_DIR = STATE_DIR;
-export const UI_NETWORK = "instantworker-ui";
 
 export default defineConfig({
   testDir: ".",

@@ -1,0 +1,2 @@
+/** The Docker network of the UI suite's local stack: its employees, and nothing else, are on it. */
+export const UI_NETWORK = "instantworker-ui";
