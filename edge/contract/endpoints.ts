@@ -2,6 +2,15 @@ import * as z from "zod/mini";
 import { DevMail, Me, SignInLink } from "./account.ts";
 import { AuditEventView, AuditQuery } from "./audit.ts";
 import { Catalogue, PaidPlanId } from "./catalogue.ts";
+import {
+  ChatAttachmentView,
+  ChatMessage,
+  ChatReadiness,
+  Conversation,
+  MessagePageQuery,
+  NewConversation,
+  SendMessage,
+} from "./chat.ts";
 import { AccessUrls, Employee, ListedEmployee } from "./employee.ts";
 import { HireRequest, UpdateRequest } from "./employee-input.ts";
 import { KnowledgeFileView, MemoryFileView } from "./knowledge.ts";
@@ -106,6 +115,42 @@ export const endpoints = {
   "GET /api/employees/:id/knowledge": { status: 200, response: Files },
   "POST /api/employees/:id/knowledge": { status: 201, body: "multipart", response: Files },
   "DELETE /api/employees/:id/knowledge/:fileId": { status: 204, response: null },
+  "GET /api/employees/:id/conversations": {
+    status: 200,
+    response: z.object({ conversations: z.array(Conversation), readiness: ChatReadiness }),
+  },
+  "POST /api/employees/:id/conversations": {
+    status: 201,
+    body: NewConversation,
+    response: z.object({ conversation: Conversation }),
+  },
+  "GET /api/employees/:id/conversations/:conversationId/messages": {
+    status: 200,
+    query: MessagePageQuery,
+    response: z.object({
+      conversation: Conversation,
+      /** Oldest first. */
+      messages: z.array(ChatMessage),
+      /** Pass as `before` for the older page; null at the start of the conversation. */
+      nextBefore: z.nullable(z.string()),
+    }),
+  },
+  // 202: the message is stored (and counted against the trial); the answer streams over the
+  // live socket as chat.message frames, and is in the history whenever it is asked for.
+  "POST /api/employees/:id/conversations/:conversationId/messages": {
+    status: 202,
+    body: SendMessage,
+    response: z.object({ message: ChatMessage, reply: ChatMessage }),
+  },
+  "POST /api/employees/:id/conversations/:conversationId/stop": {
+    status: 202,
+    response: z.object({ conversation: Conversation }),
+  },
+  "POST /api/employees/:id/attachments": {
+    status: 201,
+    body: "multipart",
+    response: z.object({ attachment: ChatAttachmentView }),
+  },
   "GET /api/knowledge": { status: 200, response: Files },
   "POST /api/knowledge": { status: 201, body: "multipart", response: Files },
   "DELETE /api/knowledge/:fileId": { status: 204, response: null },

@@ -6,6 +6,7 @@ export * from "./account.ts";
 export * from "./account-lifecycle.ts";
 export * from "./audit.ts";
 export * from "./catalogue.ts";
+export * from "./chat.ts";
 export * from "./client.ts";
 export * from "./employee.ts";
 export * from "./employee-input.ts";

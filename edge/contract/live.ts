@@ -1,12 +1,19 @@
 import * as z from "zod/mini";
+import { ChatMessage, ChatReadiness, Conversation } from "./chat.ts";
 import { Employee } from "./employee.ts";
 
 // The frames of an employee's live socket (GET /api/employees/:id/live), edge → browser: its
 // status on connect and on every change, and `removed` once it is fired (the socket then closes).
+// The chat's frames follow: a message whenever it changes (a streaming answer: its whole text so
+// far, at most a few times a second), a conversation when it is created or changes, and the
+// readiness whenever it changes.
 // A viewer may send the text "ping" and hears "pong".
 export const LiveFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("status"), employee: z.nullable(Employee) }),
   z.object({ type: z.literal("removed"), employeeId: z.string() }),
+  z.object({ type: z.literal("chat.message"), message: ChatMessage }),
+  z.object({ type: z.literal("chat.conversation"), conversation: Conversation }),
+  z.object({ type: z.literal("chat.readiness"), readiness: ChatReadiness }),
 ]);
 export type LiveFrame = z.infer<typeof LiveFrame>;
 

@@ -86,6 +86,34 @@ export const MemoryFile = z.object({
 });
 export type MemoryFile = z.infer<typeof MemoryFile>;
 
+// A file sent with a chat message, as the agent fetches it (GET /agent/chat-attachments/:id with
+// the node token) and writes it under uploads/ in the employee's workspace.
+export const ChatAttachmentRef = z.object({
+  id: Id,
+  name: KnowledgeFile.shape.name,
+  size: z.number().int().min(0),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  contentType: z.string().max(200),
+});
+export type ChatAttachmentRef = z.infer<typeof ChatAttachmentRef>;
+
+// A chat answer's text travels whole in every progress event (OpenClaw's deltas are the whole
+// text too, and may be dropped), cut to this many characters so a frame stays far below
+// MAX_FRAME_BYTES; the final event carries the same cap and says when it cut.
+export const CHAT_FRAME_TEXT_CHARS = 100_000;
+
+// The key of an OpenClaw session: printable ASCII, no spaces (agent:main:web:<conversationId>).
+const SessionKey = z.string().regex(/^[!-~]{1,200}$/);
+
+// One line of tool activity in a chat answer, already in plain words.
+export const ChatToolStep = z.object({
+  id: z.string().min(1).max(200),
+  kind: z.string().max(32),
+  summary: z.string().max(300),
+  status: z.enum(["running", "done", "failed"]),
+});
+export type ChatToolStep = z.infer<typeof ChatToolStep>;
+
 const command = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({ type: z.literal(type), id: Id, employeeId: Id, ...shape });
 
@@ -117,6 +145,17 @@ export const EdgeFrame = z.discriminatedUnion("type", [
   // Archives the employee's workspace for the account export `exportId` and uploads it to the
   // edge (see WORKSPACE_EXPORT_MAX_BYTES); the result only says whether that worked.
   command("workspace.export", { exportId: Id }),
+  // A message to the employee's OpenClaw, in session `sessionKey`; `runId` is the idempotency key,
+  // so a command sent again after a lost connection never makes a second answer. The result says
+  // only that OpenClaw took the message; the answer follows as chat.progress events.
+  command("chat.send", {
+    sessionKey: SessionKey,
+    runId: Id,
+    text: z.string().max(16_000),
+    attachments: z.array(ChatAttachmentRef).max(5),
+  }),
+  // Stops the answer being written in that session (the run, when given).
+  command("chat.abort", { sessionKey: SessionKey, runId: Id.optional() }),
   // The employees the edge has placed on this node; any other container of ours is an orphan.
   z.object({ type: z.literal("inventory.reconcile"), id: Id, keep: z.array(Id) }),
   // A frame the edge refused (malformed, out of order, or about another node's employee).
@@ -179,6 +218,16 @@ export const AgentFrame = z.discriminatedUnion("type", [
   event("container.stopped", { exitCode: z.number().int().nullable() }),
   event("container.health_changed", { health: z.enum(["healthy", "unhealthy"]) }),
   event("container.removed", {}),
+  // A chat answer as it is written: its whole text so far, the tool activity, and, once ended,
+  // how (final, aborted, error with a CHAT_ERROR_CODES code of the contract and a sentence).
+  event("chat.progress", {
+    runId: Id,
+    state: z.enum(["streaming", "final", "aborted", "error"]),
+    text: z.string().max(CHAT_FRAME_TEXT_CHARS),
+    truncated: z.boolean(),
+    tools: z.array(ChatToolStep).max(50),
+    error: z.object({ code: z.string().max(64), message: z.string().max(1000) }).optional(),
+  }),
 ]);
 export type AgentFrame = z.infer<typeof AgentFrame>;
 export type AgentEvent = Extract<AgentFrame, { employeeId: string }>;
