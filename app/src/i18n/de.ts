@@ -66,7 +66,6 @@ export const de: Record<MessageKey, string> = {
   "error.generic": "Etwas ist schiefgelaufen. Bitte erneut versuchen.",
   "onboarding.title": "Stellen Sie Ihren ersten Mitarbeiter ein",
   "onboarding.step": "Schritt {n} von {total}",
-  "onboarding.plan": "Tarif",
   "onboarding.plan.trialNote":
     "Sie starten mit dem kostenlosen 7-Tage-Test. Bezahlte Tarife wählen Sie später unter Konto.",
   "onboarding.role": "Rolle",
@@ -81,7 +80,6 @@ export const de: Record<MessageKey, string> = {
   "onboarding.launch.text": "Bereit, {name} als {role} zu starten.",
   "onboarding.back": "Zurück",
   "onboarding.next": "Weiter",
-  "onboarding.skip": "Überspringen",
   "onboarding.launchButton": "{name} starten",
   "onboarding.launching": "Wird gestartet…",
   "onboarding.ready": "{name} ist bereit.",
@@ -388,4 +386,27 @@ export const de: Record<MessageKey, string> = {
   "workspace.readOnly":
     "Mit Ihrer Rolle können Sie mit diesem Mitarbeiter chatten und ihm bei der Arbeit zusehen. Einstellungen und Wissen ändern Admins und der Inhaber.",
   "common.retry": "Erneut versuchen",
+  // ---- polish ----
+  "meta.title": "InstantWorker: KI-Mitarbeiter einstellen",
+  "notFound.title": "Seite nicht gefunden",
+  "notFound.text": "Unter dieser Adresse gibt es nichts.",
+  "notFound.home": "Zurück zur Startseite",
+  "lang.switching": "Die Sprache wird umgestellt…",
+  "hero.haveAccount": "Sie haben schon ein Konto?",
+  "onboarding.continue": "Weiter",
+  "onboarding.why.name": "Geben Sie Ihrem Mitarbeiter einen Namen, um fortzufahren.",
+  "onboarding.why.badName": "Verwenden Sie sichtbare Zeichen, höchstens {max}, um fortzufahren.",
+  "onboarding.why.uploading": "Weiter, sobald die Dateien hochgeladen sind.",
+  "choice.chosen": "Ausgewählt",
+  "knowledge.add": "Dateien hinzufügen",
+  "knowledge.uploadingFile": "{name} wird hochgeladen…",
+  "knowledge.fileError": "{name}: {error}",
+  "workspace.restartConfirm":
+    "{name} neu starten? Was gerade läuft, wird unterbrochen; nach etwa einer Minute geht es weiter.",
+  "workspace.stopConfirm":
+    "{name} anhalten? Bis Sie ihn wieder starten, arbeitet er nicht. Seine Dateien und sein Wissen bleiben erhalten.",
+  "signIn.check.resend": "Link erneut senden",
+  "signIn.check.resending": "Wird gesendet…",
+  "signIn.check.resent": "Wir haben einen neuen Link an {email} gesendet.",
+  "signIn.check.wait": "Link erneut senden in {n} s",
 };

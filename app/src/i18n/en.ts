@@ -60,7 +60,6 @@ export const en = {
   "error.generic": "Something went wrong. Please try again.",
   "onboarding.title": "Hire your first employee",
   "onboarding.step": "Step {n} of {total}",
-  "onboarding.plan": "Plan",
   "onboarding.plan.trialNote":
     "You start on the free 7-day trial. Paid plans can be chosen later in Account.",
   "onboarding.role": "Role",
@@ -75,7 +74,6 @@ export const en = {
   "onboarding.launch.text": "Ready to start {name}, your {role}.",
   "onboarding.back": "Back",
   "onboarding.next": "Next",
-  "onboarding.skip": "Skip",
   "onboarding.launchButton": "Launch {name}",
   "onboarding.launching": "Launching…",
   "onboarding.ready": "{name} is ready.",
@@ -370,6 +368,29 @@ export const en = {
   "workspace.readOnly":
     "Your role lets you chat with this employee and watch it work. Admins and the owner change its settings and knowledge.",
   "common.retry": "Try again",
+  // ---- polish ----
+  "meta.title": "InstantWorker: hire AI employees",
+  "notFound.title": "Page not found",
+  "notFound.text": "There is nothing at this address.",
+  "notFound.home": "Back to the start page",
+  "lang.switching": "Switching the language…",
+  "hero.haveAccount": "Already have an account?",
+  "onboarding.continue": "Continue",
+  "onboarding.why.name": "Give your employee a name to continue.",
+  "onboarding.why.badName": "Use visible letters, at most {max} characters, to continue.",
+  "onboarding.why.uploading": "Continue once the files are uploaded.",
+  "choice.chosen": "Chosen",
+  "knowledge.add": "Add files",
+  "knowledge.uploadingFile": "Uploading {name}…",
+  "knowledge.fileError": "{name}: {error}",
+  "workspace.restartConfirm":
+    "Restart {name}? What it is doing right now is interrupted; it is back in about a minute.",
+  "workspace.stopConfirm":
+    "Stop {name}? It does no work until you start it again. Its files and knowledge are kept.",
+  "signIn.check.resend": "Resend the link",
+  "signIn.check.resending": "Sending…",
+  "signIn.check.resent": "We sent a new link to {email}.",
+  "signIn.check.wait": "Resend the link in {n} s",
 } as const;
 
 export type MessageKey = keyof typeof en;

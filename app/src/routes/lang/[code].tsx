@@ -1,5 +1,6 @@
 import type { APIEvent } from "@solidjs/start/server";
-import { isLang, LANG_COOKIE } from "../../i18n/i18n.tsx";
+import { onMount } from "solid-js";
+import { isLang, LANG_COOKIE, useI18n } from "../../i18n/i18n.tsx";
 import { sameOriginPath } from "../../lib/same-origin-path.ts";
 
 export const LANG_COOKIE_MAX_AGE_S = 365 * 24 * 3600;
@@ -17,4 +18,14 @@ export function GET(event: APIEvent) {
       `${LANG_COOKIE}=${code}; Path=/; Max-Age=${LANG_COOKIE_MAX_AGE_S}; SameSite=Lax`,
     );
   return new Response(null, { status: 303, headers });
+}
+
+// The switch is a plain link, and the router takes over every same-origin link on a page that
+// has loaded: without a page here it rendered "Page not found" instead of asking the server. So
+// the page asks the server itself, replacing this address in the history, and the handler above
+// sets the cookie and returns to where the visitor was, rendered in the new language.
+export default function SwitchLanguage() {
+  const { t } = useI18n();
+  onMount(() => window.location.replace(window.location.href));
+  return <p aria-live="polite">{t("lang.switching")}</p>;
 }
