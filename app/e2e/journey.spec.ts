@@ -36,6 +36,28 @@ test("the landing page reads without JavaScript, in English and German, and the 
   await context.close();
 });
 
+test("on a page that has loaded, the language switch changes the language and stays on the page; the site has a favicon", async ({
+  browser,
+  request,
+}) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Sign in");
+  await page.getByRole("link", { name: "DE", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Anmelden");
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await expect(page.locator("html")).toHaveAttribute("lang", "de");
+  await hydrated(page);
+  await page.getByRole("link", { name: "EN", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Sign in");
+  await context.close();
+  const icon = await request.get("/favicon.svg");
+  expect(icon.status()).toBe(200);
+  expect(icon.headers()["content-type"]).toContain("image/svg+xml");
+});
+
 test("the emailed link shows whose account it opens, without JavaScript, in English and German; only the button signs in", async ({
   browser,
   request,
@@ -108,8 +130,7 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   await expect(page).toHaveURL(/\/onboarding$/);
   await hydrated(page);
 
-  await expect(page.getByText("Step 1 of 5")).toBeVisible();
-  await page.getByRole("button", { name: "Next" }).click();
+  await expect(page.getByText("Step 1 of 4")).toBeVisible();
   await page.getByRole("radio", { name: /Researcher/ }).check();
   await screenshots(page, "onboarding");
   await page.getByRole("button", { name: "Next" }).click();
@@ -117,10 +138,10 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   // A reload in the middle resumes where the customer was.
   await page.reload();
   await hydrated(page);
-  await expect(page.getByText("Step 3 of 5")).toBeVisible();
+  await expect(page.getByText("Step 2 of 4")).toBeVisible();
   await expect(page.getByLabel("Name")).toHaveValue("Ada");
   await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("button", { name: "Skip" }).click();
+  await page.getByRole("button", { name: "Continue" }).click();
   const started = Date.now();
   await page.getByRole("button", { name: "Launch Ada" }).click();
   const badge = page.getByTestId("launch").getByRole("status");
@@ -164,6 +185,7 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   await hydrated(page);
   await page.getByRole("tab", { name: "Settings" }).click();
   await page.getByRole("button", { name: "Restart" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Restart" }).click();
   const status = page.locator("h1 + [role=status]");
   await expect(status).toHaveAttribute("data-status", "restarting");
   await expect(status).toHaveAttribute("data-status", "running");

@@ -33,12 +33,11 @@ test("an owner invites a colleague, who joins, chats but cannot fire; the audit 
   await signIn(page, (await newestMail(request, owner)).link ?? "", owner);
   await expect(page).toHaveURL(/\/onboarding$/);
   await hydrated(page);
-  await page.getByRole("button", { name: "Next" }).click();
   await page.getByRole("radio", { name: /Researcher/ }).check();
   await page.getByRole("button", { name: "Next" }).click();
   await page.getByLabel("Name").fill("Ada");
   await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("button", { name: "Skip" }).click();
+  await page.getByRole("button", { name: "Continue" }).click();
   await page.getByRole("button", { name: "Launch Ada" }).click();
   await expect(page.getByTestId("launch").getByRole("status")).toHaveAttribute(
     "data-status",

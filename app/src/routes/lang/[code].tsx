@@ -1,3 +1,4 @@
+import type { RouteSectionProps } from "@solidjs/router";
 import type { APIEvent } from "@solidjs/start/server";
 import { onMount } from "solid-js";
 import { isLang, LANG_COOKIE, useI18n } from "../../i18n/i18n.tsx";
@@ -23,9 +24,11 @@ export function GET(event: APIEvent) {
 // The switch is a plain link, and the router takes over every same-origin link on a page that
 // has loaded: without a page here it rendered "Page not found" instead of asking the server. So
 // the page asks the server itself, replacing this address in the history, and the handler above
-// sets the cookie and returns to where the visitor was, rendered in the new language.
-export default function SwitchLanguage() {
+// sets the cookie and returns to where the visitor was, rendered in the new language. The address
+// is the router's: the browser's still shows the page before until the navigation has settled.
+// (Only types from the router here: the handler's tests run in Node, where it needs a window.)
+export default function SwitchLanguage(props: RouteSectionProps) {
   const { t } = useI18n();
-  onMount(() => window.location.replace(window.location.href));
+  onMount(() => window.location.replace(props.location.pathname + props.location.search));
   return <p aria-live="polite">{t("lang.switching")}</p>;
 }
