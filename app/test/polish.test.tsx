@@ -10,6 +10,7 @@ import { EmployeeActions } from "../src/components/employee-actions.tsx";
 import { StatusBadge } from "../src/components/status-badge.tsx";
 import { I18nProvider, type Lang } from "../src/i18n/i18n.tsx";
 import { ApiProvider } from "../src/lib/api-context.tsx";
+import { formatSize } from "../src/lib/format.ts";
 import NotFound from "../src/routes/[...404].tsx";
 import SwitchLanguage from "../src/routes/lang/[code].tsx";
 import { ONBOARDING_KEY, STEPS, Wizard } from "../src/routes/onboarding.tsx";
@@ -382,5 +383,14 @@ describe("switching language on a page that has loaded", () => {
       "Seite nicht gefunden",
     );
     expect(screen.getByRole("link", { name: "Zurück zur Startseite" })).toBeTruthy();
+  });
+});
+
+describe("sizes", () => {
+  it("are written as the visitor's language writes numbers", () => {
+    expect(formatSize(1.5 * 1024 * 1024, "en")).toBe("1.5 MB");
+    expect(formatSize(1.5 * 1024 * 1024, "de")).toBe("1,5 MB");
+    expect(formatSize(2048, "de")).toBe("2 KB");
+    expect(formatSize(12, "de")).toBe("12 B");
   });
 });

@@ -112,7 +112,7 @@ export function KnowledgePanel(props: {
                   <a href={`${calls().href}/${f.id}`} download={f.name}>
                     {f.name}
                   </a>
-                  <span class="muted">{formatSize(f.size)}</span>
+                  <span class="muted">{formatSize(f.size, lang)}</span>
                   <Show when={props.manage}>
                     <button
                       type="button"

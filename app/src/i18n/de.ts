@@ -387,6 +387,7 @@ export const de: Record<MessageKey, string> = {
     "Mit Ihrer Rolle können Sie mit diesem Mitarbeiter chatten und ihm bei der Arbeit zusehen. Einstellungen und Wissen ändern Admins und der Inhaber.",
   "common.retry": "Erneut versuchen",
   // ---- polish ----
+  "nav.main": "Hauptnavigation",
   "meta.title": "InstantWorker: KI-Mitarbeiter einstellen",
   "notFound.title": "Seite nicht gefunden",
   "notFound.text": "Unter dieser Adresse gibt es nichts.",

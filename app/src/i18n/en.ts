@@ -369,6 +369,7 @@ export const en = {
     "Your role lets you chat with this employee and watch it work. Admins and the owner change its settings and knowledge.",
   "common.retry": "Try again",
   // ---- polish ----
+  "nav.main": "Main",
   "meta.title": "InstantWorker: hire AI employees",
   "notFound.title": "Page not found",
   "notFound.text": "There is nothing at this address.",
