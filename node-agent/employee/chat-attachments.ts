@@ -116,7 +116,7 @@ export class ChatAttachments {
     });
     // No folder yet, or something else there (a link) that the write will replace: all is free.
     const folder = dir.entries[0];
-    const fresh = !folder || folder.type !== "directory";
+    const fresh = folder?.type !== "directory";
     for (let n = 1; n <= MAX_NAME_SUFFIX; n++) {
       const name = onDiskName(suffixed(base, n));
       if (taken.has(name)) continue;
