@@ -93,7 +93,10 @@ async function command(frame: Record<string, unknown>, timeoutMs = 90_000) {
   return { result, sent };
 }
 
-const send = (text: string, opts: { runId?: string; attachments?: ChatAttachmentRef[] } = {}) => {
+const send = (
+  text: string,
+  opts: { runId?: string; attachments?: ChatAttachmentRef[]; sessionKey?: string } = {},
+) => {
   const runId = opts.runId ?? `run-${word()}`;
   return {
     runId,
@@ -102,7 +105,7 @@ const send = (text: string, opts: { runId?: string; attachments?: ChatAttachment
         type: "chat.send",
         id: `cmd-${word()}`,
         employeeId: spec.employeeId,
-        sessionKey: session,
+        sessionKey: opts.sessionKey ?? session,
         runId,
         text,
         attachments: opts.attachments ?? [],
@@ -254,27 +257,16 @@ describe("the workspace chat through the agent", () => {
     expect(end).toMatchObject({ state: "final", truncated: false, employeeId: spec.employeeId });
     expect(end.text).toContain(`You said: ${firstText}`);
     expect(end.error).toBeUndefined();
-  });
-
-  it("streams a long answer as throttled whole-text frames, the final one last", async () => {
-    const { runId, done } = send("!slow 40");
-    const { result, sent } = await done;
-    expect(result).toMatchObject({ ok: true });
-    const end = await until("the end of the slow answer", () => endOf(runId));
-    const progress = progressOf(runId);
-    const streaming = progress.filter((f) => f.state === "streaming");
-    const spanMs = end.at - (streaming[0]?.at ?? end.at);
+    // Once connected: a second message in a new conversation.
+    const warmText = `hello-${word()}`;
+    const warm = send(warmText, { sessionKey: `agent:main:web:${randomUUID()}` });
+    const w = await warm.done;
+    const warmEnd = await until("the second answer", () => endOf(warm.runId));
+    const warmProgress = progressOf(warm.runId);
     console.log(
-      `[chat] !slow 40: first progress ${(streaming[0]?.at ?? end.at) - sent} ms, final ${end.at - sent} ms, ${streaming.length} streaming frames over ${spanMs} ms`,
+      `[chat] "${warmText}" (connected): first progress ${(warmProgress[0]?.at ?? 0) - w.sent} ms, final ${warmEnd.at - w.sent} ms (${warmProgress.length} frames)`,
     );
-    expect(streaming.length).toBeGreaterThanOrEqual(2);
-    // ~4 a second: never more than one per 250 ms (and one at the start).
-    expect(streaming.length).toBeLessThanOrEqual(Math.floor(spanMs / 250) + 2);
-    for (let i = 1; i < streaming.length; i++)
-      expect(streaming[i]?.text.startsWith(streaming[i - 1]?.text ?? "")).toBe(true);
-    expect(progress.at(-1)).toBe(end);
-    expect(end).toMatchObject({ state: "final" });
-    expect(end.text).toContain("w40");
+    expect(warmEnd.text).toContain(`You said: ${warmText}`);
   });
 
   it("makes no second answer for a chat.send repeated with the same run id", async () => {
@@ -333,26 +325,25 @@ describe("the workspace chat through the agent", () => {
     }
   });
 
-  it("stops a long answer with chat.abort", async () => {
-    const { runId, done } = send("!slow 3000");
-    expect((await done).result).toMatchObject({ ok: true });
-    await until("some of the slow answer", () =>
-      progressOf(runId).find((f) => f.state === "streaming" && f.text.includes("w3")),
-    );
-    const stopped = Date.now();
-    const { result } = await command({
-      type: "chat.abort",
-      id: `abort-${word()}`,
-      employeeId: spec.employeeId,
-      sessionKey: session,
-      runId,
-    });
+  it("streams a long answer as throttled whole-text frames, the final one last", async () => {
+    const { runId, done } = send("!slow 40");
+    const { result, sent } = await done;
     expect(result).toMatchObject({ ok: true });
-    const end = await until("the aborted end", () => endOf(runId));
-    console.log(`[chat] stop: aborted end ${end.at - stopped} ms after chat.abort`);
-    expect(end.state).toBe("aborted");
-    expect(end.text).toContain("w3");
-    expect(end.text).not.toContain("w2000");
+    const end = await until("the end of the slow answer", () => endOf(runId));
+    const progress = progressOf(runId);
+    const streaming = progress.filter((f) => f.state === "streaming");
+    const spanMs = end.at - (streaming[0]?.at ?? end.at);
+    console.log(
+      `[chat] !slow 40: first progress ${(streaming[0]?.at ?? end.at) - sent} ms, final ${end.at - sent} ms, ${streaming.length} streaming frames over ${spanMs} ms`,
+    );
+    expect(streaming.length).toBeGreaterThanOrEqual(2);
+    // ~4 a second: never more than one per 250 ms (and one at the start).
+    expect(streaming.length).toBeLessThanOrEqual(Math.floor(spanMs / 250) + 2);
+    for (let i = 1; i < streaming.length; i++)
+      expect(streaming[i]?.text.startsWith(streaming[i - 1]?.text ?? "")).toBe(true);
+    expect(progress.at(-1)).toBe(end);
+    expect(end).toMatchObject({ state: "final" });
+    expect(end.text).toContain("w40");
   });
 
   it("delivers an attachment into uploads/ and mentions it in the message", async () => {
@@ -415,5 +406,27 @@ describe("the workspace chat through the agent", () => {
       ok: false,
       error: { code: "not_running", retryable: true },
     });
+  });
+
+  it("stops a long answer with chat.abort", async () => {
+    const { runId, done } = send("!slow 3000");
+    expect((await done).result).toMatchObject({ ok: true });
+    await until("some of the slow answer", () =>
+      progressOf(runId).find((f) => f.state === "streaming" && f.text.includes("w3")),
+    );
+    const stopped = Date.now();
+    const { result } = await command({
+      type: "chat.abort",
+      id: `abort-${word()}`,
+      employeeId: spec.employeeId,
+      sessionKey: session,
+      runId,
+    });
+    expect(result).toMatchObject({ ok: true });
+    const end = await until("the aborted end", () => endOf(runId));
+    console.log(`[chat] stop: aborted end ${end.at - stopped} ms after chat.abort`);
+    expect(end.state).toBe("aborted");
+    expect(end.text).toContain("w3");
+    expect(end.text).not.toContain("w2000");
   });
 });
