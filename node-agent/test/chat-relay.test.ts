@@ -314,6 +314,9 @@ describe("the workspace chat through the agent", () => {
     try {
       await reader.connect(60_000);
       const page = await reader.history(session, { limit: 50 });
+      console.log(
+        `[chat] history rows marked with their run: ${page.messages.filter((m) => m.runId).length} of ${page.messages.length}`,
+      );
       const asked = page.messages.filter((m) => m.role === "user" && m.text.includes(firstText));
       const answered = page.messages.filter(
         (m) => m.role === "assistant" && m.text.includes(`You said: ${firstText}`),
