@@ -431,5 +431,11 @@ describe("the workspace chat through the agent", () => {
     expect(end.state).toBe("aborted");
     expect(end.text).toContain("w3");
     expect(end.text).not.toContain("w2000");
-  });
+    // The next message in the conversation: how long the stopped answer keeps the employee busy.
+    const next = send(`after-stop-${word()}`);
+    const { sent } = await next.done;
+    const nextEnd = await until("the answer after the stop", () => endOf(next.runId), 170_000);
+    console.log(`[chat] the next message after a stop: final ${nextEnd.at - sent} ms`);
+    expect(nextEnd.text).toContain("You said: after-stop-");
+  }, 200_000);
 });
