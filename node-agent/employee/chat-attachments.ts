@@ -26,6 +26,10 @@ export const ATTACHMENT_DOWNLOAD_TIMEOUT_MS = 60_000;
 // "report.pdf", "report-2.pdf", … up to this many; past it the file is refused.
 export const MAX_NAME_SUFFIX = 50;
 export const IMAGE_TYPES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+// Images travel inline only within OpenClaw's limits (6 MB an image, a 25 MiB frame, as base64):
+// a larger one would make it refuse the whole message, so it is only named, like any file.
+export const INLINE_IMAGE_MAX_BYTES = 5 * 1024 * 1024;
+export const INLINE_IMAGES_MAX_BYTES = 12 * 1024 * 1024;
 
 const PROBE_LIMITS: ReadLimits = {
   maxEntries: 2,
@@ -78,6 +82,7 @@ export class ChatAttachments {
   ): Promise<DeliveredAttachments> {
     const delivered: DeliveredAttachments = { paths: [], images: [] };
     const taken = new Set<string>();
+    let inline = 0;
     for (const ref of refs) {
       const content = await this.download(ref);
       const name = await this.place(employeeId, ref, taken);
@@ -86,12 +91,17 @@ export class ChatAttachments {
       const rel = `${UPLOADS_DIR}/${name}`;
       delivered.paths.push(rel);
       const type = ref.contentType.toLowerCase().split(";")[0]?.trim() ?? "";
-      if (IMAGE_TYPES.has(type))
+      const fits =
+        content.length <= INLINE_IMAGE_MAX_BYTES &&
+        inline + content.length <= INLINE_IMAGES_MAX_BYTES;
+      if (IMAGE_TYPES.has(type) && fits) {
+        inline += content.length;
         delivered.images.push({
           content: content.toString("base64"),
           fileName: name,
           mimeType: type,
         });
+      }
       this.opts.log.info(
         { employeeId, attachmentId: ref.id, bytes: content.length, path: rel },
         "chat attachment delivered",

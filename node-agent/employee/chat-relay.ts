@@ -272,7 +272,7 @@ function refusal(err: unknown): RuntimeError {
   // employee.configure; a refused message never will.
   if (err.code === "INVALID_REQUEST" && !err.detail)
     return new RuntimeError(
-      /attachment/i.test(err.message) ? "attachment_failed" : "bad_command",
+      /attachment|over \d+ bytes/i.test(err.message) ? "attachment_failed" : "bad_command",
       message,
       false,
     );

@@ -10,7 +10,12 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type ChatAttachmentRef, parseAgentFrame } from "../../../edge/protocol/frames.ts";
-import { ChatAttachments, suffixed, withAttachmentLines } from "../../employee/chat-attachments.ts";
+import {
+  ChatAttachments,
+  INLINE_IMAGE_MAX_BYTES,
+  suffixed,
+  withAttachmentLines,
+} from "../../employee/chat-attachments.ts";
 import { CHAT_PROGRESS_INTERVAL_MS, type ChatProgressFrame } from "../../employee/chat-progress.ts";
 import { ChatRelay } from "../../employee/chat-relay.ts";
 import { type GatewayClientOptions, GatewayError } from "../../employee/gateway-client.ts";
@@ -275,6 +280,12 @@ describe("the chat relay", () => {
       code: "attachment_failed",
       retryable: false,
     });
+    expect(
+      await refused(new GatewayError("INVALID_REQUEST", "the message is over 26148864 bytes")),
+    ).toEqual({
+      code: "attachment_failed",
+      retryable: false,
+    });
     expect(await refused(new GatewayError("DISCONNECTED", "socket closed"))).toEqual({
       code: "unreachable",
       retryable: true,
@@ -341,6 +352,10 @@ describe("chat attachments", () => {
       "look\n\n[Attached file: uploads/notes-2.txt]",
     );
     expect(suffixed("archive", 3)).toBe("archive-3");
+    // An image past OpenClaw's inline limit is only named, like any file.
+    const big = Buffer.alloc(INLINE_IMAGE_MAX_BYTES + 1, 7);
+    const large = await attachments.deliver("e1", [serve("a5", "big.png", big, "image/png")]);
+    expect(large).toEqual({ paths: ["uploads/big.png"], images: [] });
   });
 
   it("treats a link at uploads/ as nothing there, and refuses bad bytes as attachment_failed", async () => {
