@@ -374,6 +374,30 @@ describe("the workspace chat through the agent", () => {
     expect(kept?.content.toString()).toBe(content.toString());
   });
 
+  it("replaces a link the employee planted at uploads/ instead of writing through it", async () => {
+    const container = `iw-employee-${spec.employeeId}`;
+    docker(
+      "exec",
+      "-u",
+      "1000",
+      container,
+      "sh",
+      "-c",
+      "rm -rf /data/workspace/uploads && ln -s /data/openclaw /data/workspace/uploads",
+    );
+    const ref = serveFile("planted.txt", Buffer.from(`through the link? ${word()}\n`));
+    const { runId, done } = send("one more", { attachments: [ref] });
+    expect((await done).result).toMatchObject({ ok: true });
+    await until("the answer", () => endOf(runId));
+    const shell = (script: string) =>
+      docker("exec", "-u", "1000", container, "sh", "-c", script).trim();
+    expect(
+      shell("test -e /data/openclaw/planted.txt && echo written-through || echo kept-out"),
+    ).toBe("kept-out");
+    expect(shell("test -L /data/workspace/uploads && echo link || echo folder")).toBe("folder");
+    expect(shell("cat /data/workspace/uploads/planted.txt")).toContain("through the link?");
+  });
+
   it("refuses a damaged attachment as attachment_failed, without a run", async () => {
     const ref = { ...serveFile("bad.txt", Buffer.from("bytes")), sha256: "0".repeat(64) };
     const { runId, done } = send("broken", { attachments: [ref] });
