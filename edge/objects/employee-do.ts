@@ -5,6 +5,7 @@ import type { Env } from "../env.ts";
 import { createLogger, errorFields, type Logger } from "../log/logger.ts";
 import type { AgentEvent, Instance } from "../protocol/frames.ts";
 import { mirrorEmployee } from "../store/employees.ts";
+import { recordStepTimings, stepHistory } from "../store/launch-timings.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import {
   type CommandContext,
@@ -30,9 +31,12 @@ import type {
   MemoryResult,
   NewEmployee,
 } from "./employee-rpc.ts";
+import { type LaunchUpdate, trackLaunch } from "./launch-progress.ts";
+import { expectedFrom, LAUNCH_HISTORY_SIZE } from "./launch-view.ts";
 import { acceptViewer, sendRemoved, sendStatus } from "./live-viewers.ts";
 import { revokeLlmKeys } from "./llm-keys.ts";
 import { placeEmployee } from "./placement.ts";
+import { sendReadyMail } from "./ready-mail-sender.ts";
 
 const RECORD_KEY = "employee";
 // Kept after the employee is fired: this object is never created again, so a provision that
@@ -200,15 +204,46 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
   }
 
   // Memory and storage together (synchronously, so no other event can interleave), then the
-  // live viewers, then the D1 mirror in order.
+  // live viewers, then the D1 mirror in order, and what the launch's progress asks for.
   private commit(next: EmployeeRecord): void {
-    const record = { ...next, updatedAt: this.clock.now() };
+    const now = this.clock.now();
+    const launch = trackLaunch(this.record, next, now);
+    const record = { ...launch.record, updatedAt: now };
     if (record.nodeId && record.nodeId !== this.record?.nodeId)
       this.log = this.log.child({ nodeId: record.nodeId });
     this.record = record;
     this.ctx.storage.kv.put(RECORD_KEY, record);
     sendStatus(this.ctx, toView(record));
     this.mirror();
+    this.followLaunch(record, launch);
+  }
+
+  // After the mirror, in order: the finished steps join the measured history, a launch that
+  // began learns what its steps usually take, and whoever hired the employee hears it is ready.
+  // The record already says the email is sent, so it goes at most once, even if it fails.
+  private followLaunch(record: EmployeeRecord, launch: LaunchUpdate): void {
+    if (launch.finished.length > 0)
+      this.after("recording launch step times", () =>
+        recordStepTimings(this.env.DB, launch.finished),
+      );
+    if (launch.started)
+      this.after("reading expected launch times", async () => {
+        const expectedMs = expectedFrom(await stepHistory(this.env.DB, LAUNCH_HISTORY_SIZE));
+        const r = this.record;
+        if (r?.launch && r.launch.startedAt === record.launch?.startedAt)
+          this.commit({ ...r, launch: { ...r.launch, expectedMs } });
+      });
+    const notice = launch.notify;
+    if (notice)
+      this.after("sending the ready email", () =>
+        sendReadyMail(this.env, this.log, record, notice),
+      );
+  }
+
+  private after(what: string, work: () => Promise<void>): void {
+    this.mirrorChain = this.mirrorChain
+      .then(work)
+      .catch((err) => this.log.error(`${what} failed`, errorFields(err)));
   }
 
   private mirror(): void {
@@ -246,11 +281,16 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
         return;
       case "place": {
         if (!r) return;
-        const nodeId = await placeEmployee(this.env, r.id).catch((err: unknown) => {
+        const now = this.clock.now();
+        const placement = await placeEmployee(
+          this.env,
+          { id: r.id, waitingSince: r.waitingSince ?? now },
+          now,
+        ).catch((err: unknown) => {
           this.log.error("placement failed", errorFields(err));
-          return null;
+          return { nodeId: null, queuePosition: null };
         });
-        await this.apply({ type: "placed", employeeId: r.id, nodeId });
+        await this.apply({ type: "placed", employeeId: r.id, ...placement });
         return;
       }
       case "command":
