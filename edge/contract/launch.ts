@@ -4,7 +4,8 @@ import { StepId } from "./steps.ts";
 // A launch (a hire, or a Start of a stopped or failed employee) as the checklist shows it: the
 // steps in order, each done, active, pending or failed, with its real times and the time it
 // usually takes (the median of the last launches, measured by the edge). `queuePosition` is the
-// employee's place among those waiting for a server with room (1: next), null when not waiting.
+// employee's place among those waiting for a server with room (1: next), null when not waiting;
+// `readyEmail` whether whoever hired the employee is emailed when it is ready (its first launch).
 // The employee view carries it while provisioning, and after a launch that failed.
 
 /** The steps of a launch, in order; `waiting_for_server` only happens when no server has room. */
@@ -34,6 +35,7 @@ export const Launch = z.object({
   startedAt: z.string(),
   steps: z.array(LaunchStep),
   queuePosition: z.nullable(z.number()),
+  readyEmail: z.boolean(),
 });
 export type Launch = z.infer<typeof Launch>;
 

@@ -85,9 +85,12 @@ export function toView(
     step: string | null;
     launch?: LaunchRecord | null;
     queuePosition?: number | null;
+    notifyWhenReady?: ReadyNotice | null;
   },
 ): Employee {
-  const launch = r.launch ? { launch: launchView(r.launch, r.queuePosition ?? null) } : {};
+  const launch = r.launch
+    ? { launch: launchView(r.launch, r.queuePosition ?? null, Boolean(r.notifyWhenReady)) }
+    : {};
   return {
     id: r.id,
     name: r.name,

@@ -66,7 +66,11 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 // The steps entered so far in the order they came, then those still to come. Waiting for a
 // server is never announced ahead: it is shown only once it happens. A step the node skipped
 // (it may report `started` without `created`) is left out rather than shown pending forever.
-export function launchView(launch: LaunchRecord, queuePosition: number | null): Launch {
+export function launchView(
+  launch: LaunchRecord,
+  queuePosition: number | null,
+  readyEmail: boolean,
+): Launch {
   const expected = (id: LaunchStepId) => launch.expectedMs?.[id] ?? DEFAULT_EXPECTED_MS[id];
   const entered: LaunchStep[] = launch.steps.map((s) => ({
     id: s.id,
@@ -91,5 +95,6 @@ export function launchView(launch: LaunchRecord, queuePosition: number | null): 
     startedAt: new Date(launch.startedAt).toISOString(),
     steps: [...entered, ...pending],
     queuePosition: waiting ? queuePosition : null,
+    readyEmail,
   };
 }

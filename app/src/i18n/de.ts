@@ -388,4 +388,20 @@ export const de: Record<MessageKey, string> = {
   "workspace.readOnly":
     "Mit Ihrer Rolle können Sie mit diesem Mitarbeiter chatten und ihm bei der Arbeit zusehen. Einstellungen und Wissen ändern Admins und der Inhaber.",
   "common.retry": "Erneut versuchen",
+  // ---- launch ----
+  "launch.title": "{name} wird vorbereitet",
+  "launch.seconds": "{s} s",
+  "launch.minutes": "{m} min {s} s",
+  "launch.usually": "dauert meist etwa {time}",
+  "launch.queue": "Platz {n} in der Warteschlange für einen Server",
+  "launch.queueNext": "als Nächstes an der Reihe für einen Server",
+  "launch.leave":
+    "Sie können diese Seite verlassen: Wir schreiben Ihnen eine E-Mail, sobald {name} bereit ist.",
+  "launch.state.done": "erledigt",
+  "launch.state.active": "läuft",
+  "launch.state.pending": "steht noch aus",
+  "launch.state.failed": "fehlgeschlagen",
+  "launch.dropped":
+    "Die Live-Verbindung ist abgebrochen: Was Sie sehen, ist vielleicht nicht aktuell.",
+  "launch.retry": "Erneut versuchen",
 };

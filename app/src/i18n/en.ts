@@ -370,6 +370,20 @@ export const en = {
   "workspace.readOnly":
     "Your role lets you chat with this employee and watch it work. Admins and the owner change its settings and knowledge.",
   "common.retry": "Try again",
+  // ---- launch ----
+  "launch.title": "Getting {name} ready",
+  "launch.seconds": "{s} s",
+  "launch.minutes": "{m} min {s} s",
+  "launch.usually": "usually about {time}",
+  "launch.queue": "number {n} in line for a server",
+  "launch.queueNext": "next in line for a server",
+  "launch.leave": "You can leave this page: we will email you when {name} is ready.",
+  "launch.state.done": "done",
+  "launch.state.active": "in progress",
+  "launch.state.pending": "still to come",
+  "launch.state.failed": "failed",
+  "launch.dropped": "The live connection was lost: what you see may be out of date.",
+  "launch.retry": "Retry",
 } as const;
 
 export type MessageKey = keyof typeof en;

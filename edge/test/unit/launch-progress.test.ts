@@ -107,6 +107,7 @@ describe("a launch's checklist", () => {
       ),
     ]);
     expect(launch?.queuePosition).toBeNull();
+    expect(launch?.readyEmail).toBe(true);
   });
 
   it("shows the wait for a server, with the place in the queue, only while waiting", () => {
@@ -161,6 +162,7 @@ describe("a launch's checklist", () => {
     expect(run.record.status).toBe("stopped");
     run = drive(run, { type: "provision" }, 1_000);
     expect(run.started).toBe(2);
+    expect(toView(run.record).launch?.readyEmail).toBe(false);
     expect(statuses(run.record)).toEqual([
       "preparing_workspace:active",
       "starting_container:pending",
