@@ -5,7 +5,6 @@ import type { Env } from "../env.ts";
 import { createLogger, errorFields, type Logger } from "../log/logger.ts";
 import type { AgentEvent, Instance } from "../protocol/frames.ts";
 import { mirrorEmployee } from "../store/employees.ts";
-import { recordStepTimings, stepHistory } from "../store/launch-timings.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import {
   type CommandContext,
@@ -31,12 +30,11 @@ import type {
   MemoryResult,
   NewEmployee,
 } from "./employee-rpc.ts";
-import { type LaunchUpdate, trackLaunch } from "./launch-progress.ts";
-import { expectedFrom, LAUNCH_HISTORY_SIZE } from "./launch-view.ts";
+import { launchFollowUps } from "./launch-follow-ups.ts";
+import { trackLaunch } from "./launch-progress.ts";
 import { acceptViewer, sendRemoved, sendStatus } from "./live-viewers.ts";
 import { revokeLlmKeys } from "./llm-keys.ts";
 import { placeEmployee } from "./placement.ts";
-import { sendReadyMail } from "./ready-mail-sender.ts";
 
 const RECORD_KEY = "employee";
 // Kept after the employee is fired: this object is never created again, so a provision that
@@ -215,29 +213,11 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
     this.ctx.storage.kv.put(RECORD_KEY, record);
     sendStatus(this.ctx, toView(record));
     this.mirror();
-    this.followLaunch(record, launch);
-  }
-
-  // After the mirror, in order: the finished steps join the measured history, a launch that
-  // began learns what its steps usually take, and whoever hired the employee hears it is ready.
-  // The record already says the email is sent, so it goes at most once, even if it fails.
-  private followLaunch(record: EmployeeRecord, launch: LaunchUpdate): void {
-    if (launch.finished.length > 0)
-      this.after("recording launch step times", () =>
-        recordStepTimings(this.env.DB, launch.finished),
-      );
-    if (launch.started)
-      this.after("reading expected launch times", async () => {
-        const expectedMs = expectedFrom(await stepHistory(this.env.DB, LAUNCH_HISTORY_SIZE));
-        const r = this.record;
-        if (r?.launch && r.launch.startedAt === record.launch?.startedAt)
-          this.commit({ ...r, launch: { ...r.launch, expectedMs } });
-      });
-    const notice = launch.notify;
-    if (notice)
-      this.after("sending the ready email", () =>
-        sendReadyMail(this.env, this.log, record, notice),
-      );
+    for (const [what, work] of launchFollowUps(this.env, this.log, record, launch, {
+      current: () => this.record,
+      commit: (r) => this.commit(r),
+    }))
+      this.after(what, work);
   }
 
   private after(what: string, work: () => Promise<void>): void {
