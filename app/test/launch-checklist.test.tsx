@@ -2,7 +2,7 @@ import { cleanup, fireEvent, render, screen } from "@solidjs/testing-library";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Employee } from "../../edge/contract/employee.ts";
 import type { Launch } from "../../edge/contract/launch.ts";
-import { LaunchChecklist } from "../src/components/launch-checklist.tsx";
+import { LaunchChecklist, LaunchSummary } from "../src/components/launch-checklist.tsx";
 import { I18nProvider } from "../src/i18n/i18n.tsx";
 import { createLiveEmployee } from "../src/lib/live.ts";
 
@@ -138,6 +138,20 @@ describe("LaunchChecklist", () => {
   it("does not promise an email for a later start", () => {
     render(() => <LaunchChecklist employee={employee({ ...waiting, readyEmail: false })} />);
     expect(screen.queryByText(/You can leave this page/)).toBeNull();
+  });
+});
+
+describe("LaunchSummary", () => {
+  it("says the step, the time and the place in line in one line, only while provisioning", () => {
+    render(() => <LaunchSummary employee={employee(waiting)} />);
+    expect(screen.getByTestId("launch-summary").textContent).toBe(
+      "Step 2 of 5 · 11 s · number 3 in line for a server",
+    );
+    vi.advanceTimersByTime(2_000);
+    expect(screen.getByTestId("launch-summary").textContent).toContain("13 s");
+    cleanup();
+    render(() => <LaunchSummary employee={employee(waiting, { status: "running" })} />);
+    expect(screen.queryByTestId("launch-summary")).toBeNull();
   });
 });
 

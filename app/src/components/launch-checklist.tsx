@@ -19,17 +19,8 @@ export function LaunchChecklist(props: {
   onRetry?: () => void;
 }) {
   const { t, lang } = useI18n();
-  const [now, setNow] = createSignal(Date.now());
-  onMount(() => {
-    const tick = setInterval(() => setNow(Date.now()), LAUNCH_TICK_MS);
-    onCleanup(() => clearInterval(tick));
-  });
-  const seconds = (ms: number) => {
-    const s = Math.max(0, Math.round(ms / 1000));
-    return s < 60
-      ? t("launch.seconds", { s })
-      : t("launch.minutes", { m: Math.floor(s / 60), s: s % 60 });
-  };
+  const now = ticking();
+  const seconds = duration(t);
   const took = (step: LaunchStep) => {
     if (!step.startedAt) return null;
     const end = step.endedAt ? Date.parse(step.endedAt) : now();
@@ -112,6 +103,52 @@ export function LaunchChecklist(props: {
     </div>
   );
 }
+
+// The launch in one line, for the dashboard's card: which step of how many, for how long, and
+// the place in line while waiting for a server.
+export function LaunchSummary(props: { employee: Employee }) {
+  const { t } = useI18n();
+  const now = ticking();
+  const seconds = duration(t);
+  return (
+    <Show when={props.employee.status === "provisioning" && props.employee.launch}>
+      {(launch) => {
+        const active = () => launch().steps.findIndex((s) => s.status === "active");
+        return (
+          <p class="muted launch-summary" data-testid="launch-summary">
+            {t("launch.summary", {
+              n: Math.max(1, active() + 1),
+              total: launch().steps.length,
+              time: seconds(now() - Date.parse(launch().startedAt)),
+            })}
+            <Show when={launch().queuePosition}>
+              {(n) => ` · ${n() === 1 ? t("launch.queueNext") : t("launch.queue", { n: n() })}`}
+            </Show>
+          </p>
+        );
+      }}
+    </Show>
+  );
+}
+
+// The time now, moving on every LAUNCH_TICK_MS while the component is shown.
+function ticking() {
+  const [now, setNow] = createSignal(Date.now());
+  onMount(() => {
+    const tick = setInterval(() => setNow(Date.now()), LAUNCH_TICK_MS);
+    onCleanup(() => clearInterval(tick));
+  });
+  return now;
+}
+
+const duration =
+  (t: ReturnType<typeof useI18n>["t"]) =>
+  (ms: number): string => {
+    const s = Math.max(0, Math.round(ms / 1000));
+    return s < 60
+      ? t("launch.seconds", { s })
+      : t("launch.minutes", { m: Math.floor(s / 60), s: s % 60 });
+  };
 
 const MARK: Record<LaunchStep["status"], string> = {
   done: "✓",

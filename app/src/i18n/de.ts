@@ -403,5 +403,6 @@ export const de: Record<MessageKey, string> = {
   "launch.state.failed": "fehlgeschlagen",
   "launch.dropped":
     "Die Live-Verbindung ist abgebrochen: Was Sie sehen, ist vielleicht nicht aktuell.",
+  "launch.summary": "Schritt {n} von {total} · {time}",
   "launch.retry": "Erneut versuchen",
 };

@@ -383,6 +383,7 @@ export const en = {
   "launch.state.pending": "still to come",
   "launch.state.failed": "failed",
   "launch.dropped": "The live connection was lost: what you see may be out of date.",
+  "launch.summary": "Step {n} of {total} · {time}",
   "launch.retry": "Retry",
 } as const;
 
