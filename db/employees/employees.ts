@@ -30,5 +30,9 @@ export const employees = sqliteTable(
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("employees_account_id").on(t.accountId)],
+  (t) => [
+    index("employees_account_id").on(t.accountId),
+    // Each placement attempt counts who waits ahead (edge/store/employees.ts waitersAhead).
+    index("employees_waiting").on(t.status, t.nodeId, t.waitingSince),
+  ],
 );

@@ -11,4 +11,5 @@ CREATE TABLE `launch_timings` (
 );
 --> statement-breakpoint
 CREATE INDEX `launch_timings_step_ended` ON `launch_timings` (`step`,`ended_at`);--> statement-breakpoint
-ALTER TABLE `employees` ADD `waiting_since` integer;
+ALTER TABLE `employees` ADD `waiting_since` integer;--> statement-breakpoint
+CREATE INDEX `employees_waiting` ON `employees` (`status`,`node_id`,`waiting_since`);

@@ -39,11 +39,10 @@ export const Launch = z.object({
 });
 export type Launch = z.infer<typeof Launch>;
 
-// The app's language, which the ready email is written in: the app keeps it in this cookie
-// (app/src/i18n/i18n.tsx), which reaches the API on the same origin.
+// The app's language, which the ready email is written in: the app keeps it in the `iw_lang`
+// cookie (app/src/i18n/i18n.tsx, LANG_COOKIE), which reaches the API on the same origin.
 export const MAIL_LANGUAGES = ["en", "de"] as const;
 export type MailLanguage = (typeof MAIL_LANGUAGES)[number];
-export const LANG_COOKIE_NAME = "iw_lang";
 
 /** The language a Cookie header names; English when it names none we write in. */
 export function mailLanguageOf(cookie: string | null | undefined): MailLanguage {

@@ -1,4 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { mailLanguageOf } from "../../contract/launch.ts";
+import { readyMail } from "../../mail/ready-mail.ts";
 import { type Entropy, type LifecycleInput, transition } from "../../objects/employee-lifecycle.ts";
 import { type EmployeeRecord, toView } from "../../objects/employee-record.ts";
 import { type StepTiming, trackLaunch } from "../../objects/launch-progress.ts";
@@ -247,5 +249,27 @@ describe("expected step times", () => {
     expect(toView(record).launch?.steps[1]?.expectedMs).toBe(
       DEFAULT_EXPECTED_MS.preparing_workspace,
     );
+  });
+});
+
+describe("the ready email's language and text", () => {
+  it("reads the app's language from the cookie, English for anything else", () => {
+    expect(mailLanguageOf("a=1; iw_lang=de")).toBe("de");
+    expect(mailLanguageOf("iw_lang=en")).toBe("en");
+    for (const cookie of [null, "", "iw_lang=xx", "iw_lang=dex", "x_iw_lang=de", "iw_lang=DE"])
+      expect(mailLanguageOf(cookie)).toBe("en");
+  });
+
+  it("keeps a customer's name to one line in the subject and escaped in the HTML", () => {
+    const mail = readyMail({
+      to: "a@example.com",
+      name: 'Ev<a>\n"Bcc: x@example.com',
+      link: "http://localhost:8787/employees/e1",
+      lang: "de",
+    });
+    expect(mail.subject).toBe('Ev<a> "Bcc: x@example.com ist bereit');
+    expect(mail.html).toContain("Ev&lt;a&gt;");
+    expect(mail.html).not.toContain("<a>");
+    expect(mail.text).toContain("Arbeitsplatz öffnen:\n\nhttp://localhost:8787/employees/e1");
   });
 });
