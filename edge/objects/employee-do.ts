@@ -30,6 +30,8 @@ import type {
   MemoryResult,
   NewEmployee,
 } from "./employee-rpc.ts";
+import { launchFollowUps } from "./launch-follow-ups.ts";
+import { trackLaunch } from "./launch-progress.ts";
 import { acceptViewer, sendRemoved, sendStatus } from "./live-viewers.ts";
 import { revokeLlmKeys } from "./llm-keys.ts";
 import { placeEmployee } from "./placement.ts";
@@ -200,15 +202,28 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
   }
 
   // Memory and storage together (synchronously, so no other event can interleave), then the
-  // live viewers, then the D1 mirror in order.
+  // live viewers, then the D1 mirror in order, and what the launch's progress asks for.
   private commit(next: EmployeeRecord): void {
-    const record = { ...next, updatedAt: this.clock.now() };
+    const now = this.clock.now();
+    const launch = trackLaunch(this.record, next, now);
+    const record = { ...launch.record, updatedAt: now };
     if (record.nodeId && record.nodeId !== this.record?.nodeId)
       this.log = this.log.child({ nodeId: record.nodeId });
     this.record = record;
     this.ctx.storage.kv.put(RECORD_KEY, record);
     sendStatus(this.ctx, toView(record));
     this.mirror();
+    for (const [what, work] of launchFollowUps(this.env, this.log, record, launch, {
+      current: () => this.record,
+      commit: (r) => this.commit(r),
+    }))
+      this.after(what, work);
+  }
+
+  private after(what: string, work: () => Promise<void>): void {
+    this.mirrorChain = this.mirrorChain
+      .then(work)
+      .catch((err) => this.log.error(`${what} failed`, errorFields(err)));
   }
 
   private mirror(): void {
@@ -246,11 +261,16 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
         return;
       case "place": {
         if (!r) return;
-        const nodeId = await placeEmployee(this.env, r.id).catch((err: unknown) => {
+        const now = this.clock.now();
+        const placement = await placeEmployee(
+          this.env,
+          { id: r.id, waitingSince: r.waitingSince ?? now },
+          now,
+        ).catch((err: unknown) => {
           this.log.error("placement failed", errorFields(err));
-          return null;
+          return { nodeId: null, queuePosition: null };
         });
-        await this.apply({ type: "placed", employeeId: r.id, nodeId });
+        await this.apply({ type: "placed", employeeId: r.id, ...placement });
         return;
       }
       case "command":

@@ -2,9 +2,10 @@ import type { Employee } from "../contract/employee.ts";
 import type { AgentEvent, Instance, MemoryFile, ResultError } from "../protocol/frames.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
 
+// `notifyWhenReady`: who hired it, to be emailed once it is ready for the first time.
 export type NewEmployee = Pick<
   EmployeeRecord,
-  "id" | "accountId" | "name" | "role" | "tone" | "skills"
+  "id" | "accountId" | "name" | "role" | "tone" | "skills" | "notifyWhenReady"
 >;
 
 // Verbs answer with a result rather than throwing: an error's class does not survive RPC.

@@ -191,6 +191,9 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     this.ctx.storage.sql.exec("DELETE FROM placements WHERE employee_id = ?", employeeId);
     this.ctx.storage.sql.exec("DELETE FROM outbox WHERE employee_id = ?", employeeId);
     await this.publishLoad();
+    // A slot freed: whoever waits for a server looks again now (the first in line takes it),
+    // without holding up the release.
+    if (this.isOnline()) this.ctx.waitUntil(this.wakeWaitingEmployees());
   }
 
   async dispatch(frame: CommandFrame): Promise<void> {

@@ -410,4 +410,21 @@ export const de: Record<MessageKey, string> = {
   "signIn.check.resending": "Wird gesendet…",
   "signIn.check.resent": "Wir haben einen neuen Link an {email} gesendet.",
   "signIn.check.wait": "Link erneut senden in {n} s",
+  // ---- launch ----
+  "launch.title": "{name} wird vorbereitet",
+  "launch.seconds": "{s} s",
+  "launch.minutes": "{m} min {s} s",
+  "launch.usually": "dauert meist etwa {time}",
+  "launch.queue": "Platz {n} in der Warteschlange für einen Server",
+  "launch.queueNext": "als Nächstes an der Reihe für einen Server",
+  "launch.leave":
+    "Sie können diese Seite verlassen: Wir schreiben Ihnen eine E-Mail, sobald {name} bereit ist.",
+  "launch.state.done": "erledigt",
+  "launch.state.active": "läuft",
+  "launch.state.pending": "steht noch aus",
+  "launch.state.failed": "fehlgeschlagen",
+  "launch.dropped":
+    "Die Live-Verbindung ist abgebrochen: Was Sie sehen, ist vielleicht nicht aktuell.",
+  "launch.summary": "Schritt {n} von {total} · {time}",
+  "launch.retry": "Erneut versuchen",
 };

@@ -392,6 +392,21 @@ export const en = {
   "signIn.check.resending": "Sending…",
   "signIn.check.resent": "We sent a new link to {email}.",
   "signIn.check.wait": "Resend the link in {n} s",
+  // ---- launch ----
+  "launch.title": "Getting {name} ready",
+  "launch.seconds": "{s} s",
+  "launch.minutes": "{m} min {s} s",
+  "launch.usually": "usually about {time}",
+  "launch.queue": "number {n} in line for a server",
+  "launch.queueNext": "next in line for a server",
+  "launch.leave": "You can leave this page: we will email you when {name} is ready.",
+  "launch.state.done": "done",
+  "launch.state.active": "in progress",
+  "launch.state.pending": "still to come",
+  "launch.state.failed": "failed",
+  "launch.dropped": "The live connection was lost: what you see may be out of date.",
+  "launch.summary": "Step {n} of {total} · {time}",
+  "launch.retry": "Retry",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -9,11 +9,15 @@ export const LIVE_PING_MS = 25_000;
 
 // An employee kept current by its live status socket (no polling). Reconnects with the shared
 // backoff (edge/protocol/backoff.ts: jittered, so a deploy does not bring every browser back at
-// once); `removed` turns true when the employee is fired.
+// once); `removed` turns true when the employee is fired. `dropped` is true from the moment an
+// open socket (or an attempt to open one) fails until one opens again; `reconnect` tries at once
+// instead of after the backoff (a Retry button).
 export function createLiveEmployee(id: string, initial: Employee) {
   const [employee, setEmployee] = createSignal<Employee>(initial);
   const [removed, setRemoved] = createSignal(false);
   const [connected, setConnected] = createSignal(false);
+  const [dropped, setDropped] = createSignal(false);
+  let reconnectNow = () => {};
   onMount(() => {
     let ws: WebSocket | undefined;
     let attempt = 0;
@@ -27,6 +31,7 @@ export function createLiveEmployee(id: string, initial: Employee) {
       ws.onopen = () => {
         attempt = 0;
         setConnected(true);
+        setDropped(false);
         ping = setInterval(() => ws?.send(LIVE_PING), LIVE_PING_MS);
       };
       ws.onmessage = (e) => {
@@ -41,6 +46,7 @@ export function createLiveEmployee(id: string, initial: Employee) {
         setConnected(false);
         clearInterval(ping);
         if (stopped) return;
+        setDropped(true);
         attempt++;
         retry = setTimeout(
           open,
@@ -49,6 +55,16 @@ export function createLiveEmployee(id: string, initial: Employee) {
       };
     };
     open();
+    reconnectNow = () => {
+      if (stopped || connected()) return;
+      clearTimeout(retry);
+      // The attempt still under way is abandoned quietly: its close must not schedule another.
+      if (ws) {
+        ws.onopen = ws.onmessage = ws.onclose = null;
+        ws.close();
+      }
+      open();
+    };
     onCleanup(() => {
       stopped = true;
       clearTimeout(retry);
@@ -56,5 +72,5 @@ export function createLiveEmployee(id: string, initial: Employee) {
       ws?.close();
     });
   });
-  return { employee, removed, connected, setEmployee };
+  return { employee, removed, connected, setEmployee, dropped, reconnect: () => reconnectNow() };
 }

@@ -6,6 +6,7 @@ import { allows, type Employee } from "../../../../edge/contract/employee.ts";
 import { can, type TeamRole } from "../../../../edge/contract/team.ts";
 import { EmployeeActionButton, EmployeeActions } from "../../components/employee-actions.tsx";
 import { KnowledgePanel, MemoryView } from "../../components/knowledge-panel.tsx";
+import { LaunchChecklist } from "../../components/launch-checklist.tsx";
 import { NameField, nameIsValid, SkillPicker, TonePicker } from "../../components/pickers.tsx";
 import { StatusBadge } from "../../components/status-badge.tsx";
 import { StatusReason } from "../../components/status-reason.tsx";
@@ -98,6 +99,7 @@ function Desk(props: { initial: Employee; catalogue: Catalogue | undefined; role
           <Match when={e().status !== "running"}>
             <div class="empty">
               <StatusBadge status={e().status} step={e().step} />
+              <LaunchChecklist employee={e()} dropped={live.dropped()} onRetry={live.reconnect} />
               <p>{t("workspace.notReady")}</p>
               <Show when={allows(e().status, "provision") && can(props.role, "employees.manage")}>
                 <EmployeeActionButton
