@@ -1,9 +1,11 @@
 import { DurableObject } from "cloudflare:workers";
+import type { ChatAttachmentView, Conversation, ConversationSource } from "../contract/chat.ts";
 import type { Employee } from "../contract/employee.ts";
 import { LIVE_PING, LIVE_PONG } from "../contract/live.ts";
 import type { Env } from "../env.ts";
 import { createLogger, errorFields, type Logger } from "../log/logger.ts";
-import type { AgentEvent, Instance } from "../protocol/frames.ts";
+import type { AgentEvent, Instance, ResultFrame } from "../protocol/frames.ts";
+import { deleteChatAttachments } from "../store/chat-attachments.ts";
 import { mirrorEmployee } from "../store/employees.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import {
@@ -30,6 +32,14 @@ import type {
   MemoryResult,
   NewEmployee,
 } from "./employee-rpc.ts";
+import { Inbox } from "./inbox/inbox.ts";
+import type {
+  AttachmentForNode,
+  MessagePage,
+  NewAttachment,
+  NewChatMessage,
+  PostResult,
+} from "./inbox/inbox-rpc.ts";
 import { acceptViewer, sendRemoved, sendStatus } from "./live-viewers.ts";
 import { revokeLlmKeys } from "./llm-keys.ts";
 import { placeEmployee } from "./placement.ts";
@@ -42,16 +52,26 @@ const FIRED_KEY = "fired";
 // One per employee: the owner of its lifecycle (DESIGN.md), as a shell around the pure
 // transition function (employee-lifecycle.ts). Every transition is written to this object's
 // storage before any of its effects is performed; then the live viewers hear of it, D1's mirror
-// follows in order, and the alarm is set to the pending operation's deadline.
+// follows in order, and the alarm is set to the pending operation's deadline. Its chat inbox
+// (inbox/inbox.ts) lives in the same storage and hears of every change of status.
 export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
   private record: EmployeeRecord | undefined;
   private log: Logger;
   private mirrorChain: Promise<void> = Promise.resolve();
   private readonly clock: Clock;
+  private readonly inbox: Inbox;
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
     super(ctx, env);
     this.clock = clock;
+    this.inbox = new Inbox({
+      ctx,
+      env,
+      clock,
+      record: () => this.record,
+      log: () => this.log,
+      syncAlarm: () => this.syncAlarm(),
+    });
     const stored = ctx.storage.kv.get<EmployeeRecord>(RECORD_KEY);
     this.record = stored && recordOf(stored);
     this.log = createLogger({
@@ -125,11 +145,17 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
   }
 
   async onEvent(nodeId: string, event: AgentEvent): Promise<void> {
-    await this.apply({ type: "event", nodeId, event });
+    if (event.type === "chat.progress") await this.inbox.progress(nodeId, event);
+    else await this.apply({ type: "event", nodeId, event });
   }
 
   async onInventory(nodeId: string, instance: Instance): Promise<void> {
     await this.apply({ type: "inventory", nodeId, instance });
+    await this.inbox.reconnected();
+  }
+
+  async onChatSent(nodeId: string, result: ResultFrame): Promise<void> {
+    await this.inbox.sent(nodeId, result);
   }
 
   // A node connected or freed room: an employee waiting for a server looks again now.
@@ -147,6 +173,38 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
 
   override async alarm(): Promise<void> {
     await this.apply({ type: "alarm" });
+    if (this.record) await this.inbox.expire();
+  }
+
+  // ---- RPC: the chat (objects/inbox/); null or not_found once the employee is gone ----
+
+  chatConversations(): Conversation[] {
+    return this.record ? this.inbox.conversations() : [];
+  }
+
+  chatCreateConversation(input: { source: ConversationSource; title?: string }) {
+    return this.record ? this.inbox.createConversation(input.source, input.title) : null;
+  }
+
+  chatMessages(conversationId: string, before?: string): MessagePage | null {
+    return this.record ? this.inbox.page(conversationId, before) : null;
+  }
+
+  async chatPost(input: NewChatMessage): Promise<PostResult> {
+    if (!this.record) return { ok: false, code: "not_found", message: NOT_FOUND_MESSAGE };
+    return this.inbox.post(input);
+  }
+
+  async chatStop(conversationId: string): Promise<Conversation | null> {
+    return this.record ? this.inbox.stop(conversationId) : null;
+  }
+
+  chatAddAttachment(input: NewAttachment): ChatAttachmentView | null {
+    return this.record ? this.inbox.addAttachment(input) : null;
+  }
+
+  chatAttachmentForNode(nodeId: string, attachmentId: string): AttachmentForNode | null {
+    return this.record ? this.inbox.attachmentForNode(nodeId, attachmentId) : null;
   }
 
   // ---- RPC: the knowledge base and memory (no state changes here) ----
@@ -196,6 +254,8 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
     this.syncAlarm();
     for (const effect of next.effects) await this.perform(effect);
     await this.mirrorChain;
+    // Running: what waits in the inbox goes; no longer running: what was out waits again.
+    if (this.record && this.record.status !== before?.status) await this.inbox.statusChanged();
     return next;
   }
 
@@ -220,10 +280,12 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
       .catch((err) => this.log.error("mirroring to D1 failed", errorFields(err)));
   }
 
+  // One alarm for the lifecycle's pending operation and the inbox's earliest run deadline.
   private syncAlarm(): void {
-    const wakeAt = this.record?.op?.wakeAt;
-    if (wakeAt === undefined) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(wakeAt);
+    const times = [this.record?.op?.wakeAt, this.record ? this.inbox.wakeAt() : null];
+    const due = times.filter((t): t is number => typeof t === "number");
+    if (due.length === 0) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(Math.min(...due));
   }
 
   private async perform(effect: LifecycleEffect): Promise<void> {
@@ -286,6 +348,9 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
     if (r.nodeId) await releaseSlot(this.env, this.log, r.nodeId, r.id);
     await this.mirrorChain;
     await forgetEverywhere(this.env, r.id, this.clock.now());
+    await deleteChatAttachments(this.env.KNOWLEDGE, r.accountId, r.id).catch((err: unknown) =>
+      this.log.warn("chat files could not be deleted", errorFields(err)),
+    );
     sendRemoved(this.ctx, r.id);
     this.record = undefined;
     await this.ctx.storage.deleteAlarm();
