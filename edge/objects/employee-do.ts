@@ -35,6 +35,7 @@ import type {
 import { Inbox } from "./inbox/inbox.ts";
 import type {
   AttachmentForNode,
+  ChatRefusal,
   MessagePage,
   NewAttachment,
   NewChatMessage,
@@ -188,6 +189,11 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
 
   chatMessages(conversationId: string, before?: string): MessagePage | null {
     return this.record ? this.inbox.page(conversationId, before) : null;
+  }
+
+  chatCheckPost(input: NewChatMessage): ChatRefusal | null {
+    if (!this.record) return { ok: false, code: "not_found", message: NOT_FOUND_MESSAGE };
+    return this.inbox.refusalOf(input);
   }
 
   async chatPost(input: NewChatMessage): Promise<PostResult> {

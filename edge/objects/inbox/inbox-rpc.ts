@@ -51,6 +51,8 @@ export interface ChatRpc {
     title?: string;
   }): Conversation | null;
   chatMessages(conversationId: string, before?: string): MessagePage | null;
+  /** Why the message would be refused, or null; asked before the message counts anywhere. */
+  chatCheckPost(input: NewChatMessage): ChatRefusal | null;
   chatPost(input: NewChatMessage): Promise<PostResult>;
   chatStop(conversationId: string): Promise<Conversation | null>;
   chatAddAttachment(input: NewAttachment): ChatAttachmentView | null;

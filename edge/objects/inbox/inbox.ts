@@ -102,7 +102,8 @@ export class Inbox {
     };
   }
 
-  async post(input: NewChatMessage): Promise<PostResult> {
+  /** Why this message cannot be posted, or null: asked before it counts against any limit. */
+  refusalOf(input: NewChatMessage): ChatRefusal | null {
     const c = this.store.conversation(input.conversationId);
     if (!c) return refuse("not_found", "That conversation does not exist.");
     const ids = [...new Set(input.attachmentIds)];
@@ -114,13 +115,10 @@ export class Inbox {
         return refuse(
           "invalid_input",
           "A file of this message was not uploaded here, or was sent already.",
-          {
-            attachmentIds: "unknown or used",
-          },
+          { attachmentIds: "unknown or used" },
         );
     }
-    const text = input.text.trim();
-    if (!text && ids.length === 0)
+    if (!input.text.trim() && ids.length === 0)
       return refuse("invalid_input", "Write a message or attach a file.", { text: "empty" });
     const open = this.store.openMessages(c.id).filter((m) => m.role === "person");
     if (open.length >= MAX_WAITING_PER_CONVERSATION)
@@ -128,7 +126,16 @@ export class Inbox {
         "invalid_state",
         "Wait for the employee to answer the messages before this one.",
       );
+    return null;
+  }
 
+  async post(input: NewChatMessage): Promise<PostResult> {
+    const refused = this.refusalOf(input);
+    if (refused) return refused;
+    const c = this.store.conversation(input.conversationId);
+    if (!c) return refuse("not_found", "That conversation does not exist.");
+    const ids = [...new Set(input.attachmentIds)];
+    const text = input.text.trim();
     const now = this.now();
     const base = {
       conversation_id: c.id,
@@ -368,7 +375,7 @@ export class Inbox {
   // The person's message was taken by OpenClaw: done, and its files are in the workspace.
   private took(reply: MessageRow): void {
     const person = reply.reply_to ? this.store.message(reply.reply_to) : undefined;
-    if (!person || person.status !== "queued") return;
+    if (person?.status !== "queued") return;
     this.store.markDelivered(person.id);
     this.changed(ended(person, this.now(), "done"));
   }
