@@ -114,9 +114,9 @@ describe("chat delivery through the node", () => {
   it("keeps a stopped employee's message queued, delivers it once it runs, exactly once across reconnects", async () => {
     const { cookie, employeeId, agent, node } = await runningEmployee("chat-asleep");
     const live = await liveChat(cookie, employeeId);
-    expect(
-      (await api(`/api/employees/${employeeId}/stop`, { method: "POST", cookie })).ok,
-    ).toBe(true);
+    expect((await api(`/api/employees/${employeeId}/stop`, { method: "POST", cookie })).ok).toBe(
+      true,
+    );
     const stop = await agent.next("container.stop");
     agent.send({ type: "result", id: stop.id, ok: true });
     await waitForEmployee(cookie, employeeId, (e) => e.status === "stopped");
