@@ -1,6 +1,8 @@
 import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { monthKey } from "../billing/plans.ts";
 import { MAX_ATTACHMENT_BYTES, MAX_MESSAGE_CHARS } from "../contract/chat.ts";
+import { budgetStub } from "../objects/stubs.ts";
 import { CHAT_VIEW_WINDOW_MS } from "../services/access.ts";
 import {
   accept,
@@ -269,5 +271,20 @@ describe("chat refusals", () => {
       "second, same session",
       "",
     ]);
+  });
+
+  it("says honestly when no model is connected or the budget is spent", async () => {
+    const cookie = await signIn(uniqueEmail("chat-readiness"));
+    const accountId = await accountOf(cookie);
+    const { id } = await hire(cookie);
+    const readiness = async (envOverride?: Partial<Cloudflare.Env>) => {
+      const res = await api(chatPath(id, "/conversations"), { cookie, envOverride });
+      return ((await res.json()) as { readiness: { state: string } }).readiness.state;
+    };
+    // Waiting for a server to start on: starting.
+    expect(await readiness()).toBe("starting");
+    expect(await readiness({ LLM_UPSTREAM_KEY: "" })).toBe("no_model");
+    await budgetStub(env, accountId).settle(monthKey(Date.now()), "test", 10_000 * 1_000_000);
+    expect(await readiness()).toBe("budget_spent");
   });
 });
