@@ -1,10 +1,8 @@
-import { DurableObject } from "cloudflare:workers";
-import type { ChatAttachmentView, Conversation, ConversationSource } from "../contract/chat.ts";
 import type { Employee } from "../contract/employee.ts";
 import { LIVE_PING, LIVE_PONG } from "../contract/live.ts";
 import type { Env } from "../env.ts";
 import { createLogger, errorFields, type Logger } from "../log/logger.ts";
-import type { AgentEvent, Instance, ResultFrame } from "../protocol/frames.ts";
+import type { AgentEvent, Instance } from "../protocol/frames.ts";
 import { deleteChatAttachments } from "../store/chat-attachments.ts";
 import { mirrorEmployee } from "../store/employees.ts";
 import { type Clock, systemClock } from "./clock.ts";
@@ -32,15 +30,7 @@ import type {
   MemoryResult,
   NewEmployee,
 } from "./employee-rpc.ts";
-import { Inbox } from "./inbox/inbox.ts";
-import type {
-  AttachmentForNode,
-  ChatRefusal,
-  MessagePage,
-  NewAttachment,
-  NewChatMessage,
-  PostResult,
-} from "./inbox/inbox-rpc.ts";
+import { InboxObject } from "./inbox/inbox-object.ts";
 import { acceptViewer, sendRemoved, sendStatus } from "./live-viewers.ts";
 import { revokeLlmKeys } from "./llm-keys.ts";
 import { placeEmployee } from "./placement.ts";
@@ -55,24 +45,13 @@ const FIRED_KEY = "fired";
 // storage before any of its effects is performed; then the live viewers hear of it, D1's mirror
 // follows in order, and the alarm is set to the pending operation's deadline. Its chat inbox
 // (inbox/inbox.ts) lives in the same storage and hears of every change of status.
-export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
+export class EmployeeDO extends InboxObject implements EmployeeRpc {
   private record: EmployeeRecord | undefined;
   private log: Logger;
   private mirrorChain: Promise<void> = Promise.resolve();
-  private readonly clock: Clock;
-  private readonly inbox: Inbox;
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
-    super(ctx, env);
-    this.clock = clock;
-    this.inbox = new Inbox({
-      ctx,
-      env,
-      clock,
-      record: () => this.record,
-      log: () => this.log,
-      syncAlarm: () => this.syncAlarm(),
-    });
+    super(ctx, env, clock);
     const stored = ctx.storage.kv.get<EmployeeRecord>(RECORD_KEY);
     this.record = stored && recordOf(stored);
     this.log = createLogger({
@@ -155,10 +134,6 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
     await this.inbox.reconnected();
   }
 
-  async onChatSent(nodeId: string, result: ResultFrame): Promise<void> {
-    await this.inbox.sent(nodeId, result);
-  }
-
   // A node connected or freed room: an employee waiting for a server looks again now.
   async retryPlacement(): Promise<void> {
     await this.apply({ type: "retry_placement" });
@@ -175,42 +150,6 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
   override async alarm(): Promise<void> {
     await this.apply({ type: "alarm" });
     if (this.record) await this.inbox.expire();
-  }
-
-  // ---- RPC: the chat (objects/inbox/); null or not_found once the employee is gone ----
-
-  chatConversations(): Conversation[] {
-    return this.record ? this.inbox.conversations() : [];
-  }
-
-  chatCreateConversation(input: { source: ConversationSource; title?: string }) {
-    return this.record ? this.inbox.createConversation(input.source, input.title) : null;
-  }
-
-  chatMessages(conversationId: string, before?: string): MessagePage | null {
-    return this.record ? this.inbox.page(conversationId, before) : null;
-  }
-
-  chatCheckPost(input: NewChatMessage): ChatRefusal | null {
-    if (!this.record) return { ok: false, code: "not_found", message: NOT_FOUND_MESSAGE };
-    return this.inbox.refusalOf(input);
-  }
-
-  async chatPost(input: NewChatMessage): Promise<PostResult> {
-    if (!this.record) return { ok: false, code: "not_found", message: NOT_FOUND_MESSAGE };
-    return this.inbox.post(input);
-  }
-
-  async chatStop(conversationId: string): Promise<Conversation | null> {
-    return this.record ? this.inbox.stop(conversationId) : null;
-  }
-
-  chatAddAttachment(input: NewAttachment): ChatAttachmentView | null {
-    return this.record ? this.inbox.addAttachment(input) : null;
-  }
-
-  chatAttachmentForNode(nodeId: string, attachmentId: string): AttachmentForNode | null {
-    return this.record ? this.inbox.attachmentForNode(nodeId, attachmentId) : null;
   }
 
   // ---- RPC: the knowledge base and memory (no state changes here) ----
@@ -286,8 +225,16 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
       .catch((err) => this.log.error("mirroring to D1 failed", errorFields(err)));
   }
 
+  protected current(): EmployeeRecord | undefined {
+    return this.record;
+  }
+
+  protected logger(): Logger {
+    return this.log;
+  }
+
   // One alarm for the lifecycle's pending operation and the inbox's earliest run deadline.
-  private syncAlarm(): void {
+  protected syncAlarm(): void {
     const times = [this.record?.op?.wakeAt, this.record ? this.inbox.wakeAt() : null];
     const due = times.filter((t): t is number => typeof t === "number");
     if (due.length === 0) void this.ctx.storage.deleteAlarm();

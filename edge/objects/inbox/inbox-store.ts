@@ -6,6 +6,8 @@ import type {
   MessageStatus,
   ToolStep,
 } from "../../contract/chat.ts";
+import type { ChatAttachmentRef } from "../../protocol/frames.ts";
+import type { NewAttachment } from "./inbox-rpc.ts";
 
 // The employee's durable inbox as rows in its Durable Object's SQLite (ctx.storage.sql): one
 // table each for conversations, messages and attachments. Plain reads and writes; what may change
@@ -224,7 +226,18 @@ export class InboxStore {
 
   // ---- attachments ----
 
-  insertAttachment(row: AttachmentRow): void {
+  insertAttachment(a: NewAttachment, now: number): AttachmentRow {
+    const row: AttachmentRow = {
+      id: a.id,
+      message_id: null,
+      name: a.name,
+      size: a.size,
+      content_type: a.contentType,
+      sha256: a.sha256,
+      r2_key: a.r2Key,
+      delivered: 0,
+      created_at: now,
+    };
     this.sql.exec(
       `INSERT INTO attachments (id, message_id, name, size, content_type, sha256, r2_key, delivered,
          created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -238,6 +251,7 @@ export class InboxStore {
       row.delivered,
       row.created_at,
     );
+    return row;
   }
 
   attachment(id: string): AttachmentRow | undefined {
@@ -297,5 +311,14 @@ export function attachmentView(row: AttachmentRow): ChatAttachmentView {
     path: row.delivered === 1 ? `uploads/${row.name}` : null,
   };
 }
+
+/** The file as chat.send names it to the node. */
+export const attachmentRef = (a: AttachmentRow): ChatAttachmentRef => ({
+  id: a.id,
+  name: a.name,
+  size: a.size,
+  sha256: a.sha256,
+  contentType: a.content_type,
+});
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -8,13 +8,9 @@ import {
   MESSAGE_PAGE,
 } from "../../contract/chat.ts";
 import type { LiveFrame } from "../../contract/live.ts";
-import type { Env } from "../../env.ts";
-import { errorFields, type Logger } from "../../log/logger.ts";
+import { errorFields } from "../../log/logger.ts";
 import type { AgentEvent, ResultFrame } from "../../protocol/frames.ts";
-import type { Clock } from "../clock.ts";
-import type { EmployeeRecord } from "../employee-record.ts";
 import { sendFrame } from "../live-viewers.ts";
-import { nodeStub } from "../stubs.ts";
 import { chatReadiness } from "./chat-readiness.ts";
 import {
   CONVERSATION_LIST_LIMIT,
@@ -26,11 +22,12 @@ import {
   nextReply,
   progressed,
   requeued,
-  sessionKey,
   taken,
   timedOut,
   titleFrom,
 } from "./inbox-delivery.ts";
+import type { InboxHost } from "./inbox-host.ts";
+import { abortRun, sendRun } from "./inbox-node.ts";
 import type {
   AttachmentForNode,
   ChatRefusal,
@@ -39,17 +36,7 @@ import type {
   NewChatMessage,
   PostResult,
 } from "./inbox-rpc.ts";
-import { attachmentView, InboxStore, type MessageRow } from "./inbox-store.ts";
-
-export interface InboxHost {
-  ctx: DurableObjectState;
-  env: Env;
-  clock: Clock;
-  record(): EmployeeRecord | undefined;
-  log(): Logger;
-  /** The object's one alarm serves the lifecycle and the inbox's run deadlines. */
-  syncAlarm(): void;
-}
+import { attachmentRef, attachmentView, InboxStore, type MessageRow } from "./inbox-store.ts";
 
 const NEW_TITLE = "New conversation";
 
@@ -190,41 +177,21 @@ export class Inbox {
     for (const m of this.store.openMessages(c.id)) {
       const wasInFlight = isInFlight(m);
       this.changed(ended(m, now, "aborted"));
-      if (wasInFlight) await this.abortRun(c.source, m);
+      if (wasInFlight) await abortRun(this.host, c.source, m);
     }
     this.host.syncAlarm();
     return this.store.conversationView(c);
   }
 
   addAttachment(a: NewAttachment): ChatAttachmentView {
-    const row = {
-      id: a.id,
-      message_id: null,
-      name: a.name,
-      size: a.size,
-      content_type: a.contentType,
-      sha256: a.sha256,
-      r2_key: a.r2Key,
-      delivered: 0,
-      created_at: this.now(),
-    };
-    this.store.insertAttachment(row);
-    return attachmentView(row);
+    return attachmentView(this.store.insertAttachment(a, this.now()));
   }
 
   /** Only for the node the employee is on, and only a file sent with a message. */
   attachmentForNode(nodeId: string, id: string): AttachmentForNode | null {
     if (this.host.record()?.nodeId !== nodeId) return null;
     const a = this.store.attachment(id);
-    if (!a?.message_id) return null;
-    return {
-      id: a.id,
-      name: a.name,
-      size: a.size,
-      sha256: a.sha256,
-      contentType: a.content_type,
-      r2Key: a.r2_key,
-    };
+    return a?.message_id ? { ...attachmentRef(a), r2Key: a.r2_key } : null;
   }
 
   // ---- what the node reports ----
@@ -298,7 +265,7 @@ export class Inbox {
       if (reply.deadline_at === null || reply.deadline_at > now) continue;
       this.changed(timedOut(reply, now));
       const c = this.store.conversation(reply.conversation_id);
-      if (c) await this.abortRun(c.source, reply);
+      if (c) await abortRun(this.host, c.source, reply);
       await this.deliver(reply.conversation_id);
     }
     this.host.syncAlarm();
@@ -328,48 +295,10 @@ export class Inbox {
   }
 
   private async dispatch(reply: MessageRow): Promise<void> {
-    const r = this.host.record();
-    const c = this.store.conversation(reply.conversation_id);
-    const person = reply.reply_to ? this.store.message(reply.reply_to) : undefined;
-    if (!r?.nodeId || !c || !person) return;
-    try {
-      await nodeStub(this.host.env, r.nodeId).dispatch({
-        type: "chat.send",
-        id: reply.id,
-        employeeId: r.id,
-        sessionKey: sessionKey(c.source, c.id),
-        runId: reply.id,
-        text: person.text,
-        attachments: this.store.attachmentsOf(person.id).map((a) => ({
-          id: a.id,
-          name: a.name,
-          size: a.size,
-          sha256: a.sha256,
-          contentType: a.content_type,
-        })),
-      });
-    } catch (err) {
-      // Not on that node any more: the lifecycle moves it, and the reply waits for that.
-      this.host.log().warn("chat message could not be handed to the node", errorFields(err));
-      const now = this.store.message(reply.id);
-      if (now?.status === "sending") this.changed(requeued(now));
-    }
-  }
-
-  private async abortRun(source: ConversationSource, reply: MessageRow): Promise<void> {
-    const r = this.host.record();
-    if (!r?.nodeId) return;
-    try {
-      await nodeStub(this.host.env, r.nodeId).dispatch({
-        type: "chat.abort",
-        id: crypto.randomUUID(),
-        employeeId: r.id,
-        sessionKey: sessionKey(source, reply.conversation_id),
-        runId: reply.id,
-      });
-    } catch (err) {
-      this.host.log().warn("chat abort could not be sent", errorFields(err));
-    }
+    if (await sendRun(this.host, this.store, reply)) return;
+    // Not on that node any more: the lifecycle moves it, and the reply waits for that.
+    const now = this.store.message(reply.id);
+    if (now?.status === "sending") this.changed(requeued(now));
   }
 
   // The person's message was taken by OpenClaw: done, and its files are in the workspace.
