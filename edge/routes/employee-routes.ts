@@ -17,6 +17,7 @@ import {
   readMemory,
   updateEmployee,
 } from "../services/employees.ts";
+import { chatRoutes } from "./chat-routes.ts";
 import { knowledgeRoutes } from "./knowledge-routes.ts";
 
 const MOUNT = "/api/employees";
@@ -83,6 +84,9 @@ employeeRoutes.route(
     employeeId: employeeId(param("id")),
   })),
 );
+
+// The workspace chat: conversations, messages, stop, attachments.
+employeeRoutes.route("/:id", chatRoutes);
 
 // What the employee has written down (MEMORY.md, memory/*.md), read from its workspace.
 endpoint(employeeRoutes, MOUNT, "GET /api/employees/:id/memory", async (c) =>
