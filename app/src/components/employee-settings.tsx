@@ -88,9 +88,7 @@ export function EmployeeSettings(props: {
         manage={can(props.role, "knowledge.manage")}
       />
       <MemoryView employeeId={props.employee.id} />
-      <Show when={manages()}>
-        <AdvancedConsole employeeId={props.employee.id} />
-      </Show>
+      <AdvancedConsole employeeId={props.employee.id} role={props.role} />
     </>
   );
 }

@@ -71,6 +71,9 @@ export function createChatStore(opts: { api: ApiClient; employeeId: string; auth
   const [loaded, setLoaded] = createSignal(false);
   const [loadError, setLoadError] = createSignal<unknown>(null);
   let counter = 0;
+  // A message written before the list arrived goes to the conversation the list opens, not to a
+  // new one.
+  let firstLoad: Promise<void> | undefined;
 
   // reconcile keeps each message's store proxy, so a streaming answer updates its text in place
   // instead of being drawn anew (its tool list stays open or closed as the reader left it).
@@ -103,7 +106,7 @@ export function createChatStore(opts: { api: ApiClient; employeeId: string; auth
   async function loadPage(conversationId: string, before?: string) {
     const page = await api("GET /api/employees/:id/conversations/:conversationId/messages", {
       params: { id: employeeId, conversationId },
-      query: before ? { before } : {},
+      ...(before ? { query: { before } } : {}),
     });
     batch(() => {
       putConversation(page.conversation);
@@ -115,7 +118,12 @@ export function createChatStore(opts: { api: ApiClient; employeeId: string; auth
     });
   }
 
-  async function load() {
+  function load(): Promise<void> {
+    firstLoad = fetchList();
+    return firstLoad;
+  }
+
+  async function fetchList() {
     try {
       const res = await api("GET /api/employees/:id/conversations", { params: { id: employeeId } });
       batch(() => {
@@ -158,6 +166,7 @@ export function createChatStore(opts: { api: ApiClient; employeeId: string; auth
 
   /** Sends a message, shown at once as queued; a failure stays in the list with a "try again". */
   async function send(text: string, attachments: ChatAttachmentView[] = []): Promise<void> {
+    await firstLoad;
     const conversationId = openId() ?? (await newConversation()).id;
     const local: ChatMessage = {
       id: `${LOCAL}${++counter}`,

@@ -1,14 +1,17 @@
-import { createSignal } from "solid-js";
+import { createSignal, Show } from "solid-js";
+import { can, type TeamRole } from "../../../../edge/contract/team.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { useApi } from "../../lib/api-context.tsx";
 import { apiMessage } from "../../lib/messages.ts";
 import { toast } from "../toasts.tsx";
+import "../../styles/chat.css";
 
 // OpenClaw's own Control UI, for owners and admins who troubleshoot: never framed (it refuses to
 // be, and a customer should not meet it), only opened in a tab of its own and named for what it
 // is. The tab is opened at the click, before the short-lived URL is asked for, so that no popup
 // blocker stops it; it is cut from this page (opener) before it is sent anywhere.
-export function AdvancedConsole(props: { employeeId: string }) {
+// Only those who manage employees see it (the engine's settings are theirs to touch).
+export function AdvancedConsole(props: { employeeId: string; role: TeamRole }) {
   const { t, lang } = useI18n();
   const api = useApi();
   const [busy, setBusy] = createSignal(false);
@@ -31,12 +34,14 @@ export function AdvancedConsole(props: { employeeId: string }) {
     }
   };
   return (
-    <section class="card advanced-console" data-testid="advanced-console">
-      <h2>{t("chat.advanced.title")}</h2>
-      <p class="muted">{t("chat.advanced.text")}</p>
-      <button type="button" class="button" disabled={busy()} onClick={open}>
-        {t("chat.advanced.open")} <span aria-hidden="true">↗</span>
-      </button>
-    </section>
+    <Show when={can(props.role, "employees.manage")}>
+      <section class="card advanced-console" data-testid="advanced-console">
+        <h2>{t("chat.advanced.title")}</h2>
+        <p class="muted">{t("chat.advanced.text")}</p>
+        <button type="button" class="button" disabled={busy()} onClick={open}>
+          {t("chat.advanced.open")} <span aria-hidden="true">↗</span>
+        </button>
+      </section>
+    </Show>
   );
 }

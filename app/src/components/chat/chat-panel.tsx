@@ -83,7 +83,11 @@ export function ChatPanel(props: {
     store.readiness()?.state ?? STATE_OF[props.employee.status] ?? "unavailable";
 
   const send = (body: string, attachments: ChatAttachmentView[]) => {
-    void store.send(body, attachments);
+    // Only a conversation that could not be made fails here: the text goes back to the composer.
+    store.send(body, attachments).catch((err: unknown) => {
+      if (!text()) setText(body);
+      toast(apiMessage(err, t, lang));
+    });
     input?.focus();
   };
   const stop = async () => {

@@ -64,8 +64,13 @@ export function Composer(props: {
         continue;
       }
       const key = ++counter;
-      const upload = props.upload(props.employeeId, file, (progress) => update(key, { progress }));
-      setPending((list) => [...list, { key, file, progress: 0, upload, done: null }]);
+      // An uploader may report progress before it returns: kept until the chip exists.
+      let early = 0;
+      const upload = props.upload(props.employeeId, file, (progress) => {
+        early = progress;
+        update(key, { progress });
+      });
+      setPending((list) => [...list, { key, file, progress: early, upload, done: null }]);
       upload.done.then(
         (done) => update(key, { done, progress: 1 }),
         (err: unknown) => {
