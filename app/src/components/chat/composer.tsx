@@ -148,7 +148,18 @@ export function Composer(props: {
       </Show>
       <div class="chat-compose-row">
         <label class="chat-attach button" title={t("chat.attach")}>
-          <span aria-hidden="true">📎</span>
+          <svg
+            aria-hidden="true"
+            width="18"
+            height="18"
+            viewBox="0 0 24 24"
+            fill="none"
+            stroke="currentColor"
+            stroke-width="2"
+            stroke-linecap="round"
+          >
+            <path d="M21 11.5 12.5 20a5 5 0 0 1-7-7L14 4.5a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4L15.5 7.6" />
+          </svg>
           <span class="visually-hidden">{t("chat.attach")}</span>
           <input
             type="file"

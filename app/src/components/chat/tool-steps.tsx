@@ -2,15 +2,6 @@ import { For, Show } from "solid-js";
 import type { ToolStep } from "../../../../edge/contract/chat.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
 
-const ICON: Record<string, string> = {
-  command: "⌘",
-  browser: "🌐",
-  web: "🔎",
-  file: "📄",
-  memory: "🧠",
-  message: "✉",
-};
-
 // What the employee did while answering, in the plain words the agent summarised ("Read
 // IDENTITY.md"), folded into one line until opened; open while a step is still running.
 export function ToolSteps(props: { steps: ToolStep[]; busy: boolean }) {
@@ -22,8 +13,8 @@ export function ToolSteps(props: { steps: ToolStep[]; busy: boolean }) {
         <ul>
           <For each={props.steps}>
             {(step) => (
-              <li data-status={step.status}>
-                <span aria-hidden="true">{ICON[step.kind] ?? "•"}</span> {step.summary}
+              <li data-status={step.status} data-kind={step.kind}>
+                {step.summary}
                 <Show when={step.status === "running"}>
                   {" "}
                   <span class="muted">({t("chat.tool.running")})</span>
