@@ -173,7 +173,8 @@ describe("the chat's messages", () => {
     });
     const alert = await screen.findByRole("alert");
     expect(alert.textContent).toContain("No answer came in time.");
-    expect(alert.textContent).not.toContain("600s");
+    expect(alert.querySelector("p")?.textContent).not.toContain("600s");
+    expect(alert.querySelector("details p")?.textContent).toBe("run timed out after 600s");
     fireEvent.click(screen.getByRole("button", { name: "Try again" }));
     await waitFor(() => expect(sent).toEqual([{ text: "What do our competitors charge?" }]));
     await waitFor(() => expect(document.querySelector('[data-id="m4"]')).not.toBeNull());

@@ -92,6 +92,15 @@ export function MessageItem(props: {
             <button type="button" class="button small" onClick={() => props.onRetry(m())}>
               {t("chat.tryAgain")}
             </button>
+            {/* The engine's own words (a provider's error), for whoever troubleshoots. */}
+            <Show when={!mine() && m().error?.message}>
+              {(detail) => (
+                <details class="chat-error-detail small">
+                  <summary>{t("reason.details")}</summary>
+                  <p lang="en">{detail()}</p>
+                </details>
+              )}
+            </Show>
           </div>
         </Match>
       </Switch>
