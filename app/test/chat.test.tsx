@@ -456,3 +456,16 @@ describe("the engine's own console", () => {
     expect(document.querySelector("iframe")).toBeNull();
   });
 });
+
+describe("the first messages offered", () => {
+  it("exist for every catalogue role, three in each language", async () => {
+    const { roles } = await import("../../templates/catalogue.ts");
+    const { chatSuggestions, SUGGESTION_ROLES } = await import("../src/i18n/chat-suggestions.ts");
+    for (const role of roles) {
+      expect(SUGGESTION_ROLES).toContain(role.id);
+      for (const lang of ["en", "de"] as const)
+        expect(new Set(chatSuggestions(lang, role.id)).size, `${role.id} ${lang}`).toBe(3);
+    }
+    expect(chatSuggestions("de", "unknown-role")).toHaveLength(3);
+  });
+});

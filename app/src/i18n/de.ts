@@ -435,36 +435,6 @@ export const de: Record<MessageKey, string> = {
   "chat.empty.title": "Beginnen Sie eine Unterhaltung mit {name}",
   "chat.empty.text":
     "Schreiben Sie, was Sie möchten, oder beginnen Sie mit einem dieser Vorschläge:",
-  "chat.suggest.executive-assistant.1":
-    "Fass zusammen, was diese Woche meine Aufmerksamkeit braucht.",
-  "chat.suggest.executive-assistant.2":
-    "Entwirf eine höfliche Absage für ein Treffen am nächsten Dienstag.",
-  "chat.suggest.executive-assistant.3": "Mach aus den angehängten Notizen eine Aufgabenliste.",
-  "chat.suggest.customer-support.1":
-    "Entwirf eine freundliche Antwort an einen Kunden, der nach einer Erstattung fragt.",
-  "chat.suggest.customer-support.2":
-    "Welche Fragen stellen Kunden am häufigsten, nach deinem Wissen?",
-  "chat.suggest.customer-support.3": "Schreib einen FAQ-Eintrag zu unseren Lieferzeiten.",
-  "chat.suggest.sales.1":
-    "Finde fünf Firmen in unserer Region, die unser Produkt brauchen könnten.",
-  "chat.suggest.sales.2": "Recherchiere diesen Interessenten und sag mir, was ihm wichtig ist.",
-  "chat.suggest.sales.3": "Schreib eine kurze erste Nachricht an einen neuen Interessenten.",
-  "chat.suggest.marketing-content.1": "Plane die Social-Media-Beiträge der nächsten Woche.",
-  "chat.suggest.marketing-content.2": "Gliedere einen Blogbeitrag über unser neuestes Angebot.",
-  "chat.suggest.marketing-content.3": "Schlag fünf Überschriften für unseren Newsletter vor.",
-  "chat.suggest.researcher.1":
-    "Was sind die neuesten Trends in unserer Branche? Mit Quellen, bitte.",
-  "chat.suggest.researcher.2":
-    "Vergleiche die drei bekanntesten Buchhaltungswerkzeuge für kleine Teams.",
-  "chat.suggest.researcher.3": "Fass das angehängte Dokument in fünf Punkten zusammen.",
-  "chat.suggest.operations-bookkeeping.1":
-    "Erstelle aus meinen Belegen eine Tabelle der Ausgaben dieses Monats.",
-  "chat.suggest.operations-bookkeeping.2":
-    "Welche Rechnungen sind laut angehängter Liste noch offen?",
-  "chat.suggest.operations-bookkeeping.3": "Leg eine Checkliste für den Monatsabschluss an.",
-  "chat.suggest.default.1": "Sag mir, was du für mich tun kannst.",
-  "chat.suggest.default.2": "Lies die angehängten Dateien und fass sie zusammen.",
-  "chat.suggest.default.3": "Recherchiere ein Thema für mich, mit Quellen.",
   "chat.state.starting":
     "{name} startet. Nachrichten warten und werden gleich zugestellt, sobald {name} bereit ist.",
   "chat.state.asleep":

@@ -2,7 +2,7 @@ import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "s
 import type { ChatAttachmentView, ChatState } from "../../../../edge/contract/chat.ts";
 import type { Employee, EmployeeStatus } from "../../../../edge/contract/employee.ts";
 import type { TeamRole } from "../../../../edge/contract/team.ts";
-import { en, type MessageKey } from "../../i18n/en.ts";
+import { chatSuggestions } from "../../i18n/chat-suggestions.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { useApi } from "../../lib/api-context.tsx";
 import { createChatStore } from "../../lib/chat-store.ts";
@@ -28,12 +28,6 @@ const STATE_OF: Partial<Record<EmployeeStatus, ChatState>> = {
   stopping: "asleep",
   stopped: "asleep",
 };
-
-/** Three first messages that suit the employee's role (a general three for other roles). */
-export function suggestions(role: string): MessageKey[] {
-  const base = `chat.suggest.${role}.1` in en ? role : "default";
-  return [1, 2, 3].map((n) => `chat.suggest.${base}.${n}` as MessageKey);
-}
 
 // The workspace's chat with one employee: its conversations, the open one's messages streaming
 // in over the workspace's live socket, and what to write next. Available whatever the employee's
@@ -105,8 +99,8 @@ export function ChatPanel(props: {
       toast(apiMessage(err, t, lang));
     }
   };
-  const suggest = (key: MessageKey) => {
-    setText(t(key));
+  const suggest = (suggestion: string) => {
+    setText(suggestion);
     input?.focus();
   };
 
@@ -147,11 +141,11 @@ export function ChatPanel(props: {
               <h2>{t("chat.empty.title", { name: props.employee.name })}</h2>
               <p class="muted">{t("chat.empty.text")}</p>
               <ul class="chat-suggestions">
-                <For each={suggestions(props.employee.role)}>
-                  {(key) => (
+                <For each={chatSuggestions(lang, props.employee.role)}>
+                  {(suggestion) => (
                     <li>
-                      <button type="button" class="button" onClick={() => suggest(key)}>
-                        {t(key)}
+                      <button type="button" class="button" onClick={() => suggest(suggestion)}>
+                        {suggestion}
                       </button>
                     </li>
                   )}

@@ -3,7 +3,7 @@ import type { ChatMessage } from "../../../../edge/contract/chat.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { isEnded } from "../../lib/chat-store.ts";
 import { formatDateTime, formatSize } from "../../lib/format.ts";
-import { renderMarkdown } from "../../lib/markdown.ts";
+import { markdownRenderer } from "../../lib/markdown.ts";
 import { chatErrorText } from "./chat-error.ts";
 import { ToolSteps } from "./tool-steps.tsx";
 
@@ -39,8 +39,12 @@ export function MessageItem(props: {
       </Show>
       <Show when={!mine()} fallback={<p class="chat-text chat-plain">{m().text}</p>}>
         <Show when={m().text}>
-          {/* markdown-it with html:false: every tag the model writes arrives as text. */}
-          <div class="chat-text chat-markdown" innerHTML={renderMarkdown(m().text)} />
+          <Show when={markdownRenderer()} fallback={<p class="chat-text chat-plain">{m().text}</p>}>
+            {(render) => (
+              // markdown-it with html:false: every tag the model writes arrives as text.
+              <div class="chat-text chat-markdown" innerHTML={render()(m().text)} />
+            )}
+          </Show>
         </Show>
       </Show>
       <Show when={m().attachments.length > 0}>

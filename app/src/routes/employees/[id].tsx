@@ -1,12 +1,20 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useNavigate, useParams } from "@solidjs/router";
-import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
+import {
+  createEffect,
+  createSignal,
+  lazy,
+  Match,
+  onCleanup,
+  Show,
+  Suspense,
+  Switch,
+} from "solid-js";
 import type { Catalogue } from "../../../../edge/contract/catalogue.ts";
 import { allows, type Employee } from "../../../../edge/contract/employee.ts";
 import { can, type TeamRole } from "../../../../edge/contract/team.ts";
 import { ChatPanel } from "../../components/chat/chat-panel.tsx";
 import { EmployeeActionButton } from "../../components/employee-actions.tsx";
-import { EmployeeSettings } from "../../components/employee-settings.tsx";
 import { StatusBadge } from "../../components/status-badge.tsx";
 import { StatusReason } from "../../components/status-reason.tsx";
 import { toast } from "../../components/toasts.tsx";
@@ -20,6 +28,12 @@ export const route = {
   preload: ({ params }: { params: { id?: string } }) =>
     Promise.all([requireMe(), getEmployee(params.id ?? ""), getCatalogue()]),
 };
+
+// The Settings tab (pickers, knowledge, memory) comes when it is opened: the chat is what the page
+// opens on, and the page's JavaScript stays within its budget (infra/tests/app-build.test.ts).
+const EmployeeSettings = lazy(() =>
+  import("../../components/employee-settings.tsx").then((m) => ({ default: m.EmployeeSettings })),
+);
 
 // Refresh access URLs this long before they expire.
 export const ACCESS_REFRESH_MARGIN_MS = 30_000;
@@ -106,12 +120,14 @@ function Desk(props: {
         <Switch>
           <Match when={tab() === "chat"}>{null}</Match>
           <Match when={tab() === "settings"}>
-            <EmployeeSettings
-              employee={e()}
-              role={props.role}
-              catalogue={props.catalogue}
-              onChange={live.setEmployee}
-            />
+            <Suspense fallback={<p>{t("common.loading")}</p>}>
+              <EmployeeSettings
+                employee={e()}
+                role={props.role}
+                catalogue={props.catalogue}
+                onChange={live.setEmployee}
+              />
+            </Suspense>
           </Match>
           <Match when={e().status !== "running"}>
             <div class="empty">
