@@ -408,6 +408,49 @@ describe("the chat on a phone", () => {
     expect(screen.queryByRole("navigation", { name: "Conversations" })).toBeNull();
   });
 
+  it("opens another conversation from the select, and starts a new one", async () => {
+    vi.stubGlobal("matchMedia", () => ({
+      matches: true,
+      addEventListener: () => {},
+      removeEventListener: () => {},
+    }));
+    const other = conversation({
+      id: "c2",
+      title: "Newsletter",
+      updatedAt: "2026-01-01T00:00:00Z",
+    });
+    const fresh = conversation({ id: "c3", title: "", updatedAt: "2026-01-03T00:00:00Z" });
+    const live = chat({
+      [LIST]: {
+        status: 200,
+        body: { conversations: [conversation(), other], readiness: { state: "ready" } },
+      },
+      [PAGE]: page([message()]),
+      "GET /api/employees/e1/conversations/c2/messages": {
+        status: 200,
+        body: {
+          conversation: other,
+          messages: [message({ id: "n1", conversationId: "c2", text: "Draft the newsletter" })],
+          nextBefore: null,
+        },
+      },
+      "POST /api/employees/e1/conversations": { status: 201, body: { conversation: fresh } },
+    });
+    await screen.findByText("What do our competitors charge?");
+    const select = screen.getByRole("combobox", { name: "Conversation" }) as HTMLSelectElement;
+    expect(select.value).toBe("c1");
+    fireEvent.change(select, { target: { value: "c2" } });
+    await screen.findByText("Draft the newsletter");
+    expect(screen.queryByText("What do our competitors charge?")).toBeNull();
+    fireEvent.click(screen.getByRole("button", { name: /New conversation/ }));
+    await screen.findByText("Start a conversation with Ada");
+    expect(live.calls.map((c) => c.key)).toContain("POST /api/employees/e1/conversations");
+    expect(
+      (screen.getByRole("combobox", { name: "Conversation" }) as HTMLSelectElement).value,
+    ).toBe("c3");
+    expect(document.activeElement).toBe(textbox());
+  });
+
   it("keeps the list beside the messages on a wide screen", async () => {
     chat({ [LIST]: listed(), [PAGE]: page([message()]) });
     await screen.findByText("What do our competitors charge?");

@@ -32,7 +32,11 @@ export function ConversationList(props: {
                 onChange={(e) => props.onSelect(e.currentTarget.value)}
               >
                 <For each={props.conversations}>
-                  {(c) => <option value={c.id}>{title(c)}</option>}
+                  {(c) => (
+                    <option value={c.id} selected={c.id === props.openId}>
+                      {title(c)}
+                    </option>
+                  )}
                 </For>
               </select>
             </label>
