@@ -47,8 +47,7 @@ export async function servePage(
   target: { host: string; port: number } | null,
 ): Promise<void> {
   if (!target) return error(res, 502, "employee_unreachable", "The employee is not reachable.");
-  const starting = () =>
-    error(res, 503, "browser_starting", "The employee's browser is starting.");
+  const starting = () => error(res, 503, "browser_starting", "The employee's browser is starting.");
   try {
     const up = await fetch(`http://${target.host}:${PAGE_INFO_PORT}/page`, {
       signal: AbortSignal.timeout(PAGE_TIMEOUT_MS),

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { type Server, request } from "node:http";
+import { request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -196,7 +196,10 @@ describe("the page the browser shows (/__iw/page)", () => {
       page = await getPage(vncHost, auth);
     }
     expect(page.status).toBe(200);
-    expect(JSON.parse(page.body)).toEqual({ title, url: expect.stringMatching(/^data:text\/html,/) });
+    expect(JSON.parse(page.body)).toEqual({
+      title,
+      url: expect.stringMatching(/^data:text\/html,/),
+    });
     expect(page.headers["access-control-allow-origin"]).toBe("*");
   });
 

@@ -1,5 +1,4 @@
-import { deflateSync } from "node:zlib";
-import { crc32 } from "node:zlib";
+import { crc32, deflateSync } from "node:zlib";
 import type WebSocket from "ws";
 
 // A minimal RFB 3.8 client over an open WebSocket (the browser view's path through the access

@@ -388,4 +388,15 @@ export const de: Record<MessageKey, string> = {
   "workspace.readOnly":
     "Mit Ihrer Rolle können Sie mit diesem Mitarbeiter chatten und ihm bei der Arbeit zusehen. Einstellungen und Wissen ändern Admins und der Inhaber.",
   "common.retry": "Erneut versuchen",
+  // ---- browser view ----
+  "browser.connecting": "Verbindung zum Browser wird hergestellt…",
+  "browser.starting": "Der Browser startet…",
+  "browser.disconnected": "Die Verbindung zum Browser ist abgebrochen.",
+  "browser.reconnect": "Neu verbinden",
+  "browser.takeControl": "Steuerung übernehmen",
+  "browser.giveBack": "Steuerung zurückgeben",
+  "browser.watching": "Sie schauen zu",
+  "browser.controlling": "Sie steuern den Browser",
+  "browser.noPage": "Noch keine Seite geöffnet",
+  "browser.screen": "Der Browser des Mitarbeiters",
 };

@@ -370,6 +370,17 @@ export const en = {
   "workspace.readOnly":
     "Your role lets you chat with this employee and watch it work. Admins and the owner change its settings and knowledge.",
   "common.retry": "Try again",
+  // ---- browser view ----
+  "browser.connecting": "Connecting to the browser…",
+  "browser.starting": "Starting the browser…",
+  "browser.disconnected": "The connection to the browser was lost.",
+  "browser.reconnect": "Reconnect",
+  "browser.takeControl": "Take control",
+  "browser.giveBack": "Give back control",
+  "browser.watching": "You are watching",
+  "browser.controlling": "You are in control",
+  "browser.noPage": "No page open yet",
+  "browser.screen": "The employee's browser",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -4,6 +4,7 @@ import { createEffect, createSignal, Match, onCleanup, Show, Switch } from "soli
 import type { Catalogue } from "../../../../edge/contract/catalogue.ts";
 import { allows, type Employee } from "../../../../edge/contract/employee.ts";
 import { can, type TeamRole } from "../../../../edge/contract/team.ts";
+import { BrowserView } from "../../components/browser/browser-view.tsx";
 import { EmployeeActionButton, EmployeeActions } from "../../components/employee-actions.tsx";
 import { KnowledgePanel, MemoryView } from "../../components/knowledge-panel.tsx";
 import { NameField, nameIsValid, SkillPicker, TonePicker } from "../../components/pickers.tsx";
@@ -110,8 +111,11 @@ function Desk(props: { initial: Employee; catalogue: Catalogue | undefined; role
               </Show>
             </div>
           </Match>
+          <Match when={tab() === "browser"}>
+            <BrowserView employeeId={e().id} />
+          </Match>
           <Match when={true}>
-            <AccessFrame employeeId={e().id} scope={tab() === "chat" ? "chat" : "browser"} />
+            <AccessFrame employeeId={e().id} scope="chat" />
           </Match>
         </Switch>
       </div>
