@@ -14,12 +14,14 @@ class FakeRfb extends EventTarget {
   background = "";
   focused = 0;
   disconnected = false;
-  constructor(
-    readonly target: HTMLElement,
-    readonly url: string,
-    readonly options: { shared: boolean; wsProtocols: string[] },
-  ) {
+  readonly target: HTMLElement;
+  readonly url: string;
+  readonly options: { shared: boolean; wsProtocols: string[] };
+  constructor(target: HTMLElement, url: string, options: FakeRfb["options"]) {
     super();
+    this.target = target;
+    this.url = url;
+    this.options = options;
     FakeRfb.made.push(this);
   }
   focus() {

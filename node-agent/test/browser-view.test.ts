@@ -1,10 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request, type Server } from "node:http";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
@@ -19,6 +20,7 @@ import {
   importVerifyKey,
   signAccessToken,
 } from "../../edge/protocol/access-token.ts";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../infra/tests/chromium.ts";
 import { startAccessProxy } from "../access/access-proxy.ts";
 import { workspaceEntries } from "../employee/workspace-files.ts";
 import { createLogger } from "../logger.ts";
@@ -30,7 +32,8 @@ import { rfbSnapshot, toPng } from "./rfb-snapshot.ts";
 // proxy: its WebSocket to websockify is admitted with the employee's browser grant offered as a
 // subprotocol and refused without one, with an expired one, another employee's or the chat's;
 // /__iw/page reports the page Chromium shows. A snapshot of the screen as people see it is saved
-// (IW_BROWSER_SNAPSHOT, default in the temp folder) so a person can look for warning bars.
+// (IW_BROWSER_SNAPSHOT, default in the temp folder) so a person can look for warning bars. Last,
+// noVNC's own RFB class in Chromium, on a page of another origin (as the app is), does the same.
 
 const PREFIX = `b${process.pid}`.padEnd(8, "0").slice(0, 8);
 const employeeA = `${PREFIX}-0000-4000-8000-00000000000a`;
@@ -214,5 +217,72 @@ describe("the page the browser shows (/__iw/page)", () => {
     }
     const onB = { authorization: `Bearer ${await token()}` };
     expect((await getPage(`${employeeB}.vnc.localhost`, onB)).status).toBe(401);
+  });
+});
+
+// A page of its own origin (as the app's is) that runs noVNC's RFB exactly as the browser view
+// does, from the npm package the app bundles.
+const viewerPage = `<!doctype html><meta charset="utf-8"><title>viewer</title>
+<div id="screen" style="width:1280px;height:800px"></div>
+<script type="module">
+import RFB from "/novnc/core/rfb.js";
+const q = new URLSearchParams(location.search);
+const rfb = new RFB(document.getElementById("screen"), q.get("ws"), {
+  shared: true, wsProtocols: ["${VNC_PROTOCOL}", "${ACCESS_PROTOCOL_PREFIX}" + q.get("token")],
+});
+rfb.viewOnly = true;
+rfb.scaleViewport = true;
+rfb.addEventListener("connect", () => { document.title = "connected"; });
+rfb.addEventListener("disconnect", (e) => { document.title = "closed " + e.detail.clean; });
+const res = await fetch(q.get("page"), { headers: { authorization: "Bearer " + q.get("token") } });
+window.pageAnswer = { status: res.status, body: await res.json() };
+</script>`;
+
+describe("noVNC's RFB in Chromium, from another origin", () => {
+  it("connects view-only through the proxy with the grant as a subprotocol and reads the page", async () => {
+    const novnc = path.join(root, "node_modules/@novnc/novnc");
+    const pages = createServer((req, res) => {
+      const url = new URL(req.url ?? "/", "http://viewer");
+      if (url.pathname === "/") {
+        res.writeHead(200, { "content-type": "text/html" });
+        return void res.end(viewerPage);
+      }
+      const file = path.resolve(novnc, `.${url.pathname.replace(/^\/novnc/, "")}`);
+      if (!url.pathname.startsWith("/novnc/") || !file.startsWith(novnc))
+        return void res.writeHead(404).end();
+      try {
+        res.writeHead(200, { "content-type": "text/javascript" });
+        res.end(readFileSync(file));
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((r) => pages.listen(0, "127.0.0.1", r));
+    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const q = new URLSearchParams({
+        ws: `ws://${vncHost}:${port}${VNC_PATH}`,
+        page: `http://${vncHost}:${port}${PAGE_PATH}`,
+        token: await token(),
+      });
+      const { port: pagesPort } = pages.address() as AddressInfo;
+      await page.goto(`http://127.0.0.1:${pagesPort}/?${q}`);
+      // Strings, not functions: they run in the page, and this file's types know no DOM.
+      await page.waitForFunction('document.title !== "viewer"', null, { timeout: 30_000 });
+      expect(await page.title()).toBe("connected");
+      await page.waitForFunction('"pageAnswer" in window', null, { timeout: 10_000 });
+      const answer = await page.evaluate("window.pageAnswer");
+      expect(answer).toMatchObject({ status: 200, body: { title: expect.any(String) } });
+      // noVNC drew into our element: one canvas, no page of its own around it.
+      await page.waitForTimeout(1_000);
+      expect(await page.locator("#screen canvas").count()).toBe(1);
+      const shot = snapshotFile.replace(/\.png$/, "-novnc.png");
+      await page.screenshot({ path: shot });
+      console.log(`[browser-view] noVNC in Chromium: ${JSON.stringify(answer)}; saved ${shot}`);
+    } finally {
+      await browser.close();
+      pages.close();
+    }
   });
 });
