@@ -164,6 +164,17 @@ describe("the browser view's WebSocket through the access proxy", () => {
     expect([shot.width, shot.height]).toEqual([1280, 800]);
     writeFileSync(snapshotFile, toPng(shot));
     console.log(`[browser-view] screen ${shot.width}x${shot.height} saved to ${snapshotFile}`);
+    // Below the toolbar, about:blank is white where Chromium would put its warning bar ("You are
+    // using an unsupported command-line flag: --no-sandbox", at y 88–143 before the flags; the
+    // window's 1 px frame on the right is left out).
+    let marked = 0;
+    for (let y = 95; y < 140; y++)
+      for (let x = 0; x < shot.width - 10; x++) {
+        const i = (y * shot.width + x) * 4;
+        if (Math.min(shot.rgba[i] ?? 0, shot.rgba[i + 1] ?? 0, shot.rgba[i + 2] ?? 0) < 240)
+          marked++;
+      }
+    expect(marked).toBe(0);
   });
 
   it("is refused without a grant, with an expired one, another employee's or the chat's", async () => {
