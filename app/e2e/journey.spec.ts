@@ -155,6 +155,7 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   await expect(view.getByRole("button", { name: "Take control" })).toBeDisabled();
   expect(sockets.some((u) => /\.vnc\.localhost:\d+\/websockify$/.test(u))).toBe(true);
   await expect(page.locator("iframe")).toHaveCount(0);
+  await screenshots(page, "workspace-browser");
   await page.getByRole("tab", { name: "Chat" }).click();
 
   const toDashboard = Date.now();
