@@ -159,6 +159,20 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   await expect(page.locator("iframe")).toHaveCount(0);
   await screenshots(page, "workspace");
 
+  // The Browser tab is the app's own noVNC client, no iframe: its WebSocket goes to the employee's
+  // vnc host through the access proxy. The test image runs no VNC server, so it says the browser
+  // is starting (the real image is node-agent/test/browser-view.test.ts).
+  const sockets: string[] = [];
+  page.on("websocket", (ws) => sockets.push(ws.url()));
+  await page.getByRole("tab", { name: "Browser" }).click();
+  const view = page.getByRole("region", { name: "The employee's browser" });
+  await expect(view.getByText("Starting the browser…")).toBeVisible();
+  await expect(view.getByRole("button", { name: "Take control" })).toBeDisabled();
+  expect(sockets.some((u) => /\.vnc\.localhost:\d+\/websockify$/.test(u))).toBe(true);
+  await expect(page.locator("iframe")).toHaveCount(0);
+  await screenshots(page, "workspace-browser");
+  await page.getByRole("tab", { name: "Chat" }).click();
+
   const toDashboard = Date.now();
   await page.goto("/dashboard");
   const card = page.locator("[data-employee]");

@@ -498,4 +498,15 @@ export const de: Record<MessageKey, string> = {
   "chat.advanced.text":
     "Die eigene Bedienansicht der Engine, zur Fehlersuche. Sie öffnet sich in einem neuen Tab; Ihr Team chattet im Tab „Chat“.",
   "chat.advanced.open": "OpenClaw-Konsole öffnen",
+  // ---- browser view ----
+  "browser.connecting": "Verbindung zum Browser wird hergestellt…",
+  "browser.starting": "Der Browser startet…",
+  "browser.disconnected": "Die Verbindung zum Browser ist abgebrochen.",
+  "browser.reconnect": "Neu verbinden",
+  "browser.takeControl": "Steuerung übernehmen",
+  "browser.giveBack": "Steuerung zurückgeben",
+  "browser.watching": "Sie schauen zu",
+  "browser.controlling": "Sie steuern den Browser",
+  "browser.noPage": "Noch keine Seite geöffnet",
+  "browser.screen": "Der Browser des Mitarbeiters",
 };

@@ -469,6 +469,17 @@ export const en = {
   "chat.advanced.text":
     "The engine's own operator view, for troubleshooting. It opens in a new tab; your team chats in the Chat tab.",
   "chat.advanced.open": "Open the OpenClaw console",
+  // ---- browser view ----
+  "browser.connecting": "Connecting to the browser…",
+  "browser.starting": "Starting the browser…",
+  "browser.disconnected": "The connection to the browser was lost.",
+  "browser.reconnect": "Reconnect",
+  "browser.takeControl": "Take control",
+  "browser.giveBack": "Give back control",
+  "browser.watching": "You are watching",
+  "browser.controlling": "You are in control",
+  "browser.noPage": "No page open yet",
+  "browser.screen": "The employee's browser",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -13,6 +13,7 @@ import {
 import type { Catalogue } from "../../../../edge/contract/catalogue.ts";
 import { allows, type Employee } from "../../../../edge/contract/employee.ts";
 import { can, type TeamRole } from "../../../../edge/contract/team.ts";
+import { BrowserView } from "../../components/browser/browser-view.tsx";
 import { ChatPanel } from "../../components/chat/chat-panel.tsx";
 import { EmployeeActionButton } from "../../components/employee-actions.tsx";
 import { LaunchChecklist } from "../../components/launch-checklist.tsx";
@@ -153,64 +154,11 @@ function Desk(props: {
               </Show>
             </div>
           </Match>
-          <Match when={true}>
-            <AccessFrame employeeId={e().id} scope="browser" />
+          <Match when={tab() === "browser"}>
+            <BrowserView employeeId={e().id} />
           </Match>
         </Switch>
       </div>
     </>
-  );
-}
-
-// The browser view comes from short-lived URLs, refreshed before they expire.
-function AccessFrame(props: { employeeId: string; scope: "chat" | "browser" }) {
-  const { t, lang } = useI18n();
-  const [url, setUrl] = createSignal<string | null>(null);
-  const [unavailable, setUnavailable] = createSignal(false);
-  const [paywall, setPaywall] = createSignal(false);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const load = async () => {
-    try {
-      const access = await api("POST /api/employees/:id/access", {
-        params: { id: props.employeeId },
-        query: { service: props.scope },
-      });
-      setUrl(props.scope === "chat" ? access.chatUrl : access.browserUrl);
-      const wait = Date.parse(access.expiresAt) - Date.now() - ACCESS_REFRESH_MARGIN_MS;
-      timer = setTimeout(load, Math.max(5_000, wait));
-    } catch (err) {
-      if (err instanceof ApiFailure && err.status === 404) setUnavailable(true);
-      else if (err instanceof ApiFailure && err.code === "chat_views_exhausted") setPaywall(true);
-      else toast(apiMessage(err, t, lang));
-    }
-  };
-  createEffect(() => {
-    void props.scope;
-    clearTimeout(timer);
-    void load();
-  });
-  onCleanup(() => clearTimeout(timer));
-  return (
-    <Show
-      when={!paywall()}
-      fallback={
-        <div class="empty" role="alert">
-          <h2>{t("paywall.title")}</h2>
-          <p>{t("paywall.text")}</p>
-          <A class="button primary" href="/account">
-            {t("account.upgrade")}
-          </A>
-        </div>
-      }
-    >
-      <Show
-        when={!unavailable()}
-        fallback={<p class="empty">{t("workspace.accessUnavailable")}</p>}
-      >
-        <Show when={url()} fallback={<p>{t("common.loading")}</p>}>
-          <iframe class="view" title={t(`workspace.${props.scope}`)} src={url() ?? undefined} />
-        </Show>
-      </Show>
-    </Show>
   );
 }
