@@ -29,6 +29,8 @@ describe("translations", () => {
       "audit.target.member",
       "audit.target.export",
       "knowledge.fileError",
+      "launch.seconds",
+      "launch.minutes",
     ]);
     const untranslated = (Object.keys(en) as (keyof typeof en)[]).filter(
       (key) => de[key] === en[key] && !same.has(key),

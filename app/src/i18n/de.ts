@@ -410,4 +410,103 @@ export const de: Record<MessageKey, string> = {
   "signIn.check.resending": "Wird gesendet…",
   "signIn.check.resent": "Wir haben einen neuen Link an {email} gesendet.",
   "signIn.check.wait": "Link erneut senden in {n} s",
+  // ---- launch ----
+  "launch.title": "{name} wird vorbereitet",
+  "launch.seconds": "{s} s",
+  "launch.minutes": "{m} min {s} s",
+  "launch.usually": "dauert meist etwa {time}",
+  "launch.queue": "Platz {n} in der Warteschlange für einen Server",
+  "launch.queueNext": "als Nächstes an der Reihe für einen Server",
+  "launch.leave":
+    "Sie können diese Seite verlassen: Wir schreiben Ihnen eine E-Mail, sobald {name} bereit ist.",
+  "launch.state.done": "erledigt",
+  "launch.state.active": "läuft",
+  "launch.state.pending": "steht noch aus",
+  "launch.state.failed": "fehlgeschlagen",
+  "launch.dropped":
+    "Die Live-Verbindung ist abgebrochen: Was Sie sehen, ist vielleicht nicht aktuell.",
+  "launch.summary": "Schritt {n} von {total} · {time}",
+  "launch.retry": "Erneut versuchen",
+  // ---- chat ----
+  "chat.conversations": "Unterhaltungen",
+  "chat.new": "Neue Unterhaltung",
+  "chat.untitled": "Neue Unterhaltung",
+  "chat.pick": "Unterhaltung",
+  "chat.loadEarlier": "Ältere Nachrichten laden",
+  "chat.loadFailed": "Die Unterhaltungen konnten nicht geladen werden.",
+  "chat.you": "Sie",
+  "chat.messageLabel": "Nachricht an {name}",
+  "chat.placeholder":
+    "An {name} schreiben … (Enter sendet, Umschalt+Enter beginnt eine neue Zeile)",
+  "chat.send": "Senden",
+  "chat.stop": "Stopp",
+  "chat.stopFailed": "Die Antwort konnte nicht gestoppt werden. Versuchen Sie es erneut.",
+  "chat.typing": "{name} schreibt …",
+  "chat.queued": "Wartet auf Zustellung",
+  "chat.sending": "Wird zugestellt …",
+  "chat.aborted": "Gestoppt, bevor die Antwort fertig war.",
+  "chat.truncated": "Die Antwort war zu lang und wurde hier abgeschnitten.",
+  "chat.notSent": "Nicht gesendet: {reason}",
+  "chat.tryAgain": "Erneut versuchen",
+  "chat.error.model_error":
+    "Das KI-Modell hat mit einem Fehler geantwortet, daher gibt es keine Antwort.",
+  "chat.error.budget_exceeded":
+    "Das KI-Budget dieses Monats ist aufgebraucht, daher gibt es keine Antwort.",
+  "chat.error.no_model":
+    "Mit diesem Server ist kein KI-Modell verbunden, daher gibt es keine Antwort.",
+  "chat.error.timed_out": "Die Antwort kam nicht rechtzeitig.",
+  "chat.error.unreachable": "{name} war nicht erreichbar.",
+  "chat.error.attachment_failed": "Eine Datei konnte nicht an {name} übergeben werden.",
+  "chat.error.other": "Etwas ist schiefgegangen, daher gibt es keine Antwort.",
+  "chat.tools.one": "{n} Schritt erledigt",
+  "chat.tools.other": "{n} Schritte erledigt",
+  "chat.tool.running": "läuft",
+  "chat.tool.failed": "fehlgeschlagen",
+  "chat.attach": "Dateien anhängen",
+  "chat.attach.remove": "{name} entfernen",
+  "chat.attach.progress": "{name} wird hochgeladen",
+  "chat.attach.tooBig": "{name} ist größer als {max} und kann nicht gesendet werden.",
+  "chat.attach.tooMany":
+    "Eine Nachricht kann höchstens {max} Dateien tragen: {name} wurde nicht hinzugefügt.",
+  "chat.attach.failed": "{name} konnte nicht hochgeladen werden: {reason}",
+  "chat.attach.wait": "Warten Sie, bis die Dateien hochgeladen sind.",
+  "chat.attach.landed": "Gesendete Dateien landen in den Dateien von {name}.",
+  "chat.empty.title": "Beginnen Sie eine Unterhaltung mit {name}",
+  "chat.empty.text":
+    "Schreiben Sie, was Sie möchten, oder beginnen Sie mit einem dieser Vorschläge:",
+  "chat.state.starting":
+    "{name} startet. Nachrichten warten und werden gleich zugestellt, sobald {name} bereit ist.",
+  "chat.state.asleep":
+    "{name} schläft. Nachrichten warten und werden zugestellt, wenn {name} wieder da ist.",
+  "chat.state.asleep.ask": "Ein Admin oder der Inhaber kann {name} starten.",
+  "chat.state.start": "{name} starten",
+  "chat.state.unavailable":
+    "{name} kann gerade nicht antworten: Im Arbeitsbereich gibt es ein Problem. Nachrichten warten; ein Neustart von {name} hilft meistens.",
+  "chat.state.unavailable.ask": "Bitten Sie einen Admin oder den Inhaber, {name} neu zu starten.",
+  "chat.state.restart": "{name} neu starten",
+  "chat.state.no_model":
+    "Mit diesem InstantWorker ist noch kein KI-Modell verbunden, daher kann {name} nicht antworten. Wer diesen Server betreibt, hinterlegt den Schlüssel eines KI-Anbieters (siehe Konfigurationsanleitung); bis dahin warten die Nachrichten.",
+  "chat.state.budget_spent":
+    "Das KI-Budget dieses Monats ist aufgebraucht, daher kann {name} bis zur Erneuerung nicht antworten. Nachrichten warten.",
+  "chat.state.budget.owner": "Tarif upgraden für ein größeres Budget",
+  "chat.state.budget.ask":
+    "Der Inhaber des Kontos kann den Tarif für ein größeres Budget upgraden.",
+  "chat.state.lost":
+    "Die Verbindung zum Arbeitsbereich ist unterbrochen. Verbindung wird wiederhergestellt …",
+  "chat.state.reconnect": "Jetzt neu verbinden",
+  "chat.advanced.title": "Erweitert: OpenClaw-Konsole",
+  "chat.advanced.text":
+    "Die eigene Bedienansicht der Engine, zur Fehlersuche. Sie öffnet sich in einem neuen Tab; Ihr Team chattet im Tab „Chat“.",
+  "chat.advanced.open": "OpenClaw-Konsole öffnen",
+  // ---- browser view ----
+  "browser.connecting": "Verbindung zum Browser wird hergestellt…",
+  "browser.starting": "Der Browser startet…",
+  "browser.disconnected": "Die Verbindung zum Browser ist abgebrochen.",
+  "browser.reconnect": "Neu verbinden",
+  "browser.takeControl": "Steuerung übernehmen",
+  "browser.giveBack": "Steuerung zurückgeben",
+  "browser.watching": "Sie schauen zu",
+  "browser.controlling": "Sie steuern den Browser",
+  "browser.noPage": "Noch keine Seite geöffnet",
+  "browser.screen": "Der Browser des Mitarbeiters",
 };
