@@ -1,15 +1,6 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useNavigate } from "@solidjs/router";
-import {
-  createEffect,
-  createSignal,
-  For,
-  Match,
-  onCleanup,
-  onMount,
-  Show,
-  Switch,
-} from "solid-js";
+import { createEffect, createSignal, For, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import type { Catalogue } from "../../../edge/contract/catalogue.ts";
 import type { Employee } from "../../../edge/contract/employee.ts";
 import { can } from "../../../edge/contract/team.ts";
@@ -297,7 +288,11 @@ function LaunchProgress(props: { id: string; initial: Employee | null }) {
   return (
     <div class="launch-progress" data-testid="launch-progress">
       <StatusBadge status={live.employee().status} step={live.employee().step} />
-      <LaunchChecklist employee={live.employee()} dropped={live.dropped()} onRetry={live.reconnect} />
+      <LaunchChecklist
+        employee={live.employee()}
+        dropped={live.dropped()}
+        onRetry={live.reconnect}
+      />
       <Show when={live.employee().status === "error"}>
         <StatusReason status={live.employee().status} reason={live.employee().statusReason} />
       </Show>
