@@ -14,6 +14,8 @@ const product = path.resolve(import.meta.dirname, "../../public/product");
 
 async function productShot(page: Page, name: string) {
   mkdirSync(product, { recursive: true });
+  // The development server's own toolbar is not part of the product.
+  await page.addStyleTag({ content: "[data-start-dev-toolbar] { display: none !important; }" });
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.screenshot({ path: path.join(product, `${name}.jpg`), type: "jpeg", quality: 80 });
 }
