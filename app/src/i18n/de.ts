@@ -388,4 +388,20 @@ export const de: Record<MessageKey, string> = {
   "workspace.readOnly":
     "Mit Ihrer Rolle können Sie mit diesem Mitarbeiter chatten und ihm bei der Arbeit zusehen. Einstellungen und Wissen ändern Admins und der Inhaber.",
   "common.retry": "Erneut versuchen",
+  // ---- money ----
+  "money.usage": "Tarif und Verbrauch",
+  "money.plan": "Tarif",
+  "money.trialDays.one": "noch {n} Tag",
+  "money.trialDays.other": "noch {n} Tage",
+  "money.trialOver": "Test beendet",
+  "money.chats": "Chats {used}/{limit}",
+  "money.employees": "Mitarbeiter {used}/{limit}",
+  "money.upgrade": "Upgraden",
+  "money.menu": "Kontomenü von {who}",
+  "money.trialChats.one": "{n} Chat-Sitzung inklusive",
+  "money.trialChats.other": "{n} Chat-Sitzungen inklusive",
+  "money.trialLength.one": "{n} Tag, ohne Kreditkarte",
+  "money.trialLength.other": "{n} Tage, ohne Kreditkarte",
+  "money.start": "Kostenlos starten",
+  "money.choose": "{plan} wählen",
 };

@@ -370,6 +370,22 @@ export const en = {
   "workspace.readOnly":
     "Your role lets you chat with this employee and watch it work. Admins and the owner change its settings and knowledge.",
   "common.retry": "Try again",
+  // ---- money ----
+  "money.usage": "Plan and usage",
+  "money.plan": "Plan",
+  "money.trialDays.one": "{n} day left",
+  "money.trialDays.other": "{n} days left",
+  "money.trialOver": "Trial ended",
+  "money.chats": "Chats {used}/{limit}",
+  "money.employees": "Employees {used}/{limit}",
+  "money.upgrade": "Upgrade",
+  "money.menu": "Account menu of {who}",
+  "money.trialChats.one": "{n} chat session included",
+  "money.trialChats.other": "{n} chat sessions included",
+  "money.trialLength.one": "{n} day, no card needed",
+  "money.trialLength.other": "{n} days, no card needed",
+  "money.start": "Start free",
+  "money.choose": "Choose {plan}",
 } as const;
 
 export type MessageKey = keyof typeof en;
