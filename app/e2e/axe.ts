@@ -1,0 +1,35 @@
+import { appendFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, type Page } from "@playwright/test";
+
+const results = path.resolve(import.meta.dirname, "../../test-results/ui");
+
+// axe-core on the page as it is now, against WCAG 2.1 A and AA: no serious or critical
+// violation may be there. Every page the suite screenshots is checked at each width (the
+// header differs at 375 px). Each check's counts go to test-results/ui/axe.jsonl; the
+// employee's own page in the workspace's frame is the employee's, not the app's.
+export async function checkAccessibility(page: Page, name: string) {
+  const { violations, passes } = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"])
+    .exclude("iframe.view")
+    .analyze();
+  const blocking = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  mkdirSync(results, { recursive: true });
+  appendFileSync(
+    path.join(results, "axe.jsonl"),
+    `${JSON.stringify({
+      page: name,
+      width: page.viewportSize()?.width,
+      passes: passes.length,
+      violations: violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
+    })}\n`,
+  );
+  expect(
+    blocking.map(
+      (v) =>
+        `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
+    ),
+    `${name}: axe-core's serious or critical violations`,
+  ).toEqual([]);
+}
