@@ -94,10 +94,11 @@ export function AccountMenu(props: {
   };
   return (
     <details class="menu" data-testid="account-menu" ref={menu}>
-      <summary aria-label={t("money.menu", { who: who() })}>
+      <summary>
         <span class="avatar" aria-hidden="true">
           {who().charAt(0).toUpperCase()}
         </span>
+        <span class="visually-hidden">{t("money.menu")}: </span>
         <span class="who">{who()}</span>
       </summary>
       <div class="menu-panel">

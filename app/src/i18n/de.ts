@@ -397,7 +397,7 @@ export const de: Record<MessageKey, string> = {
   "money.chats": "Chats {used}/{limit}",
   "money.employees": "Mitarbeiter {used}/{limit}",
   "money.upgrade": "Upgraden",
-  "money.menu": "Kontomenü von {who}",
+  "money.menu": "Kontomenü",
   "money.trialChats.one": "{n} Chat-Sitzung inklusive",
   "money.trialChats.other": "{n} Chat-Sitzungen inklusive",
   "money.trialLength.one": "{n} Tag, ohne Kreditkarte",

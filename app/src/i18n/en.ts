@@ -379,7 +379,7 @@ export const en = {
   "money.chats": "Chats {used}/{limit}",
   "money.employees": "Employees {used}/{limit}",
   "money.upgrade": "Upgrade",
-  "money.menu": "Account menu of {who}",
+  "money.menu": "Account menu",
   "money.trialChats.one": "{n} chat session included",
   "money.trialChats.other": "{n} chat sessions included",
   "money.trialLength.one": "{n} day, no card needed",
