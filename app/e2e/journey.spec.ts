@@ -24,6 +24,10 @@ test("the landing page reads without JavaScript, in English and German, and the 
     "Hire AI employees that get work done",
   );
   await expect(page.locator("[data-plan=starter]")).toContainText("Starter");
+  await expect(page.locator("[data-plan=trial]")).toContainText("3 chat sessions included");
+  await expect(
+    page.locator("[data-plan=pro]").getByRole("link", { name: "Choose Pro" }),
+  ).toBeVisible();
   await expect(page.getByRole("heading", { name: "Executive assistant" })).toBeVisible();
   await screenshots(page, "landing");
   await page.getByRole("link", { name: "DE", exact: true }).click();
