@@ -45,7 +45,8 @@ export async function checkAccessibility(page: Page, name: string) {
       violations: violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length })),
     })}\n`,
   );
-  expect(
+  // Soft: the journey goes on, so one run reports every page's violations.
+  expect.soft(
     blocking.map(
       (v) =>
         `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
