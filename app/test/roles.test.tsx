@@ -148,7 +148,7 @@ describe("the Team page by role", () => {
     for (const email of ["adam@example.com", "alex@example.com", "mia@example.com"]) {
       expect(rowButtons(email)).toEqual([
         "Change role",
-        `Make ${email} the owner`,
+        `Make owner: ${email}`,
         `Remove ${email}`,
       ]);
     }

@@ -245,7 +245,7 @@ export const de: Record<MessageKey, string> = {
     "{name} verliert sofort den Zugang zu {team} und seinen Mitarbeitern. Für eine Rückkehr braucht es eine neue Einladung.",
   "team.removed": "{name} wurde entfernt.",
   "team.transfer": "Zum Inhaber machen",
-  "team.transferOf": "{name} zum Inhaber machen",
+  "team.transferOf": "Zum Inhaber machen: {name}",
   "team.transferTitle": "{name} zum Inhaber machen?",
   "team.transferConfirm":
     "{name} wird Inhaber von {team}: Abrechnung, Export und Löschen des Kontos liegen dann dort. Sie bleiben als Admin im Team. Nur der neue Inhaber kann das rückgängig machen.",

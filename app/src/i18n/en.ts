@@ -229,7 +229,7 @@ export const en = {
     "{name} loses access to {team} and its employees at once. To come back, they need a new invitation.",
   "team.removed": "{name} was removed.",
   "team.transfer": "Make owner",
-  "team.transferOf": "Make {name} the owner",
+  "team.transferOf": "Make owner: {name}",
   "team.transferTitle": "Make {name} the owner?",
   "team.transferConfirm":
     "{name} becomes the owner of {team}: billing, exporting and deleting the account are then theirs. You stay in the team as an admin. Only the new owner can give ownership back.",
