@@ -46,11 +46,13 @@ export async function checkAccessibility(page: Page, name: string) {
     })}\n`,
   );
   // Soft: the journey goes on, so one run reports every page's violations.
-  expect.soft(
-    blocking.map(
-      (v) =>
-        `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
-    ),
-    `${name}: axe-core's serious or critical violations`,
-  ).toEqual([]);
+  expect
+    .soft(
+      blocking.map(
+        (v) =>
+          `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`,
+      ),
+      `${name}: axe-core's serious or critical violations`,
+    )
+    .toEqual([]);
 }

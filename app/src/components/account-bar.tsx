@@ -1,9 +1,10 @@
-import { createSignal, For, type JSX, onCleanup, onMount, Show } from "solid-js";
+import { createSignal, type JSX, onCleanup, onMount, Show } from "solid-js";
 import type { Me } from "../../../edge/contract/account.ts";
 import { can } from "../../../edge/contract/team.ts";
 import { catalogueText } from "../i18n/catalogue-text.ts";
-import { type Lang, languages, useI18n } from "../i18n/i18n.tsx";
+import { type Lang, useI18n } from "../i18n/i18n.tsx";
 import { useApi } from "../lib/api-context.tsx";
+import { Languages } from "./languages.tsx";
 
 const DAY_MS = 86_400_000;
 
@@ -138,29 +139,5 @@ export function AccountMenu(props: {
         </button>
       </div>
     </details>
-  );
-}
-
-/** The language switch: plain links, so it works without JavaScript (the server sets a cookie). */
-export function Languages(props: { path: string }) {
-  const { t, lang } = useI18n();
-  return (
-    <ul class="langs" aria-label={t("nav.language")}>
-      <For each={languages}>
-        {(code) => (
-          <li>
-            <a
-              href={`/lang/${code}?back=${encodeURIComponent(props.path)}`}
-              aria-current={code === lang ? "true" : undefined}
-              hreflang={code}
-              lang={code}
-              rel="nofollow"
-            >
-              {code.toUpperCase()}
-            </a>
-          </li>
-        )}
-      </For>
-    </ul>
   );
 }

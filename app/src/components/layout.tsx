@@ -1,14 +1,21 @@
 import { A, createAsync, revalidate, useLocation, useNavigate } from "@solidjs/router";
-import { createEffect, type JSX, onMount, Show, Suspense } from "solid-js";
+import { createEffect, type JSX, lazy, onMount, Show, Suspense } from "solid-js";
 import { can } from "../../../edge/contract/team.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { SIGN_IN_LANDINGS, takeAfterSignIn } from "../lib/after-sign-in.ts";
 import { showAccount } from "../lib/api.ts";
 import { getAccounts, getMe } from "../lib/server.ts";
-import { AccountMenu, Languages, PlanUsage } from "./account-bar.tsx";
 import { AccountChangedNotice } from "./account-changed.tsx";
 import { AccountSwitcher } from "./account-switcher.tsx";
 import { DeletionBanner } from "./deletion-banner.tsx";
+import { Languages } from "./languages.tsx";
+
+// Only signed-in pages show the plan and the account menu: a visitor's landing page does not
+// download them (it has a JavaScript budget, infra/tests/app-build.test.ts).
+const PlanUsage = lazy(() => import("./account-bar.tsx").then((m) => ({ default: m.PlanUsage })));
+const AccountMenu = lazy(() =>
+  import("./account-bar.tsx").then((m) => ({ default: m.AccountMenu })),
+);
 
 // Header and footer of every page, the header on one line down to 375 px. Signed out: pricing,
 // sign-in and the language. Signed in: the team's pages my role may see, the plan and what is used

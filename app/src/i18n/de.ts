@@ -400,8 +400,4 @@ export const de: Record<MessageKey, string> = {
   "money.menu": "Kontomenü",
   "money.trialChats.one": "{n} Chat-Sitzung inklusive",
   "money.trialChats.other": "{n} Chat-Sitzungen inklusive",
-  "money.trialLength.one": "{n} Tag, ohne Kreditkarte",
-  "money.trialLength.other": "{n} Tage, ohne Kreditkarte",
-  "money.start": "Kostenlos starten",
-  "money.choose": "{plan} wählen",
 };

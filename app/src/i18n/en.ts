@@ -382,10 +382,6 @@ export const en = {
   "money.menu": "Account menu",
   "money.trialChats.one": "{n} chat session included",
   "money.trialChats.other": "{n} chat sessions included",
-  "money.trialLength.one": "{n} day, no card needed",
-  "money.trialLength.other": "{n} days, no card needed",
-  "money.start": "Start free",
-  "money.choose": "Choose {plan}",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -91,9 +91,6 @@ export default function Landing() {
                         </Show>
                       </p>
                       <p>{tn("pricing.employees", p.maxEmployees)}</p>
-                      <Show when={p.trialDays > 0}>
-                        <p>{tn("money.trialLength", p.trialDays)}</p>
-                      </Show>
                       <Show when={p.chatSessions}>
                         {(n) => <p data-testid="trial-chats">{tn("money.trialChats", n())}</p>}
                       </Show>
@@ -107,8 +104,10 @@ export default function Landing() {
                         href={p.id === "trial" ? "/sign-in" : "/account#plans"}
                       >
                         {p.id === "trial"
-                          ? t("money.start")
-                          : t("money.choose", { plan: catalogueText(lang, "plan", p.id, p).name })}
+                          ? t("hero.cta")
+                          : t("account.choose", {
+                              plan: catalogueText(lang, "plan", p.id, p).name,
+                            })}
                       </a>
                     </li>
                   )}
