@@ -6,6 +6,7 @@ export * from "./dev-mail/dev-mail.ts";
 export * from "./employees/employees.ts";
 export * from "./invitations/invitations.ts";
 export * from "./knowledge-files/knowledge-files.ts";
+export * from "./launch-timings/launch-timings.ts";
 export * from "./llm-keys/llm-keys.ts";
 export * from "./llm-usage/llm-usage.ts";
 export * from "./login-tokens/login-tokens.ts";

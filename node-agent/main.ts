@@ -6,6 +6,9 @@ import { importVerifyKey } from "../edge/protocol/access-token.ts";
 import type { EmployeeSpec } from "../edge/protocol/frames.ts";
 import { startAccessProxy } from "./access/access-proxy.ts";
 import { AgentConfigError, loadConfig } from "./config.ts";
+import { ChatAttachments } from "./employee/chat-attachments.ts";
+import { ChatRelay } from "./employee/chat-relay.ts";
+import { GatewayDevices } from "./employee/gateway-devices.ts";
 import { KnowledgeSync } from "./employee/knowledge-sync.ts";
 import type { NetworkFacts } from "./employee/openclaw-config.ts";
 import { WorkspaceExporter } from "./employee/workspace-export.ts";
@@ -80,7 +83,26 @@ const workspaces = new WorkspaceExporter({
   spoolDir: path.join(config.STATE_DIR, "exports"),
   log,
 });
-const executor = new CommandExecutor(runtime, log, { configure, knowledge, keys, workspaces });
+// The workspace chat: messages to each employee's own OpenClaw, answers back over the hub.
+const chat = new ChatRelay({
+  runtime,
+  devices: new GatewayDevices(config.STATE_DIR),
+  attachments: new ChatAttachments({
+    runtime,
+    edgeUrl: config.EDGE_URL,
+    nodeToken: config.NODE_TOKEN,
+    log,
+  }),
+  send: (frame) => hub.event(frame),
+  log,
+});
+const executor = new CommandExecutor(runtime, log, {
+  configure,
+  knowledge,
+  keys,
+  workspaces,
+  chat,
+});
 const hub = new HubConnection({
   edgeUrl: config.EDGE_URL,
   nodeToken: config.NODE_TOKEN,
@@ -128,6 +150,7 @@ async function shutdown(signal: string) {
   }, SHUTDOWN_GRACE_MS);
   timer.unref();
   await executor.drain();
+  await chat.close();
   accessProxy?.close();
   llmRelay.close();
   await hub.stop();

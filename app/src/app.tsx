@@ -7,6 +7,7 @@ import { Layout } from "./components/layout.tsx";
 import { Toasts } from "./components/toasts.tsx";
 import { I18nProvider, langFromCookie } from "./i18n/i18n.tsx";
 import "./styles.css";
+import "./styles/polish.css";
 
 export default function App() {
   // The same cookie on both sides, so the server's HTML and the hydrated page agree.

@@ -14,6 +14,30 @@ describe("translations", () => {
     expect(Object.keys(de).sort()).toEqual(Object.keys(en).sort());
   });
 
+  // A German text equal to its English one is almost always one nobody translated; these are the
+  // words German shares (or a name).
+  it("leaves nothing untranslated: no German text is its English one, but for shared words", () => {
+    const same = new Set([
+      "nav.dashboard",
+      "footer.rights",
+      "onboarding.name",
+      "workspace.chat",
+      "workspace.browser",
+      "teamRole.admin",
+      "audit.who",
+      "audit.system",
+      "audit.target.member",
+      "audit.target.export",
+      "knowledge.fileError",
+      "launch.seconds",
+      "launch.minutes",
+    ]);
+    const untranslated = (Object.keys(en) as (keyof typeof en)[]).filter(
+      (key) => de[key] === en[key] && !same.has(key),
+    );
+    expect(untranslated).toEqual([]);
+  });
+
   it("fills placeholders and picks the language from the cookie", () => {
     expect(translate("de", "onboarding.step", { n: 2, total: 5 })).toBe("Schritt 2 von 5");
     expect(langFromCookie("a=b; iw_lang=de")).toBe("de");

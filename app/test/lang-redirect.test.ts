@@ -3,7 +3,7 @@
 // browser go" is asked of it directly (happy-dom's globals are not wanted here).
 import type { APIEvent } from "@solidjs/start/server";
 import { describe, expect, it } from "vitest";
-import { GET } from "../src/routes/lang/[code].ts";
+import { GET } from "../src/routes/lang/[code].tsx";
 
 const APP = "https://app.example";
 

@@ -24,8 +24,15 @@ export const employees = sqliteTable(
     // The id of the step in progress while provisioning or restarting (edge/contract/steps.ts).
     step: text("step"),
     nodeId: text("node_id"),
+    // When the launch in progress began (null otherwise): employees waiting for a server are
+    // served in this order (edge/objects/placement.ts).
+    waitingSince: integer("waiting_since"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("employees_account_id").on(t.accountId)],
+  (t) => [
+    index("employees_account_id").on(t.accountId),
+    // Each placement attempt counts who waits ahead (edge/store/employees.ts waitersAhead).
+    index("employees_waiting").on(t.status, t.nodeId, t.waitingSince),
+  ],
 );

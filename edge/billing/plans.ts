@@ -69,3 +69,6 @@ export function planById(id: PlanId): Plan {
   if (!plan) throw new Error(`unknown plan ${id}`);
   return plan;
 }
+
+/** The month usage and the AI budget are counted in: "2026-12" (UTC). */
+export const monthKey = (ms: number) => new Date(ms).toISOString().slice(0, 7);

@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { Launch } from "./launch.ts";
 import { StepId } from "./steps.ts";
 
 export const EMPLOYEE_STATUSES = [
@@ -16,7 +17,9 @@ export const EmployeeStatus = z.enum(EMPLOYEE_STATUSES);
 export type EmployeeStatus = z.infer<typeof EmployeeStatus>;
 
 // The API's employee object (GET /api/employees/:id, the live socket's status frames). `step` is
-// the id of the step in progress (steps.ts) while provisioning, restarting, stopping or removing.
+// the id of the step in progress (steps.ts) while provisioning, restarting, stopping or removing;
+// `launch` the launch's checklist (launch.ts) while provisioning and after a launch that failed
+// (GET /api/employees/:id and the live frames; the list leaves it out).
 export const Employee = z.object({
   id: z.string(),
   name: z.string(),
@@ -29,6 +32,7 @@ export const Employee = z.object({
   node: z.nullable(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
+  launch: z.optional(Launch),
 });
 export type Employee = z.infer<typeof Employee>;
 

@@ -13,6 +13,7 @@ export * from "./employee-input.ts";
 export * from "./endpoints.ts";
 export * from "./errors.ts";
 export * from "./knowledge.ts";
+export * from "./launch.ts";
 export * from "./live.ts";
 export * from "./protocol.ts";
 export * from "./steps.ts";

@@ -26,7 +26,7 @@ const HTML_ESCAPES: Record<string, string> = {
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] ?? ch);
 
 // Control characters (a newline above all) never reach a subject line.
-function oneLine(s: string, max: number): string {
+export function oneLine(s: string, max: number): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing them is the point
   const flat = s.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;

@@ -1,9 +1,9 @@
-import { DurableObject } from "cloudflare:workers";
 import type { Employee } from "../contract/employee.ts";
 import { LIVE_PING, LIVE_PONG } from "../contract/live.ts";
 import type { Env } from "../env.ts";
 import { createLogger, errorFields, type Logger } from "../log/logger.ts";
 import type { AgentEvent, Instance } from "../protocol/frames.ts";
+import { deleteChatAttachments } from "../store/chat-attachments.ts";
 import { mirrorEmployee } from "../store/employees.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import {
@@ -30,6 +30,9 @@ import type {
   MemoryResult,
   NewEmployee,
 } from "./employee-rpc.ts";
+import { InboxObject } from "./inbox/inbox-object.ts";
+import { launchFollowUps } from "./launch-follow-ups.ts";
+import { trackLaunch } from "./launch-progress.ts";
 import { acceptViewer, sendRemoved, sendStatus } from "./live-viewers.ts";
 import { revokeLlmKeys } from "./llm-keys.ts";
 import { placeEmployee } from "./placement.ts";
@@ -42,16 +45,15 @@ const FIRED_KEY = "fired";
 // One per employee: the owner of its lifecycle (DESIGN.md), as a shell around the pure
 // transition function (employee-lifecycle.ts). Every transition is written to this object's
 // storage before any of its effects is performed; then the live viewers hear of it, D1's mirror
-// follows in order, and the alarm is set to the pending operation's deadline.
-export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
+// follows in order, and the alarm is set to the pending operation's deadline. Its chat inbox
+// (inbox/inbox.ts) lives in the same storage and hears of every change of status.
+export class EmployeeDO extends InboxObject implements EmployeeRpc {
   private record: EmployeeRecord | undefined;
   private log: Logger;
   private mirrorChain: Promise<void> = Promise.resolve();
-  private readonly clock: Clock;
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
-    super(ctx, env);
-    this.clock = clock;
+    super(ctx, env, clock);
     const stored = ctx.storage.kv.get<EmployeeRecord>(RECORD_KEY);
     this.record = stored && recordOf(stored);
     this.log = createLogger({
@@ -125,11 +127,13 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
   }
 
   async onEvent(nodeId: string, event: AgentEvent): Promise<void> {
-    await this.apply({ type: "event", nodeId, event });
+    if (event.type === "chat.progress") await this.inbox.progress(nodeId, event);
+    else await this.apply({ type: "event", nodeId, event });
   }
 
   async onInventory(nodeId: string, instance: Instance): Promise<void> {
     await this.apply({ type: "inventory", nodeId, instance });
+    await this.inbox.reconnected();
   }
 
   // A node connected or freed room: an employee waiting for a server looks again now.
@@ -147,6 +151,7 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
 
   override async alarm(): Promise<void> {
     await this.apply({ type: "alarm" });
+    if (this.record) await this.inbox.expire();
   }
 
   // ---- RPC: the knowledge base and memory (no state changes here) ----
@@ -196,19 +201,34 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
     this.syncAlarm();
     for (const effect of next.effects) await this.perform(effect);
     await this.mirrorChain;
+    // Running: what waits in the inbox goes; no longer running: what was out waits again.
+    if (this.record && this.record.status !== before?.status) await this.inbox.statusChanged();
     return next;
   }
 
   // Memory and storage together (synchronously, so no other event can interleave), then the
-  // live viewers, then the D1 mirror in order.
+  // live viewers, then the D1 mirror in order, and what the launch's progress asks for.
   private commit(next: EmployeeRecord): void {
-    const record = { ...next, updatedAt: this.clock.now() };
+    const now = this.clock.now();
+    const launch = trackLaunch(this.record, next, now);
+    const record = { ...launch.record, updatedAt: now };
     if (record.nodeId && record.nodeId !== this.record?.nodeId)
       this.log = this.log.child({ nodeId: record.nodeId });
     this.record = record;
     this.ctx.storage.kv.put(RECORD_KEY, record);
     sendStatus(this.ctx, toView(record));
     this.mirror();
+    for (const [what, work] of launchFollowUps(this.env, this.log, record, launch, {
+      current: () => this.record,
+      commit: (r) => this.commit(r),
+    }))
+      this.after(what, work);
+  }
+
+  private after(what: string, work: () => Promise<void>): void {
+    this.mirrorChain = this.mirrorChain
+      .then(work)
+      .catch((err) => this.log.error(`${what} failed`, errorFields(err)));
   }
 
   private mirror(): void {
@@ -220,10 +240,20 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
       .catch((err) => this.log.error("mirroring to D1 failed", errorFields(err)));
   }
 
-  private syncAlarm(): void {
-    const wakeAt = this.record?.op?.wakeAt;
-    if (wakeAt === undefined) void this.ctx.storage.deleteAlarm();
-    else void this.ctx.storage.setAlarm(wakeAt);
+  protected current(): EmployeeRecord | undefined {
+    return this.record;
+  }
+
+  protected logger(): Logger {
+    return this.log;
+  }
+
+  // One alarm for the lifecycle's pending operation and the inbox's earliest run deadline.
+  protected syncAlarm(): void {
+    const times = [this.record?.op?.wakeAt, this.record ? this.inbox.wakeAt() : null];
+    const due = times.filter((t): t is number => typeof t === "number");
+    if (due.length === 0) void this.ctx.storage.deleteAlarm();
+    else void this.ctx.storage.setAlarm(Math.min(...due));
   }
 
   private async perform(effect: LifecycleEffect): Promise<void> {
@@ -246,11 +276,16 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
         return;
       case "place": {
         if (!r) return;
-        const nodeId = await placeEmployee(this.env, r.id).catch((err: unknown) => {
+        const now = this.clock.now();
+        const placement = await placeEmployee(
+          this.env,
+          { id: r.id, waitingSince: r.waitingSince ?? now },
+          now,
+        ).catch((err: unknown) => {
           this.log.error("placement failed", errorFields(err));
-          return null;
+          return { nodeId: null, queuePosition: null };
         });
-        await this.apply({ type: "placed", employeeId: r.id, nodeId });
+        await this.apply({ type: "placed", employeeId: r.id, ...placement });
         return;
       }
       case "command":
@@ -286,6 +321,9 @@ export class EmployeeDO extends DurableObject<Env> implements EmployeeRpc {
     if (r.nodeId) await releaseSlot(this.env, this.log, r.nodeId, r.id);
     await this.mirrorChain;
     await forgetEverywhere(this.env, r.id, this.clock.now());
+    await deleteChatAttachments(this.env.KNOWLEDGE, r.accountId, r.id).catch((err: unknown) =>
+      this.log.warn("chat files could not be deleted", errorFields(err)),
+    );
     sendRemoved(this.ctx, r.id);
     this.record = undefined;
     await this.ctx.storage.deleteAlarm();

@@ -64,7 +64,7 @@ export function transition(
         ? to(record, { type: "place" })
         : none(record);
     case "placed":
-      return placed(at, record, input.employeeId, input.nodeId);
+      return placed(at, record, input.employeeId, input.nodeId, input.queuePosition ?? null);
   }
   if (!record) return missing;
   switch (input.type) {
@@ -164,7 +164,7 @@ function provision(at: Moment, r: EmployeeRecord): Transition {
   };
   return next.nodeId
     ? send(at, next, "container.provision", 1, "preparing_workspace")
-    : to(next, { type: "place" });
+    : to({ ...next, step: "finding_server" }, { type: "place" });
 }
 // A hold stops like a stop does (keys revoked again: a key minted meanwhile goes too).
 function stopWithinHold(r: EmployeeRecord): Transition {

@@ -1,6 +1,8 @@
 import type { Employee, EmployeeStatus } from "../contract/employee.ts";
+import type { MailLanguage } from "../contract/launch.ts";
 import { STEP_IDS, STEP_TEXT, type StepId } from "../contract/steps.ts";
 import type { ContainerCommandType } from "../protocol/frames.ts";
+import { type LaunchRecord, launchView } from "./launch-view.ts";
 
 export type Desired = "running" | "stopped" | "gone";
 
@@ -31,8 +33,20 @@ export interface EmployeeRecord {
   // Why billing keeps this employee stopped (trial over, unpaid, over the plan's head count);
   // absent or null when it may run. Start is refused while it is set.
   billingHold?: string | null;
+  // The launch in progress, or the last one if it failed (launch-progress.ts); null otherwise.
+  launch?: LaunchRecord | null;
+  // The place among those waiting for a server, as the last placement attempt found it.
+  queuePosition?: number | null;
+  // Who is emailed when this employee is ready for the first time, in which language; null once
+  // sent, and absent on employees hired before the email existed (they were ready long ago).
+  notifyWhenReady?: ReadyNotice | null;
   createdAt: number;
   updatedAt: number;
+}
+
+export interface ReadyNotice {
+  userId: string;
+  lang: MailLanguage;
 }
 
 const STEP_BY_TEXT = new Map<string, StepId>(STEP_IDS.map((id) => [STEP_TEXT[id], id]));
@@ -53,7 +67,7 @@ export function stepOf(stored: string | null | undefined): StepId | null {
 }
 
 // The API's employee object (edge/contract/employee.ts). Takes the D1 row as well as the
-// object's record: both carry these fields.
+// object's record: both carry these fields; only the record has the launch's checklist.
 export function toView(
   r: Pick<
     EmployeeRecord,
@@ -67,8 +81,16 @@ export function toView(
     | "nodeId"
     | "createdAt"
     | "updatedAt"
-  > & { step: string | null },
+  > & {
+    step: string | null;
+    launch?: LaunchRecord | null;
+    queuePosition?: number | null;
+    notifyWhenReady?: ReadyNotice | null;
+  },
 ): Employee {
+  const launch = r.launch
+    ? { launch: launchView(r.launch, r.queuePosition ?? null, Boolean(r.notifyWhenReady)) }
+    : {};
   return {
     id: r.id,
     name: r.name,
@@ -81,5 +103,6 @@ export function toView(
     node: r.nodeId,
     createdAt: new Date(r.createdAt).toISOString(),
     updatedAt: new Date(r.updatedAt).toISOString(),
+    ...launch,
   };
 }

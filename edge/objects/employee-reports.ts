@@ -148,6 +148,7 @@ export function placed(
   r: EmployeeRecord | undefined,
   employeeId: string,
   nodeId: string | null,
+  queuePosition: number | null,
 ): Transition {
   if (r?.desired !== "running" || r.status !== "provisioning" || r.nodeId) {
     return nodeId && nodeId !== r?.nodeId
@@ -155,7 +156,13 @@ export function placed(
       : none(r);
   }
   if (nodeId)
-    return send(at, { ...r, nodeId, op: null }, "container.provision", 1, "preparing_workspace");
+    return send(
+      at,
+      { ...r, nodeId, op: null, queuePosition: null },
+      "container.provision",
+      1,
+      "preparing_workspace",
+    );
   const waitingSince = r.waitingSince ?? at.now;
   if (at.now - waitingSince > WAIT_FOR_SERVER_TIMEOUT_MS)
     return to({
@@ -165,6 +172,7 @@ export function placed(
       step: null,
       op: null,
       waitingSince: null,
+      queuePosition: null,
     });
   const attempt = r.op?.kind === "place" ? r.op.attempt + 1 : 1;
   const wait = backoff(
@@ -177,6 +185,7 @@ export function placed(
     ...r,
     step: "waiting_for_server",
     waitingSince,
+    queuePosition,
     op: { kind: "place", commandId: null, attempt, wakeAt: at.now + wait },
   });
 }

@@ -1,10 +1,12 @@
 import type { Employee } from "../contract/employee.ts";
 import type { AgentEvent, Instance, MemoryFile, ResultError } from "../protocol/frames.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
+import type { ChatRpc } from "./inbox/inbox-rpc.ts";
 
+// `notifyWhenReady`: who hired it, to be emailed once it is ready for the first time.
 export type NewEmployee = Pick<
   EmployeeRecord,
-  "id" | "accountId" | "name" | "role" | "tone" | "skills"
+  "id" | "accountId" | "name" | "role" | "tone" | "skills" | "notifyWhenReady"
 >;
 
 // Verbs answer with a result rather than throwing: an error's class does not survive RPC.
@@ -23,7 +25,7 @@ export type CommandResult =
 // What the EmployeeDO answers over RPC (edge/objects/employee-do.ts implements it). The Worker's
 // bindings are typed by this interface rather than the class, so that nothing the object itself
 // imports has to import the object back.
-export interface EmployeeRpc extends Rpc.DurableObjectBranded {
+export interface EmployeeRpc extends Rpc.DurableObjectBranded, ChatRpc {
   create(input: NewEmployee): Promise<Employee | null>;
   view(): Employee | null;
   update(patch: { name?: string; tone?: string; skills?: string[] }): Promise<ActionResult>;

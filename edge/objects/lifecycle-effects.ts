@@ -21,7 +21,7 @@ export type LifecycleInput =
   | { type: "inventory"; nodeId: string; instance: Instance }
   | { type: "alarm" }
   | { type: "retry_placement" }
-  | { type: "placed"; employeeId: string; nodeId: string | null }
+  | { type: "placed"; employeeId: string; nodeId: string | null; queuePosition?: number | null }
   // Continuations, fed back by a `then` effect:
   | { type: "hold_after_revoke"; reason: string }
   | { type: "stop_after_revoke" }
@@ -29,7 +29,7 @@ export type LifecycleInput =
   | { type: "heal" };
 
 export type LifecycleEffect =
-  /** Ask the nodes for a slot; the answer comes back as `placed`. */
+  /** Ask the nodes for a slot, in turn; the answer (and the place in the queue) comes back as `placed`. */
   | { type: "place" }
   /** Send the command the record's op now waits for (a provision carries a fresh key). */
   | { type: "command"; kind: ContainerCommandType; commandId: string; attempt: number }

@@ -1,10 +1,15 @@
 import type { Employee } from "../contract/employee.ts";
-import { liveFrame } from "../contract/live.ts";
+import { type LiveFrame, liveFrame } from "../contract/live.ts";
 
 // The employee's live status sockets (hibernation API: idle viewers cost nothing).
 
 export function sendStatus(ctx: DurableObjectState, employee: Employee | null): void {
-  const frame = liveFrame({ type: "status", employee });
+  sendFrame(ctx, { type: "status", employee });
+}
+
+/** Any frame of the live socket to every viewer (the chat's too). */
+export function sendFrame(ctx: DurableObjectState, live: LiveFrame): void {
+  const frame = liveFrame(live);
   for (const ws of ctx.getWebSockets()) {
     try {
       ws.send(frame);

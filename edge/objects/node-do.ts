@@ -191,19 +191,25 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     this.ctx.storage.sql.exec("DELETE FROM placements WHERE employee_id = ?", employeeId);
     this.ctx.storage.sql.exec("DELETE FROM outbox WHERE employee_id = ?", employeeId);
     await this.publishLoad();
+    // A slot freed: whoever waits for a server looks again now (the first in line takes it),
+    // without holding up the release.
+    if (this.isOnline()) this.ctx.waitUntil(this.wakeWaitingEmployees());
   }
 
   async dispatch(frame: CommandFrame): Promise<void> {
     if (!this.isPlaced(frame.employeeId))
       throw new Error(`employee ${frame.employeeId} is not placed on this node`);
-    // A newer command of the same kind for the same employee supersedes one still queued.
+    // A newer command of the same kind for the same employee supersedes one still queued; chat
+    // frames are each their own (another conversation's message is no newer version of this
+    // one), and one sent again under its id (a chat.send's run id) replaces itself.
+    if (!frame.type.startsWith("chat."))
+      this.ctx.storage.sql.exec(
+        "DELETE FROM outbox WHERE employee_id = ? AND type = ?",
+        frame.employeeId,
+        frame.type,
+      );
     this.ctx.storage.sql.exec(
-      "DELETE FROM outbox WHERE employee_id = ? AND type = ?",
-      frame.employeeId,
-      frame.type,
-    );
-    this.ctx.storage.sql.exec(
-      "INSERT INTO outbox (id, employee_id, type, frame, created_at) VALUES (?, ?, ?, ?, ?)",
+      "INSERT OR REPLACE INTO outbox (id, employee_id, type, frame, created_at) VALUES (?, ?, ?, ?, ?)",
       frame.id,
       frame.employeeId,
       frame.type,
@@ -349,6 +355,11 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     this.ctx.storage.sql.exec("DELETE FROM outbox WHERE id = ?", frame.id);
     if (isContainerCommand(row.type)) {
       await this.employee(row.employee_id).onCommandResult(this.requireNodeId(), frame);
+      return;
+    }
+    // OpenClaw took the chat message (or could not): the employee's inbox moves on.
+    if (row.type === "chat.send") {
+      await this.employee(row.employee_id).onChatSent(this.requireNodeId(), frame);
       return;
     }
     // Syncs (configure, knowledge) are re-sent whole after the next start; a failure is logged.

@@ -1,18 +1,37 @@
 import type { Env } from "../env.ts";
-import { placementCandidates } from "../store/nodes.ts";
+import { waitersAhead } from "../store/employees.ts";
+import { freeSlots, placementCandidates } from "../store/nodes.ts";
+import { WAIT_FOR_SERVER_TIMEOUT_MS } from "./employee-timeouts.ts";
 import { nodeStub } from "./stubs.ts";
 
 // How many candidate nodes one placement asks before waiting.
 export const PLACEMENT_CANDIDATES = 5;
 
-// D1 proposes the least-loaded online nodes; each node's own object decides, one reservation at
-// a time, whether it really has room, so two hires can never squeeze into the last slot.
+export interface Placement {
+  nodeId: string | null;
+  /** The place among those waiting for a server (1: next) when none was found, else null. */
+  queuePosition: number | null;
+}
+
+// Employees waiting for a server are served in the order their launches began: one may take a
+// slot only while there are more free slots than employees waiting ahead of it, so a slot that
+// frees goes to the first in line (every waiting employee looks again when one frees: node-do.ts)
+// and the queue position shown is the order they will be placed in. Then D1 proposes the
+// least-loaded online nodes, and each node's own object decides, one reservation at a time,
+// whether it really has room, so two hires can never squeeze into the last slot.
 export async function placeEmployee(
   env: Pick<Env, "DB" | "NODE_DO">,
-  employeeId: string,
-): Promise<string | null> {
-  for (const id of await placementCandidates(env.DB, PLACEMENT_CANDIDATES)) {
-    if (await nodeStub(env, id).reserve(employeeId)) return id;
+  employee: { id: string; waitingSince: number },
+  now: number,
+): Promise<Placement> {
+  const [ahead, free] = await Promise.all([
+    waitersAhead(env.DB, employee, now - WAIT_FOR_SERVER_TIMEOUT_MS),
+    freeSlots(env.DB),
+  ]);
+  if (ahead < free) {
+    for (const id of await placementCandidates(env.DB, PLACEMENT_CANDIDATES)) {
+      if (await nodeStub(env, id).reserve(employee.id)) return { nodeId: id, queuePosition: null };
+    }
   }
-  return null;
+  return { nodeId: null, queuePosition: ahead + 1 };
 }

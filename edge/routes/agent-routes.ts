@@ -3,6 +3,7 @@ import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { deferOf } from "../http/defer.ts";
 import { nodeStub } from "../objects/stubs.ts";
+import { attachmentForNode } from "../services/chat-attachments.ts";
 import { receiveWorkspace } from "../services/export-workspaces.ts";
 import { fileForNode } from "../services/knowledge.ts";
 import { nodeForToken } from "../services/node-tokens.ts";
@@ -32,6 +33,14 @@ agentRoutes.get("/knowledge/:fileId", async (c) => {
   if (!nodeId)
     throw new ApiError(401, "invalid_node_token", "The node token is missing, wrong or revoked.");
   return fileForNode(c.var.deps, nodeId, c.req.param("fileId"));
+});
+
+// A file sent with a chat message (chat.send's attachments), for an employee placed on its node.
+agentRoutes.get("/chat-attachments/:id", async (c) => {
+  const nodeId = await nodeForToken(c.var.deps, c.req.header("authorization"));
+  if (!nodeId)
+    throw new ApiError(401, "invalid_node_token", "The node token is missing, wrong or revoked.");
+  return attachmentForNode(c.var.deps, nodeId, c.req.param("id"));
 });
 
 // An employee's workspace for an account export (workspace.export), from the node it is on.

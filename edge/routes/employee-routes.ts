@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { EMPLOYEE_ACTIONS } from "../contract/employee.ts";
+import { mailLanguageOf } from "../contract/launch.ts";
 import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { endpoint } from "../http/endpoint.ts";
@@ -16,6 +17,7 @@ import {
   readMemory,
   updateEmployee,
 } from "../services/employees.ts";
+import { chatRoutes } from "./chat-routes.ts";
 import { knowledgeRoutes } from "./knowledge-routes.ts";
 
 const MOUNT = "/api/employees";
@@ -36,7 +38,8 @@ endpoint(employeeRoutes, MOUNT, "GET /api/employees", async (c) => ({
 
 endpoint(employeeRoutes, MOUNT, "POST /api/employees", async (c, input) => {
   const hire = await input.body();
-  return { employee: await hireEmployee(c.var.deps, currentActor(c), hire) };
+  const lang = mailLanguageOf(c.req.header("cookie"));
+  return { employee: await hireEmployee(c.var.deps, currentActor(c), hire, lang) };
 });
 
 endpoint(employeeRoutes, MOUNT, "GET /api/employees/:id", async (c) => ({
@@ -81,6 +84,9 @@ employeeRoutes.route(
     employeeId: employeeId(param("id")),
   })),
 );
+
+// The workspace chat: conversations, messages, stop, attachments.
+employeeRoutes.route("/:id", chatRoutes);
 
 // What the employee has written down (MEMORY.md, memory/*.md), read from its workspace.
 endpoint(employeeRoutes, MOUNT, "GET /api/employees/:id/memory", async (c) =>

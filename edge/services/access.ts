@@ -98,11 +98,16 @@ async function auditOpening(
 // The trial's paywall: the chat view may be opened TRIAL_CHAT_VIEWS times. An opening is a
 // request for access to an employee with no opening in the last CHAT_VIEW_WINDOW_MS, so the
 // app's own URL refreshes while the view stays open do not count. The count is rows in D1: the
-// client cannot reset it, and the limit is checked in the inserting statement itself.
+// client cannot reset it, and the limit is checked in the inserting statement itself. Sending a
+// message in the workspace chat (services/chat.ts) counts by the same rule: a chat session.
 export const TRIAL_CHAT_VIEWS = TRIAL_CHAT_SESSIONS;
 export const CHAT_VIEW_WINDOW_MS = 30 * 60_000;
 
-async function countChatView(deps: Deps, accountId: string, employeeId: string): Promise<void> {
+export async function countChatView(
+  deps: Deps,
+  accountId: string,
+  employeeId: string,
+): Promise<void> {
   const account = await deps.db
     .select({ plan: accounts.plan })
     .from(accounts)

@@ -4,6 +4,7 @@ import { accounts, employees } from "../../db/schema.ts";
 import { planById } from "../billing/plans.ts";
 import type { Employee, EmployeeAction } from "../contract/employee.ts";
 import type { HireRequest, UpdateRequest } from "../contract/employee-input.ts";
+import type { MailLanguage } from "../contract/launch.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
 import { toView } from "../objects/employee-record.ts";
 import type { ActionResult } from "../objects/employee-rpc.ts";
@@ -59,14 +60,20 @@ export async function employeeFor(
   return row;
 }
 
+// The launch's checklist lives in the employee's object, not in D1: while a launch is under way
+// or has just failed, the object is asked (the row answers if it never started).
 export async function getEmployee(deps: Deps, actor: Actor, id: string): Promise<Employee> {
-  return toView(await employeeFor(deps, actor, id, "employees.use"));
+  const row = await employeeFor(deps, actor, id, "employees.use");
+  if (row.status !== "provisioning" && row.status !== "error") return toView(row);
+  return (await employeeStub(deps.env, id).view()) ?? toView(row);
 }
 
+// `lang`: the language the app showed the person, for the email that says the employee is ready.
 export async function hireEmployee(
   deps: Deps,
   actor: Actor,
   input: z.output<typeof HireRequest>,
+  lang: MailLanguage = "en",
 ): Promise<Employee> {
   requireRight(actor, "employees.manage");
   await deps.limits.take(HIRES_PER_USER, actor.userId);
@@ -121,7 +128,12 @@ export async function hireEmployee(
   await recordAudit(deps, actor, "employee.hire", { type: "employee", id }, hired);
   let created: Employee | null;
   try {
-    created = await employeeStub(deps.env, id).create({ id, accountId, ...input });
+    created = await employeeStub(deps.env, id).create({
+      id,
+      accountId,
+      ...input,
+      notifyWhenReady: { userId: actor.userId, lang },
+    });
   } catch (err) {
     // The row exists, so say so honestly: the employee is in error with a reason and a retry.
     deps.log.error("starting provisioning failed", { employeeId: id, err });
@@ -168,12 +180,12 @@ export async function actOnEmployee(
   action: EmployeeAction,
 ): Promise<Employee> {
   const row = await employeeFor(deps, actor, id, "employees.manage");
-  const done = await act(deps, row, action);
+  const done = await act(deps, actor, row, action);
   await recordAudit(deps, actor, `employee.${action}`, { type: "employee", id });
   return done;
 }
 
-async function act(deps: Deps, row: Row, action: EmployeeAction): Promise<Employee> {
+async function act(deps: Deps, actor: Actor, row: Row, action: EmployeeAction): Promise<Employee> {
   const { id, accountId } = row;
   const stub = employeeStub(deps.env, id);
   // An employee whose object never started (see hireEmployee) is created now rather than refused;
@@ -186,6 +198,8 @@ async function act(deps: Deps, row: Row, action: EmployeeAction): Promise<Employ
       role: row.role,
       tone: row.tone,
       skills: row.skills,
+      // Its hire never reached it: this start is its first launch (English: no page's language).
+      notifyWhenReady: { userId: actor.userId, lang: "en" },
     });
     if (!created) throw notFound("employee");
     return created;

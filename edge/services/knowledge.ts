@@ -2,8 +2,6 @@ import { encodeHexLowerCase } from "@oslojs/encoding";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { employees, type KnowledgeFileRow, knowledgeFiles, TEAM_FOLDER } from "../../db/schema.ts";
 import { ApiError, notFound } from "../http/api-error.ts";
-import { readBodyCapped } from "../http/validate.ts";
-import { sanitiseFileName } from "../knowledge/file-names.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import { accountById } from "../store/accounts.ts";
 import { refuseWhileDeletionScheduled } from "./account-state.ts";
@@ -12,6 +10,7 @@ import { recordAudit } from "./audit.ts";
 import type { Deps } from "./deps.ts";
 import { ownedEmployee } from "./employees.ts";
 import { KNOWLEDGE_UPLOADS_PER_USER } from "./rate-limits.ts";
+import { checkUploadedFile, invalidFile, readUploadedFiles } from "./upload-form.ts";
 
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
@@ -82,8 +81,7 @@ export async function listKnowledge(
   return rows.map(toView);
 }
 
-const invalid = (message: string, fields?: Record<string, string>) =>
-  new ApiError(400, "invalid_file", message, fields);
+const invalid = invalidFile;
 
 /** An upload read and checked whole, not yet stored. */
 export interface PreparedUpload {
@@ -116,29 +114,12 @@ export async function prepareUpload(
   const account = await accountById(deps.db, accountId);
   if (!account) throw notFound("team");
   refuseWhileDeletionScheduled(account, "No files can be uploaded");
-  const type = request.headers.get("content-type") ?? "";
-  if (!type.startsWith("multipart/form-data"))
-    throw invalid("Send the files as multipart/form-data in a field named “file”.");
-  const form = await readBodyCapped(request, MAX_UPLOAD_BODY_BYTES, uploadTooLarge, (body) =>
-    new Response(body, { headers: { "content-type": type } }).formData().catch(() => {
-      throw invalid("The upload could not be read as multipart/form-data.");
-    }),
-  );
-  const files = form.getAll("file").filter((f): f is File => typeof f !== "string");
-  if (files.length === 0) throw invalid("Choose at least one file (field “file”).");
+  const files = await readUploadedFiles(request, MAX_UPLOAD_BODY_BYTES, uploadTooLarge);
 
   const prepared: PreparedUpload["files"] = [];
   let total = 0;
   for (const [i, f] of files.entries()) {
-    const named = sanitiseFileName(f.name, `The name of file ${i + 1}`);
-    if (!named.ok) throw invalid(named.reason, { file: named.reason });
-    if (f.size === 0) throw invalid(`${named.name} is empty.`, { file: "empty" });
-    if (f.size > MAX_FILE_BYTES)
-      throw new ApiError(
-        413,
-        "file_too_large",
-        `${named.name} is ${(f.size / 1024 / 1024).toFixed(1)} MB; files may be at most ${MAX_FILE_BYTES / 1024 / 1024} MB.`,
-      );
+    const named = checkUploadedFile(f, i, MAX_FILE_BYTES);
     if (prepared.some((p) => p.name === named.name))
       throw invalid(`Two files are named ${named.name}.`);
     total += f.size;

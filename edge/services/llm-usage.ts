@@ -2,7 +2,10 @@ import { and, eq, sql } from "drizzle-orm";
 import { llmUsage } from "../../db/schema.ts";
 import type { Deps } from "./deps.ts";
 
-export const monthKey = (ms: number) => new Date(ms).toISOString().slice(0, 7);
+// The month usage and the budget are counted in (billing/plans.ts).
+export { monthKey } from "../billing/plans.ts";
+
+import { monthKey } from "../billing/plans.ts";
 
 export async function recordUsage(
   deps: Deps,

@@ -99,3 +99,24 @@ export const EXPORTS_PER_ACCOUNT: Limit = {
   windowMs: 24 * 60 * MINUTE,
   what: "exports of this account today",
 };
+
+// The workspace chat: each message starts a model run on the employee's node, and each
+// conversation and file is kept in its object, so all three are bounded per person.
+export const CHAT_MESSAGES_PER_USER: Limit = {
+  name: "chat-message:user",
+  limit: 30,
+  windowMs: MINUTE,
+  what: "chat messages",
+};
+export const CHAT_CONVERSATIONS_PER_USER: Limit = {
+  name: "chat-conversation:user",
+  limit: 30,
+  windowMs: 10 * MINUTE,
+  what: "new conversations",
+};
+export const CHAT_UPLOADS_PER_USER: Limit = {
+  name: "chat-upload:user",
+  limit: 30,
+  windowMs: 10 * MINUTE,
+  what: "files attached to chat messages",
+};

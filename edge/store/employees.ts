@@ -1,4 +1,4 @@
-import { and, eq, isNull } from "drizzle-orm";
+import { and, asc, eq, isNull } from "drizzle-orm";
 import { openDb } from "../../db/client.ts";
 import { employees, memberships, users } from "../../db/schema.ts";
 
@@ -6,7 +6,16 @@ import { employees, memberships, users } from "../../db/schema.ts";
 // plan (the object is the owner; the row follows it).
 export type EmployeeMirror = Pick<
   typeof employees.$inferSelect,
-  "id" | "name" | "tone" | "skills" | "status" | "statusReason" | "step" | "nodeId" | "updatedAt"
+  | "id"
+  | "name"
+  | "tone"
+  | "skills"
+  | "status"
+  | "statusReason"
+  | "step"
+  | "nodeId"
+  | "waitingSince"
+  | "updatedAt"
 >;
 
 export async function mirrorEmployee(d1: D1Database, r: EmployeeMirror): Promise<void> {
@@ -20,6 +29,7 @@ export async function mirrorEmployee(d1: D1Database, r: EmployeeMirror): Promise
       statusReason: r.statusReason,
       step: r.step,
       nodeId: r.nodeId,
+      waitingSince: r.waitingSince,
       updatedAt: r.updatedAt,
     })
     .where(eq(employees.id, r.id));
@@ -29,14 +39,51 @@ export async function forgetEmployee(d1: D1Database, id: string): Promise<void> 
   await openDb(d1).delete(employees).where(eq(employees.id, id));
 }
 
-/** Employees waiting for a server, oldest rows first as D1 returns them. */
+/** Employees waiting for a server, in the order they are served (their launch's start). */
 export async function employeesWaitingForServer(d1: D1Database, limit: number): Promise<string[]> {
   const rows = await openDb(d1)
     .select({ id: employees.id })
     .from(employees)
     .where(and(eq(employees.status, "provisioning"), isNull(employees.nodeId)))
+    .orderBy(asc(employees.waitingSince), asc(employees.id))
     .limit(limit);
   return rows.map((r) => r.id);
+}
+
+// How many employees wait for a server ahead of this one: those that already found none (their
+// step says so) and whose launch began earlier (ties: by id). Rows whose wait began before
+// `notBefore` are not counted: their wait has timed out, and a row whose object could not mirror
+// that must not hold the queue up for ever.
+export async function waitersAhead(
+  d1: D1Database,
+  employee: { id: string; waitingSince: number },
+  notBefore: number,
+): Promise<number> {
+  const row = await d1
+    .prepare(
+      `SELECT count(*) AS n FROM employees
+       WHERE status = 'provisioning' AND node_id IS NULL AND step = 'waiting_for_server'
+         AND id != ?1 AND waiting_since >= ?3
+         AND (waiting_since < ?2 OR (waiting_since = ?2 AND id < ?1))`,
+    )
+    .bind(employee.id, employee.waitingSince, notBefore)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}
+
+/** The email of a member of the account (null once they left it). */
+export async function memberEmail(
+  d1: D1Database,
+  accountId: string,
+  userId: string,
+): Promise<string | null> {
+  const row = await openDb(d1)
+    .select({ email: users.email })
+    .from(memberships)
+    .innerJoin(users, eq(users.id, memberships.userId))
+    .where(and(eq(memberships.accountId, accountId), eq(memberships.userId, userId)))
+    .get();
+  return row?.email ?? null;
 }
 
 /** Who an employee works for, as its workspace names them: its account's owner. */

@@ -19,6 +19,17 @@ export async function placementCandidates(d1: D1Database, limit: number): Promis
   return rows.map((r) => r.id);
 }
 
+/** Free slots across the online nodes, as their NodeDOs last published their load. */
+export async function freeSlots(d1: D1Database): Promise<number> {
+  const row = await d1
+    .prepare(
+      `SELECT coalesce(sum(max(0, min(capacity_slots, max_slots) - used_slots)), 0) AS free
+       FROM nodes WHERE status = 'online' AND revoked_at IS NULL`,
+    )
+    .first<{ free: number }>();
+  return row?.free ?? 0;
+}
+
 /**
  * Marks the node online with what its agent reported (capped at the token's slots); undefined
  * when the token was revoked or the node deleted.

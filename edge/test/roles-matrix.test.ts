@@ -95,6 +95,8 @@ const BODIES: { [K in EndpointKey]?: () => unknown } = {
   "POST /api/auth/magic-link": () => ({ email: uniqueEmail("matrix-link") }),
   "POST /api/employees": () => hireBody({ name: "Matrix" }),
   "PATCH /api/employees/:id": () => ({ tone: "concise" }),
+  "POST /api/employees/:id/conversations": () => ({}),
+  "POST /api/employees/:id/conversations/:conversationId/messages": () => ({ text: "Hello" }),
   "POST /api/billing/checkout": () => ({ plan: "starter" }),
   "PATCH /api/account": () => ({ name: "Matrix team" }),
   "PATCH /api/team/members/:userId": () => ({ role: "member" }),
@@ -114,6 +116,7 @@ interface World {
   employeeId: string;
   teamFileId: string;
   employeeFileId: string;
+  conversationId: string;
 }
 let w: World;
 
@@ -163,6 +166,7 @@ async function paramsFor(key: EndpointKey, who: Person | null): Promise<Record<s
         fresh && key === "DELETE /api/employees/:id"
           ? (await hire(w.team.owner.cookie)).id
           : w.employeeId;
+    else if (name === "conversationId") params.conversationId = w.conversationId;
     else if (path.startsWith("/api/employees/:id/knowledge") && name === "fileId")
       params.fileId = fresh
         ? await uploaded(`/api/employees/${w.employeeId}/knowledge`)
@@ -220,11 +224,19 @@ beforeAll(async () => {
   const team = await buildTeam("matrix");
   const colleague = await person("matrix-colleague");
   await setPlan(team.accountId, "business");
-  w = { team, colleague, employeeId: "", teamFileId: "", employeeFileId: "" };
+  w = { team, colleague, employeeId: "", teamFileId: "", employeeFileId: "", conversationId: "" };
   await join(team.accountId, colleague, "member");
   w.employeeId = (await hire(team.owner.cookie, { name: "Shared" })).id;
   w.teamFileId = await uploaded("/api/knowledge");
   w.employeeFileId = await uploaded(`/api/employees/${w.employeeId}/knowledge`);
+  const conversation = await api(`/api/employees/${w.employeeId}/conversations`, {
+    method: "POST",
+    cookie: team.owner.cookie,
+    json: {},
+  });
+  w.conversationId = (
+    (await conversation.json()) as { conversation: { id: string } }
+  ).conversation.id;
 });
 afterEach(restoreTeam);
 afterAll(async () => {

@@ -39,14 +39,22 @@ const services = [
     // Headful under Xvfb: bot checks block it less often than headless. The container is the
     // sandbox (no capabilities, no new privileges), so Chromium's own cannot start and is off.
     // Under gVisor (runsc) the zygote's process tricks end in "Trace/breakpoint trap": without it
-    // each renderer is started plainly, under runc too.
+    // each renderer is started plainly, under runc too. People watch this window in the browser
+    // view: --test-type hides the "unsupported command-line flag" bar (the managed policy in
+    // /etc/chromium/policies does too), the rest keep first-run, default-browser, restore-session,
+    // translate and keyring prompts off the screen.
     name: "browser",
     cmd: "chromium",
     args: [
       "--no-sandbox",
       "--no-zygote",
+      "--test-type",
       "--no-first-run",
       "--no-default-browser-check",
+      "--hide-crash-restore-bubble",
+      "--disable-session-crashed-bubble",
+      "--disable-features=Translate",
+      "--password-store=basic",
       "--disable-dev-shm-usage",
       "--disable-gpu",
       `--window-size=${width},${height}`,
@@ -57,6 +65,12 @@ const services = [
       "about:blank",
     ],
     after: 500,
+  },
+  {
+    // The page the browser shows, for the browser view (page-info.mjs).
+    name: "page",
+    cmd: "node",
+    args: ["/opt/employee/page-info.mjs"],
   },
   {
     name: "openclaw",

@@ -20,7 +20,7 @@ node_bin=$(node -p process.execPath)
 node_version=$(node --version)
 case "$node_version" in v24.*) ;; *) log "needs Node 24 to stage (found $node_version); run through npm run"; exit 1 ;; esac
 
-hash=$( (cd "$ctx" && cat Dockerfile packages.txt supervise.mjs novnc-index.html statx-shim.c; cat /usr/local/share/ca-certificates/*.crt 2>/dev/null; echo "$node_version $OPENCLAW_VERSION $NPM_VERSION") | sha256sum | cut -c1-12)
+hash=$( (cd "$ctx" && cat Dockerfile packages.txt supervise.mjs page-info.mjs chromium-policy.json novnc-index.html statx-shim.c; cat /usr/local/share/ca-certificates/*.crt 2>/dev/null; echo "$node_version $OPENCLAW_VERSION $NPM_VERSION") | sha256sum | cut -c1-12)
 IMAGE="instantworker/employee:$hash"
 if docker image inspect "$IMAGE" >/dev/null 2>&1; then
   docker tag "$IMAGE" instantworker/employee:local

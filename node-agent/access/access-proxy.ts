@@ -1,5 +1,6 @@
 import { type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import type { Duplex, Readable } from "node:stream";
+import { PAGE_PATH } from "../../edge/contract/browser-view.ts";
 import {
   type AccessClaims,
   type AccessScope,
@@ -18,7 +19,9 @@ import {
   withoutGrant,
 } from "./access-cookie.ts";
 import { FORWARDED_HEADERS, identityHeaders } from "./forwarded-identity.ts";
+import { grantFromBearer, grantFromProtocols, protocolsWithoutGrant } from "./grant-protocol.ts";
 import { LiveSockets } from "./live-sockets.ts";
+import { answerPagePreflight, PAGE_INFO_PORT, refusePage, servePage } from "./page-route.ts";
 import { spliceUpgrade } from "./splice-upgrade.ts";
 
 export { ACCESS_COOKIE } from "./access-cookie.ts";
@@ -80,7 +83,9 @@ function denied(res: ServerResponse): void {
 // Behind Caddy's wildcard TLS: <employee>.gw.<domain> and <employee>.vnc.<domain>. A request is
 // admitted only with a token the edge signed for exactly that employee and scope; the token is
 // swapped for a __Host- cookie valid for that host alone and removed from the URL. The request
-// then goes to that employee's container and nowhere else; everything else is 401.
+// then goes to that employee's container and nowhere else; everything else is 401. The app's own
+// browser view holds no cookie here: its WebSocket offers the token as a subprotocol, and its
+// page requests (/__iw/page) carry it as a bearer token.
 export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
   const live = new LiveSockets(opts.runtime, opts.log);
   const admitGrant = async (hostHeader: string | undefined, token: string | undefined) => {
@@ -97,6 +102,13 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
 
   const onRequest = async (req: IncomingMessage, res: ServerResponse, body: Readable) => {
     const url = new URL(req.url ?? "/", "http://proxy.invalid");
+    if (url.pathname === PAGE_PATH && HOST.exec(req.headers.host ?? "")?.[2] === "vnc") {
+      if (req.method === "OPTIONS") return answerPagePreflight(res);
+      const grant = grantFromBearer(req.headers.authorization);
+      const page = await admitGrant(req.headers.host, grant ?? grantFromCookie(req.headers.cookie));
+      if (!page) return refusePage(res);
+      return servePage(res, await opts.runtime.endpoint(page.claims.e, PAGE_INFO_PORT));
+    }
     const fromUrl = url.searchParams.get("access") ?? undefined;
     const admitted = await admitGrant(
       req.headers.host,
@@ -170,8 +182,8 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
     body.pipe(upstream);
   };
 
-  // The Control UI's and noVNC's WebSockets: the cookie admits, then the sockets are spliced until
-  // the grant expires or the employee stops.
+  // The Control UI's and noVNC's WebSockets: the cookie (or the browser view's subprotocol)
+  // admits, then the sockets are spliced until the grant expires or the employee stops.
   const onUpgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (String(req.headers.upgrade ?? "").toLowerCase() !== "websocket")
       return writeRawError(socket, {
@@ -179,17 +191,25 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
         code: "bad_upgrade",
         message: "Only WebSocket upgrades are served here.",
       });
-    const admitted = await admitGrant(req.headers.host, grantFromCookie(req.headers.cookie));
+    const offered = req.headers["sec-websocket-protocol"];
+    const admitted = await admitGrant(
+      req.headers.host,
+      grantFromProtocols(offered) ?? grantFromCookie(req.headers.cookie),
+    );
     const target = admitted ? await targetOf(admitted.claims, admitted.service) : null;
     if (!admitted || !target) {
       socket.end("HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
       return;
     }
     let release = () => {};
-    // Cookies stay here: the container never sees the access token.
+    // Cookies and the grant's subprotocol stay here: the container never sees the access token.
+    const protocols = protocolsWithoutGrant(offered);
     const close = spliceUpgrade(req, socket, head, target, {
-      drop: ["cookie", ...FORWARDED_HEADERS],
-      add: identityHeaders(req, admitted.claims),
+      drop: ["cookie", "sec-websocket-protocol", ...FORWARDED_HEADERS],
+      add: {
+        ...identityHeaders(req, admitted.claims),
+        ...(protocols ? { "sec-websocket-protocol": protocols } : {}),
+      },
       keepResponseHeader: (name, value) => name !== "set-cookie" || allowedSetCookie(value),
       onClose: () => release(),
     });

@@ -135,7 +135,11 @@ export const ChatEvent = z.discriminatedUnion("state", [
     errorMessage: Str.optional(),
     errorKind: Str.max(64).optional(),
     errorDetail: z
-      .looseObject({ httpStatus: Int.optional(), failoverReason: Str.max(300).optional() })
+      .looseObject({
+        httpStatus: Int.optional(),
+        failoverReason: Str.max(300).optional(),
+        providerErrorMessagePreview: Str.optional(),
+      })
       .optional(),
   }),
 ]);

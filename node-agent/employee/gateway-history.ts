@@ -8,6 +8,8 @@ import type { RunEvent } from "./gateway-run.ts";
 export interface HistoryMessage {
   /** OpenClaw's message id (__openclaw.id), when it gave one. */
   id?: string;
+  /** The run an assistant's last row of a turn ended (__openclaw.runId: the idempotency key). */
+  runId?: string;
   role: "user" | "assistant" | "tool" | "other";
   text: string;
   truncated: boolean;
@@ -39,7 +41,7 @@ type Row = {
   role?: unknown;
   timestamp?: unknown;
   stopReason?: unknown;
-  __openclaw?: { id?: unknown };
+  __openclaw?: { id?: unknown; runId?: unknown };
 };
 
 export function projectMessage(row: unknown): HistoryMessage | undefined {
@@ -49,8 +51,11 @@ export function projectMessage(row: unknown): HistoryMessage | undefined {
   const { text, truncated } = messageText(row);
   const tools = role === "assistant" ? messageTools(row) : [];
   const id = r.__openclaw && typeof r.__openclaw.id === "string" ? r.__openclaw.id : undefined;
+  const runId =
+    r.__openclaw && typeof r.__openclaw.runId === "string" ? r.__openclaw.runId : undefined;
   return {
     ...(id ? { id: clip(id, 200) } : {}),
+    ...(runId ? { runId: clip(runId, 256) } : {}),
     role,
     text,
     truncated,
@@ -83,9 +88,15 @@ export function runFromHistory(runId: string, result: ChatHistoryResult): RunEve
     const text = inFlight?.text ? messageText({ content: inFlight.text }) : undefined;
     return text?.text ? { type: "delta", ...text } : undefined;
   }
-  // The run is over. Its answer is the newest row if that is the assistant's; anything else
-  // (the person's message last, a tool's result) means it ended without one this page shows.
-  const last = result.messages.map(projectMessage).findLast((m) => m !== undefined);
+  // The run is over. Its answer is the assistant's row OpenClaw marked with the run's id; rows
+  // without such marks (older versions): the newest row if that is the assistant's. Anything else
+  // (the person's message last, a tool's result, other runs' answers) means this page does not
+  // show one.
+  const rows = result.messages.map(projectMessage).filter((m) => m !== undefined);
+  const marked = rows.some((m) => m.runId);
+  const last = marked
+    ? rows.findLast((m) => m.role === "assistant" && m.runId === runId)
+    : rows.at(-1);
   if (last?.role !== "assistant")
     return {
       type: "error",

@@ -23,6 +23,8 @@ export type RunEnd =
       /** OpenClaw's errorKind (rate_limit, timeout, …), or ours: disconnected, closed. */
       kind?: string;
       httpStatus?: number;
+      /** What the provider said (OpenClaw's providerErrorMessagePreview): names a spent budget. */
+      providerMessage?: string;
     };
 
 export type RunEvent =
@@ -37,6 +39,8 @@ export type RunEvent =
       phase: "start" | "update" | "end";
       kind: string;
       title: string;
+      /** The tool's own name (read, exec, browser, web_search, …), when OpenClaw gave it. */
+      name?: string;
       status?: "running" | "completed" | "failed" | "blocked";
       summary?: string;
       error?: string;
@@ -101,6 +105,9 @@ export class RunFold {
           ...this.settled(e.message),
           ...(e.errorKind ? { kind: e.errorKind } : {}),
           ...(e.errorDetail?.httpStatus ? { httpStatus: e.errorDetail.httpStatus } : {}),
+          ...(e.errorDetail?.providerErrorMessagePreview
+            ? { providerMessage: clip(e.errorDetail.providerErrorMessagePreview) }
+            : {}),
         });
     }
   }
@@ -117,6 +124,7 @@ export class RunFold {
       phase: i.phase,
       kind: i.kind,
       title: clip(i.title),
+      ...(i.name ? { name: i.name } : {}),
       ...(i.status ? { status: i.status } : {}),
       ...(i.summary ? { summary: clip(i.summary) } : {}),
       ...(i.error ? { error: clip(i.error) } : {}),

@@ -5,6 +5,7 @@ import type {
   Instance,
   MemoryFile,
 } from "../../edge/protocol/frames.ts";
+import type { ChatRelay } from "../employee/chat-relay.ts";
 import type { KnowledgeSync } from "../employee/knowledge-sync.ts";
 import type { WorkspaceExporter } from "../employee/workspace-export.ts";
 import type { EmployeeKeys } from "../llm-relay/employee-keys.ts";
@@ -20,6 +21,8 @@ export interface EmployeeFiles {
   keys?: Pick<EmployeeKeys, "put" | "delete">;
   /** Archives and uploads a workspace for an account export. */
   workspaces?: Pick<WorkspaceExporter, "export">;
+  /** Relays chat messages to the employee's OpenClaw and its answers back. */
+  chat?: Pick<ChatRelay, "send" | "abort" | "forget">;
 }
 
 type Result = Extract<AgentFrame, { type: "result" }>;
@@ -64,6 +67,13 @@ export class CommandExecutor {
   /** Containers the agent removed on its own (orphans) take their keys with them. */
   forgetKey(employeeId: string): void {
     this.files?.keys?.delete(employeeId);
+    void this.files?.chat?.forget(employeeId, { removed: true });
+  }
+
+  private requireChat(): NonNullable<EmployeeFiles["chat"]> {
+    const chat = this.files?.chat;
+    if (!chat) throw new RuntimeError("unsupported", "this agent does not relay chats", false);
+    return chat;
   }
 
   private async execute(command: CommandFrame): Promise<Result> {
@@ -89,6 +99,7 @@ export class CommandExecutor {
           break;
         case "container.stop":
           data = await this.runtime.stop(command.employeeId);
+          await this.files?.chat?.forget(command.employeeId);
           break;
         case "container.restart":
           data = await this.runtime.restart(command.employeeId);
@@ -96,6 +107,8 @@ export class CommandExecutor {
         case "container.remove":
           await this.runtime.remove(command.employeeId);
           this.files?.keys?.delete(command.employeeId);
+          // Its OpenClaw and the pairing with it are gone: so is the device key the agent proved.
+          await this.files?.chat?.forget(command.employeeId, { removed: true });
           data = undefined;
           break;
         case "employee.configure":
@@ -123,6 +136,13 @@ export class CommandExecutor {
           await workspaces.export(command.employeeId, command.exportId);
           break;
         }
+        // Ok once OpenClaw took the message; the answer follows as chat.progress events.
+        case "chat.send":
+          await this.requireChat().send(command);
+          break;
+        case "chat.abort":
+          await this.requireChat().abort(command);
+          break;
       }
       log.info({ ms: Date.now() - started }, "command done");
       return {

@@ -1,6 +1,7 @@
 import WebSocket from "ws";
 import { backoffDelay } from "../../edge/protocol/backoff.ts";
 import {
+  type AgentEvent,
   type AgentFrame,
   type Capacity,
   type EdgeFrame,
@@ -20,6 +21,9 @@ export const AGENT_VERSION = "0.1.0";
 // node offline after 30 s of silence, and a tiny interval would be a flood.
 export const HEARTBEAT_MIN_MS = 1_000;
 export const HEARTBEAT_MAX_MS = 20_000;
+// How a chat answer ended, kept while the edge is away and sent after the next welcome (the
+// streaming frames before it are not: the end carries the whole text). The oldest go first.
+export const PENDING_ENDS_MAX = 200;
 
 export interface HubOptions {
   edgeUrl: string;
@@ -43,6 +47,7 @@ export class HubConnection {
   private readonly opts: HubOptions;
   private unwatch: (() => void) | undefined;
   private welcomed = false;
+  private readonly pendingEnds: AgentEvent[] = [];
 
   constructor(opts: HubOptions) {
     this.opts = opts;
@@ -118,6 +123,18 @@ export class HubConnection {
     });
   }
 
+  /** An event of the agent's own (a chat answer's progress) for the edge. */
+  event(frame: AgentEvent): void {
+    const ws = this.ws;
+    if (ws && this.connected) {
+      this.send(ws, frame);
+      return;
+    }
+    if (frame.type !== "chat.progress" || frame.state === "streaming") return;
+    this.pendingEnds.push(frame);
+    if (this.pendingEnds.length > PENDING_ENDS_MAX) this.pendingEnds.shift();
+  }
+
   private scheduleReconnect(): void {
     if (this.stopping) return;
     this.attempt++;
@@ -170,6 +187,7 @@ export class HubConnection {
           },
           Math.min(HEARTBEAT_MAX_MS, Math.max(HEARTBEAT_MIN_MS, frame.heartbeatIntervalMs)),
         );
+        for (const pending of this.pendingEnds.splice(0)) this.send(ws, pending);
         return;
       case "rejected":
         this.opts.log.warn({ reason: frame.reason }, "the edge rejected a frame");

@@ -75,7 +75,7 @@ export function AccountExports() {
                   <Show when={e.status === "ready" ? e.downloadUrl : null}>
                     {(url) => (
                       <a class="button small" href={url()} download="">
-                        {t("export.download", { size: formatSize(e.size ?? 0) })}
+                        {t("export.download", { size: formatSize(e.size ?? 0, lang) })}
                       </a>
                     )}
                   </Show>

@@ -6,45 +6,67 @@ import { useApi } from "../lib/api-context.tsx";
 import { apiMessage } from "../lib/messages.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { toast } from "./toasts.tsx";
+import "../styles/polish.css";
 
-// One lifecycle button (start, restart, stop): the new state comes back in the answer.
+// One lifecycle button (start, restart, stop): the new state comes back in the answer. With
+// `confirm`, a question comes first (Restart and Stop interrupt the employee's work); the button
+// stays where it is, off while not allowed, so the row does not shift as the status changes.
 export function EmployeeActionButton(props: {
   employee: Employee;
   action: EmployeeAction;
   label: string;
   onChange: (e: Employee) => void;
   primary?: boolean;
+  confirm?: string;
+  disabled?: boolean;
 }) {
   const { t, lang } = useI18n();
   const api = useApi();
   const [busy, setBusy] = createSignal(false);
-  const run = async () => {
+  const [asking, setAsking] = createSignal(false);
+  const run = async (): Promise<boolean> => {
     setBusy(true);
     try {
       const { employee } = await api(`POST /api/employees/:id/${props.action}`, {
         params: { id: props.employee.id },
       });
       props.onChange(employee);
+      return true;
     } catch (err) {
       toast(apiMessage(err, t, lang));
+      return false;
     } finally {
       setBusy(false);
     }
   };
   return (
-    <button
-      class={props.primary ? "button primary" : "button"}
-      type="button"
-      disabled={busy()}
-      onClick={run}
-    >
-      {props.label}
-    </button>
+    <>
+      <button
+        class={props.primary ? "button primary" : "button"}
+        type="button"
+        disabled={busy() || props.disabled === true}
+        onClick={() => (props.confirm ? setAsking(true) : void run())}
+      >
+        {props.label}
+      </button>
+      <Show when={asking()}>
+        <ConfirmDialog
+          title={props.label}
+          confirmLabel={props.label}
+          danger={false}
+          onConfirm={run}
+          onClose={() => setAsking(false)}
+        >
+          <p>{props.confirm}</p>
+        </ConfirmDialog>
+      </Show>
+    </>
   );
 }
 
 // The Settings tab's lifecycle buttons and Fire, for the roles that manage employees; a member
-// sees none of them (the API answers them 403 forbidden_role as well).
+// sees none of them (the API answers them 403 forbidden_role as well). Always three in the same
+// places: Start or Restart, Stop, Fire; the ones the status does not allow are off.
 export function EmployeeActions(props: {
   employee: Employee;
   role: TeamRole;
@@ -55,6 +77,7 @@ export function EmployeeActions(props: {
   const api = useApi();
   const [confirming, setConfirming] = createSignal(false);
   const s = () => props.employee.status;
+  const name = () => props.employee.name;
   const fire = async (): Promise<boolean> => {
     try {
       await api("DELETE /api/employees/:id", { params: { id: props.employee.id } });
@@ -67,8 +90,20 @@ export function EmployeeActions(props: {
   };
   return (
     <Show when={can(props.role, "employees.manage")}>
-      <div class="actions">
-        <Show when={allows(s(), "provision")}>
+      <div class="actions lifecycle">
+        <Show
+          when={allows(s(), "provision")}
+          fallback={
+            <EmployeeActionButton
+              employee={props.employee}
+              action="restart"
+              label={t("workspace.restart")}
+              onChange={props.onChange}
+              confirm={t("workspace.restartConfirm", { name: name() })}
+              disabled={!allows(s(), "restart")}
+            />
+          }
+        >
           <EmployeeActionButton
             employee={props.employee}
             action="provision"
@@ -77,22 +112,14 @@ export function EmployeeActions(props: {
             primary
           />
         </Show>
-        <Show when={allows(s(), "restart")}>
-          <EmployeeActionButton
-            employee={props.employee}
-            action="restart"
-            label={t("workspace.restart")}
-            onChange={props.onChange}
-          />
-        </Show>
-        <Show when={allows(s(), "stop")}>
-          <EmployeeActionButton
-            employee={props.employee}
-            action="stop"
-            label={t("workspace.stop")}
-            onChange={props.onChange}
-          />
-        </Show>
+        <EmployeeActionButton
+          employee={props.employee}
+          action="stop"
+          label={t("workspace.stop")}
+          onChange={props.onChange}
+          confirm={t("workspace.stopConfirm", { name: name() })}
+          disabled={!allows(s(), "stop")}
+        />
         <button class="button danger" type="button" onClick={() => setConfirming(true)}>
           {t("workspace.fire")}
         </button>

@@ -6,6 +6,7 @@ import { useApi } from "../lib/api-context.tsx";
 import { formatSize } from "../lib/format.ts";
 import { apiMessage } from "../lib/messages.ts";
 import { toast } from "./toasts.tsx";
+import "../styles/polish.css";
 
 /** An employee's own folder, or the team's. */
 export type KnowledgeFolder = { employeeId: string } | "team";
@@ -39,6 +40,8 @@ export function KnowledgePanel(props: {
   title: string;
   text: string;
   manage: boolean;
+  /** Told while files are going up, so a page can hold its Continue until they are stored. */
+  onBusy?: (busy: boolean) => void;
 }) {
   const { t, tn, lang } = useI18n();
   const api = useApi();
@@ -48,25 +51,38 @@ export function KnowledgePanel(props: {
       .list()
       .then((r) => r.files),
   );
-  const [busy, setBusy] = createSignal(false);
+  // The name of the file going up now, and what failed in the last choice, each naming its file.
+  const [uploading, setUploading] = createSignal<string | null>(null);
+  const [failures, setFailures] = createSignal<string[]>([]);
+  const busy = () => uploading() !== null;
   let input: HTMLInputElement | undefined;
 
-  const upload = async (ev: SubmitEvent) => {
-    ev.preventDefault();
+  // Files go up as soon as they are chosen, one request each, so a refusal names the file it is
+  // about and the others still arrive. A new choice clears the last one's errors.
+  const uploadChosen = async () => {
     const chosen = [...(input?.files ?? [])];
-    if (chosen.length === 0) return input?.click();
-    const form = new FormData();
-    for (const f of chosen) form.append("file", f);
-    setBusy(true);
-    try {
-      const res = await calls().upload(form);
-      toast(tn("knowledge.uploaded", res.files.length), "info");
-      if (input) input.value = "";
+    setFailures([]);
+    if (chosen.length === 0) return;
+    props.onBusy?.(true);
+    let stored = 0;
+    const failed: string[] = [];
+    for (const file of chosen) {
+      setUploading(file.name);
+      const form = new FormData();
+      form.append("file", file);
+      try {
+        stored += (await calls().upload(form)).files.length;
+      } catch (err) {
+        failed.push(t("knowledge.fileError", { name: file.name, error: apiMessage(err, t, lang) }));
+      }
+    }
+    setUploading(null);
+    setFailures(failed);
+    if (input) input.value = "";
+    props.onBusy?.(false);
+    if (stored > 0) {
+      toast(tn("knowledge.uploaded", stored), "info");
       await refetch();
-    } catch (err) {
-      toast(apiMessage(err, t, lang));
-    } finally {
-      setBusy(false);
     }
   };
 
@@ -96,7 +112,7 @@ export function KnowledgePanel(props: {
                   <a href={`${calls().href}/${f.id}`} download={f.name}>
                     {f.name}
                   </a>
-                  <span class="muted">{formatSize(f.size)}</span>
+                  <span class="muted">{formatSize(f.size, lang)}</span>
                   <Show when={props.manage}>
                     <button
                       type="button"
@@ -114,15 +130,28 @@ export function KnowledgePanel(props: {
         </Show>
       </Show>
       <Show when={props.manage}>
-        <form class="row" onSubmit={upload}>
-          <label>
-            <span class="visually-hidden">{t("knowledge.choose")}</span>
-            <input ref={input} type="file" name="file" multiple disabled={busy()} />
+        <div class="upload-row">
+          <label class="button">
+            {t("knowledge.add")}
+            <input
+              ref={input}
+              class="visually-hidden"
+              type="file"
+              name="file"
+              multiple
+              disabled={busy()}
+              onChange={uploadChosen}
+            />
           </label>
-          <button class="button" type="submit" disabled={busy()}>
-            {busy() ? t("knowledge.uploading") : t("knowledge.upload")}
-          </button>
-        </form>
+          <span class="muted" aria-live="polite">
+            {uploading() ? t("knowledge.uploadingFile", { name: uploading() ?? "" }) : ""}
+          </span>
+        </div>
+        <Show when={failures().length > 0}>
+          <ul class="alert upload-errors" role="alert">
+            <For each={failures()}>{(text) => <li>{text}</li>}</For>
+          </ul>
+        </Show>
         <p class="muted small">{t("knowledge.limits")}</p>
       </Show>
     </section>

@@ -1,11 +1,25 @@
-import { For } from "solid-js";
+import { For, Show } from "solid-js";
 import type { Catalogue } from "../../../edge/contract/catalogue.ts";
 import { checkName, EMPLOYEE_NAME_RULES } from "../../../edge/protocol/check-name.ts";
 import { catalogueText } from "../i18n/catalogue-text.ts";
 import { useI18n } from "../i18n/i18n.tsx";
+import "../styles/polish.css";
 
 // Choice lists shared by onboarding and the hire dialog: real radio buttons and checkboxes, so
-// keyboard and screen readers work without extra code.
+// keyboard and screen readers work without extra code (the input's own checked state is what
+// they announce). A chosen card is marked for the eye too: a border and a check mark, not colour
+// alone.
+
+function ChosenMark(props: { when: boolean }) {
+  const { t } = useI18n();
+  return (
+    <Show when={props.when}>
+      <span class="chosen-mark" aria-hidden="true" title={t("choice.chosen")}>
+        ✓
+      </span>
+    </Show>
+  );
+}
 export function RolePicker(props: {
   catalogue: Catalogue;
   value: string;
@@ -18,7 +32,7 @@ export function RolePicker(props: {
       <legend>{props.legend}</legend>
       <For each={props.catalogue.roles}>
         {(role) => (
-          <label class="choice">
+          <label class="choice" classList={{ chosen: props.value === role.id }}>
             <input
               type="radio"
               name="role"
@@ -30,6 +44,7 @@ export function RolePicker(props: {
               <strong>{catalogueText(lang, "role", role.id, role).name}</strong>
               <small>{catalogueText(lang, "role", role.id, role).description}</small>
             </span>
+            <ChosenMark when={props.value === role.id} />
           </label>
         )}
       </For>
@@ -53,7 +68,7 @@ export function SkillPicker(props: {
       <legend>{props.legend}</legend>
       <For each={props.catalogue.skills}>
         {(skill) => (
-          <label class="choice">
+          <label class="choice" classList={{ chosen: props.value.includes(skill.id) }}>
             <input
               type="checkbox"
               name="skills"
@@ -65,6 +80,7 @@ export function SkillPicker(props: {
               <strong>{catalogueText(lang, "skill", skill.id, skill).name}</strong>
               <small>{catalogueText(lang, "skill", skill.id, skill).description}</small>
             </span>
+            <ChosenMark when={props.value.includes(skill.id)} />
           </label>
         )}
       </For>
@@ -105,6 +121,8 @@ export function NameField(props: {
   label: string;
   value: string;
   onInput: (name: string) => void;
+  /** The id of a text saying what the name still needs. */
+  describedBy?: string;
 }) {
   return (
     <label class="field">
@@ -113,6 +131,7 @@ export function NameField(props: {
         name="name"
         maxlength={MAX_NAME_LENGTH}
         required
+        aria-describedby={props.describedBy}
         value={props.value}
         onInput={(e) => props.onInput(e.currentTarget.value)}
       />

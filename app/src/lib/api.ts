@@ -23,9 +23,13 @@ export { accountChanged };
 
 export const ACCOUNT_HEADER = "x-account-id";
 
+/** The header naming the shown account, for the few calls made without `api` (an upload's progress needs XMLHttpRequest). */
+export const accountHeaders = (): Record<string, string> =>
+  shownAccount ? { [ACCOUNT_HEADER]: shownAccount } : {};
+
 /** The app's fetch: same-origin, naming the shown account, noticing account_changed. */
 export const appFetch: ClientFetch = async (url, init) => {
-  const headers = shownAccount ? { ...init.headers, [ACCOUNT_HEADER]: shownAccount } : init.headers;
+  const headers = { ...init.headers, ...accountHeaders() };
   const res = await fetch(url, { ...init, headers, credentials: "same-origin" });
   if (res.status === 409) {
     const body: unknown = await res

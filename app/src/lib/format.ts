@@ -7,9 +7,13 @@ export const formatDate = (iso: string | null | undefined, lang: Lang): string =
 export const formatDateTime = (iso: string | null | undefined, lang: Lang): string =>
   iso ? new Date(iso).toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" }) : "";
 
-export const formatSize = (bytes: number): string =>
-  bytes < 1024
+// "1.5 MB" in English, "1,5 MB" in German.
+export const formatSize = (bytes: number, lang: Lang = "en"): string => {
+  const n = (value: number, digits: number) =>
+    value.toLocaleString(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return bytes < 1024
     ? `${bytes} B`
     : bytes < 1024 * 1024
-      ? `${(bytes / 1024).toFixed(0)} KB`
-      : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+      ? `${n(bytes / 1024, 0)} KB`
+      : `${n(bytes / 1024 / 1024, 1)} MB`;
+};

@@ -1,52 +1,108 @@
 import { createSignal, onCleanup, onMount } from "solid-js";
 import type { Employee } from "../../../edge/contract/employee.ts";
-import { LIVE_PING, parseLiveFrame } from "../../../edge/contract/live.ts";
+import { LIVE_PING, type LiveFrame, parseLiveFrame } from "../../../edge/contract/live.ts";
 import { backoffDelay } from "../../../edge/protocol/backoff.ts";
 
 export const LIVE_RETRY_BASE_MS = 500;
 export const LIVE_RETRY_MAX_MS = 15_000;
 export const LIVE_PING_MS = 25_000;
 
+/** The live socket's chat frames: the chat store merges them. */
+export type ChatFrame = Extract<LiveFrame, { type: `chat.${string}` }>;
+
+/**
+ * The chat's view of the workspace's one live socket (a second socket per tab would double the
+ * edge's fan-out for nothing).
+ */
+export interface ChatFeed {
+  /** Calls `fn` with every chat frame until the returned function is called. */
+  listen(fn: (frame: ChatFrame) => void): () => void;
+  /** How often the socket came back after a drop: frames may have been missed, so refetch. */
+  reconnects: () => number;
+  /** The socket dropped and is not back yet. */
+  lost: () => boolean;
+  /** Reconnect now instead of waiting out the backoff. */
+  retry: () => void;
+}
+
+const isChatFrame = (frame: LiveFrame): frame is ChatFrame => frame.type.startsWith("chat.");
+
 // An employee kept current by its live status socket (no polling). Reconnects with the shared
 // backoff (edge/protocol/backoff.ts: jittered, so a deploy does not bring every browser back at
-// once); `removed` turns true when the employee is fired.
+// once); `removed` turns true when the employee is fired. The same socket carries the chat's
+// frames (`chat`). `dropped` is true from the moment an open socket (or an attempt to open one)
+// fails until one opens again; `reconnect` tries at once instead of after the backoff (Retry).
 export function createLiveEmployee(id: string, initial: Employee) {
   const [employee, setEmployee] = createSignal<Employee>(initial);
   const [removed, setRemoved] = createSignal(false);
   const [connected, setConnected] = createSignal(false);
+  const [lost, setLost] = createSignal(false);
+  const [reconnects, setReconnects] = createSignal(0);
+  const listeners = new Set<(frame: ChatFrame) => void>();
+  let retryNow = () => {};
+  const chat: ChatFeed = {
+    listen(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    reconnects,
+    lost,
+    retry: () => retryNow(),
+  };
   onMount(() => {
     let ws: WebSocket | undefined;
     let attempt = 0;
+    let opened = false;
     let stopped = false;
     let retry: ReturnType<typeof setTimeout> | undefined;
     let ping: ReturnType<typeof setInterval> | undefined;
     const open = () => {
+      clearTimeout(retry);
       const url = new URL(`/api/employees/${encodeURIComponent(id)}/live`, location.href);
       url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-      ws = new WebSocket(url);
-      ws.onopen = () => {
+      const socket = new WebSocket(url);
+      ws = socket;
+      socket.onopen = () => {
         attempt = 0;
         setConnected(true);
-        ping = setInterval(() => ws?.send(LIVE_PING), LIVE_PING_MS);
+        setLost(false);
+        if (opened) setReconnects((n) => n + 1);
+        opened = true;
+        ping = setInterval(() => socket.send(LIVE_PING), LIVE_PING_MS);
       };
-      ws.onmessage = (e) => {
+      socket.onmessage = (e) => {
         const frame = parseLiveFrame(e.data);
-        if (frame?.type === "status" && frame.employee) setEmployee(frame.employee);
-        if (frame?.type === "removed") {
+        if (!frame) return;
+        if (frame.type === "status" && frame.employee) setEmployee(frame.employee);
+        else if (frame.type === "removed") {
           setRemoved(true);
           stopped = true;
-        }
+        } else if (isChatFrame(frame)) for (const fn of listeners) fn(frame);
       };
-      ws.onclose = () => {
+      socket.onclose = () => {
+        // A socket replaced by retry() closes late: only the current one schedules anything.
+        if (ws !== socket) return;
         setConnected(false);
         clearInterval(ping);
         if (stopped) return;
+        setLost(true);
         attempt++;
         retry = setTimeout(
           open,
           backoffDelay(attempt, { baseMs: LIVE_RETRY_BASE_MS, maxMs: LIVE_RETRY_MAX_MS }),
         );
       };
+    };
+    retryNow = () => {
+      if (stopped || connected()) return;
+      clearTimeout(retry);
+      attempt = 0;
+      // The attempt still under way is abandoned quietly: its close must not schedule another.
+      if (ws) {
+        ws.onopen = ws.onmessage = ws.onclose = null;
+        ws.close();
+      }
+      open();
     };
     open();
     onCleanup(() => {
@@ -56,5 +112,14 @@ export function createLiveEmployee(id: string, initial: Employee) {
       ws?.close();
     });
   });
-  return { employee, removed, connected, setEmployee };
+  // `dropped` and `reconnect` are the launch checklist's names for the same state and action.
+  return {
+    employee,
+    removed,
+    connected,
+    setEmployee,
+    chat,
+    dropped: lost,
+    reconnect: () => retryNow(),
+  };
 }

@@ -1,17 +1,19 @@
+import { Title } from "@solidjs/meta";
+import { A } from "@solidjs/router";
+import { HttpStatusCode } from "@solidjs/start";
+import { useI18n } from "../i18n/i18n.tsx";
+
+// Any address without a page: said in the visitor's language, with the status a crawler needs.
 export default function NotFound() {
+  const { t } = useI18n();
   return (
-    <main
-      style={{
-        "font-family": "system-ui, sans-serif",
-        "max-width": "40rem",
-        margin: "4rem auto",
-        padding: "0 1rem",
-      }}
-    >
-      <h1>Page not found</h1>
+    <section class="narrow">
+      <Title>{t("notFound.title")} · InstantWorker</Title>
+      <HttpStatusCode code={404} />
+      <h1>{t("notFound.title")}</h1>
       <p>
-        There is nothing at this address. <a href="/">Back to the start page</a>.
+        {t("notFound.text")} <A href="/">{t("notFound.home")}</A>.
       </p>
-    </main>
+    </section>
   );
 }

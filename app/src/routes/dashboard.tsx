@@ -5,6 +5,7 @@ import type { Catalogue } from "../../../edge/contract/catalogue.ts";
 import type { ListedEmployee } from "../../../edge/contract/employee.ts";
 import { can } from "../../../edge/contract/team.ts";
 import { Dialog } from "../components/dialog.tsx";
+import { LaunchSummary } from "../components/launch-checklist.tsx";
 import {
   NameField,
   nameIsValid,
@@ -115,6 +116,7 @@ function EmployeeCard(props: {
         <h2>{live.employee().name}</h2>
         <p class="muted">{role()}</p>
         <StatusBadge status={live.employee().status} step={live.employee().step} />
+        <LaunchSummary employee={live.employee()} />
         <Show when={live.employee().status === "error"}>
           <StatusReason
             status={live.employee().status}

@@ -33,6 +33,9 @@ export default function Landing() {
           </A>
         </p>
         <p class="muted">{t("hero.note")}</p>
+        <p>
+          {t("hero.haveAccount")} <A href="/sign-in">{t("nav.signIn")}</A>
+        </p>
       </section>
       <section aria-labelledby="how">
         <h2 id="how">{t("how.title")}</h2>

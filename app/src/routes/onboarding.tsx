@@ -6,6 +6,7 @@ import type { Employee } from "../../../edge/contract/employee.ts";
 import { can } from "../../../edge/contract/team.ts";
 import { KnowledgePanel } from "../components/knowledge-panel.tsx";
 import {
+  MAX_NAME_LENGTH,
   NameField,
   nameIsValid,
   RolePicker,
@@ -16,15 +17,19 @@ import { StatusBadge } from "../components/status-badge.tsx";
 import { StatusReason } from "../components/status-reason.tsx";
 import { toast } from "../components/toasts.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
-import { api } from "../lib/api.ts";
+import { useApi } from "../lib/api-context.tsx";
 import { createLiveEmployee } from "../lib/live.ts";
 import { apiMessage } from "../lib/messages.ts";
 import { getCatalogue, requireMe } from "../lib/server.ts";
+import "../styles/polish.css";
 
 export const route = { preload: () => Promise.all([requireMe(), getCatalogue()]) };
 
-export const ONBOARDING_KEY = "iw-onboarding-v1";
-const STEPS = ["plan", "skills", "identity", "educate", "launch"] as const;
+export const ONBOARDING_KEY = "iw-onboarding-v2";
+// Every step asks for something: the trial needs no choice, so it is said on the launch step
+// rather than on a page of its own (v1 had that "plan" step first).
+const OLD_KEY = "iw-onboarding-v1";
+export const STEPS = ["skills", "identity", "educate", "launch"] as const;
 
 interface Progress {
   step: number;
@@ -50,7 +55,10 @@ function loadProgress(c: Catalogue): Progress {
     const saved = JSON.parse(
       localStorage.getItem(ONBOARDING_KEY) ?? "null",
     ) as Partial<Progress> | null;
-    return saved ? { ...fallback, ...saved } : fallback;
+    if (saved) return { ...fallback, ...saved };
+    const old = JSON.parse(localStorage.getItem(OLD_KEY) ?? "null") as Partial<Progress> | null;
+    localStorage.removeItem(OLD_KEY);
+    return old ? { ...fallback, ...old, step: Math.max(0, (old.step ?? 0) - 1) } : fallback;
   } catch {
     return fallback;
   }
@@ -83,11 +91,13 @@ export default function Onboarding() {
   );
 }
 
-function Wizard(props: { catalogue: Catalogue }) {
+export function Wizard(props: { catalogue: Catalogue }) {
   const { t, lang } = useI18n();
+  const api = useApi();
   const [p, setP] = createSignal<Progress>({ step: 0, role: "", skills: [], name: "", tone: "" });
   const [ready, setReady] = createSignal(false);
   const [launching, setLaunching] = createSignal(false);
+  const [uploading, setUploading] = createSignal(false);
   const [hired, setHired] = createSignal<Employee | null>(null);
   onMount(() => {
     setP(loadProgress(props.catalogue));
@@ -97,8 +107,17 @@ function Wizard(props: { catalogue: Catalogue }) {
     if (ready()) localStorage.setItem(ONBOARDING_KEY, JSON.stringify(p()));
   });
   const update = (patch: Partial<Progress>) => setP({ ...p(), ...patch });
+  const step = () => STEPS[Math.min(p().step, STEPS.length - 1)];
   const roleName = () => props.catalogue.roles.find((r) => r.id === p().role)?.name ?? p().role;
-  const canNext = () => (STEPS[p().step] === "identity" ? nameIsValid(p().name) : true);
+  // Why the step's button is off, said next to it; null when it is on.
+  const blocked = (): string | null => {
+    if (step() === "educate" && uploading()) return t("onboarding.why.uploading");
+    if (step() !== "identity" && step() !== "launch") return null;
+    if (nameIsValid(p().name)) return null;
+    return p().name.trim() === ""
+      ? t("onboarding.why.name")
+      : t("onboarding.why.badName", { max: MAX_NAME_LENGTH });
+  };
 
   const launch = async () => {
     setLaunching(true);
@@ -126,11 +145,7 @@ function Wizard(props: { catalogue: Catalogue }) {
         </For>
       </ol>
       <Switch>
-        <Match when={STEPS[p().step] === "plan"}>
-          <h2>{t("onboarding.plan")}</h2>
-          <p>{t("onboarding.plan.trialNote")}</p>
-        </Match>
-        <Match when={STEPS[p().step] === "skills"}>
+        <Match when={step() === "skills"}>
           <RolePicker
             catalogue={props.catalogue}
             legend={t("onboarding.role")}
@@ -150,12 +165,13 @@ function Wizard(props: { catalogue: Catalogue }) {
             onChange={(skills) => update({ skills })}
           />
         </Match>
-        <Match when={STEPS[p().step] === "identity"}>
+        <Match when={step() === "identity"}>
           <h2>{t("onboarding.identity")}</h2>
           <NameField
             label={t("onboarding.name")}
             value={p().name}
             onInput={(name) => update({ name })}
+            describedBy="wizard-why"
           />
           <TonePicker
             catalogue={props.catalogue}
@@ -164,7 +180,7 @@ function Wizard(props: { catalogue: Catalogue }) {
             onChange={(tone) => update({ tone })}
           />
         </Match>
-        <Match when={STEPS[p().step] === "educate"}>
+        <Match when={step() === "educate"}>
           <h2>{t("onboarding.educate")}</h2>
           <p>{t("onboarding.educate.text")}</p>
           <KnowledgePanel
@@ -172,25 +188,17 @@ function Wizard(props: { catalogue: Catalogue }) {
             title={t("knowledge.team")}
             text={t("knowledge.team.text")}
             manage
+            onBusy={setUploading}
           />
         </Match>
-        <Match when={STEPS[p().step] === "launch"}>
+        <Match when={step() === "launch"}>
           <h2>{t("onboarding.launch")}</h2>
           <Show
             when={p().employeeId}
             fallback={
               <>
                 <p>{t("onboarding.launch.text", { name: p().name, role: roleName() })}</p>
-                <button
-                  class="button primary"
-                  type="button"
-                  disabled={launching()}
-                  onClick={launch}
-                >
-                  {launching()
-                    ? t("onboarding.launching")
-                    : t("onboarding.launchButton", { name: p().name })}
-                </button>
+                <p class="muted">{t("onboarding.plan.trialNote")}</p>
               </>
             }
           >
@@ -199,23 +207,48 @@ function Wizard(props: { catalogue: Catalogue }) {
         </Match>
       </Switch>
       <Show when={!p().employeeId}>
-        <div class="actions">
-          <Show when={p().step > 0}>
-            <button class="button" type="button" onClick={() => update({ step: p().step - 1 })}>
-              {t("onboarding.back")}
-            </button>
-          </Show>
-          <Show when={p().step < STEPS.length - 1}>
+        {/* One bar for every step: Back on the left (kept, hidden, on the first step) and the
+            step's button on the right, so neither moves as the steps change. */}
+        <div class="actions wizard-actions">
+          <button
+            class="button back"
+            type="button"
+            disabled={p().step === 0}
+            aria-hidden={p().step === 0 ? "true" : undefined}
+            onClick={() => update({ step: p().step - 1 })}
+          >
+            {t("onboarding.back")}
+          </button>
+          <Show
+            when={step() === "launch"}
+            fallback={
+              <button
+                class="button primary"
+                type="button"
+                disabled={blocked() !== null}
+                aria-describedby={blocked() ? "wizard-why" : undefined}
+                onClick={() => update({ step: p().step + 1 })}
+              >
+                {step() === "educate" ? t("onboarding.continue") : t("onboarding.next")}
+              </button>
+            }
+          >
             <button
               class="button primary"
               type="button"
-              disabled={!canNext()}
-              onClick={() => update({ step: p().step + 1 })}
+              disabled={launching() || blocked() !== null}
+              aria-describedby={blocked() ? "wizard-why" : undefined}
+              onClick={launch}
             >
-              {STEPS[p().step] === "educate" ? t("onboarding.skip") : t("onboarding.next")}
+              {launching()
+                ? t("onboarding.launching")
+                : t("onboarding.launchButton", { name: p().name.trim() })}
             </button>
           </Show>
         </div>
+        <p id="wizard-why" class="wizard-why muted" aria-live="polite">
+          {blocked() ?? ""}
+        </p>
       </Show>
     </Show>
   );

@@ -369,5 +369,16 @@ describe("the history", () => {
       type: "error",
       kind: "disconnected",
     });
+    // Rows marked with their run: the run's own answer, not the newest one.
+    const mine = assistant("mine", { stopReason: "stop", __openclaw: { id: "m1", runId: "r1" } });
+    const later = assistant("later", { stopReason: "stop", __openclaw: { id: "m2", runId: "r2" } });
+    expect(runFromHistory("r1", page([asked, mine, asked, later]))).toMatchObject({
+      type: "final",
+      text: "mine",
+    });
+    expect(runFromHistory("r3", page([asked, mine, asked, later]))).toMatchObject({
+      type: "error",
+      kind: "disconnected",
+    });
   });
 });

@@ -1,0 +1,81 @@
+import { cleanup, render } from "@solidjs/testing-library";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { liveFrame } from "../../edge/contract/live.ts";
+import { createLiveEmployee } from "../src/lib/live.ts";
+import { answer, employee } from "./chat-fixtures.ts";
+
+// The workspace's one live socket carries the chat's frames too: no second socket per tab.
+class FakeSocket {
+  static all: FakeSocket[] = [];
+  onopen: (() => void) | null = null;
+  onmessage: ((e: { data: string }) => void) | null = null;
+  onclose: (() => void) | null = null;
+  sent: string[] = [];
+  closed = false;
+  readonly url: string;
+  constructor(url: string) {
+    this.url = url;
+    FakeSocket.all.push(this);
+  }
+  send(data: string) {
+    this.sent.push(data);
+  }
+  close() {
+    this.closed = true;
+  }
+}
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+  FakeSocket.all = [];
+});
+
+function mount() {
+  vi.stubGlobal("WebSocket", FakeSocket);
+  let live: ReturnType<typeof createLiveEmployee> | undefined;
+  render(() => {
+    live = createLiveEmployee("e1", employee);
+    return null;
+  });
+  if (!live) throw new Error("not mounted");
+  return live;
+}
+
+describe("the live socket", () => {
+  it("hands chat frames to the chat, and status frames to the employee, over one socket", () => {
+    const live = mount();
+    const frames: string[] = [];
+    live.chat.listen((f) => frames.push(f.type));
+    const [socket] = FakeSocket.all;
+    socket?.onopen?.();
+    socket?.onmessage?.({ data: liveFrame({ type: "chat.message", message: answer() }) });
+    socket?.onmessage?.({
+      data: liveFrame({ type: "chat.readiness", readiness: { state: "asleep" } }),
+    });
+    socket?.onmessage?.({
+      data: liveFrame({ type: "status", employee: { ...employee, status: "stopped" } }),
+    });
+    expect(frames).toEqual(["chat.message", "chat.readiness"]);
+    expect(live.employee().status).toBe("stopped");
+    expect(FakeSocket.all).toHaveLength(1);
+  });
+
+  it("says when it is lost, counts the reconnections, and reconnects at once when asked", () => {
+    vi.useFakeTimers();
+    const live = mount();
+    FakeSocket.all[0]?.onopen?.();
+    expect(live.chat.reconnects()).toBe(0);
+    FakeSocket.all[0]?.onclose?.();
+    expect(live.chat.lost()).toBe(true);
+    live.chat.retry();
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.all[1]?.onopen?.();
+    expect(live.chat.lost()).toBe(false);
+    expect(live.chat.reconnects()).toBe(1);
+    // The backoff's timer was cancelled: no third socket comes later.
+    vi.advanceTimersByTime(60_000);
+    expect(FakeSocket.all).toHaveLength(2);
+  });
+});
