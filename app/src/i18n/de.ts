@@ -392,7 +392,7 @@ export const de: Record<MessageKey, string> = {
   "money.trialDays.one": "noch {n} Tag",
   "money.trialDays.other": "noch {n} Tage",
   "money.trialOver": "Test beendet",
-  "money.chats": "Chats {used}/{limit}",
+  "money.chats": "Gespräche {used}/{limit}",
   "money.employees": "Mitarbeiter {used}/{limit}",
   "money.upgrade": "Upgraden",
   "money.menu": "Kontomenü",
