@@ -18,8 +18,12 @@ export default defineConfig(({ command }) => ({
     warmup: { clientFiles: ["./src/entry-client.tsx", "./src/app.tsx", "./src/routes/**/*.tsx"] },
   },
   optimizeDeps: {
-    entries: ["src/entry-client.tsx", "src/routes/**/*.tsx"],
+    entries: ["src/entry-client.tsx", "src/routes/**/*.tsx", "src/components/**/*.tsx"],
+    // Imported only when first needed (the first answer, the Browser tab): named here so the
+    // optimizer has them from the start instead of discovering them mid-session and reloading.
     include: [
+      "markdown-it",
+      "@novnc/novnc",
       "@jridgewell/resolve-uri",
       "@jridgewell/sourcemap-codec",
       "@jridgewell/trace-mapping",

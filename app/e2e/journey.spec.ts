@@ -148,11 +148,14 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   await page.getByRole("button", { name: "Continue" }).click();
   const started = Date.now();
   await page.getByRole("button", { name: "Launch Ada" }).click();
-  const badge = page.getByTestId("launch").getByRole("status");
+  // The launch, step by step (the checklist), then the workspace opens by itself.
+  const progress = page.getByTestId("launch-progress");
+  const badge = progress.locator("[role=status][data-status]");
   await expect(badge).toHaveAttribute("data-status", "provisioning");
+  await expect(progress.getByTestId("launch").locator("[data-step]").first()).toBeVisible();
   await expect(badge).toHaveAttribute("data-status", "running");
   console.log(`launch → running shown live: ${Date.now() - started} ms`);
-  await page.getByRole("link", { name: "Open the workspace" }).click();
+  await expect(page).toHaveURL(/\/employees\/[\w-]+$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Ada");
   await hydrated(page);
   // The Chat tab is our own chat, never a frame of the engine's console: the composer to write to

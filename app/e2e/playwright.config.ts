@@ -16,6 +16,8 @@ process.env.IW_UI_STATE_DIR = STATE_DIR;
 export default defineConfig({
   testDir: ".",
   testMatch: "*.spec.ts",
+  // The real-image journey has its own config and stack (real/playwright.config.ts).
+  testIgnore: "real/**",
   timeout: 180_000,
   expect: { timeout: 60_000 },
   workers: 1,

@@ -1,7 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
 import { de } from "../src/i18n/de.ts";
-import { en } from "../src/i18n/en.ts";
+import { en as common } from "../src/i18n/en.ts";
+import { enWorkspace } from "../src/i18n/en-workspace.ts";
 import { langFromCookie, translate } from "../src/i18n/i18n.tsx";
+
+// English is the common texts and the workspace's, kept apart only for the pages' sizes.
+const en = { ...common, ...enWorkspace };
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -102,5 +106,17 @@ describe("catalogue in German", () => {
       ...STEP_IDS.map((s) => `step.${s}`),
     ];
     expect(need.filter((k) => !have.has(k))).toEqual([]);
+  });
+});
+
+describe("the workspace's texts", () => {
+  it("are out of the common English dictionary, and arrive with the pieces that say them", async () => {
+    for (const key of Object.keys(enWorkspace)) expect(common).not.toHaveProperty(key);
+    expect(Object.keys(enWorkspace).length).toBeGreaterThan(50);
+    vi.resetModules();
+    const fresh = await import("../src/i18n/i18n.tsx");
+    expect(fresh.translate("en", "chat.send")).toBe("chat.send");
+    await import("../src/i18n/workspace-texts.ts");
+    expect(fresh.translate("en", "chat.send")).toBe("Send");
   });
 });

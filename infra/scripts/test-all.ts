@@ -133,6 +133,12 @@ outcomes.push(await vitestSuite("app components (happy-dom)", "app/vitest.config
 outcomes.push(
   await playwrightSuite("ui (Chromium, whole local stack)", "app/e2e/playwright.config.ts"),
 );
+outcomes.push(
+  await playwrightSuite(
+    "ui, real employee (Chromium, OpenClaw image)",
+    "app/e2e/real/playwright.config.ts",
+  ),
+);
 
 console.log("\nSummary");
 for (const o of outcomes) {

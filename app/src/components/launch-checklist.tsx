@@ -5,6 +5,7 @@ import { STEP_TEXT } from "../../../edge/contract/steps.ts";
 import { catalogueText } from "../i18n/catalogue-text.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import "../styles/launch.css";
+import "../i18n/workspace-texts.ts";
 
 // How often the elapsed times move on.
 export const LAUNCH_TICK_MS = 1_000;

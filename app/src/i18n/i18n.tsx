@@ -9,10 +9,18 @@ type Dictionary = Record<MessageKey, string>;
 // English is always here; other languages are added before rendering: the server adds them all
 // (entry-server.tsx), the browser only the visitor's (entry-client.tsx, before hydrating), so no
 // page ships every language's text.
-const dictionaries: Partial<Record<Lang, Dictionary>> = { en };
+// English's workspace texts arrive with the workspace's pieces (workspace-texts.ts): until then
+// the English dictionary holds the common ones only, which is all any other page says.
+const english = { ...en } as Dictionary;
+const dictionaries: Partial<Record<Lang, Dictionary>> = { en: english };
 
 export function addDictionary(lang: Lang, dictionary: Dictionary): void {
   dictionaries[lang] = dictionary;
+}
+
+/** Adds English texts kept out of the common dictionary (en-workspace.ts). */
+export function addEnglish(texts: Partial<Dictionary>): void {
+  Object.assign(english, texts);
 }
 
 /** Fetches a language's text once (a chunk of its own). */
@@ -36,8 +44,10 @@ export function translate(
   key: MessageKey,
   vars: Record<string, string | number> = {},
 ): string {
-  return (dictionaries[lang] ?? en)[key].replace(/\{(\w+)\}/g, (_, name: string) =>
-    String(vars[name] ?? `{${name}}`),
+  // A key never registered shows as itself rather than breaking the page.
+  return (dictionaries[lang]?.[key] ?? english[key] ?? key).replace(
+    /\{(\w+)\}/g,
+    (_, name: string) => String(vars[name] ?? `{${name}}`),
   );
 }
 

@@ -1,10 +1,11 @@
 import { Title } from "@solidjs/meta";
-import { A, createAsync } from "@solidjs/router";
-import { createEffect, createSignal, For, Match, onMount, Show, Switch } from "solid-js";
+import { A, createAsync, useNavigate } from "@solidjs/router";
+import { createEffect, createSignal, For, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import type { Catalogue } from "../../../edge/contract/catalogue.ts";
 import type { Employee } from "../../../edge/contract/employee.ts";
 import { can } from "../../../edge/contract/team.ts";
 import { KnowledgePanel } from "../components/knowledge-panel.tsx";
+import { LaunchChecklist } from "../components/launch-checklist.tsx";
 import {
   MAX_NAME_LENGTH,
   NameField,
@@ -254,9 +255,13 @@ export function Wizard(props: { catalogue: Catalogue }) {
   );
 }
 
-// Follows the real provisioning steps from the live socket.
+// Follows the real provisioning steps from the live socket, step by step (the checklist), and
+// opens the workspace by itself once the employee runs: the customer need not click or wait here.
+export const OPEN_WORKSPACE_DELAY_MS = 1_500;
+
 function LaunchProgress(props: { id: string; initial: Employee | null }) {
   const { t } = useI18n();
+  const navigate = useNavigate();
   const placeholder: Employee = {
     id: props.id,
     name: "",
@@ -272,15 +277,30 @@ function LaunchProgress(props: { id: string; initial: Employee | null }) {
   };
   const live = createLiveEmployee(props.id, props.initial ?? placeholder);
   const finish = () => localStorage.removeItem(ONBOARDING_KEY);
+  const workspace = `/employees/${props.id}`;
+  createEffect(() => {
+    if (live.employee().status !== "running") return;
+    finish();
+    // A moment to read "ready" and see the last step checked, then the workspace.
+    const timer = setTimeout(() => navigate(workspace), OPEN_WORKSPACE_DELAY_MS);
+    onCleanup(() => clearTimeout(timer));
+  });
   return (
-    <div class="launch" data-testid="launch">
+    <div class="launch-progress" data-testid="launch-progress">
       <StatusBadge status={live.employee().status} step={live.employee().step} />
+      <LaunchChecklist
+        employee={live.employee()}
+        dropped={live.dropped()}
+        onRetry={live.reconnect}
+      />
       <Show when={live.employee().status === "error"}>
         <StatusReason status={live.employee().status} reason={live.employee().statusReason} />
       </Show>
       <Show when={live.employee().status === "running"}>
-        <p class="ready">{t("onboarding.ready", { name: live.employee().name })}</p>
-        <A class="button primary" href={`/employees/${props.id}`} onClick={finish}>
+        <p class="ready" role="status">
+          {t("onboarding.ready", { name: live.employee().name })}
+        </p>
+        <A class="button primary" href={workspace} onClick={finish}>
           {t("onboarding.open")}
         </A>
       </Show>

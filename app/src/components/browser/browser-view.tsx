@@ -19,6 +19,7 @@ import {
   socketProtocols,
 } from "./browser-access.ts";
 import "../../styles/browser.css";
+import "../../i18n/workspace-texts.ts";
 
 export type BrowserState =
   | "connecting"

@@ -5,6 +5,7 @@ import { useApi } from "../../lib/api-context.tsx";
 import { apiMessage } from "../../lib/messages.ts";
 import { toast } from "../toasts.tsx";
 import "../../styles/chat.css";
+import "../../i18n/workspace-texts.ts";
 
 // OpenClaw's own Control UI, for owners and admins who troubleshoot: never framed (it refuses to
 // be, and a customer should not meet it), only opened in a tab of its own and named for what it

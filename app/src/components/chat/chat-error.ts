@@ -3,6 +3,7 @@ import type { MessageKey } from "../../i18n/en.ts";
 import type { Lang } from "../../i18n/i18n.tsx";
 import { ApiFailure } from "../../lib/api.ts";
 import { apiMessage } from "../../lib/messages.ts";
+import "../../i18n/workspace-texts.ts";
 
 type T = (key: MessageKey, vars?: Record<string, string | number>) => string;
 

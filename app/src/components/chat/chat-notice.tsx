@@ -4,6 +4,7 @@ import { allows, type Employee } from "../../../../edge/contract/employee.ts";
 import { can, type TeamRole } from "../../../../edge/contract/team.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { EmployeeActionButton } from "../employee-actions.tsx";
+import "../../i18n/workspace-texts.ts";
 
 // What the chat says when the employee cannot answer now: what is happening and what to do, in
 // the chat itself (above the messages), for whoever is looking. Messages can still be written:

@@ -15,6 +15,7 @@ import { Composer } from "./composer.tsx";
 import { ConversationList } from "./conversation-list.tsx";
 import { MessageList } from "./message-list.tsx";
 import "../../styles/chat.css";
+import "../../i18n/workspace-texts.ts";
 
 /** Below this width the conversation list turns into a select (phones). */
 export const NARROW_QUERY = "(max-width: 40rem)";

@@ -9,6 +9,7 @@ import { useI18n } from "../../i18n/i18n.tsx";
 import type { Upload, Uploader } from "../../lib/chat-upload.ts";
 import { formatSize } from "../../lib/format.ts";
 import { apiMessage } from "../../lib/messages.ts";
+import "../../i18n/workspace-texts.ts";
 
 interface Pending {
   key: number;

@@ -2,6 +2,7 @@ import { For, Show } from "solid-js";
 import type { Conversation } from "../../../../edge/contract/chat.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { formatDateTime } from "../../lib/format.ts";
+import "../../i18n/workspace-texts.ts";
 
 // The employee's conversations, newest first, and "New conversation". Wide, a list beside the
 // messages; narrow (a phone), a select above them, so the messages keep the screen.

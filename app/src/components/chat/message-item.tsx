@@ -6,6 +6,7 @@ import { formatDateTime, formatSize } from "../../lib/format.ts";
 import { markdownRenderer } from "../../lib/markdown.ts";
 import { chatErrorText } from "./chat-error.ts";
 import { ToolSteps } from "./tool-steps.tsx";
+import "../../i18n/workspace-texts.ts";
 
 // One message: a person's as they wrote it (plain text), the employee's as safe markdown
 // (lib/markdown.ts), updating in place while it streams, with what it did and, when it failed,

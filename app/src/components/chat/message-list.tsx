@@ -2,6 +2,7 @@ import { createEffect, createSignal, For, on, Show } from "solid-js";
 import type { ChatMessage } from "../../../../edge/contract/chat.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { MessageItem } from "./message-item.tsx";
+import "../../i18n/workspace-texts.ts";
 
 /** Within this many pixels of the end counts as "at the bottom". */
 export const BOTTOM_SLACK_PX = 48;

@@ -1,6 +1,7 @@
 import { For, Show } from "solid-js";
 import type { ToolStep } from "../../../../edge/contract/chat.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
+import "../../i18n/workspace-texts.ts";
 
 // What the employee did while answering, in the plain words the agent summarised ("Read
 // IDENTITY.md"), folded into one line until opened; open while a step is still running.

@@ -13,7 +13,6 @@ import {
 import type { Catalogue } from "../../../../edge/contract/catalogue.ts";
 import { allows, type Employee } from "../../../../edge/contract/employee.ts";
 import { can, type TeamRole } from "../../../../edge/contract/team.ts";
-import { BrowserView } from "../../components/browser/browser-view.tsx";
 import { ChatPanel } from "../../components/chat/chat-panel.tsx";
 import { EmployeeActionButton } from "../../components/employee-actions.tsx";
 import { LaunchChecklist } from "../../components/launch-checklist.tsx";
@@ -31,14 +30,15 @@ export const route = {
     Promise.all([requireMe(), getEmployee(params.id ?? ""), getCatalogue()]),
 };
 
-// The Settings tab (pickers, knowledge, memory) comes when it is opened: the chat is what the page
-// opens on, and the page's JavaScript stays within its budget (infra/tests/app-build.test.ts).
+// The Settings and Browser tabs come when they are opened: the chat is what the page opens on,
+// and the page's JavaScript stays within its budget (infra/tests/app-build.test.ts).
+const BrowserView = lazy(() =>
+  import("../../components/browser/browser-view.tsx").then((m) => ({ default: m.BrowserView })),
+);
 const EmployeeSettings = lazy(() =>
   import("../../components/employee-settings.tsx").then((m) => ({ default: m.EmployeeSettings })),
 );
 
-// Refresh access URLs this long before they expire.
-export const ACCESS_REFRESH_MARGIN_MS = 30_000;
 type Tab = "chat" | "browser" | "settings";
 
 export default function Workspace() {
@@ -155,7 +155,9 @@ function Desk(props: {
             </div>
           </Match>
           <Match when={tab() === "browser"}>
-            <BrowserView employeeId={e().id} />
+            <Suspense fallback={<p>{t("common.loading")}</p>}>
+              <BrowserView employeeId={e().id} />
+            </Suspense>
           </Match>
         </Switch>
       </div>
