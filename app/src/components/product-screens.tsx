@@ -1,5 +1,6 @@
 import { For } from "solid-js";
 import { useI18n } from "../i18n/i18n.tsx";
+import "../styles/product.css";
 
 // The product as it is: screens the real-image UI journey takes of the app itself
 // (app/e2e/real/workspace.spec.ts writes app/public/product/*.jpg on every run), never stock

@@ -521,4 +521,14 @@ export const de: Record<MessageKey, string> = {
   "browser.controlling": "Sie steuern den Browser",
   "browser.noPage": "Noch keine Seite geöffnet",
   "browser.screen": "Der Browser des Mitarbeiters",
+  // ---- product screens ----
+  "product.title": "So arbeitet er",
+  "product.chat":
+    "Chatten Sie mit Ihrem Mitarbeiter: Antworten erscheinen, während er schreibt, mit allem, was er dabei getan hat.",
+  "product.chat.alt": "Der Chat im Arbeitsbereich: eine Frage und die Antwort des Mitarbeiters",
+  "product.browser": "Sehen Sie seinem Browser live zu, und übernehmen Sie, wann Sie möchten.",
+  "product.browser.alt": "Die Browser-Ansicht des Arbeitsbereichs mit dem Browser des Mitarbeiters",
+  "product.dashboard":
+    "Ihr Team auf einen Blick: wer arbeitet und was die KI diesen Monat gekostet hat.",
+  "product.dashboard.alt": "Das Dashboard mit einem arbeitenden Mitarbeiter",
 };

@@ -406,6 +406,14 @@ export const en = {
   "signIn.check.resending": "Sending…",
   "signIn.check.resent": "We sent a new link to {email}.",
   "signIn.check.wait": "Resend the link in {n} s",
+  // ---- product screens ----
+  "product.title": "See it at work",
+  "product.chat": "Chat with your employee: answers stream in, with what it did along the way.",
+  "product.chat.alt": "The workspace's chat: a question and the employee's answer",
+  "product.browser": "Watch its browser live, and take control when you want to.",
+  "product.browser.alt": "The workspace's browser view of the employee's own browser",
+  "product.dashboard": "Your team at a glance: who is working, and what the AI cost this month.",
+  "product.dashboard.alt": "The dashboard with an employee at work",
 } as const;
 
 /** Every text's key: the common ones above and the workspace's (en-workspace.ts). */

@@ -2,6 +2,7 @@ import { Title } from "@solidjs/meta";
 import { A, createAsync } from "@solidjs/router";
 import { For, Show } from "solid-js";
 import type { Plan } from "../../../edge/contract/catalogue.ts";
+import { ProductScreens } from "../components/product-screens.tsx";
 import { catalogueText } from "../i18n/catalogue-text.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { getCatalogue } from "../lib/server.ts";
@@ -54,6 +55,7 @@ export default function Landing() {
           </li>
         </ol>
       </section>
+      <ProductScreens />
       <Show when={catalogue()}>
         {(c) => (
           <>
