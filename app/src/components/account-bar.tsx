@@ -1,9 +1,10 @@
-import { createSignal, type JSX, onCleanup, onMount, Show } from "solid-js";
+import { createSignal, onCleanup, onMount, Show } from "solid-js";
 import type { Me } from "../../../edge/contract/account.ts";
-import { can } from "../../../edge/contract/team.ts";
+import { type AccountView, can } from "../../../edge/contract/team.ts";
 import { catalogueText } from "../i18n/catalogue-text.ts";
 import { type Lang, useI18n } from "../i18n/i18n.tsx";
 import { useApi } from "../lib/api-context.tsx";
+import { AccountSwitcher } from "./account-switcher.tsx";
 import { Languages } from "./languages.tsx";
 
 const DAY_MS = 86_400_000;
@@ -65,8 +66,8 @@ export function PlanUsage(props: { me: Me; class?: string }) {
 export function AccountMenu(props: {
   me: Me;
   path: string;
-  /** The team's switcher and anything else the header adds to the menu. */
-  children?: JSX.Element;
+  /** The accounts I am in, for the switcher (shown when there is more than one). */
+  accounts?: AccountView[];
 }) {
   const { t } = useI18n();
   const api = useApi();
@@ -113,7 +114,7 @@ export function AccountMenu(props: {
           </span>
         </p>
         <PlanUsage me={props.me} class="narrow-only" />
-        {props.children}
+        <AccountSwitcher accounts={props.accounts ?? []} path={props.path.split("?")[0] ?? "/"} />
         <ul class="menu-links">
           <li>
             <a href="/account">{t("nav.account")}</a>

@@ -6,15 +6,17 @@ import { SIGN_IN_LANDINGS, takeAfterSignIn } from "../lib/after-sign-in.ts";
 import { showAccount } from "../lib/api.ts";
 import { getAccounts, getMe } from "../lib/server.ts";
 import { AccountChangedNotice } from "./account-changed.tsx";
-import { AccountSwitcher } from "./account-switcher.tsx";
-import { DeletionBanner } from "./deletion-banner.tsx";
 import { Languages } from "./languages.tsx";
 
-// Only signed-in pages show the plan and the account menu: a visitor's landing page does not
-// download them (it has a JavaScript budget, infra/tests/app-build.test.ts).
+// Only signed-in pages show the plan, the account menu (with the account switcher) and the
+// deletion banner: a visitor's landing page does not download them (it has a JavaScript budget,
+// infra/tests/app-build.test.ts).
 const PlanUsage = lazy(() => import("./account-bar.tsx").then((m) => ({ default: m.PlanUsage })));
 const AccountMenu = lazy(() =>
   import("./account-bar.tsx").then((m) => ({ default: m.AccountMenu })),
+);
+const DeletionBanner = lazy(() =>
+  import("./deletion-banner.tsx").then((m) => ({ default: m.DeletionBanner })),
 );
 
 // Header and footer of every page, the header on one line down to 375 px. Signed out: pricing,
@@ -73,9 +75,7 @@ export function Layout(props: { children: JSX.Element }) {
                   </A>
                 </Show>
                 <PlanUsage me={m()} class="wide-only" />
-                <AccountMenu me={m()} path={here()}>
-                  <AccountSwitcher accounts={accounts() ?? []} path={location.pathname} />
-                </AccountMenu>
+                <AccountMenu me={m()} path={here()} accounts={accounts() ?? []} />
               </nav>
             )}
           </Show>
