@@ -1,6 +1,7 @@
 import path from "node:path";
 import { type APIRequestContext, expect, type Page } from "@playwright/test";
 import type { ResponseBody } from "../../edge/contract/endpoints.ts";
+import { checkAccessibility } from "./axe.ts";
 
 type Mailbox = ResponseBody<"GET /api/dev/mailbox">;
 
@@ -10,7 +11,10 @@ export const widths = {
   mobile: { width: 375, height: 780 },
 } as const;
 
-/** Full-page screenshots at 1280 and 375 px into test-results/ui/screenshots/. */
+/**
+ * Full-page screenshots at 1280 and 375 px into test-results/ui/screenshots/, each width checked
+ * by axe-core (0 serious or critical violations) and for a header on one line.
+ */
 export async function screenshots(page: Page, name: string) {
   for (const [label, size] of Object.entries(widths)) {
     await page.setViewportSize(size);
@@ -19,6 +23,9 @@ export async function screenshots(page: Page, name: string) {
       () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
     );
     expect(overflow, `${name} at ${size.width} px scrolls sideways`).toBeLessThanOrEqual(0);
+    const header = await page.locator("header.top").boundingBox();
+    expect(header?.height ?? 0, `${name} at ${size.width} px: the header wraps`).toBeLessThan(72);
+    await checkAccessibility(page, `${name}-${label}`);
     await page.screenshot({ path: path.join(shots, `${name}-${label}.png`), fullPage: true });
   }
   await page.setViewportSize(widths.desktop);

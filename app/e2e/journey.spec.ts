@@ -24,6 +24,10 @@ test("the landing page reads without JavaScript, in English and German, and the 
     "Hire AI employees that get work done",
   );
   await expect(page.locator("[data-plan=starter]")).toContainText("Starter");
+  await expect(page.locator("[data-plan=trial]")).toContainText("3 chat sessions included");
+  await expect(
+    page.locator("[data-plan=pro]").getByRole("link", { name: "Choose Pro" }),
+  ).toBeVisible();
   await expect(page.getByRole("heading", { name: "Executive assistant" })).toBeVisible();
   await screenshots(page, "landing");
   await page.getByRole("link", { name: "DE", exact: true }).click();
@@ -208,13 +212,26 @@ test("sign up, onboard (with a reload), hire, watch it run live, restart, fire",
   await expect(page.getByRole("heading", { name: "No employees yet" })).toBeVisible();
   await screenshots(page, "dashboard-empty");
 
-  // The account page: the trial, its chat sessions, the plans. Without Stripe keys (as here)
-  // the plan buttons are off and say why, rather than failing when pressed.
+  // The account page: the trial, its chat sessions, the plans; the header says the same.
   await page.goto("/account");
   await hydrated(page);
   await expect(page.getByTestId("plan")).toHaveText("Trial");
   await expect(page.getByText(/days? left in your trial/)).toBeVisible();
-  await expect(page.getByText("Billing is not configured on this server yet.")).toBeVisible();
-  await expect(page.getByRole("button", { name: "Choose Pro" })).toBeDisabled();
+  const usage = page.locator("header [data-testid=usage]").first();
+  await expect(usage).toContainText(/\d+ days? left/);
+  await expect(usage.getByTestId("chats-used")).toHaveText(/^Chats \d\/3$/);
+  await expect(usage.getByTestId("employees-used")).toHaveText("Employees 0/1");
   await screenshots(page, "account");
+
+  // Upgrade: `npm run dev` has no Stripe key here, so checkout is the Stripe stand-in's page,
+  // whose Pay sends the signed webhooks to the edge before it sends the customer back.
+  await page.getByRole("button", { name: "Choose Pro" }).click();
+  await expect(page).toHaveURL(/\/stripe\/checkout\/cs_test_/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Subscribe to Pro");
+  await page.getByRole("button", { name: "Pay" }).click();
+  await expect(page).toHaveURL(/\/account\?checkout=success/);
+  await hydrated(page);
+  await expect(page.getByTestId("plan")).toHaveText("Pro");
+  await expect(page.locator("header [data-testid=usage]").first()).toContainText("Employees 0/3");
+  await expect(page.locator("header [data-testid=chats-used]")).toHaveCount(0);
 });

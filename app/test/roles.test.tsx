@@ -146,11 +146,7 @@ describe("the Team page by role", () => {
     view("owner");
     await screen.findByText("mia@example.com");
     for (const email of ["adam@example.com", "alex@example.com", "mia@example.com"]) {
-      expect(rowButtons(email)).toEqual([
-        "Change role",
-        `Make ${email} the owner`,
-        `Remove ${email}`,
-      ]);
+      expect(rowButtons(email)).toEqual(["Change role", `Make owner: ${email}`, `Remove ${email}`]);
     }
     expect(rowButtons("olga@example.com")).toEqual([]);
     expect(screen.getByLabelText("Role of mia@example.com")).toBeTruthy();

@@ -6,6 +6,9 @@ import { PLAN_IDS, type Plan, type PlanId } from "../contract/catalogue.ts";
 export const planIds = PLAN_IDS;
 export type { Plan, PlanId };
 
+/** The trial's paywall: how many times the chat view may be opened (services/access.ts). */
+export const TRIAL_CHAT_SESSIONS = 3;
+
 export const plans: readonly Plan[] = [
   {
     id: "trial",
@@ -17,6 +20,7 @@ export const plans: readonly Plan[] = [
     llmModels: ["fast", "auto"],
     llmMaxCompletionTokens: 4_096,
     trialDays: 7,
+    chatSessions: TRIAL_CHAT_SESSIONS,
     includes: ["1 AI employee for 7 days", "Web chat and live browser view", "No card needed"],
   },
   {
@@ -29,6 +33,7 @@ export const plans: readonly Plan[] = [
     llmModels: ["fast", "auto"],
     llmMaxCompletionTokens: 8_192,
     trialDays: 0,
+    chatSessions: null,
     includes: ["1 AI employee", "€20 of AI usage a month", "Knowledge base"],
   },
   {
@@ -41,6 +46,7 @@ export const plans: readonly Plan[] = [
     llmModels: ["fast", "strong", "auto"],
     llmMaxCompletionTokens: 16_384,
     trialDays: 0,
+    chatSessions: null,
     includes: ["3 AI employees", "€75 of AI usage a month", "Shared team knowledge"],
   },
   {
@@ -53,6 +59,7 @@ export const plans: readonly Plan[] = [
     llmModels: ["fast", "strong", "auto"],
     llmMaxCompletionTokens: 16_384,
     trialDays: 0,
+    chatSessions: null,
     includes: ["10 AI employees", "€250 of AI usage a month", "Priority support"],
   },
 ];

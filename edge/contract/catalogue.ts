@@ -25,6 +25,8 @@ export const Plan = z.object({
   llmMaxCompletionTokens: z.number(),
   /** Only the trial has a length; paid plans renew monthly. */
   trialDays: z.number(),
+  /** Chat sessions included (the trial's paywall, POST /api/employees/:id/access); null: no limit. */
+  chatSessions: z.nullable(z.number()),
   includes: z.array(z.string()),
 });
 export type Plan = z.infer<typeof Plan>;

@@ -1,5 +1,6 @@
 import { and, count, eq, gt } from "drizzle-orm";
 import { accounts, chatViews } from "../../db/schema.ts";
+import { TRIAL_CHAT_SESSIONS } from "../billing/plans.ts";
 import { ApiError } from "../http/api-error.ts";
 import { type AccessScope, importSigningKey, signAccessToken } from "../protocol/access-token.ts";
 import { accessServiceUrl } from "../protocol/access-url.ts";
@@ -99,7 +100,7 @@ async function auditOpening(
 // app's own URL refreshes while the view stays open do not count. The count is rows in D1: the
 // client cannot reset it, and the limit is checked in the inserting statement itself. Sending a
 // message in the workspace chat (services/chat.ts) counts by the same rule: a chat session.
-export const TRIAL_CHAT_VIEWS = 3;
+export const TRIAL_CHAT_VIEWS = TRIAL_CHAT_SESSIONS;
 export const CHAT_VIEW_WINDOW_MS = 30 * 60_000;
 
 export async function countChatView(

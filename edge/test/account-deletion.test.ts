@@ -139,7 +139,7 @@ describe("account deletion", () => {
     const checkout = await client(owner.cookie)("POST /api/billing/checkout", {
       body: { plan: "starter" },
     });
-    expect(checkout.url).toMatch(/^https:\/\/checkout\.stripe\.com\//);
+    expect(checkout.url).toMatch(/\/stripe\/checkout\/cs_test_/);
     const customer = (
       await env.DB.prepare("SELECT stripe_customer_id AS id FROM accounts WHERE id = ?")
         .bind(owner.accountId)

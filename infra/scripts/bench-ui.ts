@@ -1,7 +1,9 @@
 // Part of `npm run bench`: the app's production build (the Worker that deploys) served by
 // workerd, behind the same one-origin proxy as development, with the real edge, agent and Docker.
-// Prints each main page's JavaScript and HTML weight (gzipped, as served compressed) and the
-// time from navigation to the dashboard showing live status. Measures; asserts nothing.
+// Prints each main page's JavaScript and HTML weight (gzipped, as served compressed), the time
+// from navigation to the dashboard showing live status, and Lighthouse's accessibility and
+// best-practices scores of the landing page, the dashboard and a workspace (the aim is 95 or
+// more). Measures; asserts nothing.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
@@ -19,6 +21,7 @@ import {
   startStack,
 } from "../tests/stack.ts";
 import { startDevProxy } from "./dev-proxy.ts";
+import { lighthouseScores } from "./lighthouse-scores.ts";
 
 const LOADS = Number(process.env.BENCH_UI_LOADS ?? 5);
 
@@ -141,6 +144,20 @@ try {
   console.log(
     `\nnavigation → dashboard hydrated with its live status socket open: p50 ${times[Math.floor(times.length / 2)]} ms, max ${times[times.length - 1]} ms, n=${times.length}`,
   );
+  console.log("\nLighthouse (Debian's Chromium, desktop; the aim is ≥ 95 for both)");
+  const scored = await lighthouseScores(
+    base,
+    [
+      ["landing", "/"],
+      ["dashboard", "/dashboard"],
+      ["workspace", `/employees/${hired.employee.id}`],
+    ],
+    client.cookie,
+  );
+  for (const s of scored)
+    console.log(
+      `  ${s.page.padEnd(11)} accessibility ${String(s.accessibility).padStart(3)}   best practices ${String(s.bestPractices).padStart(3)}${s.failing.length ? `   (points lost: ${s.failing.join(", ")})` : ""}`,
+    );
   await client.api(`/api/employees/${hired.employee.id}`, { method: "DELETE" });
 } finally {
   await browser.close();

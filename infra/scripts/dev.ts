@@ -7,6 +7,13 @@ import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { startDevModel } from "../../testing/stand-ins/dev-model-server.ts";
+import { startStandIns } from "../../testing/stand-ins/stand-in-server.ts";
+import {
+  STRIPE_PRICES,
+  STRIPE_SECRET_KEY,
+  STRIPE_WEBHOOK_SECRET,
+  setStripeWebhookUrl,
+} from "../../testing/stand-ins/stripe-stand-in.ts";
 import { startDevProxy } from "./dev-proxy.ts";
 import { root } from "./project.ts";
 
@@ -23,9 +30,11 @@ const persist = STATE_DIR ? ["--persist-to", STATE_DIR] : [];
 const READY_TIMEOUT_MS = 60_000;
 const wrangler = path.join(root, "node_modules/.bin/wrangler");
 const children: ChildProcess[] = [];
+const servers: { close(): void }[] = [];
 
 function stopAll(code: number): never {
   for (const child of children) if (child.exitCode === null) child.kill("SIGTERM");
+  for (const server of servers) server.close();
   process.exit(code);
 }
 process.on("SIGINT", () => stopAll(0));
@@ -72,6 +81,27 @@ const modelVars = devModel
   ? ["--var", `LLM_UPSTREAM_URL:${devModel.baseUrl}`, "--var", `LLM_UPSTREAM_KEY:${devModel.key}`]
   : [];
 
+// Billing: the Stripe account in .dev.vars / .env, or else the Stripe stand-in on loopback
+// (testing/stand-ins/stripe-stand-in.ts), whose Checkout page takes the payment and sends the
+// signed webhooks to this edge, so an upgrade works with nothing configured.
+const STRIPE_KEY_LINE = /^\s*STRIPE_SECRET_KEY\s*=\s*\S/m;
+const stripeConfigured = !!varsFile && STRIPE_KEY_LINE.test(readFileSync(varsFile, "utf8"));
+const stripeStandIn = stripeConfigured ? undefined : await startStandIns();
+if (stripeStandIn) {
+  servers.push(stripeStandIn.server);
+  setStripeWebhookUrl(`${EDGE_URL}/api/stripe/webhook`);
+}
+const stripeVars = stripeStandIn
+  ? [
+      ["STRIPE_SECRET_KEY", STRIPE_SECRET_KEY],
+      ["STRIPE_WEBHOOK_SECRET", STRIPE_WEBHOOK_SECRET],
+      ["STRIPE_API_URL", stripeStandIn.url],
+      ["STRIPE_PRICE_STARTER", STRIPE_PRICES.starter],
+      ["STRIPE_PRICE_PRO", STRIPE_PRICES.pro],
+      ["STRIPE_PRICE_BUSINESS", STRIPE_PRICES.business],
+    ].flatMap(([name, value]) => ["--var", `${name}:${value}`])
+  : [];
+
 const edge = spawn(
   wrangler,
   [
@@ -91,6 +121,7 @@ const edge = spawn(
     "--var",
     `ACCESS_URL_TEMPLATE:http://{employee}.{service}.localhost:${ACCESS_PORT}`,
     ...modelVars,
+    ...stripeVars,
     ...persist,
   ],
   { cwd: root, stdio: "inherit" },
@@ -242,6 +273,7 @@ console.log(`
     catalogue     ${PUBLIC_URL}/api/catalogue
     dev mailbox   ${PUBLIC_URL}/api/dev/mailbox?email=you@example.com
     model         ${devModel ? `development model at ${devModel.baseUrl} (answers "[development model] …"; \`!tool NAME {json}\` calls a tool; a provider in .dev.vars replaces it)` : `the provider in ${path.basename(varsFile ?? "")}`}
+    billing       ${stripeStandIn ? `Stripe stand-in at ${stripeStandIn.url} (Upgrade opens its Checkout page; Pay sends the signed webhooks here; STRIPE_SECRET_KEY in .dev.vars replaces it)` : `the Stripe account in ${path.basename(varsFile ?? "")}`}
     node agent    runtime ${dockerUp ? `docker (image ${employeeImage})` : "process (no Docker engine answers: employees run as local processes)"}
   Sign in: curl -X POST ${PUBLIC_URL}/api/auth/magic-link -H 'content-type: application/json' -d '{"email":"you@example.com"}'
   then open the link printed above (or in the mailbox).

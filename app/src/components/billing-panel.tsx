@@ -43,7 +43,7 @@ export function BillingPanel(props: { me: Me; catalogue: Catalogue | undefined }
   };
   return (
     <>
-      <h2>{t("account.plan")}</h2>
+      <h2 id="plans">{t("account.plan")}</h2>
       <p data-testid="plan">
         {props.catalogue?.plans.find((p) => p.id === m().plan)?.name ?? m().plan}
       </p>

@@ -243,7 +243,7 @@ export const de: Record<MessageKey, string> = {
     "{name} verliert sofort den Zugang zu {team} und seinen Mitarbeitern. Für eine Rückkehr braucht es eine neue Einladung.",
   "team.removed": "{name} wurde entfernt.",
   "team.transfer": "Zum Inhaber machen",
-  "team.transferOf": "{name} zum Inhaber machen",
+  "team.transferOf": "Zum Inhaber machen: {name}",
   "team.transferTitle": "{name} zum Inhaber machen?",
   "team.transferConfirm":
     "{name} wird Inhaber von {team}: Abrechnung, Export und Löschen des Kontos liegen dann dort. Sie bleiben als Admin im Team. Nur der neue Inhaber kann das rückgängig machen.",
@@ -386,6 +386,18 @@ export const de: Record<MessageKey, string> = {
   "workspace.readOnly":
     "Mit Ihrer Rolle können Sie mit diesem Mitarbeiter chatten und ihm bei der Arbeit zusehen. Einstellungen und Wissen ändern Admins und der Inhaber.",
   "common.retry": "Erneut versuchen",
+  // ---- money ----
+  "money.usage": "Tarif und Verbrauch",
+  "money.plan": "Tarif",
+  "money.trialDays.one": "noch {n} Tag",
+  "money.trialDays.other": "noch {n} Tage",
+  "money.trialOver": "Test beendet",
+  "money.chats": "Gespräche {used}/{limit}",
+  "money.employees": "Mitarbeiter {used}/{limit}",
+  "money.upgrade": "Upgraden",
+  "money.menu": "Kontomenü",
+  "money.trialChats.one": "{n} Chat-Sitzung inklusive",
+  "money.trialChats.other": "{n} Chat-Sitzungen inklusive",
   // ---- polish ----
   "nav.main": "Hauptnavigation",
   "meta.title": "InstantWorker: KI-Mitarbeiter einstellen",

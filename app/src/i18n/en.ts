@@ -229,7 +229,7 @@ export const en = {
     "{name} loses access to {team} and its employees at once. To come back, they need a new invitation.",
   "team.removed": "{name} was removed.",
   "team.transfer": "Make owner",
-  "team.transferOf": "Make {name} the owner",
+  "team.transferOf": "Make owner: {name}",
   "team.transferTitle": "Make {name} the owner?",
   "team.transferConfirm":
     "{name} becomes the owner of {team}: billing, exporting and deleting the account are then theirs. You stay in the team as an admin. Only the new owner can give ownership back.",
@@ -370,6 +370,18 @@ export const en = {
   "workspace.readOnly":
     "Your role lets you chat with this employee and watch it work. Admins and the owner change its settings and knowledge.",
   "common.retry": "Try again",
+  // ---- money ----
+  "money.usage": "Plan and usage",
+  "money.plan": "Plan",
+  "money.trialDays.one": "{n} day left",
+  "money.trialDays.other": "{n} days left",
+  "money.trialOver": "Trial ended",
+  "money.chats": "Chats {used}/{limit}",
+  "money.employees": "Employees {used}/{limit}",
+  "money.upgrade": "Upgrade",
+  "money.menu": "Account menu",
+  "money.trialChats.one": "{n} chat session included",
+  "money.trialChats.other": "{n} chat sessions included",
   // ---- polish ----
   "nav.main": "Main",
   "meta.title": "InstantWorker: hire AI employees",

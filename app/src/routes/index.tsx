@@ -96,11 +96,24 @@ export default function Landing() {
                         </Show>
                       </p>
                       <p>{tn("pricing.employees", p.maxEmployees)}</p>
+                      <Show when={p.chatSessions}>
+                        {(n) => <p data-testid="trial-chats">{tn("money.trialChats", n())}</p>}
+                      </Show>
                       <ul>
                         <For each={p.includes}>
                           {(i) => <li>{catalogueText(lang, "include", i, { name: i }).name}</li>}
                         </For>
                       </ul>
+                      <a
+                        class={p.id === "trial" ? "button primary" : "button"}
+                        href={p.id === "trial" ? "/sign-in" : "/account#plans"}
+                      >
+                        {p.id === "trial"
+                          ? t("hero.cta")
+                          : t("account.choose", {
+                              plan: catalogueText(lang, "plan", p.id, p).name,
+                            })}
+                      </a>
                     </li>
                   )}
                 </For>
