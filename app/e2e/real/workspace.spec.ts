@@ -6,7 +6,8 @@ import { hydrated, newestMail, screenshots } from "../helpers.ts";
 // What a new customer gets, on the real employee image: sign up, the wizard, the launch
 // checklist, a message in the workspace's own chat answered by the development model through the
 // employee's own OpenClaw, a reload that keeps it, the employee's browser watched through our
-// noVNC client, a settings change, and both languages at 1280 and 375 px. No frame of the
+// noVNC client, a settings change, both languages at 1280 and 375 px (each screenshot checked by
+// axe: helpers.ts), and an upgrade through the local Checkout stand-in. No frame of the
 // workspace may ever show OpenClaw's console: the page holds no iframe at all.
 
 // Screens of the product for the landing page, made from the app itself by this run.
@@ -130,4 +131,17 @@ test("a new customer hires an employee and works with it in the workspace", asyn
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
   await hydrated(page);
   await productShot(page, "dashboard");
+
+  // An upgrade through the local stand-in of Stripe Checkout, which sends the signed webhooks.
+  await page.goto("/account");
+  await hydrated(page);
+  await expect(page.getByTestId("plan")).toHaveText("Trial");
+  await page.getByRole("button", { name: "Choose Pro" }).click();
+  await expect(page).toHaveURL(/\/stripe\/checkout\/cs_test_/);
+  await page.getByRole("button", { name: "Pay" }).click();
+  await expect(page).toHaveURL(/\/account\?checkout=success/);
+  await hydrated(page);
+  await expect(page.getByTestId("plan")).toHaveText("Pro");
+  await expect(page.locator("header [data-testid=usage]").first()).toContainText("Employees 1/3");
+  await screenshots(page, "real-account-pro");
 });

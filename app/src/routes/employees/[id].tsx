@@ -1,15 +1,6 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, useNavigate, useParams } from "@solidjs/router";
-import {
-  createEffect,
-  createSignal,
-  lazy,
-  Match,
-  onCleanup,
-  Show,
-  Suspense,
-  Switch,
-} from "solid-js";
+import { createEffect, createSignal, lazy, Match, Show, Suspense, Switch } from "solid-js";
 import type { Catalogue } from "../../../../edge/contract/catalogue.ts";
 import { allows, type Employee } from "../../../../edge/contract/employee.ts";
 import { can, type TeamRole } from "../../../../edge/contract/team.ts";
@@ -18,11 +9,8 @@ import { EmployeeActionButton } from "../../components/employee-actions.tsx";
 import { LaunchChecklist } from "../../components/launch-checklist.tsx";
 import { StatusBadge } from "../../components/status-badge.tsx";
 import { StatusReason } from "../../components/status-reason.tsx";
-import { toast } from "../../components/toasts.tsx";
 import { useI18n } from "../../i18n/i18n.tsx";
-import { ApiFailure, api } from "../../lib/api.ts";
 import { createLiveEmployee } from "../../lib/live.ts";
-import { apiMessage } from "../../lib/messages.ts";
 import { getCatalogue, getEmployee, requireMe } from "../../lib/server.ts";
 
 export const route = {
