@@ -44,8 +44,13 @@ register_runsc() {
 
 start_engine() {
   log "starting dockerd"
-  nohup dockerd --host unix:///var/run/docker.sock >>/var/log/instantworker-dockerd.log 2>&1 &
-  echo $! > "$PID_FILE"
+  # In a session of its own (setsid): the engine must outlive whoever asked for it. Started in
+  # the caller's process group, it died when a test run or a dev stack was ended by its group,
+  # under every other run using the machine's engine (seen: a CI run's Docker suites failing
+  # midway). dockerd writes its own pid file, which is how this script knows its engine.
+  rm -f "$PID_FILE"
+  setsid -f nohup dockerd --host unix:///var/run/docker.sock --pidfile "$PID_FILE" \
+    >>/var/log/instantworker-dockerd.log 2>&1 < /dev/null
   for _ in $(seq 1 "$DOCKER_READY_TIMEOUT_S"); do
     if docker info >/dev/null 2>&1; then
       log "engine ready ($(docker version --format '{{.Server.Version}}'); runtimes: $(docker info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}'))"

@@ -236,9 +236,31 @@ export function createChatStore(opts: { api: ApiClient; employeeId: string; auth
     putConversation(conversation);
   }
 
+  // The live frame of a message just sent can come before the POST's answer: the stored message
+  // then replaces the one shown while it was on its way (same conversation, same text), rather
+  // than showing it twice until the answer arrives.
+  function dropEcho(stored: ChatMessage) {
+    const echo = Object.values(state.messages).find(
+      (m) =>
+        isLocal(m) &&
+        m.status === "queued" &&
+        m.conversationId === stored.conversationId &&
+        m.text === stored.text,
+    );
+    if (echo)
+      setState(
+        "messages",
+        produce((all) => void delete all[echo.id]),
+      );
+  }
+
   function apply(frame: ChatFrame) {
-    if (frame.type === "chat.message") putMessage(frame.message);
-    else if (frame.type === "chat.conversation") putConversation(frame.conversation);
+    if (frame.type === "chat.message") {
+      batch(() => {
+        if (frame.message.role === "person") dropEcho(frame.message);
+        putMessage(frame.message);
+      });
+    } else if (frame.type === "chat.conversation") putConversation(frame.conversation);
     else setReadiness(frame.readiness);
   }
 
