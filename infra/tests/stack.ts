@@ -317,9 +317,11 @@ export class LiveSocket {
     });
   }
 
+  /** The lifecycle as the socket told it: status frames (and `removed`), not the chat's frames. */
   statuses(): string[] {
     const out: string[] = [];
     for (const f of this.frames) {
+      if (f.type.startsWith("chat.")) continue;
       const s = f.employee?.status ?? f.type;
       if (out[out.length - 1] !== s) out.push(s);
     }
