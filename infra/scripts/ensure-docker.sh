@@ -48,9 +48,12 @@ start_engine() {
   # the caller's process group, it died when a test run or a dev stack was ended by its group,
   # under every other run using the machine's engine (seen: a CI run's Docker suites failing
   # midway). dockerd writes its own pid file, which is how this script knows its engine.
+  # Nor may it keep the caller's open files: started under `flock /tmp/iw-heavy.lock`, it held
+  # that lock for as long as it ran, and every later heavy run waited forever.
   rm -f "$PID_FILE"
-  setsid -f nohup dockerd --host unix:///var/run/docker.sock --pidfile "$PID_FILE" \
-    >>/var/log/instantworker-dockerd.log 2>&1 < /dev/null
+  setsid -f bash -c 'for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done
+    exec nohup dockerd --host unix:///var/run/docker.sock --pidfile "$1"' _ "$PID_FILE" \
+    >>/var/log/instantworker-dockerd.log 2>&1 </dev/null
   for _ in $(seq 1 "$DOCKER_READY_TIMEOUT_S"); do
     if docker info >/dev/null 2>&1; then
       log "engine ready ($(docker version --format '{{.Server.Version}}'); runtimes: $(docker info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}'))"
