@@ -98,10 +98,15 @@ export async function attachmentForNode(
     deps.log.error("chat attachment object missing", { attachmentId });
     throw notFound("file");
   }
+  // Only a node token gets here, but a customer's HTML file is data wherever it is read: never a
+  // page rendered in our origin (the same headers as the knowledge files').
   return new Response(object.body, {
     headers: {
       "content-type": found.contentType,
       "content-length": String(found.size),
+      "content-disposition": "attachment",
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "sandbox",
       "x-content-sha256": found.sha256,
       "cache-control": "private, no-store",
     },

@@ -85,6 +85,9 @@ describe("chat attachments", () => {
     ]);
     const got = await fetchAsNode(node.token, attachment.id);
     expect(got.status).toBe(200);
+    expect(got.headers.get("content-disposition")).toBe("attachment");
+    expect(got.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(got.headers.get("content-security-policy")).toBe("sandbox");
     expect(await got.text()).toBe("# Report\nAll good.");
     const other = await createNode();
     const theirs = await fetchAsNode(other.token, attachment.id);
