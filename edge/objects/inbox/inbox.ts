@@ -326,7 +326,7 @@ export class Inbox {
   }
 
   private broadcast(frame: LiveFrame): void {
-    sendFrame(this.host.ctx, frame);
+    sendFrame(this.host.ctx, frame, this.now());
   }
 
   private now(): number {
