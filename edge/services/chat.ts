@@ -98,6 +98,8 @@ export async function sendMessage(
   return { message: posted.message, reply: posted.reply };
 }
 
+// Any member may stop any answer, whoever asked: the employee's conversations are the team's
+// (every member sees each and may write in it), so stopping one is no more than writing in it.
 export async function stopConversation(
   deps: Deps,
   actor: Actor,
