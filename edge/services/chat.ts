@@ -81,6 +81,11 @@ export async function sendMessage(
 ): Promise<{ message: ChatMessage; reply: ChatMessage }> {
   await employeeFor(deps, actor, employeeId, "employees.use");
   const input = await body();
+  // OpenClaw refuses a message with a NUL in it: said here, before it is stored and fails later.
+  if (input.text.includes("\0"))
+    throw new ApiError(400, "invalid_input", "A message cannot contain a NUL character.", {
+      text: "contains a NUL character",
+    });
   const message = {
     conversationId,
     text: input.text,

@@ -206,6 +206,7 @@ describe("chat refusals", () => {
     const cases: [string, Promise<Response>, number][] = [
       ["too long", send(cookie, id, c.id, { text: "x".repeat(MAX_MESSAGE_CHARS + 1) }), 400],
       ["empty", send(cookie, id, c.id, { text: "   " }), 400],
+      ["NUL", send(cookie, id, c.id, { text: "a\u0000b" }), 400],
       ["no text", send(cookie, id, c.id, {}), 400],
       ["extra field", send(cookie, id, c.id, { text: "hi", role: "employee" }), 400],
       [
