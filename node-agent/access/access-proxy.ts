@@ -73,6 +73,17 @@ const badMethod: Refusal = {
   message: "This method is not served here.",
 };
 
+/** A request without an Origin (not a browser's), or from a page of the host it asks. */
+export function fromThisHost(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host?.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 function denied(res: ServerResponse): void {
   res.writeHead(401, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
   res.end(
@@ -192,9 +203,14 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
         message: "Only WebSocket upgrades are served here.",
       });
     const offered = req.headers["sec-websocket-protocol"];
+    // The cookie rides along with a WebSocket that any page opens, among them one a container
+    // serves on a sibling host (<other employee>.gw.<domain> is the same site): admitted by the
+    // cookie, a socket must come from a page of this host. The grant offered as a subprotocol is
+    // the app's own, never sent on its own.
     const admitted = await admitGrant(
       req.headers.host,
-      grantFromProtocols(offered) ?? grantFromCookie(req.headers.cookie),
+      grantFromProtocols(offered) ??
+        (fromThisHost(req) ? grantFromCookie(req.headers.cookie) : undefined),
     );
     const target = admitted ? await targetOf(admitted.claims, admitted.service) : null;
     if (!admitted || !target) {
