@@ -37,6 +37,7 @@ export const ACCESS_HEADERS_TIMEOUT_MS = 10_000;
 export const ACCESS_REQUEST_TIMEOUT_MS = 30_000;
 export const ACCESS_MAX_BODY_BYTES = 16 * 1024 * 1024;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 // Headers that belong to one connection, not to the request or answer passed on. A request's
 // Transfer-Encoding stays: Node frames the forwarded body by it (a body without framing would run
 // into the next request on a kept-alive connection).
@@ -121,9 +122,12 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
       return servePage(res, await opts.runtime.endpoint(page.claims.e, PAGE_INFO_PORT));
     }
     const fromUrl = url.searchParams.get("access") ?? undefined;
+    // A page of another host may send the cookie along (a form, a fetch): it may read nothing,
+    // and change nothing either (SAFE_METHODS aside, the cookie admits this host's pages only).
+    const cookieMayAdmit = SAFE_METHODS.has(req.method ?? "") || fromThisHost(req);
     const admitted = await admitGrant(
       req.headers.host,
-      fromUrl ?? grantFromCookie(req.headers.cookie),
+      fromUrl ?? (cookieMayAdmit ? grantFromCookie(req.headers.cookie) : undefined),
     );
     if (!admitted) return denied(res);
     if (fromUrl) {

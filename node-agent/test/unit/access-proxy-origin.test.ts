@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { createServer, type Server } from "node:http";
+import { createServer, request, type Server } from "node:http";
 import { type AddressInfo, connect, type Server as NetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -27,11 +27,15 @@ let proxy: Server;
 let upstream: NetServer;
 let proxyPort = 0;
 let upgrades = 0;
+let posts = 0;
 let token = "";
 
 beforeAll(async () => {
   // The container's noVNC, as far as the handshake goes.
-  upstream = createServer().on("upgrade", (_req, socket) => {
+  upstream = createServer((req, res) => {
+    posts += req.method === "POST" ? 1 : 0;
+    res.end("ok");
+  }).on("upgrade", (_req, socket) => {
     upgrades++;
     socket.end(
       "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n",
@@ -89,6 +93,38 @@ function upgrade(headers: Record<string, string>): Promise<string> {
     socket.on("error", reject);
   });
 }
+
+function post(headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port: proxyPort,
+        method: "POST",
+        path: "/api/anything",
+        headers: { host, "content-type": "text/plain", ...headers },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on("error", reject);
+    req.end("x");
+  });
+}
+
+describe("the access proxy's changes admitted by the cookie", () => {
+  it("come from a page of the host they ask, never from another host's", async () => {
+    const cookie = `${ACCESS_COOKIE}=${token}`;
+    const before = posts;
+    expect(await post({ cookie, origin: `https://${host}` })).toBe(200);
+    expect(await post({ cookie })).toBe(200);
+    const sibling = "https://0b000000-0000-4000-8000-00000000000b.gw.example.test";
+    expect(await post({ cookie, origin: sibling })).toBe(401);
+    expect(posts).toBe(before + 2);
+  });
+});
 
 describe("the access proxy's WebSockets admitted by the cookie", () => {
   it("come from a page of the host they ask, or from no page at all", async () => {
