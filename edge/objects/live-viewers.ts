@@ -1,18 +1,30 @@
 import type { Employee } from "../contract/employee.ts";
-import { type LiveFrame, liveFrame } from "../contract/live.ts";
+import { LIVE_REAUTH_CLOSE, type LiveFrame, liveFrame } from "../contract/live.ts";
 
 // The employee's live status sockets (hibernation API: idle viewers cost nothing).
+//
+// A viewer was admitted once, when it opened (services/employees.ts openLiveStatus): a socket
+// can stay open for days, and whoever opened it may since have left the team or signed out. So a
+// socket is good for LIVE_VIEWER_MAX_MS; past that it gets no more frames but is closed with
+// LIVE_REAUTH_CLOSE, and the app opens a new one at once (admitted again, or refused).
+export const LIVE_VIEWER_MAX_MS = 10 * 60_000;
 
-export function sendStatus(ctx: DurableObjectState, employee: Employee | null): void {
-  sendFrame(ctx, { type: "status", employee });
+interface Viewer {
+  until: number;
 }
 
-/** Any frame of the live socket to every viewer (the chat's too). */
-export function sendFrame(ctx: DurableObjectState, live: LiveFrame): void {
+export function sendStatus(ctx: DurableObjectState, employee: Employee | null, now: number): void {
+  sendFrame(ctx, { type: "status", employee }, now);
+}
+
+/** Any frame of the live socket to every viewer still within its time (the chat's too). */
+export function sendFrame(ctx: DurableObjectState, live: LiveFrame, now: number): void {
   const frame = liveFrame(live);
   for (const ws of ctx.getWebSockets()) {
     try {
-      ws.send(frame);
+      const viewer = ws.deserializeAttachment() as Viewer | null;
+      if (!viewer || viewer.until <= now) ws.close(LIVE_REAUTH_CLOSE, "open again");
+      else ws.send(frame);
     } catch {
       // a viewer that went away; its close event cleans up
     }
@@ -31,10 +43,15 @@ export function sendRemoved(ctx: DurableObjectState, employeeId: string): void {
 }
 
 /** Accepts a viewer and tells it the status right away. */
-export function acceptViewer(ctx: DurableObjectState, employee: Employee | null): Response {
+export function acceptViewer(
+  ctx: DurableObjectState,
+  employee: Employee | null,
+  now: number,
+): Response {
   const pair = new WebSocketPair();
   const [client, server] = [pair[0], pair[1]];
   ctx.acceptWebSocket(server);
+  server.serializeAttachment({ until: now + LIVE_VIEWER_MAX_MS } satisfies Viewer);
   server.send(liveFrame({ type: "status", employee }));
   return new Response(null, { status: 101, webSocket: client });
 }

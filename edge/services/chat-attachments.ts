@@ -57,7 +57,7 @@ export async function uploadAttachment(
     httpMetadata: { contentType: named.contentType },
     customMetadata: { accountId: actor.accountId, employeeId },
   });
-  const view = await employeeStub(deps.env, employeeId).chatAddAttachment({
+  const added = await employeeStub(deps.env, employeeId).chatAddAttachment({
     id,
     name: named.name,
     size: bytes.byteLength,
@@ -65,11 +65,12 @@ export async function uploadAttachment(
     sha256,
     r2Key,
   });
-  if (!view) {
-    await deps.env.KNOWLEDGE.delete(r2Key);
-    throw notFound("employee");
-  }
-  return view;
+  // Unsent uploads the inbox forgot (a day old): their bytes go too.
+  if (added?.discarded.length) await deps.env.KNOWLEDGE.delete(added.discarded);
+  if (!added?.ok) await deps.env.KNOWLEDGE.delete(r2Key);
+  if (!added) throw notFound("employee");
+  if (!added.ok) throw new ApiError(409, "invalid_state", added.message);
+  return added.attachment;
 }
 
 /** A node agent fetching a message's file: only for an employee placed on that node. */
@@ -98,10 +99,15 @@ export async function attachmentForNode(
     deps.log.error("chat attachment object missing", { attachmentId });
     throw notFound("file");
   }
+  // Only a node token gets here, but a customer's HTML file is data wherever it is read: never a
+  // page rendered in our origin (the same headers as the knowledge files').
   return new Response(object.body, {
     headers: {
       "content-type": found.contentType,
       "content-length": String(found.size),
+      "content-disposition": "attachment",
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "sandbox",
       "x-content-sha256": found.sha256,
       "cache-control": "private, no-store",
     },

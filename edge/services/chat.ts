@@ -81,6 +81,11 @@ export async function sendMessage(
 ): Promise<{ message: ChatMessage; reply: ChatMessage }> {
   await employeeFor(deps, actor, employeeId, "employees.use");
   const input = await body();
+  // OpenClaw refuses a message with a NUL in it: said here, before it is stored and fails later.
+  if (input.text.includes("\0"))
+    throw new ApiError(400, "invalid_input", "A message cannot contain a NUL character.", {
+      text: "contains a NUL character",
+    });
   const message = {
     conversationId,
     text: input.text,
@@ -98,6 +103,8 @@ export async function sendMessage(
   return { message: posted.message, reply: posted.reply };
 }
 
+// Any member may stop any answer, whoever asked: the employee's conversations are the team's
+// (every member sees each and may write in it), so stopping one is no more than writing in it.
 export async function stopConversation(
   deps: Deps,
   actor: Actor,

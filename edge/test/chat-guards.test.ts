@@ -2,6 +2,10 @@ import { env, exports } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { monthKey } from "../billing/plans.ts";
 import { MAX_ATTACHMENT_BYTES, MAX_MESSAGE_CHARS } from "../contract/chat.ts";
+import {
+  MAX_UNSENT_ATTACHMENTS,
+  UNSENT_ATTACHMENT_TTL_MS,
+} from "../objects/inbox/inbox-delivery.ts";
 import { budgetStub } from "../objects/stubs.ts";
 import { CHAT_VIEW_WINDOW_MS } from "../services/access.ts";
 import {
@@ -15,6 +19,7 @@ import {
   sent,
   until,
 } from "./chat-helpers.ts";
+import { employeeObject } from "./clocks.ts";
 import { createNode, FakeAgent } from "./fake-agent.ts";
 import {
   accountOf,
@@ -85,6 +90,9 @@ describe("chat attachments", () => {
     ]);
     const got = await fetchAsNode(node.token, attachment.id);
     expect(got.status).toBe(200);
+    expect(got.headers.get("content-disposition")).toBe("attachment");
+    expect(got.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(got.headers.get("content-security-policy")).toBe("sandbox");
     expect(await got.text()).toBe("# Report\nAll good.");
     const other = await createNode();
     const theirs = await fetchAsNode(other.token, attachment.id);
@@ -107,6 +115,24 @@ describe("chat attachments", () => {
     expect(again.status).toBe(400);
     progress(agent, employeeId, reply.id, { state: "final", text: "Read it." });
     agent.close();
+  });
+
+  it("keeps only so many unsent uploads, and forgets (and deletes) one unsent for a day", async () => {
+    const cookie = await signIn(uniqueEmail("chat-unsent"));
+    const { id } = await hire(cookie);
+    const accountId = await accountOf(cookie);
+    const stored = async () =>
+      (await env.KNOWLEDGE.list({ prefix: `knowledge/${accountId}/chat/` })).objects.length;
+    for (let i = 0; i < MAX_UNSENT_ATTACHMENTS; i++)
+      expect((await upload(cookie, id, `f${i}.txt`, `file ${i}`)).status).toBe(201);
+    const refused = await upload(cookie, id, "one-more.txt", "x");
+    expect(refused.status).toBe(409);
+    expect((await errorOf(refused)).code).toBe("invalid_state");
+    expect(await stored()).toBe(MAX_UNSENT_ATTACHMENTS);
+    // A day later the unsent ones are forgotten, their bytes with them; a new upload is taken.
+    await employeeObject(id).advanceClock(UNSENT_ATTACHMENT_TTL_MS);
+    expect((await upload(cookie, id, "later.txt", "later")).status).toBe(201);
+    expect(await stored()).toBe(1);
   });
 
   it("refuses an empty, oversized, unnamed or second file, and stores none", async () => {
@@ -180,6 +206,7 @@ describe("chat refusals", () => {
     const cases: [string, Promise<Response>, number][] = [
       ["too long", send(cookie, id, c.id, { text: "x".repeat(MAX_MESSAGE_CHARS + 1) }), 400],
       ["empty", send(cookie, id, c.id, { text: "   " }), 400],
+      ["NUL", send(cookie, id, c.id, { text: "a\u0000b" }), 400],
       ["no text", send(cookie, id, c.id, {}), 400],
       ["extra field", send(cookie, id, c.id, { text: "hi", role: "employee" }), 400],
       [

@@ -1,6 +1,8 @@
 import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import { LIVE_REAUTH_CLOSE } from "../contract/live.ts";
 import { CHAT_RUN_DEADLINE_MS } from "../objects/inbox/inbox-delivery.ts";
+import { LIVE_VIEWER_MAX_MS } from "../objects/live-viewers.ts";
 import {
   accept,
   conversations,
@@ -215,6 +217,29 @@ describe("chat delivery through the node", () => {
     await new Promise((r) => setTimeout(r, 200));
     const h = await history(cookie, employeeId, c.id);
     expect(h.messages[1]).toMatchObject({ status: "aborted", text: "Once upon" });
+    agent.close();
+  });
+
+  it("stops telling a live socket past its time, which is closed to be opened (and admitted) again", async () => {
+    const { cookie, employeeId, agent } = await runningEmployee("chat-live-expiry");
+    const live = await liveChat(cookie, employeeId);
+    const closed = new Promise<number>((done) =>
+      live.ws.addEventListener("close", (e) => done(e.code)),
+    );
+    const c = await newConversation(cookie, employeeId);
+    await until(async () => live.frames.some((f) => f.type === "chat.conversation"), "heard");
+    await employeeObject(employeeId).advanceClock(LIVE_VIEWER_MAX_MS);
+    const heard = live.frames.length;
+    const { reply } = await sent(cookie, employeeId, c.id, "Only for current members");
+    expect(await closed).toBe(LIVE_REAUTH_CLOSE);
+    expect(live.frames.slice(heard)).toEqual([]);
+    // A new socket, admitted again, hears the chat.
+    const again = await liveChat(cookie, employeeId);
+    accept(agent, await agent.next("chat.send"));
+    await until(
+      async () => again.messages(reply.id).some((m) => m.status === "streaming"),
+      "again",
+    );
     agent.close();
   });
 

@@ -11,7 +11,12 @@ import {
   uniqueEmail,
 } from "./helpers.ts";
 
-const production = { ENVIRONMENT: "production", RESEND_API_KEY: "re_stand_in_key" };
+// The tests' env points Stripe at the stand-in, which production refuses (see below).
+const production = {
+  ENVIRONMENT: "production",
+  RESEND_API_KEY: "re_stand_in_key",
+  STRIPE_API_URL: undefined,
+};
 
 describe("configuration", () => {
   it("names a missing secret when parsing the env", () => {
@@ -31,9 +36,18 @@ describe("configuration", () => {
     }
   });
 
+  it("refuses a Stripe stand-in (STRIPE_API_URL) in production", () => {
+    expect(env.STRIPE_API_URL).toBeTruthy();
+    expect(() =>
+      parseConfig({ ...env, ...production, STRIPE_API_URL: env.STRIPE_API_URL }),
+    ).toThrowError(/STRIPE_API_URL is only for development/);
+    expect(() => parseConfig({ ...env, ...production })).not.toThrow();
+    expect(() => parseConfig({ ...env, ENVIRONMENT: "development" })).not.toThrow();
+  });
+
   it("answers every request of a misconfigured Worker with 500 server_misconfigured naming the variable", async () => {
     const res = await api("/api/health", {
-      envOverride: { ENVIRONMENT: "production", RESEND_API_KEY: undefined },
+      envOverride: { ...production, RESEND_API_KEY: undefined },
     });
     expect(res.status).toBe(500);
     const error = await errorOf(res);
@@ -83,7 +97,7 @@ describe("configuration", () => {
       method: "POST",
       json: { email: uniqueEmail("bad-key") },
       envOverride: {
-        ENVIRONMENT: "production",
+        ...production,
         RESEND_API_KEY: "re_wrong",
         EMAIL_API_URL: `${env.STAND_IN_URL}/resend/`,
       },

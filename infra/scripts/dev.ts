@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { configuredVar } from "../../testing/stand-ins/configured-var.ts";
 import { startDevModel } from "../../testing/stand-ins/dev-model-server.ts";
 import { startStandIns } from "../../testing/stand-ins/stand-in-server.ts";
 import {
@@ -73,9 +74,9 @@ const accessKeys = JSON.parse(readFileSync(accessFile, "utf8")) as {
 // The model behind the edge's LLM gateway: the provider in .dev.vars (or .env, which wrangler
 // reads when there is no .dev.vars), or else the development model (testing/stand-ins/
 // dev-model.ts), so a hired employee answers in chat with nothing configured.
-const PROVIDER_KEY_LINE = /^\s*LLM_UPSTREAM_KEY\s*=\s*\S/m;
 const varsFile = [".dev.vars", ".env"].map((name) => path.join(root, name)).find(existsSync);
-const providerConfigured = !!varsFile && PROVIDER_KEY_LINE.test(readFileSync(varsFile, "utf8"));
+const varsText = varsFile ? readFileSync(varsFile, "utf8") : undefined;
+const providerConfigured = configuredVar("LLM_UPSTREAM_KEY", varsText, {});
 const devModel = providerConfigured ? undefined : await startDevModel();
 const modelVars = devModel
   ? ["--var", `LLM_UPSTREAM_URL:${devModel.baseUrl}`, "--var", `LLM_UPSTREAM_KEY:${devModel.key}`]
@@ -84,8 +85,9 @@ const modelVars = devModel
 // Billing: the Stripe account in .dev.vars / .env, or else the Stripe stand-in on loopback
 // (testing/stand-ins/stripe-stand-in.ts), whose Checkout page takes the payment and sends the
 // signed webhooks to this edge, so an upgrade works with nothing configured.
-const STRIPE_KEY_LINE = /^\s*STRIPE_SECRET_KEY\s*=\s*\S/m;
-const stripeConfigured = !!varsFile && STRIPE_KEY_LINE.test(readFileSync(varsFile, "utf8"));
+// A real key anywhere (testing/stand-ins/configured-var.ts) keeps the stand-in off: its --var
+// values would override it.
+const stripeConfigured = configuredVar("STRIPE_SECRET_KEY", varsText);
 const stripeStandIn = stripeConfigured ? undefined : await startStandIns();
 if (stripeStandIn) {
   servers.push(stripeStandIn.server);
@@ -273,7 +275,7 @@ console.log(`
     catalogue     ${PUBLIC_URL}/api/catalogue
     dev mailbox   ${PUBLIC_URL}/api/dev/mailbox?email=you@example.com
     model         ${devModel ? `development model at ${devModel.baseUrl} (answers "[development model] …"; \`!tool NAME {json}\` calls a tool; a provider in .dev.vars replaces it)` : `the provider in ${path.basename(varsFile ?? "")}`}
-    billing       ${stripeStandIn ? `Stripe stand-in at ${stripeStandIn.url} (Upgrade opens its Checkout page; Pay sends the signed webhooks here; STRIPE_SECRET_KEY in .dev.vars replaces it)` : `the Stripe account in ${path.basename(varsFile ?? "")}`}
+    billing       ${stripeStandIn ? `Stripe stand-in at ${stripeStandIn.url} (Upgrade opens its Checkout page; Pay sends the signed webhooks here; STRIPE_SECRET_KEY in .dev.vars replaces it)` : `the Stripe account in ${varsFile && configuredVar("STRIPE_SECRET_KEY", varsText, {}) ? path.basename(varsFile) : "the environment (STRIPE_SECRET_KEY)"}`}
     node agent    runtime ${dockerUp ? `docker (image ${employeeImage})` : "process (no Docker engine answers: employees run as local processes)"}
   Sign in: curl -X POST ${PUBLIC_URL}/api/auth/magic-link -H 'content-type: application/json' -d '{"email":"you@example.com"}'
   then open the link printed above (or in the mailbox).

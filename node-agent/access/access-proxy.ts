@@ -37,6 +37,7 @@ export const ACCESS_HEADERS_TIMEOUT_MS = 10_000;
 export const ACCESS_REQUEST_TIMEOUT_MS = 30_000;
 export const ACCESS_MAX_BODY_BYTES = 16 * 1024 * 1024;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 // Headers that belong to one connection, not to the request or answer passed on. A request's
 // Transfer-Encoding stays: Node frames the forwarded body by it (a body without framing would run
 // into the next request on a kept-alive connection).
@@ -72,6 +73,17 @@ const badMethod: Refusal = {
   code: "method_not_allowed",
   message: "This method is not served here.",
 };
+
+/** A request without an Origin (not a browser's), or from a page of the host it asks. */
+export function fromThisHost(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  try {
+    return new URL(origin).host === req.headers.host?.toLowerCase();
+  } catch {
+    return false;
+  }
+}
 
 function denied(res: ServerResponse): void {
   res.writeHead(401, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
@@ -110,9 +122,12 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
       return servePage(res, await opts.runtime.endpoint(page.claims.e, PAGE_INFO_PORT));
     }
     const fromUrl = url.searchParams.get("access") ?? undefined;
+    // A page of another host may send the cookie along (a form, a fetch): it may read nothing,
+    // and change nothing either (SAFE_METHODS aside, the cookie admits this host's pages only).
+    const cookieMayAdmit = SAFE_METHODS.has(req.method ?? "") || fromThisHost(req);
     const admitted = await admitGrant(
       req.headers.host,
-      fromUrl ?? grantFromCookie(req.headers.cookie),
+      fromUrl ?? (cookieMayAdmit ? grantFromCookie(req.headers.cookie) : undefined),
     );
     if (!admitted) return denied(res);
     if (fromUrl) {
@@ -192,9 +207,14 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
         message: "Only WebSocket upgrades are served here.",
       });
     const offered = req.headers["sec-websocket-protocol"];
+    // The cookie rides along with a WebSocket that any page opens, among them one a container
+    // serves on a sibling host (<other employee>.gw.<domain> is the same site): admitted by the
+    // cookie, a socket must come from a page of this host. The grant offered as a subprotocol is
+    // the app's own, never sent on its own.
     const admitted = await admitGrant(
       req.headers.host,
-      grantFromProtocols(offered) ?? grantFromCookie(req.headers.cookie),
+      grantFromProtocols(offered) ??
+        (fromThisHost(req) ? grantFromCookie(req.headers.cookie) : undefined),
     );
     const target = admitted ? await targetOf(admitted.claims, admitted.service) : null;
     if (!admitted || !target) {

@@ -49,16 +49,39 @@ export async function servePage(
   if (!target) return error(res, 502, "employee_unreachable", "The employee is not reachable.");
   const starting = () => error(res, 503, "browser_starting", "The employee's browser is starting.");
   try {
-    const up = await fetch(`http://${target.host}:${PAGE_INFO_PORT}/page`, {
+    const up = await fetch(`http://${target.host}:${target.port}/page`, {
       signal: AbortSignal.timeout(PAGE_TIMEOUT_MS),
       redirect: "error",
     });
-    const text = await up.text();
-    if (!up.ok || text.length > MAX_PAGE_BYTES) return starting();
+    const text = up.ok ? await readAtMost(up, MAX_PAGE_BYTES) : null;
+    if (text === null) {
+      await up.body?.cancel().catch(() => undefined);
+      return starting();
+    }
     const page = BrowserPage.safeParse(JSON.parse(text));
     if (!page.success) return starting();
     json(res, 200, { title: page.data.title, url: page.data.url });
   } catch {
     starting();
   }
+}
+
+// The container answers this, so it may answer without end: its body is read only up to `max`
+// bytes (null past that), never whole into memory first.
+async function readAtMost(res: Response, max: number): Promise<string | null> {
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }

@@ -1,6 +1,11 @@
 import { createSignal, onCleanup, onMount } from "solid-js";
 import type { Employee } from "../../../edge/contract/employee.ts";
-import { LIVE_PING, type LiveFrame, parseLiveFrame } from "../../../edge/contract/live.ts";
+import {
+  LIVE_PING,
+  LIVE_REAUTH_CLOSE,
+  type LiveFrame,
+  parseLiveFrame,
+} from "../../../edge/contract/live.ts";
 import { backoffDelay } from "../../../edge/protocol/backoff.ts";
 
 export const LIVE_RETRY_BASE_MS = 500;
@@ -79,12 +84,14 @@ export function createLiveEmployee(id: string, initial: Employee) {
           stopped = true;
         } else if (isChatFrame(frame)) for (const fn of listeners) fn(frame);
       };
-      socket.onclose = () => {
+      socket.onclose = (e) => {
         // A socket replaced by retry() closes late: only the current one schedules anything.
         if (ws !== socket) return;
         setConnected(false);
         clearInterval(ping);
         if (stopped) return;
+        // Past its time (the edge admits a socket for a while): a new one at once, not "lost".
+        if (e?.code === LIVE_REAUTH_CLOSE) return open();
         setLost(true);
         attempt++;
         retry = setTimeout(

@@ -5,9 +5,11 @@ import { isServer } from "solid-js/web";
 // The employee's answers are markdown written by a model that reads the web: never trusted as
 // HTML. `html: false` turns any tag into text; links are limited to markdown-it's own safe
 // protocols (no javascript:, vbscript:, file:, most data:) and open in a new tab without handing
-// this page to the opened one.
+// this page to the opened one. Images are not rendered (the image syntax stays a link): the
+// reader's browser would fetch any address the answer names, a beacon that a page the employee
+// read could plant (who reads, when, from where, and whatever the model put in the address).
 function create(Markdown: typeof MarkdownIt): (text: string) => string {
-  const md = new Markdown({ html: false, linkify: true, breaks: true });
+  const md = new Markdown({ html: false, linkify: true, breaks: true }).disable("image");
   md.renderer.rules.link_open = (tokens, idx, options, _env, self) => {
     const token = tokens[idx];
     if (token) {

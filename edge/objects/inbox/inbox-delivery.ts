@@ -28,6 +28,10 @@ export const CHAT_PROGRESS_MIN_INTERVAL_MS = 100;
 export const MAX_WAITING_PER_CONVERSATION = 20;
 /** Conversations the list shows. */
 export const CONVERSATION_LIST_LIMIT = 200;
+/** Files uploaded but not sent that one employee keeps; more are refused until some are sent. */
+export const MAX_UNSENT_ATTACHMENTS = 20;
+/** An upload not sent with a message within this long is forgotten, and its bytes deleted. */
+export const UNSENT_ATTACHMENT_TTL_MS = 24 * 60 * 60_000;
 /** Tool steps kept per answer. */
 export const MAX_TOOL_STEPS = 50;
 

@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { ChatAttachmentView, Conversation, ConversationSource } from "../../contract/chat.ts";
+import type { Conversation, ConversationSource } from "../../contract/chat.ts";
 import type { Env } from "../../env.ts";
 import type { Logger } from "../../log/logger.ts";
 import type { ResultFrame } from "../../protocol/frames.ts";
@@ -7,6 +7,7 @@ import type { Clock } from "../clock.ts";
 import type { EmployeeRecord } from "../employee-record.ts";
 import { Inbox } from "./inbox.ts";
 import type {
+  AddedAttachment,
   AttachmentForNode,
   ChatRefusal,
   ChatRpc,
@@ -68,7 +69,7 @@ export abstract class InboxObject extends DurableObject<Env> implements ChatRpc 
     return this.current() ? this.inbox.stop(conversationId) : null;
   }
 
-  chatAddAttachment(input: NewAttachment): ChatAttachmentView | null {
+  chatAddAttachment(input: NewAttachment): AddedAttachment | null {
     return this.current() ? this.inbox.addAttachment(input) : null;
   }
 

@@ -41,6 +41,12 @@ export interface NewAttachment {
   r2Key: string;
 }
 
+/** An upload stored, or refused while too many wait unsent; either way, the R2 keys of unsent
+ * files past their time that the inbox forgot (the caller deletes their bytes). */
+export type AddedAttachment =
+  | { ok: true; attachment: ChatAttachmentView; discarded: string[] }
+  | { ok: false; message: string; discarded: string[] };
+
 /** An attachment as the node fetches it: where its bytes are. */
 export type AttachmentForNode = ChatAttachmentRef & { r2Key: string };
 
@@ -55,7 +61,7 @@ export interface ChatRpc {
   chatCheckPost(input: NewChatMessage): ChatRefusal | null;
   chatPost(input: NewChatMessage): Promise<PostResult>;
   chatStop(conversationId: string): Promise<Conversation | null>;
-  chatAddAttachment(input: NewAttachment): ChatAttachmentView | null;
+  chatAddAttachment(input: NewAttachment): AddedAttachment | null;
   chatAttachmentForNode(nodeId: string, attachmentId: string): AttachmentForNode | null;
   /** The node's answer to a chat.send: OpenClaw took the message, or could not. */
   onChatSent(nodeId: string, result: ResultFrame): Promise<void>;

@@ -272,6 +272,19 @@ export class InboxStore {
       .toArray();
   }
 
+  /** Files uploaded and not sent with a message (yet), oldest first. */
+  unsentAttachments(): AttachmentRow[] {
+    return this.sql
+      .exec<AttachmentRow & Record<string, SqlStorageValue>>(
+        "SELECT * FROM attachments WHERE message_id IS NULL ORDER BY created_at, rowid",
+      )
+      .toArray();
+  }
+
+  deleteAttachment(id: string): void {
+    this.sql.exec("DELETE FROM attachments WHERE id = ? AND message_id IS NULL", id);
+  }
+
   attach(ids: string[], messageId: string): void {
     for (const id of ids)
       this.sql.exec("UPDATE attachments SET message_id = ? WHERE id = ?", messageId, id);

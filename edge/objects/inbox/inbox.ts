@@ -1,6 +1,5 @@
 import {
   CHAT_ERROR_CODES,
-  type ChatAttachmentView,
   type ChatErrorCode,
   type Conversation,
   type ConversationSource,
@@ -17,6 +16,7 @@ import {
   ended,
   handedOver,
   isInFlight,
+  MAX_UNSENT_ATTACHMENTS,
   MAX_WAITING_PER_CONVERSATION,
   mayDeliver,
   nextReply,
@@ -25,10 +25,12 @@ import {
   taken,
   timedOut,
   titleFrom,
+  UNSENT_ATTACHMENT_TTL_MS,
 } from "./inbox-delivery.ts";
 import type { InboxHost } from "./inbox-host.ts";
 import { abortRun, sendRun } from "./inbox-node.ts";
 import type {
+  AddedAttachment,
   AttachmentForNode,
   ChatRefusal,
   MessagePage,
@@ -183,8 +185,26 @@ export class Inbox {
     return this.store.conversationView(c);
   }
 
-  addAttachment(a: NewAttachment): ChatAttachmentView {
-    return attachmentView(this.store.insertAttachment(a, this.now()));
+  // Uploads that were never sent would keep their bytes for as long as the employee exists: past
+  // a day they are forgotten (the caller deletes the bytes), and only so many may wait at once.
+  addAttachment(a: NewAttachment): AddedAttachment {
+    const now = this.now();
+    const discarded: string[] = [];
+    let waiting = 0;
+    for (const u of this.store.unsentAttachments()) {
+      if (u.created_at + UNSENT_ATTACHMENT_TTL_MS > now) waiting++;
+      else {
+        this.store.deleteAttachment(u.id);
+        discarded.push(u.r2_key);
+      }
+    }
+    if (waiting >= MAX_UNSENT_ATTACHMENTS)
+      return {
+        ok: false,
+        message: `${waiting} files wait to be sent to this employee; send them with a message first.`,
+        discarded,
+      };
+    return { ok: true, attachment: attachmentView(this.store.insertAttachment(a, now)), discarded };
   }
 
   /** Only for the node the employee is on, and only a file sent with a message. */
@@ -326,7 +346,7 @@ export class Inbox {
   }
 
   private broadcast(frame: LiveFrame): void {
-    sendFrame(this.host.ctx, frame);
+    sendFrame(this.host.ctx, frame, this.now());
   }
 
   private now(): number {
