@@ -21,6 +21,12 @@ async function productShot(page: Page, name: string) {
   await page.screenshot({ path: path.join(product, `${name}.jpg`), type: "jpeg", quality: 80 });
 }
 
+// Signed in, the language switch is in the account menu.
+async function switchLanguage(page: Page, code: "DE" | "EN") {
+  await page.getByTestId("account-menu").locator("summary").click();
+  await page.getByTestId("account-menu").getByRole("link", { name: code, exact: true }).click();
+}
+
 async function noConsole(page: Page) {
   await expect(page.locator("iframe")).toHaveCount(0);
   await expect(page.getByText("Join us on Discord")).toHaveCount(0);
@@ -113,7 +119,7 @@ test("a new customer hires an employee and works with it in the workspace", asyn
 
   // German, on the loaded page, at both widths.
   await page.getByRole("tab", { name: "Chat" }).click();
-  await page.getByRole("link", { name: "DE", exact: true }).click();
+  await switchLanguage(page, "DE");
   await expect(page.locator("html")).toHaveAttribute("lang", "de");
   await hydrated(page);
   await expect(page.getByRole("textbox", { name: "Nachricht an Ada Lovelace" })).toBeVisible();
@@ -127,7 +133,7 @@ test("a new customer hires an employee and works with it in the workspace", asyn
     "running",
   );
   await screenshots(page, "real-dashboard-de");
-  await page.getByRole("link", { name: "EN", exact: true }).click();
+  await switchLanguage(page, "EN");
   await expect(page.locator("html")).toHaveAttribute("lang", "en");
   await hydrated(page);
   await productShot(page, "dashboard");

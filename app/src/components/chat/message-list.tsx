@@ -59,13 +59,16 @@ export function MessageList(props: {
           </button>
         </p>
       </Show>
-      <ol class="chat-messages" role="log" aria-live="polite" aria-label={t("workspace.chat")}>
-        <For each={props.messages}>
-          {(m) => (
-            <MessageItem message={m} employeeName={props.employeeName} onRetry={props.onRetry} />
-          )}
-        </For>
-      </ol>
+      {/* The log wraps the list: a role on the <ol> itself would unmake it a list for its items. */}
+      <div role="log" aria-live="polite" aria-label={t("workspace.chat")}>
+        <ol class="chat-messages">
+          <For each={props.messages}>
+            {(m) => (
+              <MessageItem message={m} employeeName={props.employeeName} onRetry={props.onRetry} />
+            )}
+          </For>
+        </ol>
+      </div>
     </div>
   );
 }
