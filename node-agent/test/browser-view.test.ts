@@ -204,8 +204,17 @@ describe("the page the browser shows (/__iw/page)", () => {
       `http://127.0.0.1:18800/json/new?${encodeURIComponent(address)}`,
     );
     const auth = { authorization: `Bearer ${await token()}` };
+    // Until the page has parsed its <title>, Chromium names the tab by its address (which holds
+    // the title's words too): wait for the title itself.
+    const titled = (body: string) => {
+      try {
+        return (JSON.parse(body) as { title?: string }).title === title;
+      } catch {
+        return false;
+      }
+    };
     let page = await getPage(vncHost, auth);
-    for (let i = 0; i < 20 && !page.body.includes(title); i++) {
+    for (let i = 0; i < 20 && !titled(page.body); i++) {
       await new Promise((r) => setTimeout(r, 500));
       page = await getPage(vncHost, auth);
     }

@@ -36,7 +36,17 @@ export async function startFarHosts(tag: string): Promise<FarHosts> {
   const nsIf = `iwf${tag}n`.slice(0, 15);
   const addresses = [FAR_PUBLIC, ...Object.values(FAR_PRIVATE)];
   const cleanup = () => {
-    for (const a of addresses) quiet("ip", "route", "del", `${a}/32`, "dev", hostIf);
+    // Any route to these addresses, whatever its device: a run that died before its cleanup
+    // (another tag) leaves its routes, and adding ours would fail with "File exists".
+    for (const a of addresses) {
+      for (let i = 0; i < 8; i++) {
+        try {
+          sh("ip", "route", "del", `${a}/32`);
+        } catch {
+          break;
+        }
+      }
+    }
     quiet("ip", "link", "del", hostIf);
     quiet("ip", "netns", "del", ns);
   };
