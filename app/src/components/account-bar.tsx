@@ -1,9 +1,10 @@
-import { createSignal, onCleanup, onMount, Show } from "solid-js";
+import { createSignal, Show } from "solid-js";
 import type { Me } from "../../../edge/contract/account.ts";
 import { type AccountView, can } from "../../../edge/contract/team.ts";
 import { catalogueText } from "../i18n/catalogue-text.ts";
 import { type Lang, useI18n } from "../i18n/i18n.tsx";
 import { useApi } from "../lib/api-context.tsx";
+import { dismissableMenu } from "../lib/dismissable-menu.ts";
 import { AccountSwitcher } from "./account-switcher.tsx";
 import { Languages } from "./languages.tsx";
 
@@ -73,21 +74,7 @@ export function AccountMenu(props: {
   const api = useApi();
   const [leaving, setLeaving] = createSignal(false);
   let menu: HTMLDetailsElement | undefined;
-  const close = (e: Event) => {
-    if (!menu?.open) return;
-    if (e instanceof KeyboardEvent ? e.key === "Escape" : !menu.contains(e.target as Node)) {
-      menu.open = false;
-    }
-  };
-  onMount(() => {
-    document.addEventListener("click", close);
-    document.addEventListener("keydown", close);
-  });
-  onCleanup(() => {
-    if (typeof document === "undefined") return;
-    document.removeEventListener("click", close);
-    document.removeEventListener("keydown", close);
-  });
+  dismissableMenu(() => menu);
   const who = () => props.me.user.name || props.me.user.email;
   const signOut = async () => {
     setLeaving(true);

@@ -1,7 +1,8 @@
-import { createSignal, For, onCleanup, onMount, Show } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import type { AccountView } from "../../../edge/contract/team.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useApi } from "../lib/api-context.tsx";
+import { dismissableMenu } from "../lib/dismissable-menu.ts";
 import { apiMessage } from "../lib/messages.ts";
 import { toast } from "./toasts.tsx";
 
@@ -18,22 +19,7 @@ export function AccountSwitcher(props: { accounts: AccountView[]; path: string }
   const active = () => props.accounts.find((a) => a.active);
   const others = () => props.accounts.filter((a) => !a.active);
   let menu: HTMLDetailsElement | undefined;
-  // A menu closes when the visitor clicks elsewhere or presses Escape, as menus do.
-  const close = (e: Event) => {
-    if (!menu?.open) return;
-    if (e instanceof KeyboardEvent ? e.key === "Escape" : !menu.contains(e.target as Node)) {
-      menu.open = false;
-    }
-  };
-  onMount(() => {
-    document.addEventListener("click", close);
-    document.addEventListener("keydown", close);
-  });
-  onCleanup(() => {
-    if (typeof document === "undefined") return;
-    document.removeEventListener("click", close);
-    document.removeEventListener("keydown", close);
-  });
+  dismissableMenu(() => menu);
   const choose = async (a: AccountView) => {
     setBusy(true);
     try {
