@@ -14,6 +14,7 @@ export * from "./memberships/memberships.ts";
 export * from "./nodes/nodes.ts";
 export * from "./oauth-accounts/oauth-accounts.ts";
 export * from "./sessions/sessions.ts";
+export * from "./snapshots/snapshots.ts";
 export * from "./stripe-events/stripe-events.ts";
 export * from "./subscriptions/subscriptions.ts";
 export * from "./users/users.ts";

@@ -27,6 +27,12 @@ export const employees = sqliteTable(
     // When the launch in progress began (null otherwise): employees waiting for a server are
     // served in this order (edge/objects/placement.ts).
     waitingSince: integer("waiting_since"),
+    // The placement's generation (edge/protocol/frames.ts Generation), raised on every placement.
+    generation: integer("generation").notNull().default(0),
+    // When the last complete snapshot was taken, and the backup the employee was last put back
+    // from (shown as "restored from <time>" until a person next restarts it) (issue 16).
+    lastSnapshotAt: integer("last_snapshot_at"),
+    restoredFrom: integer("restored_from"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

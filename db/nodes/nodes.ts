@@ -15,7 +15,8 @@ export const nodes = sqliteTable("nodes", {
   tokenHash: text("token_hash").notNull().unique(),
   createdAt: integer("created_at").notNull(),
   revokedAt: integer("revoked_at"),
-  status: text("status", { enum: ["online", "offline"] })
+  // lost: silent past NODE_LOST_TIMEOUT_MS; its employees were placed elsewhere (issue 16).
+  status: text("status", { enum: ["online", "offline", "lost"] })
     .notNull()
     .default("offline"),
   lastSeenAt: integer("last_seen_at"),
@@ -25,6 +26,9 @@ export const nodes = sqliteTable("nodes", {
   maxSlots: integer("max_slots").notNull().default(DEFAULT_NODE_SLOTS),
   capacitySlots: integer("capacity_slots").notNull().default(0),
   usedSlots: integer("used_slots").notNull().default(0),
+  // Set by `npm run node:drain`: the node takes no new placements and its employees are moved off
+  // one at a time; cleared by node:undrain.
+  drainingAt: integer("draining_at"),
 });
 
 export type NodeRow = typeof nodes.$inferSelect;

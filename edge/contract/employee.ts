@@ -12,6 +12,9 @@ export const EMPLOYEE_STATUSES = [
   "restarting",
   "error",
   "removing",
+  // Its state is being put back from a backup: in place, or on another server after its own was
+  // lost or drained (issue 16). `step` says which part.
+  "restoring",
 ] as const;
 export const EmployeeStatus = z.enum(EMPLOYEE_STATUSES);
 export type EmployeeStatus = z.infer<typeof EmployeeStatus>;
@@ -33,6 +36,9 @@ export const Employee = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   launch: z.optional(Launch),
+  // When the employee was last put back from a backup (ISO time of that backup), until it is
+  // next restarted by a person: the app says "restored from <time>" (issue 16).
+  restoredFrom: z.optional(z.nullable(z.string())),
 });
 export type Employee = z.infer<typeof Employee>;
 
@@ -59,6 +65,16 @@ export const ALLOWED_FROM: Record<EmployeeAction, readonly EmployeeStatus[]> = {
   stop: ["running", "unhealthy", "restarting", "provisioning"],
 };
 
+// Backups (issue 16): one is taken of an employee's disk running or stopped; a restore replaces
+// the state of an employee that is not in the middle of something else.
+export const BACKUP_ALLOWED_FROM: readonly EmployeeStatus[] = ["running", "unhealthy", "stopped"];
+export const RESTORE_ALLOWED_FROM: readonly EmployeeStatus[] = [
+  "running",
+  "unhealthy",
+  "stopped",
+  "error",
+];
+
 export const allows = (status: EmployeeStatus, action: EmployeeAction): boolean =>
   ALLOWED_FROM[action].includes(status);
 
@@ -69,6 +85,7 @@ export const IN_PROGRESS_STATUSES: readonly EmployeeStatus[] = [
   "restarting",
   "removing",
   "unhealthy",
+  "restoring",
 ];
 
 /** POST /api/employees/:id/access: short-lived URLs of the chat and browser views. */

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { DevMail, Me, SignInLink } from "./account.ts";
 import { AuditEventView, AuditQuery } from "./audit.ts";
+import { BackupList, OneBackup } from "./backup.ts";
 import { Catalogue, PaidPlanId } from "./catalogue.ts";
 import {
   ChatAttachmentView,
@@ -107,6 +108,11 @@ export const endpoints = {
   "POST /api/employees/:id/provision": { status: 202, response: OneEmployee },
   "POST /api/employees/:id/restart": { status: 202, response: OneEmployee },
   "POST /api/employees/:id/stop": { status: 202, response: OneEmployee },
+  // Backups (issue 16): the restore points, one taken now, and a restore (a backup of now is
+  // taken first; the employee is `restoring` until it runs again on the chosen state).
+  "GET /api/employees/:id/backups": { status: 200, response: BackupList },
+  "POST /api/employees/:id/backups": { status: 202, response: OneBackup },
+  "POST /api/employees/:id/backups/:backupId/restore": { status: 202, response: OneEmployee },
   "POST /api/employees/:id/access": { status: 200, query: AccessQuery, response: AccessUrls },
   "GET /api/employees/:id/memory": {
     status: 200,

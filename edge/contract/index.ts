@@ -5,6 +5,7 @@
 export * from "./account.ts";
 export * from "./account-lifecycle.ts";
 export * from "./audit.ts";
+export * from "./backup.ts";
 export * from "./catalogue.ts";
 export * from "./chat.ts";
 export * from "./client.ts";

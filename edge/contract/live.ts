@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { Backup } from "./backup.ts";
 import { ChatMessage, ChatReadiness, Conversation } from "./chat.ts";
 import { Employee } from "./employee.ts";
 
@@ -7,6 +8,7 @@ import { Employee } from "./employee.ts";
 // The chat's frames follow: a message whenever it changes (a streaming answer: its whole text so
 // far, at most a few times a second), a conversation when it is created or changes, and the
 // readiness whenever it changes.
+// A backup whenever it is created or changes (its progress while it runs, at most once a second).
 // A viewer may send the text "ping" and hears "pong".
 export const LiveFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("status"), employee: z.nullable(Employee) }),
@@ -14,6 +16,7 @@ export const LiveFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat.message"), message: ChatMessage }),
   z.object({ type: z.literal("chat.conversation"), conversation: Conversation }),
   z.object({ type: z.literal("chat.readiness"), readiness: ChatReadiness }),
+  z.object({ type: z.literal("backup"), employeeId: z.string(), backup: Backup }),
 ]);
 export type LiveFrame = z.infer<typeof LiveFrame>;
 

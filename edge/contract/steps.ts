@@ -12,6 +12,12 @@ export const STEP_IDS = [
   "restarting",
   "stopping",
   "removing",
+  // Backups and restores (issue 16).
+  "taking_snapshot",
+  "waiting_for_lost_server",
+  "fetching_snapshot",
+  "swapping_state",
+  "moving_to_new_server",
 ] as const;
 export const StepId = z.enum(STEP_IDS);
 export type StepId = z.infer<typeof StepId>;
@@ -25,4 +31,9 @@ export const STEP_TEXT: Record<StepId, string> = {
   restarting: "Restarting",
   stopping: "Stopping",
   removing: "Removing the container and its data",
+  taking_snapshot: "Backing up its current state",
+  waiting_for_lost_server: "Its server stopped answering: moving it to another",
+  fetching_snapshot: "Fetching its backup",
+  swapping_state: "Putting its state back",
+  moving_to_new_server: "Moving it to another server",
 };

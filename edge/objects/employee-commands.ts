@@ -51,6 +51,8 @@ async function commandFrame(
   kind: ContainerCommandType,
   id: string,
 ): Promise<CommandFrame> {
+  // A restore's frame (snapshot, mode, spec) is built by its own verb (issue 16).
+  if (kind === "container.restore") throw new Error("container.restore is not a plain command");
   if (kind !== "container.provision") return { type: kind, id, employeeId: r.id };
   // Every provision brings a fresh gateway key and retires the previous one (rotation).
   const apiKey = await mintLlmKey(c.env, r.id, r.accountId, c.now());

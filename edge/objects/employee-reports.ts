@@ -37,6 +37,7 @@ export function commandResult(
     case "container.provision":
     case "container.start":
     case "container.restart":
+    case "container.restore":
       // Running again: its knowledge follows (deletions wait for a running container).
       return to(
         {
@@ -234,4 +235,5 @@ const DESCRIBED: Record<ContainerCommandType, string> = {
   "container.restart": "Restarting the employee",
   "container.stop": "Stopping the employee",
   "container.remove": "Removing the employee",
+  "container.restore": "Restoring the employee",
 };

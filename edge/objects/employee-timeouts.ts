@@ -1,5 +1,6 @@
 import { backoffDelay } from "../protocol/backoff.ts";
 import type { ContainerCommandType } from "../protocol/frames.ts";
+import { RESTORE_TIMEOUT_MS } from "../protocol/snapshot-timeouts.ts";
 
 // Every wait of the lifecycle, by name. An operation that outlives its timeout is retried with
 // backoff up to MAX_COMMAND_ATTEMPTS, then ends in `error` with a reason the customer can read.
@@ -11,6 +12,8 @@ export const COMMAND_TIMEOUT_MS: Record<ContainerCommandType, number> = {
   "container.restart": 420_000,
   "container.stop": 60_000,
   "container.remove": 60_000,
+  // Fetch, swap, provision and wait (edge/protocol/snapshot-timeouts.ts RESTORE_TIMEOUT_MS).
+  "container.restore": RESTORE_TIMEOUT_MS,
 };
 export const MAX_COMMAND_ATTEMPTS = 3;
 export const RETRY_BACKOFF_BASE_MS = 2_000;

@@ -48,10 +48,18 @@ export const InstanceState = z.enum([
 ]);
 export type InstanceState = z.infer<typeof InstanceState>;
 
+// A placement's generation: raised by the edge each time it places the employee on a node (a
+// move, a restore after node loss). Every command carries it, the agent labels the container with
+// it and reports it, so a node that comes back after its employees moved can be told its copies
+// are stale and must never run (issue 16).
+export const Generation = z.number().int().min(0).max(2_147_483_647);
+
 export const Instance = z.object({
   employeeId: Id,
   containerId: z.string().max(128).nullable(),
   state: InstanceState,
+  // The generation on the container's label; absent for containers made before generations.
+  generation: Generation.optional(),
 });
 export type Instance = z.infer<typeof Instance>;
 
@@ -114,8 +122,35 @@ export const ChatToolStep = z.object({
 });
 export type ChatToolStep = z.infer<typeof ChatToolStep>;
 
+// Why a snapshot is taken (edge/contract/backup.ts BACKUP_REASONS, repeated here so the agent's
+// contract stays zod-only and self-contained).
+export const SnapshotKind = z.enum(["scheduled", "manual", "pre_restore", "pre_op", "final"]);
+export type SnapshotKind = z.infer<typeof SnapshotKind>;
+
+// What a finished snapshot.create reports: skipped when nothing changed since the last one (a
+// scheduled snapshot only; the edge then forgets the snapshot it opened).
+export const SnapshotResult = z.object({
+  snapshotId: Id,
+  skipped: z.boolean(),
+  logicalBytes: z.number().int().min(0),
+  storedBytes: z.number().int().min(0),
+  fileCount: z.number().int().min(0),
+  manifestSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
+});
+export type SnapshotResult = z.infer<typeof SnapshotResult>;
+
 const command = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
-  z.object({ type: z.literal(type), id: Id, employeeId: Id, ...shape });
+  z.object({
+    type: z.literal(type),
+    id: Id,
+    employeeId: Id,
+    // The placement this command is for; the agent refuses one older than the container's own.
+    generation: Generation.optional(),
+    ...shape,
+  });
 
 // edge → agent
 export const EdgeFrame = z.discriminatedUnion("type", [
@@ -156,8 +191,38 @@ export const EdgeFrame = z.discriminatedUnion("type", [
   }),
   // Stops the answer being written in that session (the run, when given).
   command("chat.abort", { sessionKey: SessionKey, runId: Id.optional() }),
+  // Takes a snapshot of the employee's whole state into snapshot `snapshotId` (opened by the edge)
+  // through the /agent/snapshots/... routes: the OpenClaw state through its own backup, the
+  // workspace and the browser profile by a walk, chunked and sent only where the edge lacks a
+  // chunk. `stopFirst` stops the container first (a drain's final snapshot: nothing changes after
+  // it). A scheduled snapshot of an unchanged employee answers skipped.
+  command("snapshot.create", { snapshotId: Id, kind: SnapshotKind, stopFirst: z.boolean() }),
+  // Puts the employee's state back from snapshot `snapshotId` and runs it with `spec`: fetched to a
+  // staging disk, checked chunk by chunk, then the container stopped, the state swapped in, the
+  // employee provisioned and waited for. "in_place" replaces an employee this node has (a failure
+  // swaps the old state back and answers rolledBack); "fresh" makes it here (a move, node loss).
+  command("container.restore", {
+    snapshotId: Id,
+    mode: z.enum(["in_place", "fresh"]),
+    spec: EmployeeSpec,
+  }),
   // The employees the edge has placed on this node; any other container of ours is an orphan.
-  z.object({ type: z.literal("inventory.reconcile"), id: Id, keep: z.array(Id) }),
+  // `placements` (additive) carries each kept employee's current generation: a container with an
+  // older one is a stale copy (its employee moved while this node was away) and is stopped at
+  // once, its disk kept STALE_DISK_KEEP_MS and then removed.
+  z.object({
+    type: z.literal("inventory.reconcile"),
+    id: Id,
+    keep: z.array(Id),
+    placements: z
+      .array(z.object({ employeeId: Id, generation: Generation }))
+      .max(10_000)
+      .optional(),
+  }),
+  // The edge heard the heartbeat: the agent may run its employees for `leaseMs` more. Without an
+  // ack for that long the agent stops them all (self-fencing), because the edge will soon hold the
+  // node lost and place them elsewhere.
+  z.object({ type: z.literal("heartbeat.ack"), leaseMs: z.number().int().positive() }),
   // A frame the edge refused (malformed, out of order, or about another node's employee).
   z.object({ type: z.literal("rejected"), reason: z.string().max(1000) }),
 ]);
@@ -210,14 +275,29 @@ export const AgentFrame = z.discriminatedUnion("type", [
       ok: z.literal(true),
       data: Instance.optional(),
       memory: z.array(MemoryFile).max(500).optional(),
+      snapshot: SnapshotResult.optional(),
     }),
-    z.object({ type: z.literal("result"), id: Id, ok: z.literal(false), error: ResultError }),
+    z.object({
+      type: z.literal("result"),
+      id: Id,
+      ok: z.literal(false),
+      error: ResultError,
+      // A restore in place that failed and put the old state back (the employee runs as before).
+      rolledBack: z.boolean().optional(),
+    }),
   ]),
   event("container.created", {}),
   event("container.started", {}),
   event("container.stopped", { exitCode: z.number().int().nullable() }),
   event("container.health_changed", { health: z.enum(["healthy", "unhealthy"]) }),
   event("container.removed", {}),
+  // How far a snapshot or a restore is, at most once a second per employee.
+  event("snapshot.progress", {
+    snapshotId: Id,
+    phase: z.enum(["archiving", "uploading", "downloading", "swapping", "starting"]),
+    bytesDone: z.number().int().min(0),
+    bytesTotal: z.number().int().min(0).nullable(),
+  }),
   // A chat answer as it is written: its whole text so far, the tool activity, and, once ended,
   // how (final, aborted, error with a CHAT_ERROR_CODES code of the contract and a sentence).
   event("chat.progress", {

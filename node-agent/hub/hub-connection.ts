@@ -192,6 +192,9 @@ export class HubConnection {
       case "rejected":
         this.opts.log.warn({ reason: frame.reason }, "the edge rejected a frame");
         return;
+      case "heartbeat.ack":
+        // The lease for self-fencing (issue 16): kept by the fence once it exists.
+        return;
       case "inventory.reconcile": {
         const removed = await this.opts.runtime
           .sweepOrphans(new Set(frame.keep), this.opts.orphanGraceMs)

@@ -104,6 +104,7 @@ export const de: Record<MessageKey, string> = {
   "status.stopped": "Angehalten",
   "status.unhealthy": "Gestört, startet neu",
   "status.restarting": "Startet neu",
+  "status.restoring": "Wird wiederhergestellt",
   "status.error": "Braucht Aufmerksamkeit",
   "status.removing": "Wird entfernt",
   "knowledge.own": "Woraus {name} lernt",

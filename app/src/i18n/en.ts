@@ -100,6 +100,7 @@ export const en = {
   "status.stopped": "Stopped",
   "status.unhealthy": "Unhealthy, restarting",
   "status.restarting": "Restarting",
+  "status.restoring": "Restoring",
   "status.error": "Needs attention",
   "status.removing": "Being removed",
   "knowledge.own": "What {name} learns from",
