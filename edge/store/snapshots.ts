@@ -1,4 +1,4 @@
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, ne } from "drizzle-orm";
 import { openDb } from "../../db/client.ts";
 import { type SNAPSHOT_KINDS, type SnapshotRow, snapshots } from "../../db/schema.ts";
 
@@ -61,4 +61,18 @@ export async function failSnapshot(
     .update(snapshots)
     .set({ status: "failed", error: error.slice(0, 1000), completedAt: now })
     .where(and(eq(snapshots.id, id), eq(snapshots.status, "pending")));
+}
+
+/** An employee's restore points, newest first (deleted ones left out). */
+export async function listSnapshots(
+  d1: D1Database,
+  employeeId: string,
+  limit = 200,
+): Promise<SnapshotRow[]> {
+  return openDb(d1)
+    .select()
+    .from(snapshots)
+    .where(and(eq(snapshots.employeeId, employeeId), ne(snapshots.status, "deleted")))
+    .orderBy(desc(snapshots.createdAt))
+    .limit(limit);
 }
