@@ -9,6 +9,7 @@ import { createLogger, errorFields } from "./log/logger.ts";
 import { accountLifecycleRoutes } from "./routes/account-lifecycle-routes.ts";
 import { accountRoutes, accountsRoutes } from "./routes/account-routes.ts";
 import { agentRoutes } from "./routes/agent-routes.ts";
+import { agentSnapshotRoutes } from "./routes/agent-snapshot-routes.ts";
 import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { billingRoutes, stripeWebhookRoutes } from "./routes/billing-routes.ts";
@@ -52,6 +53,7 @@ export function createApp() {
   app.route("/api/team", teamRoutes);
   app.route("/api/invitation", invitationRoutes);
   app.route("/api/sessions", sessionRoutes);
+  app.route("/agent/snapshots", agentSnapshotRoutes);
   app.route("/agent", agentRoutes);
   app.route("/v1", llmRoutes);
 

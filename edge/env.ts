@@ -7,6 +7,7 @@ import type { BudgetDO } from "./objects/budget-do.ts";
 import type { EmployeeRpc } from "./objects/employee-rpc.ts";
 import type { NodeRpc } from "./objects/node-rpc.ts";
 import type { RateLimiter } from "./objects/rate-limiter.ts";
+import type { SnapshotStoreRpc } from "./snapshots/snapshot-store-rpc.ts";
 
 // What wrangler binds. Vars and secrets arrive as strings (or not at all) and are checked by
 // parseConfig before anything uses them.
@@ -18,6 +19,9 @@ export interface Env {
   EMPLOYEE_DO: DurableObjectNamespace<EmployeeRpc>;
   NODE_DO: DurableObjectNamespace<NodeRpc>;
   BUDGET_DO: DurableObjectNamespace<BudgetDO>;
+  // Snapshots (issue 16): sealed packs and manifests, and one chunk index per employee.
+  SNAPSHOTS: R2Bucket;
+  SNAPSHOT_STORE: DurableObjectNamespace<SnapshotStoreRpc>;
   ENVIRONMENT?: string;
   APP_URL?: string;
   VERSION?: string;
@@ -51,6 +55,8 @@ export interface Env {
   SLACK_API_URL?: string;
   SLACK_AUTHORIZE_URL?: string;
   WHATSAPP_GRAPH_URL?: string;
+  SNAPSHOT_MASTER_KEY?: string;
+  SNAPSHOT_MASTER_KEY_PREVIOUS?: string;
 }
 
 const optionalSecret = z
@@ -108,6 +114,18 @@ const ConfigSchema = z
     CHANNEL_SECRETS_KEY: optionalSecret.refine(
       (v) => v === undefined || isBase64Key(v),
       "must be 32 random bytes in base64 (openssl rand -base64 32)",
+    ),
+    // Snapshots (edge/snapshots/snapshot-crypto.ts): wraps each account's data key, 32 random
+    // bytes in base64. Development has a built-in key when it is unset; production takes no
+    // snapshot without it. During a rotation the keys it replaced, comma-separated, open the
+    // data keys they wrapped (each is wrapped again under the current one when next used).
+    SNAPSHOT_MASTER_KEY: optionalSecret.refine(
+      (v) => v === undefined || isBase64Key(v),
+      "must be 32 random bytes in base64 (openssl rand -base64 32)",
+    ),
+    SNAPSHOT_MASTER_KEY_PREVIOUS: optionalSecret.refine(
+      (v) => v === undefined || v.split(",").every(isBase64Key),
+      "must be comma-separated keys of 32 random bytes in base64",
     ),
     // The providers' API bases; only tests point them elsewhere.
     TELEGRAM_API_URL: z.url().default(TELEGRAM_API_URL),

@@ -8,6 +8,7 @@ export { BudgetDO } from "./objects/budget-do.ts";
 export { EmployeeDO } from "./objects/employee-do.ts";
 export { NodeDO } from "./objects/node-do.ts";
 export { RateLimiter } from "./objects/rate-limiter.ts";
+export { SnapshotStoreDO } from "./snapshots/snapshot-store-do.ts";
 
 const app = createApp();
 

@@ -64,6 +64,24 @@ export const plans: readonly Plan[] = [
   },
 ];
 
+/**
+ * How many restore points an employee keeps (edge/snapshots/snapshot-retention.ts): every
+ * snapshot of the last `recentHours`, then one a day for `daily` days and one a week for
+ * `weekly` weeks. Every plan keeps at least 7 daily and 4 weekly.
+ */
+export interface SnapshotRetention {
+  recentHours: number;
+  daily: number;
+  weekly: number;
+}
+
+export const snapshotRetention: Readonly<Record<PlanId, SnapshotRetention>> = {
+  trial: { recentHours: 24, daily: 7, weekly: 4 },
+  starter: { recentHours: 24, daily: 7, weekly: 4 },
+  pro: { recentHours: 48, daily: 14, weekly: 8 },
+  business: { recentHours: 72, daily: 30, weekly: 12 },
+};
+
 export function planById(id: PlanId): Plan {
   const plan = plans.find((p) => p.id === id);
   if (!plan) throw new Error(`unknown plan ${id}`);

@@ -62,6 +62,14 @@ export const MACHINE_ERROR_CODES = [
   "upstream_unavailable",
   "llm_not_configured",
   "client_closed_request",
+  // snapshots (the agent's /agent/snapshots routes)
+  "invalid_frame",
+  "chunk_digest_mismatch",
+  "invalid_manifest",
+  "snapshot_incomplete",
+  "snapshot_corrupt",
+  "snapshots_not_configured",
+  "snapshot_key_gone",
 ] as const;
 
 export const ERROR_CODES = [...PERSON_ERROR_CODES, ...MACHINE_ERROR_CODES] as const;

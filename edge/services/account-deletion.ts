@@ -5,6 +5,7 @@ import type { AccountView } from "../contract/team.ts";
 import { ApiError } from "../http/api-error.ts";
 import { errorFields } from "../log/logger.ts";
 import { employeeStub } from "../objects/stubs.ts";
+import { purgeAccountSnapshots } from "../snapshots/snapshot-cron.ts";
 import {
   accountsAwaitingDeletion,
   accountsDueForDeletion,
@@ -136,7 +137,9 @@ async function purgeAccount(
   await deleteR2Keys(deps.env.KNOWLEDGE, await knowledgeKeysOf(deps.db, account.id));
   const objects =
     (await deleteR2Prefix(deps.env.KNOWLEDGE, knowledgePrefix(account.id))) +
-    (await deleteR2Prefix(deps.env.KNOWLEDGE, accountExportsPrefix(account.id)));
+    (await deleteR2Prefix(deps.env.KNOWLEDGE, accountExportsPrefix(account.id))) +
+    // Snapshots: the account's data key first (crypto-shredding), then its packs and manifests.
+    (await purgeAccountSnapshots(deps.env, account.id));
 
   // 3. Stripe: the customer goes, and its subscriptions with it. Until Stripe confirms, the row
   // (which names the customer) stays, and the next run tries again.

@@ -5,6 +5,7 @@ import { deleteExpiredSessions } from "../auth/sessions.ts";
 import { AUDIT_RETENTION_DAYS } from "../contract/audit.ts";
 import { errorFields } from "../log/logger.ts";
 import { employeeStub } from "../objects/stubs.ts";
+import { runSnapshotRetention } from "../snapshots/snapshot-cron.ts";
 import { deleteAuditEventsBefore } from "../store/audit.ts";
 import { deleteSettledInvitations } from "../store/invitations.ts";
 import { holdAccountsAwaitingDeletion, purgeDeletedAccounts } from "./account-deletion.ts";
@@ -81,4 +82,6 @@ export async function runCron(deps: Deps, now = deps.now()): Promise<void> {
   await step(deps, "deletion holds", () => holdAccountsAwaitingDeletion(deps, now));
   await step(deps, "account purge", () => purgeDeletedAccounts(deps, now));
   await step(deps, "exports", () => runExportCron(deps, now));
+  // Snapshot store: timeouts, retention per plan, pack collection, fired employees' snapshots.
+  await step(deps, "snapshot retention", () => runSnapshotRetention(deps.env, deps.log, now));
 }

@@ -13,7 +13,7 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import("./test-worker.ts");
-      durableNamespaces: "RateLimiter" | "EmployeeDO" | "NodeDO" | "BudgetDO";
+      durableNamespaces: "RateLimiter" | "EmployeeDO" | "NodeDO" | "BudgetDO" | "SnapshotStoreDO";
     }
   }
 }
