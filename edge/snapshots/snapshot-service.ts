@@ -157,8 +157,17 @@ export async function verifySnapshot(env: Env, id: string): Promise<Verification
   if (!read.ok) return read;
   const parsed = parseSnapshotManifest(read.bytes);
   if (!parsed.ok) return corrupt(env, row, "its manifest does not parse");
-  const { missing } = await claimAll(env, row.employeeId, chunksOf(parsed.manifest), Date.now());
+  const { missing, packs } = await claimAll(
+    env,
+    row.employeeId,
+    chunksOf(parsed.manifest),
+    Date.now(),
+  );
   if (missing.length > 0) return corrupt(env, row, `${missing.length} of its chunks are missing`);
+  // One HEAD per pack (a pack holds up to 64 MiB of chunks): a lost object is found before the
+  // restore starts rather than halfway through it.
+  for (const pack of packs)
+    if (!(await env.SNAPSHOTS.head(pack))) return corrupt(env, row, "one of its packs is missing");
   return { ok: true };
 }
 

@@ -14,7 +14,7 @@ const GC_DELAY_MS = SNAPSHOT_TIMEOUT_MS + 60_000;
 // the garbage collection of its packs in R2. The cron's retention step and the alarm both
 // collect; the alarm alone would do, the cron moves it with its own clock.
 export class SnapshotStoreDO extends DurableObject<Env> implements SnapshotStoreRpc {
-  private readonly index: SnapshotIndex;
+  private index: SnapshotIndex;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,6 +75,8 @@ export class SnapshotStoreDO extends DurableObject<Env> implements SnapshotStore
   async wipe(): Promise<void> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    // The tables went with the rest: an empty index for whatever comes next.
+    this.index = new SnapshotIndex(this.ctx.storage.sql);
   }
 
   stats() {
