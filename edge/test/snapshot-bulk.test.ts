@@ -123,6 +123,37 @@ describe("large snapshots", () => {
     );
   });
 
+  it("ingest alone: one full pack of frames made beforehand", { timeout: 300_000 }, async () => {
+    const p = await placedEmployee();
+    const id = await openFor(p);
+    const made = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const plain = pseudoRandom(CHUNK, 90_000 + i);
+        return { header: encodeFrameHeader(await sha256(plain), FLAG_RAW, CHUNK), plain };
+      }),
+    );
+    let i = 0;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (i >= PER_PACK) return controller.close();
+          const f = made[i++ % made.length] as (typeof made)[number];
+          controller.enqueue(f.header);
+          controller.enqueue(f.plain);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    const start = Date.now();
+    const res = await postStream(p, id, body);
+    expect(res.status).toBe(200);
+    const ms = Date.now() - start;
+    const mb = (PER_PACK * CHUNK) / 1e6;
+    console.log(
+      `snapshot ingest: ${mb.toFixed(0)} MB in ${ms} ms (${(mb / (ms / 1000)).toFixed(1)} MB/s)`,
+    );
+  });
+
   it("a pack streamed past PACK_MAX_BYTES without a length is cut off with 413, nothing kept", {
     timeout: 300_000,
   }, async () => {

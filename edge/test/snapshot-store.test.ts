@@ -322,9 +322,9 @@ describe("hostile uploads", () => {
     const res = await putManifest(p.node.token, id, other);
     expect(res.status).toBe(400);
     expect((await errorOf(res)).code).toBe("invalid_manifest");
-    const escape = manifestOf(p, id, []);
-    escape.entries.push({ type: "dir", path: "workspace/../../etc", mode: 0o755 });
-    expect((await putManifest(p.node.token, id, escape)).status).toBe(400);
+    const climbing = manifestOf(p, id, []);
+    climbing.entries.push({ type: "dir", path: "workspace/../../etc", mode: 0o755 });
+    expect((await putManifest(p.node.token, id, climbing)).status).toBe(400);
     expect((await snapshotRow(id))?.status).toBe("pending");
   });
 });
