@@ -21,7 +21,7 @@ import { packKey, snapshotStore } from "./snapshot-store-stub.ts";
 // only when the whole request was good: a bad frame anywhere records nothing of the request.
 
 /** Chunk records sent to the index at once while a pack is read (staged until it completes). */
-const STAGE_BATCH = 1000;
+const STAGE_BATCH = 5000;
 
 export interface PackOwner extends SealOwner {
   snapshotId: string;

@@ -147,6 +147,39 @@ describe("snapshot cron", () => {
   });
 });
 
+describe("pack collection", () => {
+  it("keeps an unreferenced pack an upload in progress claimed, until its claim is old", async () => {
+    const p = await placedEmployee();
+    const x = await chunkOf(pseudoRandom(8_000, 98));
+    const t0 = Date.now();
+    const first = await complete(p, [x]);
+    const store = snapshotStore(env, p.employeeId);
+    expect(await store.release(first)).toBe(1);
+    // Ten minutes later a new snapshot finds x there ("have") and so claims its pack.
+    expect(await store.claim([x.sha], t0 + 10 * MIN)).toMatchObject({ missing: [] });
+    // Unclaimed, the pack would go at t0 + 16 min; claimed at t0 + 10, it stays until t0 + 25.
+    expect(await store.gc(t0 + 16 * MIN)).toBe(0);
+    expect(await store.gc(t0 + 24 * MIN)).toBe(0);
+    // The new snapshot completes: referenced again, no collection takes it, however late.
+    const next = await openFor(p);
+    expect(
+      (
+        await putManifest(
+          p.node.token,
+          next,
+          manifestOf(p, next, [{ path: "workspace/f", chunks: [x] }]),
+        )
+      ).status,
+    ).toBe(200);
+    expect(await store.gc(t0 + 600 * MIN)).toBe(0);
+    expect(await verifySnapshot(env, next)).toEqual({ ok: true });
+    // Released again: collected once its last claim is older than the timeout.
+    expect(await store.release(next)).toBe(1);
+    expect(await store.gc(t0 + 600 * MIN)).toBe(1);
+    expect(await objects(`snapshots/${p.accountId}/${p.employeeId}/packs/`)).toEqual([]);
+  });
+});
+
 describe("verify and discard", () => {
   it("verify refuses a snapshot with a missing chunk or pack, and marks it failed", async () => {
     const p = await placedEmployee();
