@@ -13,6 +13,7 @@ import {
   parseAgentFrame,
   type ResultFrame,
 } from "../protocol/frames.ts";
+import { AGENT_SELF_FENCE_MS } from "../protocol/snapshot-timeouts.ts";
 import { employeesWaitingForServer } from "../store/employees.ts";
 import {
   markNodeOffline,
@@ -22,12 +23,16 @@ import {
   setNodeLoad,
 } from "../store/nodes.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { drainStep, isDraining, noteDraining } from "./node-drain.ts";
+import { cameBack, lossAlarm, type NodeContext, offlineSince, wentOffline } from "./node-loss.ts";
+import { Placements } from "./node-placements.ts";
 import type { NodeRpc, NodeStatus } from "./node-rpc.ts";
 import {
   ASK_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
   HELLO_TIMEOUT_MS,
+  MOVE_RETRY_MS,
   TOKEN_CHECK_INTERVAL_MS,
   WAKE_WAITING_LIMIT,
 } from "./node-timeouts.ts";
@@ -57,14 +62,13 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
   private readonly clock: Clock;
   // Questions in flight (ask): in memory only, since their askers wait on this very instance.
   private readonly questions = new Map<string, (result: ResultFrame) => void>();
+  private readonly placed: Placements;
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
     super(ctx, env);
     this.clock = clock;
     const sql = ctx.storage.sql;
-    sql.exec(
-      `CREATE TABLE IF NOT EXISTS placements (employee_id TEXT PRIMARY KEY, placed_at INTEGER NOT NULL)`,
-    );
+    this.placed = new Placements(sql);
     sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
       id TEXT PRIMARY KEY, employee_id TEXT NOT NULL, type TEXT NOT NULL, frame TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     this.log = createLogger({ nodeId: this.nodeId() });
@@ -118,6 +122,8 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
         if (!updated) return this.closeRevoked();
         this.ctx.storage.kv.put("reportedSlots", frame.capacity.slots);
         this.ctx.storage.kv.put("capacitySlots", updated.capacitySlots);
+        // Heard: the agent may keep its employees running for another lease (self-fencing).
+        this.send(ws, { type: "heartbeat.ack", leaseMs: AGENT_SELF_FENCE_MS });
         return;
       }
       case "result":
@@ -143,8 +149,15 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
   }
 
   override async alarm(): Promise<void> {
-    if (this.ctx.getWebSockets(AGENT_TAG).length === 0) return;
+    // No agent: past NODE_LOST_TIMEOUT_MS its employees move elsewhere (node-loss.ts).
+    if (this.ctx.getWebSockets(AGENT_TAG).length === 0) {
+      const c = this.moves();
+      if (c) await lossAlarm(c);
+      return;
+    }
     if ((await this.checkToken()) === "revoked") return;
+    const moves = this.moves();
+    if (moves && this.isOnline()) await drainStep(moves);
     const sockets = this.ctx.getWebSockets(AGENT_TAG);
     const now = this.clock.now();
     const lastSeen = this.ctx.storage.kv.get<number>("lastSeen") ?? 0;
@@ -174,23 +187,34 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
   // ---- RPC from EmployeeDOs and the scheduler ----
 
   // Atomic within this object: two concurrent hires cannot both take the last slot.
-  async reserve(employeeId: string): Promise<boolean> {
-    if (this.isPlaced(employeeId)) return true;
+  // An employee already placed here keeps its slot under the generation given: a move that
+  // failed came back, and a draining node tries it again after MOVE_RETRY_MS.
+  async reserve(employeeId: string, generation?: number): Promise<boolean> {
+    const now = this.clock.now();
+    if (this.isPlaced(employeeId)) {
+      this.placed.renew(
+        employeeId,
+        generation,
+        isDraining(this.ctx.storage.kv) ? now + MOVE_RETRY_MS : null,
+      );
+      return true;
+    }
     const capacity = this.ctx.storage.kv.get<number>("capacitySlots") ?? 0;
-    if (!this.isOnline() || this.placements().length >= capacity) return false;
-    this.ctx.storage.sql.exec(
-      "INSERT INTO placements (employee_id, placed_at) VALUES (?, ?)",
-      employeeId,
-      this.clock.now(),
-    );
+    if (!this.isOnline() || isDraining(this.ctx.storage.kv) || this.placed.count() >= capacity)
+      return false;
+    this.placed.add(employeeId, generation ?? 0, now);
     await this.publishLoad();
     return true;
   }
 
   async release(employeeId: string): Promise<void> {
-    this.ctx.storage.sql.exec("DELETE FROM placements WHERE employee_id = ?", employeeId);
+    this.placed.remove(employeeId);
     this.ctx.storage.sql.exec("DELETE FROM outbox WHERE employee_id = ?", employeeId);
     await this.publishLoad();
+    // A move off a draining node finished: the next one starts.
+    const moves = this.moves();
+    if (moves && this.isOnline() && isDraining(this.ctx.storage.kv))
+      this.ctx.waitUntil(drainStep(moves));
     // A slot freed: whoever waits for a server looks again now (the first in line takes it),
     // without holding up the release.
     if (this.isOnline()) this.ctx.waitUntil(this.wakeWaitingEmployees());
@@ -256,10 +280,20 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
       connected: this.agentSocket() !== undefined,
       capacitySlots: this.ctx.storage.kv.get<number>("capacitySlots") ?? 0,
       placements: this.placements(),
+      draining: isDraining(this.ctx.storage.kv),
+      offlineSince: offlineSince(this.ctx.storage.kv),
       queuedCommands: this.ctx.storage.sql
         .exec<{ n: number }>("SELECT count(*) AS n FROM outbox")
         .one().n,
     };
+  }
+
+  // Re-reads nodes.draining_at now (node:drain, the ops route) rather than within
+  // TOKEN_CHECK_INTERVAL_MS, and starts moving employees off.
+  async drainChanged(): Promise<void> {
+    if ((await this.checkToken()) !== "valid") return;
+    const moves = this.moves();
+    if (moves && this.isOnline()) await drainStep(moves);
   }
 
   // ---- frames ----
@@ -299,6 +333,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
       helloed: true,
     } satisfies SocketAttachment);
     this.ctx.storage.kv.put("lastSeen", now);
+    cameBack({ kv: this.ctx.storage.kv, log: this.log });
     this.ctx.storage.kv.put("reportedSlots", hello.capacity.slots);
     this.ctx.storage.kv.put("capacitySlots", updated.capacitySlots);
     this.log.info("agent said hello", {
@@ -314,6 +349,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
       nodeId,
       heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
     });
+    this.send(ws, { type: "heartbeat.ack", leaseMs: AGENT_SELF_FENCE_MS });
     // Commands that were waiting for this agent, in the order they were given.
     const queued = this.ctx.storage.sql
       .exec<{ frame: string }>("SELECT frame FROM outbox ORDER BY created_at, rowid")
@@ -323,10 +359,10 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
 
     // Desired against actual: every employee placed here hears what Docker says of it, and the
     // agent learns which containers are ours to keep.
-    const placed = this.placements();
+    const placed = this.placed.all();
     const reported = new Map(hello.inventory.map((i) => [i.employeeId, i]));
     await Promise.allSettled(
-      placed.map((employeeId) => {
+      placed.map(({ employeeId }) => {
         const instance: Instance = reported.get(employeeId) ?? {
           employeeId,
           containerId: null,
@@ -335,7 +371,13 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
         return this.employee(employeeId).onInventory(nodeId, instance);
       }),
     );
-    this.send(ws, { type: "inventory.reconcile", id: crypto.randomUUID(), keep: placed });
+    // With each kept employee's generation: a container of an older one is a stale copy.
+    this.send(ws, {
+      type: "inventory.reconcile",
+      id: crypto.randomUUID(),
+      keep: placed.map((p) => p.employeeId),
+      placements: placed.map((p) => ({ employeeId: p.employeeId, generation: p.generation })),
+    });
     await this.wakeWaitingEmployees();
   }
 
@@ -343,8 +385,8 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     const asked = this.questions.get(frame.id);
     if (asked) return asked(frame);
     const row = this.ctx.storage.sql
-      .exec<{ employee_id: string; type: CommandType }>(
-        "SELECT employee_id, type FROM outbox WHERE id = ?",
+      .exec<{ employee_id: string; type: CommandType; generation: number | null }>(
+        "SELECT employee_id, type, json_extract(frame, '$.generation') AS generation FROM outbox WHERE id = ?",
         frame.id,
       )
       .toArray()[0];
@@ -353,6 +395,20 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
       return;
     }
     this.ctx.storage.sql.exec("DELETE FROM outbox WHERE id = ?", frame.id);
+    // An answer about an earlier placement of the employee here is stale.
+    const current = this.placed.get(row.employee_id)?.generation ?? 0;
+    if (row.generation !== null && row.generation < current) {
+      this.log.info("stale result ignored", {
+        commandId: frame.id,
+        generation: row.generation,
+        current,
+      });
+      return;
+    }
+    if (row.type === "snapshot.create") {
+      await this.employee(row.employee_id).onSnapshotResult(this.requireNodeId(), frame);
+      return;
+    }
     if (isContainerCommand(row.type)) {
       await this.employee(row.employee_id).onCommandResult(this.requireNodeId(), frame);
       return;
@@ -400,7 +456,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
   private async checkToken(): Promise<"valid" | "revoked" | "unknown"> {
     const nodeId = this.nodeId();
     if (!nodeId) return "unknown";
-    let row: { maxSlots: number; revokedAt: number | null } | undefined;
+    let row: Awaited<ReturnType<typeof nodeToken>>;
     try {
       row = await nodeToken(this.env.DB, nodeId);
     } catch (err) {
@@ -419,6 +475,8 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
         await setNodeCapacity(this.env.DB, nodeId, capacity);
       }
     }
+    if (noteDraining(this.ctx.storage.kv, row.drainingAt))
+      this.log.info(row.drainingAt === null ? "drain stopped" : "draining", {});
     return "valid";
   }
 
@@ -453,7 +511,30 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
       .getWebSockets(AGENT_TAG)
       .filter((ws) => ws !== closing && ws.readyState === WebSocket.OPEN);
     const nodeId = this.nodeId();
-    if (others.length === 0 && nodeId) await markNodeOffline(this.env.DB, nodeId);
+    if (others.length === 0 && nodeId) {
+      await markNodeOffline(this.env.DB, nodeId);
+      await wentOffline({
+        kv: this.ctx.storage.kv,
+        now: () => this.clock.now(),
+        setAlarm: (at) => this.ctx.storage.setAlarm(at),
+      });
+    }
+  }
+
+  // What node-loss.ts and node-drain.ts work with; null before the first connection.
+  private moves(): NodeContext | null {
+    const nodeId = this.nodeId();
+    if (!nodeId) return null;
+    return {
+      env: this.env,
+      log: this.log,
+      kv: this.ctx.storage.kv,
+      placements: this.placed,
+      nodeId,
+      now: () => this.clock.now(),
+      setAlarm: (at) => this.ctx.storage.setAlarm(at),
+      forget: (employeeId) => this.release(employeeId),
+    };
   }
 
   private agentSocket(): WebSocket | undefined {
@@ -471,18 +552,11 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
   }
 
   private placements(): string[] {
-    return this.ctx.storage.sql
-      .exec<{ employee_id: string }>("SELECT employee_id FROM placements ORDER BY placed_at")
-      .toArray()
-      .map((r) => r.employee_id);
+    return this.placed.ids();
   }
 
   private isPlaced(employeeId: string): boolean {
-    return (
-      this.ctx.storage.sql
-        .exec("SELECT 1 FROM placements WHERE employee_id = ?", employeeId)
-        .toArray().length > 0
-    );
+    return this.placed.get(employeeId) !== undefined;
   }
 
   private nodeId(): string | null {

@@ -19,18 +19,29 @@ export interface Placement {
 // and the queue position shown is the order they will be placed in. Then D1 proposes the
 // least-loaded online nodes, and each node's own object decides, one reservation at a time,
 // whether it really has room, so two hires can never squeeze into the last slot.
+// A move (node lost, drain, restore elsewhere) goes ahead of the queue (`first`: it was placed
+// before, and was running), never back to the node it leaves (`exclude`), and reserves its slot
+// under its new `generation`. Lost and draining nodes are never candidates.
 export async function placeEmployee(
   env: Pick<Env, "DB" | "NODE_DO">,
-  employee: { id: string; waitingSince: number },
+  employee: {
+    id: string;
+    waitingSince: number;
+    generation: number;
+    exclude?: string[];
+    first?: boolean;
+  },
   now: number,
 ): Promise<Placement> {
   const [ahead, free] = await Promise.all([
-    waitersAhead(env.DB, employee, now - WAIT_FOR_SERVER_TIMEOUT_MS),
+    employee.first ? 0 : waitersAhead(env.DB, employee, now - WAIT_FOR_SERVER_TIMEOUT_MS),
     freeSlots(env.DB),
   ]);
   if (ahead < free) {
-    for (const id of await placementCandidates(env.DB, PLACEMENT_CANDIDATES)) {
-      if (await nodeStub(env, id).reserve(employee.id)) return { nodeId: id, queuePosition: null };
+    const candidates = await placementCandidates(env.DB, PLACEMENT_CANDIDATES, employee.exclude);
+    for (const id of candidates) {
+      if (await nodeStub(env, id).reserve(employee.id, employee.generation))
+        return { nodeId: id, queuePosition: null };
     }
   }
   return { nodeId: null, queuePosition: ahead + 1 };

@@ -76,3 +76,20 @@ export async function listSnapshots(
     .orderBy(desc(snapshots.createdAt))
     .limit(limit);
 }
+
+// ---- snap-lifecycle's stand-ins (issue 16) ----
+// The lifecycle needs these two before edge/snapshots/snapshot-service.ts (snap-store) lands;
+// edge/objects/snapshot-catalogue.ts is their one caller and switches to the service's
+// discardSnapshot / verifySnapshot then, after which this block goes.
+
+/** Forgets a snapshot that was skipped (nothing changed since the last): its row goes. */
+export async function discardPendingSnapshot(d1: D1Database, id: string): Promise<void> {
+  await openDb(d1)
+    .delete(snapshots)
+    .where(and(eq(snapshots.id, id), eq(snapshots.status, "pending")));
+}
+
+/** The catalogue's own check: complete, with a manifest digest (chunks are the store's to check). */
+export function snapshotRowSealed(row: SnapshotRow): boolean {
+  return row.status === "complete" && row.manifestSha256 !== null;
+}
