@@ -1,14 +1,9 @@
 import { allows } from "../contract/employee.ts";
 import { requestBackup, snapshotOpened, snapshotResult } from "./employee-backup.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
-import {
-  latestSnapshot,
-  relocate,
-  relocationPlaced,
-  restoreRequested,
-  resume,
-} from "./employee-relocation.ts";
+import { relocate, relocationPlaced } from "./employee-relocation.ts";
 import { alarm, commandResult, event, inventory, placed } from "./employee-reports.ts";
+import { latestSnapshot, restoreRequested, resume } from "./employee-restore.ts";
 import type { NewEmployee } from "./employee-rpc.ts";
 import {
   andThen,

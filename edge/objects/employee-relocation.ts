@@ -1,14 +1,5 @@
-import { RESTORE_ALLOWED_FROM } from "../contract/employee.ts";
-import type { ContainerCommandType, ResultError } from "../protocol/frames.ts";
-import { SNAPSHOT_TIMEOUT_MS } from "../protocol/snapshot-timeouts.ts";
-import type { EmployeeRecord, RestorePlan } from "./employee-record.ts";
-import {
-  backoff,
-  PLACEMENT_RETRY_BASE_MS,
-  PLACEMENT_RETRY_MAX_MS,
-  RETRY_BACKOFF_MAX_MS,
-  WAIT_FOR_SERVER_TIMEOUT_MS,
-} from "./employee-timeouts.ts";
+import type { EmployeeRecord } from "./employee-record.ts";
+import { RETRY_BACKOFF_MAX_MS } from "./employee-timeouts.ts";
 import {
   type LifecycleEffect,
   log,
@@ -21,6 +12,7 @@ import {
   type Transition,
   to,
 } from "./lifecycle-effects.ts";
+import { placeFor, plan, sendRestore, waitForRoom, waitForSnapshot } from "./relocation-steps.ts";
 
 // Restores and moves (issue 16), as pure transitions. Status `restoring` throughout, each step a
 // lifecycle state with its own deadline:
@@ -35,59 +27,6 @@ import {
 //   If the target fails, the source starts it again under a new generation.
 // An employee that was not meant to run is moved lazily: its slot is released and the next start
 // restores its latest snapshot wherever it lands (`restoreOnStart`); nothing runs meanwhile.
-
-const plan = (r: EmployeeRecord, p: Partial<RestorePlan> & Pick<RestorePlan, "reason">) => ({
-  mode: "fresh" as const,
-  snapshotId: null,
-  snapshotAt: null,
-  before: r.status,
-  wasRunning: r.desired === "running",
-  sourceNodeId: null,
-  excludeNodeId: null,
-  note: null,
-  ...p,
-});
-
-const waitForSnapshot = (at: Moment, r: EmployeeRecord): EmployeeRecord => ({
-  ...r,
-  step: "taking_snapshot",
-  op: { kind: "snapshot", commandId: null, attempt: 1, wakeAt: at.now + SNAPSHOT_TIMEOUT_MS },
-});
-
-const sendRestore = (at: Moment, r: EmployeeRecord): Transition =>
-  send(at, r, "container.restore", 1, "fetching_snapshot");
-
-export function restoreRequested(
-  at: Moment,
-  r: EmployeeRecord,
-  snapshot: SnapshotRef,
-  snapshotFirst: boolean,
-): Transition {
-  if (!RESTORE_ALLOWED_FROM.includes(r.status))
-    return refuse(r, `An employee that is ${r.status} cannot be restored now.`);
-  if (r.billingHold) return refuse(r, r.billingHold);
-  if (r.backup) return refuse(r, "A backup is being taken: restore once it is done.");
-  const inPlace = Boolean(r.nodeId) && !r.restoreOnStart;
-  const next: EmployeeRecord = {
-    ...r,
-    status: "restoring",
-    statusReason: null,
-    desired: "running",
-    restore: plan(r, {
-      reason: "manual",
-      mode: inPlace ? "in_place" : "fresh",
-      snapshotId: snapshot.id,
-      snapshotAt: snapshot.createdAt,
-    }),
-  };
-  if (!inPlace) return placeFor(at, { ...next, nodeId: null }, "finding_server");
-  if (snapshotFirst)
-    return to(waitForSnapshot(at, next), { type: "open_snapshot", kind: "pre_restore" });
-  return withLog(
-    sendRestore(at, next),
-    log("info", "restore without a snapshot of now: its server or container is not there", {}),
-  );
-}
 
 export function relocate(
   at: Moment,
@@ -249,34 +188,6 @@ export function relocationPlaced(
   );
 }
 
-/** What `find_latest_snapshot` found, for an employee placed on its new node. */
-export function latestSnapshot(
-  at: Moment,
-  r: EmployeeRecord | undefined,
-  snapshot: SnapshotRef | null,
-): Transition {
-  const p = r?.restore;
-  if (!r || !p || !r.nodeId || p.snapshotId || r.op?.kind !== "snapshot") return none(r);
-  if (snapshot)
-    return sendRestore(at, {
-      ...r,
-      restore: { ...p, snapshotId: snapshot.id, snapshotAt: snapshot.createdAt },
-    });
-  return send(
-    at,
-    {
-      ...r,
-      restore: {
-        ...p,
-        note: "No backup of it existed yet: it was started afresh on another server.",
-      },
-    },
-    "container.provision",
-    1,
-    "preparing_workspace",
-  );
-}
-
 /** The alarm found a wait of kind "snapshot" past its time. */
 export function snapshotWaitExpired(at: Moment, r: EmployeeRecord): Transition {
   // Placed, and the lookup of the latest snapshot did not answer: look again.
@@ -296,112 +207,9 @@ export function snapshotWaitExpired(at: Moment, r: EmployeeRecord): Transition {
   return snapshotDone(at, { ...r, op: null }, { ok: false, error: "it did not start in time" });
 }
 
-/** The `place` effect a move's retry asks for. */
-export function placeEffect(r: EmployeeRecord): LifecycleEffect {
-  const exclude = r.restore?.excludeNodeId;
-  return r.restore
-    ? { type: "place", first: true, ...(exclude ? { exclude: [exclude] } : {}) }
-    : { type: "place" };
-}
-
-/** Start an employee moved while stopped: it is placed and restored from its latest snapshot. */
-export function resume(at: Moment, r: EmployeeRecord): Transition {
-  const restoring: EmployeeRecord = {
-    ...r,
-    status: "restoring",
-    statusReason: null,
-    desired: "running",
-    restore: plan(r, { reason: "resume", wasRunning: true }),
-  };
-  // Already given a node (a restore there failed): the latest snapshot is restored there.
-  if (r.nodeId)
-    return to(
-      {
-        ...restoring,
-        step: "fetching_snapshot",
-        op: {
-          kind: "snapshot",
-          commandId: null,
-          attempt: 1,
-          wakeAt: at.now + RETRY_BACKOFF_MAX_MS,
-        },
-      },
-      { type: "find_latest_snapshot" },
-    );
-  return placeFor(
-    at,
-    {
-      ...r,
-      status: "restoring",
-      statusReason: null,
-      desired: "running",
-      nodeId: null,
-      restore: plan(r, { reason: "resume", wasRunning: true }),
-    },
-    "finding_server",
-  );
-}
-
-/** A container.restore (or the provision or start a move sent instead) succeeded. */
-export function moveFinished(r: EmployeeRecord, kind: ContainerCommandType): Transition {
-  const p = r.restore;
-  const effects: LifecycleEffect[] = [{ type: "sync_knowledge" }];
-  if (p?.sourceNodeId && p.sourceNodeId !== r.nodeId)
-    effects.push({ type: "remove_from_source", nodeId: p.sourceNodeId });
-  const restored = kind === "container.restore" && p?.snapshotAt ? p.snapshotAt : r.restoredFrom;
-  return to(
-    {
-      ...r,
-      status: "running",
-      statusReason: p?.note ?? null,
-      step: null,
-      op: null,
-      waitingSince: null,
-      restore: null,
-      restoreOnStart: kind === "container.start" ? r.restoreOnStart : false,
-      restoredFrom: restored ?? null,
-    },
-    ...effects,
-  );
-}
-
-/** A container.restore failed for good (after its retries, or rolled back at once). */
-export function restoreFailed(
-  at: Moment,
-  r: EmployeeRecord,
-  error: ResultError,
-  rolledBack: boolean,
-): Transition | null {
-  const p = r.restore;
-  if (!p) return null;
-  if (rolledBack) {
-    const when = p.snapshotAt ? ` from ${new Date(p.snapshotAt).toISOString()}` : "";
-    return to({
-      ...r,
-      status: p.before === "unhealthy" || p.before === "running" ? "running" : p.before,
-      statusReason: `Restoring the backup${when} failed and nothing changed: ${error.message}`,
-      desired: p.wasRunning || p.before !== "stopped" ? r.desired : "stopped",
-      step: null,
-      op: null,
-      restore: null,
-    });
-  }
-  if (p.reason === "drain") return giveBack(at, r, `${error.message}.`);
-  return to({
-    ...r,
-    status: "error",
-    statusReason: `Restoring the employee failed: ${error.message}. Press Start to try again.`,
-    step: null,
-    op: null,
-    restore: null,
-    // Its state is in its snapshots, not on this node: the next start restores it.
-    restoreOnStart: p.mode === "fresh" ? true : r.restoreOnStart,
-  });
-}
-
 // A drain that could not finish: the employee goes back to its source node (which kept its copy)
 // and runs there again, under a new generation when a target had already been given one.
-function giveBack(at: Moment, r: EmployeeRecord, why: string): Transition {
+export function giveBack(at: Moment, r: EmployeeRecord, why: string): Transition {
   const p = r.restore;
   const source = p?.sourceNodeId;
   if (!p || !source) return none(r);
@@ -423,51 +231,3 @@ function giveBack(at: Moment, r: EmployeeRecord, why: string): Transition {
   const started = send(at, { ...back, status: "restarting" }, "container.start", 1, "restarting");
   return { ...started, effects: [...effects, ...started.effects] };
 }
-
-function placeFor(
-  at: Moment,
-  r: EmployeeRecord,
-  step: "finding_server" | "waiting_for_lost_server" | "moving_to_new_server",
-): Transition {
-  const next: EmployeeRecord = {
-    ...r,
-    step,
-    waitingSince: r.waitingSince ?? at.now,
-    op: { kind: "place", commandId: null, attempt: 1, wakeAt: at.now + PLACEMENT_RETRY_MAX_MS },
-  };
-  return to(next, placeEffect(next));
-}
-
-function waitForRoom(at: Moment, r: EmployeeRecord, queuePosition: number | null): Transition {
-  const waitingSince = r.waitingSince ?? at.now;
-  if (at.now - waitingSince > WAIT_FOR_SERVER_TIMEOUT_MS)
-    return to({
-      ...r,
-      status: "error",
-      statusReason: `No server had room to restore it for ${WAIT_FOR_SERVER_TIMEOUT_MS / 60_000} minutes. Press Start to try again.`,
-      step: null,
-      op: null,
-      restore: null,
-      restoreOnStart: true,
-      waitingSince: null,
-      queuePosition: null,
-    });
-  const attempt = (r.op?.attempt ?? 0) + 1;
-  const wait = backoff(
-    attempt,
-    PLACEMENT_RETRY_BASE_MS,
-    PLACEMENT_RETRY_MAX_MS,
-    at.entropy.jitter(),
-  );
-  return to({
-    ...r,
-    waitingSince,
-    queuePosition,
-    op: { kind: "place", commandId: null, attempt, wakeAt: at.now + wait },
-  });
-}
-
-const withLog = (t: Transition, e: LifecycleEffect): Transition => ({
-  ...t,
-  effects: [e, ...t.effects],
-});

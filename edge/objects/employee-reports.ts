@@ -6,12 +6,8 @@ import type {
 } from "../protocol/frames.ts";
 import { backupExpired } from "./employee-backup.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
-import {
-  moveFinished,
-  placeEffect,
-  restoreFailed,
-  snapshotWaitExpired,
-} from "./employee-relocation.ts";
+import { snapshotWaitExpired } from "./employee-relocation.ts";
+import { moveFinished, restoreFailed } from "./employee-restore.ts";
 import type { CommandResult } from "./employee-rpc.ts";
 import {
   backoff,
@@ -24,6 +20,7 @@ import {
   WAIT_FOR_SERVER_TIMEOUT_MS,
 } from "./employee-timeouts.ts";
 import { andThen, log, type Moment, none, send, type Transition, to } from "./lifecycle-effects.ts";
+import { placeEffect } from "./relocation-steps.ts";
 
 // The transitions that what the node reports, and time passing, cause. Results and events that
 // do not match the operation in progress change nothing, so a late or duplicated frame cannot

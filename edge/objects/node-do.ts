@@ -15,15 +15,9 @@ import {
 } from "../protocol/frames.ts";
 import { AGENT_SELF_FENCE_MS } from "../protocol/snapshot-timeouts.ts";
 import { employeesWaitingForServer } from "../store/employees.ts";
-import {
-  markNodeOffline,
-  nodeToken,
-  recordAgentReport,
-  setNodeCapacity,
-  setNodeLoad,
-} from "../store/nodes.ts";
+import { markNodeOffline, recordAgentReport, setNodeLoad } from "../store/nodes.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { drainStep, isDraining, noteDraining } from "./node-drain.ts";
+import { drainStep, isDraining } from "./node-drain.ts";
 import { cameBack, lossAlarm, type NodeContext, offlineSince, wentOffline } from "./node-loss.ts";
 import { Placements } from "./node-placements.ts";
 import type { NodeRpc, NodeStatus } from "./node-rpc.ts";
@@ -36,6 +30,7 @@ import {
   TOKEN_CHECK_INTERVAL_MS,
   WAKE_WAITING_LIMIT,
 } from "./node-timeouts.ts";
+import { checkNodeToken, closeRevoked, type TokenCheck, type TokenContext } from "./node-token.ts";
 import { employeeStub } from "./stubs.ts";
 
 interface SocketAttachment {
@@ -46,8 +41,8 @@ interface SocketAttachment {
 export type { NodeStatus };
 
 const AGENT_TAG = "agent";
-// The close code an agent whose node token was revoked hears (4xxx: ours; 401-like).
-export const TOKEN_REVOKED_CLOSE_CODE = 4001;
+
+export { TOKEN_REVOKED_CLOSE_CODE } from "./node-token.ts";
 
 // One per node: the agent's socket, its heartbeats and capacity, the employees placed on it,
 // and a durable outbox of commands. A command is written to the outbox before it is sent and
@@ -448,50 +443,24 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     }
   }
 
-  // ---- the token ----
+  // ---- the token (node-token.ts) ----
 
-  // Reads the node's row: "revoked" (the token was revoked or the node deleted; the socket is
-  // closed here), "valid" (and the token's slots, if they changed, cap the capacity), or
-  // "unknown" when D1 could not be asked, which sends nothing.
-  private async checkToken(): Promise<"valid" | "revoked" | "unknown"> {
-    const nodeId = this.nodeId();
-    if (!nodeId) return "unknown";
-    let row: Awaited<ReturnType<typeof nodeToken>>;
-    try {
-      row = await nodeToken(this.env.DB, nodeId);
-    } catch (err) {
-      this.log.warn("node token check failed", errorFields(err));
-      return "unknown";
-    }
-    if (!row || row.revokedAt !== null) {
-      await this.closeRevoked();
-      return "revoked";
-    }
-    const reported = this.ctx.storage.kv.get<number>("reportedSlots");
-    if (reported !== undefined) {
-      const capacity = Math.min(reported, row.maxSlots);
-      if (capacity !== this.ctx.storage.kv.get<number>("capacitySlots")) {
-        this.ctx.storage.kv.put("capacitySlots", capacity);
-        await setNodeCapacity(this.env.DB, nodeId, capacity);
-      }
-    }
-    if (noteDraining(this.ctx.storage.kv, row.drainingAt))
-      this.log.info(row.drainingAt === null ? "drain stopped" : "draining", {});
-    return "valid";
+  private checkToken(): Promise<TokenCheck> {
+    return checkNodeToken(this.tokenContext());
   }
 
-  private async closeRevoked(): Promise<void> {
-    const sockets = this.ctx.getWebSockets(AGENT_TAG);
-    if (sockets.length > 0) this.log.warn("node token revoked: closing the agent's socket");
-    for (const ws of sockets) {
-      try {
-        ws.close(TOKEN_REVOKED_CLOSE_CODE, "node token revoked");
-      } catch {
-        // already closed
-      }
-    }
-    const nodeId = this.nodeId();
-    if (nodeId) await markNodeOffline(this.env.DB, nodeId);
+  private closeRevoked(): Promise<void> {
+    return closeRevoked(this.tokenContext());
+  }
+
+  private tokenContext(): TokenContext {
+    return {
+      env: this.env,
+      log: this.log,
+      kv: this.ctx.storage.kv,
+      nodeId: this.nodeId(),
+      sockets: () => this.ctx.getWebSockets(AGENT_TAG),
+    };
   }
 
   // ---- helpers ----
