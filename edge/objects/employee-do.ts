@@ -39,7 +39,7 @@ import { launchFollowUps } from "./launch-follow-ups.ts";
 import { trackLaunch } from "./launch-progress.ts";
 import { acceptViewer, sendRemoved, sendStatus } from "./live-viewers.ts";
 import { revokeLlmKeys } from "./llm-keys.ts";
-import { placeEmployee } from "./placement.ts";
+import { placeRecord } from "./placement.ts";
 import { performRelocationEffect, type RelocationContext } from "./relocation-effects.ts";
 import { SnapshotRpcs } from "./snapshot-rpcs.ts";
 
@@ -314,27 +314,9 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       case "release_slot":
         await releaseSlot(this.env, this.log, effect.nodeId, effect.employeeId);
         return;
-      case "place": {
-        if (!r) return;
-        const now = this.clock.now();
-        const generation = (r.generation ?? 0) + 1;
-        const placement = await placeEmployee(
-          this.env,
-          {
-            id: r.id,
-            waitingSince: r.waitingSince ?? now,
-            generation,
-            ...(effect.exclude ? { exclude: effect.exclude } : {}),
-            ...(effect.first ? { first: true } : {}),
-          },
-          now,
-        ).catch((err: unknown) => {
-          this.log.error("placement failed", errorFields(err));
-          return { nodeId: null, queuePosition: null };
-        });
-        await this.apply({ type: "placed", employeeId: r.id, generation, ...placement });
+      case "place":
+        if (r) await this.apply(await placeRecord(this.env, this.log, r, effect, this.clock.now()));
         return;
-      }
       case "command":
         if (r) await sendCommand(this.commands(), r, effect);
         return;

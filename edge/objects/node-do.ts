@@ -5,10 +5,7 @@ import {
   type AgentEvent,
   type AgentFrame,
   type CommandFrame,
-  type CommandType,
   type EdgeFrame,
-  type Instance,
-  isContainerCommand,
   PROTOCOL_VERSION,
   parseAgentFrame,
   type ResultFrame,
@@ -20,6 +17,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { drainStep, isDraining } from "./node-drain.ts";
 import { cameBack, lossAlarm, type NodeContext, offlineSince, wentOffline } from "./node-loss.ts";
 import { Placements } from "./node-placements.ts";
+import { type ReportContext, reconcileInventory, routeResult } from "./node-reports.ts";
 import type { NodeRpc, NodeStatus } from "./node-rpc.ts";
 import {
   ASK_TIMEOUT_MS,
@@ -352,75 +350,24 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     for (const row of queued) ws.send(row.frame);
     await this.ctx.storage.setAlarm(now + TOKEN_CHECK_INTERVAL_MS);
 
-    // Desired against actual: every employee placed here hears what Docker says of it, and the
-    // agent learns which containers are ours to keep.
-    const placed = this.placed.all();
-    const reported = new Map(hello.inventory.map((i) => [i.employeeId, i]));
-    await Promise.allSettled(
-      placed.map(({ employeeId }) => {
-        const instance: Instance = reported.get(employeeId) ?? {
-          employeeId,
-          containerId: null,
-          state: "missing",
-        };
-        return this.employee(employeeId).onInventory(nodeId, instance);
-      }),
-    );
-    // With each kept employee's generation: a container of an older one is a stale copy.
-    this.send(ws, {
-      type: "inventory.reconcile",
-      id: crypto.randomUUID(),
-      keep: placed.map((p) => p.employeeId),
-      placements: placed.map((p) => ({ employeeId: p.employeeId, generation: p.generation })),
-    });
+    await reconcileInventory(this.reports(), hello.inventory, (frame) => this.send(ws, frame));
     await this.wakeWaitingEmployees();
   }
 
   private async onResult(frame: ResultFrame): Promise<void> {
     const asked = this.questions.get(frame.id);
     if (asked) return asked(frame);
-    const row = this.ctx.storage.sql
-      .exec<{ employee_id: string; type: CommandType; generation: number | null }>(
-        "SELECT employee_id, type, json_extract(frame, '$.generation') AS generation FROM outbox WHERE id = ?",
-        frame.id,
-      )
-      .toArray()[0];
-    if (!row) {
-      this.log.info("result for a command no longer queued", { commandId: frame.id });
-      return;
-    }
-    this.ctx.storage.sql.exec("DELETE FROM outbox WHERE id = ?", frame.id);
-    // An answer about an earlier placement of the employee here is stale.
-    const current = this.placed.get(row.employee_id)?.generation ?? 0;
-    if (row.generation !== null && row.generation < current) {
-      this.log.info("stale result ignored", {
-        commandId: frame.id,
-        generation: row.generation,
-        current,
-      });
-      return;
-    }
-    if (row.type === "snapshot.create") {
-      await this.employee(row.employee_id).onSnapshotResult(this.requireNodeId(), frame);
-      return;
-    }
-    if (isContainerCommand(row.type)) {
-      await this.employee(row.employee_id).onCommandResult(this.requireNodeId(), frame);
-      return;
-    }
-    // OpenClaw took the chat message (or could not): the employee's inbox moves on.
-    if (row.type === "chat.send") {
-      await this.employee(row.employee_id).onChatSent(this.requireNodeId(), frame);
-      return;
-    }
-    // Syncs (configure, knowledge) are re-sent whole after the next start; a failure is logged.
-    if (!frame.ok)
-      this.log.warn("sync command failed", {
-        commandId: frame.id,
-        employeeId: row.employee_id,
-        type: row.type,
-        err: { message: frame.error.message, code: frame.error.code },
-      });
+    await routeResult(this.reports(), frame);
+  }
+
+  private reports(): ReportContext {
+    return {
+      env: this.env,
+      log: this.log,
+      sql: this.ctx.storage.sql,
+      placements: this.placed,
+      nodeId: this.requireNodeId(),
+    };
   }
 
   private async onAgentEvent(ws: WebSocket, event: AgentEvent): Promise<void> {

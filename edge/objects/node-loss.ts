@@ -58,8 +58,9 @@ export async function lossAlarm(c: NodeContext): Promise<void> {
     await c.setAlarm(since + NODE_LOST_TIMEOUT_MS);
     return;
   }
+  // Written again on every such alarm: a socket that came and went without a hello set it offline.
+  await markNodeLost(c.env.DB, c.nodeId);
   if (!c.kv.get<boolean>(LOST)) {
-    await markNodeLost(c.env.DB, c.nodeId);
     c.kv.put(LOST, true);
     c.log.warn("node lost: moving its employees", {
       silentForMs: now - since,

@@ -1,7 +1,10 @@
 import type { Env } from "../env.ts";
+import { errorFields, type Logger } from "../log/logger.ts";
 import { waitersAhead } from "../store/employees.ts";
 import { freeSlots, placementCandidates } from "../store/nodes.ts";
+import type { EmployeeRecord } from "./employee-record.ts";
 import { WAIT_FOR_SERVER_TIMEOUT_MS } from "./employee-timeouts.ts";
+import type { LifecycleEffect, LifecycleInput } from "./lifecycle-effects.ts";
 import { nodeStub } from "./stubs.ts";
 
 // How many candidate nodes one placement asks before waiting.
@@ -45,4 +48,30 @@ export async function placeEmployee(
     }
   }
   return { nodeId: null, queuePosition: ahead + 1 };
+}
+
+/** The EmployeeDO's `place` effect: a slot under the next generation, answered as `placed`. */
+export async function placeRecord(
+  env: Pick<Env, "DB" | "NODE_DO">,
+  log: Logger,
+  r: EmployeeRecord,
+  effect: Extract<LifecycleEffect, { type: "place" }>,
+  now: number,
+): Promise<LifecycleInput> {
+  const generation = (r.generation ?? 0) + 1;
+  const placement = await placeEmployee(
+    env,
+    {
+      id: r.id,
+      waitingSince: r.waitingSince ?? now,
+      generation,
+      ...(effect.exclude ? { exclude: effect.exclude } : {}),
+      ...(effect.first ? { first: true } : {}),
+    },
+    now,
+  ).catch((err: unknown) => {
+    log.error("placement failed", errorFields(err));
+    return { nodeId: null, queuePosition: null };
+  });
+  return { type: "placed", employeeId: r.id, generation, ...placement };
 }
