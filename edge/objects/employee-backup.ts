@@ -25,6 +25,9 @@ export function requestBackup(r: EmployeeRecord, kind: SnapshotKind): Transition
   if (r.backup) return none(r);
   if (r.status === "restoring")
     return refuse(r, "It is being restored or moved: back it up once that is done.", "busy");
+  // Moved off its server while stopped: nothing has run since its latest snapshot.
+  if (!r.nodeId && r.restoreOnStart)
+    return refuse(r, "It has not run since its latest backup.", "unchanged");
   if (!BACKUP_ALLOWED_FROM.includes(r.status) || !r.nodeId)
     return refuse(r, `An employee that is ${r.status} cannot be backed up now.`);
   return to(r, { type: "open_snapshot", kind });

@@ -159,7 +159,12 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
 
   async relocate(reason: "node_lost" | "drain", fromNodeId?: string): Promise<RelocateResult> {
     const { refused } = await this.apply({ type: "relocate", reason, fromNodeId });
-    return refused ? { ok: false, ...refused } : { ok: true };
+    if (!refused) return { ok: true };
+    return {
+      ok: false,
+      code: refused.code === "unchanged" ? "invalid_state" : refused.code,
+      message: refused.message,
+    };
   }
 
   async onInventory(nodeId: string, instance: Instance): Promise<void> {

@@ -44,9 +44,15 @@ export function relocate(
 function nodeLost(at: Moment, r: EmployeeRecord, lost: string): Transition {
   // Being fired: what is on the lost node is gone with it (its agent removes it if it returns).
   if (r.status === "removing") return to(r, { type: "finish_removal" });
-  // Already moving off it.
-  if (r.status === "restoring" && r.restore?.excludeNodeId === lost && r.nodeId !== lost)
-    return none(r);
+  // Already moving off it (a drain whose target has it now): the lost source's slot goes at
+  // once, and a target that fails can no longer give it back there.
+  if (r.status === "restoring" && r.restore && r.nodeId !== lost) {
+    const p = r.restore;
+    return to(
+      { ...r, restore: { ...p, reason: "node_lost", sourceNodeId: null, excludeNodeId: lost } },
+      { type: "release_slot", nodeId: lost, employeeId: r.id },
+    );
+  }
   const effects: LifecycleEffect[] = [{ type: "release_slot", nodeId: lost, employeeId: r.id }];
   if (r.backup?.nodeId === lost)
     effects.push({

@@ -4,6 +4,7 @@ import type { EmployeeRecord } from "./employee-record.ts";
 import { giveBack } from "./employee-relocation.ts";
 import { RETRY_BACKOFF_MAX_MS } from "./employee-timeouts.ts";
 import {
+  andThen,
   type LifecycleEffect,
   log,
   type Moment,
@@ -138,6 +139,8 @@ export function moveFinished(r: EmployeeRecord, kind: ContainerCommandType): Tra
       restoredFrom: restored ?? null,
     },
     ...effects,
+    // Billing held it while it moved: it stops now, as a hold stops a running employee.
+    ...(r.billingHold ? [andThen({ type: "hold", reason: r.billingHold })] : []),
   );
 }
 

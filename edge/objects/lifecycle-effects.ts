@@ -93,7 +93,7 @@ export interface SnapshotRef {
 export interface Transition {
   record: EmployeeRecord | undefined;
   effects: LifecycleEffect[];
-  refused?: { code: "invalid_state" | "not_found" | "busy"; message: string };
+  refused?: { code: "invalid_state" | "not_found" | "busy" | "unchanged"; message: string };
 }
 
 /** Where the lifecycle's randomness comes from: command ids and backoff jitter in [0, 1). */
@@ -117,7 +117,7 @@ export const to = (
 export const refuse = (
   record: EmployeeRecord,
   message: string,
-  code: "invalid_state" | "busy" = "invalid_state",
+  code: "invalid_state" | "busy" | "unchanged" = "invalid_state",
 ): Transition => ({
   record,
   effects: [],

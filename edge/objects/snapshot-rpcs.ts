@@ -90,7 +90,10 @@ export class SnapshotRpcs {
     if (t.refused)
       return {
         ok: false,
-        code: t.refused.code === "busy" ? "busy" : "invalid_state",
+        code:
+          t.refused.code === "busy" || t.refused.code === "unchanged"
+            ? t.refused.code
+            : "invalid_state",
         message: t.refused.message,
       };
     const c = this.context();

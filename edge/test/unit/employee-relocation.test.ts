@@ -292,9 +292,25 @@ describe("backups", () => {
     });
   });
 
-  it("is refused while the employee is being restored, and for statuses that have no disk", () => {
+  it("is refused while the employee is being restored, and unchanged once moved while stopped", () => {
     const r = run(running(), { type: "relocate", reason: "node_lost", fromNodeId: "n1" }).record;
     expect(run(r, { type: "backup_requested", kind: "manual" }).refused?.code).toBe("busy");
+    let stopped = run(running(), { type: "stop" }).record;
+    stopped = ok(stopped, "n1").record;
+    stopped = run(stopped, { type: "relocate", reason: "node_lost", fromNodeId: "n1" }).record;
+    expect(run(stopped, { type: "backup_requested", kind: "manual" }).refused?.code).toBe(
+      "unchanged",
+    );
+  });
+
+  it("a hold that came while it moved stops it once it runs", () => {
+    let r = run(running(), { type: "relocate", reason: "node_lost", fromNodeId: "n1" }).record;
+    r = run(r, { type: "hold", reason: "Unpaid." }).record;
+    r = run(r, { type: "placed", employeeId: "e1", nodeId: "n2", generation: 2 }).record;
+    r = run(r, { type: "latest_snapshot", snapshot: { id: "s1", createdAt: SNAP_AT } }).record;
+    const done = ok(r, "n2");
+    expect(done.record).toMatchObject({ status: "stopping", desired: "stopped" });
+    expect(commandOf(done.effects)?.kind).toBe("container.stop");
   });
 });
 
@@ -449,6 +465,23 @@ describe("drain", () => {
     const back = ok(out.record, "n1");
     expect(back.record.status).toBe("running");
     expect(back.record.statusReason).toMatch(/Moving it to another server failed/);
+  });
+
+  it("a source lost while its employee moves gives up its slot, and a failing target ends readable", () => {
+    const r = finalSnapshot();
+    const lost = run(r, { type: "relocate", reason: "node_lost", fromNodeId: "n1" });
+    expect(lost.effects).toEqual([{ type: "release_slot", nodeId: "n1", employeeId: "e1" }]);
+    expect(lost.record.restore).toMatchObject({ sourceNodeId: null, reason: "node_lost" });
+    const failed = run(lost.record, {
+      type: "command_result",
+      nodeId: "n2",
+      result: {
+        id: lost.record.op?.commandId ?? "",
+        ok: false,
+        error: { code: "x", message: "no disk", retryable: false },
+      },
+    });
+    expect(failed.record).toMatchObject({ status: "error", nodeId: "n2", restoreOnStart: true });
   });
 
   it("an employee in the middle of something is moved later", () => {
