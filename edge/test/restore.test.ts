@@ -38,7 +38,7 @@ const snapshotRow = (id: string) =>
     .bind(id)
     .first<{ status: string; kind: string; createdAt: number }>();
 
-async function completeBackup(a: AnsweringAgent, stub: ReturnType<typeof employeeStub>) {
+async function completeBackup(stub: ReturnType<typeof employeeStub>) {
   const backup = await stub.requestBackup("manual");
   if (!backup.ok) throw new Error(backup.message);
   await until(async () => (await snapshotRow(backup.backup.id))?.status === "complete", "sealed");
@@ -72,7 +72,7 @@ describe("backups", () => {
 describe("restore in place", () => {
   it("backs up now first, restores, and shows the time restored from", async () => {
     const { agent: a, stub, id } = await setUp("restore-ok");
-    const backup = await completeBackup(a, stub);
+    const backup = await completeBackup(stub);
     a.holding.add("snapshot.create");
     const asked = await stub.requestRestore(backup.id);
     expect(asked).toMatchObject({
@@ -101,7 +101,7 @@ describe("restore in place", () => {
 
   it("a restore that rolled back leaves it running as before, saying so", async () => {
     const { agent: a, stub } = await setUp("restore-rollback");
-    const backup = await completeBackup(a, stub);
+    const backup = await completeBackup(stub);
     a.holding.add("container.restore");
     const asked = await stub.requestRestore(backup.id);
     expect(asked.ok).toBe(true);
@@ -117,7 +117,7 @@ describe("restore in place", () => {
   it("refuses another employee's, an unfinished and a corrupt snapshot", async () => {
     const { owner, agent: a, stub } = await setUp("restore-refused");
     const other = await runningEmployee(owner.accountId, "Other");
-    const theirs = await completeBackup(a, employeeStub(env, other));
+    const theirs = await completeBackup(employeeStub(env, other));
     expect(await stub.requestRestore(theirs.id)).toMatchObject({ ok: false, code: "not_found" });
     expect(await stub.requestRestore("no-such-backup")).toMatchObject({
       ok: false,
