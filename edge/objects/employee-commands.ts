@@ -51,16 +51,21 @@ async function commandFrame(
   kind: ContainerCommandType,
   id: string,
 ): Promise<CommandFrame> {
-  // A restore's frame (snapshot, mode, spec) is built by its own verb (issue 16).
-  if (kind === "container.restore") throw new Error("container.restore is not a plain command");
-  if (kind !== "container.provision") return { type: kind, id, employeeId: r.id };
-  // Every provision brings a fresh gateway key and retires the previous one (rotation).
+  // Every command names the placement it is for: the agent refuses one older than its container.
+  const base = { id, employeeId: r.id, generation: r.generation ?? 0 };
+  if (kind !== "container.provision" && kind !== "container.restore")
+    return { type: kind, ...base };
+  // Every provision (and restore, which provisions) brings a fresh gateway key and retires the
+  // previous one (rotation): a copy left on a lost node loses its key with it.
   const apiKey = await mintLlmKey(c.env, r.id, r.accountId, c.now());
   // A stop, hold or firing stored while this key was minted did not see it: retire it.
   if (c.current()?.desired !== "running") await revokeLlmKeys(c.env, r.id, c.now());
   const llm = { baseUrl: gatewayUrl(parseConfig(c.env)), apiKey };
-  const spec = await workspaceSpec(c.env, c.current() ?? r);
-  return { type: kind, id, employeeId: r.id, spec: { ...spec, llm } };
+  const spec = { ...(await workspaceSpec(c.env, c.current() ?? r)), llm };
+  if (kind === "container.provision") return { type: kind, ...base, spec };
+  const plan = r.restore;
+  if (!plan?.snapshotId) throw new Error("container.restore without a snapshot chosen");
+  return { type: kind, ...base, snapshotId: plan.snapshotId, mode: plan.mode, spec };
 }
 
 /** Renders the workspace again after a change of settings; the next provision would anyway. */
@@ -71,6 +76,7 @@ export async function configure(c: CommandContext, r: EmployeeRecord): Promise<v
       type: "employee.configure",
       id: crypto.randomUUID(),
       employeeId: r.id,
+      generation: r.generation ?? 0,
       spec: await workspaceSpec(c.env, r),
     });
   } catch (err) {
@@ -102,6 +108,7 @@ export async function syncKnowledge(env: Env, r: EmployeeRecord | undefined): Pr
     type: "knowledge.sync",
     id: crypto.randomUUID(),
     employeeId: r.id,
+    generation: r.generation ?? 0,
     accountId: r.accountId,
     ...files,
   });
@@ -119,6 +126,7 @@ export async function readMemory(env: Env, r: EmployeeRecord | undefined): Promi
     type: "memory.read",
     id: crypto.randomUUID(),
     employeeId: r.id,
+    generation: r.generation ?? 0,
   });
   if (!result.ok) return { ok: false, code: "unavailable", message: result.error.message };
   return { ok: true, files: result.memory ?? [] };

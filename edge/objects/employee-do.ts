@@ -25,17 +25,23 @@ import { type EmployeeRecord, recordOf, toView } from "./employee-record.ts";
 import { forgetEverywhere, releaseSlot } from "./employee-removal.ts";
 import type {
   ActionResult,
+  BackupResult,
   CommandResult,
   EmployeeRpc,
   MemoryResult,
   NewEmployee,
+  RelocateResult,
+  RestoreResult,
+  SnapshotCommandResult,
 } from "./employee-rpc.ts";
 import { InboxObject } from "./inbox/inbox-object.ts";
 import { launchFollowUps } from "./launch-follow-ups.ts";
 import { trackLaunch } from "./launch-progress.ts";
 import { acceptViewer, sendRemoved, sendStatus } from "./live-viewers.ts";
 import { revokeLlmKeys } from "./llm-keys.ts";
-import { placeEmployee } from "./placement.ts";
+import { placeRecord } from "./placement.ts";
+import { performRelocationEffect, type RelocationContext } from "./relocation-effects.ts";
+import { SnapshotRpcs } from "./snapshot-rpcs.ts";
 
 const RECORD_KEY = "employee";
 // Kept after the employee is fired: this object is never created again, so a provision that
@@ -51,6 +57,7 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   private record: EmployeeRecord | undefined;
   private log: Logger;
   private mirrorChain: Promise<void> = Promise.resolve();
+  private readonly snapshots: SnapshotRpcs;
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
     super(ctx, env, clock);
@@ -61,6 +68,10 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       nodeId: this.record?.nodeId ?? undefined,
     });
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(LIVE_PING, LIVE_PONG));
+    this.snapshots = new SnapshotRpcs(
+      () => this.relocation(),
+      (input) => this.apply(input),
+    );
   }
 
   // ---- RPC: the Worker's verbs ----
@@ -129,6 +140,31 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   async onEvent(nodeId: string, event: AgentEvent): Promise<void> {
     if (event.type === "chat.progress") await this.inbox.progress(nodeId, event);
     else await this.apply({ type: "event", nodeId, event });
+    if (event.type === "snapshot.progress") await this.snapshots.progress(event);
+  }
+
+  async onSnapshotResult(nodeId: string, result: SnapshotCommandResult): Promise<void> {
+    await this.apply({ type: "snapshot_result", nodeId, result });
+  }
+
+  // ---- RPC: backups, restores and moves (issue 16; snapshot-rpcs.ts checks and answers) ----
+
+  requestBackup(kind: "manual" | "scheduled" | "pre_op"): Promise<BackupResult> {
+    return this.snapshots.requestBackup(kind);
+  }
+
+  requestRestore(snapshotId: string): Promise<RestoreResult> {
+    return this.snapshots.requestRestore(snapshotId);
+  }
+
+  async relocate(reason: "node_lost" | "drain", fromNodeId?: string): Promise<RelocateResult> {
+    const { refused } = await this.apply({ type: "relocate", reason, fromNodeId });
+    if (!refused) return { ok: true };
+    return {
+      ok: false,
+      code: refused.code === "unchanged" ? "invalid_state" : refused.code,
+      message: refused.message,
+    };
   }
 
   async onInventory(nodeId: string, instance: Instance): Promise<void> {
@@ -188,7 +224,12 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
 
   private async act(input: LifecycleInput): Promise<ActionResult> {
     const { refused } = await this.apply(input);
-    if (refused) return { ok: false, ...refused };
+    if (refused)
+      return {
+        ok: false,
+        code: refused.code === "not_found" ? "not_found" : "invalid_state",
+        message: refused.message,
+      };
     return this.record
       ? { ok: true, employee: toView(this.record) }
       : { ok: false, code: "not_found", message: NOT_FOUND_MESSAGE };
@@ -250,7 +291,11 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
 
   // One alarm for the lifecycle's pending operation and the inbox's earliest run deadline.
   protected syncAlarm(): void {
-    const times = [this.record?.op?.wakeAt, this.record ? this.inbox.wakeAt() : null];
+    const times = [
+      this.record?.op?.wakeAt,
+      this.record?.backup?.deadline,
+      this.record ? this.inbox.wakeAt() : null,
+    ];
     const due = times.filter((t): t is number => typeof t === "number");
     if (due.length === 0) void this.ctx.storage.deleteAlarm();
     else void this.ctx.storage.setAlarm(Math.min(...due));
@@ -274,20 +319,9 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       case "release_slot":
         await releaseSlot(this.env, this.log, effect.nodeId, effect.employeeId);
         return;
-      case "place": {
-        if (!r) return;
-        const now = this.clock.now();
-        const placement = await placeEmployee(
-          this.env,
-          { id: r.id, waitingSince: r.waitingSince ?? now },
-          now,
-        ).catch((err: unknown) => {
-          this.log.error("placement failed", errorFields(err));
-          return { nodeId: null, queuePosition: null };
-        });
-        await this.apply({ type: "placed", employeeId: r.id, ...placement });
+      case "place":
+        if (r) await this.apply(await placeRecord(this.env, this.log, r, effect, this.clock.now()));
         return;
-      }
       case "command":
         if (r) await sendCommand(this.commands(), r, effect);
         return;
@@ -302,7 +336,21 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       case "finish_removal":
         await this.finishRemoval();
         return;
+      default: {
+        const next = await performRelocationEffect(this.relocation(), effect);
+        if (next) await this.apply(next);
+      }
     }
+  }
+
+  private relocation(): RelocationContext {
+    return {
+      env: this.env,
+      ctx: this.ctx,
+      log: this.log,
+      now: () => this.clock.now(),
+      current: () => this.record,
+    };
   }
 
   private commands(): CommandContext {

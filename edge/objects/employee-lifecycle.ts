@@ -1,6 +1,9 @@
 import { allows } from "../contract/employee.ts";
+import { requestBackup, snapshotOpened, snapshotResult } from "./employee-backup.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
+import { relocate, relocationPlaced } from "./employee-relocation.ts";
 import { alarm, commandResult, event, inventory, placed } from "./employee-reports.ts";
+import { latestSnapshot, restoreRequested, resume } from "./employee-restore.ts";
 import type { NewEmployee } from "./employee-rpc.ts";
 import {
   andThen,
@@ -47,8 +50,25 @@ export function transition(
       if (!record) return { record, effects: input.employeeId ? [forget(input.employeeId)] : [] };
       if (record.status === "removing" && record.op) return none(record);
       return to(
-        { ...record, status: "removing", statusReason: null, desired: "gone", op: null },
+        {
+          ...record,
+          status: "removing",
+          statusReason: null,
+          desired: "gone",
+          op: null,
+          restore: null,
+        },
         { type: "revoke_keys", employeeId: record.id },
+        // A move under way left a copy on its source node: that slot goes too.
+        ...(record.restore?.sourceNodeId && record.restore.sourceNodeId !== record.nodeId
+          ? [
+              {
+                type: "release_slot" as const,
+                nodeId: record.restore.sourceNodeId,
+                employeeId: record.id,
+              },
+            ]
+          : []),
         andThen({ type: "remove_after_revoke" }),
       );
     case "command_result":
@@ -64,7 +84,30 @@ export function transition(
         ? to(record, { type: "place" })
         : none(record);
     case "placed":
-      return placed(at, record, input.employeeId, input.nodeId, input.queuePosition ?? null);
+      if (record?.status === "restoring" && record.restore)
+        return relocationPlaced(
+          at,
+          record,
+          input.nodeId,
+          input.queuePosition ?? null,
+          input.generation,
+        );
+      return placed(
+        at,
+        record,
+        input.employeeId,
+        input.nodeId,
+        input.queuePosition ?? null,
+        input.generation,
+      );
+    case "snapshot_opened":
+      return snapshotOpened(at, record, input.kind, input.snapshot);
+    case "snapshot_result":
+      return snapshotResult(at, record, input.nodeId, input.result);
+    case "relocate":
+      return relocate(at, record, input.reason, input.fromNodeId);
+    case "latest_snapshot":
+      return latestSnapshot(at, record, input.snapshot);
   }
   if (!record) return missing;
   switch (input.type) {
@@ -75,11 +118,22 @@ export function transition(
     }
     case "provision":
       return provision(at, record);
+    case "backup_requested":
+      return requestBackup(record, input.kind);
+    case "restore_requested":
+      return restoreRequested(at, record, input.snapshot, input.snapshotFirst);
     case "restart":
       if (allows(record.status, "restart"))
         return send(
           at,
-          { ...record, status: "restarting", statusReason: null, desired: "running", op: null },
+          {
+            ...record,
+            status: "restarting",
+            statusReason: null,
+            desired: "running",
+            op: null,
+            restoredFrom: null,
+          },
           "container.restart",
           1,
           "restarting",
@@ -154,6 +208,8 @@ function provision(at: Moment, r: EmployeeRecord): Transition {
   if (r.billingHold) return refuse(r, r.billingHold);
   if (!allows(r.status, "provision"))
     return refuse(r, `An employee that is ${r.status} cannot be started.`);
+  // Moved off its server while stopped: its state comes back from its latest snapshot.
+  if (r.restoreOnStart) return resume(at, { ...r, restoredFrom: null, waitingSince: at.now });
   const next: EmployeeRecord = {
     ...r,
     status: "provisioning",
@@ -161,6 +217,7 @@ function provision(at: Moment, r: EmployeeRecord): Transition {
     desired: "running",
     op: null,
     waitingSince: at.now,
+    restoredFrom: null,
   };
   return next.nodeId
     ? send(at, next, "container.provision", 1, "preparing_workspace")

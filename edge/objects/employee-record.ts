@@ -1,7 +1,7 @@
 import type { Employee, EmployeeStatus } from "../contract/employee.ts";
 import type { MailLanguage } from "../contract/launch.ts";
 import { STEP_IDS, STEP_TEXT, type StepId } from "../contract/steps.ts";
-import type { ContainerCommandType } from "../protocol/frames.ts";
+import type { ContainerCommandType, SnapshotKind } from "../protocol/frames.ts";
 import { type LaunchRecord, launchView } from "./launch-view.ts";
 
 export type Desired = "running" | "stopped" | "gone";
@@ -9,7 +9,8 @@ export type Desired = "running" | "stopped" | "gone";
 // What the EmployeeDO is doing right now. `commandId` is null while a retry waits for its
 // backoff; `wakeAt` is when the alarm must look again (the deadline, or the retry time).
 export interface PendingOp {
-  kind: ContainerCommandType | "place";
+  // "snapshot": a restore or a move waits for the snapshot in `backup` (its deadline is the op's).
+  kind: ContainerCommandType | "place" | "snapshot";
   commandId: string | null;
   attempt: number;
   wakeAt: number;
@@ -40,8 +41,54 @@ export interface EmployeeRecord {
   // Who is emailed when this employee is ready for the first time, in which language; null once
   // sent, and absent on employees hired before the email existed (they were ready long ago).
   notifyWhenReady?: ReadyNotice | null;
+  // The placement's generation (edge/protocol/frames.ts Generation): raised on every placement,
+  // carried by every command; absent on records made before generations (read as 0).
+  generation?: number;
+  // The snapshot.create in flight (one at a time), if any: not an operation of the lifecycle by
+  // itself, so a running employee stays running (and may be stopped) meanwhile.
+  backup?: PendingBackup | null;
+  // A restore or a move in progress (status `restoring`), or the note it left until it is done.
+  restore?: RestorePlan | null;
+  // Its state is not on its node (it was moved off a lost or drained server while stopped): the
+  // next start restores its latest snapshot instead of provisioning a blank workspace.
+  restoreOnStart?: boolean;
+  // The createdAt of the snapshot it was last put back from, until a person next starts it.
+  restoredFrom?: number | null;
   createdAt: number;
   updatedAt: number;
+}
+
+export interface PendingBackup {
+  snapshotId: string;
+  createdAt: number;
+  kind: SnapshotKind;
+  commandId: string;
+  nodeId: string;
+  stopFirst: boolean;
+  /** When SNAPSHOT_TIMEOUT_MS runs out and the snapshot is failed. */
+  deadline: number;
+}
+
+// manual: a person chose a snapshot; node_lost and drain: moved off its server; resume: started
+// after it was moved while stopped (restoreOnStart).
+export type RestoreReason = "manual" | "node_lost" | "drain" | "resume";
+
+export interface RestorePlan {
+  reason: RestoreReason;
+  mode: "in_place" | "fresh";
+  /** The snapshot restored from; null until one is chosen (the latest, after a placement). */
+  snapshotId: string | null;
+  snapshotAt: number | null;
+  /** The status before, which a restore that rolled back returns to. */
+  before: EmployeeStatus;
+  /** Whether it was meant to run: only then is it started where it lands. */
+  wasRunning: boolean;
+  /** A drain's source node, which keeps the old copy until the target runs it. */
+  sourceNodeId: string | null;
+  /** The node a placement must not choose (the lost or drained one). */
+  excludeNodeId: string | null;
+  /** What the status says once it is done (no snapshot existed, it went back to its server). */
+  note: string | null;
 }
 
 export interface ReadyNotice {
@@ -83,6 +130,7 @@ export function toView(
     | "updatedAt"
   > & {
     step: string | null;
+    restoredFrom?: number | null;
     launch?: LaunchRecord | null;
     queuePosition?: number | null;
     notifyWhenReady?: ReadyNotice | null;
@@ -103,6 +151,7 @@ export function toView(
     node: r.nodeId,
     createdAt: new Date(r.createdAt).toISOString(),
     updatedAt: new Date(r.updatedAt).toISOString(),
+    ...(r.restoredFrom ? { restoredFrom: new Date(r.restoredFrom).toISOString() } : {}),
     ...launch,
   };
 }

@@ -4,7 +4,10 @@ import type {
   Instance,
   ResultError,
 } from "../protocol/frames.ts";
+import { backupExpired } from "./employee-backup.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
+import { snapshotWaitExpired } from "./employee-relocation.ts";
+import { moveFinished, restoreFailed } from "./employee-restore.ts";
 import type { CommandResult } from "./employee-rpc.ts";
 import {
   backoff,
@@ -17,6 +20,7 @@ import {
   WAIT_FOR_SERVER_TIMEOUT_MS,
 } from "./employee-timeouts.ts";
 import { andThen, log, type Moment, none, send, type Transition, to } from "./lifecycle-effects.ts";
+import { placeEffect } from "./relocation-steps.ts";
 
 // The transitions that what the node reports, and time passing, cause. Results and events that
 // do not match the operation in progress change nothing, so a late or duplicated frame cannot
@@ -31,8 +35,11 @@ export function commandResult(
   if (!r || r.nodeId !== nodeId || !r.op || r.op.commandId !== result.id)
     return to(r, log("info", "stale command result ignored", { commandId: result.id, nodeId }));
   const kind = r.op.kind as ContainerCommandType;
-  if (!result.ok) return failed(at, r, kind, result.error);
+  if (!result.ok) return failed(at, r, kind, result.error, result.rolledBack === true);
   const containerId = result.data?.containerId ?? r.containerId;
+  // A restore, or what a move sent instead of one, ends the move.
+  if (r.restore && kind !== "container.stop" && kind !== "container.remove")
+    return moveFinished({ ...r, containerId }, kind);
   switch (kind) {
     case "container.provision":
     case "container.start":
@@ -99,6 +106,18 @@ export function event(
         : none(r);
     case "container.removed":
       return r.status === "removing" ? to(r, { type: "finish_removal" }) : none(r);
+    case "snapshot.progress":
+      // A restore's progress moves its step; a backup's is the object's to show (employee-do.ts).
+      if (
+        r.status !== "restoring" ||
+        r.op?.kind !== "container.restore" ||
+        r.restore?.snapshotId !== event.snapshotId
+      )
+        return none(r);
+      return to({
+        ...r,
+        step: event.phase === "downloading" ? "fetching_snapshot" : "swapping_state",
+      });
   }
   return none(r);
 }
@@ -111,8 +130,19 @@ export function inventory(
   instance: Instance,
 ): Transition {
   if (!r || r.nodeId !== nodeId) return none(r);
+  // A copy from an earlier placement is never adopted: the agent stops it (inventory.reconcile
+  // tells it the current generation).
+  if (instance.generation !== undefined && instance.generation < (r.generation ?? 0))
+    return to(
+      r,
+      log("warn", "stale copy reported: not adopted", {
+        nodeId,
+        generation: instance.generation,
+        current: r.generation ?? 0,
+      }),
+    );
   // An operation in progress settles it, and its commands are redelivered.
-  if (r.op) return none(r);
+  if (r.op || r.status === "restoring") return none(r);
   if (r.desired === "running" && r.status === "running" && instance.state !== "running")
     return selfHeal(
       r,
@@ -128,8 +158,11 @@ export function inventory(
 }
 
 export function alarm(at: Moment, r: EmployeeRecord | undefined): Transition {
+  // A backup past its deadline ends failed (and so does a restore or move waiting for it).
+  if (r?.backup && r.backup.deadline <= at.now) return backupExpired(at, r);
   if (!r?.op || r.op.wakeAt > at.now) return none(r);
-  if (r.op.kind === "place") return to(r, { type: "place" });
+  if (r.op.kind === "place") return to(r, placeEffect(r));
+  if (r.op.kind === "snapshot") return snapshotWaitExpired(at, r);
   // A retry whose backoff has passed.
   if (r.op.commandId === null)
     return send(at, r, r.op.kind, r.op.attempt, r.step ?? "preparing_workspace");
@@ -150,6 +183,7 @@ export function placed(
   employeeId: string,
   nodeId: string | null,
   queuePosition: number | null,
+  generation?: number,
 ): Transition {
   if (r?.desired !== "running" || r.status !== "provisioning" || r.nodeId) {
     return nodeId && nodeId !== r?.nodeId
@@ -159,7 +193,14 @@ export function placed(
   if (nodeId)
     return send(
       at,
-      { ...r, nodeId, op: null, queuePosition: null },
+      {
+        ...r,
+        nodeId,
+        op: null,
+        queuePosition: null,
+        // Every placement is a new generation: a copy left on an earlier node is stale.
+        generation: generation ?? (r.generation ?? 0) + 1,
+      },
       "container.provision",
       1,
       "preparing_workspace",
@@ -196,8 +237,14 @@ export function failed(
   r: EmployeeRecord,
   kind: ContainerCommandType,
   error: ResultError,
+  rolledBack = false,
 ): Transition {
   const attempt = r.op?.attempt ?? 1;
+  // A restore that put the old state back is final: nothing changed, and the person may retry.
+  if (rolledBack && kind === "container.restore") {
+    const undone = restoreFailed(at, r, error, true);
+    if (undone) return undone;
+  }
   const logged = log("warn", "command failed", {
     type: kind,
     attempt,
@@ -212,6 +259,11 @@ export function failed(
     );
   }
   const retried = error.retryable ? ` (after ${attempt} attempts)` : "";
+  // A move or a restore has its own ending: back to the source, or restore on the next start.
+  if (r.restore) {
+    const ended = restoreFailed(at, r, { ...error, message: `${error.message}${retried}` }, false);
+    if (ended) return { ...ended, effects: [logged, ...ended.effects] };
+  }
   return to(
     {
       ...r,

@@ -1,5 +1,12 @@
+import type { Backup } from "../contract/backup.ts";
 import type { Employee } from "../contract/employee.ts";
-import type { AgentEvent, Instance, MemoryFile, ResultError } from "../protocol/frames.ts";
+import type {
+  AgentEvent,
+  Instance,
+  MemoryFile,
+  ResultError,
+  SnapshotResult,
+} from "../protocol/frames.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
 import type { ChatRpc } from "./inbox/inbox-rpc.ts";
 
@@ -14,12 +21,30 @@ export type ActionResult =
   | { ok: true; employee: Employee }
   | { ok: false; code: "invalid_state" | "not_found"; message: string };
 
+// Backups and restores (issue 16): the API's services (edge/services/backups.ts) map the codes.
+export type BackupResult =
+  | { ok: true; backup: Backup }
+  | { ok: false; code: "invalid_state" | "busy" | "unchanged"; message: string };
+
+export type RestoreResult =
+  | { ok: true; employee: Employee }
+  | { ok: false; code: "invalid_state" | "not_found" | "snapshot_corrupt"; message: string };
+
+/** What a NodeDO hears when it asks an employee to move off it. */
+export type RelocateResult =
+  | { ok: true }
+  | { ok: false; code: "invalid_state" | "busy" | "not_found"; message: string };
+
 export type MemoryResult =
   | { ok: true; files: MemoryFile[] }
   | { ok: false; code: "not_found" | "unavailable"; message: string };
 
 export type CommandResult =
   | { id: string; ok: true; data?: Instance }
+  | { id: string; ok: false; error: ResultError; rolledBack?: boolean };
+
+export type SnapshotCommandResult =
+  | { id: string; ok: true; snapshot?: SnapshotResult }
   | { id: string; ok: false; error: ResultError };
 
 // What the EmployeeDO answers over RPC (edge/objects/employee-do.ts implements it). The Worker's
@@ -39,6 +64,11 @@ export interface EmployeeRpc extends Rpc.DurableObjectBranded, ChatRpc {
   onCommandResult(nodeId: string, result: CommandResult): Promise<void>;
   onEvent(nodeId: string, event: AgentEvent): Promise<void>;
   onInventory(nodeId: string, instance: Instance): Promise<void>;
+  onSnapshotResult(nodeId: string, result: SnapshotCommandResult): Promise<void>;
+  requestBackup(kind: "manual" | "scheduled" | "pre_op"): Promise<BackupResult>;
+  requestRestore(snapshotId: string): Promise<RestoreResult>;
+  /** Moves the employee off `fromNodeId` (its node when not given): lost, or draining. */
+  relocate(reason: "node_lost" | "drain", fromNodeId?: string): Promise<RelocateResult>;
   retryPlacement(): Promise<void>;
   reconcile(): Promise<void>;
   syncKnowledge(): Promise<void>;

@@ -1,7 +1,12 @@
 import type { StepId } from "../contract/steps.ts";
-import type { AgentEvent, ContainerCommandType, Instance } from "../protocol/frames.ts";
+import type {
+  AgentEvent,
+  ContainerCommandType,
+  Instance,
+  SnapshotKind,
+} from "../protocol/frames.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
-import type { CommandResult, NewEmployee } from "./employee-rpc.ts";
+import type { CommandResult, NewEmployee, SnapshotCommandResult } from "./employee-rpc.ts";
 import { COMMAND_TIMEOUT_MS } from "./employee-timeouts.ts";
 
 // The vocabulary of the employee's lifecycle (employee-lifecycle.ts): what can happen to an
@@ -21,7 +26,23 @@ export type LifecycleInput =
   | { type: "inventory"; nodeId: string; instance: Instance }
   | { type: "alarm" }
   | { type: "retry_placement" }
-  | { type: "placed"; employeeId: string; nodeId: string | null; queuePosition?: number | null }
+  | {
+      type: "placed";
+      employeeId: string;
+      nodeId: string | null;
+      queuePosition?: number | null;
+      /** The generation the node reserved the slot under (the record's + 1). */
+      generation?: number;
+    }
+  // Backups, restores and moves (employee-backup.ts, employee-relocation.ts):
+  | { type: "backup_requested"; kind: SnapshotKind }
+  /** The D1 row `open_snapshot` made, or null when it could not be made. */
+  | { type: "snapshot_opened"; kind: SnapshotKind; snapshot: SnapshotRef | null }
+  | { type: "snapshot_result"; nodeId: string; result: SnapshotCommandResult }
+  | { type: "restore_requested"; snapshot: SnapshotRef; snapshotFirst: boolean }
+  | { type: "relocate"; reason: "node_lost" | "drain"; fromNodeId?: string }
+  /** What `find_latest_snapshot` found. */
+  | { type: "latest_snapshot"; snapshot: SnapshotRef | null }
   // Continuations, fed back by a `then` effect:
   | { type: "hold_after_revoke"; reason: string }
   | { type: "stop_after_revoke" }
@@ -29,8 +50,9 @@ export type LifecycleInput =
   | { type: "heal" };
 
 export type LifecycleEffect =
-  /** Ask the nodes for a slot, in turn; the answer (and the place in the queue) comes back as `placed`. */
-  | { type: "place" }
+  /** Ask the nodes for a slot, in turn; the answer (and the place in the queue) comes back as `placed`.
+   * A move leaves out the node it leaves and goes ahead of the queue (`first`). */
+  | { type: "place"; exclude?: string[]; first?: boolean }
   /** Send the command the record's op now waits for (a provision carries a fresh key). */
   | { type: "command"; kind: ContainerCommandType; commandId: string; attempt: number }
   /** Render the workspace again on the node (settings changed). */
@@ -43,12 +65,35 @@ export type LifecycleEffect =
   /** Forget an employee whose object never started (its id is all there is). */
   | { type: "forget"; employeeId: string }
   | { type: "then"; input: LifecycleInput }
+  /** Open a pending D1 snapshot row for the record's node and generation; answered by `snapshot_opened`. */
+  | { type: "open_snapshot"; kind: SnapshotKind }
+  /** Send snapshot.create for the record's `backup`. */
+  | { type: "snapshot_command" }
+  /** A snapshot.create ended: D1's row follows (discarded when skipped, failed on an error). */
+  | {
+      type: "settle_snapshot";
+      snapshotId: string;
+      outcome: "ok" | "skipped" | "failed";
+      error?: string;
+    }
+  /** Look up the latest complete snapshot; answered by `latest_snapshot`. */
+  | { type: "find_latest_snapshot" }
+  /** A move is done: the old copy on the source node is removed and its slot given back. */
+  | { type: "remove_from_source"; nodeId: string }
+  /** A move failed: the source node keeps the employee under a new generation. */
+  | { type: "reserve_again"; nodeId: string; generation: number }
   | { type: "log"; level: "info" | "warn"; message: string; fields: Record<string, unknown> };
+
+/** A snapshot as the lifecycle knows it: its id and when it was taken. */
+export interface SnapshotRef {
+  id: string;
+  createdAt: number;
+}
 
 export interface Transition {
   record: EmployeeRecord | undefined;
   effects: LifecycleEffect[];
-  refused?: { code: "invalid_state" | "not_found"; message: string };
+  refused?: { code: "invalid_state" | "not_found" | "busy" | "unchanged"; message: string };
 }
 
 /** Where the lifecycle's randomness comes from: command ids and backoff jitter in [0, 1). */
@@ -69,10 +114,14 @@ export const to = (
   record,
   effects,
 });
-export const refuse = (record: EmployeeRecord, message: string): Transition => ({
+export const refuse = (
+  record: EmployeeRecord,
+  message: string,
+  code: "invalid_state" | "busy" | "unchanged" = "invalid_state",
+): Transition => ({
   record,
   effects: [],
-  refused: { code: "invalid_state", message },
+  refused: { code, message },
 });
 export const missing: Transition = {
   record: undefined,

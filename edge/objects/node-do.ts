@@ -5,32 +5,30 @@ import {
   type AgentEvent,
   type AgentFrame,
   type CommandFrame,
-  type CommandType,
   type EdgeFrame,
-  type Instance,
-  isContainerCommand,
   PROTOCOL_VERSION,
   parseAgentFrame,
   type ResultFrame,
 } from "../protocol/frames.ts";
+import { AGENT_SELF_FENCE_MS } from "../protocol/snapshot-timeouts.ts";
 import { employeesWaitingForServer } from "../store/employees.ts";
-import {
-  markNodeOffline,
-  nodeToken,
-  recordAgentReport,
-  setNodeCapacity,
-  setNodeLoad,
-} from "../store/nodes.ts";
+import { markNodeOffline, recordAgentReport, setNodeLoad } from "../store/nodes.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { drainStep, isDraining } from "./node-drain.ts";
+import { cameBack, lossAlarm, type NodeContext, offlineSince, wentOffline } from "./node-loss.ts";
+import { Placements } from "./node-placements.ts";
+import { type ReportContext, reconcileInventory, routeResult } from "./node-reports.ts";
 import type { NodeRpc, NodeStatus } from "./node-rpc.ts";
 import {
   ASK_TIMEOUT_MS,
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
   HELLO_TIMEOUT_MS,
+  MOVE_RETRY_MS,
   TOKEN_CHECK_INTERVAL_MS,
   WAKE_WAITING_LIMIT,
 } from "./node-timeouts.ts";
+import { checkNodeToken, closeRevoked, type TokenCheck, type TokenContext } from "./node-token.ts";
 import { employeeStub } from "./stubs.ts";
 
 interface SocketAttachment {
@@ -41,8 +39,8 @@ interface SocketAttachment {
 export type { NodeStatus };
 
 const AGENT_TAG = "agent";
-// The close code an agent whose node token was revoked hears (4xxx: ours; 401-like).
-export const TOKEN_REVOKED_CLOSE_CODE = 4001;
+
+export { TOKEN_REVOKED_CLOSE_CODE } from "./node-token.ts";
 
 // One per node: the agent's socket, its heartbeats and capacity, the employees placed on it,
 // and a durable outbox of commands. A command is written to the outbox before it is sent and
@@ -57,14 +55,13 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
   private readonly clock: Clock;
   // Questions in flight (ask): in memory only, since their askers wait on this very instance.
   private readonly questions = new Map<string, (result: ResultFrame) => void>();
+  private readonly placed: Placements;
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
     super(ctx, env);
     this.clock = clock;
     const sql = ctx.storage.sql;
-    sql.exec(
-      `CREATE TABLE IF NOT EXISTS placements (employee_id TEXT PRIMARY KEY, placed_at INTEGER NOT NULL)`,
-    );
+    this.placed = new Placements(sql);
     sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
       id TEXT PRIMARY KEY, employee_id TEXT NOT NULL, type TEXT NOT NULL, frame TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     this.log = createLogger({ nodeId: this.nodeId() });
@@ -118,6 +115,8 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
         if (!updated) return this.closeRevoked();
         this.ctx.storage.kv.put("reportedSlots", frame.capacity.slots);
         this.ctx.storage.kv.put("capacitySlots", updated.capacitySlots);
+        // Heard: the agent may keep its employees running for another lease (self-fencing).
+        this.send(ws, { type: "heartbeat.ack", leaseMs: AGENT_SELF_FENCE_MS });
         return;
       }
       case "result":
@@ -143,8 +142,15 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
   }
 
   override async alarm(): Promise<void> {
-    if (this.ctx.getWebSockets(AGENT_TAG).length === 0) return;
+    // No agent: past NODE_LOST_TIMEOUT_MS its employees move elsewhere (node-loss.ts).
+    if (this.ctx.getWebSockets(AGENT_TAG).length === 0) {
+      const c = this.moves();
+      if (c) await lossAlarm(c);
+      return;
+    }
     if ((await this.checkToken()) === "revoked") return;
+    const moves = this.moves();
+    if (moves && this.isOnline()) await drainStep(moves);
     const sockets = this.ctx.getWebSockets(AGENT_TAG);
     const now = this.clock.now();
     const lastSeen = this.ctx.storage.kv.get<number>("lastSeen") ?? 0;
@@ -174,23 +180,34 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
   // ---- RPC from EmployeeDOs and the scheduler ----
 
   // Atomic within this object: two concurrent hires cannot both take the last slot.
-  async reserve(employeeId: string): Promise<boolean> {
-    if (this.isPlaced(employeeId)) return true;
+  // An employee already placed here keeps its slot under the generation given: a move that
+  // failed came back, and a draining node tries it again after MOVE_RETRY_MS.
+  async reserve(employeeId: string, generation?: number): Promise<boolean> {
+    const now = this.clock.now();
+    if (this.isPlaced(employeeId)) {
+      this.placed.renew(
+        employeeId,
+        generation,
+        isDraining(this.ctx.storage.kv) ? now + MOVE_RETRY_MS : null,
+      );
+      return true;
+    }
     const capacity = this.ctx.storage.kv.get<number>("capacitySlots") ?? 0;
-    if (!this.isOnline() || this.placements().length >= capacity) return false;
-    this.ctx.storage.sql.exec(
-      "INSERT INTO placements (employee_id, placed_at) VALUES (?, ?)",
-      employeeId,
-      this.clock.now(),
-    );
+    if (!this.isOnline() || isDraining(this.ctx.storage.kv) || this.placed.count() >= capacity)
+      return false;
+    this.placed.add(employeeId, generation ?? 0, now);
     await this.publishLoad();
     return true;
   }
 
   async release(employeeId: string): Promise<void> {
-    this.ctx.storage.sql.exec("DELETE FROM placements WHERE employee_id = ?", employeeId);
+    this.placed.remove(employeeId);
     this.ctx.storage.sql.exec("DELETE FROM outbox WHERE employee_id = ?", employeeId);
     await this.publishLoad();
+    // A move off a draining node finished: the next one starts.
+    const moves = this.moves();
+    if (moves && this.isOnline() && isDraining(this.ctx.storage.kv))
+      this.ctx.waitUntil(drainStep(moves));
     // A slot freed: whoever waits for a server looks again now (the first in line takes it),
     // without holding up the release.
     if (this.isOnline()) this.ctx.waitUntil(this.wakeWaitingEmployees());
@@ -256,10 +273,20 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
       connected: this.agentSocket() !== undefined,
       capacitySlots: this.ctx.storage.kv.get<number>("capacitySlots") ?? 0,
       placements: this.placements(),
+      draining: isDraining(this.ctx.storage.kv),
+      offlineSince: offlineSince(this.ctx.storage.kv),
       queuedCommands: this.ctx.storage.sql
         .exec<{ n: number }>("SELECT count(*) AS n FROM outbox")
         .one().n,
     };
+  }
+
+  // Re-reads nodes.draining_at now (node:drain, the ops route) rather than within
+  // TOKEN_CHECK_INTERVAL_MS, and starts moving employees off.
+  async drainChanged(): Promise<void> {
+    if ((await this.checkToken()) !== "valid") return;
+    const moves = this.moves();
+    if (moves && this.isOnline()) await drainStep(moves);
   }
 
   // ---- frames ----
@@ -299,6 +326,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
       helloed: true,
     } satisfies SocketAttachment);
     this.ctx.storage.kv.put("lastSeen", now);
+    cameBack({ kv: this.ctx.storage.kv, log: this.log });
     this.ctx.storage.kv.put("reportedSlots", hello.capacity.slots);
     this.ctx.storage.kv.put("capacitySlots", updated.capacitySlots);
     this.log.info("agent said hello", {
@@ -314,6 +342,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
       nodeId,
       heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
     });
+    this.send(ws, { type: "heartbeat.ack", leaseMs: AGENT_SELF_FENCE_MS });
     // Commands that were waiting for this agent, in the order they were given.
     const queued = this.ctx.storage.sql
       .exec<{ frame: string }>("SELECT frame FROM outbox ORDER BY created_at, rowid")
@@ -321,55 +350,24 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     for (const row of queued) ws.send(row.frame);
     await this.ctx.storage.setAlarm(now + TOKEN_CHECK_INTERVAL_MS);
 
-    // Desired against actual: every employee placed here hears what Docker says of it, and the
-    // agent learns which containers are ours to keep.
-    const placed = this.placements();
-    const reported = new Map(hello.inventory.map((i) => [i.employeeId, i]));
-    await Promise.allSettled(
-      placed.map((employeeId) => {
-        const instance: Instance = reported.get(employeeId) ?? {
-          employeeId,
-          containerId: null,
-          state: "missing",
-        };
-        return this.employee(employeeId).onInventory(nodeId, instance);
-      }),
-    );
-    this.send(ws, { type: "inventory.reconcile", id: crypto.randomUUID(), keep: placed });
+    await reconcileInventory(this.reports(), hello.inventory, (frame) => this.send(ws, frame));
     await this.wakeWaitingEmployees();
   }
 
   private async onResult(frame: ResultFrame): Promise<void> {
     const asked = this.questions.get(frame.id);
     if (asked) return asked(frame);
-    const row = this.ctx.storage.sql
-      .exec<{ employee_id: string; type: CommandType }>(
-        "SELECT employee_id, type FROM outbox WHERE id = ?",
-        frame.id,
-      )
-      .toArray()[0];
-    if (!row) {
-      this.log.info("result for a command no longer queued", { commandId: frame.id });
-      return;
-    }
-    this.ctx.storage.sql.exec("DELETE FROM outbox WHERE id = ?", frame.id);
-    if (isContainerCommand(row.type)) {
-      await this.employee(row.employee_id).onCommandResult(this.requireNodeId(), frame);
-      return;
-    }
-    // OpenClaw took the chat message (or could not): the employee's inbox moves on.
-    if (row.type === "chat.send") {
-      await this.employee(row.employee_id).onChatSent(this.requireNodeId(), frame);
-      return;
-    }
-    // Syncs (configure, knowledge) are re-sent whole after the next start; a failure is logged.
-    if (!frame.ok)
-      this.log.warn("sync command failed", {
-        commandId: frame.id,
-        employeeId: row.employee_id,
-        type: row.type,
-        err: { message: frame.error.message, code: frame.error.code },
-      });
+    await routeResult(this.reports(), frame);
+  }
+
+  private reports(): ReportContext {
+    return {
+      env: this.env,
+      log: this.log,
+      sql: this.ctx.storage.sql,
+      placements: this.placed,
+      nodeId: this.requireNodeId(),
+    };
   }
 
   private async onAgentEvent(ws: WebSocket, event: AgentEvent): Promise<void> {
@@ -392,48 +390,24 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     }
   }
 
-  // ---- the token ----
+  // ---- the token (node-token.ts) ----
 
-  // Reads the node's row: "revoked" (the token was revoked or the node deleted; the socket is
-  // closed here), "valid" (and the token's slots, if they changed, cap the capacity), or
-  // "unknown" when D1 could not be asked, which sends nothing.
-  private async checkToken(): Promise<"valid" | "revoked" | "unknown"> {
-    const nodeId = this.nodeId();
-    if (!nodeId) return "unknown";
-    let row: { maxSlots: number; revokedAt: number | null } | undefined;
-    try {
-      row = await nodeToken(this.env.DB, nodeId);
-    } catch (err) {
-      this.log.warn("node token check failed", errorFields(err));
-      return "unknown";
-    }
-    if (!row || row.revokedAt !== null) {
-      await this.closeRevoked();
-      return "revoked";
-    }
-    const reported = this.ctx.storage.kv.get<number>("reportedSlots");
-    if (reported !== undefined) {
-      const capacity = Math.min(reported, row.maxSlots);
-      if (capacity !== this.ctx.storage.kv.get<number>("capacitySlots")) {
-        this.ctx.storage.kv.put("capacitySlots", capacity);
-        await setNodeCapacity(this.env.DB, nodeId, capacity);
-      }
-    }
-    return "valid";
+  private checkToken(): Promise<TokenCheck> {
+    return checkNodeToken(this.tokenContext());
   }
 
-  private async closeRevoked(): Promise<void> {
-    const sockets = this.ctx.getWebSockets(AGENT_TAG);
-    if (sockets.length > 0) this.log.warn("node token revoked: closing the agent's socket");
-    for (const ws of sockets) {
-      try {
-        ws.close(TOKEN_REVOKED_CLOSE_CODE, "node token revoked");
-      } catch {
-        // already closed
-      }
-    }
-    const nodeId = this.nodeId();
-    if (nodeId) await markNodeOffline(this.env.DB, nodeId);
+  private closeRevoked(): Promise<void> {
+    return closeRevoked(this.tokenContext());
+  }
+
+  private tokenContext(): TokenContext {
+    return {
+      env: this.env,
+      log: this.log,
+      kv: this.ctx.storage.kv,
+      nodeId: this.nodeId(),
+      sockets: () => this.ctx.getWebSockets(AGENT_TAG),
+    };
   }
 
   // ---- helpers ----
@@ -453,7 +427,30 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
       .getWebSockets(AGENT_TAG)
       .filter((ws) => ws !== closing && ws.readyState === WebSocket.OPEN);
     const nodeId = this.nodeId();
-    if (others.length === 0 && nodeId) await markNodeOffline(this.env.DB, nodeId);
+    if (others.length === 0 && nodeId) {
+      await markNodeOffline(this.env.DB, nodeId);
+      await wentOffline({
+        kv: this.ctx.storage.kv,
+        now: () => this.clock.now(),
+        setAlarm: (at) => this.ctx.storage.setAlarm(at),
+      });
+    }
+  }
+
+  // What node-loss.ts and node-drain.ts work with; null before the first connection.
+  private moves(): NodeContext | null {
+    const nodeId = this.nodeId();
+    if (!nodeId) return null;
+    return {
+      env: this.env,
+      log: this.log,
+      kv: this.ctx.storage.kv,
+      placements: this.placed,
+      nodeId,
+      now: () => this.clock.now(),
+      setAlarm: (at) => this.ctx.storage.setAlarm(at),
+      forget: (employeeId) => this.release(employeeId),
+    };
   }
 
   private agentSocket(): WebSocket | undefined {
@@ -471,18 +468,11 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
   }
 
   private placements(): string[] {
-    return this.ctx.storage.sql
-      .exec<{ employee_id: string }>("SELECT employee_id FROM placements ORDER BY placed_at")
-      .toArray()
-      .map((r) => r.employee_id);
+    return this.placed.ids();
   }
 
   private isPlaced(employeeId: string): boolean {
-    return (
-      this.ctx.storage.sql
-        .exec("SELECT 1 FROM placements WHERE employee_id = ?", employeeId)
-        .toArray().length > 0
-    );
+    return this.placed.get(employeeId) !== undefined;
   }
 
   private nodeId(): string | null {

@@ -14,3 +14,10 @@ export const ASK_TIMEOUT_MS = 10_000;
 // and each command sent checks too): a revoked token's socket is closed within this, and a new
 // --slots applies within it.
 export const TOKEN_CHECK_INTERVAL_MS = 5_000;
+// Node loss and drain (issue 16; the shared ones are in protocol/snapshot-timeouts.ts).
+// How many employees of a lost node one alarm asks to move, and how soon the next batch goes.
+export const LOST_BATCH = 5;
+export const LOST_BATCH_INTERVAL_MS = 1_000;
+// An employee that could not be asked to move (its object failed, or it was busy) is asked again
+// after this long.
+export const MOVE_RETRY_MS = 30_000;

@@ -16,7 +16,7 @@ export type EmployeeMirror = Pick<
   | "nodeId"
   | "waitingSince"
   | "updatedAt"
->;
+> & { generation?: number; restoredFrom?: number | null };
 
 export async function mirrorEmployee(d1: D1Database, r: EmployeeMirror): Promise<void> {
   await openDb(d1)
@@ -30,6 +30,8 @@ export async function mirrorEmployee(d1: D1Database, r: EmployeeMirror): Promise
       step: r.step,
       nodeId: r.nodeId,
       waitingSince: r.waitingSince,
+      generation: r.generation ?? 0,
+      restoredFrom: r.restoredFrom ?? null,
       updatedAt: r.updatedAt,
     })
     .where(eq(employees.id, r.id));

@@ -123,6 +123,60 @@ export class FakeAgent {
     });
   }
 
+  // Plays a snapshot the way the real agent and the snapshot store do: the manifest PUT seals the
+  // catalogue row (here written straight into D1), then the result reports it.
+  async completeSnapshot(
+    frame: { id: string; snapshotId: string },
+    opts: { skipped?: boolean; bytes?: number } = {},
+  ): Promise<void> {
+    const bytes = opts.bytes ?? 1024;
+    if (!opts.skipped)
+      await env.DB.prepare(
+        `UPDATE snapshots SET status = 'complete', completed_at = ?, logical_bytes = ?,
+           stored_bytes = ?, file_count = 1, manifest_sha256 = ? WHERE id = ?`,
+      )
+        .bind(Date.now(), bytes, bytes, "0".repeat(64), frame.snapshotId)
+        .run();
+    this.send({
+      type: "result",
+      id: frame.id,
+      ok: true,
+      snapshot: {
+        snapshotId: frame.snapshotId,
+        skipped: opts.skipped ?? false,
+        logicalBytes: bytes,
+        storedBytes: bytes,
+        fileCount: 1,
+        ...(opts.skipped ? {} : { manifestSha256: "0".repeat(64) }),
+      },
+    });
+  }
+
+  // Plays a restore that ends with the employee running (or fails, rolled back or not).
+  completeRestore(
+    frame: { id: string; employeeId: string },
+    outcome: { fail?: string; rolledBack?: boolean } = {},
+    containerId = `c-${frame.employeeId.slice(0, 8)}`,
+  ): void {
+    if (outcome.fail) {
+      this.send({
+        type: "result",
+        id: frame.id,
+        ok: false,
+        error: { code: "restore_failed", message: outcome.fail, retryable: false },
+        ...(outcome.rolledBack ? { rolledBack: true } : {}),
+      });
+      return;
+    }
+    this.send({ type: "container.started", employeeId: frame.employeeId, containerId });
+    this.send({
+      type: "result",
+      id: frame.id,
+      ok: true,
+      data: { employeeId: frame.employeeId, containerId, state: "running" },
+    });
+  }
+
   close(): void {
     try {
       this.ws.close(1000, "test done");

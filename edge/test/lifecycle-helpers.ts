@@ -126,6 +126,9 @@ export class AnsweringAgent {
   readonly commands: Command[] = [];
   readonly agent: FakeAgent;
   onExport: ((frame: Extract<Command, { type: "workspace.export" }>) => Promise<void>) | undefined;
+  /** Commands of these types are kept in `held`, unanswered, for the test to answer. */
+  readonly holding = new Set<Command["type"]>();
+  readonly held: Command[] = [];
   private work: Promise<void> = Promise.resolve();
 
   constructor(agent: FakeAgent) {
@@ -153,6 +156,10 @@ export class AnsweringAgent {
   }
 
   private async answer(frame: Command): Promise<void> {
+    if (this.holding.has(frame.type)) {
+      this.held.push(frame);
+      return;
+    }
     const { employeeId } = frame;
     const containerId = `c-${employeeId.slice(0, 8)}`;
     const ok = (state: "running" | "stopped" | "missing") =>
@@ -175,6 +182,10 @@ export class AnsweringAgent {
       case "container.remove":
         this.agent.send({ type: "container.removed", employeeId, containerId });
         return ok("missing");
+      case "snapshot.create":
+        return this.agent.completeSnapshot(frame);
+      case "container.restore":
+        return this.agent.completeRestore(frame);
       case "workspace.export":
         await this.onExport?.(frame);
         this.agent.send({ type: "result", id: frame.id, ok: true });
