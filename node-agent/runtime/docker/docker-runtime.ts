@@ -308,7 +308,7 @@ export class DockerRuntime implements EmployeeRuntime {
    */
   async prepare(opts: { relayPort: number }): Promise<void> {
     this.isolation.allowRelay(opts.relayPort);
-    await pinRestartPolicies(this.docker, this.opts.log);
+    await pinRestartPolicies(this.docker, this.opts.network, this.opts.log);
     await this.remountDisks();
     await this.ensureNetwork();
     await this.isolation.forCreate();

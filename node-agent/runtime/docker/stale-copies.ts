@@ -90,10 +90,15 @@ export async function fenceStaleCopies(
 
 // Containers made before RESTART_POLICY was "no" still carry "unless-stopped", which dockerd
 // honours at its boot: each is changed in place (docker update), once, at the agent's start.
-export async function pinRestartPolicies(docker: Docker, log: Logger): Promise<number> {
+// Only those on this agent's network: the node's own (a shared test engine has others').
+export async function pinRestartPolicies(
+  docker: Docker,
+  network: string,
+  log: Logger,
+): Promise<number> {
   const list = await docker.listContainers({
     all: true,
-    filters: { label: [`${LABEL_MANAGED}=true`] },
+    filters: { label: [`${LABEL_MANAGED}=true`], network: [network] },
   });
   let changed = 0;
   for (const c of list) {
