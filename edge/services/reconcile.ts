@@ -8,6 +8,7 @@ import { employeeStub } from "../objects/stubs.ts";
 import { deleteAuditEventsBefore } from "../store/audit.ts";
 import { deleteSettledInvitations } from "../store/invitations.ts";
 import { holdAccountsAwaitingDeletion, purgeDeletedAccounts } from "./account-deletion.ts";
+import { scheduleBackups } from "./backups.ts";
 import { enforceExpired } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
 import { runExportCron } from "./export-workspaces.ts";
@@ -81,4 +82,5 @@ export async function runCron(deps: Deps, now = deps.now()): Promise<void> {
   await step(deps, "deletion holds", () => holdAccountsAwaitingDeletion(deps, now));
   await step(deps, "account purge", () => purgeDeletedAccounts(deps, now));
   await step(deps, "exports", () => runExportCron(deps, now));
+  await step(deps, "scheduled backups", () => scheduleBackups(deps, now));
 }

@@ -136,8 +136,15 @@ describe("fencing on the node", () => {
     const s = spec();
     await rt.provision(s, 1);
     const name = `iw-employee-${s.employeeId}`;
+    // gVisor refuses `docker update` of a running container; a stopped one is what a reboot
+    // leaves, and a running one is changed at its next stop.
+    await rt.stop(s.employeeId);
     docker("update", "--restart", "unless-stopped", name);
     await rt.prepare({ relayPort: 0 }).catch(() => undefined);
+    expect(docker("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", name)).toBe("no");
+    await rt.start(s.employeeId);
+    docker("update", "--restart", "unless-stopped", name);
+    await rt.stop(s.employeeId);
     expect(docker("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", name)).toBe("no");
   });
 });

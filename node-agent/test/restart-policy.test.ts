@@ -5,7 +5,7 @@
 // `systemctl restart docker` does) and killed with every process of it (a power loss), and
 // started again each time. An "unless-stopped" container alongside shows the test would see it.
 import { type ChildProcess, execFileSync, execSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, openSync } from "node:fs";
+import { mkdtempSync, openSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { employeeContainer } from "../runtime/docker/container-config.ts";
@@ -72,6 +72,8 @@ async function stopEngine(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
     spawnSync("kill", ["-KILL", ...all]);
   } else proc.kill("SIGTERM");
   await exited;
+  // Left behind by a killed engine, and refused by the next one.
+  rmSync(path.join(dir, "dockerd.pid"), { force: true });
 }
 
 const isRunning = (name: string) => d("inspect", "-f", "{{.State.Running}}", name) === "true";

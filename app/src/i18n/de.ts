@@ -316,6 +316,8 @@ export const de: Record<MessageKey, string> = {
   "audit.action.employee.restart": "Mitarbeiter neu gestartet",
   "audit.action.employee.stop": "Mitarbeiter angehalten",
   "audit.action.employee.access": "Chat oder Browser geöffnet",
+  "audit.action.employee.backup": "Mitarbeiter gesichert",
+  "audit.action.employee.restore": "Mitarbeiter aus einer Sicherung wiederhergestellt",
   "audit.action.knowledge.upload": "Datei hochgeladen",
   "audit.action.knowledge.delete": "Datei gelöscht",
   "audit.action.member.invite": "Jemanden eingeladen",

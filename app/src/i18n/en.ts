@@ -300,6 +300,8 @@ export const en = {
   "audit.action.employee.restart": "Restarted an employee",
   "audit.action.employee.stop": "Stopped an employee",
   "audit.action.employee.access": "Opened chat or browser",
+  "audit.action.employee.backup": "Backed up an employee",
+  "audit.action.employee.restore": "Restored an employee from a backup",
   "audit.action.knowledge.upload": "Uploaded a file",
   "audit.action.knowledge.delete": "Deleted a file",
   "audit.action.member.invite": "Invited someone",

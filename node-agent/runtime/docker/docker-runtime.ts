@@ -35,7 +35,12 @@ import {
   type Sandbox,
   type SandboxChoice,
 } from "./employee-isolation.ts";
-import { fenceStaleCopies, type Placement, pinRestartPolicies } from "./stale-copies.ts";
+import {
+  fenceStaleCopies,
+  type Placement,
+  pinRestartPolicies,
+  pinRestartPolicy,
+} from "./stale-copies.ts";
 
 export const READY_POLL_MS = 250;
 export const STOP_GRACE_S = 10;
@@ -183,12 +188,14 @@ export class DockerRuntime implements EmployeeRuntime {
 
   stop(employeeId: string): Promise<Instance> {
     return this.serial(employeeId, async () => {
+      const container = this.docker.getContainer(containerName(employeeId));
       try {
-        await this.docker.getContainer(containerName(employeeId)).stop({ t: STOP_GRACE_S });
+        await container.stop({ t: STOP_GRACE_S });
       } catch (err) {
         // 304: already stopped; 404: nothing to stop. Both mean "stopped".
         if (statusOf(err) !== 304 && statusOf(err) !== 404) throw wrap(err, "stop_failed");
       }
+      await pinRestartPolicy(container, this.opts.log);
       return this.instance(employeeId);
     });
   }

@@ -89,7 +89,8 @@ export async function fenceStaleCopies(
 }
 
 // Containers made before RESTART_POLICY was "no" still carry "unless-stopped", which dockerd
-// honours at its boot: each is changed in place (docker update), once, at the agent's start.
+// honours at its boot: each is changed in place (docker update) at the agent's start, and one
+// that is running under gVisor (which refuses an update then) at its next stop.
 // Only those on this agent's network: the node's own (a shared test engine has others').
 export async function pinRestartPolicies(
   docker: Docker,
@@ -102,19 +103,23 @@ export async function pinRestartPolicies(
   });
   let changed = 0;
   for (const c of list) {
-    const container = docker.getContainer(c.Id);
-    const info = await container.inspect().catch(() => null);
-    if (!info || info.HostConfig.RestartPolicy?.Name === RESTART_POLICY) continue;
-    try {
-      await container.update({ RestartPolicy: { Name: RESTART_POLICY, MaximumRetryCount: 0 } });
-      changed++;
-    } catch (err) {
-      log.error(
-        { employeeId: c.Labels[LABEL_EMPLOYEE], err: String(wrap(err, "update_failed")) },
-        "could not turn off dockerd's own restarts of an employee",
-      );
-    }
+    if (await pinRestartPolicy(docker.getContainer(c.Id), log)) changed++;
   }
   if (changed) log.info({ changed }, "employees no longer started by dockerd at its boot");
   return changed;
+}
+
+export async function pinRestartPolicy(container: Docker.Container, log: Logger): Promise<boolean> {
+  const info = await container.inspect().catch(() => null);
+  if (!info || info.HostConfig.RestartPolicy?.Name === RESTART_POLICY) return false;
+  try {
+    await container.update({ RestartPolicy: { Name: RESTART_POLICY, MaximumRetryCount: 0 } });
+    return true;
+  } catch (err) {
+    log.warn(
+      { employeeId: info.Config.Labels?.[LABEL_EMPLOYEE], err: String(wrap(err, "update_failed")) },
+      "dockerd's own restarts of an employee stay on until it is stopped",
+    );
+    return false;
+  }
 }
