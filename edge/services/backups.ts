@@ -81,6 +81,17 @@ export const SCHEDULED_BACKUPS_PER_RUN = 50;
 // within SNAPSHOT_INTERVAL_MS is asked for a scheduled one, the longest-waiting first. The agent
 // answers skipped when nothing changed; a request while one is pending answers that one.
 export async function scheduleBackups(deps: Deps, now: number): Promise<number> {
+  const due = await dueForBackup(deps, now);
+  const results = await Promise.allSettled(
+    due.map((id) => backupVerbs(deps, id).requestBackup("scheduled")),
+  );
+  const failed = results.filter((r) => r.status === "rejected").length;
+  if (due.length) deps.log.info("scheduled backups requested", { count: due.length, failed });
+  return due.length;
+}
+
+/** The employees due a scheduled backup at `now`, at most SCHEDULED_BACKUPS_PER_RUN. */
+export async function dueForBackup(deps: Deps, now: number): Promise<string[]> {
   const cut = now - SNAPSHOT_INTERVAL_MS;
   const due = await deps.db
     .select({ id: employees.id })
@@ -99,10 +110,5 @@ export async function scheduleBackups(deps: Deps, now: number): Promise<number> 
     )
     .orderBy(asc(sql`coalesce(${employees.lastSnapshotAt}, 0)`))
     .limit(SCHEDULED_BACKUPS_PER_RUN);
-  const results = await Promise.allSettled(
-    due.map(({ id }) => backupVerbs(deps, id).requestBackup("scheduled")),
-  );
-  const failed = results.filter((r) => r.status === "rejected").length;
-  if (due.length) deps.log.info("scheduled backups requested", { count: due.length, failed });
-  return due.length;
+  return due.map((r) => r.id);
 }

@@ -142,8 +142,9 @@ describe("fencing on the node", () => {
     docker("update", "--restart", "unless-stopped", name);
     await rt.prepare({ relayPort: 0 }).catch(() => undefined);
     expect(docker("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", name)).toBe("no");
-    await rt.start(s.employeeId);
+    // Started by dockerd's policy before the agent could change it: changed at its next stop.
     docker("update", "--restart", "unless-stopped", name);
+    docker("start", name);
     await rt.stop(s.employeeId);
     expect(docker("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}}", name)).toBe("no");
   });

@@ -5,7 +5,7 @@
 // `systemctl restart docker` does) and killed with every process of it (a power loss), and
 // started again each time. An "unless-stopped" container alongside shows the test would see it.
 import { type ChildProcess, execFileSync, execSync, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, openSync, rmSync } from "node:fs";
+import { mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { employeeContainer } from "../runtime/docker/container-config.ts";
@@ -47,7 +47,10 @@ async function startEngine(): Promise<void> {
   );
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (spawnSync("docker", ["-H", host, "info"]).status !== 0) {
-    if (Date.now() > deadline) throw new Error("the private dockerd did not answer");
+    if (Date.now() > deadline)
+      throw new Error(
+        `the private dockerd did not answer:\n${readFileSync(path.join(dir, "dockerd.log"), "utf8").split("\n").slice(-25).join("\n")}`,
+      );
     await new Promise((r) => setTimeout(r, 500));
   }
 }
@@ -74,6 +77,8 @@ async function stopEngine(signal: "SIGTERM" | "SIGKILL"): Promise<void> {
   await exited;
   // Left behind by a killed engine, and refused by the next one.
   rmSync(path.join(dir, "dockerd.pid"), { force: true });
+  // A reboot empties /run, where the exec root lives (containerd's pid file and socket among it).
+  if (signal === "SIGKILL") removeMountedTree(path.join(dir, "exec"));
 }
 
 const isRunning = (name: string) => d("inspect", "-f", "{{.State.Running}}", name) === "true";
