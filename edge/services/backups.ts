@@ -68,6 +68,8 @@ export async function restoreBackup(
   const result = await backupVerbs(deps, id).requestRestore(backupId);
   if (!result.ok) {
     if (result.code === "not_found") throw notFound("backup");
+    if (result.code === "snapshot_corrupt")
+      throw new ApiError(409, "snapshot_corrupt", result.message);
     throw new ApiError(409, "invalid_state", result.message);
   }
   await recordAudit(deps, actor, "employee.restore", { type: "employee", id }, { backupId });

@@ -178,6 +178,8 @@ export const en = {
   "apiError.storage_full": "Your knowledge base is full. Delete files to make room.",
   "apiError.memory_unavailable":
     "The memory can be read while the employee's server is reachable. Try again in a moment.",
+  "apiError.snapshot_corrupt":
+    "This backup is damaged and cannot be restored. Nothing was changed; choose another backup.",
   "apiError.billing_not_configured": "Billing is not configured on this server yet.",
   "apiError.already_subscribed": "You already have a subscription. Change it in Manage billing.",
   "apiError.no_billing_account": "There is nothing to manage yet: choose a plan first.",
