@@ -478,7 +478,7 @@ export class DockerRuntime implements EmployeeRuntime {
 
   // After a reboot each disk is mounted again. A container made before RESTART_POLICY was "no"
   // may have been started by dockerd before the agent ran, with its bare mount point bound at
-  // /data (root's: the employee cannot write there): it is restarted onto its disk.
+  // /data (root's: the employee cannot write there): it is stopped.
   private async remountDisks(): Promise<void> {
     const list = await this.docker.listContainers({
       all: true,
@@ -490,11 +490,13 @@ export class DockerRuntime implements EmployeeRuntime {
       await this.serial(employeeId, async () => {
         const mounted = await this.mountDisk(employeeId);
         if (mounted !== "mounted" || c.State !== "running") return;
-        this.opts.log.warn({ employeeId }, "restarting an employee that started without its disk");
+        // Not restarted onto its disk here: nothing runs before the edge's reconcile (it may be
+        // a stale copy); the edge starts it again after the hello if it is still ours.
+        this.opts.log.warn({ employeeId }, "stopping an employee dockerd started without its disk");
         try {
-          await this.docker.getContainer(c.Id).restart({ t: STOP_GRACE_S });
+          await this.docker.getContainer(c.Id).stop({ t: STOP_GRACE_S });
         } catch (err) {
-          throw wrap(err, "restart_failed");
+          if (statusOf(err) !== 304) throw wrap(err, "stop_failed");
         }
       }).catch((err: unknown) => {
         this.opts.log.error({ employeeId, err: String(err) }, "could not mount an employee's disk");
