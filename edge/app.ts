@@ -21,6 +21,7 @@ import { invitationRoutes } from "./routes/invitation-routes.ts";
 import { knowledgeRoutes } from "./routes/knowledge-routes.ts";
 import { llmRoutes } from "./routes/llm-routes.ts";
 import { meRoutes } from "./routes/me-routes.ts";
+import { opsRoutes } from "./routes/ops-routes.ts";
 import { sessionRoutes } from "./routes/session-routes.ts";
 import { teamRoutes } from "./routes/team-routes.ts";
 
@@ -56,6 +57,7 @@ export function createApp() {
   app.route("/agent/snapshots", agentSnapshotRoutes);
   app.route("/agent", agentRoutes);
   app.route("/v1", llmRoutes);
+  app.route("/ops", opsRoutes);
 
   app.notFound((c) =>
     c.json(

@@ -51,6 +51,8 @@ export interface Env {
   STRIPE_PRICE_BUSINESS?: string;
   BILLING_GRACE_DAYS?: string;
   CHANNEL_SECRETS_KEY?: string;
+  // The bearer secret of the operators' routes (/ops/...); unset, they do not exist (404).
+  OPS_TOKEN?: string;
   TELEGRAM_API_URL?: string;
   SLACK_API_URL?: string;
   SLACK_AUTHORIZE_URL?: string;
@@ -111,6 +113,7 @@ const ConfigSchema = z
     // Channels (edge/channels/): the key that seals channel credentials at rest, 32 random bytes
     // in base64 (`openssl rand -base64 32`). Required for channels: without it no channel can be
     // connected. Losing it loses every saved channel credential (customers reconnect).
+    OPS_TOKEN: optionalSecret,
     CHANNEL_SECRETS_KEY: optionalSecret.refine(
       (v) => v === undefined || isBase64Key(v),
       "must be 32 random bytes in base64 (openssl rand -base64 32)",

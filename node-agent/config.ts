@@ -45,6 +45,9 @@ const ConfigSchema = z.object({
     .int()
     .min(0)
     .default(10 * 60_000),
+  // on: without a heartbeat ack for AGENT_SELF_FENCE_MS the agent stops every employee it runs
+  // (the edge is about to run them elsewhere). off: a partitioned node keeps them running.
+  AGENT_SELF_FENCE: z.enum(["on", "off"]).default("on"),
   PROCESS_WORKDIR: z.string().default(os.tmpdir()),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   // The public half of the edge's ACCESS_SIGNING_KEY (raw Ed25519, base64). Without it the

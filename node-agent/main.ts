@@ -15,12 +15,14 @@ import { WorkspaceExporter } from "./employee/workspace-export.ts";
 import { workspaceEntries } from "./employee/workspace-files.ts";
 import { CommandExecutor } from "./hub/command-executor.ts";
 import { HubConnection } from "./hub/hub-connection.ts";
+import { SelfFence } from "./hub/self-fence.ts";
 import { adoptKeys } from "./llm-relay/adopt-keys.ts";
 import { EmployeeAddresses } from "./llm-relay/employee-addresses.ts";
 import { EmployeeKeys } from "./llm-relay/employee-keys.ts";
 import { startLlmRelay } from "./llm-relay/llm-relay.ts";
 import { createLogger, keepServing } from "./logger.ts";
 import { selectRuntime, teamFilesRoot } from "./runtime/select-runtime.ts";
+import { StaleMarkers } from "./runtime/stale-markers.ts";
 
 export const SHUTDOWN_GRACE_MS = 20_000;
 
@@ -113,8 +115,18 @@ const hub = new HubConnection({
   runtime,
   executor,
   orphanGraceMs: config.ORPHAN_GRACE_MS,
+  fence: new SelfFence({
+    enabled: config.AGENT_SELF_FENCE === "on",
+    stateDir: config.STATE_DIR,
+    runtime,
+    stale: new StaleMarkers(config.STATE_DIR),
+    log,
+  }),
   log,
 });
+// The agent starts no employee of its own accord: dockerd does not either (RESTART_POLICY), so
+// after a reboot nothing runs until the edge has had the hello, reconciled, and asked for each
+// employee it wants running (its inventory check heals one found stopped).
 hub.start();
 const accessProxy = config.ACCESS_VERIFY_KEY
   ? await startAccessProxy({

@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = [
   "employee.restart",
   "employee.stop",
   "employee.access",
+  "employee.backup",
+  "employee.restore",
   "knowledge.upload",
   "knowledge.delete",
   "member.invite",

@@ -35,6 +35,8 @@ export const PERSON_ERROR_CODES = [
   "access_not_configured",
   "chat_views_exhausted",
   "memory_unavailable",
+  /** A restore's backup failed its checksums (issue 16): it is refused, nothing changes. */
+  "snapshot_corrupt",
   // knowledge base
   "invalid_file",
   "file_too_large",

@@ -17,6 +17,7 @@ import {
   readMemory,
   updateEmployee,
 } from "../services/employees.ts";
+import { backupRoutes } from "./backup-routes.ts";
 import { chatRoutes } from "./chat-routes.ts";
 import { knowledgeRoutes } from "./knowledge-routes.ts";
 
@@ -84,6 +85,9 @@ employeeRoutes.route(
     employeeId: employeeId(param("id")),
   })),
 );
+
+// Its restore points: the list, one taken now, a restore.
+employeeRoutes.route("/:id", backupRoutes);
 
 // The workspace chat: conversations, messages, stop, attachments.
 employeeRoutes.route("/:id", chatRoutes);

@@ -52,6 +52,19 @@ export const KNOWLEDGE_UPLOADS_PER_USER: Limit = {
   windowMs: 10 * MINUTE,
   what: "uploads to the knowledge base",
 };
+// Each backup reads the employee's whole state on its node, each restore replaces it.
+export const BACKUPS_PER_USER: Limit = {
+  name: "backup:user",
+  limit: 10,
+  windowMs: 10 * MINUTE,
+  what: "backups requested",
+};
+export const RESTORES_PER_USER: Limit = {
+  name: "restore:user",
+  limit: 5,
+  windowMs: 10 * MINUTE,
+  what: "restores requested",
+};
 export const MEMORY_READS_PER_USER: Limit = {
   name: "memory-read:user",
   limit: 60,

@@ -120,6 +120,8 @@ interface World {
   teamFileId: string;
   employeeFileId: string;
   conversationId: string;
+  /** A complete backup of the employee (a catalogue row: what a restore names). */
+  backupId: string;
 }
 let w: World;
 
@@ -170,6 +172,7 @@ async function paramsFor(key: EndpointKey, who: Person | null): Promise<Record<s
           ? (await hire(w.team.owner.cookie)).id
           : w.employeeId;
     else if (name === "conversationId") params.conversationId = w.conversationId;
+    else if (name === "backupId") params.backupId = w.backupId;
     else if (path.startsWith("/api/employees/:id/knowledge") && name === "fileId")
       params.fileId = fresh
         ? await uploaded(`/api/employees/${w.employeeId}/knowledge`)
@@ -227,9 +230,23 @@ beforeAll(async () => {
   const team = await buildTeam("matrix");
   const colleague = await person("matrix-colleague");
   await setPlan(team.accountId, "business");
-  w = { team, colleague, employeeId: "", teamFileId: "", employeeFileId: "", conversationId: "" };
+  w = {
+    team,
+    colleague,
+    employeeId: "",
+    teamFileId: "",
+    employeeFileId: "",
+    conversationId: "",
+    backupId: crypto.randomUUID(),
+  };
   await join(team.accountId, colleague, "member");
   w.employeeId = (await hire(team.owner.cookie, { name: "Shared" })).id;
+  await env.DB.prepare(
+    `INSERT INTO snapshots (id, account_id, employee_id, kind, status, created_at, completed_at)
+     VALUES (?1, ?2, ?3, 'manual', 'complete', ?4, ?4)`,
+  )
+    .bind(w.backupId, team.accountId, w.employeeId, Date.now())
+    .run();
   w.teamFileId = await uploaded("/api/knowledge");
   w.employeeFileId = await uploaded(`/api/employees/${w.employeeId}/knowledge`);
   const conversation = await api(`/api/employees/${w.employeeId}/conversations`, {

@@ -92,7 +92,7 @@ export class CommandExecutor {
           sameEmployee(command.employeeId, command.spec);
           // Kept before the container starts, so its first model call already has a key.
           if (command.spec.llm) this.files?.keys?.put(command.employeeId, command.spec.llm.apiKey);
-          data = await this.runtime.provision(command.spec);
+          data = await this.runtime.provision(command.spec, command.generation);
           break;
         case "container.start":
           data = await this.runtime.start(command.employeeId);

@@ -12,6 +12,7 @@ import {
 import type { Logger } from "../logger.ts";
 import type { EmployeeRuntime, RuntimeEvent } from "../runtime/employee-runtime.ts";
 import type { CommandExecutor } from "./command-executor.ts";
+import type { SelfFence } from "./self-fence.ts";
 
 export const RECONNECT_BASE_MS = 500;
 export const RECONNECT_MAX_MS = 30_000;
@@ -32,6 +33,8 @@ export interface HubOptions {
   runtime: EmployeeRuntime;
   executor: CommandExecutor;
   orphanGraceMs: number;
+  /** Self-fencing and the refusal of stale copies (self-fence.ts); none in some tests. */
+  fence?: SelfFence;
   log: Logger;
 }
 
@@ -54,6 +57,7 @@ export class HubConnection {
   }
 
   start(): void {
+    this.opts.fence?.start();
     this.unwatch = this.opts.runtime.watch((e) => this.forward(e));
     this.dial();
   }
@@ -66,6 +70,7 @@ export class HubConnection {
     this.stopping = true;
     clearTimeout(this.reconnectTimer);
     clearInterval(this.heartbeat);
+    this.opts.fence?.stop();
     this.unwatch?.();
     const ws = this.ws;
     if (ws && ws.readyState === WebSocket.OPEN) {
@@ -193,21 +198,31 @@ export class HubConnection {
         this.opts.log.warn({ reason: frame.reason }, "the edge rejected a frame");
         return;
       case "heartbeat.ack":
-        // The lease for self-fencing (issue 16): kept by the fence once it exists.
+        this.opts.fence?.ack(frame.leaseMs);
         return;
       case "inventory.reconcile": {
+        const keep = new Set(frame.keep);
+        // Stale copies first: stopped at once, their disks kept past the orphan sweep.
+        const held = await (
+          this.opts.runtime.fenceStale?.(frame.placements ?? [], keep) ??
+          Promise.resolve(new Set<string>())
+        ).catch((err: unknown) => {
+          this.opts.log.error({ err }, "stopping stale copies failed");
+          return new Set<string>();
+        });
         const removed = await this.opts.runtime
-          .sweepOrphans(new Set(frame.keep), this.opts.orphanGraceMs)
+          .sweepOrphans(new Set([...keep, ...held]), this.opts.orphanGraceMs)
           .catch((err) => {
             this.opts.log.error({ err }, "orphan sweep failed");
             return [];
           });
         for (const employeeId of removed) this.opts.executor.forgetKey(employeeId);
         if (removed.length) this.opts.log.info({ removed }, "removed orphaned containers");
+        this.opts.fence?.reconciled();
         return;
       }
       default: {
-        const result = await this.opts.executor.run(frame);
+        const result = this.opts.fence?.refusal(frame) ?? (await this.opts.executor.run(frame));
         // Sent on whatever socket is current: if the one that brought the command died, the edge
         // redelivers it on the new one anyway, and the duplicate result is ignored there.
         if (this.ws) this.send(this.ws, result);

@@ -30,8 +30,9 @@ export interface EmployeeRuntime {
   readonly kind: "docker" | "process";
   /** Every employee this node runs or has stopped, read from the engine itself. */
   inventory(): Promise<Instance[]>;
-  /** Creates (once) and starts the employee, resolving when it is healthy. */
-  provision(spec: EmployeeSpec): Promise<Instance>;
+  /** Creates (once) and starts the employee, resolving when it is healthy. `generation` (the
+   * command's placement) labels the container; a newer one than its label makes it anew. */
+  provision(spec: EmployeeSpec, generation?: number): Promise<Instance>;
   start(employeeId: string): Promise<Instance>;
   stop(employeeId: string): Promise<Instance>;
   restart(employeeId: string): Promise<Instance>;
@@ -39,6 +40,15 @@ export interface EmployeeRuntime {
   remove(employeeId: string): Promise<void>;
   /** Removes containers of ours for employees not in `keep` that are older than `graceMs`. */
   sweepOrphans(keep: ReadonlySet<string>, graceMs: number): Promise<string[]>;
+  /**
+   * At a reconcile with the edge's placements: stops every copy older than its placement
+   * (marked, never started again, removed after STALE_DISK_KEEP_MS); answers the employees still
+   * held as stale, which the orphan sweep leaves alone. Runtimes without generations lack it.
+   */
+  fenceStale?(
+    placements: readonly { employeeId: string; generation: number }[],
+    keep: ReadonlySet<string>,
+  ): Promise<Set<string>>;
   /** Writes files into the employee's data volume (paths relative to it), running or not. */
   writeFiles(employeeId: string, entries: readonly TarEntry[]): Promise<void>;
   /**

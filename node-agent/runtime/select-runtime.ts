@@ -33,6 +33,7 @@ export async function selectRuntime(
       ...(config.READY_TIMEOUT_MS ? { readyTimeoutMs: config.READY_TIMEOUT_MS } : {}),
       teamFilesRoot: teamFilesRoot(config),
       disksRoot: disksRoot(config),
+      stateDir: config.STATE_DIR,
       sandbox: config.EMPLOYEE_RUNTIME,
       diskBytes: Math.round(config.EMPLOYEE_DISK_GB * 1024 ** 3),
       diskQuota: config.EMPLOYEE_DISK_QUOTA,

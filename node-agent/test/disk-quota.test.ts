@@ -126,9 +126,10 @@ describe("an employee's disk", () => {
     expect(await isMounted(mountpoint)).toBe(true);
     expect(inside(s.employeeId, "cat /data/note").out).toBe("remembered");
 
-    // dockerd itself starts the employee at boot (its restart policy), before the agent: the bare
-    // mount point is not the employee's to write. The agent's start mounts the disk and moves
-    // the employee onto it.
+    // dockerd started the employee at boot before the agent (a container made with an older
+    // agent's restart policy): the bare mount point is not the employee's to write. The agent's
+    // start mounts the disk and stops the employee (nothing runs before the edge's reconcile);
+    // the edge's start then runs it on its disk.
     await rt.stop(s.employeeId);
     execFileSync("umount", [mountpoint]);
     docker("start", name);
@@ -136,6 +137,8 @@ describe("an employee's disk", () => {
     expect(inside(s.employeeId, "echo x > /data/stray").code).not.toBe(0);
     await runtime().prepare({ relayPort: 0 });
     expect(await isMounted(mountpoint)).toBe(true);
+    expect(docker("inspect", "-f", "{{.State.Running}}", name)).toBe("false");
+    expect((await rt.start(s.employeeId)).state).toBe("running");
     await eventually(
       () => expect(inside(s.employeeId, "cat /data/note").out).toBe("remembered"),
       30_000,

@@ -75,7 +75,8 @@ describe("docker runtime", () => {
     expect(hc.NanoCpus).toBe(500_000_000);
     expect(hc.PublishAllPorts).toBe(false);
     expect(Object.keys((hc.PortBindings as object | null) ?? {})).toHaveLength(0);
-    expect((hc.RestartPolicy as { Name: string }).Name).toBe("unless-stopped");
+    // dockerd never starts it by itself (restart-policy.test.ts): only the agent, when asked.
+    expect((hc.RestartPolicy as { Name: string }).Name).toBe("no");
     expect(docker("inspect", "-f", "{{json .Config.User}}", name)).toBe('"1000:1000"');
     const mounts = JSON.parse(docker("inspect", "-f", "{{json .Mounts}}", name)) as {
       Source: string;

@@ -189,6 +189,8 @@ export const de: Record<MessageKey, string> = {
     "Ihre Wissensdatenbank ist voll. Löschen Sie Dateien, um Platz zu schaffen.",
   "apiError.memory_unavailable":
     "Das Gedächtnis ist lesbar, solange der Server des Mitarbeiters erreichbar ist. Versuchen Sie es gleich noch einmal.",
+  "apiError.snapshot_corrupt":
+    "Diese Sicherung ist beschädigt und kann nicht wiederhergestellt werden. Nichts wurde verändert; wählen Sie eine andere Sicherung.",
   "apiError.billing_not_configured":
     "Die Abrechnung ist auf diesem Server noch nicht eingerichtet.",
   "apiError.already_subscribed":
@@ -316,6 +318,8 @@ export const de: Record<MessageKey, string> = {
   "audit.action.employee.restart": "Mitarbeiter neu gestartet",
   "audit.action.employee.stop": "Mitarbeiter angehalten",
   "audit.action.employee.access": "Chat oder Browser geöffnet",
+  "audit.action.employee.backup": "Mitarbeiter gesichert",
+  "audit.action.employee.restore": "Mitarbeiter aus einer Sicherung wiederhergestellt",
   "audit.action.knowledge.upload": "Datei hochgeladen",
   "audit.action.knowledge.delete": "Datei gelöscht",
   "audit.action.member.invite": "Jemanden eingeladen",

@@ -178,6 +178,8 @@ export const en = {
   "apiError.storage_full": "Your knowledge base is full. Delete files to make room.",
   "apiError.memory_unavailable":
     "The memory can be read while the employee's server is reachable. Try again in a moment.",
+  "apiError.snapshot_corrupt":
+    "This backup is damaged and cannot be restored. Nothing was changed; choose another backup.",
   "apiError.billing_not_configured": "Billing is not configured on this server yet.",
   "apiError.already_subscribed": "You already have a subscription. Change it in Manage billing.",
   "apiError.no_billing_account": "There is nothing to manage yet: choose a plan first.",
@@ -300,6 +302,8 @@ export const en = {
   "audit.action.employee.restart": "Restarted an employee",
   "audit.action.employee.stop": "Stopped an employee",
   "audit.action.employee.access": "Opened chat or browser",
+  "audit.action.employee.backup": "Backed up an employee",
+  "audit.action.employee.restore": "Restored an employee from a backup",
   "audit.action.knowledge.upload": "Uploaded a file",
   "audit.action.knowledge.delete": "Deleted a file",
   "audit.action.member.invite": "Invited someone",

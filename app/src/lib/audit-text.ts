@@ -11,6 +11,8 @@ export const AUDIT_ACTION_TEXT: Record<AuditAction, MessageKey> = {
   "employee.restart": "audit.action.employee.restart",
   "employee.stop": "audit.action.employee.stop",
   "employee.access": "audit.action.employee.access",
+  "employee.backup": "audit.action.employee.backup",
+  "employee.restore": "audit.action.employee.restore",
   "knowledge.upload": "audit.action.knowledge.upload",
   "knowledge.delete": "audit.action.knowledge.delete",
   "member.invite": "audit.action.member.invite",

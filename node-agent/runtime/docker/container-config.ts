@@ -4,7 +4,19 @@ import type { EmployeeSpec } from "../../../edge/protocol/frames.ts";
 export const LABEL_MANAGED = "instantworker.managed";
 export const LABEL_EMPLOYEE = "instantworker.employee";
 export const LABEL_USER = "instantworker.user";
+// The placement's generation the container was made for (edge/protocol/frames.ts Generation): a
+// node that comes back after its employee moved can tell its copy is stale (issue 16).
+export const LABEL_GENERATION = "instantworker.generation";
 export const DATA_DIR = "/data";
+export const RESTART_POLICY = "no";
+
+/** The generation on a container's labels; undefined when it has none (made before them). */
+export function generationOf(labels: Record<string, string> | undefined): number | undefined {
+  const raw = labels?.[LABEL_GENERATION];
+  if (raw === undefined || !/^\d{1,10}$/.test(raw)) return undefined;
+  const n = Number(raw);
+  return n <= 2_147_483_647 ? n : undefined;
+}
 
 export const containerName = (employeeId: string) => `iw-employee-${employeeId}`;
 export const volumeName = (employeeId: string) => `iw-employee-${employeeId}-data`;
@@ -54,6 +66,8 @@ export function employeeContainer(
   // The runtime decides (employee-isolation.ts); runc is Docker's own default.
   sandbox: "runsc" | "runc" = "runc",
   data: DataMount = { kind: "volume" },
+  // The command's generation; absent from an edge older than generations.
+  generation?: number,
 ): Docker.ContainerCreateOptions {
   const runsc = sandbox === "runsc";
   return {
@@ -64,6 +78,7 @@ export function employeeContainer(
       [LABEL_MANAGED]: "true",
       [LABEL_EMPLOYEE]: spec.employeeId,
       [LABEL_USER]: spec.accountId,
+      ...(generation === undefined ? {} : { [LABEL_GENERATION]: String(generation) }),
     },
     // Only what names the employee: its gateway key lives in openclaw.json (mode 0600 in its
     // volume), not in the environment that `docker inspect` shows.
@@ -94,7 +109,12 @@ export function employeeContainer(
       NanoCpus: Math.round(limits.cpus * 1e9),
       PidsLimit: runsc ? limits.pidsLimit * RUNSC_PIDS_FACTOR : limits.pidsLimit,
       Init: true,
-      RestartPolicy: { Name: "unless-stopped" },
+      // Never started by dockerd itself, at its boot least of all: a node back from the dead
+      // must run nothing before the edge has said what is still ours (a stale copy would be a
+      // second employee). "on-failure" and "unless-stopped" are both started at dockerd's boot
+      // after a power loss (exit 255) or a clean dockerd stop (exit 143): measured on 20.10,
+      // test/restart-policy.test.ts. A crash is healed by the edge (container.stopped → restart).
+      RestartPolicy: { Name: RESTART_POLICY },
       NetworkMode: limits.network,
       PortBindings: {},
       PublishAllPorts: false,

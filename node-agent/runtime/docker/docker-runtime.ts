@@ -1,14 +1,17 @@
 import { mkdirSync } from "node:fs";
+import path from "node:path";
 import Docker from "dockerode";
 import type { EmployeeSpec, Instance } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
 import { SerialByKey } from "../../serial-by-key.ts";
 import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
+import { StaleMarkers } from "../stale-markers.ts";
 import type { ReadLimits, ReadResult, TarEntry } from "../tar.ts";
 import {
   containerName,
   type DataMount,
   employeeContainer,
+  generationOf,
   LABEL_EMPLOYEE,
   LABEL_MANAGED,
   type Limits,
@@ -32,6 +35,12 @@ import {
   type Sandbox,
   type SandboxChoice,
 } from "./employee-isolation.ts";
+import {
+  fenceStaleCopies,
+  type Placement,
+  pinRestartPolicies,
+  pinRestartPolicy,
+} from "./stale-copies.ts";
 
 export const READY_POLL_MS = 250;
 export const STOP_GRACE_S = 10;
@@ -50,6 +59,8 @@ export interface DockerRuntimeOptions extends Limits {
   readyTimeoutMs?: number;
   /** Where employees' disk images and their mount points live (STATE_DIR/disks). */
   disksRoot: string;
+  /** The agent's STATE_DIR (stale copies' markers); the parent of disksRoot when unset. */
+  stateDir?: string;
   log: Logger;
   /** The files to write into a new or re-provisioned employee's volume (workspace, config). */
   configure?: (spec: EmployeeSpec) => Promise<TarEntry[]>;
@@ -71,9 +82,11 @@ export class DockerRuntime implements EmployeeRuntime {
   private readonly locks = new SerialByKey();
   private readonly isolation: EmployeeIsolation;
   private readonly disks: EmployeeDisks;
+  private readonly stale: StaleMarkers;
 
   constructor(opts: DockerRuntimeOptions) {
     this.opts = opts;
+    this.stale = new StaleMarkers(opts.stateDir ?? path.dirname(opts.disksRoot));
     this.docker = new Docker({ socketPath: opts.socketPath });
     this.disks = new EmployeeDisks(opts.disksRoot, opts.diskBytes ?? DEFAULT_DISK_BYTES);
     this.isolation = new EmployeeIsolation(
@@ -108,13 +121,21 @@ export class DockerRuntime implements EmployeeRuntime {
         employeeId: c.Labels[LABEL_EMPLOYEE] ?? "",
         containerId: c.Id,
         state: stateFromList(c.State, c.Status),
+        ...withGeneration(generationOf(c.Labels)),
       }))
       .filter((i) => i.employeeId !== "");
   }
 
-  provision(spec: EmployeeSpec): Promise<Instance> {
+  provision(spec: EmployeeSpec, generation?: number): Promise<Instance> {
     return this.serial(spec.employeeId, async () => {
       let info = await this.inspect(spec.employeeId);
+      // Placed here anew (a newer generation than the container's): a new container on the same
+      // disk, so that its label says which placement it serves.
+      if (info && newer(generation, generationOf(info.Config.Labels))) {
+        await this.dropContainer(spec.employeeId);
+        this.stale.clear(spec.employeeId);
+        info = null;
+      }
       if (!info) {
         await this.ensureImage();
         await this.ensureNetwork();
@@ -129,7 +150,7 @@ export class DockerRuntime implements EmployeeRuntime {
         });
         try {
           await this.docker.createContainer(
-            employeeContainer(spec, this.opts, facts.sandbox, data),
+            employeeContainer(spec, this.opts, facts.sandbox, data, generation),
           );
         } catch (err) {
           // 409: it exists after all (created by an earlier attempt); use it, never recreate.
@@ -167,12 +188,14 @@ export class DockerRuntime implements EmployeeRuntime {
 
   stop(employeeId: string): Promise<Instance> {
     return this.serial(employeeId, async () => {
+      const container = this.docker.getContainer(containerName(employeeId));
       try {
-        await this.docker.getContainer(containerName(employeeId)).stop({ t: STOP_GRACE_S });
+        await container.stop({ t: STOP_GRACE_S });
       } catch (err) {
         // 304: already stopped; 404: nothing to stop. Both mean "stopped".
         if (statusOf(err) !== 304 && statusOf(err) !== 404) throw wrap(err, "stop_failed");
       }
+      await pinRestartPolicy(container, this.opts.log);
       return this.instance(employeeId);
     });
   }
@@ -244,6 +267,21 @@ export class DockerRuntime implements EmployeeRuntime {
     return removed;
   }
 
+  /** At a reconcile: stops stale copies (stale-copies.ts); answers the ones still kept. */
+  async fenceStale(
+    placements: readonly Placement[],
+    keep: ReadonlySet<string>,
+  ): Promise<Set<string>> {
+    return fenceStaleCopies(
+      await this.inventory(),
+      placements,
+      keep,
+      this.stale,
+      this,
+      this.opts.log,
+    );
+  }
+
   watch(onEvent: (e: RuntimeEvent) => void): () => void {
     return watchContainers(this.docker, () => this.inventory(), this.opts.log, onEvent);
   }
@@ -277,6 +315,7 @@ export class DockerRuntime implements EmployeeRuntime {
    */
   async prepare(opts: { relayPort: number }): Promise<void> {
     this.isolation.allowRelay(opts.relayPort);
+    await pinRestartPolicies(this.docker, this.opts.network, this.opts.log);
     await this.remountDisks();
     await this.ensureNetwork();
     await this.isolation.forCreate();
@@ -358,6 +397,14 @@ export class DockerRuntime implements EmployeeRuntime {
     return { employeeId, containerId: info.Id, state: stateFromInspect(info) };
   }
 
+  private async dropContainer(employeeId: string): Promise<void> {
+    try {
+      await this.docker.getContainer(containerName(employeeId)).remove({ force: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw wrap(err, "remove_failed");
+    }
+  }
+
   private async startContainer(employeeId: string): Promise<void> {
     try {
       await this.docker.getContainer(containerName(employeeId)).start();
@@ -429,9 +476,9 @@ export class DockerRuntime implements EmployeeRuntime {
     });
   }
 
-  // After a reboot dockerd starts employees (restart policy) before the agent runs, each with its
-  // bare mount point bound at /data (root's: the employee cannot write there). Each disk is
-  // mounted, and a container that was running without its disk is restarted onto it.
+  // After a reboot each disk is mounted again. A container made before RESTART_POLICY was "no"
+  // may have been started by dockerd before the agent ran, with its bare mount point bound at
+  // /data (root's: the employee cannot write there): it is stopped.
   private async remountDisks(): Promise<void> {
     const list = await this.docker.listContainers({
       all: true,
@@ -443,11 +490,13 @@ export class DockerRuntime implements EmployeeRuntime {
       await this.serial(employeeId, async () => {
         const mounted = await this.mountDisk(employeeId);
         if (mounted !== "mounted" || c.State !== "running") return;
-        this.opts.log.warn({ employeeId }, "restarting an employee that started without its disk");
+        // Not restarted onto its disk here: nothing runs before the edge's reconcile (it may be
+        // a stale copy); the edge starts it again after the hello if it is still ours.
+        this.opts.log.warn({ employeeId }, "stopping an employee dockerd started without its disk");
         try {
-          await this.docker.getContainer(c.Id).restart({ t: STOP_GRACE_S });
+          await this.docker.getContainer(c.Id).stop({ t: STOP_GRACE_S });
         } catch (err) {
-          throw wrap(err, "restart_failed");
+          if (statusOf(err) !== 304) throw wrap(err, "stop_failed");
         }
       }).catch((err: unknown) => {
         this.opts.log.error({ employeeId, err: String(err) }, "could not mount an employee's disk");
@@ -527,6 +576,11 @@ export class DockerRuntime implements EmployeeRuntime {
     }
   }
 }
+
+const withGeneration = (generation: number | undefined) =>
+  generation === undefined ? {} : { generation };
+const newer = (wanted: number | undefined, has: number | undefined) =>
+  wanted !== undefined && has !== undefined && wanted > has;
 
 // A file system error is ours, never the engine's (whenEngineUp would wait on an ENOENT).
 function diskFailure(err: unknown, code: string): RuntimeError {

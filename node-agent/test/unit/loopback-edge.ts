@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type WebSocket, WebSocketServer } from "ws";
 import { CommandExecutor } from "../../hub/command-executor.ts";
-import { HubConnection } from "../../hub/hub-connection.ts";
+import { HubConnection, type HubOptions } from "../../hub/hub-connection.ts";
 import { createLogger } from "../../logger.ts";
 import { FakeRuntime } from "../fake-runtime.ts";
 
@@ -73,7 +73,11 @@ export async function startLoopbackEdge(): Promise<LoopbackEdge> {
 
 export const NODE_TOKEN = "iwn_test_token_000000000000000000";
 
-export function startHub(edge: LoopbackEdge, runtime = new FakeRuntime()) {
+export function startHub(
+  edge: LoopbackEdge,
+  runtime = new FakeRuntime(),
+  fence?: HubOptions["fence"],
+) {
   const lines: Record<string, unknown>[] = [];
   const log = createLogger("debug", {}, { write: (l: string) => void lines.push(JSON.parse(l)) });
   const executor = new CommandExecutor(runtime, log);
@@ -84,6 +88,7 @@ export function startHub(edge: LoopbackEdge, runtime = new FakeRuntime()) {
     runtime,
     executor,
     orphanGraceMs: 0,
+    ...(fence ? { fence } : {}),
     log,
   });
   hub.start();
