@@ -2,6 +2,7 @@ import { env, exports } from "cloudflare:workers";
 import { hashToken, randomToken } from "../auth/tokens.ts";
 import type { AgentFrame, EdgeFrame, Instance } from "../protocol/frames.ts";
 import { PROTOCOL_VERSION } from "../protocol/frames.ts";
+import { uploadSnapshot } from "./fake-snapshot-upload.ts";
 import { ORIGIN } from "./helpers.ts";
 
 // A scripted node agent speaking the real protocol over a real WebSocket through /agent/connect.
@@ -33,6 +34,8 @@ export class FakeAgent {
   private waiters: (() => void)[] = [];
 
   readonly ws: WebSocket;
+  /** The node token it connected with (the snapshot uploads use it). */
+  token: string | undefined;
 
   constructor(ws: WebSocket) {
     this.ws = ws;
@@ -55,6 +58,7 @@ export class FakeAgent {
       throw new Error(`agent connect answered ${res.status}`);
     res.webSocket.accept();
     const agent = new FakeAgent(res.webSocket);
+    agent.token = token;
     if (opts.hello !== false) {
       agent.send({
         type: "hello",
@@ -123,20 +127,17 @@ export class FakeAgent {
     });
   }
 
-  // Plays a snapshot the way the real agent and the snapshot store do: the manifest PUT seals the
-  // catalogue row (here written straight into D1), then the result reports it.
+  // Plays a snapshot the way the real agent does: a small file up through the real snapshot
+  // routes (the store seals the catalogue row on the manifest PUT), then the result reports it.
   async completeSnapshot(
-    frame: { id: string; snapshotId: string },
+    frame: { id: string; snapshotId: string; employeeId: string },
     opts: { skipped?: boolean; bytes?: number } = {},
   ): Promise<void> {
     const bytes = opts.bytes ?? 1024;
-    if (!opts.skipped)
-      await env.DB.prepare(
-        `UPDATE snapshots SET status = 'complete', completed_at = ?, logical_bytes = ?,
-           stored_bytes = ?, file_count = 1, manifest_sha256 = ? WHERE id = ?`,
-      )
-        .bind(Date.now(), bytes, bytes, "0".repeat(64), frame.snapshotId)
-        .run();
+    if (!this.token) throw new Error("completeSnapshot needs an agent connected with its token");
+    const manifestSha256 = opts.skipped
+      ? undefined
+      : await uploadSnapshot(this.token, frame.snapshotId, frame.employeeId, bytes);
     this.send({
       type: "result",
       id: frame.id,
@@ -147,7 +148,7 @@ export class FakeAgent {
         logicalBytes: bytes,
         storedBytes: bytes,
         fileCount: 1,
-        ...(opts.skipped ? {} : { manifestSha256: "0".repeat(64) }),
+        ...(manifestSha256 ? { manifestSha256 } : {}),
       },
     });
   }
