@@ -32,6 +32,7 @@ import {
   type Sandbox,
   type SandboxChoice,
 } from "./employee-isolation.ts";
+import { DockerRestoreStates } from "./restore-disks.ts";
 
 export const READY_POLL_MS = 250;
 export const STOP_GRACE_S = 10;
@@ -71,6 +72,7 @@ export class DockerRuntime implements EmployeeRuntime {
   private readonly locks = new SerialByKey();
   private readonly isolation: EmployeeIsolation;
   private readonly disks: EmployeeDisks;
+  readonly restoreStates: DockerRestoreStates;
 
   constructor(opts: DockerRuntimeOptions) {
     this.opts = opts;
@@ -86,6 +88,12 @@ export class DockerRuntime implements EmployeeRuntime {
       },
       () => this.networkFacts(),
       this.disks,
+    );
+    this.restoreStates = new DockerRestoreStates(
+      this.docker,
+      this.disks,
+      opts.image,
+      async () => (await this.isolation.forCreate()).disk,
     );
   }
 
