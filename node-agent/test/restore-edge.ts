@@ -31,6 +31,8 @@ export interface TestSnapshot {
   manifest: SnapshotManifest;
   /** The plaintext of a chunk by its digest. */
   chunk(sha: string): Uint8Array;
+  /** Whether deflating the chunk is worth a try (seeded bytes never compress). */
+  compressible(sha: string): boolean;
 }
 
 export const TEST_CHUNK_BYTES = 1024 * 1024;
@@ -104,6 +106,7 @@ export function buildSnapshot(
       entries,
       ...over,
     },
+    compressible: (sha) => stored.has(sha),
     chunk(sha) {
       const known = stored.get(sha);
       if (known) return known;
@@ -163,11 +166,15 @@ export async function startRestoreEdge(): Promise<RestoreEdge> {
     for (const sha of chunks) {
       let plain = snap.chunk(sha);
       if (sha === edge.faults.corruptChunk) {
-        plain = Buffer.from(plain);
-        plain[plain.byteLength >> 1] ^= 0xff;
+        const changed = Buffer.from(plain);
+        changed.writeUInt8(
+          changed.readUInt8(changed.byteLength >> 1) ^ 0xff,
+          changed.byteLength >> 1,
+        );
+        plain = changed;
       }
       // Deflated when that saves at least 5 %, as the snapshot side sends it.
-      const deflated = deflateRawSync(plain);
+      const deflated = snap.compressible(sha) ? deflateRawSync(plain) : plain;
       const useDeflate = deflated.byteLength < plain.byteLength * 0.95;
       const frameBody = useDeflate ? deflated : plain;
       const header = encodeFrameHeader(sha, useDeflate ? FLAG_DEFLATE : FLAG_RAW, frameBody.length);

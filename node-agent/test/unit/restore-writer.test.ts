@@ -23,7 +23,7 @@ const staging = () => {
 async function* source(snap: TestSnapshot, tamper?: string): AsyncGenerator<Uint8Array> {
   for (const sha of chunkOrder(snap.manifest)) {
     const plain = Buffer.from(snap.chunk(sha));
-    if (sha === tamper) plain[0] ^= 1;
+    if (sha === tamper) plain.writeUInt8(plain.readUInt8(0) ^ 1, 0);
     yield checkedPlaintext(sha, 0, plain);
   }
 }

@@ -47,8 +47,10 @@ class FolderRuntime extends FakeRuntime {
   failProvision: RuntimeError | null = null;
   state: Instance["state"] | null = "running";
   readonly restoreStates: FolderRestoreStates;
-  constructor(readonly dataDir: (id: string) => string) {
+  readonly dataDir: (id: string) => string;
+  constructor(dataDir: (id: string) => string) {
     super();
+    this.dataDir = dataDir;
     this.restoreStates = new FolderRestoreStates(dataDir);
   }
   override async inventory(): Promise<Instance[]> {
@@ -70,7 +72,8 @@ class FolderRuntime extends FakeRuntime {
     if (this.state) this.state = "stopped";
     return { employeeId: id, containerId: "c1", state: "stopped" };
   }
-  override async remove(id: string): Promise<void> {
+  override async remove(id?: string): Promise<void> {
+    if (!id) return;
     this.calls.push("remove");
     this.state = null;
     rmSync(this.dataDir(id), { recursive: true, force: true });
