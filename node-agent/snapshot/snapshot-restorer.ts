@@ -95,8 +95,9 @@ export class SnapshotRestorer {
         swapped = true; // from here on, part of the swap may have happened
         await states.swapIn(id);
         progress.report("starting", 0, null);
-        // generation: the restored container must carry req.generation on its
-        // instantworker.generation label (container-config.ts, snap-ops): pass it to provision.
+        // GENERATION (snap-ops): once provision takes it, this is
+        // `runtime.provision(req.spec, req.generation)`: a container made here carries the
+        // placement's generation on its instantworker.generation label.
         const instance = await withDeadline(
           runtime.provision(req.spec),
           started + (this.opts.totalTimeoutMs ?? RESTORE_TIMEOUT_MS) - Date.now(),

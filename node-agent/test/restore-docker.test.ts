@@ -37,8 +37,9 @@ const DISKS = testDisksRoot(PREFIX);
 const spec = specsUnder(PREFIX);
 let failConfigure = false;
 
-function runtime(image = IMAGE) {
+function runtime(image = IMAGE, over: { diskQuota?: "off" } = {}) {
   const rt: DockerRuntime = new DockerRuntime({
+    ...over,
     socketPath: "/var/run/docker.sock",
     image,
     memoryMb: image === IMAGE ? 256 : 2048,
@@ -61,12 +62,17 @@ function runtime(image = IMAGE) {
 
 let edge: RestoreEdge;
 const events: AgentEvent[] = [];
+/** When each restore phase was first reported (ms since the epoch). */
+const phaseAt = new Map<string, number>();
 const restorer = (rt: DockerRuntime) =>
   new SnapshotRestorer({
     runtime: rt,
     edgeUrl: edge.url,
     nodeToken: TEST_NODE_TOKEN,
-    send: (e) => events.push(e),
+    send: (e) => {
+      events.push(e);
+      if (e.type === "snapshot.progress" && !phaseAt.has(e.phase)) phaseAt.set(e.phase, Date.now());
+    },
     log,
   });
 const name = (s: EmployeeSpec) => `iw-employee-${s.employeeId}`;
@@ -266,6 +272,35 @@ describe("container.restore on Docker", () => {
     expect(readdirSync(DISKS).filter((n) => n.startsWith(t.employeeId))).toEqual([]);
   }, 120_000);
 
+  it("restores into a Docker volume (no disks, development) and swaps it back on failure", async () => {
+    const rt = runtime(IMAGE, { diskQuota: "off" });
+    const s = await withOldState(rt);
+    expect(dockerStatus("volume", "inspect", `iw-employee-${s.employeeId}-data`).code).toBe(0);
+    edge.snapshots.set(
+      `${s.employeeId}-v`,
+      buildSnapshot(`${s.employeeId}-v`, s.employeeId, snapshotFiles("in a volume")),
+    );
+    const restore = () =>
+      restorer(rt).restore({
+        employeeId: s.employeeId,
+        snapshotId: `${s.employeeId}-v`,
+        mode: "in_place",
+        spec: s,
+      });
+    failConfigure = true;
+    const err = await failure(restore()).finally(() => {
+      failConfigure = false;
+    });
+    expect(err.rolledBack).toBe(true);
+    expect(sh(s, "cat /data/workspace/memory/marker.md")).toBe("old");
+    await restore();
+    expect(health(s)).toBe("healthy");
+    expect(sh(s, "cat /data/workspace/memory/marker.md")).toBe("in a volume");
+    expect(
+      dockerStatus("volume", "inspect", `iw-employee-${s.employeeId}-data-staging`).code,
+    ).not.toBe(0);
+  }, 120_000);
+
   it("restores a 1 GB state (throughput, time and the agent's memory printed)", async () => {
     const rt = runtime();
     const s = spec();
@@ -284,6 +319,7 @@ describe("container.restore on Docker", () => {
     const sampler = setInterval(() => {
       rssMax = Math.max(rssMax, process.memoryUsage().rss);
     }, 100);
+    phaseAt.clear();
     const started = Date.now();
     await restorer(rt).restore({
       employeeId: s.employeeId,
@@ -297,6 +333,11 @@ describe("container.restore on Docker", () => {
     console.log(
       `[restore] 1 GB fresh restore: ${(ms / 1000).toFixed(1)} s, ${((mb / ms) * 1000).toFixed(0)} MB/s ` +
         `(fetch, check, write to a new disk, start); test process RSS ${Math.round(rssBefore / 2 ** 20)} → max ${Math.round(rssMax / 2 ** 20)} MiB (agent code and the loopback edge)`,
+    );
+    const swapAt = phaseAt.get("swapping") ?? started;
+    const downloadMs = swapAt - started;
+    console.log(
+      `[restore] of which downloading ${(downloadMs / 1000).toFixed(1)} s (${((mb / downloadMs) * 1000).toFixed(0)} MB/s, progress reports are ≤ 1/s), swap and start ${((Date.now() - swapAt) / 1000).toFixed(1)} s`,
     );
     expect(sh(s, "ls -ln /data/workspace/files/part-3.bin").split(/\s+/)[4]).toBe(
       String(256 * 1024 * 1024),
