@@ -134,7 +134,13 @@ export class CommandExecutor {
                 generation,
               }),
             )
-            .finally(() => this.files?.chat?.forget(command.employeeId));
+            .catch((err: unknown) => {
+              // A fresh restore that failed left nothing of the employee here: nor its key.
+              if (err instanceof RestoreFailure && !err.rolledBack && mode === "fresh")
+                this.files?.keys?.delete(command.employeeId);
+              throw err;
+            })
+            .finally(() => void this.files?.chat?.forget(command.employeeId));
           break;
         }
         case "employee.configure":

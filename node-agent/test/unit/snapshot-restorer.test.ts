@@ -294,4 +294,30 @@ describe("snapshot restorer", () => {
     expect(foreign).toMatchObject({ ok: false, error: { code: "bad_command" } });
     expect(foreign).not.toHaveProperty("rolledBack");
   });
+
+  it("the executor forgets the key of a fresh restore that left nothing here, and keeps it otherwise", async () => {
+    const keys = new Map<string, string>();
+    const exec = new CommandExecutor(runtime, log, {
+      configure: async () => [],
+      knowledge: { sync: async () => undefined, readMemory: async () => [] },
+      keys: { put: (id, key) => void keys.set(id, key), delete: (id) => void keys.delete(id) },
+      restores: restorer(),
+    });
+    const llm = { baseUrl: "http://relay.test/v1", apiKey: "k".repeat(32) };
+    const command = {
+      type: "container.restore" as const,
+      id: "cmd-k1",
+      employeeId: EMPLOYEE,
+      snapshotId: "snap-1",
+      mode: "fresh" as const,
+      spec: { ...spec, llm },
+    };
+    runtime.state = null;
+    runtime.failProvision = new RuntimeError("not_ready", "not healthy", true);
+    expect(await exec.run(command)).toMatchObject({ ok: false, rolledBack: false });
+    expect(keys.has(EMPLOYEE)).toBe(false);
+    runtime.failProvision = null;
+    expect(await exec.run({ ...command, id: "cmd-k2" })).toMatchObject({ ok: true });
+    expect(keys.get(EMPLOYEE)).toBe(llm.apiKey);
+  });
 });
