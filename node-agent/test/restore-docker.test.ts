@@ -396,6 +396,25 @@ describe("container.restore on Docker", () => {
       );
       expect(health(s)).toBe("healthy");
       expect(sh(s, "cat /data/workspace/memory/restored-marker.md")).toBe("back");
+      // The image's OpenClaw is known, and a snapshot of a newer one is refused before anything.
+      const version = await rt.restoreStates.openclawVersion();
+      expect(version).toMatch(/^\d{4}\.\d+\.\d+/);
+      edge.snapshots.set(
+        `${s.employeeId}-n`,
+        buildSnapshot(`${s.employeeId}-n`, s.employeeId, files.slice(0, 1), {
+          openclawVersion: "2999.1.1",
+        }),
+      );
+      const err = await failure(
+        restorer(rt).restore({
+          employeeId: s.employeeId,
+          snapshotId: `${s.employeeId}-n`,
+          mode: "in_place",
+          spec: s,
+        }),
+      );
+      expect([err.code, err.rolledBack]).toEqual(["snapshot_too_new", true]);
+      expect(sh(s, "cat /data/workspace/memory/restored-marker.md")).toBe("back");
     },
     READY_TIMEOUT_MS.runc * 3,
   );
