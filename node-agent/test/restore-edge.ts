@@ -122,6 +122,8 @@ export interface Faults {
   corruptChunk?: string;
   /** The connection is cut once this many chunk bytes went out (the edge dying). */
   dieAfterBytes?: number;
+  /** Once this many chunk bytes went out, the edge sends nothing more and keeps the socket. */
+  stallAfterBytes?: number;
   /** The manifest's digest header says something else. */
   wrongManifestDigest?: boolean;
 }
@@ -184,6 +186,10 @@ export async function startRestoreEdge(): Promise<RestoreEdge> {
         res.write(frameBody.subarray(0, frameBody.byteLength >> 1));
         res.socket?.destroy();
         return;
+      }
+      if (edge.faults.stallAfterBytes !== undefined && sent > edge.faults.stallAfterBytes) {
+        res.write(header);
+        return; // the body never comes; the socket stays open
       }
       res.write(header);
       if (!res.write(frameBody)) await new Promise((r) => res.once("drain", r));

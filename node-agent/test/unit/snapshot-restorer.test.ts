@@ -189,6 +189,29 @@ describe("snapshot restorer", () => {
     expect(readdirSync(dir)).toEqual([`${EMPLOYEE}-data`]);
   });
 
+  it("gives up on an edge that stalls at the fetch deadline, leaving the old state", async () => {
+    oldState();
+    edge.faults.stallAfterBytes = 1024 * 1024;
+    const started = Date.now();
+    const err = await failure(
+      restorer({ fetchTimeoutMs: 1_500 }).restore({
+        employeeId: EMPLOYEE,
+        snapshotId: "snap-1",
+        mode: "in_place",
+        spec,
+      }),
+    );
+    expect([err.code, err.retryable, err.rolledBack]).toEqual([
+      "snapshot_fetch_timeout",
+      true,
+      true,
+    ]);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(runtime.calls).toEqual([]);
+    expect(readFileSync(path.join(live(), "workspace/memory/notes.md"), "utf8")).toBe("old marker");
+    expect(readdirSync(dir)).toEqual([`${EMPLOYEE}-data`]);
+  });
+
   it("refuses a manifest whose digest differs from the edge's, and a snapshot of another employee", async () => {
     edge.faults.wrongManifestDigest = true;
     const err = await failure(
