@@ -23,6 +23,7 @@ import { startLlmRelay } from "./llm-relay/llm-relay.ts";
 import { createLogger, keepServing } from "./logger.ts";
 import { selectRuntime, teamFilesRoot } from "./runtime/select-runtime.ts";
 import { StaleMarkers } from "./runtime/stale-markers.ts";
+import { SnapshotRestorer } from "./snapshot/snapshot-restorer.ts";
 
 export const SHUTDOWN_GRACE_MS = 20_000;
 
@@ -98,12 +99,21 @@ const chat = new ChatRelay({
   send: (frame) => hub.event(frame),
   log,
 });
+// container.restore: a snapshot's state fetched from the edge, checked, staged and swapped in.
+const restores = new SnapshotRestorer({
+  runtime,
+  edgeUrl: config.EDGE_URL,
+  nodeToken: config.NODE_TOKEN,
+  send: (frame) => hub.event(frame),
+  log,
+});
 const executor = new CommandExecutor(runtime, log, {
   configure,
   knowledge,
   keys,
   workspaces,
   chat,
+  restores,
 });
 const hub = new HubConnection({
   edgeUrl: config.EDGE_URL,

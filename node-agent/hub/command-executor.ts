@@ -12,6 +12,8 @@ import type { EmployeeKeys } from "../llm-relay/employee-keys.ts";
 import type { Logger } from "../logger.ts";
 import { type EmployeeRuntime, RuntimeError } from "../runtime/employee-runtime.ts";
 import type { TarEntry } from "../runtime/tar.ts";
+import { SerialByKey } from "../serial-by-key.ts";
+import { RestoreFailure, type SnapshotRestorer } from "../snapshot/snapshot-restorer.ts";
 
 export interface EmployeeFiles {
   /** The rendered workspace and openclaw.json for a spec. */
@@ -23,6 +25,8 @@ export interface EmployeeFiles {
   workspaces?: Pick<WorkspaceExporter, "export">;
   /** Relays chat messages to the employee's OpenClaw and its answers back. */
   chat?: Pick<ChatRelay, "send" | "abort" | "forget">;
+  /** Puts an employee's state back from a snapshot (container.restore). */
+  restores?: Pick<SnapshotRestorer, "restore">;
 }
 
 type Result = Extract<AgentFrame, { type: "result" }>;
@@ -35,6 +39,8 @@ export class CommandExecutor {
   private readonly runtime: EmployeeRuntime;
   private readonly log: Logger;
   private readonly files: EmployeeFiles | undefined;
+  // A restore spans several runtime verbs: one employee's restores run one after another.
+  private readonly restoring = new SerialByKey();
 
   constructor(runtime: EmployeeRuntime, log: Logger, files?: EmployeeFiles) {
     this.runtime = runtime;
@@ -111,6 +117,32 @@ export class CommandExecutor {
           await this.files?.chat?.forget(command.employeeId, { removed: true });
           data = undefined;
           break;
+        case "container.restore": {
+          sameEmployee(command.employeeId, command.spec);
+          const restores = this.files?.restores;
+          if (!restores)
+            throw new RuntimeError("unsupported", "this agent does not restore snapshots", false);
+          if (command.spec.llm) this.files?.keys?.put(command.employeeId, command.spec.llm.apiKey);
+          const { snapshotId, mode, spec, generation } = command;
+          data = await this.restoring
+            .run(command.employeeId, () =>
+              restores.restore({
+                employeeId: command.employeeId,
+                snapshotId,
+                mode,
+                spec,
+                generation,
+              }),
+            )
+            .catch((err: unknown) => {
+              // A fresh restore that failed left nothing of the employee here: nor its key.
+              if (err instanceof RestoreFailure && !err.rolledBack && mode === "fresh")
+                this.files?.keys?.delete(command.employeeId);
+              throw err;
+            })
+            .finally(() => void this.files?.chat?.forget(command.employeeId));
+          break;
+        }
         case "employee.configure":
           sameEmployee(command.employeeId, command.spec);
           await this.runtime.writeFiles(
@@ -163,6 +195,7 @@ export class CommandExecutor {
         id: command.id,
         ok: false,
         error: { code: e.code, message: e.message.slice(0, 1000), retryable: e.retryable },
+        ...(e instanceof RestoreFailure ? { rolledBack: e.rolledBack } : {}),
       };
     }
   }

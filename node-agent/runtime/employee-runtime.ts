@@ -1,4 +1,5 @@
 import type { EmployeeSpec, Instance } from "../../edge/protocol/frames.ts";
+import type { RestoreStates } from "./restore-states.ts";
 import type { ReadLimits, ReadResult, TarEntry } from "./tar.ts";
 
 // What happened to an employee's container, as the runtime saw it.
@@ -28,6 +29,8 @@ export class RuntimeError extends Error {
 // depends on memory that a restart would lose.
 export interface EmployeeRuntime {
   readonly kind: "docker" | "process";
+  /** Where a snapshot restore stages the employee's state and swaps it in; absent: no restores. */
+  readonly restoreStates?: RestoreStates;
   /** Every employee this node runs or has stopped, read from the engine itself. */
   inventory(): Promise<Instance[]>;
   /** Creates (once) and starts the employee, resolving when it is healthy. `generation` (the

@@ -35,6 +35,7 @@ import {
   type Sandbox,
   type SandboxChoice,
 } from "./employee-isolation.ts";
+import { DockerRestoreStates } from "./restore-disks.ts";
 import {
   fenceStaleCopies,
   type Placement,
@@ -83,6 +84,7 @@ export class DockerRuntime implements EmployeeRuntime {
   private readonly isolation: EmployeeIsolation;
   private readonly disks: EmployeeDisks;
   private readonly stale: StaleMarkers;
+  readonly restoreStates: DockerRestoreStates;
 
   constructor(opts: DockerRuntimeOptions) {
     this.opts = opts;
@@ -99,6 +101,12 @@ export class DockerRuntime implements EmployeeRuntime {
       },
       () => this.networkFacts(),
       this.disks,
+    );
+    this.restoreStates = new DockerRestoreStates(
+      this.docker,
+      this.disks,
+      opts.image,
+      async () => (await this.isolation.forCreate()).disk,
     );
   }
 

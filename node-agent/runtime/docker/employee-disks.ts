@@ -136,13 +136,18 @@ export class EmployeeDisks {
     return out;
   }
 
-  // ---- internals ----
+  // ---- parts, also used by a restore's staging disks (restore-disks.ts) ----
 
-  private async makeRoot(): Promise<void> {
+  /** The size every employee's disk is made with. */
+  get diskBytes(): number {
+    return this.bytes;
+  }
+
+  async makeRoot(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
   }
 
-  private async format(image: string, bytes: number): Promise<void> {
+  async format(image: string, bytes: number): Promise<void> {
     const file = await open(image, "wx", 0o600);
     try {
       await file.truncate(bytes); // sparse: blocks are taken only as the employee writes
@@ -153,13 +158,13 @@ export class EmployeeDisks {
     await tool("mkfs.ext4", ["-q", "-F", "-m", "0", "-E", `root_owner=${OWNER}`, image]);
   }
 
-  private async mountImage(image: string, mountpoint: string): Promise<void> {
+  async mountImage(image: string, mountpoint: string): Promise<void> {
     await tool("mount", ["-t", "ext4", "-o", MOUNT_OPTIONS, image, mountpoint]);
   }
 
   // util-linux's mount set the loop device to detach itself when the file system is unmounted.
   // A lazy unmount when something still holds it: it is gone from the node's tree at once.
-  private async unmount(mountpoint: string): Promise<void> {
+  async unmount(mountpoint: string): Promise<void> {
     if (!(await isMounted(mountpoint))) return;
     await tool("umount", [mountpoint]).catch(() => tool("umount", ["-l", mountpoint]));
   }

@@ -16,6 +16,7 @@ import type { EmployeeSpec, Instance } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
 import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
 import { packTar, type ReadResult, type TarEntry, type UnpackedEntry } from "../tar.ts";
+import { FolderRestoreStates } from "./folder-states.ts";
 
 export const PROCESS_READY_TIMEOUT_MS = 10_000;
 const CHAT_PORT = 18789;
@@ -47,6 +48,7 @@ export class ProcessRuntime implements EmployeeRuntime {
   private readonly dir: string;
   private readonly events = new EventEmitter();
   private readonly log: Logger;
+  readonly restoreStates = new FolderRestoreStates((id) => this.dataDir(id));
 
   constructor(opts: { workdir: string; log: Logger }) {
     this.dir = path.join(opts.workdir, "instantworker-process-runtime");
