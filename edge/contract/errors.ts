@@ -35,6 +35,7 @@ export const PERSON_ERROR_CODES = [
   "access_not_configured",
   "chat_views_exhausted",
   "memory_unavailable",
+  "snapshot_corrupt",
   // knowledge base
   "invalid_file",
   "file_too_large",

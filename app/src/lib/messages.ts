@@ -35,6 +35,7 @@ export const API_ERROR_TEXT: Record<PersonErrorCode | ClientErrorCode, MessageKe
   access_not_configured: "apiError.access_not_configured",
   chat_views_exhausted: "apiError.chat_views_exhausted",
   memory_unavailable: "apiError.memory_unavailable",
+  snapshot_corrupt: "backups.error.snapshot_corrupt",
   invalid_file: "apiError.invalid_file",
   file_too_large: "apiError.file_too_large",
   upload_too_large: "apiError.upload_too_large",
