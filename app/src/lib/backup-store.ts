@@ -10,8 +10,8 @@ import type { Load } from "./load.ts";
 // back: a pending state that arrives after the ended one (the list's answer can be older than a
 // frame that overtook it) is dropped. After the socket comes back, frames may have been missed,
 // so the list is fetched again.
-// The list is ids (`ids`, newest first) and each backup by id (`get`): a frame then changes one
-// row's content, never which rows there are, so a focused Restore button keeps its focus.
+// Rows are drawn by id, each reading its backup through `get`: a frame then changes one row's
+// content, never which rows there are, so a focused Restore button keeps its focus.
 
 const STAGE: Record<BackupStatus, number> = { pending: 0, complete: 1, failed: 1 };
 
@@ -81,8 +81,6 @@ export function createBackupStore(opts: { api: ApiClient; employeeId: string; fe
   return {
     /** Every backup, newest first. */
     list,
-    /** Their ids, newest first. */
-    ids: createMemo(() => list().map((b) => b.id)),
     /** One backup's latest state. */
     get: (id: string): Backup | undefined => byId()[id],
     /** Loading, failed (with the error) or ready. */
