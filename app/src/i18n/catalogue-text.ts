@@ -123,7 +123,7 @@ const de: Record<string, Text> = {
   "step.removing": { name: "Container und Daten werden entfernt" },
   "step.taking_snapshot": { name: "Der aktuelle Stand wird gesichert" },
   "step.waiting_for_lost_server": {
-    name: "Sein Server antwortet nicht mehr: er wird auf einen anderen verlegt",
+    name: "Server antwortet nicht mehr: Umzug auf einen anderen",
   },
   "step.fetching_snapshot": { name: "Die Sicherung wird geholt" },
   "step.swapping_state": { name: "Der gesicherte Stand wird zurückgespielt" },
