@@ -1,11 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
 import { de } from "../src/i18n/de.ts";
 import { en as common } from "../src/i18n/en.ts";
+import { enBackups } from "../src/i18n/en-backups.ts";
 import { enWorkspace } from "../src/i18n/en-workspace.ts";
 import { langFromCookie, translate } from "../src/i18n/i18n.tsx";
 
-// English is the common texts and the workspace's, kept apart only for the pages' sizes.
-const en = { ...common, ...enWorkspace };
+// English is the common texts, the workspace's and the Backups tab's, kept apart only for the
+// pages' sizes.
+const en = { ...common, ...enWorkspace, ...enBackups };
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -118,5 +120,19 @@ describe("the workspace's texts", () => {
     expect(fresh.translate("en", "chat.send")).toBe("chat.send");
     await import("../src/i18n/workspace-texts.ts");
     expect(fresh.translate("en", "chat.send")).toBe("Send");
+  });
+});
+
+describe("the Backups tab's texts", () => {
+  it("are out of the common and workspace dictionaries, and arrive with the tab", async () => {
+    for (const key of Object.keys(enBackups)) {
+      expect(common).not.toHaveProperty(key);
+      expect(enWorkspace).not.toHaveProperty(key);
+    }
+    vi.resetModules();
+    const fresh = await import("../src/i18n/i18n.tsx");
+    expect(fresh.translate("en", "backups.now")).toBe("backups.now");
+    await import("../src/i18n/backups-texts.ts");
+    expect(fresh.translate("en", "backups.now")).toBe("Back up now");
   });
 });

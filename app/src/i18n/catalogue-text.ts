@@ -121,6 +121,13 @@ const de: Record<string, Text> = {
   "step.restarting": { name: "Neustart" },
   "step.stopping": { name: "Wird angehalten" },
   "step.removing": { name: "Container und Daten werden entfernt" },
+  "step.taking_snapshot": { name: "Der aktuelle Stand wird gesichert" },
+  "step.waiting_for_lost_server": {
+    name: "Server antwortet nicht mehr: Umzug auf einen anderen",
+  },
+  "step.fetching_snapshot": { name: "Die Sicherung wird geholt" },
+  "step.swapping_state": { name: "Der gesicherte Stand wird zurückgespielt" },
+  "step.moving_to_new_server": { name: "Er wird auf einen anderen Server verlegt" },
 };
 
 export type TextKind = "role" | "skill" | "tone" | "plan" | "include" | "step";

@@ -536,4 +536,57 @@ export const de: Record<MessageKey, string> = {
   "product.dashboard":
     "Ihr Team auf einen Blick: wer arbeitet und was die KI diesen Monat gekostet hat.",
   "product.dashboard.alt": "Das Dashboard mit einem arbeitenden Mitarbeiter",
+  // ---- backups ----
+  "workspace.backups": "Sicherungen",
+  "backups.restoredFrom": "Wiederhergestellt aus der Sicherung vom {time} ({ago}).",
+  "backups.restoringTo": "Wird auf die Sicherung vom {time} zurückgesetzt ({ago}).",
+  "backups.title": "Sicherungen",
+  "backups.lead":
+    "Wiederherstellungspunkte des gesamten Stands von {name}: Gedächtnis, Dateien, Einstellungen und die Anmeldungen seines Browsers. Alle 15 Minuten, während {name} arbeitet, und vor jeder Wiederherstellung wird einer angelegt.",
+  "backups.empty":
+    "Noch keine Sicherungen: Die erste entsteht innerhalb von 15 Minuten, nachdem {name} gestartet ist. Sie können auch jetzt eine anlegen.",
+  "backups.readOnly": "Admins und der Inhaber legen Sicherungen an und stellen sie wieder her.",
+  "backups.now": "Jetzt sichern",
+  "backups.now.started": "Eine Sicherung von {name} wird angelegt.",
+  "backups.now.why.status":
+    "Sicherungen sind möglich, während {name} arbeitet oder angehalten ist.",
+  "backups.now.why.pending": "Gerade wird eine Sicherung angelegt.",
+  "backups.restoring":
+    "{name} wird wiederhergestellt. Sobald das fertig ist, geht die Arbeit weiter; Sie können diese Seite verlassen.",
+  "backups.older": "Ältere Sicherungen zeigen",
+  "backups.reason.scheduled": "Planmäßig",
+  "backups.reason.manual": "Von Hand angelegt",
+  "backups.reason.pre_restore": "Vor einer Wiederherstellung",
+  "backups.reason.pre_op": "Vor einem Update",
+  "backups.reason.final": "Vor dem Umzug auf einen anderen Server",
+  "backups.status.pending": "Läuft",
+  "backups.status.complete": "Fertig",
+  "backups.status.failed": "Fehlgeschlagen",
+  "backups.failed": "Diese Sicherung ist fehlgeschlagen; die früheren sind davon nicht betroffen.",
+  "backups.phase.archiving": "Stand wird zusammengepackt",
+  "backups.phase.uploading": "Wird hochgeladen",
+  "backups.phase.downloading": "Wird heruntergeladen",
+  "backups.phase.swapping": "Wird eingesetzt",
+  "backups.phase.starting": "Startet",
+  "backups.progress": "{phase}: {done} von {total}",
+  "backups.progressOpen": "{phase}: bisher {done}",
+  "backups.restore": "Wiederherstellen",
+  "backups.restore.label": "Die Sicherung vom {time} wiederherstellen",
+  "backups.restore.title": "{name} auf den Stand vom {time} zurücksetzen?",
+  "backups.restore.lost":
+    "Alles, was {name} seitdem ({ago}) gelernt und getan hat, geht verloren: Gedächtnis, Dateien und die Anmeldungen seines Browsers kehren zum Stand vom {time} zurück.",
+  "backups.restore.undo":
+    "Vorher wird eine Sicherung des jetzigen Stands von {name} angelegt: Wenn Sie es sich anders überlegen, können Sie zu ihr zurück.",
+  "backups.restore.restart": "{name} startet neu und kann einige Minuten lang nicht arbeiten.",
+  "backups.restore.why":
+    "Eine Sicherung lässt sich wiederherstellen, während {name} arbeitet, angehalten ist oder Aufmerksamkeit braucht.",
+  "backups.error.invalid_state":
+    "{name} ist gerade mit etwas anderem beschäftigt. Versuchen Sie es wieder, sobald er arbeitet oder angehalten ist.",
+  "backups.error.snapshot_corrupt":
+    "Diese Sicherung ist beschädigt (ihr Inhalt passt nicht zu ihrer Prüfsumme) und kann nicht wiederhergestellt werden. Wählen Sie eine andere.",
+  "backups.error.not_found":
+    "Diese Sicherung wird nicht mehr aufbewahrt. Die Liste wurde aktualisiert.",
+  "backups.error.busy": "Von {name} wird bereits eine Sicherung angelegt.",
+  "backups.error.unchanged":
+    "Seit der letzten Sicherung hat sich nichts geändert: Sie ist weiterhin die neueste.",
 };

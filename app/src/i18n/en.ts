@@ -1,3 +1,4 @@
+import type { enBackups } from "./en-backups.ts";
 import type { enWorkspace } from "./en-workspace.ts";
 
 // Every string the UI shows, in English; de.ts must have exactly these keys (checked by tsc).
@@ -419,7 +420,14 @@ export const en = {
   "product.browser.alt": "The workspace's browser view of the employee's own browser",
   "product.dashboard": "Your team at a glance: who is working, and what the AI cost this month.",
   "product.dashboard.alt": "The dashboard with an employee at work",
+  // ---- backups ----
+  // What shows outside the Backups tab (its tab, the dashboard's card, the workspace's header);
+  // the tab's own texts are in en-backups.ts, which arrives with the tab.
+  "workspace.backups": "Backups",
+  "backups.restoredFrom": "Restored from the backup of {time} ({ago}).",
+  "backups.restoringTo": "Being restored to the backup of {time} ({ago}).",
 } as const;
 
-/** Every text's key: the common ones above and the workspace's (en-workspace.ts). */
-export type MessageKey = keyof typeof en | keyof typeof enWorkspace;
+/** Every text's key: the common ones above, the workspace's (en-workspace.ts) and the Backups
+ * tab's (en-backups.ts). */
+export type MessageKey = keyof typeof en | keyof typeof enWorkspace | keyof typeof enBackups;

@@ -30,13 +30,23 @@ export interface ChatFeed {
   retry: () => void;
 }
 
+/** The live socket's backup frames: the Backups tab's list applies them (backup-store.ts). */
+export type BackupFrame = Extract<LiveFrame, { type: "backup" }>;
+
+/** The Backups tab's view of the same socket. */
+export interface BackupFeed {
+  listen(fn: (frame: BackupFrame) => void): () => void;
+  reconnects: () => number;
+}
+
 const isChatFrame = (frame: LiveFrame): frame is ChatFrame => frame.type.startsWith("chat.");
 
 // An employee kept current by its live status socket (no polling). Reconnects with the shared
 // backoff (edge/protocol/backoff.ts: jittered, so a deploy does not bring every browser back at
 // once); `removed` turns true when the employee is fired. The same socket carries the chat's
-// frames (`chat`). `dropped` is true from the moment an open socket (or an attempt to open one)
-// fails until one opens again; `reconnect` tries at once instead of after the backoff (Retry).
+// frames (`chat`) and the backups' (`backups`). `dropped` is true from the moment an open socket
+// (or an attempt to open one) fails until one opens again; `reconnect` tries at once instead of
+// after the backoff (Retry).
 export function createLiveEmployee(id: string, initial: Employee) {
   const [employee, setEmployee] = createSignal<Employee>(initial);
   const [removed, setRemoved] = createSignal(false);
@@ -44,6 +54,7 @@ export function createLiveEmployee(id: string, initial: Employee) {
   const [lost, setLost] = createSignal(false);
   const [reconnects, setReconnects] = createSignal(0);
   const listeners = new Set<(frame: ChatFrame) => void>();
+  const backupListeners = new Set<(frame: BackupFrame) => void>();
   let retryNow = () => {};
   const chat: ChatFeed = {
     listen(fn) {
@@ -53,6 +64,13 @@ export function createLiveEmployee(id: string, initial: Employee) {
     reconnects,
     lost,
     retry: () => retryNow(),
+  };
+  const backups: BackupFeed = {
+    listen(fn) {
+      backupListeners.add(fn);
+      return () => backupListeners.delete(fn);
+    },
+    reconnects,
   };
   onMount(() => {
     let ws: WebSocket | undefined;
@@ -83,6 +101,7 @@ export function createLiveEmployee(id: string, initial: Employee) {
           setRemoved(true);
           stopped = true;
         } else if (isChatFrame(frame)) for (const fn of listeners) fn(frame);
+        else if (frame.type === "backup") for (const fn of backupListeners) fn(frame);
       };
       socket.onclose = (e) => {
         // A socket replaced by retry() closes late: only the current one schedules anything.
@@ -126,6 +145,7 @@ export function createLiveEmployee(id: string, initial: Employee) {
     connected,
     setEmployee,
     chat,
+    backups,
     dropped: lost,
     reconnect: () => retryNow(),
   };

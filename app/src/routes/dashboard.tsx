@@ -1,6 +1,6 @@
 import { Title } from "@solidjs/meta";
 import { A, createAsync, revalidate } from "@solidjs/router";
-import { createEffect, createSignal, For, Show } from "solid-js";
+import { createEffect, createSignal, For, lazy, Show } from "solid-js";
 import type { Catalogue } from "../../../edge/contract/catalogue.ts";
 import type { ListedEmployee } from "../../../edge/contract/employee.ts";
 import { can } from "../../../edge/contract/team.ts";
@@ -24,6 +24,11 @@ import { apiMessage } from "../lib/messages.ts";
 import { getCatalogue, getEmployees, requireMe } from "../lib/server.ts";
 
 export const route = { preload: () => Promise.all([requireMe(), getEmployees(), getCatalogue()]) };
+
+// Shown only on an employee restored from a backup: fetched when one is.
+const RestoredFrom = lazy(() =>
+  import("../components/backups/restored-from.tsx").then((m) => ({ default: m.RestoredFrom })),
+);
 
 const euros = (cents: number, lang: string) =>
   new Intl.NumberFormat(lang === "de" ? "de-DE" : "en-IE", {
@@ -117,6 +122,9 @@ function EmployeeCard(props: {
         <p class="muted">{role()}</p>
         <StatusBadge status={live.employee().status} step={live.employee().step} />
         <LaunchSummary employee={live.employee()} />
+        <Show when={live.employee().restoredFrom}>
+          <RestoredFrom employee={live.employee()} class="muted restored-from" />
+        </Show>
         <Show when={live.employee().status === "error"}>
           <StatusReason
             status={live.employee().status}

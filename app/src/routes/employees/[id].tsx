@@ -18,16 +18,21 @@ export const route = {
     Promise.all([requireMe(), getEmployee(params.id ?? ""), getCatalogue()]),
 };
 
-// The Settings and Browser tabs come when they are opened: the chat is what the page opens on,
+// The Settings, Backups and Browser tabs come when they are opened: the chat is what the page opens on,
 // and the page's JavaScript stays within its budget (infra/tests/app-build.test.ts).
 const BrowserView = lazy(() =>
   import("../../components/browser/browser-view.tsx").then((m) => ({ default: m.BrowserView })),
+);
+const BackupsPanel = lazy(() => import("../../components/backups/backups-panel.tsx"));
+// Shown only on an employee restored from a backup.
+const RestoredFrom = lazy(() =>
+  import("../../components/backups/restored-from.tsx").then((m) => ({ default: m.RestoredFrom })),
 );
 const EmployeeSettings = lazy(() =>
   import("../../components/employee-settings.tsx").then((m) => ({ default: m.EmployeeSettings })),
 );
 
-type Tab = "chat" | "browser" | "settings";
+type Tab = "chat" | "browser" | "backups" | "settings";
 
 export default function Workspace() {
   const { t } = useI18n();
@@ -81,6 +86,9 @@ function Desk(props: {
       <Show when={e().status === "error" || e().status === "stopped"}>
         <StatusReason status={e().status} reason={e().statusReason} />
       </Show>
+      <Show when={e().restoredFrom}>
+        <RestoredFrom employee={e()} />
+      </Show>
       {/* The launch, step by step, above every tab until the employee runs (the chat says when
           the live connection drops; elsewhere the checklist does). */}
       <Show when={e().launch && e().status !== "running"}>
@@ -91,7 +99,7 @@ function Desk(props: {
         />
       </Show>
       <div role="tablist" class="tabs" aria-label={e().name}>
-        {(["chat", "browser", "settings"] as const).map((id) => (
+        {(["chat", "browser", "backups", "settings"] as const).map((id) => (
           <button
             type="button"
             role="tab"
@@ -124,6 +132,16 @@ function Desk(props: {
                 employee={e()}
                 role={props.role}
                 catalogue={props.catalogue}
+                onChange={live.setEmployee}
+              />
+            </Suspense>
+          </Match>
+          <Match when={tab() === "backups"}>
+            <Suspense fallback={<p>{t("common.loading")}</p>}>
+              <BackupsPanel
+                employee={e()}
+                role={props.role}
+                feed={live.backups}
                 onChange={live.setEmployee}
               />
             </Suspense>
