@@ -4,6 +4,7 @@ import type {
   EmployeeSpec,
   Instance,
   MemoryFile,
+  SnapshotResult,
 } from "../../edge/protocol/frames.ts";
 import type { ChatRelay } from "../employee/chat-relay.ts";
 import type { KnowledgeSync } from "../employee/knowledge-sync.ts";
@@ -12,6 +13,8 @@ import type { EmployeeKeys } from "../llm-relay/employee-keys.ts";
 import type { Logger } from "../logger.ts";
 import { type EmployeeRuntime, RuntimeError } from "../runtime/employee-runtime.ts";
 import type { TarEntry } from "../runtime/tar.ts";
+import { SerialByKey } from "../serial-by-key.ts";
+import type { SnapshotTaker } from "../snapshot/snapshot-taker.ts";
 
 export interface EmployeeFiles {
   /** The rendered workspace and openclaw.json for a spec. */
@@ -23,7 +26,22 @@ export interface EmployeeFiles {
   workspaces?: Pick<WorkspaceExporter, "export">;
   /** Relays chat messages to the employee's OpenClaw and its answers back. */
   chat?: Pick<ChatRelay, "send" | "abort" | "forget">;
+  /** Takes snapshots of employees' state to the edge (issue 16). */
+  snapshots?: Pick<SnapshotTaker, "create">;
 }
+
+// Commands that read or change an employee's container or state as a whole run one at a time per
+// employee: a snapshot must not meet a stop, a start or a restore of the same employee halfway.
+// Chats, memory reads and exports go on beside them.
+const ONE_AT_A_TIME = new Set<CommandFrame["type"]>([
+  "container.provision",
+  "container.start",
+  "container.stop",
+  "container.restart",
+  "container.remove",
+  "employee.configure",
+  "snapshot.create",
+]);
 
 type Result = Extract<AgentFrame, { type: "result" }>;
 
@@ -35,6 +53,7 @@ export class CommandExecutor {
   private readonly runtime: EmployeeRuntime;
   private readonly log: Logger;
   private readonly files: EmployeeFiles | undefined;
+  private readonly perEmployee = new SerialByKey();
 
   constructor(runtime: EmployeeRuntime, log: Logger, files?: EmployeeFiles) {
     this.runtime = runtime;
@@ -45,7 +64,11 @@ export class CommandExecutor {
   run(command: CommandFrame): Promise<Result> {
     const existing = this.inflight.get(command.id);
     if (existing) return existing;
-    const running = this.execute(command).finally(() => this.inflight.delete(command.id));
+    const running = (
+      ONE_AT_A_TIME.has(command.type)
+        ? this.perEmployee.run(command.employeeId, () => this.execute(command))
+        : this.execute(command)
+    ).finally(() => this.inflight.delete(command.id));
     this.inflight.set(command.id, running);
     return running;
   }
@@ -87,6 +110,7 @@ export class CommandExecutor {
     try {
       let data: Instance | undefined;
       let memory: MemoryFile[] | undefined;
+      let snapshot: SnapshotResult | undefined;
       switch (command.type) {
         case "container.provision":
           sameEmployee(command.employeeId, command.spec);
@@ -136,6 +160,13 @@ export class CommandExecutor {
           await workspaces.export(command.employeeId, command.exportId);
           break;
         }
+        case "snapshot.create": {
+          const snapshots = this.files?.snapshots;
+          if (!snapshots)
+            throw new RuntimeError("unsupported", "this agent does not take snapshots", false);
+          snapshot = await snapshots.create(command);
+          break;
+        }
         // Ok once OpenClaw took the message; the answer follows as chat.progress events.
         case "chat.send":
           await this.requireChat().send(command);
@@ -151,6 +182,7 @@ export class CommandExecutor {
         ok: true,
         ...(data ? { data } : {}),
         ...(memory ? { memory } : {}),
+        ...(snapshot ? { snapshot } : {}),
       };
     } catch (err) {
       const e =
