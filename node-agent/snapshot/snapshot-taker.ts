@@ -75,9 +75,14 @@ export class SnapshotTaker {
           "this employee has no state on this node",
           false,
         );
+      // stateSource has made sure a disk is mounted: an empty folder is an employee that has
+      // written nothing yet, not a disk that is missing.
       tree = await openTree(source.dataPath);
       if (!(await hasAnyRoot(tree)))
-        throw new RuntimeError("state_missing", "the employee's data folder holds no state", true);
+        this.opts.log.warn(
+          { employeeId, snapshotId },
+          "the employee's data folder holds no state yet",
+        );
       const cache = await this.cache.load(employeeId);
       const progress = new ProgressThrottle((phase, bytesDone, bytesTotal) =>
         this.opts.send({

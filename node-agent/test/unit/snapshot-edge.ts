@@ -30,6 +30,8 @@ export interface SnapshotEdge {
   failWith: number | null;
   /** Extra digests the have answer names (a lying edge). */
   haveExtra: string[];
+  /** False: chunks are checked and counted but their bytes dropped (a large upload's memory). */
+  keepBodies: boolean;
   /** The file's bytes put back from a stored manifest and chunks. */
   contentOf(snapshotId: string, path: string): Buffer;
   close(): Promise<void>;
@@ -52,6 +54,7 @@ export async function startSnapshotEdge(token = "iwn_snapshots"): Promise<Snapsh
     maxPacksInFlight: 0,
     failWith: null,
     haveExtra: [],
+    keepBodies: true,
     contentOf(snapshotId, path) {
       const m = this.manifests.get(snapshotId)?.manifest;
       const e = m?.entries.find((x) => x.path === path);
@@ -91,7 +94,7 @@ export async function startSnapshotEdge(token = "iwn_snapshots"): Promise<Snapsh
             const plain = f.flag === FLAG_DEFLATE ? inflateRawSync(f.body) : Buffer.from(f.body);
             if (createHash("sha256").update(plain).digest("hex") !== f.sha256)
               throw new Error("digest mismatch");
-            edge.chunks.set(f.sha256, plain);
+            edge.chunks.set(f.sha256, edge.keepBodies ? plain : Buffer.alloc(0));
             pack.frames++;
             if (f.flag === FLAG_DEFLATE) pack.deflated++;
           }

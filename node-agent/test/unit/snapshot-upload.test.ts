@@ -205,10 +205,10 @@ describe("taking a snapshot", () => {
     // Digests the agent never asked about are not believed (nothing to send for them).
     edge.haveExtra = ["f".repeat(64)];
     expect((await taker.create(command())).skipped).toBe(false);
-    // No state at all is refused rather than stored as an empty snapshot.
-    rmSync(path.join(data, "workspace"), { recursive: true });
+    // A data folder that is not there at all is a failure, not an empty snapshot.
+    rmSync(data, { recursive: true });
     await expect(taker.create(command())).rejects.toBeInstanceOf(RuntimeError);
-    await expect(taker.create(command())).rejects.toMatchObject({ code: "state_missing" });
+    await expect(taker.create(command())).rejects.toMatchObject({ code: "snapshot_failed" });
   });
 
   it("answers snapshot.create through the executor with a result the edge accepts", async () => {
