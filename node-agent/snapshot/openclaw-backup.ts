@@ -111,7 +111,7 @@ async function copyArchive(tree: ConfinedDir, spoolFile: string): Promise<void> 
   if (!out) throw noArchive();
   try {
     const { names } = await out.list();
-    const name = names.find((n) => n.endsWith(".tar.gz"));
+    const name = names.find((n) => n.endsWith(".tar.gz") || n.endsWith(".tgz"));
     if (!name) throw noArchive();
     const handle = await out.file(name);
     if (!handle) throw noArchive();

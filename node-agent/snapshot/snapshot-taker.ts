@@ -67,6 +67,8 @@ export class SnapshotTaker {
     const spoolDir = path.join(this.cache.dir(employeeId), `spool-${snapshotId}`);
     let tree: ConfinedDir | undefined;
     try {
+      // A pause left behind by an agent that died mid-copy would freeze the employee for good.
+      await this.opts.runtime.unpause(employeeId);
       if (command.stopFirst) await this.opts.runtime.stop(employeeId);
       const source = await this.opts.runtime.stateSource(employeeId);
       if (!source)

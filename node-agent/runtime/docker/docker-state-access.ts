@@ -113,8 +113,9 @@ export async function unpauseContainer(container: Docker.Container): Promise<voi
   try {
     await container.unpause();
   } catch (err) {
-    // Not paused, or gone: nothing to let go.
+    // Not paused, or gone: nothing to let go (Docker 20.10 says "is not paused" with a 500).
     if (statusOf(err) === 404 || statusOf(err) === 409) return;
+    if (/is not paused/.test(err instanceof Error ? err.message : String(err))) return;
     throw wrap(err, "unpause_failed");
   }
 }

@@ -158,6 +158,13 @@ describe("taking a snapshot", () => {
     expect(runtime.paused.size).toBe(0);
   });
 
+  it("lets go of a pause an earlier agent left behind", async () => {
+    put("workspace/MEMORY.md", "likes tea\n");
+    runtime.paused.add(EMPLOYEE);
+    await taker.create(command());
+    expect(runtime.paused.size).toBe(0);
+  });
+
   it("reads a file again when it changed between its digest and its upload", async () => {
     put("workspace/log.txt", Buffer.alloc(2 * MiB, 1));
     const tree = await openTree(data);
