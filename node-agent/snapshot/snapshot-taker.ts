@@ -184,16 +184,21 @@ export class SnapshotTaker {
       const lines = entries
         .filter((e) => !(openclawLines && e.path.split("/")[0] === "openclaw"))
         .map((e) => entryLine(e, keys.get(e.path)));
-      await this.cache.save(employeeId, {
-        version: 1,
-        fingerprint: fingerprint([...lines, ...(openclawLines ?? [])]),
-        files: Object.fromEntries(
-          reader.files.files.map((f) => [
-            f.entry.path,
-            { key: f.key, chunks: f.refs.map((r) => [r.sha256, r.length] as [string, number]) },
-          ]),
-        ),
-      });
+      // The snapshot is complete whatever happens to the cache: without it the next one reads all.
+      await this.cache
+        .save(employeeId, {
+          version: 1,
+          fingerprint: fingerprint([...lines, ...(openclawLines ?? [])]),
+          files: Object.fromEntries(
+            reader.files.files.map((f) => [
+              f.entry.path,
+              { key: f.key, chunks: f.refs.map((r) => [r.sha256, r.length] as [string, number]) },
+            ]),
+          ),
+        })
+        .catch((err: unknown) =>
+          this.opts.log.warn({ employeeId, err }, "could not keep the snapshot's walk cache"),
+        );
       const fileCount = entries.filter((e) => e.type === "file").length;
       this.opts.log.info(
         { employeeId, snapshotId, fileCount, read, ...totals, openclaw: archive !== null },
