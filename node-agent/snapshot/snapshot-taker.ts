@@ -131,6 +131,11 @@ export class SnapshotTaker {
             log: this.opts.log,
           });
           archive = await readOpenClawArchive(archivePath, onBytes);
+          if (archive.ignored > 0)
+            this.opts.log.info(
+              { employeeId, ignored: archive.ignored },
+              "entries of OpenClaw's archive outside its state folder were left out",
+            );
           openclawLines = await reader.scan(["openclaw"]);
           sources.push(new ArchiveFiles(archivePath, archive));
         } else
