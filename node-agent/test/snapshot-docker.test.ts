@@ -177,7 +177,7 @@ describe("snapshots of a running test-image employee", () => {
 
   it("stops the employee first for a drain's final snapshot", async () => {
     // The 1 GiB file went to the other edge: without it, this one stays small.
-    docker("exec", name, "rm", "-f", "/data/workspace/big.bin");
+    docker("exec", name, "busybox", "rm", "-f", "/data/workspace/big.bin");
     const result = await taker(runtime).create(
       command(employee.employeeId, { kind: "final", stopFirst: true }),
     );
