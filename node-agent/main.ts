@@ -14,7 +14,7 @@ import type { NetworkFacts } from "./employee/openclaw-config.ts";
 import { WorkspaceExporter } from "./employee/workspace-export.ts";
 import { workspaceEntries } from "./employee/workspace-files.ts";
 import { CommandExecutor } from "./hub/command-executor.ts";
-import { HubConnection } from "./hub/hub-connection.ts";
+import { AGENT_VERSION, HubConnection } from "./hub/hub-connection.ts";
 import { SelfFence } from "./hub/self-fence.ts";
 import { adoptKeys } from "./llm-relay/adopt-keys.ts";
 import { EmployeeAddresses } from "./llm-relay/employee-addresses.ts";
@@ -24,6 +24,7 @@ import { createLogger, keepServing } from "./logger.ts";
 import { selectRuntime, teamFilesRoot } from "./runtime/select-runtime.ts";
 import { StaleMarkers } from "./runtime/stale-markers.ts";
 import { SnapshotRestorer } from "./snapshot/snapshot-restorer.ts";
+import { SnapshotTaker } from "./snapshot/snapshot-taker.ts";
 
 export const SHUTDOWN_GRACE_MS = 20_000;
 
@@ -107,6 +108,16 @@ const restores = new SnapshotRestorer({
   send: (frame) => hub.event(frame),
   log,
 });
+// Snapshots of employees' state to the edge (issue 16); progress goes out over the hub.
+const snapshots = new SnapshotTaker({
+  runtime,
+  edgeUrl: config.EDGE_URL,
+  nodeToken: config.NODE_TOKEN,
+  snapshotsDir: path.join(config.STATE_DIR, "snapshots"),
+  agentVersion: AGENT_VERSION,
+  send: (frame) => hub.event(frame),
+  log,
+});
 const executor = new CommandExecutor(runtime, log, {
   configure,
   knowledge,
@@ -114,6 +125,7 @@ const executor = new CommandExecutor(runtime, log, {
   workspaces,
   chat,
   restores,
+  snapshots,
 });
 const hub = new HubConnection({
   edgeUrl: config.EDGE_URL,

@@ -4,6 +4,7 @@ import type {
   EmployeeSpec,
   Instance,
   MemoryFile,
+  SnapshotResult,
 } from "../../edge/protocol/frames.ts";
 import type { ChatRelay } from "../employee/chat-relay.ts";
 import type { KnowledgeSync } from "../employee/knowledge-sync.ts";
@@ -14,6 +15,7 @@ import { type EmployeeRuntime, RuntimeError } from "../runtime/employee-runtime.
 import type { TarEntry } from "../runtime/tar.ts";
 import { SerialByKey } from "../serial-by-key.ts";
 import { RestoreFailure, type SnapshotRestorer } from "../snapshot/snapshot-restorer.ts";
+import type { SnapshotTaker } from "../snapshot/snapshot-taker.ts";
 
 export interface EmployeeFiles {
   /** The rendered workspace and openclaw.json for a spec. */
@@ -27,7 +29,25 @@ export interface EmployeeFiles {
   chat?: Pick<ChatRelay, "send" | "abort" | "forget">;
   /** Puts an employee's state back from a snapshot (container.restore). */
   restores?: Pick<SnapshotRestorer, "restore">;
+  /** Takes snapshots of employees' state to the edge (issue 16). */
+  snapshots?: Pick<SnapshotTaker, "create">;
 }
+
+// Commands that read or change an employee's container or state as a whole run one at a time per
+// employee: a snapshot must not meet a stop, a start or a restore of the same employee halfway.
+// Chats, memory reads and exports go on beside them.
+const ONE_AT_A_TIME = new Set<CommandFrame["type"]>([
+  "container.provision",
+  "container.start",
+  "container.stop",
+  "container.restart",
+  "container.remove",
+  "employee.configure",
+  "snapshot.create",
+  // A restore spans several runtime verbs (stop, swap, provision): nothing else of that employee
+  // may run between them.
+  "container.restore",
+]);
 
 type Result = Extract<AgentFrame, { type: "result" }>;
 
@@ -39,8 +59,7 @@ export class CommandExecutor {
   private readonly runtime: EmployeeRuntime;
   private readonly log: Logger;
   private readonly files: EmployeeFiles | undefined;
-  // A restore spans several runtime verbs: one employee's restores run one after another.
-  private readonly restoring = new SerialByKey();
+  private readonly perEmployee = new SerialByKey();
 
   constructor(runtime: EmployeeRuntime, log: Logger, files?: EmployeeFiles) {
     this.runtime = runtime;
@@ -51,7 +70,11 @@ export class CommandExecutor {
   run(command: CommandFrame): Promise<Result> {
     const existing = this.inflight.get(command.id);
     if (existing) return existing;
-    const running = this.execute(command).finally(() => this.inflight.delete(command.id));
+    const running = (
+      ONE_AT_A_TIME.has(command.type)
+        ? this.perEmployee.run(command.employeeId, () => this.execute(command))
+        : this.execute(command)
+    ).finally(() => this.inflight.delete(command.id));
     this.inflight.set(command.id, running);
     return running;
   }
@@ -93,6 +116,7 @@ export class CommandExecutor {
     try {
       let data: Instance | undefined;
       let memory: MemoryFile[] | undefined;
+      let snapshot: SnapshotResult | undefined;
       switch (command.type) {
         case "container.provision":
           sameEmployee(command.employeeId, command.spec);
@@ -124,16 +148,8 @@ export class CommandExecutor {
             throw new RuntimeError("unsupported", "this agent does not restore snapshots", false);
           if (command.spec.llm) this.files?.keys?.put(command.employeeId, command.spec.llm.apiKey);
           const { snapshotId, mode, spec, generation } = command;
-          data = await this.restoring
-            .run(command.employeeId, () =>
-              restores.restore({
-                employeeId: command.employeeId,
-                snapshotId,
-                mode,
-                spec,
-                generation,
-              }),
-            )
+          data = await restores
+            .restore({ employeeId: command.employeeId, snapshotId, mode, spec, generation })
             .catch((err: unknown) => {
               // A fresh restore that failed left nothing of the employee here: nor its key.
               if (err instanceof RestoreFailure && !err.rolledBack && mode === "fresh")
@@ -168,6 +184,13 @@ export class CommandExecutor {
           await workspaces.export(command.employeeId, command.exportId);
           break;
         }
+        case "snapshot.create": {
+          const snapshots = this.files?.snapshots;
+          if (!snapshots)
+            throw new RuntimeError("unsupported", "this agent does not take snapshots", false);
+          snapshot = await snapshots.create(command);
+          break;
+        }
         // Ok once OpenClaw took the message; the answer follows as chat.progress events.
         case "chat.send":
           await this.requireChat().send(command);
@@ -183,6 +206,7 @@ export class CommandExecutor {
         ok: true,
         ...(data ? { data } : {}),
         ...(memory ? { memory } : {}),
+        ...(snapshot ? { snapshot } : {}),
       };
     } catch (err) {
       const e =

@@ -24,6 +24,28 @@ export class RuntimeError extends Error {
   }
 }
 
+// ---- snapshots (taking one, issue 16) ----
+/** Where an employee's /data is on this node, as a snapshot reads it from the host. */
+export interface StateSource {
+  /** The host folder that is the employee's /data (its mounted disk, volume or folder). */
+  dataPath: string;
+  running: boolean;
+  /** The image (tag and id) the employee runs; null when unknown. */
+  image: string | null;
+}
+
+export interface ExecOptions {
+  env?: Record<string, string>;
+  timeoutMs: number;
+}
+
+/** A command run inside a running employee: its exit code (null: still running at the deadline)
+ * and the end of what it printed (bounded: the container writes it). */
+export interface ExecResult {
+  exitCode: number | null;
+  output: string;
+}
+
 // How the agent runs employees. Every verb is idempotent: applying a command twice leaves the
 // same one container. The runtime's own engine (Docker) is the source of truth; nothing here
 // depends on memory that a restart would lose.
@@ -81,6 +103,15 @@ export interface EmployeeRuntime {
   prepare(opts: { relayPort: number }): Promise<void>;
   /** What isolates new employees on this node (runsc, runc, process), reported in the hello. */
   isolationRuntime(): Promise<string>;
+  // ---- snapshots (taking one): the engine-specific pieces ----
+  /** The employee's data on this node; null when it has none here. */
+  stateSource(employeeId: string): Promise<StateSource | null>;
+  /** Runs a command inside the running employee as its own user (throws when it does not run). */
+  exec(employeeId: string, argv: readonly string[], opts: ExecOptions): Promise<ExecResult>;
+  /** Freezes every process of the employee (a crash-consistent copy of files it keeps open). */
+  pause(employeeId: string): Promise<void>;
+  /** Lets a paused employee run again; succeeds when it was not paused. */
+  unpause(employeeId: string): Promise<void>;
   /** Streams container events until the returned function is called. */
   watch(onEvent: (e: RuntimeEvent) => void): () => void;
   close(): Promise<void>;

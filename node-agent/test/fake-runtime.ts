@@ -1,6 +1,12 @@
 import { EventEmitter } from "node:events";
 import type { Instance } from "../../edge/protocol/frames.ts";
-import type { EmployeeRuntime, RuntimeEvent } from "../runtime/employee-runtime.ts";
+import {
+  type EmployeeRuntime,
+  type ExecResult,
+  RuntimeError,
+  type RuntimeEvent,
+  type StateSource,
+} from "../runtime/employee-runtime.ts";
 import type { ReadResult } from "../runtime/tar.ts";
 
 // For tests only (DESIGN.md: every stateful capability has its real implementation and, for tests,
@@ -60,6 +66,21 @@ export class FakeRuntime implements EmployeeRuntime {
   }
   async endpoint(employeeId: string): Promise<{ host: string; port: number } | null> {
     return this.endpoints.get(employeeId) ?? null;
+  }
+  /** Snapshots: the folder a test makes the employee's /data, by employee id. */
+  states = new Map<string, StateSource>();
+  async stateSource(employeeId: string): Promise<StateSource | null> {
+    return this.states.get(employeeId) ?? null;
+  }
+  async exec(): Promise<ExecResult> {
+    throw new RuntimeError("unsupported", "the fake runtime runs no commands", false);
+  }
+  readonly paused = new Set<string>();
+  async pause(employeeId: string): Promise<void> {
+    this.paused.add(employeeId);
+  }
+  async unpause(employeeId: string): Promise<void> {
+    this.paused.delete(employeeId);
   }
   watch(onEvent: (e: RuntimeEvent) => void): () => void {
     this.events.on("event", onEvent);

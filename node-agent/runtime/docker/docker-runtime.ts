@@ -4,7 +4,14 @@ import Docker from "dockerode";
 import type { EmployeeSpec, Instance } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
 import { SerialByKey } from "../../serial-by-key.ts";
-import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
+import {
+  type EmployeeRuntime,
+  type ExecOptions,
+  type ExecResult,
+  RuntimeError,
+  type RuntimeEvent,
+  type StateSource,
+} from "../employee-runtime.ts";
 import { StaleMarkers } from "../stale-markers.ts";
 import type { ReadLimits, ReadResult, TarEntry } from "../tar.ts";
 import {
@@ -27,6 +34,7 @@ import {
   seedFromImage,
   writeFiles,
 } from "./docker-files.ts";
+import { execIn, pauseContainer, stateSource, unpauseContainer } from "./docker-state-access.ts";
 import { EmployeeDisks } from "./employee-disks.ts";
 import {
   EmployeeIsolation,
@@ -315,6 +323,20 @@ export class DockerRuntime implements EmployeeRuntime {
     if (!info?.State.Running) return false;
     await removeFiles(this.docker.getContainer(containerName(employeeId)), relPaths);
     return true;
+  }
+
+  // Snapshots (docker-state-access.ts).
+  stateSource(employeeId: string): Promise<StateSource | null> {
+    return stateSource(this.docker.getContainer(containerName(employeeId)), this.disks, employeeId);
+  }
+  exec(employeeId: string, argv: readonly string[], opts: ExecOptions): Promise<ExecResult> {
+    return execIn(this.docker.getContainer(containerName(employeeId)), argv, opts);
+  }
+  pause(employeeId: string): Promise<void> {
+    return pauseContainer(this.docker.getContainer(containerName(employeeId)));
+  }
+  unpause(employeeId: string): Promise<void> {
+    return unpauseContainer(this.docker.getContainer(containerName(employeeId)));
   }
 
   /**

@@ -14,7 +14,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { EmployeeSpec, Instance } from "../../../edge/protocol/frames.ts";
 import type { Logger } from "../../logger.ts";
-import { type EmployeeRuntime, RuntimeError, type RuntimeEvent } from "../employee-runtime.ts";
+import {
+  type EmployeeRuntime,
+  RuntimeError,
+  type RuntimeEvent,
+  type StateSource,
+} from "../employee-runtime.ts";
 import { packTar, type ReadResult, type TarEntry, type UnpackedEntry } from "../tar.ts";
 import { FolderRestoreStates } from "./folder-states.ts";
 
@@ -195,6 +200,28 @@ export class ProcessRuntime implements EmployeeRuntime {
   async removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean> {
     for (const p of relPaths) rmSync(safeJoin(this.dataDir(employeeId), p), { force: true });
     return true;
+  }
+
+  // Snapshots: the folder is the state; a process is frozen by SIGSTOP, as `docker pause` does.
+  async stateSource(employeeId: string): Promise<StateSource | null> {
+    const stored = this.read(employeeId);
+    if (!stored) return null;
+    mkdirSync(this.dataDir(employeeId), { recursive: true });
+    return { dataPath: this.dataDir(employeeId), running: alive(stored.pid), image: null };
+  }
+
+  async exec(): Promise<never> {
+    throw new RuntimeError("unsupported", "a process employee runs no commands", false);
+  }
+
+  async pause(employeeId: string): Promise<void> {
+    const pid = this.read(employeeId)?.pid;
+    if (pid && alive(pid)) process.kill(pid, "SIGSTOP");
+  }
+
+  async unpause(employeeId: string): Promise<void> {
+    const pid = this.read(employeeId)?.pid;
+    if (pid && alive(pid)) process.kill(pid, "SIGCONT");
   }
 
   // Development only: nothing is isolated, and the log at start says so.
