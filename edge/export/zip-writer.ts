@@ -1,4 +1,5 @@
 import { Zip, ZipDeflate, ZipPassThrough } from "fflate";
+import { R2PartUpload } from "../store/r2-part-upload.ts";
 
 // A zip written straight into R2 as it is made, so an export of any size holds about one part in
 // memory: fflate (streaming, one file after another) produces the archive, and it goes up as an
@@ -35,23 +36,17 @@ const encoder = new TextEncoder();
 
 export class R2ZipWriter {
   private readonly zip: Zip;
-  private readonly upload: R2MultipartUpload;
-  private readonly parts: R2UploadedPart[] = [];
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
-  private total = 0;
+  private readonly parts: R2PartUpload;
   private count = 0;
   private failure: Error | null = null;
   private ended = false;
 
   private constructor(upload: R2MultipartUpload) {
-    this.upload = upload;
+    this.parts = new R2PartUpload(upload, ZIP_PART_BYTES);
     this.zip = new Zip((err, chunk, final) => {
       if (err) this.failure = err;
       else {
-        this.pending.push(chunk);
-        this.pendingBytes += chunk.byteLength;
-        this.total += chunk.byteLength;
+        this.parts.add(chunk);
         if (final) this.ended = true;
       }
     });
@@ -77,7 +72,7 @@ export class R2ZipWriter {
 
   /** Bytes of zip produced so far. */
   get written(): number {
-    return this.total;
+    return this.parts.written;
   }
 
   /** A whole file from memory. */
@@ -125,13 +120,11 @@ export class R2ZipWriter {
     this.zip.end();
     await this.drain();
     if (!this.ended) throw new Error("the zip did not end");
-    if (this.pendingBytes > 0 || this.parts.length === 0) await this.uploadPart(this.takeAll());
-    await this.upload.complete(this.parts);
-    return this.total;
+    return this.guard(this.parts.complete());
   }
 
   async abort(): Promise<void> {
-    await this.upload.abort().catch(() => undefined);
+    await this.parts.abort();
   }
 
   private entry(name: string, mtime: number | undefined): ZipDeflate | ZipPassThrough {
@@ -151,36 +144,17 @@ export class R2ZipWriter {
   // Uploads every full part waiting; the rest waits for more bytes or the end.
   private async drain(): Promise<void> {
     this.check();
-    while (this.pendingBytes >= ZIP_PART_BYTES) await this.uploadPart(this.take(ZIP_PART_BYTES));
+    await this.guard(this.parts.flush());
   }
 
   private check(): void {
     if (this.failure) throw this.failure;
   }
 
-  private take(n: number): Uint8Array {
-    const part = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      const head = this.pending[0] as Uint8Array;
-      const used = Math.min(head.byteLength, n - filled);
-      part.set(head.subarray(0, used), filled);
-      filled += used;
-      if (used === head.byteLength) this.pending.shift();
-      else this.pending[0] = head.subarray(used);
-    }
-    this.pendingBytes -= n;
-    return part;
-  }
-
-  private takeAll(): Uint8Array {
-    return this.take(this.pendingBytes);
-  }
-
   // A part that did not go up leaves a hole: the writer is unusable from then on.
-  private async uploadPart(bytes: Uint8Array): Promise<void> {
+  private async guard<T>(uploading: Promise<T>): Promise<T> {
     try {
-      this.parts.push(await this.upload.uploadPart(this.parts.length + 1, bytes));
+      return await uploading;
     } catch (err) {
       this.failure = err instanceof Error ? err : new Error(String(err));
       throw err;
