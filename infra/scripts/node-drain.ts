@@ -7,11 +7,9 @@
 // there. `npm run node:undrain -- <name>` clears the mark: the node takes placements again.
 // Against the local D1 by default, `--remote` for production, `--persist-to DIR` for a local
 // state folder other than .wrangler/state (tests), like node-token.ts.
-import { execFileSync } from "node:child_process";
-import path from "node:path";
 import { TOKEN_CHECK_INTERVAL_MS } from "../../edge/objects/node-timeouts.ts";
 import { DRAIN_TIMEOUT_MS } from "../../edge/protocol/snapshot-timeouts.ts";
-import { root } from "./project.ts";
+import { d1Command } from "./d1-command.ts";
 
 /** How often the script reads the node's employees while it waits. */
 export const DRAIN_POLL_MS = 3_000;
@@ -40,23 +38,7 @@ function usage(message?: string): never {
   process.exit(2);
 }
 
-function d1(sql: string): Record<string, unknown>[] {
-  const target = remote
-    ? ["--remote"]
-    : ["--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
-  const out = execFileSync(
-    path.join(root, "node_modules/.bin/wrangler"),
-    ["d1", "execute", "DB", ...target, "--json", "--command", sql],
-    {
-      cwd: root,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    },
-  );
-  const parsed = JSON.parse(out) as { results: Record<string, unknown>[] }[];
-  return parsed.flatMap((r) => r.results);
-}
+const d1 = (sql: string) => d1Command({ remote, persistTo }, sql);
 
 interface Placed {
   id: string;

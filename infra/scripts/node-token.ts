@@ -6,13 +6,11 @@
 // the most employees the node may take whatever its agent reports. The edge reads the row while
 // the agent is connected (TOKEN_CHECK_INTERVAL_MS), so a revocation closes the agent's socket
 // within seconds and new slots apply as fast.
-import { execFileSync } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import path from "node:path";
 import { DEFAULT_NODE_SLOTS } from "../../db/nodes/nodes.ts";
 import { TOKEN_CHECK_INTERVAL_MS } from "../../edge/objects/node-timeouts.ts";
 import { Capacity } from "../../edge/protocol/frames.ts";
-import { root } from "./project.ts";
+import { d1Command } from "./d1-command.ts";
 
 const args = process.argv.slice(2);
 const flag = (name: string) => {
@@ -47,23 +45,7 @@ function slots(raw: string | undefined): number {
   return n;
 }
 
-function d1(sql: string): Record<string, unknown>[] {
-  const target = remote
-    ? ["--remote"]
-    : ["--local", ...(persistTo ? ["--persist-to", persistTo] : [])];
-  const out = execFileSync(
-    path.join(root, "node_modules/.bin/wrangler"),
-    ["d1", "execute", "DB", ...target, "--json", "--command", sql],
-    {
-      cwd: root,
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    },
-  );
-  const parsed = JSON.parse(out) as { results: Record<string, unknown>[] }[];
-  return parsed.flatMap((r) => r.results);
-}
+const d1 = (sql: string) => d1Command({ remote, persistTo }, sql);
 
 switch (verb) {
   case "create": {
