@@ -11,7 +11,7 @@ import {
   type Hired,
   hireOwn,
   listBackups,
-  requestRestore,
+  restoreWhenAccepted,
   waitEmployee,
   waitRunning,
 } from "./two-node-api.ts";
@@ -45,7 +45,7 @@ afterAll(async () => {
 
 // Restored: running again, and saying from which backup ("restored from <time>").
 async function restoreAndWait(backup: Backup) {
-  const answer = await requestRestore(ada.client, ada.id, backup.id);
+  const answer = await restoreWhenAccepted(ada.client, ada.id, backup.id);
   expect(answer, JSON.stringify(answer)).toMatchObject({ status: 202 });
   return waitEmployee(
     ada.client,

@@ -107,3 +107,22 @@ export async function requestRestore(
     ...(body.error?.code ? { code: body.error.code } : {}),
   };
 }
+
+/**
+ * Asks for the restore until it is accepted: right after an employee's disk is lost the lifecycle
+ * may still be busy noticing it (409 invalid_state for a moment). Any other answer is returned.
+ */
+export async function restoreWhenAccepted(
+  client: Client,
+  id: string,
+  backupId: string,
+  timeoutMs = 60_000,
+): Promise<{ status: number; code?: string; employee?: Employee }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await requestRestore(client, id, backupId);
+    if (answer.status !== 409 || answer.code !== "invalid_state" || Date.now() > deadline)
+      return answer;
+    await sleep(500);
+  }
+}
