@@ -1,7 +1,7 @@
-// Issue 16, "nothing lost", on the real OpenClaw image: a marker written into an employee's memory
-// survives its container and disk being removed by hand, through a snapshot and a restore asked of
-// the real API; and a restore in place to an earlier snapshot brings that snapshot's memory back
-// after keeping the state it replaces as a pre_restore backup.
+// Issue 16, "nothing lost", on the real OpenClaw image: a restore in place to an earlier snapshot
+// brings that snapshot's memory back after keeping the state it replaces as a pre_restore backup;
+// and a marker written into an employee's memory survives its container and disk being removed by
+// hand, through a snapshot and a restore asked of the real API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Backup } from "../../edge/contract/backup.ts";
 import { RESTORE_ALLOWED_FROM } from "../../edge/contract/employee.ts";
@@ -57,6 +57,26 @@ async function restoreAndWait(backup: Backup) {
 }
 
 describe("snapshot and restore with the real employee image", { timeout: 600_000 }, () => {
+  it("restores in place to an earlier snapshot, keeping what it replaces as pre_restore", async () => {
+    node.writeMarker(ada.id, "version one");
+    const one = await backupNow(ada.client, ada.id);
+    node.writeMarker(ada.id, "version two");
+    await restoreAndWait(one);
+    expect(node.readMarker(ada.id)).toBe("version one");
+
+    // "A snapshot of now is taken first": version two is a restore point of its own.
+    const pre = await waitUntil(
+      "a complete pre_restore backup",
+      async () =>
+        (await listBackups(ada.client, ada.id)).find(
+          (b) => b.reason === "pre_restore" && b.status === "complete",
+        ),
+      30_000,
+    );
+    await restoreAndWait(pre);
+    expect(node.readMarker(ada.id)).toBe("version two");
+  });
+
   it("brings a marker back after the container and its disk are removed by hand", async () => {
     const marker = `remember ${crypto.randomUUID()}`;
     node.writeMarker(ada.id, marker);
@@ -87,26 +107,5 @@ describe("snapshot and restore with the real employee image", { timeout: 600_000
     if (!on) throw new Error("restored onto no node of this stack");
     expect(on.containerState(ada.id)).toBe("running");
     expect(on.readMarker(ada.id)).toBe(marker);
-    node = on;
-  });
-
-  it("restores in place to an earlier snapshot, keeping what it replaces as pre_restore", async () => {
-    node.writeMarker(ada.id, "version one");
-    const one = await backupNow(ada.client, ada.id);
-    node.writeMarker(ada.id, "version two");
-    await restoreAndWait(one);
-    expect(node.readMarker(ada.id)).toBe("version one");
-
-    // "A snapshot of now is taken first": version two is a restore point of its own.
-    const pre = await waitUntil(
-      "a complete pre_restore backup",
-      async () =>
-        (await listBackups(ada.client, ada.id)).find(
-          (b) => b.reason === "pre_restore" && b.status === "complete",
-        ),
-      30_000,
-    );
-    await restoreAndWait(pre);
-    expect(node.readMarker(ada.id)).toBe("version two");
   });
 });

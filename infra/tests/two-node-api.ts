@@ -42,11 +42,16 @@ export async function waitEmployee(
   for (;;) {
     try {
       last = await getEmployee(client, id);
-      if (done(last)) return last;
     } catch (err) {
       // A kept-alive connection the edge closed during a long wait: ask again.
       if (err instanceof ApiFailure) throw err;
     }
+    if (last && done(last)) return last;
+    // An error is where the lifecycle gave up: no use waiting for anything else.
+    if (last?.status === "error")
+      throw new Error(
+        `${id} never ${what}: error (${last.step ?? "-"}) ${last.statusReason ?? ""}`,
+      );
     if (Date.now() > deadline)
       throw new Error(
         `${id} never ${what} within ${timeoutMs} ms: ${last?.status} (${last?.step ?? "-"}) ${last?.statusReason ?? ""}`,
