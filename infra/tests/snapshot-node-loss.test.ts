@@ -80,9 +80,11 @@ describe("a lost node", { timeout: 900_000 }, () => {
         RTO_MS,
         "ran on the surviving node",
       );
-      const rto = (watch.seen(h.id, survivor.name) ?? Date.now()) - t0;
+      // Back = running as the API says it (healthy), not merely a started container.
+      const rto = Date.now() - t0;
+      const started = (watch.seen(h.id, survivor.name) ?? Number.NaN) - t0;
       console.log(
-        `RTO: node lost → ${h.id} running on ${survivor.name} in ${(rto / 1000).toFixed(1)} s (of which ${NODE_LOST_TIMEOUT_MS / 1000} s is NODE_LOST_TIMEOUT_MS)`,
+        `RTO: node lost → ${h.id} running on ${survivor.name} in ${(rto / 1000).toFixed(1)} s (its container started at ${(started / 1000).toFixed(1)} s; NODE_LOST_TIMEOUT_MS is ${NODE_LOST_TIMEOUT_MS / 1000} s)`,
       );
       expect(rto).toBeLessThanOrEqual(RTO_MS);
       expect(e.restoredFrom, "the customer sees when it was restored from").toBeTruthy();
