@@ -65,7 +65,8 @@ export class AgentProcess {
 
   async kill(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    // An agent killed by a signal has signalCode set and exitCode still null: it is gone too.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once("exit", () => resolve());
       child.kill(signal);
