@@ -240,3 +240,8 @@ try {
   await stack.stop();
   removeContainersOnNetwork(E2E_NETWORK);
 }
+
+// Issue 16's figures (snapshot and restore throughput, 1 GB, incremental, RTO): their own stack.
+execFileSync(process.execPath, [path.join(root, "infra/scripts/bench-snapshots.ts")], {
+  stdio: "inherit",
+});

@@ -65,7 +65,8 @@ export class AgentProcess {
 
   async kill(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    // An agent killed by a signal has signalCode set and exitCode still null: it is gone too.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once("exit", () => resolve());
       child.kill(signal);
@@ -82,39 +83,25 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(
-  opts: {
-    agentEnv?: NodeJS.ProcessEnv;
-    startAgent?: boolean;
-    edgeVars?: Record<string, string>;
-  } = {},
-): Promise<Stack> {
+/** `wrangler dev` on loopback with a state folder of its own (D1 migrated, as the ops scripts see it). */
+export interface Edge {
+  edgeUrl: string;
+  persistDir: string;
+  /** What wrangler printed, for a failure to show. */
+  logs: string[];
+  stop(): Promise<void>;
+}
+
+const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: "false" });
+
+export async function startEdge(opts: { edgeVars?: Record<string, string> } = {}): Promise<Edge> {
   const persist = mkdtempSync(path.join(tmpdir(), "iw-e2e-"));
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+  const env = wranglerEnv();
   execFileSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
     cwd: root,
     env,
     stdio: "ignore",
   });
-  const created = JSON.parse(
-    execFileSync(
-      process.execPath,
-      [
-        path.join(root, "infra/scripts/node-token.ts"),
-        "create",
-        "e2e-node",
-        "--persist-to",
-        persist,
-        "--json",
-      ],
-      {
-        cwd: root,
-        env,
-        encoding: "utf8",
-      },
-    ),
-  ) as { id: string; token: string };
-
   const port = await freePort();
   const edgeUrl = `http://127.0.0.1:${port}`;
   const edge = spawn(
@@ -154,9 +141,54 @@ export async function startStack(
     }
     await sleep(200);
   }
+  return {
+    edgeUrl,
+    persistDir: persist,
+    logs: edgeLogs,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (edge.exitCode !== null) return resolve();
+        edge.once("exit", () => resolve());
+        edge.kill("SIGTERM");
+      }),
+  };
+}
 
+/** A node row and its token, made by the ops script (npm run node:token) in the edge's local D1. */
+export function createNodeToken(
+  persistDir: string,
+  name: string,
+  slots?: number,
+): { id: string; token: string } {
+  return JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        path.join(root, "infra/scripts/node-token.ts"),
+        "create",
+        name,
+        ...(slots === undefined ? [] : ["--slots", String(slots)]),
+        "--persist-to",
+        persistDir,
+        "--json",
+      ],
+      { cwd: root, env: wranglerEnv(), encoding: "utf8" },
+    ),
+  ) as { id: string; token: string };
+}
+
+export async function startStack(
+  opts: {
+    agentEnv?: NodeJS.ProcessEnv;
+    startAgent?: boolean;
+    edgeVars?: Record<string, string>;
+  } = {},
+): Promise<Stack> {
+  const edge = await startEdge(opts);
+  const persist = edge.persistDir;
+  const created = createNodeToken(persist, "e2e-node");
   const agent = new AgentProcess({
-    EDGE_URL: edgeUrl,
+    EDGE_URL: edge.edgeUrl,
     NODE_TOKEN: created.token,
     RUNTIME: "docker",
     EMPLOYEE_IMAGE: TEST_IMAGE,
@@ -178,18 +210,14 @@ export async function startStack(
   }
 
   return {
-    edgeUrl,
+    edgeUrl: edge.edgeUrl,
     persistDir: persist,
     nodeId: created.id,
     nodeToken: created.token,
     agent,
     async stop() {
       await agent.kill("SIGTERM");
-      await new Promise<void>((resolve) => {
-        if (edge.exitCode !== null) return resolve();
-        edge.once("exit", () => resolve());
-        edge.kill("SIGTERM");
-      });
+      await edge.stop();
       // The agent's employee disks are mounted under its state folder.
       removeMountedTree(persist);
     },
