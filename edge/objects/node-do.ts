@@ -9,8 +9,7 @@ import {
   parseAgentFrame,
   type ResultFrame,
 } from "../protocol/frames.ts";
-import { employeesWaitingForServer } from "../store/employees.ts";
-import { markNodeOffline, setNodeLoad } from "../store/nodes.ts";
+import { markNodeOffline } from "../store/nodes.ts";
 import { AgentSockets } from "./agent-sockets.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { drainStep, isDraining } from "./node-drain.ts";
@@ -26,12 +25,8 @@ import { Placements } from "./node-placements.ts";
 import { NodeQuestions, unanswered } from "./node-questions.ts";
 import { type ReportContext, reconcileInventory, routeResult } from "./node-reports.ts";
 import type { NodeRpc, NodeStatus } from "./node-rpc.ts";
-import {
-  HELLO_TIMEOUT_MS,
-  MOVE_RETRY_MS,
-  TOKEN_CHECK_INTERVAL_MS,
-  WAKE_WAITING_LIMIT,
-} from "./node-timeouts.ts";
+import { publishLoad, type SlotContext, takeSlot, wakeWaitingEmployees } from "./node-slots.ts";
+import { HELLO_TIMEOUT_MS, TOKEN_CHECK_INTERVAL_MS } from "./node-timeouts.ts";
 import { checkNodeToken, closeRevoked, type TokenCheck, type TokenContext } from "./node-token.ts";
 import { employeeStub } from "./stubs.ts";
 
@@ -39,12 +34,13 @@ export { TOKEN_REVOKED_CLOSE_CODE } from "./node-token.ts";
 export type { NodeStatus };
 
 // One per node: the agent's socket (agent-sockets.ts), its hello and heartbeats with capacity
-// (node-hello.ts), the employees placed on it (node-placements.ts), and a durable outbox of
-// commands (node-outbox.ts): commands for an agent that is away (or that crashed mid-command)
-// are delivered when it reconnects. The agent may speak only for the employees placed here. Its
-// token is checked again while it is connected (TOKEN_CHECK_INTERVAL_MS, every heartbeat, every
-// command sent): once revoked, the socket is closed and nothing more is sent; and the capacity
-// it reports is capped at the slots its token was made with.
+// (node-hello.ts), its slots (node-slots.ts) and the employees placed on it
+// (node-placements.ts), and a durable outbox of commands (node-outbox.ts): commands for an agent
+// that is away (or that crashed mid-command) are delivered when it reconnects. The agent may
+// speak only for the employees placed here. Its token is checked again while it is connected
+// (TOKEN_CHECK_INTERVAL_MS, every heartbeat, every command sent): once revoked, the socket is
+// closed and nothing more is sent; and the capacity it reports is capped at the slots its token
+// was made with.
 export class NodeDO extends DurableObject<Env> implements NodeRpc {
   private log: Logger;
   private readonly clock: Clock;
@@ -131,38 +127,22 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
 
   // ---- RPC from EmployeeDOs and the scheduler ----
 
-  // Atomic within this object: two concurrent hires cannot both take the last slot.
-  // An employee already placed here keeps its slot under the generation given: a move that
-  // failed came back, and a draining node tries it again after MOVE_RETRY_MS.
-  async reserve(employeeId: string, generation?: number): Promise<boolean> {
-    const now = this.clock.now();
-    if (this.isPlaced(employeeId)) {
-      this.placed.renew(
-        employeeId,
-        generation,
-        isDraining(this.ctx.storage.kv) ? now + MOVE_RETRY_MS : null,
-      );
-      return true;
-    }
-    const capacity = this.ctx.storage.kv.get<number>("capacitySlots") ?? 0;
-    if (!this.isOnline() || isDraining(this.ctx.storage.kv) || this.placed.count() >= capacity)
-      return false;
-    this.placed.add(employeeId, generation ?? 0, now);
-    await this.publishLoad();
-    return true;
+  // node-slots.ts: atomic within this object.
+  reserve(employeeId: string, generation?: number): Promise<boolean> {
+    return takeSlot(this.slots(), employeeId, generation);
   }
 
   async release(employeeId: string): Promise<void> {
     this.placed.remove(employeeId);
     this.outbox.forget(employeeId);
-    await this.publishLoad();
+    await publishLoad(this.slots());
     // A move off a draining node finished: the next one starts.
     const moves = this.moves();
     if (moves && this.isOnline() && isDraining(this.ctx.storage.kv))
       this.ctx.waitUntil(drainStep(moves));
     // A slot freed: whoever waits for a server looks again now (the first in line takes it),
     // without holding up the release.
-    if (this.isOnline()) this.ctx.waitUntil(this.wakeWaitingEmployees());
+    if (this.isOnline()) this.ctx.waitUntil(wakeWaitingEmployees(this.env));
   }
 
   async dispatch(frame: CommandFrame): Promise<void> {
@@ -218,7 +198,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     await this.ctx.storage.setAlarm(c.now + TOKEN_CHECK_INTERVAL_MS);
 
     await reconcileInventory(this.reports(), hello.inventory, (frame) => this.send(ws, frame));
-    await this.wakeWaitingEmployees();
+    await wakeWaitingEmployees(this.env);
   }
 
   private reportsFrom(ws: WebSocket): AgentReportContext {
@@ -289,14 +269,15 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
 
   // ---- helpers ----
 
-  private async wakeWaitingEmployees(): Promise<void> {
-    const waiting = await employeesWaitingForServer(this.env.DB, WAKE_WAITING_LIMIT);
-    await Promise.allSettled(waiting.map((id) => employeeStub(this.env, id).retryPlacement()));
-  }
-
-  private async publishLoad(): Promise<void> {
-    const nodeId = this.nodeId();
-    if (nodeId) await setNodeLoad(this.env.DB, nodeId, this.placed.ids().length);
+  private slots(): SlotContext {
+    return {
+      env: this.env,
+      kv: this.ctx.storage.kv,
+      placements: this.placed,
+      nodeId: this.nodeId(),
+      online: this.isOnline(),
+      now: this.clock.now(),
+    };
   }
 
   private async markOfflineIfAlone(closing: WebSocket): Promise<void> {
