@@ -1,20 +1,13 @@
 import type { Employee } from "../contract/employee.ts";
 import { LIVE_PING, LIVE_PONG } from "../contract/live.ts";
 import type { Env } from "../env.ts";
-import { createLogger, errorFields, type Logger } from "../log/logger.ts";
+import { createLogger, type Logger } from "../log/logger.ts";
 import type { AgentEvent, Instance } from "../protocol/frames.ts";
-import { deleteChatAttachments } from "../store/chat-attachments.ts";
 import { mirrorEmployee } from "../store/employees.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { readMemory, syncKnowledge } from "./employee-commands.ts";
+import { type EffectContext, performEffect } from "./employee-effects.ts";
 import {
-  type CommandContext,
-  configure,
-  readMemory,
-  sendCommand,
-  syncKnowledge,
-} from "./employee-commands.ts";
-import {
-  type LifecycleEffect,
   type LifecycleInput,
   NOT_FOUND_MESSAGE,
   systemEntropy,
@@ -22,7 +15,7 @@ import {
   transition,
 } from "./employee-lifecycle.ts";
 import { type EmployeeRecord, recordOf, toView } from "./employee-record.ts";
-import { forgetEverywhere, releaseSlot } from "./employee-removal.ts";
+import { forgetRemoved } from "./employee-removal.ts";
 import type {
   ActionResult,
   BackupResult,
@@ -37,10 +30,9 @@ import type {
 import { InboxObject } from "./inbox/inbox-object.ts";
 import { launchFollowUps } from "./launch-follow-ups.ts";
 import { trackLaunch } from "./launch-progress.ts";
-import { acceptViewer, sendRemoved, sendStatus } from "./live-viewers.ts";
-import { revokeLlmKeys } from "./llm-keys.ts";
-import { placeRecord } from "./placement.ts";
-import { performRelocationEffect, type RelocationContext } from "./relocation-effects.ts";
+import { closeViewer, sendRemoved, sendStatus, viewerUpgrade } from "./live-viewers.ts";
+import { MirrorChain } from "./mirror-chain.ts";
+import type { RelocationContext } from "./relocation-effects.ts";
 import { SnapshotRpcs } from "./snapshot-rpcs.ts";
 
 const RECORD_KEY = "employee";
@@ -56,7 +48,13 @@ const FIRED_KEY = "fired";
 export class EmployeeDO extends InboxObject implements EmployeeRpc {
   private record: EmployeeRecord | undefined;
   private log: Logger;
-  private mirrorChain: Promise<void> = Promise.resolve();
+  private readonly chain = new MirrorChain(
+    () => this.log,
+    // Always the latest record, so writes that finish out of order still converge.
+    async () => {
+      if (this.record) await mirrorEmployee(this.env.DB, this.record);
+    },
+  );
   private readonly snapshots: SnapshotRpcs;
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
@@ -181,8 +179,8 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   async reconcile(): Promise<void> {
     if (!this.record) return;
     await this.apply({ type: "alarm" });
-    this.mirror();
-    await this.mirrorChain;
+    this.chain.mirror();
+    await this.chain.settled();
   }
 
   override async alarm(): Promise<void> {
@@ -203,9 +201,7 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   // ---- live status sockets ----
 
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
-      return new Response("expected a WebSocket upgrade", { status: 426 });
-    return acceptViewer(this.ctx, this.view(), this.clock.now());
+    return viewerUpgrade(this.ctx, request, this.view(), this.clock.now());
   }
 
   override async webSocketMessage(): Promise<void> {
@@ -213,11 +209,7 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   }
 
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    try {
-      ws.close(code === 1005 ? 1000 : code, "bye");
-    } catch {
-      // already closed
-    }
+    closeViewer(ws, code);
   }
 
   // ---- the shell: store, perform, fan out ----
@@ -240,8 +232,11 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     const next = transition(before, input, this.clock.now(), systemEntropy);
     if (next.record && next.record !== before) this.commit(next.record);
     this.syncAlarm();
-    for (const effect of next.effects) await this.perform(effect);
-    await this.mirrorChain;
+    for (const effect of next.effects) {
+      const fed = await performEffect(this.effects(), effect);
+      if (fed) await this.apply(fed);
+    }
+    await this.chain.settled();
     // Running: what waits in the inbox goes; no longer running: what was out waits again.
     if (this.record && this.record.status !== before?.status) await this.inbox.statusChanged();
     return next;
@@ -258,27 +253,12 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     this.record = record;
     this.ctx.storage.kv.put(RECORD_KEY, record);
     sendStatus(this.ctx, toView(record), now);
-    this.mirror();
+    this.chain.mirror();
     for (const [what, work] of launchFollowUps(this.env, this.log, record, launch, {
       current: () => this.record,
       commit: (r) => this.commit(r),
     }))
-      this.after(what, work);
-  }
-
-  private after(what: string, work: () => Promise<void>): void {
-    this.mirrorChain = this.mirrorChain
-      .then(work)
-      .catch((err) => this.log.error(`${what} failed`, errorFields(err)));
-  }
-
-  private mirror(): void {
-    this.mirrorChain = this.mirrorChain
-      .then(async () => {
-        // Always the latest record, so writes that finish out of order still converge.
-        if (this.record) await mirrorEmployee(this.env.DB, this.record);
-      })
-      .catch((err) => this.log.error("mirroring to D1 failed", errorFields(err)));
+      this.chain.after(what, work);
   }
 
   protected current(): EmployeeRecord | undefined {
@@ -301,48 +281,6 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     else void this.ctx.storage.setAlarm(Math.min(...due));
   }
 
-  private async perform(effect: LifecycleEffect): Promise<void> {
-    const r = this.record;
-    switch (effect.type) {
-      case "then":
-        await this.apply(effect.input);
-        return;
-      case "log":
-        this.log[effect.level](effect.message, effect.fields);
-        return;
-      case "revoke_keys":
-        await revokeLlmKeys(this.env, effect.employeeId, this.clock.now());
-        return;
-      case "forget":
-        await forgetEverywhere(this.env, effect.employeeId, this.clock.now());
-        return;
-      case "release_slot":
-        await releaseSlot(this.env, this.log, effect.nodeId, effect.employeeId);
-        return;
-      case "place":
-        if (r) await this.apply(await placeRecord(this.env, this.log, r, effect, this.clock.now()));
-        return;
-      case "command":
-        if (r) await sendCommand(this.commands(), r, effect);
-        return;
-      case "configure":
-        if (r) await configure(this.commands(), r);
-        return;
-      case "sync_knowledge":
-        await syncKnowledge(this.env, r).catch((err: unknown) =>
-          this.log.warn("knowledge sync could not be queued", errorFields(err)),
-        );
-        return;
-      case "finish_removal":
-        await this.finishRemoval();
-        return;
-      default: {
-        const next = await performRelocationEffect(this.relocation(), effect);
-        if (next) await this.apply(next);
-      }
-    }
-  }
-
   private relocation(): RelocationContext {
     return {
       env: this.env,
@@ -353,25 +291,16 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     };
   }
 
-  private commands(): CommandContext {
-    return {
-      env: this.env,
-      log: this.log,
-      now: () => this.clock.now(),
-      current: () => this.record,
-    };
+  // What employee-effects.ts performs with (its command context too).
+  private effects(): EffectContext {
+    return { ...this.relocation(), finishRemoval: () => this.finishRemoval() };
   }
 
   // The node removed container and volume: forget everything, keep only the fired mark.
   private async finishRemoval(): Promise<void> {
     const r = this.record;
     if (!r) return;
-    if (r.nodeId) await releaseSlot(this.env, this.log, r.nodeId, r.id);
-    await this.mirrorChain;
-    await forgetEverywhere(this.env, r.id, this.clock.now());
-    await deleteChatAttachments(this.env.KNOWLEDGE, r.accountId, r.id).catch((err: unknown) =>
-      this.log.warn("chat files could not be deleted", errorFields(err)),
-    );
+    await forgetRemoved(this.env, this.log, r, () => this.chain.settled(), this.clock);
     sendRemoved(this.ctx, r.id);
     this.record = undefined;
     await this.ctx.storage.deleteAlarm();

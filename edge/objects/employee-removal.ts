@@ -1,7 +1,10 @@
 import type { Env } from "../env.ts";
 import { errorFields, type Logger } from "../log/logger.ts";
+import { deleteChatAttachments } from "../store/chat-attachments.ts";
 import { forgetEmployee } from "../store/employees.ts";
 import { deleteEmployeeKnowledge } from "../store/knowledge.ts";
+import type { Clock } from "./clock.ts";
+import type { EmployeeRecord } from "./employee-record.ts";
 import { revokeLlmKeys } from "./llm-keys.ts";
 import { nodeStub } from "./stubs.ts";
 
@@ -30,4 +33,21 @@ export async function forgetEverywhere(
   await revokeLlmKeys(env, employeeId, now);
   await deleteEmployeeKnowledge(env.DB, env.KNOWLEDGE, employeeId);
   await forgetEmployee(env.DB, employeeId);
+}
+
+// A removed employee's traces outside its object, once the node removed container and volume:
+// its slot, then (after its D1 mirror settled) keys, files and row, then its chat files.
+export async function forgetRemoved(
+  env: Env,
+  log: Logger,
+  r: EmployeeRecord,
+  settled: () => Promise<void>,
+  clock: Clock,
+): Promise<void> {
+  if (r.nodeId) await releaseSlot(env, log, r.nodeId, r.id);
+  await settled();
+  await forgetEverywhere(env, r.id, clock.now());
+  await deleteChatAttachments(env.KNOWLEDGE, r.accountId, r.id).catch((err: unknown) =>
+    log.warn("chat files could not be deleted", errorFields(err)),
+  );
 }

@@ -55,3 +55,24 @@ export function acceptViewer(
   server.send(liveFrame({ type: "status", employee }));
   return new Response(null, { status: 101, webSocket: client });
 }
+
+/** A viewer's upgrade request: accepted (acceptViewer), or 426 when it is no WebSocket. */
+export function viewerUpgrade(
+  ctx: DurableObjectState,
+  request: Request,
+  employee: Employee | null,
+  now: number,
+): Response {
+  if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+    return new Response("expected a WebSocket upgrade", { status: 426 });
+  return acceptViewer(ctx, employee, now);
+}
+
+/** Answers a viewer's close (1005, no code given, is answered with 1000). */
+export function closeViewer(ws: WebSocket, code: number): void {
+  try {
+    ws.close(code === 1005 ? 1000 : code, "bye");
+  } catch {
+    // already closed
+  }
+}

@@ -6,64 +6,56 @@ import {
   type AgentFrame,
   type CommandFrame,
   type EdgeFrame,
-  PROTOCOL_VERSION,
   parseAgentFrame,
   type ResultFrame,
 } from "../protocol/frames.ts";
-import { AGENT_SELF_FENCE_MS } from "../protocol/snapshot-timeouts.ts";
-import { employeesWaitingForServer } from "../store/employees.ts";
-import { markNodeOffline, recordAgentReport, setNodeLoad } from "../store/nodes.ts";
+import { markNodeOffline } from "../store/nodes.ts";
+import { AgentSockets } from "./agent-sockets.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { drainStep, isDraining } from "./node-drain.ts";
-import { cameBack, lossAlarm, type NodeContext, offlineSince, wentOffline } from "./node-loss.ts";
+import {
+  type AgentReportContext,
+  acceptHeartbeat,
+  acceptHello,
+  refuseOtherProtocol,
+} from "./node-hello.ts";
+import { lossAlarm, type NodeContext, offlineSince, wentOffline } from "./node-loss.ts";
+import { NodeOutbox } from "./node-outbox.ts";
 import { Placements } from "./node-placements.ts";
+import { NodeQuestions, unanswered } from "./node-questions.ts";
 import { type ReportContext, reconcileInventory, routeResult } from "./node-reports.ts";
 import type { NodeRpc, NodeStatus } from "./node-rpc.ts";
-import {
-  ASK_TIMEOUT_MS,
-  HEARTBEAT_INTERVAL_MS,
-  HEARTBEAT_TIMEOUT_MS,
-  HELLO_TIMEOUT_MS,
-  MOVE_RETRY_MS,
-  TOKEN_CHECK_INTERVAL_MS,
-  WAKE_WAITING_LIMIT,
-} from "./node-timeouts.ts";
+import { publishLoad, type SlotContext, takeSlot, wakeWaitingEmployees } from "./node-slots.ts";
+import { HELLO_TIMEOUT_MS, TOKEN_CHECK_INTERVAL_MS } from "./node-timeouts.ts";
 import { checkNodeToken, closeRevoked, type TokenCheck, type TokenContext } from "./node-token.ts";
 import { employeeStub } from "./stubs.ts";
 
-interface SocketAttachment {
-  helloed: boolean;
-  connectedAt: number;
-}
-
+export { TOKEN_REVOKED_CLOSE_CODE } from "./node-token.ts";
 export type { NodeStatus };
 
-const AGENT_TAG = "agent";
-
-export { TOKEN_REVOKED_CLOSE_CODE } from "./node-token.ts";
-
-// One per node: the agent's socket, its heartbeats and capacity, the employees placed on it,
-// and a durable outbox of commands. A command is written to the outbox before it is sent and
-// leaves it only when the agent answers with its result, so commands for an agent that is away
-// (or that crashed mid-command) are delivered when it reconnects. The agent may speak only for
-// the employees placed here. Its token is checked again while it is connected (TOKEN_CHECK_
-// INTERVAL_MS, every heartbeat, every command sent): once revoked, the socket is closed and
-// nothing more is sent; and the capacity it reports is capped at the slots its token was made
-// with.
+// One per node: the agent's socket (agent-sockets.ts), its hello and heartbeats with capacity
+// (node-hello.ts), its slots (node-slots.ts) and the employees placed on it
+// (node-placements.ts), and a durable outbox of commands (node-outbox.ts): commands for an agent
+// that is away (or that crashed mid-command) are delivered when it reconnects. The agent may
+// speak only for the employees placed here. Its token is checked again while it is connected
+// (TOKEN_CHECK_INTERVAL_MS, every heartbeat, every command sent): once revoked, the socket is
+// closed and nothing more is sent; and the capacity it reports is capped at the slots its token
+// was made with.
 export class NodeDO extends DurableObject<Env> implements NodeRpc {
   private log: Logger;
   private readonly clock: Clock;
-  // Questions in flight (ask): in memory only, since their askers wait on this very instance.
-  private readonly questions = new Map<string, (result: ResultFrame) => void>();
+  private readonly questions = new NodeQuestions();
   private readonly placed: Placements;
+  private readonly outbox: NodeOutbox;
+  private readonly sockets: AgentSockets;
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
     super(ctx, env);
     this.clock = clock;
     const sql = ctx.storage.sql;
     this.placed = new Placements(sql);
-    sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
-      id TEXT PRIMARY KEY, employee_id TEXT NOT NULL, type TEXT NOT NULL, frame TEXT NOT NULL, created_at INTEGER NOT NULL)`);
+    this.outbox = new NodeOutbox(sql);
+    this.sockets = new AgentSockets(ctx);
     this.log = createLogger({ nodeId: this.nodeId() });
   }
 
@@ -76,21 +68,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     }
     this.ctx.storage.kv.put("nodeId", nodeId);
     this.log = createLogger({ nodeId });
-    // One agent per node: a new connection replaces an old one (the agent restarted).
-    for (const old of this.ctx.getWebSockets(AGENT_TAG)) {
-      try {
-        old.close(4000, "replaced by a newer connection");
-      } catch {
-        // already closed
-      }
-    }
-    const pair = new WebSocketPair();
-    const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server, [AGENT_TAG]);
-    server.serializeAttachment({
-      helloed: false,
-      connectedAt: this.clock.now(),
-    } satisfies SocketAttachment);
+    const client = this.sockets.accept(this.clock.now());
     await this.ctx.storage.setAlarm(this.clock.now() + HELLO_TIMEOUT_MS);
     this.log.info("agent connected");
     return new Response(null, { status: 101, webSocket: client });
@@ -100,25 +78,14 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     const parsed = parseAgentFrame(raw);
     if (!parsed.ok) return this.reject(ws, parsed.error);
     const frame = parsed.frame;
-    const attachment = ws.deserializeAttachment() as SocketAttachment;
     if (frame.type === "hello") return this.onHello(ws, frame);
-    if (!attachment.helloed) return this.reject(ws, `"${frame.type}" before hello`);
+    if (!AgentSockets.helloed(ws)) return this.reject(ws, `"${frame.type}" before hello`);
     this.ctx.storage.kv.put("lastSeen", this.clock.now());
     switch (frame.type) {
-      case "heartbeat": {
-        const updated = await recordAgentReport(
-          this.env.DB,
-          this.requireNodeId(),
-          { slots: frame.capacity.slots },
-          this.clock.now(),
-        );
-        if (!updated) return this.closeRevoked();
-        this.ctx.storage.kv.put("reportedSlots", frame.capacity.slots);
-        this.ctx.storage.kv.put("capacitySlots", updated.capacitySlots);
-        // Heard: the agent may keep its employees running for another lease (self-fencing).
-        this.send(ws, { type: "heartbeat.ack", leaseMs: AGENT_SELF_FENCE_MS });
+      case "heartbeat":
+        if (!(await acceptHeartbeat(this.reportsFrom(ws), frame.capacity.slots)))
+          return this.closeRevoked();
         return;
-      }
       case "result":
         return this.onResult(frame);
       default:
@@ -143,7 +110,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
 
   override async alarm(): Promise<void> {
     // No agent: past NODE_LOST_TIMEOUT_MS its employees move elsewhere (node-loss.ts).
-    if (this.ctx.getWebSockets(AGENT_TAG).length === 0) {
+    if (this.sockets.all().length === 0) {
       const c = this.moves();
       if (c) await lossAlarm(c);
       return;
@@ -151,133 +118,62 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     if ((await this.checkToken()) === "revoked") return;
     const moves = this.moves();
     if (moves && this.isOnline()) await drainStep(moves);
-    const sockets = this.ctx.getWebSockets(AGENT_TAG);
     const now = this.clock.now();
     const lastSeen = this.ctx.storage.kv.get<number>("lastSeen") ?? 0;
-    for (const ws of sockets) {
-      const a = ws.deserializeAttachment() as SocketAttachment;
-      const silentFor = now - Math.max(lastSeen, a.connectedAt);
-      if (
-        (!a.helloed && now - a.connectedAt > HELLO_TIMEOUT_MS) ||
-        silentFor > HEARTBEAT_TIMEOUT_MS
-      ) {
-        this.log.warn("closing a silent agent socket", {
-          helloed: a.helloed,
-          silentForMs: silentFor,
-        });
-        try {
-          ws.close(4008, a.helloed ? "heartbeat timeout" : "no hello");
-        } catch {
-          // already closed
-        }
-        await this.markOfflineIfAlone(ws);
-      }
-    }
-    if (this.ctx.getWebSockets(AGENT_TAG).length > 0)
+    await this.sockets.closeSilent(now, lastSeen, this.log, (ws) => this.markOfflineIfAlone(ws));
+    if (this.sockets.all().length > 0)
       await this.ctx.storage.setAlarm(now + TOKEN_CHECK_INTERVAL_MS);
   }
 
   // ---- RPC from EmployeeDOs and the scheduler ----
 
-  // Atomic within this object: two concurrent hires cannot both take the last slot.
-  // An employee already placed here keeps its slot under the generation given: a move that
-  // failed came back, and a draining node tries it again after MOVE_RETRY_MS.
-  async reserve(employeeId: string, generation?: number): Promise<boolean> {
-    const now = this.clock.now();
-    if (this.isPlaced(employeeId)) {
-      this.placed.renew(
-        employeeId,
-        generation,
-        isDraining(this.ctx.storage.kv) ? now + MOVE_RETRY_MS : null,
-      );
-      return true;
-    }
-    const capacity = this.ctx.storage.kv.get<number>("capacitySlots") ?? 0;
-    if (!this.isOnline() || isDraining(this.ctx.storage.kv) || this.placed.count() >= capacity)
-      return false;
-    this.placed.add(employeeId, generation ?? 0, now);
-    await this.publishLoad();
-    return true;
+  // node-slots.ts: atomic within this object.
+  reserve(employeeId: string, generation?: number): Promise<boolean> {
+    return takeSlot(this.slots(), employeeId, generation);
   }
 
   async release(employeeId: string): Promise<void> {
     this.placed.remove(employeeId);
-    this.ctx.storage.sql.exec("DELETE FROM outbox WHERE employee_id = ?", employeeId);
-    await this.publishLoad();
+    this.outbox.forget(employeeId);
+    await publishLoad(this.slots());
     // A move off a draining node finished: the next one starts.
     const moves = this.moves();
     if (moves && this.isOnline() && isDraining(this.ctx.storage.kv))
       this.ctx.waitUntil(drainStep(moves));
     // A slot freed: whoever waits for a server looks again now (the first in line takes it),
     // without holding up the release.
-    if (this.isOnline()) this.ctx.waitUntil(this.wakeWaitingEmployees());
+    if (this.isOnline()) this.ctx.waitUntil(wakeWaitingEmployees(this.env));
   }
 
   async dispatch(frame: CommandFrame): Promise<void> {
     if (!this.isPlaced(frame.employeeId))
       throw new Error(`employee ${frame.employeeId} is not placed on this node`);
-    // A newer command of the same kind for the same employee supersedes one still queued; chat
-    // frames are each their own (another conversation's message is no newer version of this
-    // one), and one sent again under its id (a chat.send's run id) replaces itself.
-    if (!frame.type.startsWith("chat."))
-      this.ctx.storage.sql.exec(
-        "DELETE FROM outbox WHERE employee_id = ? AND type = ?",
-        frame.employeeId,
-        frame.type,
-      );
-    this.ctx.storage.sql.exec(
-      "INSERT OR REPLACE INTO outbox (id, employee_id, type, frame, created_at) VALUES (?, ?, ?, ?, ?)",
-      frame.id,
-      frame.employeeId,
-      frame.type,
-      JSON.stringify(frame),
-      this.clock.now(),
-    );
-    const ws = this.agentSocket();
+    this.outbox.put(frame, this.clock.now());
+    const ws = this.sockets.agent();
     // Queued either way: a command not sent now goes out with the next hello, which a revoked
     // token never gets to.
     if (ws && (await this.checkToken()) === "valid") this.send(ws, frame);
   }
 
-  // A question for the agent (memory.read): sent now, never queued, answered within
-  // ASK_TIMEOUT_MS or not at all. The caller is waiting, so there is no one to redeliver to.
+  // A question for the agent (memory.read): node-questions.ts.
   async ask(frame: CommandFrame): Promise<ResultFrame> {
-    const fail = (code: string, message: string): ResultFrame => ({
-      type: "result",
-      id: frame.id,
-      ok: false,
-      error: { code, message, retryable: true },
-    });
     if (!this.isPlaced(frame.employeeId))
-      return fail("not_placed", "The employee is not on this server.");
-    const ws = this.agentSocket();
+      return unanswered(frame, "not_placed", "The employee is not on this server.");
+    const ws = this.sockets.agent();
     if (!ws || (await this.checkToken()) !== "valid")
-      return fail("node_offline", "The employee's server is offline right now.");
-    return new Promise<ResultFrame>((resolve) => {
-      const timer = setTimeout(() => {
-        this.questions.delete(frame.id);
-        resolve(fail("timeout", "The employee's server did not answer in time."));
-      }, ASK_TIMEOUT_MS);
-      this.questions.set(frame.id, (result) => {
-        clearTimeout(timer);
-        this.questions.delete(frame.id);
-        resolve(result);
-      });
-      this.send(ws, frame);
-    });
+      return unanswered(frame, "node_offline", "The employee's server is offline right now.");
+    return this.questions.ask(frame, () => this.send(ws, frame));
   }
 
   status(): NodeStatus {
     return {
       nodeId: this.nodeId(),
-      connected: this.agentSocket() !== undefined,
+      connected: this.sockets.agent() !== undefined,
       capacitySlots: this.ctx.storage.kv.get<number>("capacitySlots") ?? 0,
-      placements: this.placements(),
+      placements: this.placed.ids(),
       draining: isDraining(this.ctx.storage.kv),
       offlineSince: offlineSince(this.ctx.storage.kv),
-      queuedCommands: this.ctx.storage.sql
-        .exec<{ n: number }>("SELECT count(*) AS n FROM outbox")
-        .one().n,
+      queuedCommands: this.outbox.count(),
     };
   }
 
@@ -295,68 +191,29 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     ws: WebSocket,
     hello: Extract<AgentFrame, { type: "hello" }>,
   ): Promise<void> {
-    if (hello.protocol !== PROTOCOL_VERSION) {
-      this.log.warn("agent speaks another protocol version", {
-        theirs: hello.protocol,
-        ours: PROTOCOL_VERSION,
-      });
-      ws.close(
-        4002,
-        `protocol ${hello.protocol} not supported; this edge speaks ${PROTOCOL_VERSION}`,
-      );
-      return;
-    }
-    const nodeId = this.requireNodeId();
-    const now = this.clock.now();
-    // The agent may report fewer slots than its token was made with, never more.
-    const updated = await recordAgentReport(
-      this.env.DB,
-      nodeId,
-      {
-        slots: hello.capacity.slots,
-        agentVersion: hello.agentVersion,
-        runtime: hello.runtime ?? null,
-        usedSlots: this.placements().length,
-      },
-      now,
-    );
-    if (!updated) return this.closeRevoked();
-    ws.serializeAttachment({
-      ...(ws.deserializeAttachment() as SocketAttachment),
-      helloed: true,
-    } satisfies SocketAttachment);
-    this.ctx.storage.kv.put("lastSeen", now);
-    cameBack({ kv: this.ctx.storage.kv, log: this.log });
-    this.ctx.storage.kv.put("reportedSlots", hello.capacity.slots);
-    this.ctx.storage.kv.put("capacitySlots", updated.capacitySlots);
-    this.log.info("agent said hello", {
-      agentVersion: hello.agentVersion,
-      runtime: hello.runtime ?? null,
-      slots: updated.capacitySlots,
-      reportedSlots: hello.capacity.slots,
-      inventory: hello.inventory.length,
-    });
-    this.send(ws, {
-      type: "welcome",
-      protocol: PROTOCOL_VERSION,
-      nodeId,
-      heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
-    });
-    this.send(ws, { type: "heartbeat.ack", leaseMs: AGENT_SELF_FENCE_MS });
-    // Commands that were waiting for this agent, in the order they were given.
-    const queued = this.ctx.storage.sql
-      .exec<{ frame: string }>("SELECT frame FROM outbox ORDER BY created_at, rowid")
-      .toArray();
-    for (const row of queued) ws.send(row.frame);
-    await this.ctx.storage.setAlarm(now + TOKEN_CHECK_INTERVAL_MS);
+    if (refuseOtherProtocol(ws, hello, this.log)) return;
+    const c = this.reportsFrom(ws);
+    if (!(await acceptHello(c, ws, hello, this.placed.ids().length, this.outbox)))
+      return this.closeRevoked();
+    await this.ctx.storage.setAlarm(c.now + TOKEN_CHECK_INTERVAL_MS);
 
     await reconcileInventory(this.reports(), hello.inventory, (frame) => this.send(ws, frame));
-    await this.wakeWaitingEmployees();
+    await wakeWaitingEmployees(this.env);
+  }
+
+  private reportsFrom(ws: WebSocket): AgentReportContext {
+    return {
+      env: this.env,
+      log: this.log,
+      kv: this.ctx.storage.kv,
+      nodeId: this.requireNodeId(),
+      now: this.clock.now(),
+      send: (frame) => this.send(ws, frame),
+    };
   }
 
   private async onResult(frame: ResultFrame): Promise<void> {
-    const asked = this.questions.get(frame.id);
-    if (asked) return asked(frame);
+    if (this.questions.answer(frame)) return;
     await routeResult(this.reports(), frame);
   }
 
@@ -373,7 +230,7 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
   private async onAgentEvent(ws: WebSocket, event: AgentEvent): Promise<void> {
     if (!this.isPlaced(event.employeeId))
       return this.reject(ws, `employee ${event.employeeId} is not placed on this node`);
-    await this.employee(event.employeeId).onEvent(this.requireNodeId(), event);
+    await employeeStub(this.env, event.employeeId).onEvent(this.requireNodeId(), event);
   }
 
   private reject(ws: WebSocket, reason: string): void {
@@ -406,28 +263,26 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
       log: this.log,
       kv: this.ctx.storage.kv,
       nodeId: this.nodeId(),
-      sockets: () => this.ctx.getWebSockets(AGENT_TAG),
+      sockets: () => this.sockets.all(),
     };
   }
 
   // ---- helpers ----
 
-  private async wakeWaitingEmployees(): Promise<void> {
-    const waiting = await employeesWaitingForServer(this.env.DB, WAKE_WAITING_LIMIT);
-    await Promise.allSettled(waiting.map((id) => this.employee(id).retryPlacement()));
-  }
-
-  private async publishLoad(): Promise<void> {
-    const nodeId = this.nodeId();
-    if (nodeId) await setNodeLoad(this.env.DB, nodeId, this.placements().length);
+  private slots(): SlotContext {
+    return {
+      env: this.env,
+      kv: this.ctx.storage.kv,
+      placements: this.placed,
+      nodeId: this.nodeId(),
+      online: this.isOnline(),
+      now: this.clock.now(),
+    };
   }
 
   private async markOfflineIfAlone(closing: WebSocket): Promise<void> {
-    const others = this.ctx
-      .getWebSockets(AGENT_TAG)
-      .filter((ws) => ws !== closing && ws.readyState === WebSocket.OPEN);
     const nodeId = this.nodeId();
-    if (others.length === 0 && nodeId) {
+    if (!this.sockets.othersOpen(closing) && nodeId) {
       await markNodeOffline(this.env.DB, nodeId);
       await wentOffline({
         kv: this.ctx.storage.kv,
@@ -453,22 +308,8 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     };
   }
 
-  private agentSocket(): WebSocket | undefined {
-    return this.ctx
-      .getWebSockets(AGENT_TAG)
-      .find(
-        (ws) =>
-          ws.readyState === WebSocket.OPEN &&
-          (ws.deserializeAttachment() as SocketAttachment).helloed,
-      );
-  }
-
   private isOnline(): boolean {
-    return this.agentSocket() !== undefined;
-  }
-
-  private placements(): string[] {
-    return this.placed.ids();
+    return this.sockets.agent() !== undefined;
   }
 
   private isPlaced(employeeId: string): boolean {
@@ -483,9 +324,5 @@ export class NodeDO extends DurableObject<Env> implements NodeRpc {
     const id = this.nodeId();
     if (!id) throw new Error("node id unknown before the first connection");
     return id;
-  }
-
-  private employee(employeeId: string) {
-    return employeeStub(this.env, employeeId);
   }
 }

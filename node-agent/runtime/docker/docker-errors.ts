@@ -1,3 +1,4 @@
+import type { Logger } from "../../logger.ts";
 import { RuntimeError } from "../employee-runtime.ts";
 
 interface DockerError {
@@ -21,4 +22,22 @@ export function wrap(err: unknown, code: string): RuntimeError {
   const message = (err as DockerError)?.message ?? String(err);
   // Anything from the engine may pass (it restarts, it is busy): let the edge try again.
   return new RuntimeError(code, message.slice(0, 500), true);
+}
+
+// While the engine is unreachable (dockerd restarting), a command waits this long for it to come
+// back before failing, so a routine engine restart does not burn the edge's retries.
+export const ENGINE_WAIT_MS = 45_000;
+export const ENGINE_POLL_MS = 500;
+
+export async function whenEngineUp<T>(fn: () => Promise<T>, log: Logger): Promise<T> {
+  const deadline = Date.now() + ENGINE_WAIT_MS;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!engineUnreachable(err) || Date.now() > deadline) throw err;
+      log.warn({ err: String(err) }, "docker engine unreachable; waiting for it");
+      await new Promise((r) => setTimeout(r, ENGINE_POLL_MS));
+    }
+  }
 }

@@ -1,14 +1,6 @@
 import { spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,7 +12,13 @@ import {
   type RuntimeEvent,
   type StateSource,
 } from "../employee-runtime.ts";
-import { packTar, type ReadResult, type TarEntry, type UnpackedEntry } from "../tar.ts";
+import type { ReadResult, TarEntry } from "../tar.ts";
+import {
+  archiveFolderFiles,
+  readFolderFiles,
+  removeFolderFiles,
+  writeFolderFiles,
+} from "./folder-files.ts";
 import { FolderRestoreStates } from "./folder-states.ts";
 
 export const PROCESS_READY_TIMEOUT_MS = 10_000;
@@ -136,69 +134,21 @@ export class ProcessRuntime implements EmployeeRuntime {
     return byAddress;
   }
 
-  // A process employee's "volume" is a folder next to its state file.
+  // A process employee's "volume" is a folder next to its state file (folder-files.ts).
   async writeFiles(employeeId: string, entries: readonly TarEntry[]): Promise<void> {
-    const root = this.dataDir(employeeId);
-    for (const e of entries) {
-      const target = safeJoin(root, e.path);
-      if (e.content === undefined) mkdirSync(target, { recursive: true });
-      else {
-        mkdirSync(path.dirname(target), { recursive: true });
-        writeFileSync(target, e.content, { mode: e.mode ?? 0o644 });
-      }
-    }
+    writeFolderFiles(this.dataDir(employeeId), entries);
   }
 
   async readFiles(employeeId: string, relPath: string): Promise<ReadResult> {
-    const root = this.dataDir(employeeId);
-    const start = safeJoin(root, relPath);
-    if (!existsSync(start)) return { entries: [], truncated: false };
-    const out: UnpackedEntry[] = [];
-    const walk = (abs: string, rel: string) => {
-      const st = statSync(abs);
-      if (st.isDirectory()) {
-        out.push({
-          path: rel,
-          type: "directory",
-          size: 0,
-          mtimeMs: st.mtimeMs,
-          content: Buffer.alloc(0),
-          truncated: false,
-        });
-        for (const name of readdirSync(abs)) walk(path.join(abs, name), `${rel}/${name}`);
-      } else {
-        const content = readFileSync(abs);
-        out.push({
-          path: rel,
-          type: "file",
-          size: content.length,
-          mtimeMs: st.mtimeMs,
-          content,
-          truncated: false,
-        });
-      }
-    };
-    walk(start, path.posix.basename(relPath));
-    return { entries: out, truncated: false };
+    return readFolderFiles(this.dataDir(employeeId), relPath);
   }
 
-  // Development only, so read whole: the folder as Docker would archive it.
   async archive(employeeId: string, relPath: string): Promise<NodeJS.ReadableStream | null> {
-    const { entries } = await this.readFiles(employeeId, relPath);
-    if (entries.length === 0) return null;
-    return packTar(
-      entries
-        .filter((e) => e.type !== "other")
-        .map((e) => ({
-          path: e.path,
-          ...(e.type === "file" ? { content: e.content } : {}),
-          mtimeMs: e.mtimeMs,
-        })),
-    );
+    return archiveFolderFiles(this.dataDir(employeeId), relPath);
   }
 
   async removeFiles(employeeId: string, relPaths: readonly string[]): Promise<boolean> {
-    for (const p of relPaths) rmSync(safeJoin(this.dataDir(employeeId), p), { force: true });
+    removeFolderFiles(this.dataDir(employeeId), relPaths);
     return true;
   }
 
@@ -320,13 +270,6 @@ function alive(pid: number | null): boolean {
   } catch {
     return false;
   }
-}
-
-function safeJoin(root: string, rel: string): string {
-  const target = path.resolve(root, rel);
-  if (target !== root && !target.startsWith(`${root}${path.sep}`))
-    throw new RuntimeError("bad_path", `path outside the employee's folder: ${rel}`, false);
-  return target;
 }
 
 function freePort(host: string): Promise<number> {
