@@ -82,7 +82,9 @@ export function snapshotResult(
   if (!r || !b || b.commandId !== result.id || b.nodeId !== nodeId)
     return to(r, log("info", "stale snapshot result ignored", { commandId: result.id, nodeId }));
   if (result.ok) return ended(at, r, result.snapshot?.skipped ? "skipped" : "ok");
-  return ended(at, r, "failed", result.error.message);
+  // The agent found no container and no disk: there is no "now" to keep (removed by hand, or a
+  // disk lost), which a restore waiting for this snapshot should not be stopped by.
+  return ended(at, r, "failed", result.error.message, result.error.code === "container_missing");
 }
 
 /** The alarm found the backup past SNAPSHOT_TIMEOUT_MS. */
@@ -101,6 +103,7 @@ function ended(
   r: EmployeeRecord,
   outcome: "ok" | "skipped" | "failed",
   error?: string,
+  noState = false,
 ): Transition {
   const b = r.backup;
   if (!b) return none(r);
@@ -117,7 +120,7 @@ function ended(
     at,
     next,
     outcome === "failed"
-      ? { ok: false, error: error ?? "the backup failed" }
+      ? { ok: false, error: error ?? "the backup failed", noState }
       : { ok: true, snapshot: { id: b.snapshotId, createdAt: b.createdAt } },
   );
   return { ...done, effects: [settle, ...done.effects] };

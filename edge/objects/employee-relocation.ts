@@ -12,7 +12,14 @@ import {
   type Transition,
   to,
 } from "./lifecycle-effects.ts";
-import { placeFor, plan, sendRestore, waitForRoom, waitForSnapshot } from "./relocation-steps.ts";
+import {
+  placeFor,
+  plan,
+  sendRestore,
+  waitForRoom,
+  waitForSnapshot,
+  withLog,
+} from "./relocation-steps.ts";
 
 // Restores and moves (issue 16), as pure transitions. Status `restoring` throughout, each step a
 // lifecycle state with its own deadline:
@@ -115,12 +122,18 @@ function drain(at: Moment, r: EmployeeRecord, source: string): Transition {
 export function snapshotDone(
   at: Moment,
   r: EmployeeRecord,
-  outcome: { ok: true; snapshot: SnapshotRef } | { ok: false; error: string },
+  outcome: { ok: true; snapshot: SnapshotRef } | { ok: false; error: string; noState?: boolean },
 ): Transition {
   const p = r.restore;
   if (!p) return none({ ...r, op: null });
   if (p.reason === "manual") {
     if (outcome.ok) return sendRestore(at, r);
+    // Nothing on its server to back up: nothing is lost by restoring over it.
+    if (outcome.noState)
+      return withLog(
+        sendRestore(at, r),
+        log("info", "restore without a snapshot of now: it has no state on its server", {}),
+      );
     return to({
       ...r,
       status: p.before,

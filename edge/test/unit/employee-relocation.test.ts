@@ -364,6 +364,35 @@ describe("restore in place", () => {
     expect(commandOf(asked.effects)?.kind).toBe("container.restore");
   });
 
+  it("restores anyway when the agent finds no state to snapshot first, but not on other failures", () => {
+    const failWith = (code: string) => {
+      const asked = requested(true);
+      const opened = run(asked.record, {
+        type: "snapshot_opened",
+        kind: "pre_restore",
+        snapshot: { id: "pre", createdAt: T0 },
+      });
+      const b = must(opened.record).backup;
+      return run(opened.record, {
+        type: "snapshot_result",
+        nodeId: "n1",
+        result: {
+          id: b?.commandId ?? "",
+          ok: false,
+          error: { code, message: "this employee has no state on this node", retryable: false },
+        },
+      });
+    };
+    const gone = failWith("container_missing");
+    expect(gone.effects[0]).toMatchObject({ snapshotId: "pre", outcome: "failed" });
+    expect(gone.record).toMatchObject({ status: "restoring", step: "fetching_snapshot" });
+    expect(commandOf(gone.effects)?.kind).toBe("container.restore");
+    const broken = failWith("snapshot_failed");
+    expect(commandOf(broken.effects)).toBeUndefined();
+    expect(broken.record).toMatchObject({ restore: null });
+    expect(broken.record.statusReason).toMatch(/could not be backed up first/);
+  });
+
   it("a failure the agent rolled back leaves it running as before, saying so", () => {
     const r = sentRestore();
     const out = run(r, {
