@@ -33,7 +33,11 @@ function runtime(sandbox: "runc" | "runsc") {
     image: IMAGE,
     memoryMb: 256,
     cpus: 0.5,
-    pidsLimit: 64,
+    // Each probe is three processes (sh, timeout, nc), and gVisor may leave a refused connect()
+    // hanging past busybox's timeout (the exec's own timeout ends only the docker client). Under
+    // runsc, a container that reaches its pids limit exits (code 2) and, with restart policy
+    // `no`, stays down: enough room here that the probes never reach it.
+    pidsLimit: 512,
     network: NETWORK,
     readyTimeoutMs: 60_000,
     teamFilesRoot: path.join(os.tmpdir(), `iw-team-files-${process.pid}`),
