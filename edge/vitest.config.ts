@@ -101,8 +101,8 @@ export default defineConfig(async () => {
               SLACK_API_URL: `${standIn}/slack/api`,
               SLACK_AUTHORIZE_URL: `${standIn}/slack/oauth/v2/authorize`,
               WHATSAPP_GRAPH_URL: `${standIn}/whatsapp`,
-              // Channels (issue 17): the webhooks are called on the test Worker's origin.
-              CHANNEL_WEBHOOK_URL: "http://localhost:8787",
+              // Channels (issue 17). CHANNEL_WEBHOOK_URL is left to default to APP_URL (an http
+              // one would be refused by the tests that parse this env as production).
               EMPLOYEE_MAIL_DOMAIN: "employees.localhost",
               EMAIL_TRUSTED_AUTHSERV_ID: "mx.cloudflare.net",
               SLACK_CLIENT_ID,

@@ -63,8 +63,8 @@ export interface ChannelWrite {
 
 /**
  * Inserts the employee's channel of this kind, or replaces what is given of the existing one (its
- * id and created_at stay). Throws on a UNIQUE(kind, external_id) conflict: another employee has
- * that bot, number or address (the caller answers 409).
+ * id and created_at stay). Throws ChannelTakenError when another employee has that bot, number
+ * or address (UNIQUE(kind, external_id); the caller answers 409).
  */
 export async function upsertChannel(
   d1: D1Database,
@@ -72,16 +72,41 @@ export async function upsertChannel(
   now: number,
 ): Promise<ChannelRow> {
   const { accountId: _a, employeeId: _e, kind: _k, createdBy: _c, ...changes } = c;
-  const [row] = await openDb(d1)
-    .insert(channels)
-    .values({ id: crypto.randomUUID(), ...c, createdAt: now, updatedAt: now })
-    .onConflictDoUpdate({
-      target: [channels.employeeId, channels.kind],
-      set: { ...changes, updatedAt: now },
-    })
-    .returning();
+  let written: ChannelRow[];
+  try {
+    written = await openDb(d1)
+      .insert(channels)
+      .values({ id: crypto.randomUUID(), ...c, createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({
+        target: [channels.employeeId, channels.kind],
+        set: { ...changes, updatedAt: now },
+      })
+      .returning();
+  } catch (err) {
+    if (uniqueViolation(err)) throw new ChannelTakenError(c.kind);
+    throw err;
+  }
+  const [row] = written;
   if (!row) throw new Error("channel row not written");
   return row;
+}
+
+/** The bot, number or address is another employee's channel. */
+export class ChannelTakenError extends Error {
+  override readonly name = "ChannelTakenError";
+  readonly kind: ChannelKind;
+  constructor(kind: ChannelKind) {
+    super(`this ${kind} channel is connected to another employee`);
+    this.kind = kind;
+  }
+}
+
+// D1's message, somewhere down drizzle's wrapping causes: the only UNIQUE left to break on an
+// upsert by (employee_id, kind) is the one on (kind, external_id).
+function uniqueViolation(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++)
+    if (e.message.includes("UNIQUE constraint failed")) return true;
+  return false;
 }
 
 export async function setChannelStatus(
