@@ -1,6 +1,8 @@
 // Every table, for drizzle-kit and for the typed D1 client.
 export * from "./accounts/accounts.ts";
 export * from "./audit-events/audit-events.ts";
+export * from "./channel-senders/channel-senders.ts";
+export * from "./channels/channels.ts";
 export * from "./chat-views/chat-views.ts";
 export * from "./dev-mail/dev-mail.ts";
 export * from "./employees/employees.ts";
@@ -14,6 +16,8 @@ export * from "./memberships/memberships.ts";
 export * from "./nodes/nodes.ts";
 export * from "./oauth-accounts/oauth-accounts.ts";
 export * from "./sessions/sessions.ts";
+export * from "./slack-installations/slack-installations.ts";
+export * from "./slack-routes/slack-routes.ts";
 export * from "./snapshots/snapshots.ts";
 export * from "./stripe-events/stripe-events.ts";
 export * from "./subscriptions/subscriptions.ts";

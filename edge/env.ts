@@ -59,6 +59,14 @@ export interface Env {
   WHATSAPP_GRAPH_URL?: string;
   SNAPSHOT_MASTER_KEY?: string;
   SNAPSHOT_MASTER_KEY_PREVIOUS?: string;
+  // Channels (issue 17).
+  CHANNEL_SECRETS_PREVIOUS_KEYS?: string;
+  CHANNEL_WEBHOOK_URL?: string;
+  EMPLOYEE_MAIL_DOMAIN?: string;
+  EMAIL_TRUSTED_AUTHSERV_ID?: string;
+  SLACK_CLIENT_ID?: string;
+  SLACK_CLIENT_SECRET?: string;
+  SLACK_SIGNING_SECRET?: string;
 }
 
 const optionalSecret = z
@@ -118,6 +126,33 @@ const ConfigSchema = z
       (v) => v === undefined || isBase64Key(v),
       "must be 32 random bytes in base64 (openssl rand -base64 32)",
     ),
+    // During a rotation of CHANNEL_SECRETS_KEY, the keys it replaced, comma-separated: they
+    // only open what they sealed (it is sealed again under the current key when next used).
+    CHANNEL_SECRETS_PREVIOUS_KEYS: optionalSecret.refine(
+      (v) => v === undefined || v.split(",").every(isBase64Key),
+      "must be comma-separated keys of 32 random bytes in base64",
+    ),
+    // The public origin the providers call the webhooks on (/channels/...): APP_URL when unset.
+    // Telegram calls https only, so development needs a tunnel's URL here to receive from it.
+    CHANNEL_WEBHOOK_URL: z.url().optional(),
+    // The domain of the employees' addresses (<name>@domain), routed by Cloudflare Email Routing
+    // to this Worker and verified in Resend. Development falls back to employees.localhost;
+    // elsewhere the email channel is off until it is set.
+    EMPLOYEE_MAIL_DOMAIN: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9-]{1,63}(\.[a-z0-9-]{1,63})+$/, "must be a mail domain, e.g. example.com")
+      .optional(),
+    // The authserv-id of the Authentication-Results header the receiving server writes (for
+    // Cloudflare Email Routing: mx.cloudflare.net): a DMARC pass it vouches for identifies a
+    // member by email. Unset, no email sender counts as verified.
+    EMAIL_TRUSTED_AUTHSERV_ID: optionalSecret,
+    // Slack's "Add to Slack" app: its OAuth client and the signing secret of its events (all
+    // three, or none: then Slack cannot be connected).
+    SLACK_CLIENT_ID: optionalSecret,
+    SLACK_CLIENT_SECRET: optionalSecret,
+    SLACK_SIGNING_SECRET: optionalSecret,
     // Snapshots (edge/snapshots/snapshot-crypto.ts): wraps each account's data key, 32 random
     // bytes in base64. Development has a built-in key when it is unset; production takes no
     // snapshot without it. During a rotation the keys it replaced, comma-separated, open the
@@ -160,6 +195,26 @@ const ConfigSchema = z
         code: "custom",
         path: ["STRIPE_API_URL"],
         message: "is only for development and tests (remove it: production talks to Stripe)",
+      });
+    }
+    const slack = [c.SLACK_CLIENT_ID, c.SLACK_CLIENT_SECRET, c.SLACK_SIGNING_SECRET];
+    if (slack.some(Boolean) && !slack.every(Boolean)) {
+      const names = ["SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET"];
+      ctx.addIssue({
+        code: "custom",
+        path: [names[slack.findIndex((v) => !v)] ?? "SLACK_CLIENT_ID"],
+        message: "Slack needs SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET",
+      });
+    }
+    if (
+      c.ENVIRONMENT === "production" &&
+      c.CHANNEL_WEBHOOK_URL &&
+      !c.CHANNEL_WEBHOOK_URL.startsWith("https://")
+    ) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["CHANNEL_WEBHOOK_URL"],
+        message: "must be https in production (the providers call it)",
       });
     }
     if (Boolean(c.GOOGLE_CLIENT_ID) !== Boolean(c.GOOGLE_CLIENT_SECRET)) {
@@ -209,4 +264,31 @@ export function parseConfig(env: Env): Config {
 
 export function gatewayUrl(config: Config): string {
   return config.GATEWAY_URL ?? `${config.appOrigin}/v1`;
+}
+
+/** Where the providers reach the webhooks: `${channelWebhookBase(config)}/channels/...`. */
+export function channelWebhookBase(config: Config): string {
+  return config.CHANNEL_WEBHOOK_URL?.replace(/\/+$/, "") ?? config.appOrigin;
+}
+
+/** The employees' mail domain; null outside development while unset (email is then off). */
+export function employeeMailDomain(config: Config): string | null {
+  return (
+    config.EMPLOYEE_MAIL_DOMAIN ??
+    (config.ENVIRONMENT === "development" ? DEV_EMPLOYEE_MAIL_DOMAIN : null)
+  );
+}
+export const DEV_EMPLOYEE_MAIL_DOMAIN = "employees.localhost";
+
+/** Slack's app, when all three of its settings are set. */
+export function slackApp(
+  config: Config,
+): { clientId: string; clientSecret: string; signingSecret: string } | null {
+  const { SLACK_CLIENT_ID, SLACK_CLIENT_SECRET, SLACK_SIGNING_SECRET } = config;
+  if (!SLACK_CLIENT_ID || !SLACK_CLIENT_SECRET || !SLACK_SIGNING_SECRET) return null;
+  return {
+    clientId: SLACK_CLIENT_ID,
+    clientSecret: SLACK_CLIENT_SECRET,
+    signingSecret: SLACK_SIGNING_SECRET,
+  };
 }

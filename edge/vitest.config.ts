@@ -8,6 +8,11 @@ import { defineConfig, type Plugin } from "vitest/config";
 import { GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET } from "../testing/stand-ins/google-stand-in.ts";
 import { OPENAI_KEY } from "../testing/stand-ins/openai-stand-in.ts";
 import {
+  SLACK_CLIENT_ID,
+  SLACK_CLIENT_SECRET,
+  SLACK_SIGNING_SECRET,
+} from "../testing/stand-ins/slack-stand-in.ts";
+import {
   STRIPE_PRICES,
   STRIPE_SECRET_KEY,
   STRIPE_WEBHOOK_SECRET,
@@ -96,6 +101,13 @@ export default defineConfig(async () => {
               SLACK_API_URL: `${standIn}/slack/api`,
               SLACK_AUTHORIZE_URL: `${standIn}/slack/oauth/v2/authorize`,
               WHATSAPP_GRAPH_URL: `${standIn}/whatsapp`,
+              // Channels (issue 17). CHANNEL_WEBHOOK_URL is left to default to APP_URL (an http
+              // one would be refused by the tests that parse this env as production).
+              EMPLOYEE_MAIL_DOMAIN: "employees.localhost",
+              EMAIL_TRUSTED_AUTHSERV_ID: "mx.cloudflare.net",
+              SLACK_CLIENT_ID,
+              SLACK_CLIENT_SECRET,
+              SLACK_SIGNING_SECRET,
               // So a test can hold the committed Slack manifest to the scopes the code asks for.
               TEST_SLACK_MANIFEST: readFileSync(
                 path.join(root, "infra/slack/app-manifest.yaml"),

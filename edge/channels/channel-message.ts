@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CHANNEL_KINDS, type ChannelKind } from "../contract/channels.ts";
 
 // The one shape every provider's inbound message becomes, and the one shape a reply takes,
 // whatever the channel. The durable inbox stores InboundMessage as JSON (so it re-parses what it
@@ -17,17 +18,25 @@ export const MAX_ATTACHMENT_NAME_CHARS = 200;
 /** Ids, names and addresses from providers are cut at this length. */
 export const MAX_FIELD_CHARS = 500;
 
-export const CHANNEL_KINDS = ["telegram", "slack", "whatsapp", "email"] as const;
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
+// The kinds are the contract's (edge/contract/channels.ts): the API and the adapters name the same.
+export { CHANNEL_KINDS, type ChannelKind };
 
 const field = z.string().min(1).max(MAX_FIELD_CHARS);
 
-// Where an attachment's bytes are: inline (email carries them) or a provider reference fetched
-// at the edge with the channel's credential, so no credential is ever part of a message.
+// Where an attachment's bytes are: inline (email carries them), a provider reference fetched
+// at the edge with the channel's credential, so no credential is ever part of a message, or
+// stored: already put in R2 (the KNOWLEDGE bucket, under the chat's prefix) by the edge before
+// the message reached the inbox, because a Durable Object's row holds at most 2 MB (email files).
 export const AttachmentSourceSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("inline"), base64: z.base64() }),
   z.object({ kind: z.literal("telegram"), fileId: field }),
   z.object({ kind: z.literal("whatsapp"), mediaId: field }),
+  z.object({
+    kind: z.literal("stored"),
+    r2Key: field,
+    /** Hex SHA-256 of the bytes, as the chat's attachments keep it. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  }),
 ]);
 export type AttachmentSource = z.infer<typeof AttachmentSourceSchema>;
 

@@ -48,5 +48,9 @@ export const DevMail = z.object({
   /** The sign-in link in it; null for mail without one. */
   link: z.nullable(z.string()),
   sentAt: z.string(),
+  /** Its sender, text and extra headers (In-Reply-To, References: a channel's threading). */
+  from: z.optional(z.nullable(z.string())),
+  text: z.optional(z.string()),
+  headers: z.optional(z.record(z.string(), z.string())),
 });
 export type DevMail = z.infer<typeof DevMail>;

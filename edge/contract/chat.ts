@@ -1,4 +1,5 @@
 import * as z from "zod/mini";
+import { ChannelKind } from "./channels.ts";
 
 // The workspace's own chat (and, later, every channel's conversations): an employee's durable
 // inbox as the API and the live socket show it. Conversations and messages are kept at the edge,
@@ -33,6 +34,8 @@ export const Conversation = z.object({
   messageCount: z.number(),
   /** An answer is being written or waits to be delivered: the app shows the stop button. */
   busy: z.boolean(),
+  /** A channel's conversation (read-only in the app): its kind and who it is with. */
+  channel: z.optional(z.object({ kind: ChannelKind, peer: z.string() })),
 });
 export type Conversation = z.infer<typeof Conversation>;
 

@@ -3,6 +3,7 @@ import { DevMail, Me, SignInLink } from "./account.ts";
 import { AuditEventView, AuditQuery } from "./audit.ts";
 import { BackupList, OneBackup } from "./backup.ts";
 import { Catalogue, PaidPlanId } from "./catalogue.ts";
+import { ChannelPut, ChannelView, PairingDecision, PairingRequestView } from "./channels.ts";
 import {
   ChatAttachmentView,
   ChatMessage,
@@ -156,6 +157,34 @@ export const endpoints = {
     status: 201,
     body: "multipart",
     response: z.object({ attachment: ChatAttachmentView }),
+  },
+  // Channels (issue 17): :kind is telegram | slack | whatsapp | email. The email channel is
+  // always listed (with its address) and is paused, never removed (DELETE answers 409). PUT
+  // answers Slack's authorizeUrl: the browser goes there, and the channel is pending until the
+  // consent comes back to /channels/slack/oauth/callback.
+  "GET /api/employees/:id/channels": {
+    status: 200,
+    response: z.object({ channels: z.array(ChannelView) }),
+  },
+  "PUT /api/employees/:id/channels/:kind": {
+    status: 200,
+    body: ChannelPut,
+    response: z.object({ channel: ChannelView, authorizeUrl: z.optional(z.string()) }),
+  },
+  "DELETE /api/employees/:id/channels/:kind": { status: 204, response: null },
+  "POST /api/employees/:id/channels/:kind/test": {
+    status: 200,
+    response: z.object({ channel: ChannelView }),
+  },
+  // Strangers who wrote to an employee: pending until an admin allows or blocks them.
+  "GET /api/pairing-requests": {
+    status: 200,
+    response: z.object({ requests: z.array(PairingRequestView) }),
+  },
+  "POST /api/pairing-requests/:id": {
+    status: 200,
+    body: PairingDecision,
+    response: z.object({ request: PairingRequestView }),
   },
   "GET /api/knowledge": { status: 200, response: Files },
   "POST /api/knowledge": { status: 201, body: "multipart", response: Files },

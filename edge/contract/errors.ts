@@ -48,6 +48,17 @@ export const PERSON_ERROR_CODES = [
   "billing_unavailable",
   "already_subscribed",
   "no_billing_account",
+  // channels (issue 17)
+  /** The bot or number is connected to another employee. */
+  "channel_in_use",
+  /** The email address is another employee's. */
+  "address_taken",
+  /** The provider refused what was pasted (fields.reason is the provider's own words). */
+  "channel_rejected",
+  /** The provider could not be reached (502). */
+  "channel_unavailable",
+  /** This server has no channels set up (503). */
+  "channels_not_configured",
 ] as const;
 
 /** Codes only machines meet: node agents, Stripe's webhook, the employees' model clients (/v1). */

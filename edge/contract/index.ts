@@ -7,6 +7,7 @@ export * from "./account-lifecycle.ts";
 export * from "./audit.ts";
 export * from "./backup.ts";
 export * from "./catalogue.ts";
+export * from "./channels.ts";
 export * from "./chat.ts";
 export * from "./client.ts";
 export * from "./employee.ts";

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { Backup } from "./backup.ts";
+import { ChannelView, PairingRequestView } from "./channels.ts";
 import { ChatMessage, ChatReadiness, Conversation } from "./chat.ts";
 import { Employee } from "./employee.ts";
 
@@ -9,6 +10,8 @@ import { Employee } from "./employee.ts";
 // far, at most a few times a second), a conversation when it is created or changes, and the
 // readiness whenever it changes.
 // A backup whenever it is created or changes (its progress while it runs, at most once a second).
+// A channel whenever its state changes (connected, failing, paused), and a pairing request when
+// one is opened or decided (issue 17).
 // A viewer may send the text "ping" and hears "pong".
 export const LiveFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("status"), employee: z.nullable(Employee) }),
@@ -17,6 +20,8 @@ export const LiveFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chat.conversation"), conversation: Conversation }),
   z.object({ type: z.literal("chat.readiness"), readiness: ChatReadiness }),
   z.object({ type: z.literal("backup"), employeeId: z.string(), backup: Backup }),
+  z.object({ type: z.literal("channel"), employeeId: z.string(), channel: ChannelView }),
+  z.object({ type: z.literal("channel.pairing"), request: PairingRequestView }),
 ]);
 export type LiveFrame = z.infer<typeof LiveFrame>;
 

@@ -65,6 +65,13 @@ const LEAST: Record<EndpointKey, Least> = {
   "POST /api/employees/:id/conversations/:conversationId/messages": "member",
   "POST /api/employees/:id/conversations/:conversationId/stop": "member",
   "POST /api/employees/:id/attachments": "member",
+  // Channels (issue 17): members see them; admins connect, test, remove and decide.
+  "GET /api/employees/:id/channels": "member",
+  "PUT /api/employees/:id/channels/:kind": "admin",
+  "DELETE /api/employees/:id/channels/:kind": "admin",
+  "POST /api/employees/:id/channels/:kind/test": "admin",
+  "GET /api/pairing-requests": "admin",
+  "POST /api/pairing-requests/:id": "admin",
   "GET /api/knowledge": "member",
   "POST /api/knowledge": "admin",
   "DELETE /api/knowledge/:fileId": "admin",
@@ -100,6 +107,9 @@ const BODIES: { [K in EndpointKey]?: () => unknown } = {
   "PATCH /api/employees/:id": () => ({ tone: "concise" }),
   "POST /api/employees/:id/conversations": () => ({}),
   "POST /api/employees/:id/conversations/:conversationId/messages": () => ({ text: "Hello" }),
+  // The email channel needs no provider: pausing it is a change any admin may make.
+  "PUT /api/employees/:id/channels/:kind": () => ({ paused: false }),
+  "POST /api/pairing-requests/:id": () => ({ decision: "block" }),
   "POST /api/billing/checkout": () => ({ plan: "starter" }),
   "PATCH /api/account": () => ({ name: "Matrix team" }),
   "PATCH /api/team/members/:userId": () => ({ role: "member" }),
@@ -122,6 +132,8 @@ interface World {
   conversationId: string;
   /** A complete backup of the employee (a catalogue row: what a restore names). */
   backupId: string;
+  /** A stranger's pairing request to the employee (a channel_senders row). */
+  pairingRequestId: string;
 }
 let w: World;
 
@@ -173,6 +185,9 @@ async function paramsFor(key: EndpointKey, who: Person | null): Promise<Record<s
           : w.employeeId;
     else if (name === "conversationId") params.conversationId = w.conversationId;
     else if (name === "backupId") params.backupId = w.backupId;
+    // The email channel: every employee has it, and it needs no provider.
+    else if (name === "kind") params.kind = "email";
+    else if (path.startsWith("/api/pairing-requests/:id")) params.id = w.pairingRequestId;
     else if (path.startsWith("/api/employees/:id/knowledge") && name === "fileId")
       params.fileId = fresh
         ? await uploaded(`/api/employees/${w.employeeId}/knowledge`)
@@ -238,6 +253,7 @@ beforeAll(async () => {
     employeeFileId: "",
     conversationId: "",
     backupId: crypto.randomUUID(),
+    pairingRequestId: crypto.randomUUID(),
   };
   await join(team.accountId, colleague, "member");
   w.employeeId = (await hire(team.owner.cookie, { name: "Shared" })).id;
@@ -246,6 +262,12 @@ beforeAll(async () => {
      VALUES (?1, ?2, ?3, 'manual', 'complete', ?4, ?4)`,
   )
     .bind(w.backupId, team.accountId, w.employeeId, Date.now())
+    .run();
+  await env.DB.prepare(
+    `INSERT INTO channel_senders (id, account_id, employee_id, kind, sender_key, display_name, preview, message_count, created_at)
+     VALUES (?1, ?2, ?3, 'telegram', 'matrix-stranger', 'A stranger', 'Hello?', 1, ?4)`,
+  )
+    .bind(w.pairingRequestId, team.accountId, w.employeeId, Date.now())
     .run();
   w.teamFileId = await uploaded("/api/knowledge");
   w.employeeFileId = await uploaded(`/api/employees/${w.employeeId}/knowledge`);

@@ -189,6 +189,15 @@ export const de: Record<MessageKey, string> = {
     "Ihre Wissensdatenbank ist voll. Löschen Sie Dateien, um Platz zu schaffen.",
   "apiError.memory_unavailable":
     "Das Gedächtnis ist lesbar, solange der Server des Mitarbeiters erreichbar ist. Versuchen Sie es gleich noch einmal.",
+  "apiError.channel_in_use":
+    "Dieser Bot oder diese Nummer ist schon mit einem anderen Mitarbeiter verbunden. Trennen Sie ihn dort zuerst.",
+  "apiError.address_taken":
+    "Diese Adresse gehört einem anderen Mitarbeiter. Wählen Sie eine andere.",
+  "apiError.channel_rejected":
+    "Der Dienst hat diese Angaben abgelehnt. Prüfen Sie, was Sie eingefügt haben, und versuchen Sie es erneut.",
+  "apiError.channel_unavailable":
+    "Der Dienst war nicht erreichbar. Nichts wurde verändert; versuchen Sie es gleich noch einmal.",
+  "apiError.channels_not_configured": "Kanäle sind auf diesem Server noch nicht eingerichtet.",
   "apiError.snapshot_corrupt":
     "Diese Sicherung ist beschädigt und kann nicht wiederhergestellt werden. Nichts wurde verändert; wählen Sie eine andere Sicherung.",
   "apiError.billing_not_configured":
@@ -320,6 +329,10 @@ export const de: Record<MessageKey, string> = {
   "audit.action.employee.access": "Chat oder Browser geöffnet",
   "audit.action.employee.backup": "Mitarbeiter gesichert",
   "audit.action.employee.restore": "Mitarbeiter aus einer Sicherung wiederhergestellt",
+  "audit.action.channel.connect": "Kanal verbunden",
+  "audit.action.channel.update": "Kanal geändert",
+  "audit.action.channel.remove": "Kanal entfernt",
+  "audit.action.channel.pairing": "Über eine Kontaktanfrage entschieden",
   "audit.action.knowledge.upload": "Datei hochgeladen",
   "audit.action.knowledge.delete": "Datei gelöscht",
   "audit.action.member.invite": "Jemanden eingeladen",

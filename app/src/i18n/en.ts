@@ -179,6 +179,14 @@ export const en = {
   "apiError.storage_full": "Your knowledge base is full. Delete files to make room.",
   "apiError.memory_unavailable":
     "The memory can be read while the employee's server is reachable. Try again in a moment.",
+  "apiError.channel_in_use":
+    "This bot or number is already connected to another employee. Disconnect it there first.",
+  "apiError.address_taken": "This address belongs to another employee. Choose another one.",
+  "apiError.channel_rejected":
+    "The service refused these details. Check what you pasted and try again.",
+  "apiError.channel_unavailable":
+    "The service could not be reached. Nothing was changed; try again in a moment.",
+  "apiError.channels_not_configured": "Channels are not set up on this server yet.",
   "apiError.snapshot_corrupt":
     "This backup is damaged and cannot be restored. Nothing was changed; choose another backup.",
   "apiError.billing_not_configured": "Billing is not configured on this server yet.",
@@ -305,6 +313,10 @@ export const en = {
   "audit.action.employee.access": "Opened chat or browser",
   "audit.action.employee.backup": "Backed up an employee",
   "audit.action.employee.restore": "Restored an employee from a backup",
+  "audit.action.channel.connect": "Connected a channel",
+  "audit.action.channel.update": "Changed a channel",
+  "audit.action.channel.remove": "Removed a channel",
+  "audit.action.channel.pairing": "Decided a pairing request",
   "audit.action.knowledge.upload": "Uploaded a file",
   "audit.action.knowledge.delete": "Deleted a file",
   "audit.action.member.invite": "Invited someone",

@@ -45,6 +45,11 @@ export const API_ERROR_TEXT: Record<PersonErrorCode | ClientErrorCode, MessageKe
   billing_unavailable: "apiError.billing_unavailable",
   already_subscribed: "apiError.already_subscribed",
   no_billing_account: "apiError.no_billing_account",
+  channel_in_use: "apiError.channel_in_use",
+  address_taken: "apiError.address_taken",
+  channel_rejected: "apiError.channel_rejected",
+  channel_unavailable: "apiError.channel_unavailable",
+  channels_not_configured: "apiError.channels_not_configured",
   network: "apiError.network",
   http_error: "error.generic",
 };

@@ -1,3 +1,5 @@
+import type { InboundMessage } from "../../channels/channel-message.ts";
+import type { ChannelKind, ChannelView } from "../../contract/channels.ts";
 import type {
   ChatAttachmentView,
   ChatMessage,
@@ -65,4 +67,40 @@ export interface ChatRpc {
   chatAttachmentForNode(nodeId: string, attachmentId: string): AttachmentForNode | null;
   /** The node's answer to a chat.send: OpenClaw took the message, or could not. */
   onChatSent(nodeId: string, result: ResultFrame): Promise<void>;
+}
+
+// ---- channels (issue 17): types only; the inbox implements them (edge/objects/inbox/channel-*)
+// and EmployeeRpc extends ChannelRpc once it does.
+
+/** What a webhook hands the inbox before it answers the provider: stored, or a duplicate. */
+export interface ChannelReceiveInput {
+  /** The channel's row id (db/channels). */
+  channelId: string;
+  kind: ChannelKind;
+  /** Already parsed and bounded by the adapter; file bytes are references or in R2 (`stored`). */
+  messages: InboundMessage[];
+}
+
+export interface ChannelReceiveResult {
+  /** Newly stored (screened and delivered after the answer). */
+  stored: number;
+  /** Seen before by provider message id: nothing is done again. */
+  duplicates: number;
+}
+
+export interface ChannelRpc {
+  /** Stores the messages (INSERT OR IGNORE by kind:providerMessageId); throws only when it could
+   * not store them, and the webhook then answers 503 so the provider retries. */
+  channelReceive(input: ChannelReceiveInput): Promise<ChannelReceiveResult>;
+  /** An admin's decision on a sender: allow delivers the held messages, block drops them. */
+  channelReleaseSender(
+    kind: ChannelKind,
+    senderKey: string,
+    decision: "allow" | "block",
+  ): Promise<void>;
+  /** A message on the employee's own initiative into a channel conversation (issue 18's
+   * scheduled work): queued in the outbox; null when there is no such channel conversation. */
+  channelSendOnInitiative(conversationId: string, text: string): Promise<{ id: string } | null>;
+  /** A channel's state changed (connected, failing, paused): broadcasts the `channel` frame. */
+  channelStatusChanged(view: ChannelView): Promise<void>;
 }
