@@ -14,25 +14,27 @@ export interface Received {
 export interface WebhookReceiver {
   url: string;
   received: Received[];
-  /** The next answers' status and body (default 200, empty). */
-  answer: { status: number; body: string; delayMs: number };
+  /** The next answers' status and body (default 200, empty; `echo` makes the body). */
+  answer: { status: number; body: string; delayMs: number; echo?: (r: Received) => string };
   close(): Promise<void>;
 }
 
 export async function startReceiver(): Promise<WebhookReceiver> {
   const received: Received[] = [];
-  const answer = { status: 200, body: "", delayMs: 0 };
+  const answer: WebhookReceiver["answer"] = { status: 200, body: "", delayMs: 0 };
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
-    received.push({
+    const got = {
       method: req.method ?? "",
       path: req.url ?? "",
       headers: req.headers,
       raw: Buffer.concat(chunks),
-    });
+    };
+    received.push(got);
     if (answer.delayMs) await new Promise((r) => setTimeout(r, answer.delayMs));
-    res.writeHead(answer.status, { "content-type": "text/plain" }).end(answer.body);
+    const body = answer.echo ? answer.echo(got) : answer.body;
+    if (!res.destroyed) res.writeHead(answer.status, { "content-type": "text/plain" }).end(body);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
