@@ -49,10 +49,19 @@ function send(
 }
 const slackError = (res: ServerResponse, error: string) => send(res, 200, { ok: false, error });
 
-function paramsOf(req: IncomingMessage, raw: Buffer): Record<string, unknown> {
+// Null for a JSON body that does not parse (Slack answers invalid_json).
+function paramsOf(req: IncomingMessage, raw: Buffer): Record<string, unknown> | null {
   const type = req.headers["content-type"] ?? "";
-  if (type.startsWith("application/json")) return JSON.parse(`${raw}`) as Record<string, unknown>;
-  return Object.fromEntries(new URLSearchParams(`${raw}`));
+  if (!type.startsWith("application/json"))
+    return Object.fromEntries(new URLSearchParams(`${raw}`));
+  try {
+    const params: unknown = JSON.parse(`${raw}`);
+    return typeof params === "object" && params !== null
+      ? (params as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function handleSlack(
@@ -88,6 +97,7 @@ export async function handleSlack(
   if (!method || req.method !== "POST")
     return send(res, 404, { ok: false, error: "unknown_method" });
   const params = paramsOf(req, raw);
+  if (!params) return slackError(res, "invalid_json");
 
   if (method === "oauth.v2.access") {
     if (params.client_id !== SLACK_CLIENT_ID) return slackError(res, "invalid_client_id");

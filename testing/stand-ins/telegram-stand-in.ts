@@ -62,9 +62,11 @@ const fail = (res: ServerResponse, error_code: number, description: string, retr
 async function paramsOf(req: IncomingMessage, url: URL, raw: Buffer) {
   const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
   const type = req.headers["content-type"] ?? "";
-  if (type.startsWith("application/json") && raw.length)
-    Object.assign(params, JSON.parse(`${raw}`));
-  else if (type.startsWith("application/x-www-form-urlencoded"))
+  if (type.startsWith("application/json") && raw.length) {
+    const json: unknown = JSON.parse(`${raw}`);
+    if (typeof json !== "object" || json === null) throw new SyntaxError("not an object");
+    Object.assign(params, json);
+  } else if (type.startsWith("application/x-www-form-urlencoded"))
     Object.assign(params, Object.fromEntries(new URLSearchParams(`${raw}`)));
   else if (type.startsWith("multipart/form-data")) {
     const form = await new Response(raw, { headers: { "content-type": type } }).formData();
@@ -108,7 +110,8 @@ export async function handleTelegram(
   const [, token = "", method = ""] = call;
   const bot = bots.get(token);
   if (!bot || bot.revoked) return fail(res, 401, "Unauthorized");
-  const params = await paramsOf(req, url, raw);
+  const params = await paramsOf(req, url, raw).catch(() => null);
+  if (!params) return fail(res, 400, "Bad Request: can't parse JSON object");
   bot.requests.push({ method, params });
   const injected = bot.failures.get(method);
   if (injected && injected.skip-- <= 0) {

@@ -213,6 +213,15 @@ describe("the Web API", () => {
     });
   });
 
+  it("answers a body that is not JSON with invalid_json", async () => {
+    const res = await fetch(`${standIns.url}/slack/api/chat.postMessage`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: "{channel",
+    });
+    expect(await res.json()).toEqual({ ok: false, error: "invalid_json" });
+  });
+
   it("answers users.info with the profile email and whether it is confirmed", async () => {
     await control("users", { id: "U0PERSON1", name: "Ada Lovelace", email: "ada@example.com" });
     await control("users", {

@@ -84,6 +84,16 @@ describe("setWebhook", () => {
   });
 });
 
+it("answers a body that is not JSON with Telegram's 400", async () => {
+  const res = await fetch(`${standIns.url}/telegram/bot${token}/setWebhook`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: "{url",
+  });
+  expect(res.status).toBe(400);
+  expect(await res.json()).toMatchObject({ ok: false, error_code: 400 });
+});
+
 describe("delivering a message", () => {
   it("POSTs a Telegram Update with the secret token header", async () => {
     await setHook();
