@@ -110,7 +110,8 @@ export function messageEvent(
   const channelType = String(input.channelType ?? "im");
   if (!["im", "mpim", "channel", "group"].includes(channelType))
     return "channelType must be im, mpim, channel or group";
-  const defaultChannel = channelType === "im" ? "D0STANDIN1" : "C0STANDIN1";
+  // A person's DM with the bot is a channel of its own (D…), one per person, as in Slack.
+  const defaultChannel = channelType === "im" ? `D${user.slice(1)}` : "C0STANDIN1";
   const channelId = channel ?? defaultChannel;
   if (typeof channelId !== "string" || !/^[CDG][A-Z0-9]{2,20}$/.test(channelId))
     return "channel must be a Slack channel id (C…, D… or G…)";

@@ -83,7 +83,7 @@ describe("delivering events", () => {
       event: {
         type: "message",
         channel_type: "im",
-        channel: "D0STANDIN1",
+        channel: "D0PERSON1",
         user: "U0PERSON1",
         text: "Hi there",
         team: TEAM,

@@ -161,6 +161,13 @@ describe("delivering a message", () => {
     });
   });
 
+  it("never calls a webhook beyond this machine", async () => {
+    await setHook("https://edge.example.com/channels/telegram/ch1");
+    const sent = await control("deliver", { text: "hi" });
+    expect(sent.json).toMatchObject({ delivered: false, error: "connection_failed", ms: 0 });
+    expect(await info()).toMatchObject({ last_error_message: "Connection refused" });
+  });
+
   it("forges or leaves out the secret when asked", async () => {
     await setHook();
     await control("deliver", { text: "forged", secretToken: "wrong" });
