@@ -1,46 +1,26 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  messageEvent,
+  retryReason,
+  type SentEvent,
+  SLACK_MAX_RETRIES,
+  SLACK_SIGNING_SECRET,
+  sendSigned,
+  verifyEventsUrl,
+} from "./slack-event-delivery.ts";
+import { delivered, testInput } from "./webhook-delivery.ts";
 
 // Slack on loopback, in its wire format: the "Add to Slack" authorize page
 // (`GET /slack/oauth/v2/authorize` redirecting back with ?code&state once a test has said which
 // workspace consents for that state), and the Web API under `/slack/api/<method>`: bearer bot
 // tokens, form-encoded or JSON bodies, HTTP 200 `{ok:false,error}` envelopes, HTTP 429 with
-// Retry-After. Calls are recorded per token (`GET /slack/_test/requests?token=`). The signing
-// helper builds Events API requests as Slack signs them (WebCrypto only: workerd tests use it).
+// Retry-After. Calls are recorded per token (`GET /slack/_test/requests?token=&method=`). Tests
+// also play a person writing in the workspace: the Events API request is signed and POSTed to
+// the events URL they give, and retried as Slack retries (slack-event-delivery.ts).
 
 export const SLACK_CLIENT_ID = "1111111111.2222222222";
 export const SLACK_CLIENT_SECRET = "stand-in-slack-client-secret";
-export const SLACK_SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
-
-/** An Events API request signed as Slack signs it: v0 HMAC-SHA256 of `v0:{ts}:{body}`. */
-export async function signedSlackRequest(
-  url: string,
-  body: string,
-  signingSecret = SLACK_SIGNING_SECRET,
-  timestamp = Math.floor(Date.now() / 1000),
-): Promise<Request> {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(signingSecret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign(
-    "HMAC",
-    key,
-    new TextEncoder().encode(`v0:${timestamp}:${body}`),
-  );
-  const hex = [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return new Request(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "x-slack-request-timestamp": String(timestamp),
-      "x-slack-signature": `v0=${hex}`,
-    },
-    body,
-  });
-}
+export { SLACK_SIGNING_SECRET, signedSlackRequest } from "./slack-event-delivery.ts";
 
 interface Workspace {
   teamId: string;
@@ -51,6 +31,7 @@ interface Workspace {
   failures: Map<string, { error: string; status: number; retryAfter?: number }>;
   requests: { method: string; params: Record<string, unknown> }[];
   ts: number;
+  events: Map<string, SentEvent>;
 }
 const workspaces = new Map<string, Workspace>(); // by bot token
 const consents = new Map<string, string>(); // state → bot token
@@ -68,10 +49,19 @@ function send(
 }
 const slackError = (res: ServerResponse, error: string) => send(res, 200, { ok: false, error });
 
-function paramsOf(req: IncomingMessage, raw: Buffer): Record<string, unknown> {
+// Null for a JSON body that does not parse (Slack answers invalid_json).
+function paramsOf(req: IncomingMessage, raw: Buffer): Record<string, unknown> | null {
   const type = req.headers["content-type"] ?? "";
-  if (type.startsWith("application/json")) return JSON.parse(`${raw}`) as Record<string, unknown>;
-  return Object.fromEntries(new URLSearchParams(`${raw}`));
+  if (!type.startsWith("application/json"))
+    return Object.fromEntries(new URLSearchParams(`${raw}`));
+  try {
+    const params: unknown = JSON.parse(`${raw}`);
+    return typeof params === "object" && params !== null
+      ? (params as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 export async function handleSlack(
@@ -83,7 +73,7 @@ export async function handleSlack(
 ): Promise<boolean> {
   const path = url.pathname;
   if (!path.startsWith("/slack/")) return false;
-  if (path.startsWith("/slack/_test/")) return testRoute(req, res, url, raw);
+  if (path.startsWith("/slack/_test/")) return await testRoute(req, res, url, raw);
 
   if (path === "/slack/oauth/v2/authorize" && req.method === "GET") {
     const q = url.searchParams;
@@ -107,6 +97,7 @@ export async function handleSlack(
   if (!method || req.method !== "POST")
     return send(res, 404, { ok: false, error: "unknown_method" });
   const params = paramsOf(req, raw);
+  if (!params) return slackError(res, "invalid_json");
 
   if (method === "oauth.v2.access") {
     if (params.client_id !== SLACK_CLIENT_ID) return slackError(res, "invalid_client_id");
@@ -166,7 +157,10 @@ export async function handleSlack(
           text,
           ts,
           username: params.username,
+          ...(params.icon_url ? { icons: { image_48: params.icon_url } } : {}),
+          ...(params.thread_ts ? { thread_ts: params.thread_ts } : {}),
           bot_id: "B0STANDIN",
+          app_id: "A0STANDIN",
         },
       });
     }
@@ -175,10 +169,41 @@ export async function handleSlack(
   }
 }
 
-function testRoute(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): true {
-  const input = req.method === "POST" ? (JSON.parse(`${raw}`) as Record<string, unknown>) : {};
+// A person as users.info shows them, from a test's short form.
+function slackUser(input: Record<string, unknown>, teamId: string): Record<string, unknown> {
+  const name = String(input.name ?? input.id);
+  return {
+    id: input.id,
+    team_id: teamId,
+    name: name.toLowerCase().replaceAll(" ", "."),
+    real_name: name,
+    deleted: false,
+    is_bot: false,
+    is_email_confirmed: input.emailConfirmed === true,
+    profile: {
+      real_name: name,
+      display_name: name,
+      ...(typeof input.email === "string" ? { email: input.email } : {}),
+    },
+  };
+}
+
+async function testRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  raw: Buffer,
+): Promise<true> {
+  const input = testInput(req.method, raw);
+  if (typeof input === "string") return send(res, 400, { error: input });
   const token = String(input.token ?? url.searchParams.get("token") ?? "");
   const route = url.pathname.slice("/slack/_test/".length);
+  const signingSecret = String(input.signingSecret ?? SLACK_SIGNING_SECRET);
+  if (route === "verify-url") {
+    if (typeof input.url !== "string" || !URL.canParse(input.url))
+      return send(res, 400, { error: "url must be the events URL" });
+    return send(res, 200, await verifyEventsUrl(input.url, signingSecret));
+  }
   if (route === "workspaces") {
     workspaces.set(token, {
       teamId: String(input.teamId),
@@ -189,17 +214,54 @@ function testRoute(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buf
       failures: new Map(),
       requests: [],
       ts: 0,
+      events: new Map(),
     });
     return send(res, 201, { ok: true });
   }
   const ws = workspaces.get(token);
   if (!ws) return send(res, 404, { error: "unknown workspace" });
-  if (route === "requests") return send(res, 200, { requests: ws.requests });
+  if (route === "requests") {
+    const method = url.searchParams.get("method");
+    return send(res, 200, {
+      requests: method ? ws.requests.filter((r) => r.method === method) : ws.requests,
+    });
+  }
+  if (route === "deliver") {
+    const event = messageEvent(ws, input);
+    if (typeof event === "string") return send(res, 400, { error: event });
+    const hook = String(input.url);
+    const timestamp = input.timestamp === undefined ? undefined : Number(input.timestamp);
+    const last = await sendSigned(hook, event.body, signingSecret, {}, timestamp);
+    ws.events.set(event.eventId, { url: hook, body: event.body, signingSecret, retries: 0, last });
+    const { body: _sent, ...ids } = event;
+    return send(res, 200, { ...ids, delivered: delivered(last), ...last });
+  }
+  if (route === "redeliver") {
+    const eventId = String(input.eventId ?? [...ws.events.keys()].at(-1));
+    const sent = ws.events.get(eventId);
+    if (!sent) return send(res, 404, { error: "unknown event" });
+    if (sent.retries >= SLACK_MAX_RETRIES)
+      return send(res, 409, { error: `Slack retries an event ${SLACK_MAX_RETRIES} times` });
+    sent.retries++;
+    const reason = String(input.reason ?? retryReason(sent.last));
+    sent.last = await sendSigned(sent.url, sent.body, sent.signingSecret, {
+      "x-slack-retry-num": String(sent.retries),
+      "x-slack-retry-reason": reason,
+    });
+    return send(res, 200, {
+      eventId,
+      retryNum: sent.retries,
+      retryReason: reason,
+      delivered: delivered(sent.last),
+      ...sent.last,
+    });
+  }
   if (route === "consent") consents.set(String(input.state), token);
   else if (route === "revoke") ws.revoked = true;
   else if (route === "users") {
-    const user = input.user as Record<string, unknown>;
-    ws.users.set(String(user.id), user);
+    const user = (input.user as Record<string, unknown> | undefined) ?? slackUser(input, ws.teamId);
+    if (typeof user.id !== "string") return send(res, 400, { error: "the user needs an id" });
+    ws.users.set(user.id, user);
   } else if (route === "fail")
     ws.failures.set(String(input.method), {
       error: String(input.error),

@@ -1,4 +1,19 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  deliverUpdate,
+  makeMessageUpdate,
+  newTelegramUpdates,
+  pollUpdates,
+  setWebhook,
+  type TelegramUpdates,
+  webhookInfo,
+} from "./telegram-webhook-delivery.ts";
+import { type Delivery, delivered, testInput } from "./webhook-delivery.ts";
+
+export {
+  TELEGRAM_SECRET_HEADER,
+  telegramWebhookRequest,
+} from "./telegram-webhook-delivery.ts";
 
 // Telegram's Bot API on loopback, in its wire format: `/telegram/bot<token>/<method>` taking
 // JSON, form-encoded, multipart or query parameters, answering `{ok:true,result}` or
@@ -6,23 +21,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 // from `/telegram/file/bot<token>/<file_path>`. Bots exist once a test registers them
 // (`POST /telegram/_test/bots {token, username}`); every call is recorded per token
 // (`GET /telegram/_test/requests?token=`). Tests can revoke a token, block a chat, store a file
-// and make a later call of a method fail (`skip` calls succeed first). The helper below builds
-// the request Telegram sends to a webhook; it uses only fetch types, so workerd tests import it.
-
-export const TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token";
-
-/** The request Telegram POSTs to a webhook for an update, with the secret given to setWebhook. */
-export function telegramWebhookRequest(url: string, update: unknown, secretToken?: string) {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (secretToken !== undefined) headers[TELEGRAM_SECRET_HEADER] = secretToken;
-  return new Request(url, { method: "POST", headers, body: JSON.stringify(update) });
-}
+// and make a later call of a method fail (`skip` calls succeed first). Tests also play a person
+// writing to the bot: the update is POSTed to the webhook set with setWebhook, with its secret
+// token, and can be sent again (telegram-webhook-delivery.ts).
 
 interface Bot {
   id: number;
   username: string;
   revoked: boolean;
-  webhook: { url: string; secret_token?: string; allowed_updates?: string[] } | null;
+  updates: TelegramUpdates;
   blocked: Set<string>;
   files: Map<string, { path: string; bytes: Buffer }>;
   // Per method: after `skip` more successful calls, the next one fails with this envelope.
@@ -55,9 +62,11 @@ const fail = (res: ServerResponse, error_code: number, description: string, retr
 async function paramsOf(req: IncomingMessage, url: URL, raw: Buffer) {
   const params: Record<string, unknown> = Object.fromEntries(url.searchParams);
   const type = req.headers["content-type"] ?? "";
-  if (type.startsWith("application/json") && raw.length)
-    Object.assign(params, JSON.parse(`${raw}`));
-  else if (type.startsWith("application/x-www-form-urlencoded"))
+  if (type.startsWith("application/json") && raw.length) {
+    const json: unknown = JSON.parse(`${raw}`);
+    if (typeof json !== "object" || json === null) throw new SyntaxError("not an object");
+    Object.assign(params, json);
+  } else if (type.startsWith("application/x-www-form-urlencoded"))
     Object.assign(params, Object.fromEntries(new URLSearchParams(`${raw}`)));
   else if (type.startsWith("multipart/form-data")) {
     const form = await new Response(raw, { headers: { "content-type": type } }).formData();
@@ -84,7 +93,7 @@ export async function handleTelegram(
 ): Promise<boolean> {
   const path = url.pathname;
   if (!path.startsWith("/telegram/")) return false;
-  if (path.startsWith("/telegram/_test/")) return testRoute(req, res, url, raw);
+  if (path.startsWith("/telegram/_test/")) return await testRoute(req, res, url, raw);
 
   const file = /^\/telegram\/file\/bot([^/]+)\/(.+)$/.exec(path);
   if (file && req.method === "GET") {
@@ -101,7 +110,8 @@ export async function handleTelegram(
   const [, token = "", method = ""] = call;
   const bot = bots.get(token);
   if (!bot || bot.revoked) return fail(res, 401, "Unauthorized");
-  const params = await paramsOf(req, url, raw);
+  const params = await paramsOf(req, url, raw).catch(() => null);
+  if (!params) return fail(res, 400, "Bad Request: can't parse JSON object");
   bot.requests.push({ method, params });
   const injected = bot.failures.get(method);
   if (injected && injected.skip-- <= 0) {
@@ -126,35 +136,28 @@ export async function handleTelegram(
         username: bot.username,
       });
     case "setWebhook": {
-      const hookUrl = String(params.url ?? "");
-      if (!hookUrl.startsWith("https://"))
+      const outcome = setWebhook(bot.updates, params);
+      return "error" in outcome
+        ? fail(res, 400, outcome.error)
+        : ok(res, true, outcome.description);
+    }
+    case "deleteWebhook": {
+      const had = bot.updates.webhook !== null;
+      bot.updates.webhook = null;
+      if (params.drop_pending_updates === true || params.drop_pending_updates === "true")
+        bot.updates.pending.clear();
+      return ok(res, true, had ? "Webhook was deleted" : "Webhook is already deleted");
+    }
+    case "getWebhookInfo":
+      return ok(res, webhookInfo(bot.updates));
+    case "getUpdates":
+      if (bot.updates.webhook)
         return fail(
           res,
-          400,
-          "Bad Request: bad webhook: An HTTPS URL must be provided for webhook",
+          409,
+          "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
         );
-      const secret = params.secret_token as string | undefined;
-      if (secret !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(secret))
-        return fail(res, 400, "Bad Request: secret token contains unallowed characters");
-      const allowed = params.allowed_updates;
-      bot.webhook = {
-        url: hookUrl,
-        secret_token: secret,
-        allowed_updates:
-          typeof allowed === "string" ? JSON.parse(allowed) : (allowed as string[] | undefined),
-      };
-      return ok(res, true, "Webhook was set");
-    }
-    case "deleteWebhook":
-      bot.webhook = null;
-      return ok(res, true, "Webhook was deleted");
-    case "getWebhookInfo":
-      return ok(res, {
-        url: bot.webhook?.url ?? "",
-        has_custom_certificate: false,
-        pending_update_count: 0,
-        ...(bot.webhook?.allowed_updates ? { allowed_updates: bot.webhook.allowed_updates } : {}),
-      });
+      return ok(res, pollUpdates(bot.updates, Number(params.offset ?? 0)));
     case "sendMessage": {
       if (!chat) return fail(res, 400, "Bad Request: chat_id is empty");
       if (bot.blocked.has(chat)) return fail(res, 403, "Forbidden: bot was blocked by the user");
@@ -193,8 +196,26 @@ export async function handleTelegram(
   }
 }
 
-function testRoute(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): true {
-  const input = req.method === "POST" ? (JSON.parse(`${raw}`) as Record<string, unknown>) : {};
+// What a delivery control answers: the update's ids and what the webhook said (`pending` when
+// no webhook is set: the update waits for getUpdates).
+function deliveryAnswer(res: ServerResponse, bot: Bot, updateId: number, outcome: Delivery | null) {
+  const update = bot.updates.made.get(updateId) as { message?: { message_id: number } };
+  return send(res, 200, {
+    updateId,
+    messageId: update.message?.message_id,
+    delivered: outcome !== null && delivered(outcome),
+    ...(outcome ?? { status: null, pending: true }),
+  });
+}
+
+async function testRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  raw: Buffer,
+): Promise<true> {
+  const input = testInput(req.method, raw);
+  if (typeof input === "string") return send(res, 400, { error: input });
   const token = String(input.token ?? url.searchParams.get("token") ?? "");
   const route = url.pathname.slice("/telegram/_test/".length);
   if (route === "bots" && req.method === "POST") {
@@ -202,7 +223,7 @@ function testRoute(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buf
       id: ++nextBotId,
       username: String(input.username),
       revoked: false,
-      webhook: null,
+      updates: newTelegramUpdates(),
       blocked: new Set(),
       files: new Map(),
       failures: new Map(),
@@ -214,7 +235,29 @@ function testRoute(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buf
   }
   const bot = bots.get(token);
   if (!bot) return send(res, 404, { error: "unknown bot" });
-  if (route === "requests") return send(res, 200, { requests: bot.requests });
+  if (route === "requests") {
+    const method = url.searchParams.get("method");
+    return send(res, 200, {
+      requests: method ? bot.requests.filter((r) => r.method === method) : bot.requests,
+    });
+  }
+  if (route === "deliver" && req.method === "POST") {
+    const made = makeMessageUpdate(bot.updates, bot.nextMessageId++, input);
+    if (typeof made === "string") return send(res, 400, { error: made });
+    const secret = input.secretToken as string | null | undefined;
+    return deliveryAnswer(
+      res,
+      bot,
+      made.updateId,
+      await deliverUpdate(bot.updates, made.updateId, secret),
+    );
+  }
+  if (route === "redeliver" && req.method === "POST") {
+    const updateId = Number(input.updateId ?? Math.max(0, ...bot.updates.made.keys()));
+    if (!bot.updates.made.has(updateId)) return send(res, 404, { error: "unknown update" });
+    const secret = input.secretToken as string | null | undefined;
+    return deliveryAnswer(res, bot, updateId, await deliverUpdate(bot.updates, updateId, secret));
+  }
   if (route === "revoke") bot.revoked = true;
   else if (route === "block") bot.blocked.add(String(input.chatId));
   else if (route === "files")

@@ -1,5 +1,16 @@
 import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { delivered, testInput } from "./webhook-delivery.ts";
+import {
+  hookFor,
+  messageWebhook,
+  postWebhook,
+  statusWebhook,
+  subscribe,
+  WHATSAPP_APP_SECRET,
+  type WhatsAppHook,
+  wamid,
+} from "./whatsapp-webhook-delivery.ts";
 
 // The WhatsApp Business Cloud API (Meta's Graph API) on loopback, in its wire format:
 // `/whatsapp/<version>/<phone-number-id>` (GET, fields), `…/messages` (POST JSON),
@@ -7,33 +18,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 // download itself (bearer required, like Meta's lookaside host), bearer access tokens, and
 // Graph's `{error:{message,type,code,error_subcode?,fbtrace_id}}` envelope. Tests register
 // numbers, media and closed 24-hour windows, inject errors, and read what was received
-// (`GET /whatsapp/_test/requests?token=`). The signing helper builds Meta's webhook POSTs
-// (WebCrypto only: workerd tests use it).
+// (`GET /whatsapp/_test/requests?phoneNumberId=`). Tests also play Meta calling the webhook:
+// the subscription handshake, a person's message or a delivery receipt signed with the app
+// secret, and the same body again (whatsapp-webhook-delivery.ts).
 
-export const WHATSAPP_APP_SECRET = "stand-in-meta-app-secret";
-export const WHATSAPP_VERIFY_TOKEN = "stand-in-verify-token";
-
-/** A webhook POST signed as Meta signs it: `X-Hub-Signature-256: sha256=<hex HMAC>`. */
-export async function signedWhatsAppRequest(
-  url: string,
-  body: string,
-  appSecret = WHATSAPP_APP_SECRET,
-) {
-  const key = await crypto.subtle.importKey(
-    "raw",
-    new TextEncoder().encode(appSecret),
-    { name: "HMAC", hash: "SHA-256" },
-    false,
-    ["sign"],
-  );
-  const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(body));
-  const hex = [...new Uint8Array(mac)].map((b) => b.toString(16).padStart(2, "0")).join("");
-  return new Request(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${hex}` },
-    body,
-  });
-}
+export {
+  signedWhatsAppRequest,
+  WHATSAPP_APP_SECRET,
+  WHATSAPP_VERIFY_TOKEN,
+} from "./whatsapp-webhook-delivery.ts";
 
 interface PhoneNumber {
   token: string;
@@ -42,6 +35,10 @@ interface PhoneNumber {
   closedWindows: Set<string>;
   failures: { status: number; error: Record<string, unknown> }[];
   requests: { method: string; path: string; body: unknown }[];
+  wabaId: string;
+  hook?: WhatsAppHook;
+  /** Every webhook body sent, by delivery id, for redelivery. */
+  sent: Map<string, { hook: WhatsAppHook; body: string }>;
 }
 const numbers = new Map<string, PhoneNumber>(); // by phone number id
 const media = new Map<string, { token: string; mimeType: string; bytes: Buffer }>();
@@ -76,7 +73,7 @@ export async function handleWhatsApp(
 ): Promise<boolean> {
   const path = url.pathname;
   if (!path.startsWith("/whatsapp/")) return false;
-  if (path.startsWith("/whatsapp/_test/")) return testRoute(req, res, url, raw);
+  if (path.startsWith("/whatsapp/_test/")) return await testRoute(req, res, url, raw);
   const token = req.headers.authorization?.replace(/^Bearer /, "") ?? "";
 
   const download = /^\/whatsapp\/download\/(\d+)$/.exec(path);
@@ -97,8 +94,16 @@ export async function handleWhatsApp(
 
   let body: unknown = null;
   const type = req.headers["content-type"] ?? "";
-  if (type.startsWith("application/json")) body = JSON.parse(`${raw}`);
-  else if (type.startsWith("multipart/form-data")) {
+  if (type.startsWith("application/json") && raw.length) {
+    try {
+      body = JSON.parse(`${raw}`);
+    } catch {
+      return graphError(res, 400, {
+        message: "(#100) The request body is not valid JSON",
+        code: 100,
+      });
+    }
+  } else if (type.startsWith("multipart/form-data")) {
     const form = await new Response(raw, { headers: { "content-type": type } }).formData();
     const file = form.get("file");
     body = {
@@ -143,9 +148,9 @@ export async function handleWhatsApp(
   }
   if (numbers.get(id) !== number) return noObject(res, id);
   if (edge === "media" && req.method === "POST") {
-    const upload = body as {
+    const upload = (body ?? {}) as {
       messaging_product: string;
-      file: { type: string; base64: string } | null;
+      file?: { type: string; base64: string } | null;
     };
     if (upload.messaging_product !== "whatsapp" || !upload.file)
       return graphError(res, 400, { message: "(#100) The parameter file is required.", code: 100 });
@@ -158,11 +163,12 @@ export async function handleWhatsApp(
     return send(res, 200, { id: mediaId });
   }
   if (edge === "messages" && req.method === "POST") {
-    const msg = body as {
+    const msg = (body ?? {}) as {
       messaging_product?: string;
       to?: string;
       type?: string;
       text?: { body?: string };
+      context?: { message_id?: unknown };
     };
     if (msg.messaging_product !== "whatsapp")
       return graphError(res, 400, {
@@ -171,6 +177,17 @@ export async function handleWhatsApp(
       });
     if (!msg.to)
       return graphError(res, 400, { message: "(#100) The parameter to is required.", code: 100 });
+    if ((msg.type ?? "text") === "text" && typeof msg.text?.body !== "string")
+      return graphError(res, 400, {
+        message: "(#100) The parameter text['body'] is required.",
+        code: 100,
+      });
+    if (msg.context !== undefined && typeof msg.context?.message_id !== "string")
+      return graphError(res, 400, {
+        message: "(#100) Invalid parameter",
+        code: 100,
+        error_data: { messaging_product: "whatsapp", details: "context.message_id is not valid" },
+      });
     if (msg.type === "text" && (msg.text?.body ?? "").length > 4096)
       return graphError(res, 400, {
         message: "(#100) Param text['body'] must be at most 4096 characters long.",
@@ -189,14 +206,22 @@ export async function handleWhatsApp(
     return send(res, 200, {
       messaging_product: "whatsapp",
       contacts: [{ input: msg.to, wa_id: msg.to }],
-      messages: [{ id: `wamid.${Buffer.from(String(++nextId)).toString("base64")}` }],
+      messages: [{ id: wamid() }],
     });
   }
   return graphError(res, 400, { message: "Unsupported request", code: 100 });
 }
 
-function testRoute(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buffer): true {
-  const input = req.method === "POST" ? (JSON.parse(`${raw}`) as Record<string, unknown>) : {};
+let nextDelivery = 0;
+
+async function testRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  raw: Buffer,
+): Promise<true> {
+  const input = testInput(req.method, raw);
+  if (typeof input === "string") return send(res, 400, { error: input });
   const route = url.pathname.slice("/whatsapp/_test/".length);
   if (route === "numbers") {
     numbers.set(String(input.phoneNumberId), {
@@ -206,6 +231,8 @@ function testRoute(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buf
       closedWindows: new Set(),
       failures: [],
       requests: [],
+      wabaId: String(input.wabaId ?? "102290129340398"),
+      sent: new Map(),
     });
     return send(res, 201, { ok: true });
   }
@@ -218,9 +245,38 @@ function testRoute(req: IncomingMessage, res: ServerResponse, url: URL, raw: Buf
     });
     return send(res, 201, { id: mediaId });
   }
-  const number = numbers.get(String(input.phoneNumberId ?? url.searchParams.get("phoneNumberId")));
+  const phoneNumberId = String(input.phoneNumberId ?? url.searchParams.get("phoneNumberId"));
+  const number = numbers.get(phoneNumberId);
   if (!number) return send(res, 404, { error: "unknown number" });
   if (route === "requests") return send(res, 200, { requests: number.requests });
+  if (route === "subscribe") {
+    if (typeof input.url !== "string" || !URL.canParse(input.url))
+      return send(res, 400, { error: "url must be the callback URL" });
+    const outcome = await subscribe(input.url, String(input.verifyToken ?? ""));
+    if (outcome.verified)
+      number.hook = { url: input.url, appSecret: String(input.appSecret ?? WHATSAPP_APP_SECRET) };
+    return send(res, 200, outcome);
+  }
+  if (route === "deliver" || route === "deliver-status") {
+    const hook = hookFor(input, number.hook);
+    if (typeof hook === "string")
+      return send(res, hook.startsWith("no webhook") ? 409 : 400, { error: hook });
+    const sender = { phoneNumberId, ...number };
+    const made = route === "deliver" ? messageWebhook(sender, input) : statusWebhook(sender, input);
+    if (typeof made === "string") return send(res, 400, { error: made });
+    const deliveryId = String(++nextDelivery);
+    number.sent.set(deliveryId, { hook, body: made.body });
+    const outcome = await postWebhook(hook, made.body);
+    const { body: _sent, ...ids } = made;
+    return send(res, 200, { deliveryId, ...ids, delivered: delivered(outcome), ...outcome });
+  }
+  if (route === "redeliver") {
+    const deliveryId = String(input.deliveryId ?? [...number.sent.keys()].at(-1));
+    const sent = number.sent.get(deliveryId);
+    if (!sent) return send(res, 404, { error: "unknown delivery" });
+    const outcome = await postWebhook(sent.hook, sent.body);
+    return send(res, 200, { deliveryId, delivered: delivered(outcome), ...outcome });
+  }
   if (route === "close-window") number.closedWindows.add(String(input.waId));
   else if (route === "fail")
     number.failures.push({
