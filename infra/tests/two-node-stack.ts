@@ -174,8 +174,9 @@ export class TestNode {
     this.engine.dockerStatus("rm", "-f", `iw-employee-${employeeId}`);
     this.engine.dockerStatus("volume", "rm", "-f", `iw-employee-${employeeId}-data`);
     const disk = this.diskPaths(employeeId);
-    spawnSync("umount", [disk.mountpoint]);
-    rmSync(disk.mountpoint, { recursive: true, force: true });
+    // Lazily: the engine or the agent may still hold the mount for a moment after `rm -f` (a plain
+    // umount then failed with EBUSY and left the folder mounted).
+    removeMountedTree(disk.mountpoint);
     rmSync(disk.image, { force: true });
     if (existsSync(disk.image)) throw new Error(`could not remove ${disk.image}`);
   }
