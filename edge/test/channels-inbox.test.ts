@@ -13,7 +13,7 @@ afterEach(removeAllEmployees);
 // screening, delivery through the scripted node, and the outbox to the providers' stand-ins.
 
 let seq = 0;
-export function telegramMessage(over: Partial<InboundMessage> = {}): InboundMessage {
+function telegramMessage(over: Partial<InboundMessage> = {}): InboundMessage {
   seq++;
   const id = `${Date.now()}${seq}`;
   return {
