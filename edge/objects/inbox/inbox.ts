@@ -3,7 +3,6 @@ import {
   type ChatErrorCode,
   type Conversation,
   type ConversationSource,
-  MAX_ATTACHMENTS,
   MESSAGE_PAGE,
 } from "../../contract/chat.ts";
 import type { LiveFrame } from "../../contract/live.ts";
@@ -16,8 +15,6 @@ import {
   ended,
   handedOver,
   isInFlight,
-  MAX_UNSENT_ATTACHMENTS,
-  MAX_WAITING_PER_CONVERSATION,
   mayDeliver,
   nextReply,
   progressed,
@@ -25,10 +22,10 @@ import {
   taken,
   timedOut,
   titleFrom,
-  UNSENT_ATTACHMENT_TTL_MS,
 } from "./inbox-delivery.ts";
 import type { InboxHost } from "./inbox-host.ts";
 import { abortRun, sendRun } from "./inbox-node.ts";
+import { addAttachment, attachmentForNode, refusalOf, refuse } from "./inbox-posting.ts";
 import type {
   AddedAttachment,
   AttachmentForNode,
@@ -38,7 +35,7 @@ import type {
   NewChatMessage,
   PostResult,
 } from "./inbox-rpc.ts";
-import { attachmentRef, attachmentView, InboxStore, type MessageRow } from "./inbox-store.ts";
+import { InboxStore, type MessageRow } from "./inbox-store.ts";
 
 const NEW_TITLE = "New conversation";
 const ENDED: readonly string[] = ["done", "failed", "aborted"];
@@ -96,32 +93,7 @@ export class Inbox {
 
   /** Why this message cannot be posted, or null: asked before it counts against any limit. */
   refusalOf(input: NewChatMessage): ChatRefusal | null {
-    const c = this.store.conversation(input.conversationId);
-    if (!c) return refuse("not_found", "That conversation does not exist.");
-    // A channel's conversation is the sender's and the employee's: read-only here.
-    if (c.external_key)
-      return refuse("invalid_state", "This conversation is a channel's: it is read-only here.");
-    const ids = [...new Set(input.attachmentIds)];
-    if (ids.length > MAX_ATTACHMENTS)
-      return refuse("invalid_input", `A message may carry at most ${MAX_ATTACHMENTS} files.`);
-    for (const id of ids) {
-      const a = this.store.attachment(id);
-      if (!a || a.message_id !== null)
-        return refuse(
-          "invalid_input",
-          "A file of this message was not uploaded here, or was sent already.",
-          { attachmentIds: "unknown or used" },
-        );
-    }
-    if (!input.text.trim() && ids.length === 0)
-      return refuse("invalid_input", "Write a message or attach a file.", { text: "empty" });
-    const open = this.store.openMessages(c.id).filter((m) => m.role === "person");
-    if (open.length >= MAX_WAITING_PER_CONVERSATION)
-      return refuse(
-        "invalid_state",
-        "Wait for the employee to answer the messages before this one.",
-      );
-    return null;
+    return refusalOf(this.store, input);
   }
 
   async post(input: NewChatMessage): Promise<PostResult> {
@@ -219,33 +191,14 @@ export class Inbox {
     return this.store.conversationView(c);
   }
 
-  // Uploads that were never sent would keep their bytes for as long as the employee exists: past
-  // a day they are forgotten (the caller deletes the bytes), and only so many may wait at once.
   addAttachment(a: NewAttachment): AddedAttachment {
-    const now = this.now();
-    const discarded: string[] = [];
-    let waiting = 0;
-    for (const u of this.store.unsentAttachments()) {
-      if (u.created_at + UNSENT_ATTACHMENT_TTL_MS > now) waiting++;
-      else {
-        this.store.deleteAttachment(u.id);
-        discarded.push(u.r2_key);
-      }
-    }
-    if (waiting >= MAX_UNSENT_ATTACHMENTS)
-      return {
-        ok: false,
-        message: `${waiting} files wait to be sent to this employee; send them with a message first.`,
-        discarded,
-      };
-    return { ok: true, attachment: attachmentView(this.store.insertAttachment(a, now)), discarded };
+    return addAttachment(this.store, a, this.now());
   }
 
   /** Only for the node the employee is on, and only a file sent with a message. */
   attachmentForNode(nodeId: string, id: string): AttachmentForNode | null {
     if (this.host.record()?.nodeId !== nodeId) return null;
-    const a = this.store.attachment(id);
-    return a?.message_id ? { ...attachmentRef(a), r2Key: a.r2_key } : null;
+    return attachmentForNode(this.store, id);
   }
 
   // ---- what the node reports ----
@@ -389,9 +342,3 @@ export class Inbox {
     return this.host.clock.now();
   }
 }
-
-const refuse = (
-  code: ChatRefusal["code"],
-  message: string,
-  fields?: Record<string, string>,
-): ChatRefusal => ({ ok: false, code, message, ...(fields ? { fields } : {}) });
