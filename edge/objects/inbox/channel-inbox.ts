@@ -30,6 +30,8 @@ import type { MessageRow } from "./inbox-store.ts";
 
 /** Screening starts at once; the alarm runs it this much later if that did not finish. */
 const SCREEN_BACKSTOP_MS = 15_000;
+/** Old dedupe keys and sends are forgotten at most this often (a pass is often). */
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 // The inbox's channel side (issue 17): what providers hand the employee is stored here before
 // the webhook answers (channel_intake, deduplicated by the provider's id), then screened (the
@@ -42,6 +44,7 @@ export class ChannelInbox {
   readonly store: ChannelStore;
   readonly outbox: ChannelOutbox;
   private chain: Promise<void> = Promise.resolve();
+  private prunedAt = 0;
 
   constructor(host: InboxHost, inbox: Inbox) {
     this.host = host;
@@ -171,7 +174,11 @@ export class ChannelInbox {
     for (const row of this.store.dueIntake(this.host.clock.now())) await this.screen(ctx, row);
     this.outbox.noticesDue(this.host.clock.now());
     await this.outbox.flush(ctx);
-    this.store.pruneIntake(this.host.clock.now());
+    const now = this.host.clock.now();
+    if (now - this.prunedAt > PRUNE_EVERY_MS) {
+      this.prunedAt = now;
+      this.store.pruneIntake(now);
+    }
     this.host.syncAlarm();
   }
 
@@ -181,7 +188,8 @@ export class ChannelInbox {
     const m = parsed.data;
     try {
       const channel = await getChannel(ctx.env.DB, row.channel_id);
-      if (!channel || channel.employeeId !== ctx.employeeId)
+      // Gone, or paused (kept, but messages are not taken): recorded, not delivered.
+      if (!channel || channel.employeeId !== ctx.employeeId || channel.status === "paused")
         return this.store.setIntake(row.key, "ignored");
       const settings = ChannelSettings.safeParse(channel.settings);
       const { policy, noticeAfterSeconds } = settings.success

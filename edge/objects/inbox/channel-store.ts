@@ -187,10 +187,14 @@ export class ChannelStore {
       .one().n;
   }
 
-  /** Forgets dedupe keys of messages long done with. */
+  /** Forgets dedupe keys of messages long done with, and sends long made or given up. */
   pruneIntake(now: number): void {
     this.sql.exec(
       "DELETE FROM channel_intake WHERE received_at < ? AND state NOT IN ('screening', 'held')",
+      now - INTAKE_KEEP_MS,
+    );
+    this.sql.exec(
+      "DELETE FROM channel_outbox WHERE created_at < ? AND state <> 'pending'",
       now - INTAKE_KEEP_MS,
     );
   }
