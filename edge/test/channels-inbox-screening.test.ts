@@ -158,6 +158,10 @@ describe("the outbox", () => {
     const row = await getChannel(env.DB, ch.channelId);
     expect(row?.status).toBe("failing");
     expect(row?.statusReason).toMatch(/Unauthorized/);
+    // The answer never reached the person: the history says so, with the provider's reason.
+    const shown = live.messages(frame.runId).at(-1);
+    expect(shown).toMatchObject({ status: "failed", error: { code: "unreachable" } });
+    expect(shown?.error?.message).toMatch(/^Not delivered through telegram: .*Unauthorized/);
     live.ws.close();
   });
 

@@ -54,6 +54,15 @@ export class ChannelInbox {
     inbox.onReplyEnded = (reply) => {
       if (this.outbox.replyEnded(reply)) this.kick();
     };
+    // An answer or initiative the provider never took shows as failed, with the provider's reason
+    // (WhatsApp's 131047 outside its 24-hour window, a revoked token), in the history.
+    this.outbox.onGivenUp = (row) => {
+      if (row.reply_id && (row.purpose === "reply" || row.purpose === "initiative"))
+        this.inbox.undelivered(
+          row.reply_id,
+          `Not delivered through ${row.kind}: ${row.error_message ?? "refused"}`,
+        );
+    };
   }
 
   /**

@@ -32,6 +32,8 @@ import type { MessageRow } from "./inbox-store.ts";
 export class ChannelOutbox {
   private readonly host: InboxHost;
   readonly store: ChannelOutboxStore;
+  /** A send given up: the history says its message never reached the person (channel-inbox.ts). */
+  onGivenUp: ((row: OutboxRow) => void) | undefined;
 
   constructor(host: InboxHost) {
     this.host = host;
@@ -129,7 +131,14 @@ export class ChannelOutbox {
     const target = JSON.parse(row.target_json) as ReplyTarget;
     const channel = await getEmployeeChannel(ctx.env.DB, ctx.employeeId, row.kind);
     if (!channel) {
-      this.store.update({ ...row, state: "failed", error_code: "channel_removed", next_at: null });
+      const gone = {
+        ...row,
+        state: "failed" as const,
+        error_code: "channel_removed",
+        next_at: null,
+      };
+      this.store.update(gone);
+      this.onGivenUp?.({ ...gone, error_message: `The ${row.kind} channel was removed.` });
       return true;
     }
     try {
@@ -159,6 +168,7 @@ export class ChannelOutbox {
         return false;
       }
       this.store.update({ ...next, state: "failed", next_at: null });
+      this.onGivenUp?.(next);
       if (verdict.markChannelFailing)
         await this.markFailing(ctx, row.kind, channel.id, next.error_message ?? "");
       return true;

@@ -169,6 +169,18 @@ export class Inbox {
     await this.deliver(c.id);
   }
 
+  /** A channel could not take the employee's answer: it shows failed, with why. */
+  undelivered(messageId: string, why: string): void {
+    const m = this.store.message(messageId);
+    if (m?.role === "employee")
+      this.changed({
+        ...m,
+        status: "failed",
+        error_code: "unreachable",
+        error_message: why.slice(0, 1000),
+      });
+  }
+
   /** Tells the viewers of a conversation made or changed outside a post (a channel's). */
   announce(conversationId: string): void {
     const c = this.store.conversation(conversationId);
@@ -325,7 +337,11 @@ export class Inbox {
 
   /** Stores a message and tells the viewers, with its conversation. */
   private changed(row: MessageRow): void {
-    const was = row.role === "employee" ? this.store.message(row.id)?.status : undefined;
+    // Read back only for a reply that ends now: the channels' outbox hears of each end once.
+    const was =
+      row.role === "employee" && ENDED.includes(row.status)
+        ? this.store.message(row.id)?.status
+        : undefined;
     this.store.updateMessage(row);
     if (was && !ENDED.includes(was) && ENDED.includes(row.status)) this.onReplyEnded?.(row);
     this.broadcast({ type: "chat.message", message: this.store.messageView(row) });
