@@ -10,6 +10,7 @@ import { findChannelSender, recordSender } from "../../store/channel-senders.ts"
 import { getChannel } from "../../store/channels.ts";
 import {
   channelPair,
+  initiativeRow,
   intakeKey,
   MAX_WAITING_CHANNEL,
   oneLine,
@@ -20,13 +21,12 @@ import {
   screenRetryAt,
 } from "./channel-intake.ts";
 import { broadcastChannel, ChannelOutbox, sendPairing } from "./channel-outbox.ts";
-import { identify, storeFiles } from "./channel-screen.ts";
+import { Identities, storeFiles } from "./channel-screen.ts";
 import type { SendContext } from "./channel-send.ts";
 import { ChannelStore, type IntakeRow } from "./channel-store.ts";
 import type { Inbox } from "./inbox.ts";
 import type { InboxHost } from "./inbox-host.ts";
 import type { ChannelReceiveInput, ChannelReceiveResult } from "./inbox-rpc.ts";
-import type { MessageRow } from "./inbox-store.ts";
 
 /** Screening starts at once; the alarm runs it this much later if that did not finish. */
 const SCREEN_BACKSTOP_MS = 15_000;
@@ -45,6 +45,7 @@ export class ChannelInbox {
   readonly outbox: ChannelOutbox;
   private chain: Promise<void> = Promise.resolve();
   private prunedAt = 0;
+  private readonly identities = new Identities();
 
   constructor(host: InboxHost, inbox: Inbox) {
     this.host = host;
@@ -121,23 +122,7 @@ export class ChannelInbox {
     const body = text.trim();
     if (!c || !target || !body) return null;
     const now = this.host.clock.now();
-    const row: MessageRow = {
-      id: crypto.randomUUID(),
-      conversation_id: c.id,
-      role: "employee",
-      author: null,
-      text: body,
-      truncated: 0,
-      status: "done",
-      error_code: null,
-      error_message: null,
-      tools: "[]",
-      reply_to: null,
-      deadline_at: null,
-      progress_at: null,
-      created_at: now,
-      completed_at: now,
-    };
+    const row = initiativeRow(c.id, body, now);
     this.inbox.store.insertMessage(row);
     this.outbox.queue(c.id, row.id, "initiative", target, body);
     this.inbox.announce(c.id);
@@ -204,7 +189,8 @@ export class ChannelInbox {
       const { policy, noticeAfterSeconds } = settings.success
         ? settings.data
         : defaultChannelSettings(m.kind);
-      const who = policy === "anyone" ? null : await identify(ctx, m);
+      const who =
+        policy === "anyone" ? null : await this.identities.identify(ctx, m, this.host.clock.now());
       const seen = who?.member
         ? null
         : await findChannelSender(ctx.env.DB, ctx.employeeId, m.kind, m.sender.id);

@@ -222,3 +222,22 @@ export function channelPair(
   };
   return { person, reply };
 }
+
+/** A message the employee sends on its own initiative, as the history keeps it (sent already). */
+export const initiativeRow = (conversationId: string, text: string, now: number): MessageRow => ({
+  id: crypto.randomUUID(),
+  conversation_id: conversationId,
+  role: "employee",
+  author: null,
+  text,
+  truncated: 0,
+  status: "done",
+  error_code: null,
+  error_message: null,
+  tools: "[]",
+  reply_to: null,
+  deadline_at: null,
+  progress_at: null,
+  created_at: now,
+  completed_at: now,
+});

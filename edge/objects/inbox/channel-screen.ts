@@ -44,6 +44,27 @@ export async function identify(ctx: SendContext, m: InboundMessage): Promise<Ide
   return { member: linked !== null, name, email };
 }
 
+const IDENTITY_TTL_MS = 10 * 60_000;
+
+/**
+ * Who wrote, remembered per Slack user for IDENTITY_TTL_MS while the object lives: Slack's events
+ * carry only the user id, so users.info would otherwise be asked for every message. The other
+ * kinds carry what they know in the message and are looked up each time (D1 only).
+ */
+export class Identities {
+  private readonly known = new Map<string, { at: number; who: Identity }>();
+
+  async identify(ctx: SendContext, m: InboundMessage, now: number): Promise<Identity> {
+    if (m.kind !== "slack") return identify(ctx, m);
+    const cached = this.known.get(m.sender.id);
+    if (cached && now - cached.at < IDENTITY_TTL_MS) return cached.who;
+    const who = await identify(ctx, m);
+    if (this.known.size > 1000) this.known.clear();
+    this.known.set(m.sender.id, { at: now, who });
+    return who;
+  }
+}
+
 export interface StoredFiles {
   attachments: NewAttachment[];
   /** Files not passed on: over the chat's count or size, or not fetched. */
