@@ -113,6 +113,38 @@ describe("channel intake and delivery", () => {
   });
 });
 
+describe("channel files", () => {
+  it("puts a message's files into R2 as chat attachments; bytes too big for the intake row are counted, not lost", async () => {
+    const { employeeId, agent } = await runningEmployee("ch-files");
+    const ch = await connectTelegram(employeeId, { policy: "anyone" });
+    const big = btoa("x".repeat(1_100_000));
+    await receive(
+      employeeId,
+      ch.channelId,
+      telegramMessage({
+        text: "two files",
+        attachments: [
+          {
+            name: "hello.txt",
+            contentType: "text/plain",
+            size: 5,
+            source: { kind: "inline", base64: btoa("hello") },
+          },
+          {
+            name: "big.bin",
+            contentType: "application/octet-stream",
+            size: 1_100_000,
+            source: { kind: "inline", base64: big },
+          },
+        ],
+      }),
+    );
+    const frame = await agent.next("chat.send");
+    expect(frame.attachments.map((a) => [a.name, a.size])).toEqual([["hello.txt", 5]]);
+    expect(frame.text).toContain("[1 attached file(s) could not be passed on.]");
+  });
+});
+
 describe("channel schema", () => {
   it("adds its tables and columns to an object made with the old schema, once", async () => {
     const stub = employeeObject(`old-schema-${crypto.randomUUID()}`);
