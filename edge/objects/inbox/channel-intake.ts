@@ -241,3 +241,29 @@ export const initiativeRow = (conversationId: string, text: string, now: number)
   created_at: now,
   completed_at: now,
 });
+
+/** Largest message JSON kept in a row (a Durable Object's row holds at most 2 MB). */
+const MAX_INTAKE_JSON_CHARS = 1_000_000;
+
+// Email files go to R2 before the RPC (`stored`); inline bytes that would still overflow the row
+// are dropped, largest first, and counted, so the message itself is always stored (never a 503
+// loop).
+export function intakeJson(m: InboundMessage): string {
+  let kept = m.attachments;
+  let json = JSON.stringify(m);
+  while (json.length > MAX_INTAKE_JSON_CHARS) {
+    const inline = kept.filter((a) => a.source.kind === "inline");
+    const largest = inline.sort((x, y) => inlineChars(y) - inlineChars(x))[0];
+    if (!largest) break;
+    kept = kept.filter((a) => a !== largest);
+    json = JSON.stringify({
+      ...m,
+      attachments: kept,
+      omittedAttachments: m.omittedAttachments + m.attachments.length - kept.length,
+    });
+  }
+  return json;
+}
+
+const inlineChars = (a: InboundMessage["attachments"][number]) =>
+  a.source.kind === "inline" ? a.source.base64.length : 0;

@@ -5,6 +5,7 @@ import {
   boundChannelText,
   channelAuthor,
   deliveredText,
+  intakeJson,
   MAX_HELD_PER_SENDER,
   MAX_SEND_ATTEMPTS,
   mayNotice,
@@ -139,5 +140,39 @@ describe("notices and retries", () => {
       state: "failed",
       markChannelFailing: false,
     });
+  });
+});
+
+describe("the intake row", () => {
+  it("drops inline bytes largest first until the message fits a row, and counts them", () => {
+    const file = (name: string, chars: number) => ({
+      name,
+      contentType: "application/octet-stream",
+      size: null,
+      source: { kind: "inline" as const, base64: "A".repeat(chars) },
+    });
+    const m = {
+      kind: "email" as const,
+      providerMessageId: "<m@x>",
+      conversationId: "<m@x>",
+      sender: { id: "a@x.example" },
+      text: "hi",
+      truncated: false,
+      attachments: [file("small", 8), file("big", 900_000), file("bigger", 950_000)],
+      omittedAttachments: 1,
+      receivedAt: new Date(T).toISOString(),
+      replyTo: {
+        kind: "email" as const,
+        to: "a@x.example",
+        employeeAddress: "e@employees.localhost",
+        messageId: "<m@x>",
+        references: [],
+        subject: "s",
+      },
+    };
+    const kept = JSON.parse(intakeJson(m)) as typeof m;
+    expect(kept.attachments.map((a) => a.name)).toEqual(["small", "big"]);
+    expect(kept.omittedAttachments).toBe(2);
+    expect(intakeJson({ ...m, attachments: [] })).toBe(JSON.stringify({ ...m, attachments: [] }));
   });
 });
