@@ -32,7 +32,7 @@ export interface SendContext {
   employeeName: string;
 }
 
-/** Sends `text` from part `fromPart` on; resolves with the parts delivered in all. */
+/** Sends `text` from part `fromPart` on (0: all of it); a ChannelError says how far it got. */
 export async function sendToChannel(
   ctx: SendContext,
   channel: ChannelRow,
