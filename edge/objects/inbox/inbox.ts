@@ -3,7 +3,6 @@ import {
   type ChatErrorCode,
   type Conversation,
   type ConversationSource,
-  MAX_ATTACHMENTS,
   MESSAGE_PAGE,
 } from "../../contract/chat.ts";
 import type { LiveFrame } from "../../contract/live.ts";
@@ -16,8 +15,6 @@ import {
   ended,
   handedOver,
   isInFlight,
-  MAX_UNSENT_ATTACHMENTS,
-  MAX_WAITING_PER_CONVERSATION,
   mayDeliver,
   nextReply,
   progressed,
@@ -25,10 +22,10 @@ import {
   taken,
   timedOut,
   titleFrom,
-  UNSENT_ATTACHMENT_TTL_MS,
 } from "./inbox-delivery.ts";
 import type { InboxHost } from "./inbox-host.ts";
 import { abortRun, sendRun } from "./inbox-node.ts";
+import { addAttachment, attachmentForNode, refusalOf, refuse } from "./inbox-posting.ts";
 import type {
   AddedAttachment,
   AttachmentForNode,
@@ -38,17 +35,20 @@ import type {
   NewChatMessage,
   PostResult,
 } from "./inbox-rpc.ts";
-import { attachmentRef, attachmentView, InboxStore, type MessageRow } from "./inbox-store.ts";
+import { InboxStore, type MessageRow } from "./inbox-store.ts";
 
 const NEW_TITLE = "New conversation";
+const ENDED: readonly string[] = ["done", "failed", "aborted"];
 
 // The employee's durable inbox (DESIGN.md): conversations and messages in the object's SQLite,
 // delivered in order, one run at a time per conversation, to the employee's own OpenClaw through
 // the node it is placed on, and only while it runs. Every change is stored before it is sent
 // anywhere, and every viewer of the live socket hears it (chat.message, chat.conversation).
 export class Inbox {
-  private readonly store: InboxStore;
+  readonly store: InboxStore;
   private readonly host: InboxHost;
+  /** Told of every reply that ended (done, failed, aborted): the channels' outbox. */
+  onReplyEnded: ((reply: MessageRow) => void) | undefined;
 
   constructor(host: InboxHost) {
     this.host = host;
@@ -93,29 +93,7 @@ export class Inbox {
 
   /** Why this message cannot be posted, or null: asked before it counts against any limit. */
   refusalOf(input: NewChatMessage): ChatRefusal | null {
-    const c = this.store.conversation(input.conversationId);
-    if (!c) return refuse("not_found", "That conversation does not exist.");
-    const ids = [...new Set(input.attachmentIds)];
-    if (ids.length > MAX_ATTACHMENTS)
-      return refuse("invalid_input", `A message may carry at most ${MAX_ATTACHMENTS} files.`);
-    for (const id of ids) {
-      const a = this.store.attachment(id);
-      if (!a || a.message_id !== null)
-        return refuse(
-          "invalid_input",
-          "A file of this message was not uploaded here, or was sent already.",
-          { attachmentIds: "unknown or used" },
-        );
-    }
-    if (!input.text.trim() && ids.length === 0)
-      return refuse("invalid_input", "Write a message or attach a file.", { text: "empty" });
-    const open = this.store.openMessages(c.id).filter((m) => m.role === "person");
-    if (open.length >= MAX_WAITING_PER_CONVERSATION)
-      return refuse(
-        "invalid_state",
-        "Wait for the employee to answer the messages before this one.",
-      );
-    return null;
+    return refusalOf(this.store, input);
   }
 
   async post(input: NewChatMessage): Promise<PostResult> {
@@ -156,18 +134,58 @@ export class Inbox {
       status: "queued",
       reply_to: message.id,
     };
-    this.store.insertMessage(message);
-    this.store.insertMessage(reply);
-    this.store.attach(ids, message.id);
-    if (!c.title) this.store.setTitle(c.id, titleFrom(text, ids.length ? "Files" : NEW_TITLE));
-    this.changed(message);
-    this.changed(reply);
-    await this.deliver(c.id);
+    await this.enqueue(message, reply, ids);
     return {
       ok: true,
       message: this.store.messageView(this.store.message(message.id) ?? message),
       reply: this.store.messageView(this.store.message(reply.id) ?? reply),
     };
+  }
+
+  /**
+   * A person's message and its reply (queued), stored together and delivered in order: the web
+   * chat's post, and a channel's admitted message (channel-inbox.ts).
+   */
+  async enqueue(
+    message: MessageRow,
+    reply: MessageRow,
+    attachmentIds: string[],
+    stored?: () => void,
+  ): Promise<void> {
+    const c = this.store.conversation(message.conversation_id);
+    if (!c) return;
+    this.store.insertMessage(message);
+    this.store.insertMessage(reply);
+    this.store.attach(attachmentIds, message.id);
+    // What the caller adds to the rows (a channel's target), before anything is sent.
+    stored?.();
+    if (!c.title)
+      this.store.setTitle(
+        c.id,
+        titleFrom(message.text, attachmentIds.length ? "Files" : NEW_TITLE),
+      );
+    this.changed(message);
+    this.changed(reply);
+    await this.deliver(c.id);
+  }
+
+  /** A channel could not take the employee's answer: it shows failed, with why. */
+  undelivered(messageId: string, why: string): void {
+    const m = this.store.message(messageId);
+    if (m?.role === "employee")
+      this.changed({
+        ...m,
+        status: "failed",
+        error_code: "unreachable",
+        error_message: why.slice(0, 1000),
+      });
+  }
+
+  /** Tells the viewers of a conversation made or changed outside a post (a channel's). */
+  announce(conversationId: string): void {
+    const c = this.store.conversation(conversationId);
+    if (c)
+      this.broadcast({ type: "chat.conversation", conversation: this.store.conversationView(c) });
   }
 
   // The stop button: the answer being written is aborted on the node, and what waits behind it
@@ -185,33 +203,14 @@ export class Inbox {
     return this.store.conversationView(c);
   }
 
-  // Uploads that were never sent would keep their bytes for as long as the employee exists: past
-  // a day they are forgotten (the caller deletes the bytes), and only so many may wait at once.
   addAttachment(a: NewAttachment): AddedAttachment {
-    const now = this.now();
-    const discarded: string[] = [];
-    let waiting = 0;
-    for (const u of this.store.unsentAttachments()) {
-      if (u.created_at + UNSENT_ATTACHMENT_TTL_MS > now) waiting++;
-      else {
-        this.store.deleteAttachment(u.id);
-        discarded.push(u.r2_key);
-      }
-    }
-    if (waiting >= MAX_UNSENT_ATTACHMENTS)
-      return {
-        ok: false,
-        message: `${waiting} files wait to be sent to this employee; send them with a message first.`,
-        discarded,
-      };
-    return { ok: true, attachment: attachmentView(this.store.insertAttachment(a, now)), discarded };
+    return addAttachment(this.store, a, this.now());
   }
 
   /** Only for the node the employee is on, and only a file sent with a message. */
   attachmentForNode(nodeId: string, id: string): AttachmentForNode | null {
     if (this.host.record()?.nodeId !== nodeId) return null;
-    const a = this.store.attachment(id);
-    return a?.message_id ? { ...attachmentRef(a), r2Key: a.r2_key } : null;
+    return attachmentForNode(this.store, id);
   }
 
   // ---- what the node reports ----
@@ -338,7 +337,13 @@ export class Inbox {
 
   /** Stores a message and tells the viewers, with its conversation. */
   private changed(row: MessageRow): void {
+    // Read back only for a reply that ends now: the channels' outbox hears of each end once.
+    const was =
+      row.role === "employee" && ENDED.includes(row.status)
+        ? this.store.message(row.id)?.status
+        : undefined;
     this.store.updateMessage(row);
+    if (was && !ENDED.includes(was) && ENDED.includes(row.status)) this.onReplyEnded?.(row);
     this.broadcast({ type: "chat.message", message: this.store.messageView(row) });
     const c = this.store.conversation(row.conversation_id);
     if (c)
@@ -353,9 +358,3 @@ export class Inbox {
     return this.host.clock.now();
   }
 }
-
-const refuse = (
-  code: ChatRefusal["code"],
-  message: string,
-  fields?: Record<string, string>,
-): ChatRefusal => ({ ok: false, code, message, ...(fields ? { fields } : {}) });
