@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { ChannelRow } from "../../db/schema.ts";
 import {
   generateVerifyToken,
@@ -10,7 +11,7 @@ import { keyringFromConfig } from "../channels/channel-keyring.ts";
 import { type ChannelKeyring, maskSecret, sealCredential } from "../channels/channel-secrets.ts";
 import { channelWebhookPath } from "../channels/channel-view.ts";
 import { slackAuthorizeUrl } from "../channels/slack/slack-oauth.ts";
-import { isTelegramToken } from "../channels/telegram/telegram-api.ts";
+import { callTelegram } from "../channels/telegram/telegram-api.ts";
 import {
   connectTelegram,
   disconnectTelegram,
@@ -109,10 +110,12 @@ async function written(deps: Deps, write: Parameters<typeof upsertChannel>[1], w
   }
 }
 
+const BotId = z.object({ id: z.number().int() }).loose();
+
 /**
- * Telegram: getMe proves the token, then setWebhook points the bot at this channel's URL with a
- * fresh secret token. The bot's id is the token's prefix, so a bot another employee has is
- * refused before Telegram is told anything (its webhook stays where it is).
+ * Telegram: getMe proves the token and names the bot (a bot another employee has is refused
+ * there, its webhook left where it is), then connectTelegram points the bot at this channel's
+ * URL with a fresh secret token.
  */
 export async function connectTelegramChannel(
   deps: Deps,
@@ -122,8 +125,14 @@ export async function connectTelegramChannel(
   botToken: string,
 ): Promise<ChannelRow> {
   const keyring = await requireKeyring(deps);
-  const botId = botToken.split(":")[0] ?? "";
-  if (isTelegramToken(botToken)) await refuseTaken(deps, "telegram", botId, owner);
+  const apiUrl = deps.config.TELEGRAM_API_URL;
+  // The bot's id is asked first: a bot another employee has is refused before its webhook moves.
+  try {
+    const me = await callTelegram({ apiUrl, token: botToken }, "getMe", {}, BotId);
+    await refuseTaken(deps, "telegram", String(me.id), owner);
+  } catch (err) {
+    throw providerFailure(err);
+  }
   // The webhook's URL names the row, so a first connect writes a pending row, gone on failure.
   const row =
     existing ??
@@ -139,7 +148,6 @@ export async function connectTelegramChannel(
       },
       "bot",
     ));
-  const apiUrl = deps.config.TELEGRAM_API_URL;
   const secretToken = generateTelegramSecretToken();
   const url = `${channelWebhookBase(deps.config)}${channelWebhookPath("telegram", row.id)}`;
   let bot: Awaited<ReturnType<typeof connectTelegram>>;
