@@ -16,6 +16,7 @@ import { errorFields } from "../log/logger.ts";
 import type { ChannelRpc } from "../objects/inbox/inbox-rpc.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import {
+  channelsByExternalId,
   getEmployeeChannel,
   listEmployeeChannels,
   setChannelSettings,
@@ -152,12 +153,27 @@ async function applyChanges(deps: Deps, row: ChannelRow, put: ChannelPut): Promi
   if (put.settings) {
     const settings: ChannelSettings = { ...row.settings, ...definedOnly(put.settings) };
     out = (await setChannelSettings(deps.env.DB, row.id, settings, deps.now())) ?? out;
+    if (row.kind === "slack" && put.settings.isDefault) await oneDefault(deps, out);
   }
   if (put.paused === true && out.status !== "paused")
     out = (await setChannelStatus(deps.env.DB, row.id, "paused", null, deps.now())) ?? out;
   else if (put.paused === false && out.status === "paused")
     out = (await setChannelStatus(deps.env.DB, row.id, "connected", null, deps.now())) ?? out;
   return out;
+}
+
+// A workspace's message that names no one goes to one employee of the account: the others of the
+// same workspace stop being its default.
+async function oneDefault(deps: Deps, row: ChannelRow): Promise<void> {
+  if (!row.externalId) return;
+  for (const other of await channelsByExternalId(deps.env.DB, "slack", row.externalId))
+    if (other.id !== row.id && other.accountId === row.accountId && other.settings.isDefault)
+      await setChannelSettings(
+        deps.env.DB,
+        other.id,
+        { ...other.settings, isDefault: false },
+        deps.now(),
+      );
 }
 
 function definedOnly<T extends object>(patch: T): Partial<T> {
