@@ -166,6 +166,40 @@ describe("Telegram", () => {
   });
 });
 
+describe("the provider or the server not ready", () => {
+  it("answers 502 channel_unavailable when Telegram fails, 503 without the channel key", async () => {
+    const bot = await newBot();
+    await standIn("/telegram/_test/fail", {
+      token: bot.token,
+      method: "setWebhook",
+      errorCode: 502,
+      description: "Bad Gateway",
+    });
+    const before = await row(employeeId, "telegram");
+    const down = await put(team.admin, employeeId, "telegram", { botToken: bot.token });
+    expect(down.status).toBe(502);
+    expect((await errorOf(down)).code).toBe("channel_unavailable");
+    // The channel there was is kept as it was.
+    expect(await row(employeeId, "telegram")).toEqual(before);
+
+    const unset = await api(url(employeeId, "telegram"), {
+      method: "PUT",
+      cookie: team.admin.cookie,
+      json: { botToken: bot.token },
+      envOverride: { CHANNEL_SECRETS_KEY: "" },
+    });
+    expect(unset.status).toBe(503);
+    expect((await errorOf(unset)).code).toBe("channels_not_configured");
+    const noSlack = await api(url(employeeId, "slack"), {
+      method: "PUT",
+      cookie: team.admin.cookie,
+      json: {},
+      envOverride: { SLACK_CLIENT_ID: "", SLACK_CLIENT_SECRET: "", SLACK_SIGNING_SECRET: "" },
+    });
+    expect(noSlack.status).toBe(503);
+  });
+});
+
 describe("rights", () => {
   it("members read, admins change (403 forbidden_role), another account's employee is 404", async () => {
     const bot = await newBot();
