@@ -94,6 +94,7 @@ export async function putChannel(
   put: ChannelPut,
 ): Promise<{ channel: ChannelView; authorizeUrl?: string }> {
   const employee = await employeeFor(deps, actor, employeeId, "employees.manage");
+  refuseOtherKinds(kind, put);
   await deps.limits.take(SETTINGS_CHANGES_PER_USER, actor.userId);
   const owner: ChannelOwner = employee;
   const existing = await getEmployeeChannel(deps.env.DB, employeeId, kind);
@@ -127,6 +128,28 @@ export async function putChannel(
     );
   await announceChannel(deps, employeeId, channel);
   return authorizeUrl ? { channel, authorizeUrl } : { channel };
+}
+
+// What each kind takes besides paused and settings: another kind's field is a mistake to say,
+// not to ignore (a bot token sent to the email channel would otherwise answer 200).
+const KIND_FIELDS: Record<ChannelKind, readonly string[]> = {
+  telegram: ["botToken"],
+  whatsapp: ["phoneNumberId", "accessToken", "appSecret"],
+  slack: [],
+  email: ["address"],
+};
+
+function refuseOtherKinds(kind: ChannelKind, put: ChannelPut): void {
+  const foreign = Object.keys(put).filter(
+    (k) => k !== "paused" && k !== "settings" && !KIND_FIELDS[kind].includes(k),
+  );
+  if (foreign.length)
+    throw new ApiError(
+      400,
+      "invalid_input",
+      `The ${kind} channel does not take ${foreign.join(", ")}.`,
+      Object.fromEntries(foreign.map((k) => [k, `Not a ${kind} setting.`])),
+    );
 }
 
 // Whether this PUT connects (or reconnects) rather than only changing settings or pausing.

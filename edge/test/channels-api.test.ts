@@ -230,6 +230,7 @@ describe("hostile input", () => {
       await put(team.admin, "not-an-id", "email", { paused: true }),
       await put(team.admin, employeeId, "telegram", { botToken: "a b" }),
       await put(team.admin, employeeId, "email", { unknown: 1 }),
+      await put(team.admin, employeeId, "email", { botToken: "123:abc" }),
       await put(team.admin, employeeId, "email", { settings: { noticeAfterSeconds: 1 } }),
       await put(team.admin, employeeId, "email", ["paused"]),
       await api(url(employeeId, "email"), {
@@ -251,7 +252,7 @@ describe("hostile input", () => {
       statuses.push(res.status);
       expect((await errorOf(res)).code).toBeTruthy();
     }
-    expect(statuses).toEqual([404, 404, 404, 404, 400, 400, 400, 400, 400, 415, 413]);
+    expect(statuses).toEqual([404, 404, 404, 404, 400, 400, 400, 400, 400, 400, 415, 413]);
   });
 
   it("refuses a malformed bot token before calling Telegram (422 with the reason)", async () => {
