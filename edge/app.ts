@@ -22,7 +22,9 @@ import { knowledgeRoutes } from "./routes/knowledge-routes.ts";
 import { llmRoutes } from "./routes/llm-routes.ts";
 import { meRoutes } from "./routes/me-routes.ts";
 import { opsRoutes } from "./routes/ops-routes.ts";
+import { pairingRoutes } from "./routes/pairing-routes.ts";
 import { sessionRoutes } from "./routes/session-routes.ts";
+import { slackOAuthRoutes } from "./routes/slack-oauth-routes.ts";
 import { teamRoutes } from "./routes/team-routes.ts";
 
 // Signed by Stripe, not by a browser session: verified by signature instead of Origin.
@@ -54,6 +56,10 @@ export function createApp() {
   app.route("/api/team", teamRoutes);
   app.route("/api/invitation", invitationRoutes);
   app.route("/api/sessions", sessionRoutes);
+  // Channels (issue 17): pairing requests, and "Add to Slack" coming back (outside /api: a
+  // navigation from Slack; the session is read by the route itself).
+  app.route("/api/pairing-requests", pairingRoutes);
+  app.route("/channels/slack/oauth", slackOAuthRoutes);
   app.route("/agent/snapshots", agentSnapshotRoutes);
   app.route("/agent", agentRoutes);
   app.route("/v1", llmRoutes);

@@ -13,9 +13,11 @@ export type ErrorStatus =
   | 410
   | 413
   | 415
+  | 422
   | 426
   | 429
   | 500
+  | 502
   | 503;
 
 export type { ErrorBody };

@@ -1,5 +1,6 @@
+import { disconnectEmployeeChannels } from "../channels/channel-disconnect.ts";
 import type { Env } from "../env.ts";
-import { errorFields, type Logger } from "../log/logger.ts";
+import { createLogger, errorFields, type Logger } from "../log/logger.ts";
 import { deleteChatAttachments } from "../store/chat-attachments.ts";
 import { forgetEmployee } from "../store/employees.ts";
 import { deleteEmployeeKnowledge } from "../store/knowledge.ts";
@@ -23,15 +24,13 @@ export async function releaseSlot(
   }
 }
 
-// What outlives a fired employee's object elsewhere: its gateway keys, its own files, and its D1
-// row, which goes last (while the row exists, the firing can be retried from the API).
-export async function forgetEverywhere(
-  env: Pick<Env, "DB" | "BUDGET_DO" | "KNOWLEDGE">,
-  employeeId: string,
-  now: number,
-): Promise<void> {
+// What outlives a fired employee's object elsewhere: its gateway keys, its own files, its
+// channels (the providers are told to stop calling), and its D1 row, which goes last (while the
+// row exists, the firing can be retried from the API).
+export async function forgetEverywhere(env: Env, employeeId: string, now: number): Promise<void> {
   await revokeLlmKeys(env, employeeId, now);
   await deleteEmployeeKnowledge(env.DB, env.KNOWLEDGE, employeeId);
+  await disconnectEmployeeChannels(env, createLogger({ employeeId }), employeeId);
   await forgetEmployee(env.DB, employeeId);
 }
 

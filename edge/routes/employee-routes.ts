@@ -18,6 +18,7 @@ import {
   updateEmployee,
 } from "../services/employees.ts";
 import { backupRoutes } from "./backup-routes.ts";
+import { channelRoutes } from "./channel-routes.ts";
 import { chatRoutes } from "./chat-routes.ts";
 import { knowledgeRoutes } from "./knowledge-routes.ts";
 
@@ -91,6 +92,9 @@ employeeRoutes.route("/:id", backupRoutes);
 
 // The workspace chat: conversations, messages, stop, attachments.
 employeeRoutes.route("/:id", chatRoutes);
+
+// Its channels (issue 17): list, connect or change, test, remove.
+employeeRoutes.route("/:id", channelRoutes);
 
 // What the employee has written down (MEMORY.md, memory/*.md), read from its workspace.
 endpoint(employeeRoutes, MOUNT, "GET /api/employees/:id/memory", async (c) =>

@@ -12,6 +12,7 @@ import { employeeStub } from "../objects/stubs.ts";
 import { refuseWhileDeletionScheduled } from "./account-state.ts";
 import { type Actor, requireRight } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
+import { addressAtHire } from "./channel-email.ts";
 import type { Deps } from "./deps.ts";
 import { usageByEmployeeThisMonth } from "./llm-usage.ts";
 import { HIRES_PER_USER, MEMORY_READS_PER_USER, SETTINGS_CHANGES_PER_USER } from "./rate-limits.ts";
@@ -126,6 +127,8 @@ export async function hireEmployee(
   deps.log.info("employee hired", { employeeId: id, role: input.role });
   const hired = { name: input.name, role: input.role };
   await recordAudit(deps, actor, "employee.hire", { type: "employee", id }, hired);
+  // Its email address (issue 17), made now so it can be shown and written to at once.
+  await addressAtHire(deps, { id, accountId, name: input.name });
   let created: Employee | null;
   try {
     created = await employeeStub(deps.env, id).create({

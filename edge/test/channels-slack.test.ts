@@ -384,6 +384,7 @@ describe("app manifest", () => {
     const bot = manifest.split(/^\s+bot:\n/m)[1]?.split(/^settings:/m)[0] ?? "";
     expect([...bot.matchAll(/^\s+- (\S+)$/gm)].map((m) => m[1])).toEqual([...SLACK_BOT_SCOPES]);
     expect(list("bot_events:\n").slice(0, 2)).toEqual(["app_mention", "message.im"]);
-    expect(manifest).toContain("request_url: https://APP_DOMAIN/api/channels/slack/events");
+    expect(manifest).toContain("request_url: https://APP_DOMAIN/channels/slack/events");
+    expect(manifest).toContain("- https://APP_DOMAIN/channels/slack/oauth/callback");
   });
 });
