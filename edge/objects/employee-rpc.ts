@@ -8,7 +8,7 @@ import type {
   SnapshotResult,
 } from "../protocol/frames.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
-import type { ChatRpc } from "./inbox/inbox-rpc.ts";
+import type { ChannelRpc, ChatRpc } from "./inbox/inbox-rpc.ts";
 
 // `notifyWhenReady`: who hired it, to be emailed once it is ready for the first time.
 export type NewEmployee = Pick<
@@ -50,7 +50,7 @@ export type SnapshotCommandResult =
 // What the EmployeeDO answers over RPC (edge/objects/employee-do.ts implements it). The Worker's
 // bindings are typed by this interface rather than the class, so that nothing the object itself
 // imports has to import the object back.
-export interface EmployeeRpc extends Rpc.DurableObjectBranded, ChatRpc {
+export interface EmployeeRpc extends Rpc.DurableObjectBranded, ChatRpc, ChannelRpc {
   create(input: NewEmployee): Promise<Employee | null>;
   view(): Employee | null;
   update(patch: { name?: string; tone?: string; skills?: string[] }): Promise<ActionResult>;
