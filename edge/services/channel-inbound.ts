@@ -25,11 +25,7 @@ import {
 import type { Env } from "../env.ts";
 import { ApiError } from "../http/api-error.ts";
 import { errorFields } from "../log/logger.ts";
-import type {
-  ChannelReceiveInput,
-  ChannelReceiveResult,
-  ChannelRpc,
-} from "../objects/inbox/inbox-rpc.ts";
+import type { ChannelReceiveInput, ChannelReceiveResult } from "../objects/inbox/inbox-rpc.ts";
 import { employeeStub } from "../objects/stubs.ts";
 import { getChannel } from "../store/channels.ts";
 import type { Deps } from "./deps.ts";
@@ -63,10 +59,7 @@ export interface ChannelInbox {
 }
 
 export const employeeInbox = (env: Pick<Env, "EMPLOYEE_DO">): ChannelInbox => ({
-  receive: (employeeId, input) =>
-    (employeeStub(env, employeeId) as unknown as Pick<ChannelRpc, "channelReceive">).channelReceive(
-      input,
-    ),
+  receive: (employeeId, input) => employeeStub(env, employeeId).channelReceive(input),
 });
 
 /**
