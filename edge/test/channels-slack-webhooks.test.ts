@@ -123,6 +123,15 @@ describe("Slack events", () => {
     expect([notJson.status, (await errorOf(notJson)).code]).toEqual([400, "invalid_json"]);
   });
 
+  it("acknowledges signed garbage (never a 500) and refuses a body over 1 MiB with 413", async () => {
+    for (const body of ["null", "[]", "{}", '"x"', '{"type":"event_callback"}', '{"team_id":7}']) {
+      const res = await worker(await signedSlackRequest(URL_, body));
+      expect(res.status, body).toBe(200);
+    }
+    const huge = await worker(await signedSlackRequest(URL_, `{"x":"${"y".repeat(1100 * 1024)}"}`));
+    expect([huge.status, (await errorOf(huge)).code]).toEqual([413, "body_too_large"]);
+  });
+
   it("routes by the name that opens the text, then keeps the DM with that employee", async () => {
     const inbox = new RecordingInbox();
     expect(await routed(inbox, { user: "U0BEN1", text: "Ben, can you check the invoice?" })).toBe(

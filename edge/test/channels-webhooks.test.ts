@@ -230,6 +230,26 @@ describe("Telegram webhook", () => {
   });
 });
 
+describe("hostile bodies, correctly signed", () => {
+  it("are acknowledged or refused with a 4xx, never a 500, and a huge one is 413", async () => {
+    const garbage = ["null", "[]", "{}", '"text"', "5", '{"message":{"from":1}}', '{"entry":"x"}'];
+    for (const body of garbage) {
+      const t = await worker(
+        new Request(telegramUrl(), {
+          method: "POST",
+          headers: { "x-telegram-bot-api-secret-token": SECRET },
+          body,
+        }),
+      );
+      const w = await worker(await signedWhatsAppRequest(whatsappUrl(), body));
+      expect([t.status, w.status], body).toEqual([200, 200]);
+    }
+    const huge = await signedWhatsAppRequest(whatsappUrl(), `{"x":"${"y".repeat(1100 * 1024)}"}`);
+    const res = await worker(huge);
+    expect([res.status, (await errorOf(res)).code]).toEqual([413, "body_too_large"]);
+  });
+});
+
 describe("WhatsApp webhook", () => {
   it("answers Meta's handshake with the channel's verify token, and 403 with another", async () => {
     const url = (token: string) =>
