@@ -204,3 +204,54 @@ describe("Slack events", () => {
     expect(inbox.calls).toEqual([]);
   });
 });
+
+describe("Slack routing without a marked default", () => {
+  it("goes to the earliest connected employee, and never to another account's", async () => {
+    const other = { teamId: `T${suffix()}`, botUserId: `U0BOT${suffix()}` };
+    const accountId = (await person("ch-slack-nodefault")).ownAccountId;
+    const strangerAccount = (await person("ch-slack-stranger")).ownAccountId;
+    await putSlackInstallation(
+      env.DB,
+      {
+        teamId: other.teamId,
+        accountId,
+        botTokenSealed: await seal(accountId, "xoxb-2"),
+        botUserId: other.botUserId,
+        appId: null,
+        enterpriseId: null,
+        teamName: "Other",
+        installedBy: null,
+      },
+      Date.now(),
+    );
+    const made: Record<string, string> = {};
+    for (const [name, account] of [
+      ["Finn", accountId],
+      ["Eva", accountId],
+      ["Intruder", strangerAccount],
+    ] as const) {
+      made[name] = await bareEmployee(account, name);
+      const row = await channelOf({
+        accountId: account,
+        employeeId: made[name] ?? "",
+        kind: "slack",
+        externalId: other.teamId,
+      });
+      // Eva's channel is the oldest, whatever the clock did between the inserts.
+      if (name === "Eva")
+        await env.DB.prepare("UPDATE channels SET created_at = 1 WHERE id = ?1").bind(row.id).run();
+    }
+    const inbox = new RecordingInbox();
+    for (const text of ["hello", "Intruder, take this"]) {
+      const ev = messageEvent(other, {
+        url: URL_,
+        user: "U0SOMEONE",
+        text,
+        channelType: "channel",
+      });
+      if (typeof ev === "string") throw new Error(ev);
+      await receiveSlack(deps(), await signedSlackRequest(URL_, ev.body), inbox);
+    }
+    expect(inbox.employees).toEqual([made.Eva, made.Eva]);
+  });
+});
