@@ -3,12 +3,12 @@ import { avatarPng } from "../channels/avatar-png.ts";
 import { ApiError } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import {
-  receiveSlack,
   receiveTelegram,
   receiveWhatsApp,
   type WebhookAnswer,
   whatsAppHandshake,
 } from "../services/channel-inbound.ts";
+import { receiveSlack } from "../services/slack-routing.ts";
 
 // The providers' side of the channels (/channels/…): called by Telegram, Slack and Meta, not by
 // a browser, so outside /api: no session, no CSRF. Each request is verified by the channel's

@@ -1,6 +1,5 @@
 import type { z } from "zod";
 import type { ChannelRow } from "../../db/schema.ts";
-import { parseJsonBytes, readWebhookBody } from "../channels/channel-http.ts";
 import { keyringFromConfig } from "../channels/channel-keyring.ts";
 import type { InboundMessage } from "../channels/channel-message.ts";
 import { CredentialSealError, openCredential } from "../channels/channel-secrets.ts";
@@ -9,15 +8,10 @@ import {
   WhatsAppWebhookSecret,
 } from "../channels/channel-webhook-secrets.ts";
 import {
-  MAX_SLACK_EVENT_BYTES,
-  parseSlackEvent,
-  verifySlackSignature,
-} from "../channels/slack/slack-events.ts";
-import {
   receiveTelegramWebhook,
   TELEGRAM_SECRET_HEADER,
 } from "../channels/telegram/telegram-webhook.ts";
-import { rejected, type WebhookOutcome } from "../channels/webhook-outcome.ts";
+import type { WebhookOutcome } from "../channels/webhook-outcome.ts";
 import {
   receiveWhatsAppWebhook,
   verifyWhatsAppSubscription,
@@ -29,7 +23,6 @@ import type { ChannelReceiveInput, ChannelReceiveResult } from "../objects/inbox
 import { employeeStub } from "../objects/stubs.ts";
 import { getChannel } from "../store/channels.ts";
 import type { Deps } from "./deps.ts";
-import { recordSlackRoute, routeSlackMessage, slackInstallationOf } from "./slack-routing.ts";
 
 // The providers' webhooks, in the order that keeps a message safe and a forger out:
 // 1. find the channel the URL names (unknown → 404);
@@ -39,6 +32,7 @@ import { recordSlackRoute, routeSlackMessage, slackInstallationOf } from "./slac
 // 4. hand the messages to the employee's inbox (EmployeeDO `channelReceive`: one INSERT OR IGNORE
 //    per provider message id), the only work before the answer. Stored or a duplicate: 200. The
 //    inbox failed or was too slow: 503, so the provider sends it again.
+// Slack's one events URL does the same after routing (services/slack-routing.ts receiveSlack).
 // Screening, pairing and delivery happen in the inbox after the answer. Secrets and message
 // texts are never logged.
 
@@ -72,7 +66,8 @@ export const RECEIVE_DEADLINE_MS = 2_500;
 // Ids are our UUIDs; anything else is not a channel (and is never sent to D1).
 const CHANNEL_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-const ignored = (why: string): WebhookAnswer => ({
+/** Acknowledged, nothing stored, and why. */
+export const ignored = (why: string): WebhookAnswer => ({
   type: "json",
   body: { ok: true, stored: 0, duplicates: 0, ignored: why },
 });
@@ -128,57 +123,6 @@ export async function receiveWhatsApp(
     });
   if (mine.length === 0) return ignored("messages for another phone number");
   return take(deps, inbox, row, { outcome: "messages", messages: mine }, true);
-}
-
-/**
- * POST /channels/slack/events: the product's one events URL, signed with SLACK_SIGNING_SECRET.
- * The url_verification challenge is echoed; a message is routed to one of the workspace's
- * employees (services/slack-routing.ts).
- */
-export async function receiveSlack(
-  deps: Deps,
-  request: Request,
-  inbox: ChannelInbox = employeeInbox(deps.env),
-): Promise<WebhookAnswer> {
-  const signingSecret = deps.config.SLACK_SIGNING_SECRET;
-  if (!signingSecret) throw new ApiError(404, "not_found", "Slack is not set up on this server.");
-  const signed = request.headers.has("x-slack-signature");
-  const body = await readWebhookBody(request, MAX_SLACK_EVENT_BYTES);
-  if (body === null) throw refusal(rejected(413, "event too large"), signed);
-  if (!(await verifySlackSignature(request.headers, body, signingSecret, deps.now())))
-    throw refusal(rejected(401, "bad, missing or stale signature"), signed);
-  const json = parseJsonBytes(body);
-  if (json === undefined) throw refusal(rejected(400, "event is not JSON"), signed);
-  // The installation first: its bot user's own messages are ignored (no loops) and mentions of
-  // it are taken out of the text.
-  const teamId = (json as { team_id?: unknown } | null)?.team_id;
-  const installation =
-    typeof teamId === "string" && teamId.length <= 100
-      ? await slackInstallationOf(deps, teamId)
-      : null;
-  const outcome = parseSlackEvent(json, installation?.botUserId ?? undefined);
-  if (outcome.outcome === "handshake") return { type: "text", body: outcome.body };
-  if (outcome.outcome === "rejected") throw refusal(outcome, signed);
-  if (outcome.outcome === "ignored") return ignored(outcome.reason);
-  // A workspace that uninstalled (or was never installed) is acknowledged, not refused: Slack
-  // turns the events URL off for every workspace when too many of its events fail.
-  if (!installation) return ignored("workspace not installed");
-  const [message] = outcome.messages;
-  if (!message) return ignored("no message");
-  const routing = await routeSlackMessage(deps, installation, message);
-  if (!routing.routed) return ignored(routing.reason);
-  const [answer] = await Promise.all([
-    store(deps, inbox, routing.to.channel, outcome.messages),
-    routing.newRoute
-      ? recordSlackRoute(
-          deps,
-          installation.teamId,
-          message.conversationId,
-          routing.to.channel.employeeId,
-        )
-      : undefined,
-  ]);
-  return answer;
 }
 
 async function webhookChannel(
@@ -237,10 +181,11 @@ async function take(
   // acknowledged and dropped. A refusal would make Telegram hold the updates and Meta retry for
   // days, then hand the employee a backlog nobody expected when the channel is resumed.
   if (row.status === "paused") return ignored("channel paused");
-  return store(deps, inbox, row, outcome.messages);
+  return storeMessages(deps, inbox, row, outcome.messages);
 }
 
-async function store(
+/** Hands the messages to the employee's inbox: the only work before the answer. */
+export async function storeMessages(
   deps: Deps,
   inbox: ChannelInbox,
   row: ChannelRow,
@@ -287,7 +232,10 @@ async function store(
 }
 
 /** An adapter's refusal as the API's error shape (nothing was stored). */
-function refusal(r: Extract<WebhookOutcome, { outcome: "rejected" }>, signed: boolean): ApiError {
+export function refusal(
+  r: Extract<WebhookOutcome, { outcome: "rejected" }>,
+  signed: boolean,
+): ApiError {
   if (r.status === 413) return new ApiError(413, "body_too_large", `Refused: ${r.reason}.`);
   if (r.status === 400)
     return new ApiError(

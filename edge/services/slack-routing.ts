@@ -5,11 +5,27 @@ import {
   employees,
   type SlackInstallationRow,
 } from "../../db/schema.ts";
+import { parseJsonBytes, readWebhookBody } from "../channels/channel-http.ts";
 import type { InboundMessage } from "../channels/channel-message.ts";
+import {
+  MAX_SLACK_EVENT_BYTES,
+  parseSlackEvent,
+  verifySlackSignature,
+} from "../channels/slack/slack-events.ts";
+import { rejected } from "../channels/webhook-outcome.ts";
 import { ChannelSettings } from "../contract/channels.ts";
+import { ApiError } from "../http/api-error.ts";
 import { errorFields } from "../log/logger.ts";
 import { getSlackInstallation } from "../store/slack-installations.ts";
 import { getSlackRoute, putSlackRoute } from "../store/slack-routes.ts";
+import {
+  type ChannelInbox,
+  employeeInbox,
+  ignored,
+  refusal,
+  storeMessages,
+  type WebhookAnswer,
+} from "./channel-inbound.ts";
 import type { Deps } from "./deps.ts";
 
 // Slack has one events URL for the whole product (one app), so a message is routed here:
@@ -30,10 +46,8 @@ export type SlackRouting =
   | { routed: false; reason: string };
 
 /** The installation of a team, or null (never installed, or removed since). */
-export const slackInstallationOf = (
-  deps: Deps,
-  teamId: string,
-): Promise<SlackInstallationRow | null> => getSlackInstallation(deps.env.DB, teamId);
+const slackInstallationOf = (deps: Deps, teamId: string): Promise<SlackInstallationRow | null> =>
+  getSlackInstallation(deps.env.DB, teamId);
 
 /**
  * The account's employees that take messages in the team: a Slack channel neither paused (a
@@ -135,4 +149,55 @@ export async function recordSlackRoute(
   } catch (err) {
     deps.log.warn("slack route not recorded", { teamId, ...errorFields(err) });
   }
+}
+
+/**
+ * POST /channels/slack/events: the product's one events URL, signed with SLACK_SIGNING_SECRET.
+ * Verified like the other webhooks (channel-inbound.ts) before anything is read into D1; the
+ * url_verification challenge is echoed; a message is routed (routeSlackMessage) and stored.
+ */
+export async function receiveSlack(
+  deps: Deps,
+  request: Request,
+  inbox: ChannelInbox = employeeInbox(deps.env),
+): Promise<WebhookAnswer> {
+  const signingSecret = deps.config.SLACK_SIGNING_SECRET;
+  if (!signingSecret) throw new ApiError(404, "not_found", "Slack is not set up on this server.");
+  const signed = request.headers.has("x-slack-signature");
+  const body = await readWebhookBody(request, MAX_SLACK_EVENT_BYTES);
+  if (body === null) throw refusal(rejected(413, "event too large"), signed);
+  if (!(await verifySlackSignature(request.headers, body, signingSecret, deps.now())))
+    throw refusal(rejected(401, "bad, missing or stale signature"), signed);
+  const json = parseJsonBytes(body);
+  if (json === undefined) throw refusal(rejected(400, "event is not JSON"), signed);
+  // The installation first: its bot user's own messages are ignored (no loops) and mentions of
+  // it are taken out of the text.
+  const teamId = (json as { team_id?: unknown } | null)?.team_id;
+  const installation =
+    typeof teamId === "string" && teamId.length <= 100
+      ? await slackInstallationOf(deps, teamId)
+      : null;
+  const outcome = parseSlackEvent(json, installation?.botUserId ?? undefined);
+  if (outcome.outcome === "handshake") return { type: "text", body: outcome.body };
+  if (outcome.outcome === "rejected") throw refusal(outcome, signed);
+  if (outcome.outcome === "ignored") return ignored(outcome.reason);
+  // A workspace that uninstalled (or was never installed) is acknowledged, not refused: Slack
+  // turns the events URL off for every workspace when too many of its events fail.
+  if (!installation) return ignored("workspace not installed");
+  const [message] = outcome.messages;
+  if (!message) return ignored("no message");
+  const routing = await routeSlackMessage(deps, installation, message);
+  if (!routing.routed) return ignored(routing.reason);
+  const [answer] = await Promise.all([
+    storeMessages(deps, inbox, routing.to.channel, outcome.messages),
+    routing.newRoute
+      ? recordSlackRoute(
+          deps,
+          installation.teamId,
+          message.conversationId,
+          routing.to.channel.employeeId,
+        )
+      : undefined,
+  ]);
+  return answer;
 }

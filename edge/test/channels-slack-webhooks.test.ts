@@ -5,7 +5,7 @@ import {
   SLACK_SIGNING_SECRET,
   signedSlackRequest,
 } from "../../testing/stand-ins/slack-event-delivery.ts";
-import { receiveSlack } from "../services/channel-inbound.ts";
+import { receiveSlack } from "../services/slack-routing.ts";
 import { putSlackInstallation } from "../store/slack-installations.ts";
 import { getSlackRoute } from "../store/slack-routes.ts";
 import {
