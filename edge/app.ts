@@ -14,6 +14,7 @@ import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { billingRoutes, stripeWebhookRoutes } from "./routes/billing-routes.ts";
 import { catalogueRoutes } from "./routes/catalogue-routes.ts";
+import { channelWebhookRoutes } from "./routes/channel-webhook-routes.ts";
 import { devRoutes } from "./routes/dev-routes.ts";
 import { employeeRoutes } from "./routes/employee-routes.ts";
 import { healthRoutes } from "./routes/health-routes.ts";
@@ -64,6 +65,10 @@ export function createApp() {
   app.route("/agent", agentRoutes);
   app.route("/v1", llmRoutes);
   app.route("/ops", opsRoutes);
+
+  // Channels (issue 17): the providers' webhooks and the Slack avatar, outside /api (no session,
+  // no CSRF: each request is verified by the provider's secret instead).
+  app.route("/channels", channelWebhookRoutes);
 
   app.notFound((c) =>
     c.json(

@@ -66,3 +66,44 @@ export async function connectTelegram(
 export async function disconnectTelegram(bot: TelegramBot): Promise<void> {
   await callTelegram(bot, "deleteWebhook", { drop_pending_updates: false }, z.literal(true));
 }
+
+const WebhookInfo = z
+  .object({
+    url: z.string().max(2000),
+    pending_update_count: z.number().int().nonnegative(),
+    last_error_date: z.number().int().nonnegative().optional(),
+    last_error_message: z.string().optional(),
+    allowed_updates: z.array(z.string()).max(50).optional(),
+  })
+  .loose();
+
+/** What Telegram says about the bot's webhook: the channel's "test" shows it. */
+export interface TelegramWebhookInfo {
+  /** The URL Telegram calls ("" when none is set: another poller may have taken the bot). */
+  url: string;
+  /** Updates Telegram holds because the webhook did not take them. */
+  pendingUpdates: number;
+  /** The last failed delivery, in Telegram's words ("Wrong response from the webhook: 401 …"). */
+  lastError: { at: string; message: string } | null;
+  allowedUpdates: string[] | null;
+}
+
+/**
+ * getWebhookInfo: whether Telegram still calls the edge, and why its last delivery failed
+ * (a wrong secret, an unreachable URL). The URL has no secret in it; the token is not returned.
+ */
+export async function getWebhookInfo(bot: TelegramBot): Promise<TelegramWebhookInfo> {
+  const info = await callTelegram(bot, "getWebhookInfo", {}, WebhookInfo);
+  return {
+    url: info.url,
+    pendingUpdates: info.pending_update_count,
+    lastError:
+      info.last_error_date === undefined
+        ? null
+        : {
+            at: new Date(info.last_error_date * 1000).toISOString(),
+            message: (info.last_error_message ?? "").slice(0, 500),
+          },
+    allowedUpdates: info.allowed_updates ?? null,
+  };
+}
