@@ -101,7 +101,10 @@ export async function sendEmailReply(
 // one line (composeEmailReply's own copy is cleaned the same way for the raw message).
 function displayName(name: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const clean = name.replace(/[\u0000-\u001f\u007f"\\<>]+/g, " ").trim();
+  const clean = name
+    .replace(/[\u0000-\u001f\u007f"\\<>]+/g, " ")
+    .replace(/\s+/g, " ")
+    .trim();
   return clean.slice(0, 100) || "Employee";
 }
 
