@@ -6,6 +6,7 @@ import { MailProviderError } from "../../mail/resend-mailer.ts";
 import { selectMailer } from "../../mail/select-mailer.ts";
 import { ChannelError, type ChannelErrorCode } from "../channel-error.ts";
 import type { OutboundAttachment, ReplyTarget } from "../channel-message.ts";
+import { cleanHeaderText } from "./email-parse.ts";
 import { composeEmailReply } from "./email-reply.ts";
 
 // The employee's email reply, sent through the product's mailer (Resend; the development
@@ -100,9 +101,8 @@ export async function sendEmailReply(
 // The name inside a quoted display name: no quotes, backslashes or angle brackets to escape,
 // one line (composeEmailReply's own copy is cleaned the same way for the raw message).
 function displayName(name: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed
-  const clean = name
-    .replace(/[\u0000-\u001f\u007f"\\<>]+/g, " ")
+  const clean = cleanHeaderText(name)
+    .replace(/["\\<>]+/g, " ")
     .replace(/\s+/g, " ")
     .trim();
   return clean.slice(0, 100) || "Employee";
