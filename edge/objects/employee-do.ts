@@ -186,6 +186,8 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   override async alarm(): Promise<void> {
     await this.apply({ type: "alarm" });
     if (this.record) await this.inbox.expire();
+    // Channels: screening left over, notices and sends due (each pass sets the alarm again).
+    if (this.record) await this.channels.tick();
   }
 
   // ---- RPC: the knowledge base and memory (no state changes here) ----
@@ -275,6 +277,7 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       this.record?.op?.wakeAt,
       this.record?.backup?.deadline,
       this.record ? this.inbox.wakeAt() : null,
+      this.record ? this.channels.wakeAt() : null,
     ];
     const due = times.filter((t): t is number => typeof t === "number");
     if (due.length === 0) void this.ctx.storage.deleteAlarm();

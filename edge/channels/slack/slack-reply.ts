@@ -19,11 +19,13 @@ const Posted = z.object({ ts: z.string(), channel: z.string() }).loose();
  * Posts a reply in the thread (or the DM) it answers, under the employee's own name and avatar,
  * split at SLACK_TEXT_LIMIT. Returns the ts of each message posted. Attachments would need the
  * files:write scope, which the app does not ask for: they are refused before anything is sent.
+ * `fromPart` resumes a reply after the parts a failure said were delivered.
  */
 export async function sendSlackReply(
   workspace: SlackWorkspace,
   reply: OutboundReply,
   persona: SlackPersona,
+  opts: { fromPart?: number } = {},
 ): Promise<{ ts: string[] }> {
   const target = reply.replyTo;
   if (target.kind !== "slack") throw refuse("wrong_target", `a ${target.kind} target is not Slack`);
@@ -33,7 +35,8 @@ export async function sendSlackReply(
   const parts = splitText(reply.text, SLACK_TEXT_LIMIT);
   if (parts.length === 0) throw refuse("empty_reply", "a reply needs text");
   const ts: string[] = [];
-  for (const text of parts) {
+  const fromPart = Math.max(0, opts.fromPart ?? 0);
+  for (const text of parts.slice(fromPart)) {
     try {
       const posted = await callSlack(
         workspace.apiUrl,
@@ -52,7 +55,7 @@ export async function sendSlackReply(
       );
       ts.push(posted.ts);
     } catch (err) {
-      if (err instanceof ChannelError) throw err.afterParts(ts.length);
+      if (err instanceof ChannelError) throw err.afterParts(fromPart + ts.length);
       throw err;
     }
   }

@@ -11,11 +11,13 @@ const SentMessage = z.object({ message_id: z.number().int() }).loose();
  * Sends a reply as plain text (no parse_mode, so nothing the employee writes can break entity
  * parsing), split at Telegram's 4096-character limit; the first part quotes the message answered
  * (and still goes out if that message was deleted), attachments follow as documents. Returns
- * the ids of the messages sent. A failure part-way says how many parts were delivered.
+ * the ids of the messages sent. A failure part-way says how many parts were delivered in all;
+ * sent again with `fromPart` = that number, the reply resumes there (without quoting again).
  */
 export async function sendTelegramReply(
   bot: TelegramBot,
   reply: OutboundReply,
+  opts: { fromPart?: number } = {},
 ): Promise<{ messageIds: number[] }> {
   const target = reply.replyTo;
   if (target.kind !== "telegram") throw wrongTarget(target.kind);
@@ -23,10 +25,12 @@ export async function sendTelegramReply(
   const attachments = reply.attachments ?? [];
   if (parts.length === 0 && attachments.length === 0) throw emptyReply();
   const messageIds: number[] = [];
+  const fromPart = Math.max(0, opts.fromPart ?? 0);
   const thread =
     target.messageThreadId === undefined ? {} : { message_thread_id: target.messageThreadId };
   try {
     for (const [i, text] of parts.entries()) {
+      if (i < fromPart) continue;
       const quote =
         i === 0
           ? {
@@ -41,7 +45,8 @@ export async function sendTelegramReply(
       );
       messageIds.push(sent.message_id);
     }
-    for (const file of attachments) {
+    for (const [j, file] of attachments.entries()) {
+      if (parts.length + j < fromPart) continue;
       const form = new FormData();
       form.set("chat_id", target.chatId);
       if (target.messageThreadId !== undefined) {
@@ -56,7 +61,7 @@ export async function sendTelegramReply(
       messageIds.push(sent.message_id);
     }
   } catch (err) {
-    if (err instanceof ChannelError) throw err.afterParts(messageIds.length);
+    if (err instanceof ChannelError) throw err.afterParts(fromPart + messageIds.length);
     throw err;
   }
   return { messageIds };

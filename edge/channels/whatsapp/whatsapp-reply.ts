@@ -14,10 +14,12 @@ const IMAGE_TYPES = new Set(["image/jpeg", "image/png"]);
  * Sends a reply from the business number the message came to: text split at 4096 characters,
  * the first part quoting the message answered (`context.message_id`), then each attachment
  * uploaded to /{phone-number-id}/media and sent as an image or document. Returns the wamids.
+ * `fromPart` resumes a reply after the parts a failure said were delivered (without quoting).
  */
 export async function sendWhatsAppReply(
   number: WhatsAppNumber,
   reply: OutboundReply,
+  opts: { fromPart?: number } = {},
 ): Promise<{ messageIds: string[] }> {
   const target = reply.replyTo;
   if (target.kind !== "whatsapp" || target.phoneNumberId !== number.phoneNumberId) {
@@ -28,8 +30,10 @@ export async function sendWhatsAppReply(
   if (parts.length === 0 && attachments.length === 0) throw refuse("empty_reply", "empty reply");
   const base = { messaging_product: "whatsapp", recipient_type: "individual", to: target.to };
   const messageIds: string[] = [];
+  const fromPart = Math.max(0, opts.fromPart ?? 0);
   const send = async (message: Record<string, unknown>) => {
-    const quote = messageIds.length === 0 ? { context: { message_id: target.messageId } } : {};
+    const quote =
+      fromPart + messageIds.length === 0 ? { context: { message_id: target.messageId } } : {};
     const sent = await callGraph(
       number,
       "POST",
@@ -40,8 +44,9 @@ export async function sendWhatsAppReply(
     messageIds.push(sent.messages[0]?.id ?? "");
   };
   try {
-    for (const body of parts) await send({ type: "text", text: { body, preview_url: false } });
-    for (const file of attachments) {
+    for (const body of parts.slice(fromPart))
+      await send({ type: "text", text: { body, preview_url: false } });
+    for (const file of attachments.slice(Math.max(0, fromPart - parts.length))) {
       const form = new FormData();
       form.set("messaging_product", "whatsapp");
       form.set("type", file.contentType);
@@ -64,7 +69,7 @@ export async function sendWhatsAppReply(
       );
     }
   } catch (err) {
-    if (err instanceof ChannelError) throw err.afterParts(messageIds.length);
+    if (err instanceof ChannelError) throw err.afterParts(fromPart + messageIds.length);
     throw err;
   }
   return { messageIds };

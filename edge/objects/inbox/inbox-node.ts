@@ -1,6 +1,7 @@
 import type { ConversationSource } from "../../contract/chat.ts";
 import { errorFields } from "../../log/logger.ts";
 import { nodeStub } from "../stubs.ts";
+import { authorName, deliveredText } from "./channel-intake.ts";
 import { sessionKey } from "./inbox-delivery.ts";
 import type { InboxHost } from "./inbox-host.ts";
 import { attachmentRef, type InboxStore, type MessageRow } from "./inbox-store.ts";
@@ -26,7 +27,11 @@ export async function sendRun(
       employeeId: r.id,
       sessionKey: sessionKey(c.source, c.id),
       runId: reply.id,
-      text: person.text,
+      // A channel's message opens with one bounded line saying where it is from and who wrote.
+      text:
+        c.external_key && c.source !== "web"
+          ? deliveredText(c.source, authorName(c.source, person.author), person.text)
+          : person.text,
       attachments: store.attachmentsOf(person.id).map(attachmentRef),
     });
     return true;

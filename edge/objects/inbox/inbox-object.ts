@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { ChannelView } from "../../contract/channels.ts";
+import type { ChannelKind, ChannelView } from "../../contract/channels.ts";
 import type { Conversation, ConversationSource } from "../../contract/chat.ts";
 import type { Env } from "../../env.ts";
 import type { Logger } from "../../log/logger.ts";
@@ -44,7 +44,7 @@ export abstract class InboxObject extends DurableObject<Env> implements ChatRpc,
       syncAlarm: () => this.syncAlarm(),
     };
     this.inbox = new Inbox(host);
-    this.channels = new ChannelInbox(host);
+    this.channels = new ChannelInbox(host, this.inbox);
   }
 
   protected abstract current(): EmployeeRecord | undefined;
@@ -100,16 +100,19 @@ export abstract class InboxObject extends DurableObject<Env> implements ChatRpc,
     return this.channels.receive(input);
   }
 
-  // TEMPORARY (first commit of package C): the three below follow in the next commits.
-  async channelReleaseSender(): Promise<void> {
-    throw new Error("not yet");
+  async channelReleaseSender(
+    kind: ChannelKind,
+    senderKey: string,
+    decision: "allow" | "block",
+  ): Promise<void> {
+    if (this.current()) await this.channels.release(kind, senderKey, decision);
   }
 
-  async channelSendOnInitiative(): Promise<{ id: string } | null> {
-    throw new Error("not yet");
+  async channelSendOnInitiative(conversationId: string, text: string) {
+    return this.current() ? this.channels.initiative(conversationId, text) : null;
   }
 
-  async channelStatusChanged(_view: ChannelView): Promise<void> {
-    throw new Error("not yet");
+  async channelStatusChanged(view: ChannelView): Promise<void> {
+    this.channels.statusChanged(view);
   }
 }

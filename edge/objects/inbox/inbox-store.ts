@@ -19,6 +19,10 @@ export interface ConversationRow {
   source: ConversationSource;
   title: string;
   created_at: number;
+  /** A channel's conversation: `kind:provider conversation id` (channel-store.ts adds it). */
+  external_key?: string | null;
+  /** Who a channel's conversation is with, as shown. */
+  peer?: string | null;
 }
 
 export interface MessageRow {
@@ -94,7 +98,7 @@ export class InboxStore {
   conversation(id: string): ConversationRow | undefined {
     return this.sql
       .exec<ConversationRow & Record<string, SqlStorageValue>>(
-        "SELECT id, source, title, created_at FROM conversations WHERE id = ?",
+        "SELECT id, source, title, created_at, external_key, peer FROM conversations WHERE id = ?",
         id,
       )
       .toArray()[0];
@@ -108,7 +112,7 @@ export class InboxStore {
   conversations(limit: number): ConversationRow[] {
     return this.sql
       .exec<ConversationRow & Record<string, SqlStorageValue>>(
-        `SELECT c.id, c.source, c.title, c.created_at FROM conversations c
+        `SELECT c.id, c.source, c.title, c.created_at, c.external_key, c.peer FROM conversations c
          ORDER BY coalesce((SELECT max(created_at) FROM messages m WHERE m.conversation_id = c.id),
            c.created_at) DESC, c.rowid DESC LIMIT ?`,
         limit,
@@ -133,6 +137,9 @@ export class InboxStore {
       updatedAt: iso(stats.newest ?? row.created_at),
       messageCount: stats.n,
       busy: stats.open > 0,
+      ...(row.external_key && row.source !== "web"
+        ? { channel: { kind: row.source, peer: row.peer ?? "" } }
+        : {}),
     };
   }
 

@@ -41,14 +41,17 @@ import type {
 import { attachmentRef, attachmentView, InboxStore, type MessageRow } from "./inbox-store.ts";
 
 const NEW_TITLE = "New conversation";
+const ENDED: readonly string[] = ["done", "failed", "aborted"];
 
 // The employee's durable inbox (DESIGN.md): conversations and messages in the object's SQLite,
 // delivered in order, one run at a time per conversation, to the employee's own OpenClaw through
 // the node it is placed on, and only while it runs. Every change is stored before it is sent
 // anywhere, and every viewer of the live socket hears it (chat.message, chat.conversation).
 export class Inbox {
-  private readonly store: InboxStore;
+  readonly store: InboxStore;
   private readonly host: InboxHost;
+  /** Told of every reply that ended (done, failed, aborted): the channels' outbox. */
+  onReplyEnded: ((reply: MessageRow) => void) | undefined;
 
   constructor(host: InboxHost) {
     this.host = host;
@@ -95,6 +98,9 @@ export class Inbox {
   refusalOf(input: NewChatMessage): ChatRefusal | null {
     const c = this.store.conversation(input.conversationId);
     if (!c) return refuse("not_found", "That conversation does not exist.");
+    // A channel's conversation is the sender's and the employee's: read-only here.
+    if (c.external_key)
+      return refuse("invalid_state", "This conversation is a channel's: it is read-only here.");
     const ids = [...new Set(input.attachmentIds)];
     if (ids.length > MAX_ATTACHMENTS)
       return refuse("invalid_input", `A message may carry at most ${MAX_ATTACHMENTS} files.`);
@@ -156,18 +162,46 @@ export class Inbox {
       status: "queued",
       reply_to: message.id,
     };
-    this.store.insertMessage(message);
-    this.store.insertMessage(reply);
-    this.store.attach(ids, message.id);
-    if (!c.title) this.store.setTitle(c.id, titleFrom(text, ids.length ? "Files" : NEW_TITLE));
-    this.changed(message);
-    this.changed(reply);
-    await this.deliver(c.id);
+    await this.enqueue(message, reply, ids);
     return {
       ok: true,
       message: this.store.messageView(this.store.message(message.id) ?? message),
       reply: this.store.messageView(this.store.message(reply.id) ?? reply),
     };
+  }
+
+  /**
+   * A person's message and its reply (queued), stored together and delivered in order: the web
+   * chat's post, and a channel's admitted message (channel-inbox.ts).
+   */
+  async enqueue(
+    message: MessageRow,
+    reply: MessageRow,
+    attachmentIds: string[],
+    stored?: () => void,
+  ): Promise<void> {
+    const c = this.store.conversation(message.conversation_id);
+    if (!c) return;
+    this.store.insertMessage(message);
+    this.store.insertMessage(reply);
+    this.store.attach(attachmentIds, message.id);
+    // What the caller adds to the rows (a channel's target), before anything is sent.
+    stored?.();
+    if (!c.title)
+      this.store.setTitle(
+        c.id,
+        titleFrom(message.text, attachmentIds.length ? "Files" : NEW_TITLE),
+      );
+    this.changed(message);
+    this.changed(reply);
+    await this.deliver(c.id);
+  }
+
+  /** Tells the viewers of a conversation made or changed outside a post (a channel's). */
+  announce(conversationId: string): void {
+    const c = this.store.conversation(conversationId);
+    if (c)
+      this.broadcast({ type: "chat.conversation", conversation: this.store.conversationView(c) });
   }
 
   // The stop button: the answer being written is aborted on the node, and what waits behind it
@@ -338,7 +372,9 @@ export class Inbox {
 
   /** Stores a message and tells the viewers, with its conversation. */
   private changed(row: MessageRow): void {
+    const was = row.role === "employee" ? this.store.message(row.id)?.status : undefined;
     this.store.updateMessage(row);
+    if (was && !ENDED.includes(was) && ENDED.includes(row.status)) this.onReplyEnded?.(row);
     this.broadcast({ type: "chat.message", message: this.store.messageView(row) });
     const c = this.store.conversation(row.conversation_id);
     if (c)
