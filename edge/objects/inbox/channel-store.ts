@@ -128,11 +128,11 @@ export class ChannelStore {
       .toArray()[0];
   }
 
-  /** Messages to screen now, oldest first. */
+  /** Messages to screen now, oldest first: new ones at once, retries when due. */
   dueIntake(now: number, limit = 50): IntakeRow[] {
     return this.sql
       .exec<Row<IntakeRow>>(
-        `SELECT * FROM channel_intake WHERE state = 'screening' AND next_at <= ?
+        `SELECT * FROM channel_intake WHERE state = 'screening' AND (attempts = 0 OR next_at <= ?)
          ORDER BY rowid LIMIT ?`,
         now,
         limit,
