@@ -6,10 +6,21 @@ import type { ReplyTarget } from "../channels/channel-message.ts";
 import { parseInboundEmail } from "../channels/email/email-parse.ts";
 import { sendEmailReply } from "../channels/email/email-send.ts";
 import type { Env } from "../env.ts";
+import type { EdgeFrame } from "../protocol/frames.ts";
 import { handleInboundEmail, REJECT_CLOSED, REJECT_UNKNOWN } from "../services/inbound-email.ts";
 import { chatAttachmentPrefix } from "../store/chat-attachments.ts";
+import { accept, conversations, progress, runningEmployee, until } from "./chat-helpers.ts";
 import { emailChannel, forwardable, MAIL_DOMAIN, rawMail } from "./email-test-helpers.ts";
-import { accountOf, hire, mailbox, removeAllEmployees, signIn, uniqueEmail } from "./helpers.ts";
+import type { FakeAgent } from "./fake-agent.ts";
+import {
+  accountOf,
+  client,
+  hire,
+  mailbox,
+  removeAllEmployees,
+  signIn,
+  uniqueEmail,
+} from "./helpers.ts";
 
 afterEach(removeAllEmployees);
 
@@ -226,5 +237,171 @@ describe("the employee's email reply", () => {
     }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ChannelError);
     expect(refused).toMatchObject({ code: "unauthorized", providerCode: "403" });
+  });
+});
+
+// ---- end to end through the inbox: the scripted node plays the employee's OpenClaw ----
+
+const AUTH_PASS = (email: string) =>
+  `mx.cloudflare.net; dkim=pass header.d=${email.split("@")[1]}; spf=pass smtp.mailfrom=${email}; dmarc=pass header.from=${email.split("@")[1]}`;
+
+async function runningWithEmail(tag: string) {
+  const running = await runningEmployee(tag);
+  const channel = await emailChannel(running.cookie, running.employeeId);
+  const me = await client(running.cookie)("GET /api/me");
+  return { ...running, ...channel, person: me.user.email, accountId: me.account.id };
+}
+
+/** Mail from `from` to the employee, as Email Routing hands it on; asserts it was stored. */
+async function mailIn(
+  to: string,
+  from: string,
+  headers: Record<string, string>,
+  body?: string,
+  files?: Parameters<typeof rawMail>[2],
+) {
+  const message = forwardable(rawMail({ From: from, To: to, ...headers }, body, files), {
+    from,
+    to,
+  });
+  const outcome = await handleInboundEmail(message, env);
+  expect(message.rejected).toBeNull();
+  return outcome;
+}
+
+type ChatSend = Extract<EdgeFrame, { type: "chat.send" }>;
+
+/** The employee answers the run the way OpenClaw does: takes it, then a final text. */
+function answer(agent: FakeAgent, employeeId: string, send: ChatSend, text: string) {
+  accept(agent, send);
+  progress(agent, employeeId, send.runId, { state: "final", text });
+}
+
+/** The employee's mail to a person (not the product's own, e.g. the sign-in link), newest first. */
+const repliesTo = async (person: string) => (await mailbox(person)).filter((m) => m.from);
+
+async function mailTo(person: string, count: number) {
+  let box: Awaited<ReturnType<typeof mailbox>> = [];
+  await until(async () => {
+    box = await repliesTo(person);
+    return box.length >= count;
+  }, `${count} mail(s) to ${person}`);
+  return box;
+}
+
+describe("email through the inbox and back", () => {
+  it("a member's mail reaches the employee; the answer is threaded from its address; a follow-up stays in the conversation", async () => {
+    const maya = await runningWithEmail("mail-flow");
+    expect(
+      await mailIn(maya.address, maya.person, {
+        "Message-ID": "<m1@example.com>",
+        "Authentication-Results": AUTH_PASS(maya.person),
+      }),
+    ).toMatchObject({ outcome: "stored" });
+
+    const first = (await maya.agent.next("chat.send")) as ChatSend;
+    expect(first.sessionKey).toMatch(/^agent:main:email:/);
+    expect(first.text).toContain("please send the report.");
+    answer(maya.agent, maya.employeeId, first, "Here is the report.");
+
+    const [reply] = await mailTo(maya.person, 1);
+    expect(reply?.from).toContain(`<${maya.address}>`);
+    expect(reply?.from).toMatch(/^"?Chatty/);
+    expect(reply).toMatchObject({
+      subject: "Re: Quarterly report",
+      text: "Here is the report.",
+      headers: expect.objectContaining({
+        "In-Reply-To": "<m1@example.com>",
+        "Auto-Submitted": "auto-replied",
+      }),
+    });
+    expect(reply?.headers?.References?.split(/\s+/)).toEqual(["<m1@example.com>"]);
+
+    // The person answers the reply: the thread's root is still <m1>, so the same conversation.
+    const replyId = reply?.headers?.["Message-ID"] ?? "<reply@employees.localhost>";
+    await mailIn(maya.address, maya.person, {
+      "Message-ID": "<m2@example.com>",
+      Subject: "Re: Quarterly report",
+      "In-Reply-To": replyId,
+      References: `<m1@example.com> ${replyId}`,
+      "Authentication-Results": AUTH_PASS(maya.person),
+    });
+    const second = (await maya.agent.next("chat.send")) as ChatSend;
+    expect(second.sessionKey).toBe(first.sessionKey);
+    answer(maya.agent, maya.employeeId, second, "You are welcome.");
+    const box = await mailTo(maya.person, 2);
+    expect(box[0]).toMatchObject({
+      subject: "Re: Quarterly report",
+      headers: expect.objectContaining({ "In-Reply-To": "<m2@example.com>" }),
+    });
+    expect(box[0]?.headers?.References?.split(/\s+/)).toEqual([
+      "<m1@example.com>",
+      replyId,
+      "<m2@example.com>",
+    ]);
+    const email = (await conversations(maya.cookie, maya.employeeId)).conversations.filter(
+      (c) => c.source === "email",
+    );
+    expect(email).toHaveLength(1);
+    expect(email[0]?.messageCount).toBe(4);
+
+    // An out-of-office answer to the reply is never answered.
+    await mailIn(maya.address, maya.person, {
+      Subject: "Automatic reply: Re: Quarterly report",
+      "Auto-Submitted": "auto-replied",
+      "In-Reply-To": replyId,
+      "Authentication-Results": AUTH_PASS(maya.person),
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // (next() took the two answered runs off the list.)
+    expect(maya.agent.received.filter((f) => f.type === "chat.send")).toHaveLength(0);
+    expect(await repliesTo(maya.person)).toHaveLength(2);
+  });
+
+  it("files: the ones the chat takes reach the employee; the others are counted in its text", async () => {
+    const maya = await runningWithEmail("mail-flow-files");
+    const files = [
+      ...Array.from({ length: 6 }, (_, i) => ({
+        name: `notes-${i + 1}.txt`,
+        type: "text/plain",
+        body: `note ${i + 1}`,
+      })),
+      { name: "setup.exe", type: "application/octet-stream", body: "MZ" },
+    ];
+    await mailIn(
+      maya.address,
+      maya.person,
+      { "Authentication-Results": AUTH_PASS(maya.person) },
+      "See attached.\r\n",
+      files,
+    );
+    const send = (await maya.agent.next("chat.send")) as ChatSend;
+    expect(send.attachments.map((a) => a.name)).toEqual([
+      "notes-1.txt",
+      "notes-2.txt",
+      "notes-3.txt",
+      "notes-4.txt",
+      "notes-5.txt",
+    ]);
+    expect(send.text).toContain("2 attached file(s) could not be passed on");
+  });
+
+  it("a member's address without the receiving server's DMARC pass is a stranger: a pairing request, no answer", async () => {
+    const maya = await runningWithEmail("mail-flow-stranger");
+    // Authentication-Results written by someone else (not the trusted server) counts for nothing.
+    await mailIn(maya.address, maya.person, {
+      "Authentication-Results": `mx.evil.example; dmarc=pass header.from=example.com`,
+    });
+    await until(async () => {
+      const row = await env.DB.prepare(
+        "SELECT status FROM channel_senders WHERE employee_id = ? AND kind = 'email' AND sender_key = ?",
+      )
+        .bind(maya.employeeId, maya.person)
+        .first<{ status: string }>();
+      return row?.status === "pending";
+    }, "a pending pairing request");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(maya.agent.received.filter((f) => f.type === "chat.send")).toHaveLength(0);
+    expect(await repliesTo(maya.person)).toHaveLength(0);
   });
 });
