@@ -2,10 +2,21 @@ import { createServer, request, type Server } from "node:http";
 import { spliceUpgrade } from "../../node-agent/access/splice-upgrade.ts";
 
 // One local origin for the whole product, as same-zone routes give in production: /api/*,
-// /agent/* and /v1/* (HTTP and WebSocket upgrades) go to the edge Worker, everything else to the app.
+// /agent/*, /v1/* and the channels' webhooks /channels/* (HTTP and WebSocket upgrades) go to the
+// edge Worker, and so does wrangler's local email handler (/cdn-cgi/handler/email?from=&to=, which
+// hands a raw message to the Worker's email(), as Email Routing does); everything else to the app.
 export interface Upstream {
   host: string;
   port: number;
+}
+
+const EDGE_PREFIXES = ["/api/", "/agent/", "/v1/", "/channels/"];
+const EDGE_PATHS = ["/cdn-cgi/handler/email"];
+
+/** Whether a request line's path is the edge Worker's (else the app's). */
+export function isEdgePath(url: string): boolean {
+  const pathname = url.split("?")[0] ?? "";
+  return EDGE_PREFIXES.some((p) => pathname.startsWith(p)) || EDGE_PATHS.includes(pathname);
 }
 
 export function startDevProxy(opts: {
@@ -13,8 +24,7 @@ export function startDevProxy(opts: {
   edge: Upstream;
   app: Upstream;
 }): Promise<Server> {
-  const EDGE_PREFIXES = ["/api/", "/agent/", "/v1/"];
-  const pick = (url = "/") => (EDGE_PREFIXES.some((p) => url.startsWith(p)) ? opts.edge : opts.app);
+  const pick = (url = "/") => (isEdgePath(url) ? opts.edge : opts.app);
   const server = createServer((req, res) => {
     const to = pick(req.url);
     const upstream = request(

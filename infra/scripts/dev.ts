@@ -3,7 +3,7 @@
 // console), and, unless a provider is configured, the development model on loopback. Ctrl-C
 // stops everything it started.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { configuredVar } from "../../testing/stand-ins/configured-var.ts";
@@ -104,6 +104,29 @@ const stripeVars = stripeStandIn
     ].flatMap(([name, value]) => ["--var", `${name}:${value}`])
   : [];
 
+// Channels (issue 17). Their credentials are sealed with CHANNEL_SECRETS_KEY: a key made once
+// per state folder unless one is configured (a new key would lose the saved channels). Employees'
+// addresses are <name>@employees.localhost unless EMPLOYEE_MAIL_DOMAIN says otherwise; mail reaches
+// them through wrangler's local email handler on the one URL (printed below). The trusted
+// authserv-id is Email Routing's, so a test message carrying its Authentication-Results line with
+// dmarc=pass comes from a verified sender (a member, when it is the member's address).
+const channelKeyFile = path.join(STATE_DIR ?? path.join(root, ".wrangler"), "dev-channel-key");
+if (!existsSync(channelKeyFile)) writeFileSync(channelKeyFile, randomBytes(32).toString("base64"));
+const mailDomainConfigured = configuredVar("EMPLOYEE_MAIL_DOMAIN", varsText);
+const DEV_AUTHSERV_ID = "mx.cloudflare.net";
+// edge/env.ts DEV_EMPLOYEE_MAIL_DOMAIN (that module is the Worker's: workerd types, not Node's).
+const DEV_EMPLOYEE_MAIL_DOMAIN = "employees.localhost";
+const channelVars = [
+  ...(configuredVar("CHANNEL_SECRETS_KEY", varsText)
+    ? []
+    : [["CHANNEL_SECRETS_KEY", readFileSync(channelKeyFile, "utf8").trim()]]),
+  ...(mailDomainConfigured ? [] : [["EMPLOYEE_MAIL_DOMAIN", DEV_EMPLOYEE_MAIL_DOMAIN]]),
+  ...(configuredVar("EMAIL_TRUSTED_AUTHSERV_ID", varsText)
+    ? []
+    : [["EMAIL_TRUSTED_AUTHSERV_ID", DEV_AUTHSERV_ID]]),
+].flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+const mailDomain = mailDomainConfigured ? "<EMPLOYEE_MAIL_DOMAIN>" : DEV_EMPLOYEE_MAIL_DOMAIN;
+
 const edge = spawn(
   wrangler,
   [
@@ -124,6 +147,7 @@ const edge = spawn(
     `ACCESS_URL_TEMPLATE:http://{employee}.{service}.localhost:${ACCESS_PORT}`,
     ...modelVars,
     ...stripeVars,
+    ...channelVars,
     ...persist,
   ],
   { cwd: root, stdio: "inherit" },
@@ -279,4 +303,8 @@ console.log(`
     node agent    runtime ${dockerUp ? `docker (image ${employeeImage})` : "process (no Docker engine answers: employees run as local processes)"}
   Sign in: curl -X POST ${PUBLIC_URL}/api/auth/magic-link -H 'content-type: application/json' -d '{"email":"you@example.com"}'
   then open the link printed above (or in the mailbox).
+  Email an employee (its address is on its Channels tab: <name>@${mailDomain}; a new Message-ID each time):
+    printf 'From: you@example.com\\r\\nTo: maya@${mailDomain}\\r\\nSubject: Hello\\r\\nMessage-ID: <%s@example.com>\\r\\nAuthentication-Results: ${DEV_AUTHSERV_ID}; dmarc=pass header.from=example.com\\r\\n\\r\\nHi Maya!\\r\\n' $RANDOM$RANDOM \\
+      | curl -X POST --data-binary @- '${PUBLIC_URL}/cdn-cgi/handler/email?from=you@example.com&to=maya@${mailDomain}'
+  The reply lands in the dev mailbox above (email=you@example.com), from the employee's address, threaded.
 `);
