@@ -316,7 +316,8 @@ describe("channels: each provider's message answered in that channel, once", {
       to: address,
       subject: "Opening hours",
       messageId,
-      text: `Hello Ada,\n\n${w}\n\nOwner`,
+      // The development model echoes the last paragraph: the word goes there.
+      text: `Hello Ada,\n\nwhen do you open? ${w}`,
       dmarcPassBy: E2E_AUTHSERV_ID,
     });
     const started = Date.now();
