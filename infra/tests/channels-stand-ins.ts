@@ -92,7 +92,8 @@ export function rawEmail(m: {
   /** The receiving server's verdict (Authentication-Results), written as Cloudflare writes it. */
   dmarcPassBy?: string;
 }): string {
-  const domain = m.from.split("@").pop() ?? "";
+  // The From domain, whether From is `a@b` or `Name <a@b>`.
+  const domain = (/<([^>]+)>/.exec(m.from)?.[1] ?? m.from).split("@").pop() ?? "";
   const lines = [
     ...(m.dmarcPassBy
       ? [
