@@ -245,3 +245,7 @@ try {
 execFileSync(process.execPath, [path.join(root, "infra/scripts/bench-snapshots.ts")], {
   stdio: "inherit",
 });
+// Issue 17's figures (channels: inbound → agent, webhook answer, final → provider): their own stack.
+execFileSync(process.execPath, [path.join(root, "infra/scripts/bench-channels.ts")], {
+  stdio: "inherit",
+});

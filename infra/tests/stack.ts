@@ -2,6 +2,7 @@
 // workerd, D1, Durable Objects) with its own state folder, a node token made by the ops script,
 // and the real node agent driving the real Docker engine.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,6 +14,11 @@ import type { Employee } from "../../edge/contract/employee.ts";
 import type { HireRequest } from "../../edge/contract/employee-input.ts";
 import { type LiveFrame, parseLiveFrame } from "../../edge/contract/live.ts";
 import { removeMountedTree } from "../../node-agent/test/docker-cli.ts";
+import {
+  SLACK_CLIENT_ID,
+  SLACK_CLIENT_SECRET,
+  SLACK_SIGNING_SECRET,
+} from "../../testing/stand-ins/slack-stand-in.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 export const TEST_IMAGE = process.env.TEST_EMPLOYEE_IMAGE ?? "instantworker/test-employee:1";
@@ -80,6 +86,8 @@ export interface Stack {
   nodeId: string;
   nodeToken: string;
   agent: AgentProcess;
+  /** What wrangler printed, for a failure to show. */
+  edgeLogs: string[];
   stop(): Promise<void>;
 }
 
@@ -94,7 +102,34 @@ export interface Edge {
 
 const wranglerEnv = () => ({ ...process.env, WRANGLER_SEND_METRICS: "false" });
 
-export async function startEdge(opts: { edgeVars?: Record<string, string> } = {}): Promise<Edge> {
+// Channels (issue 17): the providers' APIs at the loopback stand-ins (channels-stand-ins.ts), and
+// the webhooks they call back at this edge (plain http, which a development edge accepts). The
+// mail domain and the trusted Authentication-Results server are the ones the journeys write.
+export const E2E_MAIL_DOMAIN = "employees.localhost";
+export const E2E_AUTHSERV_ID = "mx.cloudflare.net";
+export function channelEdgeVars(standInUrl: string, edgeUrl: string): Record<string, string> {
+  return {
+    CHANNEL_SECRETS_KEY: randomBytes(32).toString("base64"),
+    CHANNEL_WEBHOOK_URL: edgeUrl,
+    TELEGRAM_API_URL: `${standInUrl}/telegram`,
+    SLACK_API_URL: `${standInUrl}/slack/api`,
+    SLACK_AUTHORIZE_URL: `${standInUrl}/slack/oauth/v2/authorize`,
+    WHATSAPP_GRAPH_URL: `${standInUrl}/whatsapp`,
+    SLACK_CLIENT_ID,
+    SLACK_CLIENT_SECRET,
+    SLACK_SIGNING_SECRET,
+    EMPLOYEE_MAIL_DOMAIN: E2E_MAIL_DOMAIN,
+    EMAIL_TRUSTED_AUTHSERV_ID: E2E_AUTHSERV_ID,
+  };
+}
+
+export async function startEdge(
+  opts: {
+    edgeVars?: Record<string, string>;
+    /** The channel stand-ins' base URL: the edge is given channelEdgeVars for it. */
+    channelStandIns?: string;
+  } = {},
+): Promise<Edge> {
   const persist = mkdtempSync(path.join(tmpdir(), "iw-e2e-"));
   const env = wranglerEnv();
   execFileSync(wrangler, ["d1", "migrations", "apply", "DB", "--local", "--persist-to", persist], {
@@ -104,6 +139,10 @@ export async function startEdge(opts: { edgeVars?: Record<string, string> } = {}
   });
   const port = await freePort();
   const edgeUrl = `http://127.0.0.1:${port}`;
+  const vars = {
+    ...(opts.channelStandIns ? channelEdgeVars(opts.channelStandIns, edgeUrl) : {}),
+    ...opts.edgeVars,
+  };
   const edge = spawn(
     wrangler,
     [
@@ -121,7 +160,7 @@ export async function startEdge(opts: { edgeVars?: Record<string, string> } = {}
       "--var",
       "VERSION:e2e",
       "--show-interactive-dev-session=false",
-      ...Object.entries(opts.edgeVars ?? {}).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
+      ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`]),
     ],
     { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -182,6 +221,7 @@ export async function startStack(
     agentEnv?: NodeJS.ProcessEnv;
     startAgent?: boolean;
     edgeVars?: Record<string, string>;
+    channelStandIns?: string;
   } = {},
 ): Promise<Stack> {
   const edge = await startEdge(opts);
@@ -215,6 +255,7 @@ export async function startStack(
     nodeId: created.id,
     nodeToken: created.token,
     agent,
+    edgeLogs: edge.logs,
     async stop() {
       await agent.kill("SIGTERM");
       await edge.stop();
