@@ -1,4 +1,5 @@
 import type { enBackups } from "./en-backups.ts";
+import type { enChannels } from "./en-channels.ts";
 import type { enWorkspace } from "./en-workspace.ts";
 
 // Every string the UI shows, in English; de.ts must have exactly these keys (checked by tsc).
@@ -436,10 +437,16 @@ export const en = {
   // What shows outside the Backups tab (its tab, the dashboard's card, the workspace's header);
   // the tab's own texts are in en-backups.ts, which arrives with the tab.
   "workspace.backups": "Backups",
+  "workspace.channels": "Channels",
+  "workspace.channelsWaiting": "{n} waiting for your decision",
   "backups.restoredFrom": "Restored from the backup of {time} ({ago}).",
   "backups.restoringTo": "Being restored to the backup of {time} ({ago}).",
 } as const;
 
-/** Every text's key: the common ones above, the workspace's (en-workspace.ts) and the Backups
- * tab's (en-backups.ts). */
-export type MessageKey = keyof typeof en | keyof typeof enWorkspace | keyof typeof enBackups;
+/** Every text's key: the common ones above, the workspace's (en-workspace.ts), the Backups tab's
+ * (en-backups.ts) and the Channels tab's (en-channels.ts). */
+export type MessageKey =
+  | keyof typeof en
+  | keyof typeof enWorkspace
+  | keyof typeof enBackups
+  | keyof typeof enChannels;
