@@ -15,6 +15,11 @@ export function ConversationList(props: {
 }) {
   const { t, lang } = useI18n();
   const title = (c: Conversation) => c.title || t("chat.untitled");
+  // A channel's conversation says where it is and with whom (it is read here, answered there).
+  const channelOf = (c: Conversation) =>
+    c.channel
+      ? t("chat.channel.with", { kind: t(`channel.kind.${c.channel.kind}`), peer: c.channel.peer })
+      : null;
   const newButton = () => (
     <button type="button" class="button small chat-new" onClick={() => props.onNew()}>
       + {t("chat.new")}
@@ -35,7 +40,7 @@ export function ConversationList(props: {
                 <For each={props.conversations}>
                   {(c) => (
                     <option value={c.id} selected={c.id === props.openId}>
-                      {title(c)}
+                      {channelOf(c) ? `${title(c)} (${channelOf(c)})` : title(c)}
                     </option>
                   )}
                 </For>
@@ -59,6 +64,17 @@ export function ConversationList(props: {
                   onClick={() => props.onSelect(c.id)}
                 >
                   <span class="chat-conversation-title">{title(c)}</span>
+                  <Show when={channelOf(c)}>
+                    {(where) => (
+                      <span
+                        class="badge chat-channel"
+                        data-channel={c.channel?.kind}
+                        data-testid="conversation-channel"
+                      >
+                        {where()}
+                      </span>
+                    )}
+                  </Show>
                   <span class="muted small">
                     <Show when={c.busy}>
                       <span class="spinner" aria-hidden="true" />{" "}
