@@ -186,6 +186,24 @@ describe("the Channels tab", () => {
     expect(within(card("telegram")).getByRole("alert").textContent).toContain(
       "The service refused these details.",
     );
+    // A refused field is named in the edge's words (English readers).
+    answer = {
+      status: 400,
+      body: {
+        error: {
+          code: "invalid_input",
+          message: "Some values are invalid.",
+          fields: { botToken: "Paste it without spaces." },
+        },
+      },
+    };
+    await idle("telegram");
+    fireEvent.click(button(card("telegram"), "Connect"));
+    await waitFor(() =>
+      expect(within(card("telegram")).getByRole("alert").textContent).toContain(
+        "Paste it without spaces.",
+      ),
+    );
     // What was typed stays, to be corrected.
     expect((input as HTMLInputElement).value).toBe("1:abc");
   });

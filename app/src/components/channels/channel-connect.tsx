@@ -182,10 +182,11 @@ function EmailForm(props: {
   };
   return (
     <form class="channel-form" onSubmit={submit}>
-      <label class="field">
-        <span>{t("channels.email.local")}</span>
+      <div class="field">
+        <label for={`channel-address-${props.employee.id}`}>{t("channels.email.local")}</label>
         <span class="channel-address">
           <input
+            id={`channel-address-${props.employee.id}`}
             name="address"
             autocomplete="off"
             autocapitalize="none"
@@ -197,7 +198,7 @@ function EmailForm(props: {
           />
           <span class="muted">{domain()}</span>
         </span>
-      </label>
+      </div>
       <p class="muted small">{t("channels.email.changeWarn", { name: props.employee.name })}</p>
       <button class="button" type="submit" disabled={props.busy || !local().trim()}>
         {t("channels.email.change")}

@@ -35,7 +35,10 @@ export function ChannelSettingsForm(props: {
     void props.onSave({
       noticeAfterSeconds: notice(),
       policy: policy(),
-      ...(kind() === "slack" ? { isDefault: isDefault() } : {}),
+      // Sent only when changed: making one employee the default un-makes the one before.
+      ...(kind() === "slack" && isDefault() !== (saved().isDefault === true)
+        ? { isDefault: isDefault() }
+        : {}),
     });
   };
   return (

@@ -29,10 +29,15 @@ export function noticeLabel(seconds: number | null, t: T): string {
   return t("channels.notice.seconds", { n: seconds });
 }
 
-/** A failed action in words; a provider's refusal also with its own words (`fields.reason`). */
+/**
+ * A failed action in words; a provider's refusal also with its own words (`fields.reason`), and
+ * for English readers what the edge said about each field it refused ("Paste it without spaces.").
+ */
 export function channelError(err: unknown, t: T, lang: Lang): string[] {
   const lines = [apiMessage(err, t, lang)];
-  const reason = err instanceof ApiFailure ? err.fields?.reason : undefined;
+  if (!(err instanceof ApiFailure) || !err.fields) return lines;
+  const { reason, ...fields } = err.fields;
   if (reason) lines.push(t("channels.reason", { reason }));
+  if (lang === "en" && err.code === "invalid_input") lines.push(...Object.values(fields));
   return lines;
 }
