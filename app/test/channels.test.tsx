@@ -6,7 +6,7 @@ import { ChannelsPanel } from "../src/components/channels/channels-panel.tsx";
 import { ChatPanel } from "../src/components/chat/chat-panel.tsx";
 import { I18nProvider, type Lang } from "../src/i18n/i18n.tsx";
 import { ApiProvider, useApi } from "../src/lib/api-context.tsx";
-import { createPairingStore } from "../src/lib/channels.ts";
+import { createPairingStore } from "../src/lib/pairing.ts";
 import { channel, emailChannel, fakeChannelFeed, request } from "./channel-fixtures.ts";
 import { conversation, employee, fakeFeed, message } from "./chat-fixtures.ts";
 import { fail, fakeApi, type Reply } from "./fake-api.ts";

@@ -11,8 +11,8 @@ import { StatusBadge } from "../../components/status-badge.tsx";
 import { StatusReason } from "../../components/status-reason.tsx";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { useApi } from "../../lib/api-context.tsx";
-import { createPairingStore } from "../../lib/channels.ts";
 import { createLiveEmployee } from "../../lib/live.ts";
+import { createPairingStore } from "../../lib/pairing.ts";
 import { getCatalogue, getEmployee, requireMe } from "../../lib/server.ts";
 
 export const route = {
