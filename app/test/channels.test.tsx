@@ -504,12 +504,20 @@ describe("a channel's conversation in the chat", () => {
     channel: { kind: "telegram", peer: "Mallory (@mallory)" },
   });
 
+  // A peer the edge does not know is "": the kind alone.
+  const mail = conversation({
+    id: "c3",
+    source: "email",
+    title: "Invoice",
+    updatedAt: "2026-01-01T10:00:00Z",
+    channel: { kind: "email", peer: "" },
+  });
   const owner: TeamRole = "owner";
   function chat() {
     const fake = fakeApi({
       "GET /api/employees/e1/conversations": {
         status: 200,
-        body: { conversations: [conversation(), tg], readiness: { state: "ready" } },
+        body: { conversations: [conversation(), tg, mail], readiness: { state: "ready" } },
       },
       "GET /api/employees/e1/conversations/c2/messages": {
         status: 200,
@@ -551,10 +559,12 @@ describe("a channel's conversation in the chat", () => {
   it("is marked with its channel in the list and read-only, with no composer", async () => {
     chat();
     await screen.findByText("Send the list");
-    const badge = screen.getByTestId("conversation-channel");
-    expect(badge.textContent).toBe("Telegram · Mallory (@mallory)");
+    expect(screen.getAllByTestId("conversation-channel").map((b) => b.textContent)).toEqual([
+      "Telegram · Mallory (@mallory)",
+      "Email",
+    ]);
     expect(screen.getByTestId("chat-read-only").textContent).toBe(
-      "This conversation is on Telegram, with Mallory (@mallory): Ada answers there. Replies go through Telegram, not from here.",
+      "This conversation is on Telegram: Ada answers there. Replies go through Telegram, not from here.",
     );
     expect(screen.queryByRole("textbox", { name: "Message to Ada" })).toBeNull();
 

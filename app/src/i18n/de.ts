@@ -611,7 +611,7 @@ export const de: Record<MessageKey, string> = {
   "channel.kind.whatsapp": "WhatsApp",
   "chat.channel.with": "{kind} · {peer}",
   "chat.channel.readOnly":
-    "Diese Unterhaltung läuft über {kind}, mit {peer}: {name} antwortet dort. Antworten gehen über {kind}, nicht von hier.",
+    "Diese Unterhaltung läuft über {kind}: {name} antwortet dort. Antworten gehen über {kind}, nicht von hier.",
   "channels.title": "Kanäle",
   "channels.lead":
     "Wo man {name} außer auf dieser Seite erreicht. Nachrichten, die ankommen, während {name} angehalten ist, warten und werden beantwortet, sobald {name} wieder arbeitet.",

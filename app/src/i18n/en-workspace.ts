@@ -87,7 +87,7 @@ export const enWorkspace = {
   "channel.kind.whatsapp": "WhatsApp",
   "chat.channel.with": "{kind} · {peer}",
   "chat.channel.readOnly":
-    "This conversation is on {kind}, with {peer}: {name} answers there. Replies go through {kind}, not from here.",
+    "This conversation is on {kind}: {name} answers there. Replies go through {kind}, not from here.",
   // ---- browser view ----
   "browser.connecting": "Connecting to the browser…",
   "browser.starting": "Starting the browser…",

@@ -173,7 +173,6 @@ export function ChatPanel(props: {
             <p class="chat-read-only" data-testid="chat-read-only">
               {t("chat.channel.readOnly", {
                 kind: t(`channel.kind.${c().kind}`),
-                peer: c().peer,
                 name: props.employee.name,
               })}
             </p>

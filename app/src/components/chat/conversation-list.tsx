@@ -16,10 +16,12 @@ export function ConversationList(props: {
   const { t, lang } = useI18n();
   const title = (c: Conversation) => c.title || t("chat.untitled");
   // A channel's conversation says where it is and with whom (it is read here, answered there).
-  const channelOf = (c: Conversation) =>
-    c.channel
-      ? t("chat.channel.with", { kind: t(`channel.kind.${c.channel.kind}`), peer: c.channel.peer })
-      : null;
+  // The peer can be unknown (""): the kind alone then.
+  const channelOf = (c: Conversation) => {
+    if (!c.channel) return null;
+    const kind = t(`channel.kind.${c.channel.kind}`);
+    return c.channel.peer ? t("chat.channel.with", { kind, peer: c.channel.peer }) : kind;
+  };
   const newButton = () => (
     <button type="button" class="button small chat-new" onClick={() => props.onNew()}>
       + {t("chat.new")}
