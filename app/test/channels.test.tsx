@@ -4,6 +4,7 @@ import type { ChannelKind, ChannelView } from "../../edge/contract/channels.ts";
 import { can, type TeamRole } from "../../edge/contract/team.ts";
 import { ChannelsPanel } from "../src/components/channels/channels-panel.tsx";
 import { ChatPanel } from "../src/components/chat/chat-panel.tsx";
+import { TeamView } from "../src/components/team-view.tsx";
 import { I18nProvider, type Lang } from "../src/i18n/i18n.tsx";
 import { ApiProvider, useApi } from "../src/lib/api-context.tsx";
 import { createPairingStore } from "../src/lib/pairing.ts";
@@ -492,6 +493,65 @@ describe("pairing requests", () => {
     const alert = await waitFor(() => within(list).getByRole("alert"));
     expect(alert.textContent).toContain("Your role");
     expect(list.querySelector('[data-request="p1"]')).not.toBeNull();
+  });
+});
+
+describe("pairing requests on the Team page", () => {
+  function team(routes: Record<string, Reply>, role: TeamRole = "admin") {
+    const fake = fakeApi({
+      "GET /api/team/members": { status: 200, body: { members: [] } },
+      "GET /api/team/invites": { status: 200, body: { invites: [] } },
+      ...routes,
+    });
+    render(() => (
+      <I18nProvider lang="en">
+        <ApiProvider client={fake.client}>
+          <TeamView
+            me={{ userId: "u1", role, teamName: "Acme" }}
+            onMyRoleChanged={() => {}}
+            onLeft={() => {}}
+          />
+        </ApiProvider>
+      </I18nProvider>
+    ));
+    return fake;
+  }
+
+  it("lists every employee's waiting senders for admins, naming the employee", async () => {
+    const api = team({
+      [PAIRING]: {
+        status: 200,
+        body: {
+          requests: [request(), request({ id: "p3", employeeId: "e2", employeeName: "Bob" })],
+        },
+      },
+      "POST /api/pairing-requests/p3": {
+        status: 200,
+        body: { request: request({ id: "p3", employeeId: "e2", status: "blocked" }) },
+      },
+    });
+    const list = await screen.findByTestId("pairing");
+    expect(list.textContent).toContain("Mallory Stranger on Telegram, to Ada");
+    expect(list.textContent).toContain("People outside the team wrote to your employees.");
+    const bob = list.querySelector<HTMLElement>('[data-request="p3"]') as HTMLElement;
+    expect(bob.textContent).toContain("to Bob");
+    fireEvent.click(within(bob).getByRole("button", { name: "Block Mallory Stranger" }));
+    await waitFor(() => expect(list.querySelector('[data-request="p3"]')).toBeNull());
+    expect(api.calls.find((c) => c.key === "POST /api/pairing-requests/p3")?.body).toEqual({
+      decision: "block",
+    });
+  });
+
+  it("says nothing while nobody waits, and asks nothing for members", async () => {
+    const api = team({ [PAIRING]: { status: 200, body: { requests: [] } } });
+    await screen.findByText("No open invitations.");
+    await waitFor(() => expect(api.calls.some((c) => c.key === PAIRING)).toBe(true));
+    expect(screen.queryByTestId("pairing")).toBeNull();
+    cleanup();
+    const member = team({ [PAIRING]: { status: 200, body: { requests: [request()] } } }, "member");
+    await screen.findByText("Nobody is in this team yet.");
+    expect(member.calls.some((c) => c.key === PAIRING)).toBe(false);
+    expect(screen.queryByTestId("pairing")).toBeNull();
   });
 });
 

@@ -689,7 +689,10 @@ export const de: Record<MessageKey, string> = {
   "pairing.lead":
     "Personen außerhalb des Teams haben {name} geschrieben. Ihre Nachrichten warten unbeantwortet, bis Sie sie erlauben; Blockieren verwirft sie.",
   "pairing.empty": "Niemand wartet.",
+  "pairing.leadAll":
+    "Personen außerhalb des Teams haben Ihren Mitarbeitern geschrieben. Ihre Nachrichten warten unbeantwortet, bis Sie sie erlauben; Blockieren verwirft sie.",
   "pairing.from": "{who} über {kind}",
+  "pairing.fromTo": "{who} über {kind}, an {name}",
   "pairing.messages.one": "{n} Nachricht wartet",
   "pairing.messages.other": "{n} Nachrichten warten",
   "pairing.link": "Wer ist das?",

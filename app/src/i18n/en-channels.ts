@@ -79,7 +79,10 @@ export const enChannels = {
   "pairing.lead":
     "People outside the team wrote to {name}. Their messages wait unanswered until you allow them; blocking drops them.",
   "pairing.empty": "Nobody is waiting.",
+  "pairing.leadAll":
+    "People outside the team wrote to your employees. Their messages wait unanswered until you allow them; blocking drops them.",
   "pairing.from": "{who} on {kind}",
+  "pairing.fromTo": "{who} on {kind}, to {name}",
   "pairing.messages.one": "{n} message waiting",
   "pairing.messages.other": "{n} messages waiting",
   "pairing.link": "Who is this?",

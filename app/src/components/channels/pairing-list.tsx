@@ -11,10 +11,11 @@ import { channelError, kindName } from "./channel-text.ts";
 
 const who = (r: PairingRequestView): string => r.sender.name || r.sender.email || r.sender.id;
 
-// Strangers who wrote to the employee, for an admin to allow or block (live: a new request
+// Strangers who wrote to the employee (or, without `employeeName`, to any of the team's: the Team
+// page), for an admin to allow or block (live where the page has the socket: a new request
 // appears, a decided one leaves). Allowing can say who it is: a member, so the same person is
 // known on that channel everywhere in the account from then on.
-export function PairingList(props: { store: PairingStore; employeeName: string }) {
+export function PairingList(props: { store: PairingStore; employeeName?: string }) {
   const { t } = useI18n();
   const api = useApi();
   // The team, to link a sender to: fetched once there is someone to link.
@@ -45,7 +46,11 @@ export function PairingList(props: { store: PairingStore; employeeName: string }
           </span>
         </Show>
       </h3>
-      <p class="muted small">{t("pairing.lead", { name: props.employeeName })}</p>
+      <p class="muted small">
+        {props.employeeName
+          ? t("pairing.lead", { name: props.employeeName })
+          : t("pairing.leadAll")}
+      </p>
       <LoadState load={load()} empty={t("pairing.empty")} onRetry={() => void props.store.reload()}>
         {(requests) => (
           <ul class="pairing-list">
@@ -54,7 +59,7 @@ export function PairingList(props: { store: PairingStore; employeeName: string }
                 <PairingItem
                   request={r}
                   members={members()}
-                  employeeName={props.employeeName}
+                  named={props.employeeName === undefined}
                   store={props.store}
                 />
               )}
@@ -69,7 +74,8 @@ export function PairingList(props: { store: PairingStore; employeeName: string }
 function PairingItem(props: {
   request: PairingRequestView;
   members: MemberView[];
-  employeeName: string;
+  /** Name the employee written to (a list of every employee's requests). */
+  named: boolean;
   store: PairingStore;
 }) {
   const { t, tn, lang } = useI18n();
@@ -86,7 +92,7 @@ function PairingItem(props: {
       toast(
         t(decision === "allow" ? "pairing.allowed" : "pairing.blocked", {
           who: who(r()),
-          name: props.employeeName,
+          name: r().employeeName,
         }),
         "info",
       );
@@ -100,7 +106,13 @@ function PairingItem(props: {
   return (
     <li class="pairing-item" data-request={r().id}>
       <div class="pairing-who">
-        <strong>{t("pairing.from", { who: who(r()), kind: kindName(r().kind, t) })}</strong>
+        <strong>
+          {t(props.named ? "pairing.fromTo" : "pairing.from", {
+            who: who(r()),
+            kind: kindName(r().kind, t),
+            name: r().employeeName,
+          })}
+        </strong>
         <Show when={r().sender.email && r().sender.name}>
           <span class="muted small">{r().sender.email}</span>
         </Show>
