@@ -80,7 +80,9 @@ export const enWorkspace = {
   "chat.advanced.text":
     "The engine's own operator view, for troubleshooting. It opens in a new tab; your team chats in the Chat tab.",
   "chat.advanced.open": "Open the OpenClaw console",
-  // ---- a channel's conversation in the chat (issue 17) ----
+  // ---- channels (issue 17): the workspace's tab, a channel's conversation in the chat ----
+  "workspace.channels": "Channels",
+  "workspace.channelsWaiting": "{n} waiting for your decision",
   "channel.kind.email": "Email",
   "channel.kind.telegram": "Telegram",
   "channel.kind.slack": "Slack",

@@ -437,8 +437,6 @@ export const en = {
   // What shows outside the Backups tab (its tab, the dashboard's card, the workspace's header);
   // the tab's own texts are in en-backups.ts, which arrives with the tab.
   "workspace.backups": "Backups",
-  "workspace.channels": "Channels",
-  "workspace.channelsWaiting": "{n} waiting for your decision",
   "backups.restoredFrom": "Restored from the backup of {time} ({ago}).",
   "backups.restoringTo": "Being restored to the backup of {time} ({ago}).",
 } as const;
