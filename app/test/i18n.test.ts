@@ -2,12 +2,13 @@ import { describe, expect, it, vi } from "vitest";
 import { de } from "../src/i18n/de.ts";
 import { en as common } from "../src/i18n/en.ts";
 import { enBackups } from "../src/i18n/en-backups.ts";
+import { enChannels } from "../src/i18n/en-channels.ts";
 import { enWorkspace } from "../src/i18n/en-workspace.ts";
 import { langFromCookie, translate } from "../src/i18n/i18n.tsx";
 
-// English is the common texts, the workspace's and the Backups tab's, kept apart only for the
-// pages' sizes.
-const en = { ...common, ...enWorkspace, ...enBackups };
+// English is the common texts, the workspace's, the Backups tab's and the Channels tab's, kept
+// apart only for the pages' sizes.
+const en = { ...common, ...enWorkspace, ...enBackups, ...enChannels };
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -37,6 +38,10 @@ describe("translations", () => {
       "knowledge.fileError",
       "launch.seconds",
       "launch.minutes",
+      "channel.kind.telegram",
+      "channel.kind.slack",
+      "channel.kind.whatsapp",
+      "chat.channel.with",
     ]);
     const untranslated = (Object.keys(en) as (keyof typeof en)[]).filter(
       (key) => de[key] === en[key] && !same.has(key),

@@ -1,4 +1,4 @@
-import { createSignal, Show } from "solid-js";
+import { createSignal, lazy, Show, Suspense } from "solid-js";
 import { can } from "../../../edge/contract/team.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useApi } from "../lib/api-context.tsx";
@@ -8,6 +8,11 @@ import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { InviteForm, InviteList } from "./team-invites.tsx";
 import { MemberList, type TeamMe } from "./team-members.tsx";
 import { toast } from "./toasts.tsx";
+
+// Strangers waiting for an admin's decision (issue 17): in its own chunk, with its texts.
+const TeamPairing = lazy(() =>
+  import("./channels/team-pairing.tsx").then((m) => ({ default: m.TeamPairing })),
+);
 
 // The Team page's body: who is in the team and, for those who manage members, invitations.
 // Everyone but the owner can leave.
@@ -28,6 +33,11 @@ export function TeamView(props: { me: TeamMe; onMyRoleChanged: () => void; onLef
           {t("team.yourRole", { role: t(`teamRole.${props.me.role}`) })}
         </span>
       </p>
+      <Show when={can(props.me.role, "employees.manage")}>
+        <Suspense fallback={null}>
+          <TeamPairing />
+        </Suspense>
+      </Show>
       <section class="card block" aria-labelledby="members-title">
         <h2 id="members-title">{t("team.members")}</h2>
         <MemberList

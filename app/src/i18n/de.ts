@@ -602,4 +602,106 @@ export const de: Record<MessageKey, string> = {
   "backups.error.busy": "Von {name} wird bereits eine Sicherung angelegt.",
   "backups.error.unchanged":
     "Seit der letzten Sicherung hat sich nichts geändert: Sie ist weiterhin die neueste.",
+  // ---- channels (issue 17) ----
+  "workspace.channels": "Kanäle",
+  "workspace.channelsWaiting": "{n} warten auf Ihre Entscheidung",
+  "channel.kind.email": "E-Mail",
+  "channel.kind.telegram": "Telegram",
+  "channel.kind.slack": "Slack",
+  "channel.kind.whatsapp": "WhatsApp",
+  "chat.channel.with": "{kind} · {peer}",
+  "chat.channel.readOnly":
+    "Diese Unterhaltung läuft über {kind}: {name} antwortet dort. Antworten gehen über {kind}, nicht von hier.",
+  "channels.title": "Kanäle",
+  "channels.lead":
+    "Wo man {name} außer auf dieser Seite erreicht. Nachrichten, die ankommen, während {name} angehalten ist, warten und werden beantwortet, sobald {name} wieder arbeitet.",
+  "channels.readOnly": "Admins und der Inhaber verbinden, ändern und entfernen Kanäle.",
+  "channels.status.connected": "Verbunden",
+  "channels.status.failing": "Funktioniert nicht",
+  "channels.status.paused": "Pausiert",
+  "channels.status.pending": "Wartet auf Zustimmung",
+  "channels.status.not_connected": "Nicht verbunden",
+  "channels.reason": "Der Dienst meldet: {reason}",
+  "channels.since": "Verbunden seit {date}",
+  "channels.credential": "Gespeicherter Zugang",
+  "channels.pausedText":
+    "Pausiert: Nachrichten an {name} auf diesem Weg werden nicht angenommen, bis Sie fortsetzen.",
+  "channels.connect": "Verbinden",
+  "channels.connected": "{kind} ist verbunden.",
+  "channels.saved": "Gespeichert.",
+  "channels.test": "Testen",
+  "channels.testOk": "{kind} funktioniert.",
+  "channels.testFailed": "{kind} funktioniert nicht: Die Karte sagt, warum.",
+  "channels.pause": "Pausieren",
+  "channels.resume": "Fortsetzen",
+  "channels.remove": "Entfernen",
+  "channels.removeTitle": "{kind} von {name} entfernen?",
+  "channels.removeText":
+    "Wer an {display} schreibt, erreicht {name} nicht mehr, und der gespeicherte Zugang wird gelöscht. Die bisherigen Unterhaltungen bleiben im Chat.",
+  "channels.removed": "{kind} wurde entfernt.",
+  "channels.telegram.help":
+    "Legen Sie in Telegram mit @BotFather einen Bot an (/newbot) und fügen Sie das Token ein, das Sie erhalten.",
+  "channels.telegram.token": "Bot-Token",
+  "channels.telegram.replace": "Einen anderen Bot verwenden",
+  "channels.slack.help":
+    "Installieren Sie unsere App in Ihrem Slack-Workspace. Dann schreibt man {name} eine Direktnachricht oder erwähnt den Mitarbeiter in einem Kanal.",
+  "channels.slack.add": "Zu Slack hinzufügen",
+  "channels.slack.pending":
+    "Schließen Sie die Installation in Slack ab; diese Karte aktualisiert sich, wenn Sie zurückkommen.",
+  "channels.slack.default":
+    "Nachrichten in diesem Workspace, die keinen Mitarbeiter nennen, gehen an {name}",
+  "channels.whatsapp.help":
+    "Aus Ihrer Meta-App mit der WhatsApp Business Cloud API: die Telefonnummer-ID, ein dauerhaftes Zugriffstoken und das App-Geheimnis (alle drei bleiben hier verschlüsselt).",
+  "channels.whatsapp.number": "Telefonnummer-ID",
+  "channels.whatsapp.token": "Zugriffstoken",
+  "channels.whatsapp.secret": "App-Geheimnis",
+  "channels.whatsapp.replace": "Angaben ändern",
+  "channels.whatsapp.webhook":
+    "Fügen Sie in der WhatsApp-Konfiguration Ihrer Meta-App unter „Webhook“ diese beiden Angaben ein und abonnieren Sie dann das Feld „messages“:",
+  "channels.whatsapp.url": "Callback-URL",
+  "channels.whatsapp.verify": "Bestätigungstoken",
+  "channels.email.help":
+    "Unter dieser Adresse schreibt man {name}. Mails von Mitgliedern mit bestätigter Adresse werden beantwortet; andere Absender warten auf Ihre Entscheidung.",
+  "channels.email.change": "Adresse ändern",
+  "channels.email.local": "Neue Adresse",
+  "channels.email.changeWarn": "Mails an die alte Adresse erreichen {name} nicht mehr.",
+  "channels.email.keep":
+    "Jeder Mitarbeiter behält eine Adresse; pausieren Sie sie, um keine Mails mehr anzunehmen.",
+  "channels.settings": "Einstellungen",
+  "channels.notice": "„Antwort folgt gleich“ senden nach",
+  "channels.notice.help":
+    "Braucht {name} länger, bekommt der Absender eine kurze Nachricht, dass die Antwort unterwegs ist.",
+  "channels.notice.off": "Nie",
+  "channels.notice.seconds": "{n} Sekunden",
+  "channels.notice.minute": "1 Minute",
+  "channels.notice.minutes": "{n} Minuten",
+  "channels.notice.hour": "1 Stunde",
+  "channels.policy": "Wer schreiben darf",
+  "channels.policy.members": "Nur Mitglieder des Teams",
+  "channels.policy.membersHelp":
+    "Die erste Nachricht aller anderen wird zu einer Anfrage, die Sie hier in diesem Tab erlauben oder blockieren.",
+  "channels.policy.anyone": "Jeder",
+  "channels.policy.warning":
+    "Jeder, der diesen Weg über {kind} findet, kann mit {name} sprechen, nutzen, was {name} weiß und kann, und das KI-Budget Ihres Teams verbrauchen. Wählen Sie das nur für einen öffentlichen Kundendienst.",
+  "channels.policy.anyoneOn": "Hier darf jeder an {name} schreiben.",
+  "channels.save": "Einstellungen speichern",
+  "pairing.title": "Warten auf Ihre Entscheidung",
+  "pairing.lead":
+    "Personen außerhalb des Teams haben {name} geschrieben. Ihre Nachrichten warten unbeantwortet, bis Sie sie erlauben; Blockieren verwirft sie.",
+  "pairing.empty": "Niemand wartet.",
+  "pairing.leadAll":
+    "Personen außerhalb des Teams haben Ihren Mitarbeitern geschrieben. Ihre Nachrichten warten unbeantwortet, bis Sie sie erlauben; Blockieren verwirft sie.",
+  "pairing.from": "{who} über {kind}",
+  "pairing.fromTo": "{who} über {kind}, an {name}",
+  "pairing.messages.one": "{n} Nachricht wartet",
+  "pairing.messages.other": "{n} Nachrichten warten",
+  "pairing.link": "Wer ist das?",
+  "pairing.link.none": "Jemand außerhalb des Teams",
+  "pairing.allow": "Erlauben",
+  "pairing.block": "Blockieren",
+  "pairing.allowLabel": "{who} erlauben",
+  "pairing.blockLabel": "{who} blockieren",
+  "pairing.allowed":
+    "{who} darf {name} jetzt schreiben; die wartenden Nachrichten werden zugestellt.",
+  "pairing.blocked": "{who} ist blockiert; die wartenden Nachrichten wurden verworfen.",
 };

@@ -80,6 +80,16 @@ export const enWorkspace = {
   "chat.advanced.text":
     "The engine's own operator view, for troubleshooting. It opens in a new tab; your team chats in the Chat tab.",
   "chat.advanced.open": "Open the OpenClaw console",
+  // ---- channels (issue 17): the workspace's tab, a channel's conversation in the chat ----
+  "workspace.channels": "Channels",
+  "workspace.channelsWaiting": "{n} waiting for your decision",
+  "channel.kind.email": "Email",
+  "channel.kind.telegram": "Telegram",
+  "channel.kind.slack": "Slack",
+  "channel.kind.whatsapp": "WhatsApp",
+  "chat.channel.with": "{kind} · {peer}",
+  "chat.channel.readOnly":
+    "This conversation is on {kind}: {name} answers there. Replies go through {kind}, not from here.",
   // ---- browser view ----
   "browser.connecting": "Connecting to the browser…",
   "browser.starting": "Starting the browser…",

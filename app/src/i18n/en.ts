@@ -1,4 +1,5 @@
 import type { enBackups } from "./en-backups.ts";
+import type { enChannels } from "./en-channels.ts";
 import type { enWorkspace } from "./en-workspace.ts";
 
 // Every string the UI shows, in English; de.ts must have exactly these keys (checked by tsc).
@@ -440,6 +441,10 @@ export const en = {
   "backups.restoringTo": "Being restored to the backup of {time} ({ago}).",
 } as const;
 
-/** Every text's key: the common ones above, the workspace's (en-workspace.ts) and the Backups
- * tab's (en-backups.ts). */
-export type MessageKey = keyof typeof en | keyof typeof enWorkspace | keyof typeof enBackups;
+/** Every text's key: the common ones above, the workspace's (en-workspace.ts), the Backups tab's
+ * (en-backups.ts) and the Channels tab's (en-channels.ts). */
+export type MessageKey =
+  | keyof typeof en
+  | keyof typeof enWorkspace
+  | keyof typeof enBackups
+  | keyof typeof enChannels;

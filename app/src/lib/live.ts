@@ -39,12 +39,22 @@ export interface BackupFeed {
   reconnects: () => number;
 }
 
+/** The live socket's channel frames: a channel's new state, a pairing request opened or decided
+ * (issue 17); the Channels tab and its pairing list apply them (channels.ts). */
+export type ChannelFrame = Extract<LiveFrame, { type: "channel" | "channel.pairing" }>;
+
+/** The Channels tab's view of the same socket. */
+export interface ChannelFeed {
+  listen(fn: (frame: ChannelFrame) => void): () => void;
+  reconnects: () => number;
+}
+
 const isChatFrame = (frame: LiveFrame): frame is ChatFrame => frame.type.startsWith("chat.");
 
 // An employee kept current by its live status socket (no polling). Reconnects with the shared
 // backoff (edge/protocol/backoff.ts: jittered, so a deploy does not bring every browser back at
 // once); `removed` turns true when the employee is fired. The same socket carries the chat's
-// frames (`chat`) and the backups' (`backups`). `dropped` is true from the moment an open socket
+// frames (`chat`), the backups' (`backups`) and the channels' (`channels`). `dropped` is true from the moment an open socket
 // (or an attempt to open one) fails until one opens again; `reconnect` tries at once instead of
 // after the backoff (Retry).
 export function createLiveEmployee(id: string, initial: Employee) {
@@ -55,6 +65,7 @@ export function createLiveEmployee(id: string, initial: Employee) {
   const [reconnects, setReconnects] = createSignal(0);
   const listeners = new Set<(frame: ChatFrame) => void>();
   const backupListeners = new Set<(frame: BackupFrame) => void>();
+  const channelListeners = new Set<(frame: ChannelFrame) => void>();
   let retryNow = () => {};
   const chat: ChatFeed = {
     listen(fn) {
@@ -69,6 +80,13 @@ export function createLiveEmployee(id: string, initial: Employee) {
     listen(fn) {
       backupListeners.add(fn);
       return () => backupListeners.delete(fn);
+    },
+    reconnects,
+  };
+  const channels: ChannelFeed = {
+    listen(fn) {
+      channelListeners.add(fn);
+      return () => channelListeners.delete(fn);
     },
     reconnects,
   };
@@ -102,6 +120,8 @@ export function createLiveEmployee(id: string, initial: Employee) {
           stopped = true;
         } else if (isChatFrame(frame)) for (const fn of listeners) fn(frame);
         else if (frame.type === "backup") for (const fn of backupListeners) fn(frame);
+        else if (frame.type === "channel" || frame.type === "channel.pairing")
+          for (const fn of channelListeners) fn(frame);
       };
       socket.onclose = (e) => {
         // A socket replaced by retry() closes late: only the current one schedules anything.
@@ -146,6 +166,7 @@ export function createLiveEmployee(id: string, initial: Employee) {
     setEmployee,
     chat,
     backups,
+    channels,
     dropped: lost,
     reconnect: () => retryNow(),
   };

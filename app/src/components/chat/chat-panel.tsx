@@ -74,6 +74,9 @@ export function ChatPanel(props: {
     ),
   );
 
+  // A channel's conversation is read here and answered in its channel: no composer.
+  const channel = () => store.open()?.channel;
+
   const state = (): ChatState =>
     store.readiness()?.state ?? STATE_OF[props.employee.status] ?? "unavailable";
 
@@ -165,19 +168,33 @@ export function ChatPanel(props: {
             />
           </Show>
         </Show>
-        <Composer
-          employeeId={props.employee.id}
-          employeeName={props.employee.name}
-          text={text()}
-          onText={setText}
-          busy={store.busy()}
-          onSend={send}
-          onStop={stop}
-          upload={props.upload ?? uploadAttachment}
-          ref={(el) => {
-            input = el;
-          }}
-        />
+        <Show when={channel()}>
+          {(c) => (
+            <p class="chat-read-only" data-testid="chat-read-only">
+              {t("chat.channel.readOnly", {
+                kind: t(`channel.kind.${c().kind}`),
+                name: props.employee.name,
+              })}
+            </p>
+          )}
+        </Show>
+        {/* Hidden, not removed, while a channel's conversation is open: a draft and its uploads
+            wait for the web conversation they were meant for. */}
+        <div class="chat-composer-slot" hidden={channel() !== undefined}>
+          <Composer
+            employeeId={props.employee.id}
+            employeeName={props.employee.name}
+            text={text()}
+            onText={setText}
+            busy={store.busy()}
+            onSend={send}
+            onStop={stop}
+            upload={props.upload ?? uploadAttachment}
+            ref={(el) => {
+              input = el;
+            }}
+          />
+        </div>
       </section>
     </div>
   );

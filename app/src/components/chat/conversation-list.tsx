@@ -15,6 +15,13 @@ export function ConversationList(props: {
 }) {
   const { t, lang } = useI18n();
   const title = (c: Conversation) => c.title || t("chat.untitled");
+  // A channel's conversation says where it is and with whom (it is read here, answered there).
+  // The peer can be unknown (""): the kind alone then.
+  const channelOf = (c: Conversation) => {
+    if (!c.channel) return null;
+    const kind = t(`channel.kind.${c.channel.kind}`);
+    return c.channel.peer ? t("chat.channel.with", { kind, peer: c.channel.peer }) : kind;
+  };
   const newButton = () => (
     <button type="button" class="button small chat-new" onClick={() => props.onNew()}>
       + {t("chat.new")}
@@ -35,7 +42,7 @@ export function ConversationList(props: {
                 <For each={props.conversations}>
                   {(c) => (
                     <option value={c.id} selected={c.id === props.openId}>
-                      {title(c)}
+                      {channelOf(c) ? `${title(c)} (${channelOf(c)})` : title(c)}
                     </option>
                   )}
                 </For>
@@ -59,6 +66,17 @@ export function ConversationList(props: {
                   onClick={() => props.onSelect(c.id)}
                 >
                   <span class="chat-conversation-title">{title(c)}</span>
+                  <Show when={channelOf(c)}>
+                    {(where) => (
+                      <span
+                        class="badge chat-channel"
+                        data-channel={c.channel?.kind}
+                        data-testid="conversation-channel"
+                      >
+                        {where()}
+                      </span>
+                    )}
+                  </Show>
                   <span class="muted small">
                     <Show when={c.busy}>
                       <span class="spinner" aria-hidden="true" />{" "}

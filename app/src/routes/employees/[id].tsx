@@ -10,7 +10,9 @@ import { LaunchChecklist } from "../../components/launch-checklist.tsx";
 import { StatusBadge } from "../../components/status-badge.tsx";
 import { StatusReason } from "../../components/status-reason.tsx";
 import { useI18n } from "../../i18n/i18n.tsx";
+import { useApi } from "../../lib/api-context.tsx";
 import { createLiveEmployee } from "../../lib/live.ts";
+import { createPairingStore } from "../../lib/pairing.ts";
 import { getCatalogue, getEmployee, requireMe } from "../../lib/server.ts";
 
 export const route = {
@@ -18,12 +20,13 @@ export const route = {
     Promise.all([requireMe(), getEmployee(params.id ?? ""), getCatalogue()]),
 };
 
-// The Settings, Backups and Browser tabs come when they are opened: the chat is what the page opens on,
+// The Settings, Channels, Backups and Browser tabs come when they are opened: the chat is what the page opens on,
 // and the page's JavaScript stays within its budget (infra/tests/app-build.test.ts).
 const BrowserView = lazy(() =>
   import("../../components/browser/browser-view.tsx").then((m) => ({ default: m.BrowserView })),
 );
 const BackupsPanel = lazy(() => import("../../components/backups/backups-panel.tsx"));
+const ChannelsPanel = lazy(() => import("../../components/channels/channels-panel.tsx"));
 // Shown only on an employee restored from a backup.
 const RestoredFrom = lazy(() =>
   import("../../components/backups/restored-from.tsx").then((m) => ({ default: m.RestoredFrom })),
@@ -32,7 +35,7 @@ const EmployeeSettings = lazy(() =>
   import("../../components/employee-settings.tsx").then((m) => ({ default: m.EmployeeSettings })),
 );
 
-type Tab = "chat" | "browser" | "backups" | "settings";
+type Tab = "chat" | "browser" | "channels" | "backups" | "settings";
 
 export default function Workspace() {
   const { t } = useI18n();
@@ -72,6 +75,14 @@ function Desk(props: {
   const navigate = useNavigate();
   const live = createLiveEmployee(props.initial.id, props.initial);
   const [tab, setTab] = createSignal<Tab>("chat");
+  // Strangers waiting for an admin's decision: counted on the Channels tab, live, whichever tab
+  // is open (members are not shown them; the API would refuse them).
+  const pairing = createPairingStore({
+    api: useApi(),
+    employeeId: props.initial.id,
+    feed: live.channels,
+    enabled: () => can(props.role, "employees.manage"),
+  });
   createEffect(() => {
     if (live.removed()) navigate("/dashboard");
   });
@@ -99,7 +110,7 @@ function Desk(props: {
         />
       </Show>
       <div role="tablist" class="tabs" aria-label={e().name}>
-        {(["chat", "browser", "backups", "settings"] as const).map((id) => (
+        {(["chat", "browser", "channels", "backups", "settings"] as const).map((id) => (
           <button
             type="button"
             role="tab"
@@ -109,6 +120,17 @@ function Desk(props: {
             onClick={() => setTab(id)}
           >
             {t(`workspace.${id}`)}
+            <Show when={id === "channels" && pairing.pending().length}>
+              {(n) => (
+                <>
+                  {" "}
+                  <span class="badge" data-tone="warning" data-testid="pairing-count">
+                    {n()}
+                  </span>
+                  <span class="visually-hidden"> {t("workspace.channelsWaiting", { n: n() })}</span>
+                </>
+              )}
+            </Show>
           </button>
         ))}
       </div>
@@ -133,6 +155,16 @@ function Desk(props: {
                 role={props.role}
                 catalogue={props.catalogue}
                 onChange={live.setEmployee}
+              />
+            </Suspense>
+          </Match>
+          <Match when={tab() === "channels"}>
+            <Suspense fallback={<p>{t("common.loading")}</p>}>
+              <ChannelsPanel
+                employee={e()}
+                role={props.role}
+                feed={live.channels}
+                pairing={pairing}
               />
             </Suspense>
           </Match>
