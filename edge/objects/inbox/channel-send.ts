@@ -107,7 +107,9 @@ export async function whatsAppNumber(
 ): Promise<WhatsAppNumber> {
   const credential = await opened(ctx, "whatsapp", ctx.employeeId, channel.credentialSealed);
   const accessToken = field(credential, "accessToken", "token");
-  const phoneNumberId = field(credential, "phoneNumberId") ?? channel.externalId;
+  const phoneNumberId =
+    (typeof credential === "object" ? field(credential, "phoneNumberId") : undefined) ??
+    channel.externalId;
   if (!accessToken || !phoneNumberId)
     throw unauthorized("whatsapp", "the WhatsApp token is missing");
   return { graphUrl: parseConfig(ctx.env).WHATSAPP_GRAPH_URL, accessToken, phoneNumberId };
