@@ -4,7 +4,7 @@
 // against the local D1), network, subnet and ports. A node can lose its agent, or power off (agent
 // killed, engine down with its containers) and come back; a watch polls both engines every 200 ms
 // for an employee running on both at once.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { removeMountedTree } from "../../node-agent/test/docker-cli.ts";

@@ -1,10 +1,9 @@
-import { openDb } from "../../../db/client.ts";
 import type { ChannelRow } from "../../../db/schema.ts";
 import { ChannelError } from "../../channels/channel-error.ts";
 import { keyringFromConfig } from "../../channels/channel-keyring.ts";
 import type { ChannelKind, ReplyTarget } from "../../channels/channel-message.ts";
 import { openCredential } from "../../channels/channel-secrets.ts";
-import { composeEmailReply } from "../../channels/email/email-reply.ts";
+import { emailChannelAddress, sendEmailReply } from "../../channels/email/email-send.ts";
 import type { SlackWorkspace } from "../../channels/slack/slack-api.ts";
 import { sendSlackReply } from "../../channels/slack/slack-reply.ts";
 import type { TelegramBot } from "../../channels/telegram/telegram-api.ts";
@@ -13,7 +12,6 @@ import type { WhatsAppNumber } from "../../channels/whatsapp/whatsapp-api.ts";
 import { sendWhatsAppReply } from "../../channels/whatsapp/whatsapp-reply.ts";
 import { channelWebhookBase, type Env, parseConfig } from "../../env.ts";
 import type { Logger } from "../../log/logger.ts";
-import { selectMailer } from "../../mail/select-mailer.ts";
 import { getSlackInstallation } from "../../store/slack-installations.ts";
 
 // How a text reaches a person through their channel: the channel's credential is opened here,
@@ -62,19 +60,19 @@ export async function sendToChannel(
       );
       return;
     }
-    case "email": {
-      // One message: nothing to resume.
-      const mail = composeEmailReply({ fromName: ctx.employeeName, reply });
-      await selectMailer(config, openDb(ctx.env.DB), ctx.log).send({
-        to: mail.to,
-        from: `${ctx.employeeName.replace(/[<>"\r\n]/g, "")} <${mail.from}>`,
-        subject: mail.subject,
-        text: mail.text,
-        html: "",
-        headers: { ...mail.headers, "Message-ID": mail.messageId },
-      });
+    case "email":
+      // One message: nothing to resume. From the address the channel has now.
+      await sendEmailReply(
+        ctx.env,
+        {
+          employeeName: ctx.employeeName,
+          fromAddress: emailChannelAddress(ctx.env, channel) ?? undefined,
+          replyTo: target,
+          text,
+        },
+        ctx.log,
+      );
       return;
-    }
   }
 }
 
