@@ -1,9 +1,7 @@
-import { execFileSync } from "node:child_process";
 import type { Server } from "node:http";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevProxy } from "../scripts/dev-proxy.ts";
-import { type Edge, freePort, hireBody, root, signIn, startEdge } from "./stack.ts";
+import { type Edge, freePort, hireBody, signIn, startEdge } from "./stack.ts";
 
 // Inbound mail in development, as `npm run dev` offers it: wrangler dev's local email handler
 // (POST /cdn-cgi/handler/email?from=&to=, a raw message as the body) reaches the Worker's email()
@@ -67,26 +65,12 @@ describe("wrangler dev's local email handler, through the dev proxy", () => {
   it("takes mail to an employee's address (no reject) and refuses a message without Message-ID", async () => {
     const person = await signIn(edge.edgeUrl, "you@example.com");
     const hired = await person.call("POST /api/employees", { body: hireBody });
-    const me = await person.call("GET /api/me");
-    const local = `e2e-${crypto.randomUUID().slice(0, 8)}`;
-    // The email channel as hiring makes it (the channel verbs' part of issue 17).
-    const now = Date.now();
-    const settings = JSON.stringify({ noticeAfterSeconds: 300, policy: "members" });
-    execFileSync(
-      path.join(root, "node_modules/.bin/wrangler"),
-      [
-        "d1",
-        "execute",
-        "DB",
-        "--local",
-        "--persist-to",
-        edge.persistDir,
-        "--command",
-        `INSERT INTO channels (id, account_id, employee_id, kind, status, external_id, display, settings, connected_at, created_at, updated_at) VALUES ('${crypto.randomUUID()}', '${me.account.id}', '${hired.employee.id}', 'email', 'connected', '${local}', '${local}@${DOMAIN}', '${settings}', ${now}, ${now}, ${now})`,
-      ],
-      { cwd: root, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: "ignore" },
-    );
-    const to = `${local}@${DOMAIN}`;
+    // The email channel hiring made, with its address.
+    const { channels } = await person.call("GET /api/employees/:id/channels", {
+      params: { id: hired.employee.id },
+    });
+    const to = channels.find((c) => c.kind === "email")?.address ?? "";
+    expect(to).toMatch(new RegExp(`@${DOMAIN.replace(/\./g, "\\.")}$`));
     const res = await sendMail(to, raw(to));
     expect(res.status).toBe(200);
     const outcome = (await res.json()) as { outcome: string; rejectReason?: string };
