@@ -98,7 +98,7 @@ test("an owner sees Ada's channels, is warned about 'anyone', and allows a stran
 
   // "Anyone may write" says what it costs as soon as it is chosen; choosing back takes it away.
   await email.getByText("Settings", { exact: true }).click();
-  await email.getByLabel("Anyone").check();
+  await email.getByLabel("Anyone", { exact: true }).check();
   await expect(email.getByTestId("channel-anyone-warning")).toContainText(
     "spend your team's AI budget",
   );
