@@ -12,8 +12,13 @@ import { type ChannelKeyring, openCredential, sealCredential } from "./channel-s
 // - slack_installations.bot_token_sealed (owner = the account id): the bot token (a string).
 // Opening throws (CredentialSealError, or a zod error for a shape that is not ours).
 
-const Token = z.string().min(1);
-const WhatsAppSecret = z.object({ appSecret: z.string().min(1), verifyToken: z.string().min(1) });
+/** A sealed token or Telegram's webhook secret token. */
+export const Token = z.string().min(1);
+/** WhatsApp's secret_sealed: the Meta app's secret (signatures) and our verify token (handshake). */
+export const WhatsAppSecret = z.object({
+  appSecret: z.string().min(1),
+  verifyToken: z.string().min(1),
+});
 export type WhatsAppSecret = z.infer<typeof WhatsAppSecret>;
 
 /** Seals a token (or a WhatsApp secret) for an employee's channel row. */

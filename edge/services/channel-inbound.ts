@@ -1,12 +1,9 @@
 import type { z } from "zod";
 import type { ChannelRow } from "../../db/schema.ts";
+import { Token, WhatsAppSecret } from "../channels/channel-credentials.ts";
 import { keyringFromConfig } from "../channels/channel-keyring.ts";
 import type { InboundMessage } from "../channels/channel-message.ts";
 import { CredentialSealError, openCredential } from "../channels/channel-secrets.ts";
-import {
-  TelegramWebhookSecret,
-  WhatsAppWebhookSecret,
-} from "../channels/channel-webhook-secrets.ts";
 import {
   receiveTelegramWebhook,
   TELEGRAM_SECRET_HEADER,
@@ -80,7 +77,7 @@ export async function receiveTelegram(
   inbox: ChannelInbox = employeeInbox(deps.env),
 ): Promise<WebhookAnswer> {
   const row = await webhookChannel(deps, "telegram", channelId);
-  const { secretToken } = await openSecret(deps, row, TelegramWebhookSecret);
+  const secretToken = await openSecret(deps, row, Token);
   const outcome = await receiveTelegramWebhook(request, secretToken);
   return take(deps, inbox, row, outcome, request.headers.has(TELEGRAM_SECRET_HEADER));
 }
@@ -92,7 +89,7 @@ export async function whatsAppHandshake(
   url: URL,
 ): Promise<WebhookAnswer> {
   const row = await webhookChannel(deps, "whatsapp", channelId);
-  const { verifyToken } = await openSecret(deps, row, WhatsAppWebhookSecret);
+  const { verifyToken } = await openSecret(deps, row, WhatsAppSecret);
   const outcome = await verifyWhatsAppSubscription(url, verifyToken);
   if (outcome.outcome === "rejected") throw refusal(outcome, true);
   if (outcome.outcome !== "handshake") throw new Error("a handshake answers a handshake");
@@ -107,7 +104,7 @@ export async function receiveWhatsApp(
   inbox: ChannelInbox = employeeInbox(deps.env),
 ): Promise<WebhookAnswer> {
   const row = await webhookChannel(deps, "whatsapp", channelId);
-  const { appSecret } = await openSecret(deps, row, WhatsAppWebhookSecret);
+  const { appSecret } = await openSecret(deps, row, WhatsAppSecret);
   const outcome = await receiveWhatsAppWebhook(request, appSecret);
   if (outcome.outcome !== "messages")
     return take(deps, inbox, row, outcome, request.headers.has("x-hub-signature-256"));

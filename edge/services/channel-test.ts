@@ -4,7 +4,7 @@ import { openChannelToken, openSlackBotToken } from "../channels/channel-credent
 import { ChannelError } from "../channels/channel-error.ts";
 import { channelWebhookPath } from "../channels/channel-view.ts";
 import { callSlack } from "../channels/slack/slack-api.ts";
-import { callTelegram } from "../channels/telegram/telegram-api.ts";
+import { getWebhookInfo } from "../channels/telegram/telegram-connect.ts";
 import { connectWhatsApp } from "../channels/whatsapp/whatsapp-connect.ts";
 import { channelWebhookBase } from "../env.ts";
 import { setChannelStatus } from "../store/channels.ts";
@@ -17,14 +17,6 @@ import type { Deps } from "./deps.ts";
 // the channel's state: connected, or failing with the provider's reason. A provider that cannot
 // be reached changes nothing (502).
 
-const WebhookInfo = z
-  .object({
-    url: z.string(),
-    pending_update_count: z.number().int().default(0),
-    last_error_message: z.string().max(500).optional(),
-  })
-  .loose();
-
 /** Why the channel does not work, in the provider's words, or null when it does. */
 async function problemOf(deps: Deps, row: ChannelRow): Promise<string | null> {
   if (row.kind === "email") return null;
@@ -35,13 +27,13 @@ async function problemOf(deps: Deps, row: ChannelRow): Promise<string | null> {
       apiUrl: deps.config.TELEGRAM_API_URL,
       token: await openChannelToken(keyring, row),
     };
-    const info = await callTelegram(bot, "getWebhookInfo", {}, WebhookInfo);
+    const info = await getWebhookInfo(bot);
     const ours = `${channelWebhookBase(deps.config)}${channelWebhookPath("telegram", row.id)}`;
     if (info.url !== ours)
       return "The bot's webhook points elsewhere: another program may use this bot. Connect it again.";
     // Telegram keeps the last error after later successes: it matters while updates wait.
-    if (info.pending_update_count > 0 && info.last_error_message)
-      return `Telegram: ${info.last_error_message}`;
+    if (info.pendingUpdates > 0 && info.lastError?.message)
+      return `Telegram: ${info.lastError.message}`;
     return null;
   }
   if (row.kind === "whatsapp") {

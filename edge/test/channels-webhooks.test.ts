@@ -71,7 +71,7 @@ beforeAll(async () => {
     employeeId: anna,
     kind: "telegram",
     externalId: `bot-${crypto.randomUUID()}`,
-    secret: { secretToken: SECRET },
+    secret: SECRET,
   });
   whatsapp = await channelOf({
     accountId,
@@ -166,7 +166,7 @@ describe("Telegram webhook", () => {
       employeeId: telegram.employeeId,
       kind: "telegram" as const,
       externalId: telegram.externalId ?? "",
-      secret: { secretToken: SECRET },
+      secret: SECRET,
     };
     const row = await channelOf({ ...same, status: "paused" });
     const answer = await receiveTelegram(
