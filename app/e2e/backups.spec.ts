@@ -1,6 +1,6 @@
 import { expect, type Page, test } from "@playwright/test";
 import type { ResponseBody } from "../../edge/contract/endpoints.ts";
-import { hydrated, newestMail, screenshots } from "./helpers.ts";
+import { hydrated, screenshots, signUpAndHireAda } from "./helpers.ts";
 
 // Issue 16 in the dashboard: an owner backs Ada up by hand, sees the backup complete, restores
 // it after reading what is lost, and sees Ada restoring and then working again, "Restored from"
@@ -15,12 +15,6 @@ const BACKUP_DONE_MS = 120_000;
 const RESTORE_DONE_MS = 180_000;
 
 type Backups = ResponseBody<"GET /api/employees/:id/backups">;
-
-async function signIn(page: Page, link: string, email: string) {
-  await page.goto(link);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm sign-in");
-  await page.getByRole("button", { name: `Sign in as ${email}` }).click();
-}
 
 /** Every status Ada's badge shows from now on, however briefly. */
 async function recordStatuses(page: Page) {
@@ -50,20 +44,7 @@ test("an owner backs an employee up, restores the backup after the warning, and 
   const owner = `backups-${Date.now()}@example.com`;
 
   // Sign up and hire Ada, as the first journey does.
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("Email address").fill(owner);
-  await page.getByRole("button", { name: "Email me a link" }).click();
-  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
-  await signIn(page, (await newestMail(request, owner)).link ?? "", owner);
-  await expect(page).toHaveURL(/\/onboarding$/);
-  await hydrated(page);
-  await page.getByRole("radio", { name: /Researcher/ }).check();
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByLabel("Name").fill("Ada");
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByRole("button", { name: "Launch Ada" }).click();
+  await signUpAndHireAda(page, request, owner);
   await expect(page).toHaveURL(/\/employees\/[\w-]+$/);
   await hydrated(page);
   const employeeId = new URL(page.url()).pathname.split("/").pop() ?? "";

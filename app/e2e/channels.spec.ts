@@ -1,6 +1,6 @@
-import { expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import type { ResponseBody } from "../../edge/contract/endpoints.ts";
-import { hydrated, newestMail, screenshots } from "./helpers.ts";
+import { hydrated, screenshots, signUpAndHireAda } from "./helpers.ts";
 
 // Issue 17 in the dashboard, as `npm run dev` serves it (edge, agent, the one-second test
 // employee): an owner opens Ada's Channels tab and finds her email address connected; the
@@ -18,12 +18,6 @@ import { hydrated, newestMail, screenshots } from "./helpers.ts";
 type Channels = ResponseBody<"GET /api/employees/:id/channels">;
 /** dev.ts's trusted authserv-id: a message carrying its dmarc=pass comes from a verified sender. */
 const AUTHSERV_ID = "mx.cloudflare.net";
-
-async function signIn(page: Page, link: string, email: string) {
-  await page.goto(link);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm sign-in");
-  await page.getByRole("button", { name: `Sign in as ${email}` }).click();
-}
 
 /** A plain-text email from a stranger, verified (DMARC pass) but not a member of the team. */
 function strangerMail(from: string, to: string, text: string) {
@@ -51,20 +45,7 @@ test("an owner sees Ada's channels, is warned about 'anyone', and allows a stran
   const stranger = `sam-${Date.now()}@stranger.example`;
 
   // Sign up and hire Ada, as the first journey does.
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("Email address").fill(owner);
-  await page.getByRole("button", { name: "Email me a link" }).click();
-  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
-  await signIn(page, (await newestMail(request, owner)).link ?? "", owner);
-  await expect(page).toHaveURL(/\/onboarding$/);
-  await hydrated(page);
-  await page.getByRole("radio", { name: /Researcher/ }).check();
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByLabel("Name").fill("Ada");
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByRole("button", { name: "Launch Ada" }).click();
+  await signUpAndHireAda(page, request, owner);
   await expect(page).toHaveURL(/\/employees\/[\w-]+$/);
   await hydrated(page);
   const employeeId = new URL(page.url()).pathname.split("/").pop() ?? "";

@@ -54,3 +54,29 @@ export async function mailCount(request: APIRequestContext, email: string) {
   const res = await request.get(`/api/dev/mailbox?email=${encodeURIComponent(email)}`);
   return ((await res.json()) as Mailbox).messages.length;
 }
+
+/** Follows an emailed sign-in link and confirms it as `email`. */
+export async function signIn(page: Page, link: string, email: string) {
+  await page.goto(link);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm sign-in");
+  await page.getByRole("button", { name: `Sign in as ${email}` }).click();
+}
+
+/** A new owner signs up and hires Ada, a Researcher, as the first journey does: the workspace
+ * opens by itself once she runs (the caller waits for it). */
+export async function signUpAndHireAda(page: Page, request: APIRequestContext, owner: string) {
+  await page.goto("/sign-in");
+  await hydrated(page);
+  await page.getByLabel("Email address").fill(owner);
+  await page.getByRole("button", { name: "Email me a link" }).click();
+  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
+  await signIn(page, (await newestMail(request, owner)).link ?? "", owner);
+  await expect(page).toHaveURL(/\/onboarding$/);
+  await hydrated(page);
+  await page.getByRole("radio", { name: /Researcher/ }).check();
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByLabel("Name").fill("Ada");
+  await page.getByRole("button", { name: "Next" }).click();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Launch Ada" }).click();
+}

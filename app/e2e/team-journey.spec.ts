@@ -1,5 +1,12 @@
-import { expect, type Page, test } from "@playwright/test";
-import { hydrated, mailCount, newestMail, screenshots } from "./helpers.ts";
+import { expect, test } from "@playwright/test";
+import {
+  hydrated,
+  mailCount,
+  newestMail,
+  screenshots,
+  signIn,
+  signUpAndHireAda,
+} from "./helpers.ts";
 
 // Issue 14's journey: an owner invites a colleague, the colleague signs in through the
 // invitation and sees the team's employee, can chat but cannot fire (no button, and the API says
@@ -7,12 +14,6 @@ import { hydrated, mailCount, newestMail, screenshots } from "./helpers.ts";
 // audit log. Everything runs as `npm run dev` serves it, with the one-second test employee.
 
 const TEAM = "Acme Research";
-
-async function signIn(page: Page, link: string, email: string) {
-  await page.goto(link);
-  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Confirm sign-in");
-  await page.getByRole("button", { name: `Sign in as ${email}` }).click();
-}
 
 test("an owner invites a colleague, who joins, chats but cannot fire; the audit log shows it", async ({
   browser,
@@ -25,20 +26,7 @@ test("an owner invites a colleague, who joins, chats but cannot fire; the audit 
   const colleague = `colleague-${stamp}@example.com`;
 
   // The owner signs up and hires Ada, as the first journey does.
-  await page.goto("/sign-in");
-  await hydrated(page);
-  await page.getByLabel("Email address").fill(owner);
-  await page.getByRole("button", { name: "Email me a link" }).click();
-  await expect(page.getByRole("heading", { name: "Check your email" })).toBeVisible();
-  await signIn(page, (await newestMail(request, owner)).link ?? "", owner);
-  await expect(page).toHaveURL(/\/onboarding$/);
-  await hydrated(page);
-  await page.getByRole("radio", { name: /Researcher/ }).check();
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByLabel("Name").fill("Ada");
-  await page.getByRole("button", { name: "Next" }).click();
-  await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByRole("button", { name: "Launch Ada" }).click();
+  await signUpAndHireAda(page, request, owner);
   // The workspace opens by itself once the employee runs.
   await expect(page).toHaveURL(/\/employees\/[\w-]+$/);
 
