@@ -1,8 +1,8 @@
-import { createEffect, createMemo, createSignal, on, onCleanup, onMount } from "solid-js";
+import { createMemo } from "solid-js";
 import type { Backup, BackupStatus } from "../../../edge/contract/backup.ts";
 import type { ApiClient } from "../../../edge/contract/client.ts";
 import type { BackupFeed } from "./live.ts";
-import type { Load } from "./load.ts";
+import { createLiveCollection } from "./live-collection.ts";
 
 // An employee's restore points for the Backups tab: fetched once, then kept current by the live
 // socket's `backup` frames (a new backup, its progress, its end) without fetching again. A frame
@@ -28,54 +28,24 @@ export const newestFirst = (a: Backup, b: Backup): number =>
 export type BackupStore = ReturnType<typeof createBackupStore>;
 
 export function createBackupStore(opts: { api: ApiClient; employeeId: string; feed?: BackupFeed }) {
-  const [byId, setById] = createSignal<Record<string, Backup>>({});
-  const [state, setState] = createSignal<Load<null>>({ state: "loading" });
-  // Frames that arrive while the list is being fetched: applied over its answer.
-  let arrived: Backup[] | null = null;
-  let generation = 0;
-
-  const merged = (all: Record<string, Backup>, b: Backup) => {
-    const current = all[b.id];
-    const next = mergeBackup(current, b);
-    return next === current ? all : { ...all, [b.id]: next };
-  };
-  const put = (b: Backup) => setById((all) => merged(all, b));
-
-  const reload = async () => {
-    const mine = ++generation;
-    arrived = [];
-    try {
-      const answer = await opts.api("GET /api/employees/:id/backups", {
-        params: { id: opts.employeeId },
-      });
-      if (mine !== generation) return;
-      // The answer is the whole list: what it no longer has (retention removed it) goes, and
-      // what it has replaces the page's, unless the page already saw that backup end.
-      const before = byId();
-      let next: Record<string, Backup> = {};
-      for (const b of answer.backups) next[b.id] = mergeBackup(before[b.id], b);
-      for (const b of arrived ?? []) next = merged(next, b);
-      setById(next);
-      setState({ state: "ready", value: null });
-    } catch (error) {
-      if (mine === generation) setState({ state: "error", error });
-    } finally {
-      if (mine === generation) arrived = null;
-    }
-  };
-
-  onMount(() => {
-    void reload();
-    const feed = opts.feed;
-    if (!feed) return;
-    const stop = feed.listen((frame) => {
-      if (frame.employeeId !== opts.employeeId) return;
-      arrived?.push(frame.backup);
-      put(frame.backup);
-    });
-    onCleanup(stop);
+  const feed = opts.feed;
+  const backups = createLiveCollection<Backup>({
+    key: (b) => b.id,
+    merge: mergeBackup,
+    fetch: async () =>
+      (await opts.api("GET /api/employees/:id/backups", { params: { id: opts.employeeId } }))
+        .backups,
+    ...(feed
+      ? {
+          listen: (put) =>
+            feed.listen((frame) => {
+              if (frame.employeeId === opts.employeeId) put(frame.backup);
+            }),
+          reconnects: feed.reconnects,
+        }
+      : {}),
   });
-  if (opts.feed) createEffect(on(opts.feed.reconnects, () => void reload(), { defer: true }));
+  const { byKey: byId, put, state, reload } = backups;
 
   const list = createMemo(() => Object.values(byId()).sort(newestFirst));
   return {

@@ -1,4 +1,4 @@
-import { createEffect, createMemo, createSignal, on, onCleanup, onMount } from "solid-js";
+import { createMemo } from "solid-js";
 import {
   type ChannelKind,
   type ChannelPut,
@@ -7,7 +7,7 @@ import {
 } from "../../../edge/contract/channels.ts";
 import type { ApiClient } from "../../../edge/contract/client.ts";
 import type { ChannelFeed } from "./live.ts";
-import type { Load } from "./load.ts";
+import { createLiveCollection } from "./live-collection.ts";
 
 // An employee's channels for the Channels tab (the pairing requests are pairing.ts's): fetched
 // once, then kept current by the live socket's `channel` frames (a channel that starts failing,
@@ -39,41 +39,22 @@ export function createChannelStore(opts: {
   feed?: ChannelFeed;
 }) {
   const { api, employeeId } = opts;
-  const [byKind, setByKind] = createSignal<Partial<Record<ChannelKind, ChannelView>>>({});
-  const [state, setState] = createSignal<Load<null>>({ state: "loading" });
-  let arrived: ChannelView[] | null = null;
-  let generation = 0;
-  const put = (c: ChannelView) => setByKind((all) => ({ ...all, [c.kind]: c }));
-
-  const reload = async () => {
-    const mine = ++generation;
-    arrived = [];
-    try {
-      const answer = await api("GET /api/employees/:id/channels", { params: { id: employeeId } });
-      if (mine !== generation) return;
-      const next: Partial<Record<ChannelKind, ChannelView>> = {};
-      for (const c of [...answer.channels, ...(arrived ?? [])]) next[c.kind] = c;
-      setByKind(next);
-      setState({ state: "ready", value: null });
-    } catch (error) {
-      if (mine === generation) setState({ state: "error", error });
-    } finally {
-      if (mine === generation) arrived = null;
-    }
-  };
-
-  onMount(() => {
-    void reload();
-    const feed = opts.feed;
-    if (!feed) return;
-    const stop = feed.listen((frame) => {
-      if (frame.type !== "channel" || frame.employeeId !== employeeId) return;
-      arrived?.push(frame.channel);
-      put(frame.channel);
-    });
-    onCleanup(stop);
+  const feed = opts.feed;
+  const { byKey, put, state, reload } = createLiveCollection<ChannelView>({
+    key: (c) => c.kind,
+    fetch: async () =>
+      (await api("GET /api/employees/:id/channels", { params: { id: employeeId } })).channels,
+    ...(feed
+      ? {
+          listen: (put) =>
+            feed.listen((frame) => {
+              if (frame.type === "channel" && frame.employeeId === employeeId) put(frame.channel);
+            }),
+          reconnects: feed.reconnects,
+        }
+      : {}),
   });
-  if (opts.feed) createEffect(on(opts.feed.reconnects, () => void reload(), { defer: true }));
+  const byKind = (): Partial<Record<ChannelKind, ChannelView>> => byKey();
 
   const params = (kind: ChannelKind) => ({ params: { id: employeeId, kind } });
   return {

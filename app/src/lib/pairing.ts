@@ -1,8 +1,8 @@
-import { createEffect, createMemo, createSignal, on, onCleanup, onMount } from "solid-js";
+import { createMemo } from "solid-js";
 import type { PairingDecision, PairingRequestView } from "../../../edge/contract/channels.ts";
 import type { ApiClient } from "../../../edge/contract/client.ts";
 import type { ChannelFeed } from "./live.ts";
-import type { Load } from "./load.ts";
+import { createLiveCollection } from "./live-collection.ts";
 
 // The pairing requests an admin decides (issue 17), kept current by the live socket's
 // `channel.pairing` frames (a stranger's first message, a decision made in another tab). Apart
@@ -24,47 +24,27 @@ export function createPairingStore(opts: {
   feed?: ChannelFeed;
   enabled: () => boolean;
 }) {
-  const [byId, setById] = createSignal<Record<string, PairingRequestView>>({});
-  const [state, setState] = createSignal<Load<null>>({ state: "loading" });
-  let arrived: PairingRequestView[] | null = null;
-  let generation = 0;
-  const mine = (r: PairingRequestView) =>
-    opts.employeeId === undefined || r.employeeId === opts.employeeId;
-  const put = (r: PairingRequestView) => {
-    if (mine(r)) setById((all) => ({ ...all, [r.id]: r }));
-  };
-
-  const reload = async () => {
-    if (!opts.enabled()) return;
-    const current = ++generation;
-    arrived = [];
-    try {
-      const answer = await opts.api("GET /api/pairing-requests");
-      if (current !== generation) return;
-      const next: Record<string, PairingRequestView> = {};
-      for (const r of [...answer.requests, ...(arrived ?? [])]) if (mine(r)) next[r.id] = r;
-      setById(next);
-      setState({ state: "ready", value: null });
-    } catch (error) {
-      if (current === generation) setState({ state: "error", error });
-    } finally {
-      if (current === generation) arrived = null;
-    }
-  };
-
-  onMount(() => {
-    const feed = opts.feed;
-    if (!feed) return;
-    const stop = feed.listen((frame) => {
-      if (frame.type !== "channel.pairing" || !opts.enabled()) return;
-      arrived?.push(frame.request);
-      put(frame.request);
-    });
-    onCleanup(stop);
+  const feed = opts.feed;
+  const {
+    byKey: byId,
+    put,
+    state,
+    reload,
+  } = createLiveCollection<PairingRequestView>({
+    key: (r) => r.id,
+    accept: (r) => opts.employeeId === undefined || r.employeeId === opts.employeeId,
+    fetch: async () => (await opts.api("GET /api/pairing-requests")).requests,
+    enabled: opts.enabled,
+    ...(feed
+      ? {
+          listen: (put) =>
+            feed.listen((frame) => {
+              if (frame.type === "channel.pairing") put(frame.request);
+            }),
+          reconnects: feed.reconnects,
+        }
+      : {}),
   });
-  // Fetched once the viewer may see them (at once for an admin), and again after a reconnect.
-  createEffect(on(opts.enabled, (yes) => void (yes && reload())));
-  if (opts.feed) createEffect(on(opts.feed.reconnects, () => void reload(), { defer: true }));
 
   /** Those still waiting for a decision, newest first. */
   const pending = createMemo(() =>
