@@ -1,4 +1,4 @@
-import { useNavigate } from "@solidjs/router";
+import { revalidate, useNavigate } from "@solidjs/router";
 import { createSignal, Show } from "solid-js";
 import type { Catalogue } from "../../../edge/contract/catalogue.ts";
 import type { Employee } from "../../../edge/contract/employee.ts";
@@ -6,6 +6,7 @@ import { can, type TeamRole } from "../../../edge/contract/team.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useApi } from "../lib/api-context.tsx";
 import { apiMessage } from "../lib/messages.ts";
+import { getEmployees, requireMe } from "../lib/server.ts";
 import { AdvancedConsole } from "./chat/advanced-console.tsx";
 import { EmployeeActions } from "./employee-actions.tsx";
 import { KnowledgePanel, MemoryView } from "./knowledge-panel.tsx";
@@ -46,7 +47,13 @@ export function EmployeeSettings(props: {
         employee={props.employee}
         role={props.role}
         onChange={props.onChange}
-        onFired={() => navigate("/dashboard")}
+        onFired={() => {
+          // The router may hold the team's list from a few seconds ago (a visit, a preload on
+          // hover), with the fired employee still running in it; its live socket is then refused
+          // and the card never leaves. Drop the cached list so the dashboard reads it anew.
+          void revalidate([getEmployees.key, requireMe.key]);
+          navigate("/dashboard");
+        }}
       />
       <Show when={!manages()}>
         <p class="notice" data-testid="read-only">

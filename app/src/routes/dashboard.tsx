@@ -115,6 +115,12 @@ function EmployeeCard(props: {
   createEffect(() => {
     if (live.removed()) props.onGone();
   });
+  // An employee being removed can be gone before its socket opens: the edge then refuses the
+  // socket (404), which a browser sees only as a close, and no "removed" frame ever comes. So a
+  // card in "removing" whose socket drops asks for the list again (which no longer has it).
+  createEffect(() => {
+    if (live.dropped() && live.employee().status === "removing") props.onGone();
+  });
   return (
     <Show when={!live.removed()}>
       <li class="card employee" data-employee={props.employee.id}>
