@@ -44,16 +44,30 @@ export function specsUnder(prefix: string, skills: string[] = []): () => Employe
 export const testDisksRoot = (prefix: string) =>
   path.join(os.tmpdir(), `iw-disks-${prefix.replace(/-$/, "")}`);
 
-/** Unmounts whatever is mounted under dir (lazily: a container may still hold it), then deletes it. */
-export function removeMountedTree(dir: string): void {
+/**
+ * Unmounts whatever is mounted under dir (lazily: a container may still hold it), then deletes it.
+ * Retries for a few seconds: right after `docker rm -f` the agent can still be mounting or
+ * unmounting the disk, and a delete then fails with EBUSY (seen once in CI).
+ */
+export function removeMountedTree(dir: string, waitMs = 10_000): void {
   const base = path.resolve(dir);
-  const mounted = readFileSync("/proc/self/mounts", "utf8")
-    .split("\n")
-    .map((l) => (l.split(" ")[1] ?? "").replace(/\\040/g, " "))
-    .filter((m) => m === base || m.startsWith(`${base}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const m of mounted) spawnSync("umount", ["-l", m]);
-  rmSync(base, { recursive: true, force: true });
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const mounted = readFileSync("/proc/self/mounts", "utf8")
+      .split("\n")
+      .map((l) => (l.split(" ")[1] ?? "").replace(/\\040/g, " "))
+      .filter((m) => m === base || m.startsWith(`${base}/`))
+      .sort((a, b) => b.length - a.length);
+    for (const m of mounted) spawnSync("umount", ["-l", m]);
+    try {
+      rmSync(base, { recursive: true, force: true });
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if ((code !== "EBUSY" && code !== "ENOTEMPTY") || Date.now() > deadline) throw err;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+    }
+  }
 }
 
 export function removeTestEmployees(prefix: string): void {
