@@ -20,6 +20,11 @@ const Id = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/);
 
+/** How much an employee may do without asking: every command waits for a person ("ask"), only
+ * commands off its allowlist do ("risky", the list grows with "allow-always"), none do. */
+export const AUTONOMY_LEVELS = ["ask", "risky", "autonomous"] as const;
+export type AutonomyLevel = (typeof AUTONOMY_LEVELS)[number];
+
 export const EmployeeSpec = z.object({
   employeeId: Id,
   accountId: Id,
@@ -34,6 +39,9 @@ export const EmployeeSpec = z.object({
   // The browser origin of the employee's chat (https://<id>.gw.<domain>): OpenClaw's Control UI
   // accepts WebSocket connections from this origin only (additive).
   chatOrigin: z.url().max(300).optional(),
+  // How much the employee may do without asking (issue 18), rendered into OpenClaw's exec policy;
+  // absent is "ask" (every command waits for a person). Additive: older edges do not send it.
+  autonomy: z.enum(AUTONOMY_LEVELS).optional(),
 });
 export type EmployeeSpec = z.infer<typeof EmployeeSpec>;
 
@@ -142,6 +150,46 @@ export const SnapshotResult = z.object({
 });
 export type SnapshotResult = z.infer<typeof SnapshotResult>;
 
+// Issue 18: approvals, scheduled work and its runs.
+/** OpenClaw's own decisions (exec.approval.resolve). */
+export const APPROVAL_DECISIONS = ["allow-once", "allow-always", "deny"] as const;
+export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+/** OpenClaw's approval id (a UUID today); printable, bounded. */
+const ApprovalId = z.string().regex(/^[!-~]{1,200}$/);
+
+/** One recurring task as the agent maps it onto an OpenClaw automation (cron job) named
+ * `iw:<id>`: a 5- or 6-field cron expression in an IANA time zone, the prompt the employee is
+ * given, and whether it is on. */
+export const ScheduledTask = z.object({
+  id: Id,
+  title: z.string().min(1).max(80),
+  cron: z.string().min(9).max(100),
+  timeZone: z.string().min(1).max(64),
+  prompt: z.string().min(1).max(4000),
+  enabled: z.boolean(),
+});
+export type ScheduledTask = z.infer<typeof ScheduledTask>;
+
+/** Working hours in the employee's time zone: the heartbeat's active hours. Days 0 = Sunday. */
+export const WorkingHours = z.object({
+  days: z.array(z.number().int().min(0).max(6)).max(7),
+  start: z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/),
+  end: z.string().regex(/^([01][0-9]|2[0-4]):[0-5][0-9]$/),
+  timeZone: z.string().min(1).max(64),
+});
+export type WorkingHours = z.infer<typeof WorkingHours>;
+
+/** What an approval asks, as far as OpenClaw tells it (the request's command, where, why). */
+export const ApprovalRequestDetails = z.object({
+  command: z.string().max(4000),
+  cwd: z.string().max(500).nullable(),
+  warning: z.string().max(1000).nullable(),
+});
+export type ApprovalRequestDetails = z.infer<typeof ApprovalRequestDetails>;
+
+/** How a scheduled run or heartbeat turn ended, as OpenClaw's automation run log says. */
+export const WORK_RUN_OUTCOMES = ["done", "failed", "skipped"] as const;
+
 const command = <T extends string, S extends z.ZodRawShape>(type: T, shape: S) =>
   z.object({
     type: z.literal(type),
@@ -191,6 +239,22 @@ export const EdgeFrame = z.discriminatedUnion("type", [
   }),
   // Stops the answer being written in that session (the run, when given).
   command("chat.abort", { sessionKey: SessionKey, runId: Id.optional() }),
+  // Decides an approval the employee's OpenClaw asked for (exec.approval.resolve). A refusal
+  // `approval_not_found` means OpenClaw no longer holds it (expired, decided elsewhere).
+  command("approval.resolve", {
+    approvalId: ApprovalId,
+    decision: z.enum(APPROVAL_DECISIONS),
+    reason: z.string().max(500).optional(),
+  }),
+  // The employee's whole scheduled work, replacing what it had: each task an OpenClaw automation
+  // named `iw:<id>` (others it made itself are left alone), working hours as its heartbeat's
+  // active hours (null: no heartbeat). `paused` (its budget is spent) disables every task and the
+  // heartbeat without forgetting them. Idempotent; sent after every change and every start.
+  command("schedules.sync", {
+    tasks: z.array(ScheduledTask).max(50),
+    workingHours: WorkingHours.nullable(),
+    paused: z.boolean(),
+  }),
   // Takes a snapshot of the employee's whole state into snapshot `snapshotId` (opened by the edge)
   // through the /agent/snapshots/... routes: the OpenClaw state through its own backup, the
   // workspace and the browser profile by a walk, chunked and sent only where the edge lacks a
@@ -307,6 +371,34 @@ export const AgentFrame = z.discriminatedUnion("type", [
     truncated: z.boolean(),
     tools: z.array(ChatToolStep).max(50),
     error: z.object({ code: z.string().max(64), message: z.string().max(1000) }).optional(),
+  }),
+  // OpenClaw asked a person before running something (exec.approval.requested), sent again after
+  // a reconnect while it still waits (the edge keeps the first). `sessionKey` is the session that
+  // led to it (the edge maps it to a conversation or a scheduled task).
+  event("approval.requested", {
+    approvalId: ApprovalId,
+    action: z.string().min(1).max(64),
+    details: ApprovalRequestDetails,
+    sessionKey: SessionKey.nullable(),
+    requestedAt: z.number().int().min(0),
+    expiresAt: z.number().int().min(0),
+  }),
+  // OpenClaw settled it: a person's decision went through, or it expired (`decision` deny,
+  // `expired` true) or was decided in OpenClaw's own UI.
+  event("approval.resolved", {
+    approvalId: ApprovalId,
+    decision: z.enum(APPROVAL_DECISIONS),
+    expired: z.boolean(),
+  }),
+  // A scheduled task's run (or a heartbeat turn, `taskId` null) ended, from OpenClaw's automation
+  // run log; `runKey` is unique per run so a repeat after a reconnect is recorded once.
+  event("work.run", {
+    runKey: z.string().regex(/^[!-~]{1,200}$/),
+    taskId: Id.nullable(),
+    startedAt: z.number().int().min(0),
+    endedAt: z.number().int().min(0),
+    outcome: z.enum(WORK_RUN_OUTCOMES),
+    summary: z.string().max(2000),
   }),
 ]);
 export type AgentFrame = z.infer<typeof AgentFrame>;
