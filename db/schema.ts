@@ -1,5 +1,6 @@
 // Every table, for drizzle-kit and for the typed D1 client.
 export * from "./accounts/accounts.ts";
+export * from "./approvals/approvals.ts";
 export * from "./audit-events/audit-events.ts";
 export * from "./channel-senders/channel-senders.ts";
 export * from "./channels/channels.ts";
@@ -15,6 +16,7 @@ export * from "./login-tokens/login-tokens.ts";
 export * from "./memberships/memberships.ts";
 export * from "./nodes/nodes.ts";
 export * from "./oauth-accounts/oauth-accounts.ts";
+export * from "./schedules/schedules.ts";
 export * from "./sessions/sessions.ts";
 export * from "./slack-installations/slack-installations.ts";
 export * from "./slack-routes/slack-routes.ts";
@@ -22,3 +24,4 @@ export * from "./snapshots/snapshots.ts";
 export * from "./stripe-events/stripe-events.ts";
 export * from "./subscriptions/subscriptions.ts";
 export * from "./users/users.ts";
+export * from "./work-entries/work-entries.ts";

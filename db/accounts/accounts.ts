@@ -20,6 +20,10 @@ export const accounts = sqliteTable("accounts", {
   deletionRequestedAt: integer("deletion_requested_at"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull().default(sql`(unixepoch() * 1000)`),
+  // Issue 18: the IANA time zone of report weeks and the Monday email, and the last week
+  // (YYYY-Www) whose email went out, so the cron sends each once.
+  timeZone: text("time_zone").notNull().default("UTC"),
+  reportSentWeek: text("report_sent_week"),
 });
 
 export type AccountRow = typeof accounts.$inferSelect;

@@ -1,5 +1,8 @@
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { AUTONOMY_LEVELS } from "../../edge/contract/approvals.ts";
 import { EMPLOYEE_STATUSES, type EmployeeStatus } from "../../edge/contract/employee.ts";
+import type { MinutesSaved } from "../../edge/contract/ledger.ts";
+import type { WorkingHoursInput } from "../../edge/contract/schedules.ts";
 import { accounts } from "../accounts/accounts.ts";
 
 // The statuses are the API's (edge/contract/employee.ts): the mirror stores what the API shows.
@@ -33,6 +36,15 @@ export const employees = sqliteTable(
     // from (shown as "restored from <time>" until a person next restarts it) (issue 16).
     lastSnapshotAt: integer("last_snapshot_at"),
     restoredFrom: integer("restored_from"),
+    // Issue 18: how much it may do without asking (edge/contract/approvals.ts; hired before this
+    // existed: "autonomous", OpenClaw's default); its own monthly AI budget in cents (null: only
+    // the account's); the budget notice last sent ("YYYY-MM:warning" | "YYYY-MM:spent"), so each is
+    // sent once a month; its working hours and the minutes its work saves (null: the role's).
+    autonomy: text("autonomy", { enum: AUTONOMY_LEVELS }).notNull().default("ask"),
+    budgetCents: integer("budget_cents"),
+    budgetNotice: text("budget_notice"),
+    workingHours: text("working_hours", { mode: "json" }).$type<WorkingHoursInput>(),
+    minutesSaved: text("minutes_saved", { mode: "json" }).$type<MinutesSaved>(),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -15,6 +15,8 @@ export const memberships = sqliteTable(
       .references(() => users.id, { onDelete: "cascade" }),
     role: text("role", { enum: TEAM_ROLES }).notNull(),
     createdAt: integer("created_at").notNull(),
+    // A member granted deciding approvals (issue 18); owners and admins may regardless.
+    canApprove: integer("can_approve", { mode: "boolean" }).notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.accountId, t.userId] }),

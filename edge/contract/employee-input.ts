@@ -1,6 +1,9 @@
 import * as z from "zod/mini";
 import { roles, skills, tones } from "../../templates/catalogue.ts";
 import { checkName, EMPLOYEE_NAME_RULES } from "../protocol/check-name.ts";
+import { Autonomy } from "./approvals.ts";
+import { MinutesSaved } from "./ledger.ts";
+import { WorkingHoursInput } from "./schedules.ts";
 
 // What a hire and a settings change accept (POST and PATCH /api/employees). The edge validates
 // with these; the app only needs their types (its pickers offer nothing else).
@@ -47,7 +50,22 @@ export const HireRequest = z.strictObject({
 });
 export type HireRequest = z.input<typeof HireRequest>;
 
+/** The most an owner may set as one employee's monthly AI budget (€10,000). */
+export const MAX_EMPLOYEE_BUDGET_CENTS = 1_000_000;
+
+// Issue 18 adds: autonomy and working hours (employees.manage), the employee's own monthly AI
+// budget in cents (null: only the account's) and the minutes its work saves (the owner's).
 export const UpdateRequest = z
-  .strictObject({ name: z.optional(Name), tone: z.optional(Tone), skills: z.optional(Skills) })
+  .strictObject({
+    name: z.optional(Name),
+    tone: z.optional(Tone),
+    skills: z.optional(Skills),
+    autonomy: z.optional(Autonomy),
+    workingHours: z.optional(z.nullable(WorkingHoursInput)),
+    budgetCents: z.optional(
+      z.nullable(z.number().check(z.int(), z.minimum(0), z.maximum(MAX_EMPLOYEE_BUDGET_CENTS))),
+    ),
+    minutesSaved: z.optional(MinutesSaved),
+  })
   .check(z.refine((v) => Object.keys(v).length > 0, { message: "Nothing to change." }));
 export type UpdateRequest = z.input<typeof UpdateRequest>;

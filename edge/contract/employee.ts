@@ -1,5 +1,8 @@
 import * as z from "zod/mini";
+import { Autonomy, AutonomySuggestion } from "./approvals.ts";
 import { Launch } from "./launch.ts";
+import { EmployeeBudget, MinutesSaved } from "./ledger.ts";
+import { WorkingHoursInput } from "./schedules.ts";
 import { StepId } from "./steps.ts";
 
 export const EMPLOYEE_STATUSES = [
@@ -39,6 +42,14 @@ export const Employee = z.object({
   // When the employee was last put back from a backup (ISO time of that backup), until it is
   // next restarted by a person: the app says "restored from <time>" (issue 16).
   restoredFrom: z.optional(z.nullable(z.string())),
+  // Issue 18: how much it may do without asking, what the app suggests after a run of approvals
+  // without a denial (null: nothing), its own AI budget this month, its working hours (null:
+  // none, no heartbeat) and the minutes a piece of its work saves, by kind.
+  autonomy: z.optional(Autonomy),
+  autonomySuggestion: z.optional(z.nullable(AutonomySuggestion)),
+  budget: z.optional(EmployeeBudget),
+  workingHours: z.optional(z.nullable(WorkingHoursInput)),
+  minutesSaved: z.optional(MinutesSaved),
 });
 export type Employee = z.infer<typeof Employee>;
 

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { DevMail, Me, SignInLink } from "./account.ts";
+import { ApprovalDecide, ApprovalsQuery, ApprovalView } from "./approvals.ts";
 import { AuditEventView, AuditQuery } from "./audit.ts";
 import { BackupList, OneBackup } from "./backup.ts";
 import { Catalogue, PaidPlanId } from "./catalogue.ts";
@@ -16,6 +17,8 @@ import {
 import { AccessUrls, Employee, ListedEmployee } from "./employee.ts";
 import { HireRequest, UpdateRequest } from "./employee-input.ts";
 import { KnowledgeFileView, MemoryFileView } from "./knowledge.ts";
+import { LedgerQuery, ReportCard, ReportQuery, WorkEntryView } from "./ledger.ts";
+import { NewSchedule, SchedulePatch, ScheduleView, TimeZone } from "./schedules.ts";
 import {
   AccountView,
   InvitationPreview,
@@ -59,9 +62,17 @@ const OneEmployee = z.object({ employee: Employee });
 const Files = z.object({ files: z.array(KnowledgeFileView) });
 const Redirect = z.object({ url: z.string() });
 const OneAccount = z.object({ account: AccountView });
-export const AccountRename = z.strictObject({
-  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(80)),
-});
+// A new name, and (issue 18) the account's time zone for report weeks and the Monday email.
+export const AccountRename = z
+  .strictObject({
+    name: z.optional(z.string().check(z.trim(), z.minLength(1), z.maxLength(80))),
+    timeZone: z.optional(TimeZone),
+  })
+  .check(
+    z.refine((v) => v.name !== undefined || v.timeZone !== undefined, {
+      message: "Nothing to change.",
+    }),
+  );
 /** An export of the account (POST /api/account/export, GET /api/account/exports). */
 export const ExportView = z.object({
   id: z.string(),
@@ -185,6 +196,49 @@ export const endpoints = {
     status: 200,
     body: PairingDecision,
     response: z.object({ request: PairingRequestView }),
+  },
+  // Trust and proof (issue 18). The approvals inbox is the whole team's; the account's live
+  // socket (GET /api/live, a WebSocket: account-live.ts) pushes each request and decision.
+  // The ledger also answers CSV (format=csv: a download, not this JSON).
+  "GET /api/approvals": {
+    status: 200,
+    query: ApprovalsQuery,
+    response: z.object({ approvals: z.array(ApprovalView) }),
+  },
+  "POST /api/approvals/:id": {
+    status: 200,
+    body: ApprovalDecide,
+    response: z.object({ approval: ApprovalView }),
+  },
+  "GET /api/employees/:id/schedules": {
+    status: 200,
+    response: z.object({ schedules: z.array(ScheduleView) }),
+  },
+  "POST /api/employees/:id/schedules": {
+    status: 201,
+    body: NewSchedule,
+    response: z.object({ schedule: ScheduleView }),
+  },
+  "PATCH /api/employees/:id/schedules/:scheduleId": {
+    status: 200,
+    body: SchedulePatch,
+    response: z.object({ schedule: ScheduleView }),
+  },
+  "DELETE /api/employees/:id/schedules/:scheduleId": { status: 204, response: null },
+  "GET /api/employees/:id/ledger": {
+    status: 200,
+    query: LedgerQuery,
+    response: z.object({ entries: z.array(WorkEntryView) }),
+  },
+  "GET /api/employees/:id/report": {
+    status: 200,
+    query: ReportQuery,
+    response: z.object({ report: ReportCard }),
+  },
+  "GET /api/report": {
+    status: 200,
+    query: ReportQuery,
+    response: z.object({ report: ReportCard }),
   },
   "GET /api/knowledge": { status: 200, response: Files },
   "POST /api/knowledge": { status: 201, body: "multipart", response: Files },

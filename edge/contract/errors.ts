@@ -59,6 +59,13 @@ export const PERSON_ERROR_CODES = [
   "channel_unavailable",
   /** This server has no channels set up (503). */
   "channels_not_configured",
+  // trust and proof (issue 18)
+  /** Someone else decided it first, or it expired (409): the inbox shows what happened. */
+  "approval_decided",
+  /** The employee has as many scheduled tasks as it may (MAX_SCHEDULES). */
+  "schedule_limit_reached",
+  /** The cron expression is not one, or fires more often than allowed (fields.cron says why). */
+  "invalid_schedule",
 ] as const;
 
 /** Codes only machines meet: node agents, Stripe's webhook, the employees' model clients (/v1). */
@@ -83,6 +90,8 @@ export const MACHINE_ERROR_CODES = [
   "snapshot_corrupt",
   "snapshots_not_configured",
   "snapshot_key_gone",
+  // the agent's answer to approval.resolve when OpenClaw no longer holds the request
+  "approval_not_found",
 ] as const;
 
 export const ERROR_CODES = [...PERSON_ERROR_CODES, ...MACHINE_ERROR_CODES] as const;

@@ -4,6 +4,8 @@
 // bundle carries only the schemas it uses.
 export * from "./account.ts";
 export * from "./account-lifecycle.ts";
+export * from "./account-live.ts";
+export * from "./approvals.ts";
 export * from "./audit.ts";
 export * from "./backup.ts";
 export * from "./catalogue.ts";
@@ -16,7 +18,9 @@ export * from "./endpoints.ts";
 export * from "./errors.ts";
 export * from "./knowledge.ts";
 export * from "./launch.ts";
+export * from "./ledger.ts";
 export * from "./live.ts";
 export * from "./protocol.ts";
+export * from "./schedules.ts";
 export * from "./steps.ts";
 export * from "./team.ts";

@@ -34,9 +34,22 @@ export const RIGHTS = {
   "billing.manage": "owner",
   /** Transfer ownership, export the account, delete it. */
   "account.own": "owner",
+  // Issue 18.
+  /** Decide what employees ask (approvals). Members may too when granted (`canApprove`):
+   * check with canDecideApprovals. */
+  "approvals.decide": "admin",
+  /** An employee's autonomy, scheduled work and working hours (also under employees.manage). */
+  "schedules.manage": "admin",
+  /** The work ledger and report cards. */
+  "work.read": "member",
+  /** Employees' own AI budgets and the minutes their work saves. */
+  "budgets.manage": "owner",
 } as const satisfies Record<string, TeamRole>;
 export type Right = keyof typeof RIGHTS;
 export const can = (role: TeamRole, right: Right): boolean => roleAtLeast(role, RIGHTS[right]);
+/** Owners and admins decide approvals; a member only when granted it (memberships.can_approve). */
+export const canDecideApprovals = (role: TeamRole, granted: boolean): boolean =>
+  can(role, "approvals.decide") || granted;
 
 /** GET /api/accounts: the accounts I belong to, with my role; `active` is the one I act in. */
 export const AccountView = z.object({
@@ -46,6 +59,8 @@ export const AccountView = z.object({
   active: z.boolean(),
   /** When the owner asked to delete it; it is deleted 7 days after. null when not. */
   deletionScheduledFor: z.nullable(z.string()),
+  /** The account's time zone: report weeks and the Monday email (issue 18). */
+  timeZone: z.optional(z.string()),
 });
 export type AccountView = z.infer<typeof AccountView>;
 
@@ -55,6 +70,8 @@ export const MemberView = z.object({
   name: z.nullable(z.string()),
   role: TeamRole,
   joinedAt: z.string(),
+  /** Whether this member may decide approvals (owners and admins always may; issue 18). */
+  canApprove: z.optional(z.boolean()),
 });
 export type MemberView = z.infer<typeof MemberView>;
 
@@ -73,7 +90,14 @@ export const InviteRequest = z.strictObject({
   role: InvitableRole,
 });
 /** PATCH /api/team/members/:userId: a new role; `owner` transfers ownership (owner only). */
-export const MemberPatch = z.strictObject({ role: TeamRole });
+// Issue 18: or grant/withdraw deciding approvals (`canApprove`, members only; admins may).
+export const MemberPatch = z
+  .strictObject({ role: z.optional(TeamRole), canApprove: z.optional(z.boolean()) })
+  .check(
+    z.refine((v) => v.role !== undefined || v.canApprove !== undefined, {
+      message: "Nothing to change.",
+    }),
+  );
 
 /** GET /api/team/invites/:token (signed out too): what the link offers, before accepting. */
 export const InvitationPreview = z.object({

@@ -153,7 +153,6 @@ export type SnapshotResult = z.infer<typeof SnapshotResult>;
 // Issue 18: approvals, scheduled work and its runs.
 /** OpenClaw's own decisions (exec.approval.resolve). */
 export const APPROVAL_DECISIONS = ["allow-once", "allow-always", "deny"] as const;
-export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
 /** OpenClaw's approval id (a UUID today); printable, bounded. */
 const ApprovalId = z.string().regex(/^[!-~]{1,200}$/);
 

@@ -1,5 +1,5 @@
 import { Hono } from "hono";
-import { notFound, unauthorized } from "../http/api-error.ts";
+import { ApiError, notFound, unauthorized } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { endpoint } from "../http/endpoint.ts";
 import { currentActor, requireMember } from "../http/session.ts";
@@ -37,5 +37,7 @@ accountRoutes.use("/", requireMember());
 endpoint(accountRoutes, "/api/account", "PATCH /api/account", async (c, input) => {
   const actor = currentActor(c);
   const { name } = await input.body();
+  // The time zone (issue 18) is set by its own service verb once it exists.
+  if (name === undefined) throw new ApiError(400, "invalid_input", "Give the account a name.");
   return { account: await renameAccount(c.var.deps, actor, name) };
 });

@@ -1,6 +1,6 @@
 import { Hono } from "hono";
 import { z } from "zod";
-import { notFound } from "../http/api-error.ts";
+import { ApiError, notFound } from "../http/api-error.ts";
 import type { AppEnv } from "../http/app-env.ts";
 import { endpoint } from "../http/endpoint.ts";
 import { currentActor, requireMember } from "../http/session.ts";
@@ -29,6 +29,8 @@ endpoint(teamRoutes, MOUNT, "GET /api/team/members", async (c) => ({
 endpoint(teamRoutes, MOUNT, "PATCH /api/team/members/:userId", async (c, input) => {
   const userId = pathId(UserId, c.req.param("userId"), "member");
   const { role } = await input.body();
+  // Granting approvals (issue 18) goes through its own service verb once it exists.
+  if (role === undefined) throw new ApiError(400, "invalid_input", "Choose a role.");
   return { member: await changeMemberRole(c.var.deps, currentActor(c), userId, role) };
 });
 

@@ -73,6 +73,8 @@ export async function insertAccountWithOwner(
             deletionRequestedAt: sql<null>`null`.as("deletion_requested_at"),
             createdAt: value(now, "created_at"),
             updatedAt: value(now, "updated_at"),
+            timeZone: sql<string>`'UTC'`.as("time_zone"),
+            reportSentWeek: sql<null>`null`.as("report_sent_week"),
           })
           .from(users)
           .where(
@@ -92,6 +94,7 @@ export async function insertAccountWithOwner(
           userId: value(ownerId, "user_id"),
           role: sql<"owner">`'owner'`.as("role"),
           createdAt: value(now, "created_at"),
+          canApprove: sql<boolean>`0`.as("can_approve"),
         })
         .from(accounts)
         .where(eq(accounts.id, id)),

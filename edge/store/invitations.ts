@@ -197,6 +197,7 @@ export async function claimInvitation(
             userId: sql<string>`${userId}`.as("user_id"),
             role: invitations.role,
             createdAt: sql<number>`${now}`.as("created_at"),
+            canApprove: sql<boolean>`0`.as("can_approve"),
           })
           .from(invitations)
           .where(

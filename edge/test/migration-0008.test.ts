@@ -102,12 +102,6 @@ describe("migration 0008 on rows made by the schema before it", () => {
         updated_at: u.updated_at,
       })),
     );
-    // The edge's own reads work on the migrated rows.
-    const [mine] = await membershipsOf(openDb(db), ALI.id);
-    expect(mine).toMatchObject({
-      role: "owner",
-      account: { id: ALI.id, plan: "pro", stripeCustomerId: "cus_ali" },
-    });
   });
 
   it("keeps every tenant row, now naming the account (the old user id)", async () => {
@@ -181,6 +175,13 @@ describe("migration 0008 on rows made by the schema before it", () => {
       ).map((c) => c.name);
       expect(`${name}: ${actual.sort()}`).toBe(`${name}: ${columns.map((c) => c.name).sort()}`);
     }
+    // The edge's own reads work on the migrated rows (with the later migrations: the code reads
+    // the newest schema).
+    const [mine] = await membershipsOf(openDb(db), ALI.id);
+    expect(mine).toMatchObject({
+      role: "owner",
+      account: { id: ALI.id, plan: "pro", stripeCustomerId: "cus_ali" },
+    });
   });
 
   it("leaves no broken reference, and a user's deletion no longer takes the account's employees", async () => {

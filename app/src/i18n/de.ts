@@ -198,6 +198,11 @@ export const de: Record<MessageKey, string> = {
   "apiError.channel_unavailable":
     "Der Dienst war nicht erreichbar. Nichts wurde verändert; versuchen Sie es gleich noch einmal.",
   "apiError.channels_not_configured": "Kanäle sind auf diesem Server noch nicht eingerichtet.",
+  "apiError.approval_decided":
+    "Jemand hat diese Anfrage schon entschieden, oder sie ist abgelaufen.",
+  "apiError.schedule_limit_reached":
+    "Dieser Mitarbeiter hat schon so viele geplante Aufgaben wie erlaubt.",
+  "apiError.invalid_schedule": "Dieser Zeitplan ist nicht gültig.",
   "apiError.snapshot_corrupt":
     "Diese Sicherung ist beschädigt und kann nicht wiederhergestellt werden. Nichts wurde verändert; wählen Sie eine andere Sicherung.",
   "apiError.billing_not_configured":
@@ -333,6 +338,13 @@ export const de: Record<MessageKey, string> = {
   "audit.action.channel.update": "Kanal geändert",
   "audit.action.channel.remove": "Kanal entfernt",
   "audit.action.channel.pairing": "Über eine Kontaktanfrage entschieden",
+  "audit.action.approval.decide": "Über eine Freigabe entschieden",
+  "audit.action.employee.autonomy": "Selbstständigkeit eines Mitarbeiters geändert",
+  "audit.action.employee.budget": "Budget eines Mitarbeiters geändert",
+  "audit.action.schedule.create": "Eine Aufgabe geplant",
+  "audit.action.schedule.update": "Eine geplante Aufgabe geändert",
+  "audit.action.schedule.delete": "Eine geplante Aufgabe gelöscht",
+  "audit.action.member.approvals": "Geändert, wer Freigaben entscheiden darf",
   "audit.action.knowledge.upload": "Datei hochgeladen",
   "audit.action.knowledge.delete": "Datei gelöscht",
   "audit.action.member.invite": "Jemanden eingeladen",

@@ -188,6 +188,9 @@ export const en = {
   "apiError.channel_unavailable":
     "The service could not be reached. Nothing was changed; try again in a moment.",
   "apiError.channels_not_configured": "Channels are not set up on this server yet.",
+  "apiError.approval_decided": "Someone decided this request first, or it expired.",
+  "apiError.schedule_limit_reached": "This employee has as many scheduled tasks as it may have.",
+  "apiError.invalid_schedule": "That schedule is not valid.",
   "apiError.snapshot_corrupt":
     "This backup is damaged and cannot be restored. Nothing was changed; choose another backup.",
   "apiError.billing_not_configured": "Billing is not configured on this server yet.",
@@ -318,6 +321,13 @@ export const en = {
   "audit.action.channel.update": "Changed a channel",
   "audit.action.channel.remove": "Removed a channel",
   "audit.action.channel.pairing": "Decided a pairing request",
+  "audit.action.approval.decide": "Decided an approval",
+  "audit.action.employee.autonomy": "Changed an employee's autonomy",
+  "audit.action.employee.budget": "Changed an employee's budget",
+  "audit.action.schedule.create": "Scheduled a task",
+  "audit.action.schedule.update": "Changed a scheduled task",
+  "audit.action.schedule.delete": "Deleted a scheduled task",
+  "audit.action.member.approvals": "Changed who may decide approvals",
   "audit.action.knowledge.upload": "Uploaded a file",
   "audit.action.knowledge.delete": "Deleted a file",
   "audit.action.member.invite": "Invited someone",

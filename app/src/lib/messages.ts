@@ -50,6 +50,9 @@ export const API_ERROR_TEXT: Record<PersonErrorCode | ClientErrorCode, MessageKe
   channel_rejected: "apiError.channel_rejected",
   channel_unavailable: "apiError.channel_unavailable",
   channels_not_configured: "apiError.channels_not_configured",
+  approval_decided: "apiError.approval_decided",
+  schedule_limit_reached: "apiError.schedule_limit_reached",
+  invalid_schedule: "apiError.invalid_schedule",
   network: "apiError.network",
   http_error: "error.generic",
 };
