@@ -37,7 +37,10 @@ export interface TrustStack {
 }
 
 /** Everything up to a running employee in "ask" (a new employee's default). */
-export async function startTrustStack(network: string): Promise<TrustStack> {
+export async function startTrustStack(
+  network: string,
+  opts: { live?: boolean } = {},
+): Promise<TrustStack> {
   const image = execFileSync("bash", [path.join(root, "infra/scripts/build-employee-image.sh")], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
@@ -94,7 +97,7 @@ export async function startTrustStack(network: string): Promise<TrustStack> {
     const ownerEmail = `owner-${Date.now()}@example.com`;
     const owner = await signIn(stack.edgeUrl, ownerEmail);
     live = new AccountLive(stack.edgeUrl, owner.cookie);
-    await live.opened();
+    if (opts.live !== false) await live.opened();
     const { employee } = await owner.call("POST /api/employees", {
       body: { name: "Ada", role: "researcher", tone: "friendly", skills: [] },
     });
