@@ -70,14 +70,20 @@ export function identityHeaders(
 // address from the documentation range, which routes nowhere.
 export const AGENT_CHAT_CLIENT_ADDRESS = "192.0.2.2";
 // A chat needs no approvals: the cap is read and write only (the Control UI's stays as above).
+// The agent's control socket (issue 18) comes the same way under its own reserved identity and
+// cap (employee/gateway-handshake.ts CONTROL_PROFILE).
 export const CHAT_CLIENT_OPERATOR_SCOPES = "operator.read,operator.write";
 
-export function chatClientHeaders(accountId: string, host: string): Record<string, string> {
+export function chatClientHeaders(
+  accountId: string,
+  host: string,
+  scopes: string = CHAT_CLIENT_OPERATOR_SCOPES,
+): Record<string, string> {
   return {
     "x-forwarded-user": accountId,
     "x-forwarded-for": AGENT_CHAT_CLIENT_ADDRESS,
     "x-forwarded-proto": "https",
     "x-forwarded-host": host,
-    "x-openclaw-scopes": CHAT_CLIENT_OPERATOR_SCOPES,
+    "x-openclaw-scopes": scopes,
   };
 }
