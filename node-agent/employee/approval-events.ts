@@ -100,9 +100,10 @@ export function requestedFrame(
     details = {
       command: what.slice(0, COMMAND_CHARS),
       cwd: null,
-      warning: req.data.severity === "critical" || req.data.severity === "warning"
-        ? req.data.severity
-        : null,
+      warning:
+        req.data.severity === "critical" || req.data.severity === "warning"
+          ? req.data.severity
+          : null,
     };
     sessionKey = req.data.sessionKey ?? null;
   }

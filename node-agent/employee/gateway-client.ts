@@ -1,6 +1,5 @@
 import type { Logger } from "../logger.ts";
 import type { GatewayDevices } from "./gateway-devices.ts";
-import type { GatewayProfile } from "./gateway-handshake.ts";
 import { GatewayError } from "./gateway-error.ts";
 import {
   AgentEvent,
@@ -12,6 +11,7 @@ import {
   SessionsCreateResult,
   SessionsListResult,
 } from "./gateway-frames.ts";
+import type { GatewayProfile } from "./gateway-handshake.ts";
 import { type HistoryPage, projectHistory, runFromHistory } from "./gateway-history.ts";
 import { RunHandle } from "./gateway-run.ts";
 import {

@@ -75,6 +75,9 @@ export class GatewayDevices {
 
   private file(employeeId: string, kind: DeviceKind): string {
     if (!ID.test(employeeId)) throw new Error(`not an employee id: ${employeeId.slice(0, 80)}`);
-    return path.join(this.dir, kind === "chat" ? `${employeeId}.json` : `${employeeId}.${kind}.json`);
+    return path.join(
+      this.dir,
+      kind === "chat" ? `${employeeId}.json` : `${employeeId}.${kind}.json`,
+    );
   }
 }

@@ -25,7 +25,11 @@ export const RELAY_KEY_PLACEHOLDER = "attached-by-the-instantworker-relay";
 // (gateway.auth.identityScopes), which cron.add/update/remove need. It is no UUID, so no account's
 // edge-signed access token can name it, and the access proxy always overwrites x-forwarded-user.
 export const AGENT_CONTROL_USER = "iw-node-agent@instantworker.invalid";
-export const AGENT_CONTROL_IDENTITY_SCOPES = ["operator.read", "operator.approvals", "operator.admin"];
+export const AGENT_CONTROL_IDENTITY_SCOPES = [
+  "operator.read",
+  "operator.approvals",
+  "operator.admin",
+];
 
 // How an autonomy level reads in OpenClaw's exec policy (docs/tools/exec-approvals.md). Commands
 // run on the gateway host, which is the employee's container (it is the sandbox). No askFallback

@@ -56,7 +56,11 @@ export function ownersOf(rows: readonly JobRow[]): Map<string, JobOwner> {
 
 export type PlanStep =
   | { method: "cron.add"; taskId: string; params: Record<string, unknown> }
-  | { method: "cron.update"; taskId: string; params: { id: string; patch: Record<string, unknown> } }
+  | {
+      method: "cron.update";
+      taskId: string;
+      params: { id: string; patch: Record<string, unknown> };
+    }
   | { method: "cron.remove"; taskId: string; params: { id: string } };
 
 const agentTurn = (t: ScheduledTask) => ({ kind: "agentTurn", message: t.prompt });

@@ -75,9 +75,10 @@ export function workRunFrame(
     known.get(e.jobId) ??
     null;
   if (!owner) return null;
-  const ended = e.runAtMs !== undefined && e.durationMs !== undefined
-    ? e.runAtMs + e.durationMs
-    : (e.ts ?? now);
+  const ended =
+    e.runAtMs !== undefined && e.durationMs !== undefined
+      ? e.runAtMs + e.durationMs
+      : (e.ts ?? now);
   const started = e.runAtMs ?? Math.max(0, ended - (e.durationMs ?? 0));
   // OpenClaw's own identity of a run is cron:<jobId>:<startedAt>: the same run read from the
   // event and later from cron.runs has the same key, so the edge records it once.
