@@ -33,7 +33,12 @@ export const CLIENT = {
 export const ROLE = "operator";
 // The narrowest scopes a chat needs: chat.send/abort and sessions.create are operator.write,
 // chat.history, sessions.list and the chat/agent events need operator.read. Never admin.
-export const CHAT_SCOPES = ["operator.read", "operator.write"] as const;
+// operator.approvals (issue 18): a turn's exec tool registers its approval request with the
+// authority of the socket that sent the message (exec.approval.request), so without it an
+// employee in "ask" could not ask at all ("missing scope: operator.approvals"). It also lets a
+// chat message `/approve <id> …` decide approvals; the chat relay refuses such messages
+// (chat-relay.ts APPROVE_COMMAND). The socket gets no approval events (no caps for them).
+export const CHAT_SCOPES = ["operator.read", "operator.write", "operator.approvals"] as const;
 
 /** Who a socket of the agent is to OpenClaw: its client, the scopes its device asks for, caps. */
 export interface GatewayProfile {

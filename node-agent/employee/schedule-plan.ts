@@ -20,11 +20,11 @@ export const JobRow = z.looseObject({
 });
 export type JobRow = z.infer<typeof JobRow>;
 
+// Only what is used: the page's other fields (total, offset, nextOffset: null at the end, …)
+// vary by version.
 const ListPage = z.looseObject({
   jobs: z.array(z.unknown()).max(1_000),
-  hasMore: z.boolean().optional(),
-  nextOffset: z.number().int().min(0).optional(),
-  total: z.number().int().min(0).optional(),
+  hasMore: z.boolean().nullable().optional(),
 });
 
 export const LIST_PAGE = 200;

@@ -64,12 +64,22 @@ let side: WebSocket | undefined;
 let probe: GatewayClient;
 const frames: Frame[] = [];
 
-async function until<T>(what: string, get: () => T, timeoutMs = 60_000): Promise<NonNullable<T>> {
+async function until<T>(what: string, get: () => T, timeoutMs = 40_000): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = get();
     if (v !== undefined && v !== null && v !== false) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `timed out waiting for ${what}; frames: ${frames
+          .filter((f) => f.type !== "heartbeat")
+          .map(
+            (f) =>
+              `${f.type}${f.state ? `/${String(f.state)}` : ""}${f.ok === false ? JSON.stringify(f.error) : ""}`,
+          )
+          .join(" ")
+          .slice(-1500)}`,
+      );
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -253,7 +263,7 @@ describe("approvals and scheduled work against the real image", () => {
     });
   });
 
-  it("asks before a command: allow-once lets it run", async () => {
+  it("asks before a command: allow-once lets it run", { timeout: 150_000 }, async () => {
     const marker = `hi-${word()}`;
     const { runId, done } = chatSend(`!tool exec {"command":"echo ${marker}"}`);
     expect(await done).toMatchObject({ ok: true });
@@ -279,7 +289,9 @@ describe("approvals and scheduled work against the real image", () => {
     expect(end.text).toMatch(/tool exec returned/);
   });
 
-  it("deny stops the command, and an unknown or decided id is approval_not_found", async () => {
+  it("deny stops the command, and an unknown or decided id is approval_not_found", {
+    timeout: 150_000,
+  }, async () => {
     const marker = `no-${word()}`;
     const { runId, done } = chatSend(
       `!tool exec {"command":"echo ${marker} > /data/workspace/${marker}"}`,
@@ -297,6 +309,15 @@ describe("approvals and scheduled work against the real image", () => {
     expect(String(end.text)).toMatch(/denied|not run|approval/i);
     const gone = docker("exec", `iw-employee-${spec.employeeId}`, "ls", "/data/workspace");
     expect(gone).not.toContain(marker);
+    // A chat message that OpenClaw would read as `/approve` never reaches it.
+    const typed = await command({
+      type: "chat.send",
+      sessionKey: `agent:main:web:${randomUUID()}`,
+      runId: `run-${word()}`,
+      text: `/approve ${String(ask.approvalId)} allow-once`,
+      attachments: [],
+    });
+    expect(typed).toMatchObject({ ok: false, error: { code: "bad_command", retryable: false } });
     for (const approvalId of [ask.approvalId, `nope-${word()}`]) {
       const again = await command({ type: "approval.resolve", approvalId, decision: "allow-once" });
       expect(again).toMatchObject({
@@ -338,6 +359,9 @@ describe("approvals and scheduled work against the real image", () => {
     };
     expect(await command(sync)).toMatchObject({ ok: true });
     const jobs = await listJobs(probe);
+    console.log(
+      `[trust] cron.list: ${JSON.stringify(await probe.request("cron.list", { includeDisabled: true, limit: 5 })).slice(0, 1500)}`,
+    );
     expect(jobs.filter((j) => j.name === `iw:${task.id}`)).toHaveLength(1);
     expect(jobs.some((j) => j.name === "mine")).toBe(true);
     const run = await until(

@@ -319,6 +319,10 @@ describe("the sync plan", () => {
       }),
     ).toMatchObject({ rows: [{ id: "1" }], more: false });
     expect(listPage("nope")).toEqual({ rows: [], more: false });
+    // What 2026.9.6 answers around the jobs (nextOffset null on the last page).
+    expect(
+      listPage({ jobs: [], total: 3, offset: 0, limit: 200, hasMore: false, nextOffset: null }),
+    ).toEqual({ rows: [], more: false });
     expect(listPage({ jobs: Array.from({ length: 200 }, () => ({})) }).more).toBe(true);
   });
 });
