@@ -6,7 +6,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type AgentEvent, parseAgentFrame } from "../../../edge/protocol/frames.ts";
+import {
+  type AgentEvent,
+  type CommandFrame,
+  parseAgentFrame,
+} from "../../../edge/protocol/frames.ts";
 import { ControlRelay } from "../../employee/control-relay.ts";
 import type { GatewayClientOptions } from "../../employee/gateway-client.ts";
 import { GatewayDevices } from "../../employee/gateway-devices.ts";
@@ -30,10 +34,12 @@ type Answer = (params: Record<string, unknown>) => unknown;
 class FakeClient {
   readonly calls: { method: string; params: Record<string, unknown> }[] = [];
   closed = false;
-  constructor(
-    readonly opts: GatewayClientOptions,
-    readonly answers: Map<string, Answer>,
-  ) {}
+  readonly opts: GatewayClientOptions;
+  readonly answers: Map<string, Answer>;
+  constructor(opts: GatewayClientOptions, answers: Map<string, Answer>) {
+    this.opts = opts;
+    this.answers = answers;
+  }
   async connect() {
     return {
       serverVersion: "2026.9.6",
@@ -229,7 +235,7 @@ describe("the control relay", () => {
     const { relay, runtime, clients, written, state } = setup({
       "cron.add": () => ({ id: "new" }),
     });
-    const sync = {
+    const sync: Extract<CommandFrame, { type: "schedules.sync" }> = {
       type: "schedules.sync",
       id: "s",
       employeeId: "e1",
@@ -245,7 +251,7 @@ describe("the control relay", () => {
       ],
       workingHours: { days: [1], start: "08:00", end: "18:00", timeZone: "UTC" },
       paused: false,
-    } as const;
+    };
     const stopped = await relay.sync(sync).catch((e: unknown) => e);
     expect(stopped).toMatchObject({ code: "not_running", retryable: true });
     expect(state.heartbeat("e1")).toEqual({
@@ -257,6 +263,10 @@ describe("the control relay", () => {
       entries: [
         {
           path: "openclaw/openclaw.json",
+          type: "file" as const,
+          size: 1,
+          mtimeMs: 0,
+          truncated: false,
           content: Buffer.from(
             JSON.stringify({ agents: { defaults: { workspace: "/w" } }, tools: {} }),
           ),
