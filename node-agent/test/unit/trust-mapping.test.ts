@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { parseAgentFrame, type ScheduledTask } from "../../../edge/protocol/frames.ts";
 import { listedRecords, requestedFrame, resolvedFrame } from "../../employee/approval-events.ts";
+import { APPROVE_COMMAND } from "../../employee/chat-relay.ts";
 import {
   AGENT_CONTROL_USER,
   execPolicy,
@@ -64,6 +65,25 @@ describe("autonomy and working hours in openclaw.json", () => {
     expect(heartbeatConfig({ workingHours: null, paused: false })).toEqual({ every: "0m" });
     const synced = openclawConfig(spec, net, { workingHours: null, paused: false }) as typeof c;
     expect(synced.agents.defaults.heartbeat).toEqual({ every: "0m" });
+  });
+});
+
+describe("a chat message that would decide an approval", () => {
+  it("is recognised the way OpenClaw reads /approve, and ordinary words are not", () => {
+    for (const text of [
+      "/approve 3f1c allow-once",
+      "  /APPROVE@bot 3f1c deny",
+      "/approve",
+      "\n/approve x y",
+    ])
+      expect(APPROVE_COMMAND.test(text), text).toBe(true);
+    for (const text of [
+      "please approve the invoice",
+      "/approved it",
+      "say /approve x y",
+      "/status",
+    ])
+      expect(APPROVE_COMMAND.test(text), text).toBe(false);
   });
 });
 
