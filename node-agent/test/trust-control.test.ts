@@ -293,9 +293,7 @@ describe("approvals and scheduled work against the real image", () => {
     timeout: 150_000,
   }, async () => {
     const marker = `no-${word()}`;
-    const { runId, done } = chatSend(
-      `!tool exec {"command":"echo ${marker} > /data/workspace/${marker}"}`,
-    );
+    const { runId, done } = chatSend(`!tool exec {"command":"touch /data/workspace/${marker}"}`);
     expect(await done).toMatchObject({ ok: true });
     const ask = await until("approval.requested", () => requested(marker));
     const denied = await command({
@@ -309,6 +307,14 @@ describe("approvals and scheduled work against the real image", () => {
     expect(String(end.text)).toMatch(/denied|not run|approval/i);
     const gone = docker("exec", `iw-employee-${spec.employeeId}`, "ls", "/data/workspace");
     expect(gone).not.toContain(marker);
+    // What "ask" does with a redirection (allowlist mode refuses chains and redirections that
+    // are not allowlisted segment by segment): printed, for the docs.
+    const redirect = chatSend(`!tool exec {"command":"echo r > /data/workspace/r-${marker}"}`);
+    await redirect.done;
+    const redirected = await until("the redirect's answer", () => endOf(redirect.runId), 90_000);
+    console.log(
+      `[trust] a redirection in ask: asked=${Boolean(requested(`r-${marker}`))} answer=${String(redirected.text).slice(0, 160)}`,
+    );
     // A chat message that OpenClaw would read as `/approve` never reaches it.
     const typed = await command({
       type: "chat.send",
