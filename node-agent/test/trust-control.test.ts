@@ -365,9 +365,6 @@ describe("approvals and scheduled work against the real image", () => {
     };
     expect(await command(sync)).toMatchObject({ ok: true });
     const jobs = await listJobs(probe);
-    console.log(
-      `[trust] cron.list: ${JSON.stringify(await probe.request("cron.list", { includeDisabled: true, limit: 5 })).slice(0, 1500)}`,
-    );
     expect(jobs.filter((j) => j.name === `iw:${task.id}`)).toHaveLength(1);
     expect(jobs.some((j) => j.name === "mine")).toBe(true);
     const run = await until(
@@ -376,7 +373,7 @@ describe("approvals and scheduled work against the real image", () => {
       60_000,
     );
     console.log(
-      `[trust] scheduled run ended → work.run at the edge: ${run.at - (run.endedAt as number)} ms (${String(run.outcome)}: ${String(run.summary).slice(0, 80)})`,
+      `[trust] scheduled run: fired → work.run at the edge ${run.at - (run.startedAt as number)} ms, ended → work.run ${run.at - (run.endedAt as number)} ms (${String(run.outcome)}: ${String(run.summary).slice(0, 80)})`,
     );
     expect(run).toMatchObject({ outcome: "done" });
     expect(run.endedAt as number).toBeGreaterThanOrEqual(run.startedAt as number);
