@@ -5,8 +5,10 @@ import type {
   Instance,
   MemoryFile,
   ResultError,
+  ResultFrame,
   SnapshotResult,
 } from "../protocol/frames.ts";
+import type { DecidedApproval } from "./employee-approvals.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
 import type { ChannelRpc, ChatRpc } from "./inbox/inbox-rpc.ts";
 
@@ -74,4 +76,7 @@ export interface EmployeeRpc extends Rpc.DurableObjectBranded, ChatRpc, ChannelR
   syncKnowledge(): Promise<void>;
   readMemory(): Promise<MemoryResult>;
   fetch(request: Request): Promise<Response>;
+  // Issue 18: a person's decision goes to the agent; the agent's answer to it comes back.
+  approvalDecided(input: DecidedApproval): Promise<void>;
+  onApprovalResult(result: ResultFrame): Promise<void>;
 }
