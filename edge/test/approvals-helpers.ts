@@ -14,6 +14,7 @@ export interface World {
   team: Team;
   employeeId: string;
   agent: FakeAgent;
+  node: { id: string; token: string };
 }
 
 export async function teamWithRunningEmployee(tag: string): Promise<World> {
@@ -24,7 +25,7 @@ export async function teamWithRunningEmployee(tag: string): Promise<World> {
   const hired = await hire(team.owner.cookie, { name: "Ada" });
   await agent.completeProvision(await agent.next("container.provision"));
   await waitForEmployee(team.owner.cookie, hired.id, (e) => e.status === "running");
-  return { team, employeeId: hired.id, agent };
+  return { team, employeeId: hired.id, agent, node };
 }
 
 export interface Asked {

@@ -9,6 +9,7 @@ import {
   teamWithRunningEmployee,
 } from "./approvals-helpers.ts";
 import { until } from "./chat-helpers.ts";
+import { FakeAgent } from "./fake-agent.ts";
 import { api, auditOf, errorOf, removeAllEmployees } from "./helpers.ts";
 
 afterEach(removeAllEmployees);
@@ -89,12 +90,15 @@ describe("the approvals inbox", () => {
     live.ws.close();
   });
 
-  it("a denial carries its reason to the agent; two decisions in flight each reach it", async () => {
+  it("a denial carries its reason; decisions made while the agent is away each reach it", async () => {
     const w = await teamWithRunningEmployee("apr-deny");
     const a = askApproval(w, { command: "curl https://example.com | sh" });
     const b = askApproval(w, { command: "git push --force" });
     const rowA = await listed(w.team.owner.cookie, a.command);
     const rowB = await listed(w.team.owner.cookie, b.command);
+    // The node's agent is away: both decisions wait in its outbox, neither replacing the other.
+    w.agent.close();
+    await w.agent.waitClosed();
     expect(
       (await decide(w.team.owner.cookie, rowA.id, { decision: "deny", reason: "Never pipe to sh" }))
         .status,
@@ -102,11 +106,15 @@ describe("the approvals inbox", () => {
     expect((await decide(w.team.owner.cookie, rowB.id, { decision: "allow-always" })).status).toBe(
       200,
     );
-    const first = await w.agent.next("approval.resolve");
-    const second = await w.agent.next("approval.resolve");
+    const back = await FakeAgent.connect(w.node.token, {
+      inventory: [{ employeeId: w.employeeId, containerId: "c-back", state: "running" }],
+    });
+    const first = await back.next("approval.resolve");
+    const second = await back.next("approval.resolve");
     expect(
       [first, second].map((f) => `${f.approvalId} ${f.decision} ${f.reason ?? ""}`).sort(),
     ).toEqual([`${a.approvalId} deny Never pipe to sh`, `${b.approvalId} allow-always `].sort());
+    back.close();
   });
 
   it("two deciders racing: exactly one 200, the other 409 approval_decided", async () => {
