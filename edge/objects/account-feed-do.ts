@@ -2,17 +2,12 @@ import { DurableObject } from "cloudflare:workers";
 import { type AccountLiveFrame, accountLiveFrame } from "../contract/account-live.ts";
 import { LIVE_PING, LIVE_PONG, LIVE_REAUTH_CLOSE } from "../contract/live.ts";
 import type { Env } from "../env.ts";
+import type { AccountFeedRpc } from "./account-feed-rpc.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { closeViewer, LIVE_VIEWER_MAX_MS } from "./live-viewers.ts";
 
 interface Viewer {
   until: number;
-}
-
-/** What the Worker asks of an account's feed (typed so env.ts need not import the class). */
-export interface AccountFeedRpc extends Rpc.DurableObjectBranded {
-  fetch(request: Request): Promise<Response>;
-  publish(frame: AccountLiveFrame): Promise<number>;
 }
 
 // One per account: the team's live socket (GET /api/live, issue 18), what everyone in the account

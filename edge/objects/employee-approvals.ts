@@ -1,6 +1,5 @@
 import { openDb } from "../../db/client.ts";
 import type { ApprovalRow } from "../../db/schema.ts";
-import type { ApprovalDecision } from "../contract/approvals.ts";
 import { type Env, parseConfig } from "../env.ts";
 import { errorFields, type Logger } from "../log/logger.ts";
 import { approvalMail } from "../mail/approval-mail.ts";
@@ -19,6 +18,7 @@ import {
 import { sessionOrigin } from "./approval-session.ts";
 import type { Clock } from "./clock.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
+import type { DecidedApproval } from "./employee-rpc.ts";
 import type { InboxStore } from "./inbox/inbox-store.ts";
 import { accountFeedStub, nodeStub } from "./stubs.ts";
 
@@ -45,14 +45,6 @@ export interface ApprovalHost {
   channelLine: (conversationId: string, text: string) => Promise<{ id: string } | null>;
   /** Work that goes on after the answer (the announcements). */
   waitUntil: (work: Promise<unknown>) => void;
-}
-
-/** The decision a person made, as the service hands it to the employee's object. */
-export interface DecidedApproval {
-  approvalId: string;
-  openclawId: string;
-  decision: ApprovalDecision;
-  reason?: string;
 }
 
 // The employee's side of approvals: what its OpenClaw asks is kept in D1 (once per OpenClaw id),

@@ -5,7 +5,7 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import type { AgentEvent, Instance, ResultFrame } from "../protocol/frames.ts";
 import { mirrorEmployee } from "../store/employees.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { type DecidedApproval, EmployeeApprovals, isApprovalEvent } from "./employee-approvals.ts";
+import { EmployeeApprovals, isApprovalEvent } from "./employee-approvals.ts";
 import { readMemory, syncKnowledge } from "./employee-commands.ts";
 import { type EffectContext, performEffect } from "./employee-effects.ts";
 import {
@@ -21,6 +21,7 @@ import type {
   ActionResult,
   BackupResult,
   CommandResult,
+  DecidedApproval,
   EmployeeRpc,
   MemoryResult,
   NewEmployee,

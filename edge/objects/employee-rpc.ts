@@ -1,3 +1,4 @@
+import type { ApprovalDecision } from "../contract/approvals.ts";
 import type { Backup } from "../contract/backup.ts";
 import type { Employee } from "../contract/employee.ts";
 import type {
@@ -8,7 +9,6 @@ import type {
   ResultFrame,
   SnapshotResult,
 } from "../protocol/frames.ts";
-import type { DecidedApproval } from "./employee-approvals.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
 import type { ChannelRpc, ChatRpc } from "./inbox/inbox-rpc.ts";
 
@@ -36,6 +36,14 @@ export type RestoreResult =
 export type RelocateResult =
   | { ok: true }
   | { ok: false; code: "invalid_state" | "busy" | "not_found"; message: string };
+
+/** A person's decision of an approval (issue 18), as the service hands it to the employee. */
+export interface DecidedApproval {
+  approvalId: string;
+  openclawId: string;
+  decision: ApprovalDecision;
+  reason?: string;
+}
 
 export type MemoryResult =
   | { ok: true; files: MemoryFile[] }

@@ -5,7 +5,7 @@ import {
 } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { AUTONOMY_SUGGEST_AFTER } from "../contract/approvals.ts";
+import { type ApprovalDecision, AUTONOMY_SUGGEST_AFTER } from "../contract/approvals.ts";
 import worker from "../index.ts";
 import {
   accountLive,
@@ -63,7 +63,7 @@ describe("an approval's life", () => {
     const b = askApproval(w, { command: "ls b" });
     await listed(w.team.owner.cookie, a.command);
     await listed(w.team.owner.cookie, b.command);
-    const resolved = (approvalId: string, decision: string, expired: boolean) =>
+    const resolved = (approvalId: string, decision: ApprovalDecision, expired: boolean) =>
       w.agent.send({
         type: "approval.resolved",
         employeeId: w.employeeId,

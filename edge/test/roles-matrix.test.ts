@@ -395,4 +395,17 @@ describe("roles × the plain routes of an account", () => {
     }
     expect((await get(w.team.stranger, live, { upgrade: "websocket" })).status).toBe(404);
   });
+
+  it("any member opens the account's live socket (issue 18); signed out is 401", async () => {
+    for (const who of [w.team.member, w.team.admin, w.team.owner, w.team.stranger]) {
+      const res = await get(who, "/api/live", { upgrade: "websocket" });
+      expect(res.status).toBe(101);
+      res.webSocket?.accept();
+      res.webSocket?.close();
+    }
+    const out = await exports.default.fetch(
+      new Request(new URL("/api/live", ORIGIN), { headers: { upgrade: "websocket" } }),
+    );
+    expect(out.status).toBe(401);
+  });
 });
