@@ -12,6 +12,7 @@ import {
   insertApproval,
   isScheduleOf,
   markApprovalExpired,
+  pendingBefore,
   settleApproval,
   toApprovalView,
 } from "../store/approvals.ts";
@@ -31,6 +32,10 @@ export const isApprovalEvent = (e: AgentEvent): e is ApprovalEvent =>
 
 /** The command that carries a decision is named after the approval: its result finds it again. */
 const COMMAND_PREFIX = "approval-";
+/** Past this many requests of one employee waiting at once, new ones are listed and pushed but
+ * not announced: a runaway employee (or whoever drives it) cannot flood the deciders' mailboxes
+ * and its channel. */
+export const MAX_ANNOUNCED_PENDING = 5;
 /** A channel line quotes at most this much of the command. */
 const CHANNEL_COMMAND_MAX = 200;
 
@@ -118,6 +123,10 @@ export class EmployeeApprovals {
     if (!row) return;
     this.host.log().info("approval requested", { approvalId: row.id, action: row.action });
     await this.publish(row.id);
+    if ((await pendingBefore(this.host.env.DB, r.id, row.id)) >= MAX_ANNOUNCED_PENDING) {
+      this.host.log().warn("approval not announced: too many waiting", { approvalId: row.id });
+      return;
+    }
     this.host.waitUntil(this.announce(r, row));
   }
 

@@ -278,3 +278,21 @@ export async function isScheduleOf(
     .limit(1);
   return row !== undefined;
 }
+
+/** How many of the employee's requests, stored before this one, still wait for a decision (in
+ * the order D1 stored them, so concurrent requests each see a different number). */
+export async function pendingBefore(
+  d1: D1Database,
+  employeeId: string,
+  approvalId: string,
+): Promise<number> {
+  const row = await d1
+    .prepare(
+      `SELECT count(*) AS n FROM approvals
+       WHERE employee_id = ?1 AND status = 'pending'
+         AND rowid < (SELECT rowid FROM approvals WHERE id = ?2)`,
+    )
+    .bind(employeeId, approvalId)
+    .first<{ n: number }>();
+  return row?.n ?? 0;
+}

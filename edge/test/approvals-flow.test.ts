@@ -7,6 +7,7 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ApprovalDecision, AUTONOMY_SUGGEST_AFTER } from "../contract/approvals.ts";
 import worker from "../index.ts";
+import { MAX_ANNOUNCED_PENDING } from "../objects/employee-approvals.ts";
 import {
   accountLive,
   approvalsOf,
@@ -148,6 +149,20 @@ describe("an approval's life", () => {
     expect((await mailbox(w.team.stranger.email)).some((m) => m.link?.includes("/approvals"))).toBe(
       false,
     );
+  });
+
+  it("announces at most MAX_ANNOUNCED_PENDING waiting requests of one employee", async () => {
+    const w = await teamWithRunningEmployee("apr-flood");
+    const asked = Array.from({ length: MAX_ANNOUNCED_PENDING + 2 }, (_, i) =>
+      askApproval(w, { command: `echo flood ${i}` }),
+    );
+    for (const a of asked) await listed(w.team.owner.cookie, a.command);
+    expect(await approvalsOf(w.team.owner.cookie)).toHaveLength(MAX_ANNOUNCED_PENDING + 2);
+    const announced = async () =>
+      (await mailbox(w.team.owner.email)).filter((m) => m.link?.includes("/approvals?focus="));
+    await until(async () => (await announced()).length === MAX_ANNOUNCED_PENDING, "the emails");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await announced()).toHaveLength(MAX_ANNOUNCED_PENDING);
   });
 
   it("names the channel conversation that asked and says so in that channel", async () => {
