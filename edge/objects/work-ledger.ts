@@ -30,6 +30,9 @@ import type { ConversationRow, MessageRow } from "./inbox/inbox-store.ts";
 export const USAGE_GRACE_MS = 2_000;
 /** The figures are read again this long after the entry is written. */
 export const USAGE_SETTLE_MS = 3_000;
+/** A reported run longer than this is cut to its last this-long: the agent's times are not
+ * trusted to reach back over the employee's whole metering. */
+export const MAX_RUN_MS = 6 * 60 * 60_000;
 const HEARTBEAT_TITLE = "Heartbeat";
 const UNKNOWN_TASK_TITLE = "Scheduled task";
 
@@ -107,14 +110,16 @@ export class WorkLedger {
     if (!r) return;
     const db = openDb(this.host.env.DB);
     const task = event.taskId ? await getSchedule(db, r.id, event.taskId) : undefined;
-    const endedAt = Math.max(event.endedAt, event.startedAt);
+    // Not after now, not before it started, and no longer than a run can be.
+    const endedAt = Math.min(Math.max(event.endedAt, event.startedAt), this.host.clock.now());
+    const startedAt = Math.min(Math.max(event.startedAt, endedAt - MAX_RUN_MS), endedAt);
     const written = await this.write(r, {
       kind: event.taskId ? "schedule" : "heartbeat",
       title: event.taskId ? (task?.title ?? UNKNOWN_TASK_TITLE) : HEARTBEAT_TITLE,
       conversationId: null,
       scheduleId: event.taskId,
       runKey: event.runKey,
-      startedAt: event.startedAt,
+      startedAt,
       endedAt,
       outcome: event.outcome,
       scope: event.taskId ? { scheduleId: event.taskId } : null,

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WorkEntryView } from "../contract/ledger.ts";
-import { USAGE_GRACE_MS } from "../objects/work-ledger.ts";
+import { MAX_RUN_MS, USAGE_GRACE_MS } from "../objects/work-ledger.ts";
 import { accept, newConversation, progress, runningEmployee, sent, until } from "./chat-helpers.ts";
 import { accountOf, api, removeAllEmployees } from "./helpers.ts";
 import { buildTeam, join } from "./team-fixture.ts";
@@ -131,6 +131,38 @@ describe("the work ledger", () => {
     ]);
     expect(await ledger(cookie, employeeId, { outcome: "failed" })).toHaveLength(1);
     expect(await ledger(cookie, employeeId, { kind: "chat" })).toHaveLength(0);
+  });
+
+  it("does not let a reported run reach back over the employee's whole metering", async () => {
+    const { cookie, employeeId, agent } = await runningEmployee("ledger-hostile");
+    const accountId = await accountOf(cookie);
+    const endedAt = Date.now() - 1_000;
+    await usageAt(accountId, employeeId, endedAt - MAX_RUN_MS - 60_000, {
+      prompt: 5_000,
+      completion: 5_000,
+      microEur: 500_000,
+    });
+    await usageAt(accountId, employeeId, endedAt - 60_000, {
+      prompt: 1,
+      completion: 2,
+      microEur: 3,
+    });
+    agent.send({
+      type: "work.run",
+      employeeId,
+      containerId: null,
+      runKey: "heartbeat:forever",
+      taskId: null,
+      startedAt: 0,
+      endedAt: endedAt + 10 * 86_400_000, // in the future
+      outcome: "done",
+      summary: "",
+    });
+    await until(async () => (await entriesOf(employeeId)).length === 1, "the entry");
+    const [entry] = await ledger(cookie, employeeId);
+    expect(entry?.durationMs).toBe(MAX_RUN_MS);
+    expect(Date.parse(entry?.endedAt ?? "")).toBeLessThanOrEqual(Date.now());
+    expect(entry).toMatchObject({ promptTokens: 1, completionTokens: 2 });
   });
 
   it("records a chat turn when its answer ends: done, then a stopped one as aborted", async () => {
