@@ -28,6 +28,7 @@ import { pairingRoutes } from "./routes/pairing-routes.ts";
 import { sessionRoutes } from "./routes/session-routes.ts";
 import { slackOAuthRoutes } from "./routes/slack-oauth-routes.ts";
 import { teamRoutes } from "./routes/team-routes.ts";
+import { reportRoutes } from "./routes/work-routes.ts";
 
 // Signed by Stripe, not by a browser session: verified by signature instead of Origin.
 const CSRF_EXEMPT = new Set(["/api/stripe/webhook"]);
@@ -53,6 +54,7 @@ export function createApp() {
   );
   app.route("/api/billing", billingRoutes);
   app.route("/api/audit", auditRoutes);
+  app.route("/api/report", reportRoutes);
   app.route("/api/account", accountLifecycleRoutes);
   app.route("/api/stripe", stripeWebhookRoutes);
   app.route("/api/team", teamRoutes);

@@ -27,6 +27,7 @@ import type {
   NewEmployee,
   RelocateResult,
   RestoreResult,
+  ScheduleSyncResult,
   SnapshotCommandResult,
 } from "./employee-rpc.ts";
 import { InboxObject } from "./inbox/inbox-object.ts";
@@ -35,7 +36,9 @@ import { trackLaunch } from "./launch-progress.ts";
 import { closeViewer, sendRemoved, sendStatus, viewerUpgrade } from "./live-viewers.ts";
 import { MirrorChain } from "./mirror-chain.ts";
 import type { RelocationContext } from "./relocation-effects.ts";
+import { syncSchedules } from "./schedule-sync.ts";
 import { SnapshotRpcs } from "./snapshot-rpcs.ts";
+import { ledgerOf, type WorkLedger } from "./work-ledger.ts";
 
 const RECORD_KEY = "employee";
 // Kept after the employee is fired: this object is never created again, so a provision that
@@ -68,6 +71,10 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     channelLine: (conversationId, text) => this.channels.initiative(conversationId, text),
     waitUntil: (work) => this.ctx.waitUntil(work),
   });
+  // Issue 18: the work ledger's writer, and whether this run of the employee has been told its
+  // scheduled work (every start tells it again).
+  private readonly ledger: WorkLedger;
+  private schedulesSent: boolean;
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
     super(ctx, env, clock);
@@ -82,6 +89,9 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       () => this.relocation(),
       (input) => this.apply(input),
     );
+    const host = { env, clock, record: () => this.record, log: () => this.log };
+    this.ledger = ledgerOf(host, this.inbox, this.channels);
+    this.schedulesSent = this.record?.status === "running";
   }
 
   // ---- RPC: the Worker's verbs ----
@@ -153,6 +163,8 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       return;
     }
     if (event.type === "chat.progress") await this.inbox.progress(nodeId, event);
+    // Issue 18: a scheduled run or heartbeat turn ended: the work ledger records it.
+    else if (event.type === "work.run") await this.ledger.runEnded(event);
     else await this.apply({ type: "event", nodeId, event });
     if (event.type === "snapshot.progress") await this.snapshots.progress(event);
   }
@@ -216,6 +228,19 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     if (this.record) await this.channels.tick();
   }
 
+  // ---- RPC: scheduled work (issue 18; schedule-sync.ts) ----
+
+  /** Tells the agent the employee's whole scheduled work, when it runs (schedules, working
+   * hours and budget changes call it; every start does too). */
+  syncSchedules(): Promise<ScheduleSyncResult> {
+    return syncSchedules(this.env, this.log, this.record, this.clock.now());
+  }
+
+  /** Resolves once the ledger entries asked for so far are written (tests, the cron). */
+  ledgerSettled(): Promise<void> {
+    return this.ledger.settled();
+  }
+
   // ---- RPC: the knowledge base and memory (no state changes here) ----
 
   async syncKnowledge(): Promise<void> {
@@ -267,6 +292,12 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     await this.chain.settled();
     // Running: what waits in the inbox goes; no longer running: what was out waits again.
     if (this.record && this.record.status !== before?.status) await this.inbox.statusChanged();
+    // Issue 18: each start (provision, restart, restore, move) tells the agent its schedules.
+    if (this.record?.status !== "running") this.schedulesSent = false;
+    else if (!this.schedulesSent) {
+      this.schedulesSent = true;
+      await this.syncSchedules();
+    }
     return next;
   }
 

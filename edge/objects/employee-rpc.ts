@@ -57,6 +57,11 @@ export type SnapshotCommandResult =
   | { id: string; ok: true; snapshot?: SnapshotResult }
   | { id: string; ok: false; error: ResultError };
 
+/** What syncSchedules did (issue 18, schedule-sync.ts): sent, or why not. */
+export type ScheduleSyncResult =
+  | { sent: true; tasks: number; paused: boolean }
+  | { sent: false; reason: "not_running" | "gone" | "failed" };
+
 // What the EmployeeDO answers over RPC (edge/objects/employee-do.ts implements it). The Worker's
 // bindings are typed by this interface rather than the class, so that nothing the object itself
 // imports has to import the object back.
@@ -82,6 +87,9 @@ export interface EmployeeRpc extends Rpc.DurableObjectBranded, ChatRpc, ChannelR
   retryPlacement(): Promise<void>;
   reconcile(): Promise<void>;
   syncKnowledge(): Promise<void>;
+  /** Issue 18: the employee's schedules, working hours and budget pause, to its agent. */
+  syncSchedules(): Promise<ScheduleSyncResult>;
+  ledgerSettled(): Promise<void>;
   readMemory(): Promise<MemoryResult>;
   fetch(request: Request): Promise<Response>;
   // Issue 18: a person's decision goes to the agent; the agent's answer to it comes back.

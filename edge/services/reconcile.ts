@@ -14,6 +14,7 @@ import { scheduleBackups } from "./backups.ts";
 import { enforceExpired } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
 import { runExportCron } from "./export-workspaces.ts";
+import { sendWeeklyReports } from "./weekly-report.ts";
 
 // An employee in a transitional status whose mirror has not changed for this long is asked to
 // reconcile: its object re-arms or fires the alarm that should be driving it. The alarm is the
@@ -88,4 +89,6 @@ export async function runCron(deps: Deps, now = deps.now()): Promise<void> {
   await step(deps, "snapshot retention", () => runSnapshotRetention(deps.env, deps.log, now));
   await step(deps, "scheduled backups", () => scheduleBackups(deps, now));
   await step(deps, "approvals expiry", () => expireApprovals(deps, now));
+  // Issue 18: last week's report card, Monday from 08:00 in each account's time zone.
+  await step(deps, "weekly reports", () => sendWeeklyReports(deps, now));
 }

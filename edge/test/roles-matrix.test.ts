@@ -121,6 +121,13 @@ const BODIES: { [K in EndpointKey]?: () => unknown } = {
   "POST /api/pairing-requests/:id": () => ({ decision: "block" }),
   // The first decision wins: those after it hear 409 approval_decided (allowed to act).
   "POST /api/approvals/:id": () => ({ decision: "deny", reason: "Not now." }),
+  "POST /api/employees/:id/schedules": () => ({
+    title: "Matrix",
+    prompt: "Say hello.",
+    cron: "0 9 * * 1-5",
+    timeZone: "Europe/Berlin",
+  }),
+  "PATCH /api/employees/:id/schedules/:scheduleId": () => ({ enabled: false }),
   "POST /api/billing/checkout": () => ({ plan: "starter" }),
   "PATCH /api/account": () => ({ name: "Matrix team" }),
   "PATCH /api/team/members/:userId": () => ({ role: "member" }),
@@ -147,6 +154,8 @@ interface World {
   pairingRequestId: string;
   /** What the employee asked before running a command (an approvals row, pending). */
   approvalId: string;
+  /** A scheduled task of the employee (issue 18). */
+  scheduleId: string;
 }
 let w: World;
 
@@ -176,6 +185,17 @@ async function freshInvite(): Promise<string> {
   return id;
 }
 
+async function freshSchedule(): Promise<string> {
+  const id = crypto.randomUUID();
+  await env.DB.prepare(
+    `INSERT INTO schedules (id, account_id, employee_id, title, prompt, cron, time_zone, created_at, updated_at)
+     VALUES (?1, ?2, ?3, 'Matrix', 'Say hello.', '0 9 * * *', 'UTC', ?4, ?4)`,
+  )
+    .bind(id, w.team.accountId, w.employeeId, Date.now())
+    .run();
+  return id;
+}
+
 /** One's own other session: signed in a second time. */
 async function otherSession(who: Person): Promise<string> {
   await signIn(who.email);
@@ -198,6 +218,8 @@ async function paramsFor(key: EndpointKey, who: Person | null): Promise<Record<s
           : w.employeeId;
     else if (name === "conversationId") params.conversationId = w.conversationId;
     else if (name === "backupId") params.backupId = w.backupId;
+    else if (name === "scheduleId")
+      params.scheduleId = fresh ? await freshSchedule() : w.scheduleId;
     // The email channel: every employee has it, and it needs no provider.
     else if (name === "kind") params.kind = "email";
     else if (path.startsWith("/api/pairing-requests/:id")) params.id = w.pairingRequestId;
@@ -269,6 +291,7 @@ beforeAll(async () => {
     backupId: crypto.randomUUID(),
     pairingRequestId: crypto.randomUUID(),
     approvalId: crypto.randomUUID(),
+    scheduleId: "",
   };
   await join(team.accountId, colleague, "member");
   w.employeeId = (await hire(team.owner.cookie, { name: "Shared" })).id;
@@ -297,6 +320,7 @@ beforeAll(async () => {
       Date.now() + 3_600_000,
     )
     .run();
+  w.scheduleId = await freshSchedule();
   w.teamFileId = await uploaded("/api/knowledge");
   w.employeeFileId = await uploaded(`/api/employees/${w.employeeId}/knowledge`);
   const conversation = await api(`/api/employees/${w.employeeId}/conversations`, {
