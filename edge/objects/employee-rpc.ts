@@ -1,5 +1,6 @@
 import type { Backup } from "../contract/backup.ts";
 import type { Employee } from "../contract/employee.ts";
+import type { EmployeeBudget } from "../contract/ledger.ts";
 import type {
   AgentEvent,
   Instance,
@@ -73,5 +74,7 @@ export interface EmployeeRpc extends Rpc.DurableObjectBranded, ChatRpc, ChannelR
   reconcile(): Promise<void>;
   syncKnowledge(): Promise<void>;
   readMemory(): Promise<MemoryResult>;
+  /** Its own AI budget changed state (issue 18): a status frame; a spent one said in channels. */
+  budgetChanged(budget: EmployeeBudget, month: string, spentLine?: string): Promise<void>;
   fetch(request: Request): Promise<Response>;
 }
