@@ -1,9 +1,13 @@
 import { monthKey } from "../billing/plans.ts";
 import type { Employee } from "../contract/employee.ts";
 import type { EmployeeBudget } from "../contract/ledger.ts";
+import type { Env } from "../env.ts";
 import { budgetState } from "../store/employee-budgets.ts";
+import type { EmployeeRecord } from "./employee-record.ts";
 import type { ChannelInbox } from "./inbox/channel-inbox.ts";
+import { chatReadiness } from "./inbox/chat-readiness.ts";
 import type { Inbox } from "./inbox/inbox.ts";
+import { sendFrame } from "./live-viewers.ts";
 
 // What the EmployeeDO knows of its own AI budget (issue 18): the state it was last told of (the
 // PATCH that set it, a notice at 80 % or 100 %), for its live status frames; the exact spend is
@@ -45,4 +49,15 @@ export async function sayInChannels(
   let said = 0;
   for (const c of talking) if (await channels.initiative(c.id, line)) said++;
   return said;
+}
+
+/** The chat's readiness again (budget_spent, or ready after a raise), to its live viewers. */
+export async function tellChatReadiness(
+  ctx: DurableObjectState,
+  env: Env,
+  r: EmployeeRecord,
+  now: number,
+): Promise<void> {
+  const readiness = await chatReadiness(env, r.accountId, r.status, now, r.id);
+  sendFrame(ctx, { type: "chat.readiness", readiness }, now);
 }

@@ -6,7 +6,13 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import type { AgentEvent, Instance } from "../protocol/frames.ts";
 import { mirrorEmployee } from "../store/employees.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { BUDGET_KEY, type StoredBudget, sayInChannels, withBudget } from "./employee-budget.ts";
+import {
+  BUDGET_KEY,
+  type StoredBudget,
+  sayInChannels,
+  tellChatReadiness,
+  withBudget,
+} from "./employee-budget.ts";
 import { readMemory, syncKnowledge } from "./employee-commands.ts";
 import { type EffectContext, performEffect } from "./employee-effects.ts";
 import {
@@ -211,6 +217,7 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     this.ctx.storage.kv.put(BUDGET_KEY, { month, budget } satisfies StoredBudget);
     const now = this.clock.now();
     sendStatus(this.ctx, this.viewOf(this.record), now);
+    await tellChatReadiness(this.ctx, this.env, this.record, now);
     if (spentLine) await sayInChannels(this.inbox, this.channels, spentLine, now);
     // TODO(t-work): await this.syncSchedules(); — pause its schedules when spent, resume on a raise.
   }

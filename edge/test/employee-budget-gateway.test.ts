@@ -4,7 +4,14 @@ import type { LiveFrame } from "../contract/live.ts";
 import { mintLlmKey } from "../objects/llm-keys.ts";
 import { monthKey } from "../services/llm-usage.ts";
 import { connectTelegram, receive, sentTexts, telegramMessage } from "./channels-inbox-helpers.ts";
-import { accept, liveChat, progress, runningEmployee, until } from "./chat-helpers.ts";
+import {
+  accept,
+  conversations,
+  liveChat,
+  progress,
+  runningEmployee,
+  until,
+} from "./chat-helpers.ts";
 import {
   budgetMails,
   budgetNotice,
@@ -64,8 +71,15 @@ describe("the gateway and an employee's own budget", () => {
     await spendFor(t.accountId, t.ada.id, CENT);
     // The gateway's isolate now holds Ada's key with the old budget in its cache (60 s).
     expect((await ask(t.adaKey)).status).toBe(429);
+    expect((await conversations(t.member.cookie, t.ada.id)).readiness.state).toBe("budget_spent");
+    expect((await conversations(t.member.cookie, t.bob.id)).readiness.state).not.toBe(
+      "budget_spent",
+    );
     expect((await setBudget(t.owner.cookie, t.ada.id, 500)).status).toBe(200);
     expect((await ask(t.adaKey)).status).toBe(200);
+    expect((await conversations(t.member.cookie, t.ada.id)).readiness.state).not.toBe(
+      "budget_spent",
+    );
     expect((await setBudget(t.owner.cookie, t.ada.id, 1)).status).toBe(200);
     expect((await ask(t.adaKey)).status).toBe(429);
     expect((await setBudget(t.owner.cookie, t.ada.id, null)).status).toBe(200);
@@ -110,6 +124,7 @@ describe("the notices at 80 % and 100 %", () => {
   it("emails the owner once at 100 %, from the request that crossed it or the first refusal", async () => {
     const t = await budgetTeam("gw-spent");
     expect((await setBudget(t.owner.cookie, t.ada.id, 100)).status).toBe(200);
+    const live = await liveChat(t.owner.cookie, t.ada.id);
     await spendFor(t.accountId, t.ada.id, 100 * CENT - 1);
     const results = await Promise.all(Array.from({ length: 10 }, () => ask(t.adaKey, "tokens:50")));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
@@ -119,6 +134,15 @@ describe("the notices at 80 % and 100 %", () => {
       "Ada has used all of its AI budget for this month",
     ]);
     expect(await budgetNotice(t.ada.id)).toBe(`${monthKey(Date.now())}:spent`);
+    await until(
+      () =>
+        live.frames.some((f) => status(f)?.budget?.state === "spent") &&
+        live.frames.some(
+          (f) => f.type === "chat.readiness" && f.readiness.state === "budget_spent",
+        ),
+      "the live frames of a spent budget",
+    );
+    live.ws.close();
     for (let i = 0; i < 3; i++) expect((await ask(t.adaKey)).status).toBe(429);
     expect(await budgetMails(t.owner.email, 2, 300)).toHaveLength(1);
     // A new budget is a new one to warn about: lowered below what was spent, its first refusal
