@@ -184,8 +184,6 @@ export async function chatCompletions(
       admission.reservationId,
       costs.reduce((a, b) => a + b, 0),
     );
-    // This request took the employee past 80 % or 100 % of its own budget: the notices, once.
-    if (settled.employee) await announceBudgetNotice(deps, caller, month, settled.employee);
     for (const [i, c] of charges.entries()) {
       await recordUsage(deps, {
         ...caller,
@@ -196,6 +194,10 @@ export async function chatCompletions(
         month,
       });
     }
+    // This request took the employee past 80 % or 100 % of its own budget: the notices, once;
+    // after its usage rows, so what D1 says of the budget (the views, the schedules' pause)
+    // includes it.
+    if (settled.employee) await announceBudgetNotice(deps, caller, month, settled.employee);
   };
   // Metering runs after the answer, never in its way; a failure is logged, not shown.
   const settle = (model: ModelSpec, usage: Promise<MeteredUsage> | MeteredUsage) =>
