@@ -184,10 +184,10 @@ export class BudgetDO extends DurableObject {
   }
 
   // The owner set, raised or removed the employee's own budget (services/employee-budget.ts),
-  // right after D1: from now on every admission uses it, whatever isolates cached. `knownSpent` is
+  // before D1: from now on every admission uses it, whatever isolates cached. `knownSpent` is
   // the month's spend D1 has recorded, for an employee whose spend this object has not seen all of
   // (it worked before budgets were kept here). The notices are asked for again, against the new
-  // limit, as D1's budget_notice was cleared with it.
+  // limit, as D1's budget_notice is cleared with it.
   setEmployeeBudget(
     employeeId: string,
     limitMicroEur: number | null,

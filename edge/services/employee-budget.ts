@@ -10,9 +10,9 @@ import type { Deps } from "./deps.ts";
 
 // An employee's own monthly AI budget (issue 18), besides the account's: the owner sets, raises or
 // removes it with PATCH /api/employees/:id {budgetCents} (the rights are checked by the caller).
-// D1 keeps it for the views; the account's BudgetDO, which admits every model request, is told at
-// once, so a raise lets a spent employee work again with its next request, whatever the gateway's
-// isolates have cached.
+// D1 keeps it for the views; the account's BudgetDO, which admits every model request, is told
+// first, so a raise lets a spent employee work again with its next request, whatever the
+// gateway's isolates have cached.
 
 /** Sets the budget (cents, null: only the account's); nothing when it is unchanged. */
 export async function setEmployeeBudget(
@@ -23,18 +23,20 @@ export async function setEmployeeBudget(
 ): Promise<void> {
   if (row.budgetCents === budgetCents) return;
   const month = monthKey(deps.now());
-  // The notices are about the budget that applies: a new one may warn again this month.
-  await deps.db
-    .update(employees)
-    .set({ budgetCents, budgetNotice: null })
-    .where(and(eq(employees.id, row.id), eq(employees.accountId, row.accountId)));
   const spentMicroEur = await employeeSpendMicroEur(deps.db, row.id, month);
+  // The object first: D1 changes only once the gateway applies it, so a failure here leaves D1
+  // as it was and the owner's retry (D1 still differs) sets both.
   await budgetStub(deps.env, row.accountId).setEmployeeBudget(
     row.id,
     budgetCents === null ? null : budgetCents * 10_000,
     month,
     spentMicroEur,
   );
+  // The notices are about the budget that applies: a new one may warn again this month.
+  await deps.db
+    .update(employees)
+    .set({ budgetCents, budgetNotice: null })
+    .where(and(eq(employees.id, row.id), eq(employees.accountId, row.accountId)));
   await recordAudit(
     deps,
     actor,
