@@ -140,6 +140,8 @@ export async function chatCompletions(
   const now = deps.now();
   const month = monthKey(now);
   const budget = budgetStub(deps.env, caller.accountId);
+  const employeeBudgetMicroEur =
+    caller.employeeBudgetCents === null ? null : caller.employeeBudgetCents * 10_000;
   let mark = Date.now();
   const admission = await budget.admit({
     keyHash: caller.keyHash,
@@ -150,8 +152,7 @@ export async function chatCompletions(
     limit: LLM_PER_KEY.limit,
     windowMs: LLM_PER_KEY.windowMs,
     employeeId: caller.employeeId,
-    employeeBudgetMicroEur:
-      caller.employeeBudgetCents === null ? null : caller.employeeBudgetCents * 10_000,
+    employeeBudgetMicroEur,
   });
   timings.admit = Date.now() - mark;
   if (!admission.ok) {
@@ -183,6 +184,8 @@ export async function chatCompletions(
       month,
       admission.reservationId,
       costs.reduce((a, b) => a + b, 0),
+      caller.employeeId,
+      employeeBudgetMicroEur,
     );
     for (const [i, c] of charges.entries()) {
       await recordUsage(deps, {

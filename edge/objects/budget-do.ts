@@ -140,12 +140,15 @@ export class BudgetDO extends DurableObject {
     return { ok: true, reservationId: id };
   }
 
-  // `employeeId`: whose spend it is when the reservation does not say (spend recorded elsewhere).
+  // `employeeId`: whose spend it is when the reservation does not say (spend recorded elsewhere,
+  // or a reservation that expired first); `employeeBudgetMicroEur`: its limit as the key lookup
+  // read it, as in admit.
   settle(
     month: string,
     reservationId: string,
     actualMicroEur: number,
     employeeId?: string,
+    employeeBudgetMicroEur?: number | null,
   ): Settled {
     const kv = this.ctx.storage.kv;
     const state = this.month(month);
@@ -158,7 +161,7 @@ export class BudgetDO extends DurableObject {
     // Every employee's spend is kept, so a budget set mid-month starts from what it already used.
     const own = this.employeeMonth(month, whose);
     own.spent += cost;
-    const limit = this.employeeLimit(whose, null);
+    const limit = this.employeeLimit(whose, employeeBudgetMicroEur ?? null);
     const notice = limit === null ? null : noticeDue(own, budgetLevel(own.spent, limit));
     kv.put(employeeMonthKey(month, whose), own);
     if (!notice || limit === null) return { spentMicroEur: state.spent };

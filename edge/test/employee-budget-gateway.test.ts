@@ -93,6 +93,23 @@ describe("the gateway and an employee's own budget", () => {
     await spendFor(t.accountId, t.ada.id, CENT);
     expect((await ask(key)).status).toBe(429);
     expect((await ask(t.bobKey)).status).toBe(200);
+    // And its notices: the first refusal says it is spent.
+    expect((await budgetMails(t.owner.email, 1)).map((m) => m.subject)).toEqual([
+      "Ada has used all of its AI budget for this month",
+    ]);
+  });
+
+  it("tells the owner of 80 % reached with a budget only D1 has", async () => {
+    const t = await budgetTeam("gw-d1-warn");
+    await env.DB.prepare("UPDATE employees SET budget_cents = 100 WHERE id = ?")
+      .bind(t.ada.id)
+      .run();
+    const key = await mintLlmKey(env, t.ada.id, t.accountId, Date.now());
+    await spendFor(t.accountId, t.ada.id, 80 * CENT - 1);
+    expect((await ask(key, "tokens:50")).status).toBe(200);
+    expect((await budgetMails(t.owner.email, 1)).map((m) => m.subject)).toEqual([
+      "Ada has used 80 % of its AI budget",
+    ]);
   });
 });
 
