@@ -1,4 +1,5 @@
 import type { Employee } from "../contract/employee.ts";
+import type { EmployeeBudget } from "../contract/ledger.ts";
 import { LIVE_PING, LIVE_PONG } from "../contract/live.ts";
 import type { Env } from "../env.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
@@ -6,6 +7,13 @@ import type { AgentEvent, Instance, ResultFrame } from "../protocol/frames.ts";
 import { mirrorEmployee } from "../store/employees.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import { EmployeeApprovals, isApprovalEvent } from "./employee-approvals.ts";
+import {
+  BUDGET_KEY,
+  type StoredBudget,
+  sayInChannels,
+  tellChatReadiness,
+  withBudget,
+} from "./employee-budget.ts";
 import { readMemory, syncKnowledge } from "./employee-commands.ts";
 import { type EffectContext, performEffect } from "./employee-effects.ts";
 import {
@@ -107,7 +115,7 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   }
 
   view(): Employee | null {
-    return this.record ? toView(this.record) : null;
+    return this.record ? this.viewOf(this.record) : null;
   }
 
   update(patch: { name?: string; tone?: string; skills?: string[] }): Promise<ActionResult> {
@@ -251,6 +259,20 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     return readMemory(this.env, this.record);
   }
 
+  // ---- RPC: its own AI budget (issue 18; services/employee-budget.ts, the gateway's notices) ----
+
+  /** The budget's state changed: the live viewers hear of it; a spent one is said (`spentLine`)
+   * in the channel conversations it is being talked to in. */
+  async budgetChanged(budget: EmployeeBudget, month: string, spentLine?: string): Promise<void> {
+    if (!this.record) return;
+    this.ctx.storage.kv.put(BUDGET_KEY, { month, budget } satisfies StoredBudget);
+    const now = this.clock.now();
+    sendStatus(this.ctx, this.viewOf(this.record), now);
+    await tellChatReadiness(this.ctx, this.env, this.record, now);
+    if (spentLine) await sayInChannels(this.inbox, this.channels, spentLine, now);
+    // TODO(t-work): await this.syncSchedules(); — pause its schedules when spent, resume on a raise.
+  }
+
   // ---- live status sockets ----
 
   override async fetch(request: Request): Promise<Response> {
@@ -311,13 +333,18 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       this.log = this.log.child({ nodeId: record.nodeId });
     this.record = record;
     this.ctx.storage.kv.put(RECORD_KEY, record);
-    sendStatus(this.ctx, toView(record), now);
+    sendStatus(this.ctx, this.viewOf(record), now);
     this.chain.mirror();
     for (const [what, work] of launchFollowUps(this.env, this.log, record, launch, {
       current: () => this.record,
       commit: (r) => this.commit(r),
     }))
       this.chain.after(what, work);
+  }
+
+  private viewOf(record: EmployeeRecord): Employee {
+    const budget = this.ctx.storage.kv.get<StoredBudget>(BUDGET_KEY);
+    return withBudget(toView(record), budget, this.clock.now());
   }
 
   protected current(): EmployeeRecord | undefined {

@@ -1,6 +1,7 @@
 import type { ApprovalDecision } from "../contract/approvals.ts";
 import type { Backup } from "../contract/backup.ts";
 import type { Employee } from "../contract/employee.ts";
+import type { EmployeeBudget } from "../contract/ledger.ts";
 import type {
   AgentEvent,
   Instance,
@@ -91,6 +92,8 @@ export interface EmployeeRpc extends Rpc.DurableObjectBranded, ChatRpc, ChannelR
   syncSchedules(): Promise<ScheduleSyncResult>;
   ledgerSettled(): Promise<void>;
   readMemory(): Promise<MemoryResult>;
+  /** Its own AI budget changed state (issue 18): a status frame; a spent one said in channels. */
+  budgetChanged(budget: EmployeeBudget, month: string, spentLine?: string): Promise<void>;
   fetch(request: Request): Promise<Response>;
   // Issue 18: a person's decision goes to the agent; the agent's answer to it comes back.
   approvalDecided(input: DecidedApproval): Promise<void>;

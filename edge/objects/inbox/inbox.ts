@@ -259,7 +259,7 @@ export class Inbox {
         this.changed(requeued(reply));
     this.host.syncAlarm();
     try {
-      const readiness = await chatReadiness(this.host.env, r.accountId, r.status, this.now());
+      const readiness = await chatReadiness(this.host.env, r.accountId, r.status, this.now(), r.id);
       this.broadcast({ type: "chat.readiness", readiness });
     } catch (err) {
       this.host.log().warn("chat readiness could not be told", errorFields(err));
