@@ -112,6 +112,7 @@ const control = new ControlRelay({
   state: schedules,
   send: (frame) => hub.event(frame),
   log,
+  approvalTimeoutMs: config.APPROVAL_TIMEOUT_MS,
 });
 runtime
   .inventory()

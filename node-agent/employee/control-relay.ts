@@ -10,6 +10,7 @@ import {
   requestedFrame,
   resolvedFrame,
 } from "./approval-events.ts";
+import { ApprovalExpiry } from "./approval-expiry.ts";
 import { GatewayClient, type GatewayClientOptions, GatewayError } from "./gateway-client.ts";
 import type { GatewayDevices } from "./gateway-devices.ts";
 import { CONTROL_PROFILE } from "./gateway-handshake.ts";
@@ -48,6 +49,9 @@ export interface ControlRelayOptions {
   /** How a client is made (tests put a stand-in here). */
   client?: (opts: GatewayClientOptions) => Client;
   now?: () => number;
+  /** APPROVAL_TIMEOUT_MS: a shorter wait for a person than OpenClaw's 30 minutes
+   * (approval-expiry.ts); undefined keeps OpenClaw's. */
+  approvalTimeoutMs?: number;
 }
 
 interface Control {
@@ -70,9 +74,23 @@ export class ControlRelay {
   private readonly syncs = new SerialByKey();
   private readonly noisy: ThrottledLog;
   private readonly unwatch: () => void;
+  private readonly expiry: ApprovalExpiry;
 
   constructor(opts: ControlRelayOptions) {
     this.opts = opts;
+    this.expiry = new ApprovalExpiry({
+      timeoutMs: opts.approvalTimeoutMs,
+      deny: (employeeId, approvalId) =>
+        this.resolve({
+          type: "approval.resolve",
+          id: `expiry-${approvalId}`.slice(0, 64),
+          employeeId,
+          approvalId,
+          decision: "deny",
+        }),
+      send: (frame) => opts.send(frame),
+      now: () => this.now(),
+    });
     this.noisy = new ThrottledLog(opts.log);
     this.unwatch = opts.runtime.watch((e) => {
       if (e.type === "started" || (e.type === "health" && e.health === "healthy"))
@@ -166,12 +184,14 @@ export class ControlRelay {
   async forget(employeeId: string, opts: { removed?: boolean } = {}): Promise<void> {
     const control = this.controls.get(employeeId);
     this.controls.delete(employeeId);
+    this.expiry.forget(employeeId);
     if (opts.removed) this.opts.state.delete(employeeId);
     await control?.client.close().catch(() => undefined);
   }
 
   async close(): Promise<void> {
     this.unwatch();
+    this.expiry.close();
     await Promise.all([...this.controls.keys()].map((id) => this.forget(id)));
   }
 
@@ -192,10 +212,16 @@ export class ControlRelay {
   private onEvent(control: Control, name: string, payload: unknown): void {
     const approval = approvalEventKind(name);
     if (approval) {
-      const frame =
+      const read =
         approval.phase === "requested"
           ? requestedFrame(approval.kind, payload, this.ids(control), this.now())
           : resolvedFrame(payload, this.ids(control));
+      // With APPROVAL_TIMEOUT_MS, the shorter deadline and our own denial read as expired.
+      const frame = !read
+        ? null
+        : read.type === "approval.requested"
+          ? this.expiry.arm(read)
+          : this.expiry.settled(read);
       if (!frame) {
         this.noisy.warn({ event: name }, "ignoring an approval event");
         return;
