@@ -50,7 +50,7 @@ export function execPolicy(autonomy: AutonomyLevel | undefined): Record<string, 
   }
 }
 
-/** What the last schedules.sync said of the heartbeat (null: never synced, OpenClaw's default). */
+/** What the last schedules.sync said of the heartbeat (null: never synced, so off). */
 export type HeartbeatFacts = {
   workingHours: { start: string; end: string; timeZone: string } | null;
   paused: boolean;
@@ -59,9 +59,12 @@ export type HeartbeatFacts = {
 // The heartbeat as working hours make it: every 30 minutes in its own session, delivered nowhere
 // (a turn to look at things, not a message to anyone), only within the hours; off ("0m") without
 // working hours or while paused. OpenClaw's activeHours know no days.
+// Never synced is off too: a new employee has no working hours, and the edge's schedules.sync at
+// every start must find nothing to change, because a rewrite of agents.* while the first chat
+// runs fails that chat in OpenClaw ("prepared model runtime plugin generation was superseded").
 export const HEARTBEAT_EVERY = "30m";
 export function heartbeatConfig(facts: HeartbeatFacts): Record<string, unknown> | undefined {
-  if (!facts) return undefined;
+  if (!facts) return { every: "0m" };
   const hours = facts.workingHours;
   if (!hours || facts.paused) return { every: "0m" };
   return {

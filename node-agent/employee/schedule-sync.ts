@@ -95,6 +95,8 @@ async function writeHeartbeat(
   if (typeof config !== "object" || config === null) return;
   const defaults = { ...(config.agents?.defaults ?? {}) };
   const beat = heartbeatConfig(deps.state.heartbeat(cmd.employeeId));
+  // Unchanged: no write, so OpenClaw reloads nothing (a reload fails a chat that is running).
+  if (JSON.stringify(beat) === JSON.stringify(defaults.heartbeat)) return;
   if (beat) defaults.heartbeat = beat;
   else delete defaults.heartbeat;
   const next = { ...config, agents: { ...(config.agents ?? {}), defaults } };

@@ -53,7 +53,8 @@ describe("autonomy and working hours in openclaw.json", () => {
       [AGENT_CONTROL_USER]: ["operator.read", "operator.approvals", "operator.admin"],
     });
     expect(c.tools.exec).toEqual({ host: "gateway", mode: "ask" });
-    expect(c.agents.defaults.heartbeat).toBeUndefined(); // never synced: OpenClaw's default
+    // Never synced: off, as the edge's first sync says for an employee without working hours.
+    expect(c.agents.defaults.heartbeat).toEqual({ every: "0m" });
     const hours = { start: "09:00", end: "17:30", timeZone: "Europe/Berlin" };
     expect(heartbeatConfig({ workingHours: hours, paused: false })).toEqual({
       every: "30m",
