@@ -60,6 +60,8 @@ interface Control {
   owners: Map<string, JobOwner>;
   kinds: Map<string, ApprovalKind>;
   sentRuns: Set<string>;
+  /** It has had a hello once (a socket that never had one may be waiting out a long backoff). */
+  opened: boolean;
 }
 
 const remember = <K, V>(m: Map<K, V>, k: K, v: V) => {
@@ -93,8 +95,8 @@ export class ControlRelay {
     });
     this.noisy = new ThrottledLog(opts.log);
     this.unwatch = opts.runtime.watch((e) => {
-      if (e.type === "started" || (e.type === "health" && e.health === "healthy"))
-        this.ensure(e.employeeId);
+      if (e.type === "started") this.ensure(e.employeeId);
+      else if (e.type === "health" && e.health === "healthy") this.healthy(e.employeeId);
       else if (e.type === "stopped" || e.type === "removed") void this.forget(e.employeeId);
     });
   }
@@ -109,6 +111,7 @@ export class ControlRelay {
       owners: new Map(),
       kinds: new Map(),
       sentRuns: new Set(),
+      opened: false,
       client: make({
         employeeId,
         accountId: AGENT_CONTROL_USER,
@@ -117,7 +120,10 @@ export class ControlRelay {
         profile: CONTROL_PROFILE,
         log: this.opts.log.child({ employeeId, socket: "control" }),
         onEvent: (name, payload) => this.onEvent(control, name, payload),
-        onOpen: () => void this.backfill(control),
+        onOpen: () => {
+          control.opened = true;
+          void this.backfill(control);
+        },
       }),
     };
     this.controls.set(employeeId, control);
@@ -127,6 +133,18 @@ export class ControlRelay {
         this.opts.log.info({ employeeId, err }, "the control socket is not open yet (redialling)"),
       );
     return control;
+  }
+
+  // Healthy: OpenClaw answers now. A socket dialled at the container's start has been refused
+  // while OpenClaw booted and may wait out a backoff of up to half a minute; until it opens,
+  // OpenClaw has no approval client and denies every command at once. So it dials again now.
+  private healthy(employeeId: string): void {
+    const known = this.controls.get(employeeId);
+    if (known && !known.opened) {
+      this.controls.delete(employeeId);
+      void known.client.close().catch(() => undefined);
+    }
+    this.ensure(employeeId);
   }
 
   /** approval.resolve: the decision to OpenClaw; `approval_not_found` when it holds none. */
