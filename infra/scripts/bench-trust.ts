@@ -1,8 +1,8 @@
 // `npm run bench` (from bench.ts), issue 18's figures: measures and prints; asserts nothing.
 //  (7) OpenClaw asks → the request pushed on GET /api/live, and listed by GET /api/approvals
 //      (polled every 50 ms)                                                  (target ≤ 1 s)
-//  (8) decision → the command runs: POST /api/approvals/:id allow-once until the command's own
-//      clock reading (it prints `date +%s%3N`), and until the employee's answer has it
+//  (8) decision → the command runs: POST /api/approvals/:id allow-once until the time the command
+//      printed (`date +ran-%s%3N-…`), and until the employee's answer has it
 //  (9) schedule fire → ledger entry: a 6-field `*/5 * * * * *` schedule's runs, from the run's
 //      start and from its end until GET …/ledger lists it (polled every 100 ms)
 // The real employee image and node agent, the development model behind the LLM gateway,
@@ -35,7 +35,7 @@ const endToListed: number[] = [];
 async function approvals(t: TrustStack) {
   for (let i = 0; i < ROUNDS; i++) {
     const w = word("bench");
-    const sent = await say(t.owner, t.employeeId, execMessage(`echo ran-$(date +%s%3N)-${w}`));
+    const sent = await say(t.owner, t.employeeId, execMessage(`date +ran-%s%3N-${w}`));
     const mine = (a: { employeeId: string; details: { command: string } }) =>
       a.employeeId === t.employeeId && a.details.command.includes(w);
     const [frame, inbox] = await Promise.all([

@@ -59,8 +59,10 @@ afterAll(async () => {
   await t?.stop();
 });
 
-// A command whose output only running it can give: the shell works out 6 × 7.
-const proof = (w: string) => `echo $((6*7))-${w}`;
+// A command whose output only running it can give: printf joins what its text keeps apart. (No
+// shell expansion: OpenClaw refuses to ask about what it cannot bind, e.g. `$((6*7))`, with
+// "SYSTEM_RUN_DENIED: approval cannot safely bind this command".)
+const proof = (w: string) => `printf %s-%s 42 ${w}`;
 const ran = (w: string) => `42-${w}`;
 
 const decide = (
