@@ -225,11 +225,13 @@ describe("trust: approvals, autonomy, scheduled work, the ledger and its report 
       expect(winner?.status).toBe("denied");
       expect(reply.text).toMatch(/denied/i);
     }
-    // One decision in the audit log for it.
+    // One decision in the audit log for it (on the employee, the request in its detail).
     const { events } = await t.owner.call("GET /api/audit", {
       query: { action: "approval.decide", limit: 100 },
     });
-    expect(events.filter((e) => e.target?.id === approval.id)).toHaveLength(1);
+    const decisions = events.filter((e) => e.detail?.approvalId === approval.id);
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]?.target).toEqual({ type: "employee", id: ada });
   });
 
   it("autonomous: the command runs at once, without a request", async () => {
