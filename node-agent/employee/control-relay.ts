@@ -1,4 +1,4 @@
-import type { AgentEvent, CommandFrame } from "../../edge/protocol/frames.ts";
+import type { AgentEvent, AutonomyLevel, CommandFrame } from "../../edge/protocol/frames.ts";
 import { ThrottledLog } from "../http/throttled-log.ts";
 import type { Logger } from "../logger.ts";
 import { type EmployeeRuntime, RuntimeError } from "../runtime/employee-runtime.ts";
@@ -14,7 +14,7 @@ import { ApprovalExpiry } from "./approval-expiry.ts";
 import { GatewayClient, type GatewayClientOptions, GatewayError } from "./gateway-client.ts";
 import type { GatewayDevices } from "./gateway-devices.ts";
 import { CONTROL_PROFILE } from "./gateway-handshake.ts";
-import { AGENT_CONTROL_USER, GATEWAY_PORT } from "./openclaw-config.ts";
+import { AGENT_CONTROL_USER, execPolicy, GATEWAY_PORT, STATE_DIR } from "./openclaw-config.ts";
 import { ownersOf } from "./schedule-plan.ts";
 import type { ScheduleState } from "./schedule-state.ts";
 import { listJobs, syncSchedules } from "./schedule-sync.ts";
@@ -172,6 +172,48 @@ export class ControlRelay {
       "OpenClaw holds no such pending approval (expired or decided)",
       false,
     );
+  }
+
+  // OpenClaw reloads a new tools.exec into its config but goes on deciding approvals by the
+  // policy it started with (seen with 2026.9.6: autonomous still asked, until a restart). So
+  // employee.configure's write is followed by a restart of its gateway (in-process, after the
+  // running work) when the exec policy changed, and only then.
+  /** employee.configure: `write` puts the files; OpenClaw restarts when the policy changed. */
+  async configure(
+    employeeId: string,
+    autonomy: AutonomyLevel | undefined,
+    write: () => Promise<void>,
+  ): Promise<void> {
+    const before = await this.execPolicyIn(employeeId);
+    await write();
+    if (before === null || before === JSON.stringify(execPolicy(autonomy))) return;
+    if (!(await this.opts.runtime.endpoint(employeeId, GATEWAY_PORT))) return; // applies at start
+    try {
+      const control = await this.connected(employeeId);
+      await control.client.request("gateway.restart.request", {
+        reason: "InstantWorker: the employee's autonomy changed",
+      });
+      this.opts.log.info({ employeeId, autonomy }, "exec policy changed: OpenClaw restarts");
+    } catch (err) {
+      this.opts.log.warn({ employeeId, err }, "exec policy changed but OpenClaw did not restart");
+    }
+  }
+
+  // The tools.exec openclaw.json holds now (null: none yet, or unreadable).
+  private async execPolicyIn(employeeId: string): Promise<string | null> {
+    try {
+      const read = await this.opts.runtime.readFiles(employeeId, `${STATE_DIR}/openclaw.json`, {
+        maxEntries: 1,
+        maxArchiveBytes: 1024 * 1024,
+        maxFileBytes: 256 * 1024,
+      });
+      const raw = read.entries[0]?.content.toString("utf8");
+      if (!raw) return null;
+      const config = JSON.parse(raw) as { tools?: { exec?: unknown } } | null;
+      return JSON.stringify(config?.tools?.exec ?? null);
+    } catch {
+      return null;
+    }
   }
 
   /** schedules.sync, one at a time per employee. */

@@ -33,7 +33,8 @@ export interface EmployeeFiles {
   /** Takes snapshots of employees' state to the edge (issue 16). */
   snapshots?: Pick<SnapshotTaker, "create">;
   /** Approvals and scheduled work with the employee's OpenClaw (issue 18). */
-  control?: Pick<ControlRelay, "ensure" | "resolve" | "sync" | "forget">;
+  control?: Pick<ControlRelay, "ensure" | "resolve" | "sync" | "forget"> &
+    Partial<Pick<ControlRelay, "configure">>;
 }
 
 // Commands that read or change an employee's container or state as a whole run one at a time per
@@ -173,13 +174,17 @@ export class CommandExecutor {
             .finally(() => void this.files?.chat?.forget(command.employeeId));
           break;
         }
-        case "employee.configure":
+        case "employee.configure": {
           sameEmployee(command.employeeId, command.spec);
-          await this.runtime.writeFiles(
-            command.employeeId,
-            await this.requireFiles().configure(command.spec),
-          );
+          const entries = await this.requireFiles().configure(command.spec);
+          const write = () => this.runtime.writeFiles(command.employeeId, entries);
+          // A changed exec policy (autonomy) needs OpenClaw restarted: the control relay knows.
+          const control = this.files?.control;
+          if (control?.configure)
+            await control.configure(command.employeeId, command.spec.autonomy, write);
+          else await write();
           break;
+        }
         case "knowledge.sync":
           await this.requireFiles().knowledge.sync(
             command.employeeId,
