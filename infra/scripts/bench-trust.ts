@@ -31,6 +31,7 @@ const toRun: number[] = [];
 const toAnswer: number[] = [];
 const fireToListed: number[] = [];
 const endToListed: number[] = [];
+const runs: string[] = [];
 
 async function approvals(t: TrustStack) {
   for (let i = 0; i < ROUNDS; i++) {
@@ -75,13 +76,14 @@ async function schedules(t: TrustStack) {
       for (const e of entries) {
         if (seen.has(e.id)) continue;
         seen.add(e.id);
-        // The first reading may find runs that ended before it looked: they would flatter.
-        if (now - Date.parse(e.endedAt) > 5_000) continue;
         fireToListed.push(now - Date.parse(e.startedAt));
         endToListed.push(now - Date.parse(e.endedAt));
+        runs.push(`${e.outcome} ${e.startedAt}…${e.endedAt} listed ${new Date(now).toISOString()}`);
       }
       await sleep(100);
     }
+    if (seen.size < RUNS)
+      console.log(`only ${seen.size} scheduled runs in the ledger:\n${t.logs()}`);
   } finally {
     await t.owner.call("DELETE /api/employees/:id/schedules/:scheduleId", {
       params: { id: t.employeeId, scheduleId: schedule.id },
@@ -112,6 +114,7 @@ try {
   console.log(`(8) allow-once → the command runs:                  ${fmt(toRun)}`);
   console.log(`    allow-once → the answer with its output:        ${fmt(toAnswer)}`);
   console.log(`(9) schedule fires → its run in the ledger:         ${fmt(fireToListed)}`);
+  console.log(`    runs: ${runs.join("; ")}`);
   console.log(`    the run ends → in the ledger:                   ${fmt(endToListed)}`);
 } finally {
   await t.stop();
