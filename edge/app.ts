@@ -10,6 +10,7 @@ import { accountLifecycleRoutes } from "./routes/account-lifecycle-routes.ts";
 import { accountRoutes, accountsRoutes } from "./routes/account-routes.ts";
 import { agentRoutes } from "./routes/agent-routes.ts";
 import { agentSnapshotRoutes } from "./routes/agent-snapshot-routes.ts";
+import { accountLiveRoutes, approvalRoutes } from "./routes/approval-routes.ts";
 import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { billingRoutes, stripeWebhookRoutes } from "./routes/billing-routes.ts";
@@ -27,6 +28,7 @@ import { pairingRoutes } from "./routes/pairing-routes.ts";
 import { sessionRoutes } from "./routes/session-routes.ts";
 import { slackOAuthRoutes } from "./routes/slack-oauth-routes.ts";
 import { teamRoutes } from "./routes/team-routes.ts";
+import { reportRoutes } from "./routes/work-routes.ts";
 
 // Signed by Stripe, not by a browser session: verified by signature instead of Origin.
 const CSRF_EXEMPT = new Set(["/api/stripe/webhook"]);
@@ -52,6 +54,7 @@ export function createApp() {
   );
   app.route("/api/billing", billingRoutes);
   app.route("/api/audit", auditRoutes);
+  app.route("/api/report", reportRoutes);
   app.route("/api/account", accountLifecycleRoutes);
   app.route("/api/stripe", stripeWebhookRoutes);
   app.route("/api/team", teamRoutes);
@@ -60,6 +63,9 @@ export function createApp() {
   // Channels (issue 17): pairing requests, and "Add to Slack" coming back (outside /api: a
   // navigation from Slack; the session is read by the route itself).
   app.route("/api/pairing-requests", pairingRoutes);
+  // Trust and proof (issue 18): the approvals inbox and the account's live socket.
+  app.route("/api/approvals", approvalRoutes);
+  app.route("/api/live", accountLiveRoutes);
   app.route("/channels/slack/oauth", slackOAuthRoutes);
   app.route("/agent/snapshots", agentSnapshotRoutes);
   app.route("/agent", agentRoutes);

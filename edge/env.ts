@@ -3,6 +3,8 @@ import { SLACK_API_URL } from "./channels/slack/slack-api.ts";
 import { SLACK_AUTHORIZE_URL } from "./channels/slack/slack-oauth.ts";
 import { TELEGRAM_API_URL } from "./channels/telegram/telegram-api.ts";
 import { WHATSAPP_GRAPH_URL } from "./channels/whatsapp/whatsapp-api.ts";
+import { DEFAULT_SCHEDULE_MIN_INTERVAL_SECONDS } from "./contract/schedules.ts";
+import type { AccountFeedRpc } from "./objects/account-feed-rpc.ts";
 import type { BudgetDO } from "./objects/budget-do.ts";
 import type { EmployeeRpc } from "./objects/employee-rpc.ts";
 import type { NodeRpc } from "./objects/node-rpc.ts";
@@ -22,6 +24,8 @@ export interface Env {
   // Snapshots (issue 16): sealed packs and manifests, and one chunk index per employee.
   SNAPSHOTS: R2Bucket;
   SNAPSHOT_STORE: DurableObjectNamespace<SnapshotStoreRpc>;
+  // The account's live feed (issue 18): approvals as they are asked for and decided.
+  ACCOUNT_FEED: DurableObjectNamespace<AccountFeedRpc>;
   ENVIRONMENT?: string;
   APP_URL?: string;
   VERSION?: string;
@@ -67,6 +71,8 @@ export interface Env {
   SLACK_CLIENT_ID?: string;
   SLACK_CLIENT_SECRET?: string;
   SLACK_SIGNING_SECRET?: string;
+  // Scheduled work (issue 18).
+  SCHEDULE_MIN_INTERVAL_SECONDS?: string;
 }
 
 const optionalSecret = z
@@ -170,6 +176,14 @@ const ConfigSchema = z
     SLACK_API_URL: z.url().default(SLACK_API_URL),
     SLACK_AUTHORIZE_URL: z.url().default(SLACK_AUTHORIZE_URL),
     WHATSAPP_GRAPH_URL: z.url().default(WHATSAPP_GRAPH_URL),
+    // Scheduled work (issue 18): the least time between two runs of one task a cron expression
+    // may ask for (the LLM budget is the customer's; OpenClaw's own floor is lower).
+    SCHEDULE_MIN_INTERVAL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(86_400)
+      .default(DEFAULT_SCHEDULE_MIN_INTERVAL_SECONDS),
   })
   .superRefine((c, ctx) => {
     // Outside development a real mailer is mandatory: a sign-in link that goes nowhere would

@@ -40,6 +40,9 @@ const ConfigSchema = z.object({
     .default("instantworker"),
   // Start to healthy; unset: 120 s under runc, 360 s under gVisor (docker-runtime.ts).
   READY_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
+  // Issue 18: how long an approval waits for a person before the agent denies it as expired;
+  // unset: OpenClaw's own 30 minutes (not configurable in OpenClaw). Tests set seconds.
+  APPROVAL_TIMEOUT_MS: z.coerce.number().int().min(1_000).optional(),
   ORPHAN_GRACE_MS: z.coerce
     .number()
     .int()

@@ -6,6 +6,9 @@ export interface Role {
   name: string;
   description: string;
   defaultSkills: string[];
+  /** Minutes of a person's work one piece of work saves, per kind (issue 18's report card);
+   * the owner may set an employee's own (employees.minutes_saved). */
+  minutesSaved: { chat: number; channel: number; schedule: number; heartbeat: number };
 }
 
 export interface Skill {
@@ -100,36 +103,42 @@ export const roles: readonly Role[] = [
     name: "Executive assistant",
     description: "Keeps your inbox, calendar and to-dos under control.",
     defaultSkills: ["email-drafting", "calendar", "document-summaries"],
+    minutesSaved: { chat: 5, channel: 5, schedule: 15, heartbeat: 2 },
   },
   {
     id: "customer-support",
     name: "Customer support",
     description: "Answers customers quickly and kindly, from what you taught it.",
     defaultSkills: ["customer-replies", "faq-upkeep", "email-drafting"],
+    minutesSaved: { chat: 6, channel: 8, schedule: 10, heartbeat: 1 },
   },
   {
     id: "sales",
     name: "Sales",
     description: "Finds leads, researches them and writes the first message.",
     defaultSkills: ["lead-research", "outreach", "web-research"],
+    minutesSaved: { chat: 8, channel: 8, schedule: 20, heartbeat: 2 },
   },
   {
     id: "marketing-content",
     name: "Marketing and content",
     description: "Plans and writes posts, articles and newsletters.",
     defaultSkills: ["social-posts", "blog-writing", "seo"],
+    minutesSaved: { chat: 10, channel: 8, schedule: 30, heartbeat: 2 },
   },
   {
     id: "researcher",
     name: "Researcher",
     description: "Digs into a question and comes back with a sourced answer.",
     defaultSkills: ["web-research", "report-writing", "document-summaries"],
+    minutesSaved: { chat: 12, channel: 10, schedule: 30, heartbeat: 2 },
   },
   {
     id: "operations-bookkeeping",
     name: "Operations and bookkeeping",
     description: "Keeps the paperwork, numbers and lists of the business in order.",
     defaultSkills: ["bookkeeping", "spreadsheets", "browser-tasks"],
+    minutesSaved: { chat: 8, channel: 6, schedule: 20, heartbeat: 2 },
   },
 ];
 

@@ -31,6 +31,8 @@ export const AUDIT_ACTIONS = [
   "member.remove",
   "member.leave",
   "account.rename",
+  // Issue 18: the account's time zone (report weeks, the Monday email).
+  "account.time_zone",
   "account.transfer",
   "account.export",
   "account.export_download",

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from "drizzle-orm";
-import { accounts, llmKeys } from "../../db/schema.ts";
+import { accounts, employees, llmKeys } from "../../db/schema.ts";
 import { hashToken } from "../auth/tokens.ts";
 import { planById } from "../billing/plans.ts";
 import { ApiError } from "../http/api-error.ts";
@@ -12,6 +12,9 @@ export interface Caller {
   accountId: string;
   keyHash: string;
   plan: ReturnType<typeof planById>;
+  /** The employee's own monthly AI budget in cents (null: only the account's), as D1 had it at
+   * the lookup; the account's BudgetDO holds the one set since, which wins (issue 18). */
+  employeeBudgetCents: number | null;
 }
 
 export const invalidKey = () =>
@@ -46,9 +49,15 @@ export async function authenticate(deps: Deps, check: KeyCheck): Promise<Caller>
   if (hit) return hit;
   const lookup = await beginKeyLookup(deps.env, check.ip);
   const row = await deps.db
-    .select({ employeeId: llmKeys.employeeId, accountId: llmKeys.accountId, plan: accounts.plan })
+    .select({
+      employeeId: llmKeys.employeeId,
+      accountId: llmKeys.accountId,
+      plan: accounts.plan,
+      budgetCents: employees.budgetCents,
+    })
     .from(llmKeys)
     .innerJoin(accounts, eq(accounts.id, llmKeys.accountId))
+    .leftJoin(employees, eq(employees.id, llmKeys.employeeId))
     .where(and(eq(llmKeys.keyHash, keyHash), isNull(llmKeys.revokedAt)))
     .get();
   if (!row) {
@@ -65,6 +74,7 @@ export async function authenticate(deps: Deps, check: KeyCheck): Promise<Caller>
     accountId: row.accountId,
     keyHash,
     plan: planById(row.plan),
+    employeeBudgetCents: row.budgetCents ?? null,
   };
   callers.set(keyHash, caller, now);
   return caller;

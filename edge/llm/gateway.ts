@@ -2,6 +2,7 @@ import { ApiError, tooManyRequests } from "../http/api-error.ts";
 import type { Admission } from "../objects/budget-do.ts";
 import { budgetStub } from "../objects/stubs.ts";
 import type { Deps } from "../services/deps.ts";
+import { announceBudgetNotice } from "../services/employee-budget-notices.ts";
 import { monthKey, recordUsage } from "../services/llm-usage.ts";
 import type { Limit } from "../services/rate-limits.ts";
 import type { Caller } from "./caller.ts";
@@ -84,6 +85,14 @@ function refusal(admission: Exclude<Admission, { ok: true }>, caller: Caller): A
     case "rate_limited":
       return tooManyRequests(admission.retryAfterMs, LLM_PER_KEY.what);
     case "budget_exceeded":
+      // The employee's own budget (issue 18) is refused the same way; the sentence, which OpenClaw
+      // passes on to the chat as the failed answer's text, says whose budget it is.
+      if (admission.scope === "employee")
+        return new ApiError(
+          429,
+          "budget_exceeded",
+          `This employee has used its own AI budget of €${(admission.limitMicroEur / 1_000_000).toFixed(2)} for this month. The account's owner can raise it; otherwise it works again next month.`,
+        );
       return new ApiError(
         429,
         "budget_exceeded",
@@ -131,6 +140,8 @@ export async function chatCompletions(
   const now = deps.now();
   const month = monthKey(now);
   const budget = budgetStub(deps.env, caller.accountId);
+  const employeeBudgetMicroEur =
+    caller.employeeBudgetCents === null ? null : caller.employeeBudgetCents * 10_000;
   let mark = Date.now();
   const admission = await budget.admit({
     keyHash: caller.keyHash,
@@ -140,9 +151,22 @@ export async function chatCompletions(
     budgetMicroEur: caller.plan.llmBudgetCentsPerMonth * 10_000,
     limit: LLM_PER_KEY.limit,
     windowMs: LLM_PER_KEY.windowMs,
+    employeeId: caller.employeeId,
+    employeeBudgetMicroEur,
   });
   timings.admit = Date.now() - mark;
-  if (!admission.ok) throw refusal(admission, caller);
+  if (!admission.ok) {
+    // The first refusal of the month by the employee's own budget tells the owner (and a channel).
+    if (admission.reason === "budget_exceeded" && admission.notice)
+      opts.waitUntil(
+        announceBudgetNotice(deps, caller, month, {
+          notice: admission.notice,
+          spentMicroEur: admission.spentMicroEur,
+          limitMicroEur: admission.limitMicroEur,
+        }),
+      );
+    throw refusal(admission, caller);
+  }
 
   // A provider that was given the prompt may bill it although no answer reached the client; one
   // asked for a whole answer at once may have generated all of it before we stopped waiting.
@@ -156,10 +180,12 @@ export async function chatCompletions(
     const costs = charges.map((c) =>
       costMicroEur(c.model, c.usage.promptTokens, c.usage.completionTokens),
     );
-    await budget.settle(
+    const settled = await budget.settle(
       month,
       admission.reservationId,
       costs.reduce((a, b) => a + b, 0),
+      caller.employeeId,
+      employeeBudgetMicroEur,
     );
     for (const [i, c] of charges.entries()) {
       await recordUsage(deps, {
@@ -171,6 +197,10 @@ export async function chatCompletions(
         month,
       });
     }
+    // This request took the employee past 80 % or 100 % of its own budget: the notices, once;
+    // after its usage rows, so what D1 says of the budget (the views, the schedules' pause)
+    // includes it.
+    if (settled.employee) await announceBudgetNotice(deps, caller, month, settled.employee);
   };
   // Metering runs after the answer, never in its way; a failure is logged, not shown.
   const settle = (model: ModelSpec, usage: Promise<MeteredUsage> | MeteredUsage) =>

@@ -1,10 +1,19 @@
 import type { Employee } from "../contract/employee.ts";
+import type { EmployeeBudget } from "../contract/ledger.ts";
 import { LIVE_PING, LIVE_PONG } from "../contract/live.ts";
 import type { Env } from "../env.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
-import type { AgentEvent, Instance } from "../protocol/frames.ts";
+import type { AgentEvent, Instance, ResultFrame } from "../protocol/frames.ts";
 import { mirrorEmployee } from "../store/employees.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { EmployeeApprovals, isApprovalEvent } from "./employee-approvals.ts";
+import {
+  BUDGET_KEY,
+  type StoredBudget,
+  sayInChannels,
+  tellChatReadiness,
+  withBudget,
+} from "./employee-budget.ts";
 import { readMemory, syncKnowledge } from "./employee-commands.ts";
 import { type EffectContext, performEffect } from "./employee-effects.ts";
 import {
@@ -20,11 +29,13 @@ import type {
   ActionResult,
   BackupResult,
   CommandResult,
+  DecidedApproval,
   EmployeeRpc,
   MemoryResult,
   NewEmployee,
   RelocateResult,
   RestoreResult,
+  ScheduleSyncResult,
   SnapshotCommandResult,
 } from "./employee-rpc.ts";
 import { InboxObject } from "./inbox/inbox-object.ts";
@@ -33,7 +44,9 @@ import { trackLaunch } from "./launch-progress.ts";
 import { closeViewer, sendRemoved, sendStatus, viewerUpgrade } from "./live-viewers.ts";
 import { MirrorChain } from "./mirror-chain.ts";
 import type { RelocationContext } from "./relocation-effects.ts";
+import { syncSchedules } from "./schedule-sync.ts";
 import { SnapshotRpcs } from "./snapshot-rpcs.ts";
+import { ledgerOf, type WorkLedger } from "./work-ledger.ts";
 
 const RECORD_KEY = "employee";
 // Kept after the employee is fired: this object is never created again, so a provision that
@@ -56,6 +69,20 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     },
   );
   private readonly snapshots: SnapshotRpcs;
+  // Issue 18: what its OpenClaw asks a person (employee-approvals.ts).
+  private readonly approvals = new EmployeeApprovals({
+    env: this.env,
+    clock: this.clock,
+    record: () => this.record,
+    log: () => this.log,
+    conversations: () => this.inbox.store,
+    channelLine: (conversationId, text) => this.channels.initiative(conversationId, text),
+    waitUntil: (work) => this.ctx.waitUntil(work),
+  });
+  // Issue 18: the work ledger's writer, and whether this run of the employee has been told its
+  // scheduled work (every start tells it again).
+  private readonly ledger: WorkLedger;
+  private schedulesSent: boolean;
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
     super(ctx, env, clock);
@@ -70,6 +97,9 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       () => this.relocation(),
       (input) => this.apply(input),
     );
+    const host = { env, clock, record: () => this.record, log: () => this.log };
+    this.ledger = ledgerOf(host, this.inbox, this.channels);
+    this.schedulesSent = this.record?.status === "running";
   }
 
   // ---- RPC: the Worker's verbs ----
@@ -85,7 +115,7 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   }
 
   view(): Employee | null {
-    return this.record ? toView(this.record) : null;
+    return this.record ? this.viewOf(this.record) : null;
   }
 
   update(patch: { name?: string; tone?: string; skills?: string[] }): Promise<ActionResult> {
@@ -136,13 +166,29 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   }
 
   async onEvent(nodeId: string, event: AgentEvent): Promise<void> {
+    if (isApprovalEvent(event)) {
+      if (this.record?.nodeId === nodeId) await this.approvals.onEvent(event);
+      return;
+    }
     if (event.type === "chat.progress") await this.inbox.progress(nodeId, event);
+    // Issue 18: a scheduled run or heartbeat turn ended: the work ledger records it.
+    else if (event.type === "work.run") await this.ledger.runEnded(event);
     else await this.apply({ type: "event", nodeId, event });
     if (event.type === "snapshot.progress") await this.snapshots.progress(event);
   }
 
   async onSnapshotResult(nodeId: string, result: SnapshotCommandResult): Promise<void> {
     await this.apply({ type: "snapshot_result", nodeId, result });
+  }
+
+  // ---- RPC: approvals (issue 18): a person's decision, and the agent's answer to it ----
+
+  approvalDecided(input: DecidedApproval): Promise<void> {
+    return this.approvals.decided(input);
+  }
+
+  onApprovalResult(result: ResultFrame): Promise<void> {
+    return this.approvals.onResult(result);
   }
 
   // ---- RPC: backups, restores and moves (issue 16; snapshot-rpcs.ts checks and answers) ----
@@ -190,6 +236,19 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     if (this.record) await this.channels.tick();
   }
 
+  // ---- RPC: scheduled work (issue 18; schedule-sync.ts) ----
+
+  /** Tells the agent the employee's whole scheduled work, when it runs (schedules, working
+   * hours and budget changes call it; every start does too). */
+  syncSchedules(): Promise<ScheduleSyncResult> {
+    return syncSchedules(this.env, this.log, this.record, this.clock.now());
+  }
+
+  /** Resolves once the ledger entries asked for so far are written (tests, the cron). */
+  ledgerSettled(): Promise<void> {
+    return this.ledger.settled();
+  }
+
   // ---- RPC: the knowledge base and memory (no state changes here) ----
 
   async syncKnowledge(): Promise<void> {
@@ -198,6 +257,20 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
 
   readMemory(): Promise<MemoryResult> {
     return readMemory(this.env, this.record);
+  }
+
+  // ---- RPC: its own AI budget (issue 18; services/employee-budget.ts, the gateway's notices) ----
+
+  /** The budget's state changed: the live viewers hear of it; a spent one is said (`spentLine`)
+   * in the channel conversations it is being talked to in. */
+  async budgetChanged(budget: EmployeeBudget, month: string, spentLine?: string): Promise<void> {
+    if (!this.record) return;
+    this.ctx.storage.kv.put(BUDGET_KEY, { month, budget } satisfies StoredBudget);
+    const now = this.clock.now();
+    sendStatus(this.ctx, this.viewOf(this.record), now);
+    await tellChatReadiness(this.ctx, this.env, this.record, now);
+    if (spentLine) await sayInChannels(this.inbox, this.channels, spentLine, now);
+    // TODO(t-work): await this.syncSchedules(); — pause its schedules when spent, resume on a raise.
   }
 
   // ---- live status sockets ----
@@ -241,6 +314,12 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     await this.chain.settled();
     // Running: what waits in the inbox goes; no longer running: what was out waits again.
     if (this.record && this.record.status !== before?.status) await this.inbox.statusChanged();
+    // Issue 18: each start (provision, restart, restore, move) tells the agent its schedules.
+    if (this.record?.status !== "running") this.schedulesSent = false;
+    else if (!this.schedulesSent) {
+      this.schedulesSent = true;
+      await this.syncSchedules();
+    }
     return next;
   }
 
@@ -254,13 +333,18 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       this.log = this.log.child({ nodeId: record.nodeId });
     this.record = record;
     this.ctx.storage.kv.put(RECORD_KEY, record);
-    sendStatus(this.ctx, toView(record), now);
+    sendStatus(this.ctx, this.viewOf(record), now);
     this.chain.mirror();
     for (const [what, work] of launchFollowUps(this.env, this.log, record, launch, {
       current: () => this.record,
       commit: (r) => this.commit(r),
     }))
       this.chain.after(what, work);
+  }
+
+  private viewOf(record: EmployeeRecord): Employee {
+    const budget = this.ctx.storage.kv.get<StoredBudget>(BUDGET_KEY);
+    return withBudget(toView(record), budget, this.clock.now());
   }
 
   protected current(): EmployeeRecord | undefined {

@@ -1,10 +1,13 @@
+import type { ApprovalDecision } from "../contract/approvals.ts";
 import type { Backup } from "../contract/backup.ts";
 import type { Employee } from "../contract/employee.ts";
+import type { EmployeeBudget } from "../contract/ledger.ts";
 import type {
   AgentEvent,
   Instance,
   MemoryFile,
   ResultError,
+  ResultFrame,
   SnapshotResult,
 } from "../protocol/frames.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
@@ -35,6 +38,14 @@ export type RelocateResult =
   | { ok: true }
   | { ok: false; code: "invalid_state" | "busy" | "not_found"; message: string };
 
+/** A person's decision of an approval (issue 18), as the service hands it to the employee. */
+export interface DecidedApproval {
+  approvalId: string;
+  openclawId: string;
+  decision: ApprovalDecision;
+  reason?: string;
+}
+
 export type MemoryResult =
   | { ok: true; files: MemoryFile[] }
   | { ok: false; code: "not_found" | "unavailable"; message: string };
@@ -46,6 +57,11 @@ export type CommandResult =
 export type SnapshotCommandResult =
   | { id: string; ok: true; snapshot?: SnapshotResult }
   | { id: string; ok: false; error: ResultError };
+
+/** What syncSchedules did (issue 18, schedule-sync.ts): sent, or why not. */
+export type ScheduleSyncResult =
+  | { sent: true; tasks: number; paused: boolean }
+  | { sent: false; reason: "not_running" | "gone" | "failed" };
 
 // What the EmployeeDO answers over RPC (edge/objects/employee-do.ts implements it). The Worker's
 // bindings are typed by this interface rather than the class, so that nothing the object itself
@@ -72,6 +88,14 @@ export interface EmployeeRpc extends Rpc.DurableObjectBranded, ChatRpc, ChannelR
   retryPlacement(): Promise<void>;
   reconcile(): Promise<void>;
   syncKnowledge(): Promise<void>;
+  /** Issue 18: the employee's schedules, working hours and budget pause, to its agent. */
+  syncSchedules(): Promise<ScheduleSyncResult>;
+  ledgerSettled(): Promise<void>;
   readMemory(): Promise<MemoryResult>;
+  /** Its own AI budget changed state (issue 18): a status frame; a spent one said in channels. */
+  budgetChanged(budget: EmployeeBudget, month: string, spentLine?: string): Promise<void>;
   fetch(request: Request): Promise<Response>;
+  // Issue 18: a person's decision goes to the agent; the agent's answer to it comes back.
+  approvalDecided(input: DecidedApproval): Promise<void>;
+  onApprovalResult(result: ResultFrame): Promise<void>;
 }

@@ -21,6 +21,8 @@ import { backupRoutes } from "./backup-routes.ts";
 import { channelRoutes } from "./channel-routes.ts";
 import { chatRoutes } from "./chat-routes.ts";
 import { knowledgeRoutes } from "./knowledge-routes.ts";
+import { scheduleRoutes } from "./schedule-routes.ts";
+import { workRoutes } from "./work-routes.ts";
 
 const MOUNT = "/api/employees";
 export const employeeRoutes = new Hono<AppEnv>();
@@ -95,6 +97,10 @@ employeeRoutes.route("/:id", chatRoutes);
 
 // Its channels (issue 17): list, connect or change, test, remove.
 employeeRoutes.route("/:id", channelRoutes);
+
+// Its scheduled work, work ledger and report card (issue 18).
+employeeRoutes.route("/:id", scheduleRoutes);
+employeeRoutes.route("/:id", workRoutes);
 
 // What the employee has written down (MEMORY.md, memory/*.md), read from its workspace.
 endpoint(employeeRoutes, MOUNT, "GET /api/employees/:id/memory", async (c) =>

@@ -11,6 +11,7 @@ export function accountView(account: AccountRow, role: TeamRole, active: boolean
     name: account.name,
     role,
     active,
+    timeZone: account.timeZone,
     deletionScheduledFor:
       account.deletionRequestedAt === null
         ? null

@@ -35,7 +35,7 @@ export async function listConversations(
   const row = await employeeFor(deps, actor, employeeId, "employees.use");
   const [conversations, readiness] = await Promise.all([
     employeeStub(deps.env, employeeId).chatConversations(),
-    chatReadiness(deps.env, actor.accountId, row.status, deps.now()),
+    chatReadiness(deps.env, actor.accountId, row.status, deps.now(), row.id),
   ]);
   return { conversations, readiness };
 }

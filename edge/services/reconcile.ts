@@ -9,10 +9,12 @@ import { runSnapshotRetention } from "../snapshots/snapshot-cron.ts";
 import { deleteAuditEventsBefore } from "../store/audit.ts";
 import { deleteSettledInvitations } from "../store/invitations.ts";
 import { holdAccountsAwaitingDeletion, purgeDeletedAccounts } from "./account-deletion.ts";
+import { expireApprovals } from "./approvals.ts";
 import { scheduleBackups } from "./backups.ts";
 import { enforceExpired } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
 import { runExportCron } from "./export-workspaces.ts";
+import { sendWeeklyReports } from "./weekly-report.ts";
 
 // An employee in a transitional status whose mirror has not changed for this long is asked to
 // reconcile: its object re-arms or fires the alarm that should be driving it. The alarm is the
@@ -86,4 +88,7 @@ export async function runCron(deps: Deps, now = deps.now()): Promise<void> {
   // Snapshot store: timeouts, retention per plan, pack collection, fired employees' snapshots.
   await step(deps, "snapshot retention", () => runSnapshotRetention(deps.env, deps.log, now));
   await step(deps, "scheduled backups", () => scheduleBackups(deps, now));
+  await step(deps, "approvals expiry", () => expireApprovals(deps, now));
+  // Issue 18: last week's report card, Monday from 08:00 in each account's time zone.
+  await step(deps, "weekly reports", () => sendWeeklyReports(deps, now));
 }

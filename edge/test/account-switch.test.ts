@@ -25,6 +25,7 @@ describe("GET /api/accounts", () => {
         role: "owner",
         active: true,
         deletionScheduledFor: null,
+        timeZone: "UTC",
       },
     ]);
     expect((await api("/api/accounts")).status).toBe(401);
@@ -119,6 +120,7 @@ describe("PATCH /api/account", () => {
       role: "owner",
       active: true,
       deletionScheduledFor: null,
+      timeZone: "UTC",
     });
     expect((await client(team.member.cookie)("GET /api/me")).account.name).toBe("Acme Support");
     const [event] = await auditOf(team.accountId, "account.rename");

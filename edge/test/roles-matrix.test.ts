@@ -119,6 +119,15 @@ const BODIES: { [K in EndpointKey]?: () => unknown } = {
   // The email channel needs no provider: pausing it is a change any admin may make.
   "PUT /api/employees/:id/channels/:kind": () => ({ paused: false }),
   "POST /api/pairing-requests/:id": () => ({ decision: "block" }),
+  // The first decision wins: those after it hear 409 approval_decided (allowed to act).
+  "POST /api/approvals/:id": () => ({ decision: "deny", reason: "Not now." }),
+  "POST /api/employees/:id/schedules": () => ({
+    title: "Matrix",
+    prompt: "Say hello.",
+    cron: "0 9 * * 1-5",
+    timeZone: "Europe/Berlin",
+  }),
+  "PATCH /api/employees/:id/schedules/:scheduleId": () => ({ enabled: false }),
   "POST /api/billing/checkout": () => ({ plan: "starter" }),
   "PATCH /api/account": () => ({ name: "Matrix team" }),
   "PATCH /api/team/members/:userId": () => ({ role: "member" }),
@@ -143,6 +152,10 @@ interface World {
   backupId: string;
   /** A stranger's pairing request to the employee (a channel_senders row). */
   pairingRequestId: string;
+  /** What the employee asked before running a command (an approvals row, pending). */
+  approvalId: string;
+  /** A scheduled task of the employee (issue 18). */
+  scheduleId: string;
 }
 let w: World;
 
@@ -172,6 +185,17 @@ async function freshInvite(): Promise<string> {
   return id;
 }
 
+async function freshSchedule(): Promise<string> {
+  const id = crypto.randomUUID();
+  await env.DB.prepare(
+    `INSERT INTO schedules (id, account_id, employee_id, title, prompt, cron, time_zone, created_at, updated_at)
+     VALUES (?1, ?2, ?3, 'Matrix', 'Say hello.', '0 9 * * *', 'UTC', ?4, ?4)`,
+  )
+    .bind(id, w.team.accountId, w.employeeId, Date.now())
+    .run();
+  return id;
+}
+
 /** One's own other session: signed in a second time. */
 async function otherSession(who: Person): Promise<string> {
   await signIn(who.email);
@@ -194,9 +218,12 @@ async function paramsFor(key: EndpointKey, who: Person | null): Promise<Record<s
           : w.employeeId;
     else if (name === "conversationId") params.conversationId = w.conversationId;
     else if (name === "backupId") params.backupId = w.backupId;
+    else if (name === "scheduleId")
+      params.scheduleId = fresh ? await freshSchedule() : w.scheduleId;
     // The email channel: every employee has it, and it needs no provider.
     else if (name === "kind") params.kind = "email";
     else if (path.startsWith("/api/pairing-requests/:id")) params.id = w.pairingRequestId;
+    else if (path.startsWith("/api/approvals/:id")) params.id = w.approvalId;
     else if (path.startsWith("/api/employees/:id/knowledge") && name === "fileId")
       params.fileId = fresh
         ? await uploaded(`/api/employees/${w.employeeId}/knowledge`)
@@ -263,6 +290,8 @@ beforeAll(async () => {
     conversationId: "",
     backupId: crypto.randomUUID(),
     pairingRequestId: crypto.randomUUID(),
+    approvalId: crypto.randomUUID(),
+    scheduleId: "",
   };
   await join(team.accountId, colleague, "member");
   w.employeeId = (await hire(team.owner.cookie, { name: "Shared" })).id;
@@ -278,6 +307,20 @@ beforeAll(async () => {
   )
     .bind(w.pairingRequestId, team.accountId, w.employeeId, Date.now())
     .run();
+  await env.DB.prepare(
+    `INSERT INTO approvals (id, account_id, employee_id, openclaw_id, action, details, requested_at, expires_at, created_at)
+     VALUES (?1, ?2, ?3, 'matrix-approval', 'exec', ?4, ?5, ?6, ?5)`,
+  )
+    .bind(
+      w.approvalId,
+      team.accountId,
+      w.employeeId,
+      JSON.stringify({ command: "ls", cwd: null, warning: null }),
+      Date.now(),
+      Date.now() + 3_600_000,
+    )
+    .run();
+  w.scheduleId = await freshSchedule();
   w.teamFileId = await uploaded("/api/knowledge");
   w.employeeFileId = await uploaded(`/api/employees/${w.employeeId}/knowledge`);
   const conversation = await api(`/api/employees/${w.employeeId}/conversations`, {
@@ -375,5 +418,18 @@ describe("roles × the plain routes of an account", () => {
       res.webSocket?.close();
     }
     expect((await get(w.team.stranger, live, { upgrade: "websocket" })).status).toBe(404);
+  });
+
+  it("any member opens the account's live socket (issue 18); signed out is 401", async () => {
+    for (const who of [w.team.member, w.team.admin, w.team.owner, w.team.stranger]) {
+      const res = await get(who, "/api/live", { upgrade: "websocket" });
+      expect(res.status).toBe(101);
+      res.webSocket?.accept();
+      res.webSocket?.close();
+    }
+    const out = await exports.default.fetch(
+      new Request(new URL("/api/live", ORIGIN), { headers: { upgrade: "websocket" } }),
+    );
+    expect(out.status).toBe(401);
   });
 });

@@ -249,3 +249,8 @@ execFileSync(process.execPath, [path.join(root, "infra/scripts/bench-snapshots.t
 execFileSync(process.execPath, [path.join(root, "infra/scripts/bench-channels.ts")], {
   stdio: "inherit",
 });
+// Issue 18's figures (approvals: OpenClaw asks → inbox and live socket, decision → command run;
+// schedule fire → ledger entry): the real employee image, their own stack.
+execFileSync(process.execPath, [path.join(root, "infra/scripts/bench-trust.ts")], {
+  stdio: "inherit",
+});

@@ -7,6 +7,7 @@ import type {
   SnapshotResult,
 } from "../../edge/protocol/frames.ts";
 import type { ChatRelay } from "../employee/chat-relay.ts";
+import type { ControlRelay } from "../employee/control-relay.ts";
 import type { KnowledgeSync } from "../employee/knowledge-sync.ts";
 import type { WorkspaceExporter } from "../employee/workspace-export.ts";
 import type { EmployeeKeys } from "../llm-relay/employee-keys.ts";
@@ -31,6 +32,9 @@ export interface EmployeeFiles {
   restores?: Pick<SnapshotRestorer, "restore">;
   /** Takes snapshots of employees' state to the edge (issue 16). */
   snapshots?: Pick<SnapshotTaker, "create">;
+  /** Approvals and scheduled work with the employee's OpenClaw (issue 18). */
+  control?: Pick<ControlRelay, "ensure" | "resolve" | "sync" | "forget"> &
+    Partial<Pick<ControlRelay, "configure">>;
 }
 
 // Commands that read or change an employee's container or state as a whole run one at a time per
@@ -97,6 +101,14 @@ export class CommandExecutor {
   forgetKey(employeeId: string): void {
     this.files?.keys?.delete(employeeId);
     void this.files?.chat?.forget(employeeId, { removed: true });
+    void this.files?.control?.forget(employeeId, { removed: true });
+  }
+
+  private requireControl(): NonNullable<EmployeeFiles["control"]> {
+    const control = this.files?.control;
+    if (!control)
+      throw new RuntimeError("unsupported", "this agent does not relay approvals", false);
+    return control;
   }
 
   private requireChat(): NonNullable<EmployeeFiles["chat"]> {
@@ -126,6 +138,7 @@ export class CommandExecutor {
           break;
         case "container.start":
           data = await this.runtime.start(command.employeeId);
+          this.files?.control?.ensure(command.employeeId);
           break;
         case "container.stop":
           data = await this.runtime.stop(command.employeeId);
@@ -133,12 +146,14 @@ export class CommandExecutor {
           break;
         case "container.restart":
           data = await this.runtime.restart(command.employeeId);
+          this.files?.control?.ensure(command.employeeId);
           break;
         case "container.remove":
           await this.runtime.remove(command.employeeId);
           this.files?.keys?.delete(command.employeeId);
           // Its OpenClaw and the pairing with it are gone: so is the device key the agent proved.
           await this.files?.chat?.forget(command.employeeId, { removed: true });
+          await this.files?.control?.forget(command.employeeId, { removed: true });
           data = undefined;
           break;
         case "container.restore": {
@@ -159,13 +174,17 @@ export class CommandExecutor {
             .finally(() => void this.files?.chat?.forget(command.employeeId));
           break;
         }
-        case "employee.configure":
+        case "employee.configure": {
           sameEmployee(command.employeeId, command.spec);
-          await this.runtime.writeFiles(
-            command.employeeId,
-            await this.requireFiles().configure(command.spec),
-          );
+          const entries = await this.requireFiles().configure(command.spec);
+          const write = () => this.runtime.writeFiles(command.employeeId, entries);
+          // A changed exec policy (autonomy) needs OpenClaw restarted: the control relay knows.
+          const control = this.files?.control;
+          if (control?.configure)
+            await control.configure(command.employeeId, command.spec.autonomy, write);
+          else await write();
           break;
+        }
         case "knowledge.sync":
           await this.requireFiles().knowledge.sync(
             command.employeeId,
@@ -197,6 +216,13 @@ export class CommandExecutor {
           break;
         case "chat.abort":
           await this.requireChat().abort(command);
+          break;
+        // Ok once OpenClaw took the decision; its approval.resolved event follows.
+        case "approval.resolve":
+          await this.requireControl().resolve(command);
+          break;
+        case "schedules.sync":
+          await this.requireControl().sync(command);
           break;
       }
       log.info({ ms: Date.now() - started }, "command done");

@@ -355,6 +355,7 @@ export const de: Record<MessageKey, string> = {
   "audit.action.member.leave": "Team verlassen",
   "audit.action.account.transfer": "Inhaberschaft übertragen",
   "audit.action.account.rename": "Team umbenannt",
+  "audit.action.account.time_zone": "Zeitzone des Teams geändert",
   "audit.action.account.export": "Konto exportiert",
   "audit.action.account.export_download": "Export des Kontos heruntergeladen",
   "audit.action.account.create": "Konto angelegt (die Person gehörte zu keinem anderen)",

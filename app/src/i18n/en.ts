@@ -338,6 +338,7 @@ export const en = {
   "audit.action.member.leave": "Left the team",
   "audit.action.account.transfer": "Transferred ownership",
   "audit.action.account.rename": "Renamed the team",
+  "audit.action.account.time_zone": "Changed the team's time zone",
   "audit.action.account.export": "Exported the account",
   "audit.action.account.export_download": "Downloaded an export of the account",
   "audit.action.account.create": "Account created (the person belonged to no other)",

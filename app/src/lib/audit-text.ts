@@ -34,6 +34,7 @@ export const AUDIT_ACTION_TEXT: Record<AuditAction, MessageKey> = {
   "member.leave": "audit.action.member.leave",
   "account.transfer": "audit.action.account.transfer",
   "account.rename": "audit.action.account.rename",
+  "account.time_zone": "audit.action.account.time_zone",
   "account.export": "audit.action.account.export",
   "account.export_download": "audit.action.account.export_download",
   "account.create": "audit.action.account.create",

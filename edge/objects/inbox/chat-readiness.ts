@@ -12,12 +12,14 @@ import { readinessOf } from "./inbox-delivery.ts";
 // configures the same way), and whether the account's AI budget for this month is spent (its
 // BudgetDO, which the gateway admits every request by). Asked by the API and by the EmployeeDO
 // when the status changes; a question that fails counts as "not spent" (the gateway still refuses
-// for real, and the answer then fails with budget_exceeded).
+// for real, and the answer then fails with budget_exceeded). Given the employee, its own budget
+// (issue 18, held in the same object) counts too.
 export async function chatReadiness(
   env: Env,
   accountId: string,
   status: EmployeeStatus | undefined,
   now: number,
+  employeeId?: string,
 ): Promise<ChatReadiness> {
   const modelConnected = !!parseConfig(env).LLM_UPSTREAM_KEY;
   let budgetSpent = false;
@@ -25,7 +27,12 @@ export async function chatReadiness(
     const account = await accountById(openDb(env.DB), accountId);
     if (account) {
       const budget = planById(account.plan).llmBudgetCentsPerMonth * 10_000;
-      budgetSpent = (await budgetStub(env, accountId).spent(monthKey(now))) >= budget;
+      const stub = budgetStub(env, accountId);
+      budgetSpent = (await stub.spent(monthKey(now))) >= budget;
+      if (!budgetSpent && employeeId) {
+        const own = await stub.employeeSpent(monthKey(now), employeeId);
+        budgetSpent = own.limitMicroEur !== null && own.spentMicroEur >= own.limitMicroEur;
+      }
     }
   } catch {
     budgetSpent = false;

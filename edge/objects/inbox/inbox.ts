@@ -49,6 +49,8 @@ export class Inbox {
   private readonly host: InboxHost;
   /** Told of every reply that ended (done, failed, aborted): the channels' outbox. */
   onReplyEnded: ((reply: MessageRow) => void) | undefined;
+  /** Told of the same ends: the work ledger (issue 18, objects/work-ledger.ts). */
+  onTurnEnded: ((reply: MessageRow) => void) | undefined;
 
   constructor(host: InboxHost) {
     this.host = host;
@@ -257,7 +259,7 @@ export class Inbox {
         this.changed(requeued(reply));
     this.host.syncAlarm();
     try {
-      const readiness = await chatReadiness(this.host.env, r.accountId, r.status, this.now());
+      const readiness = await chatReadiness(this.host.env, r.accountId, r.status, this.now(), r.id);
       this.broadcast({ type: "chat.readiness", readiness });
     } catch (err) {
       this.host.log().warn("chat readiness could not be told", errorFields(err));
@@ -343,7 +345,10 @@ export class Inbox {
         ? this.store.message(row.id)?.status
         : undefined;
     this.store.updateMessage(row);
-    if (was && !ENDED.includes(was) && ENDED.includes(row.status)) this.onReplyEnded?.(row);
+    if (was && !ENDED.includes(was) && ENDED.includes(row.status)) {
+      this.onReplyEnded?.(row);
+      this.onTurnEnded?.(row);
+    }
     this.broadcast({ type: "chat.message", message: this.store.messageView(row) });
     const c = this.store.conversation(row.conversation_id);
     if (c)
