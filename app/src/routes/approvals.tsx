@@ -8,11 +8,10 @@ import { sharedApprovals } from "../lib/approvals.ts";
 import { requireMe } from "../lib/server.ts";
 import "../i18n/approvals-texts.ts";
 
-export const route = { preload: () => requireMe() };
-
 // The approvals inbox (issue 18), in its own chunk. Its list is the page's one approvals store,
 // the header badge's too (lib/approvals.ts); the server renders the heading only (the list is
-// fetched in the browser, kept current by the account's live socket).
+// fetched in the browser, kept current by the account's live socket). No `route` export: the
+// router's table in every page's JavaScript would carry this module's imports (its texts) too.
 export default function Approvals() {
   const { t } = useI18n();
   const me = createAsync(() => requireMe(), { deferStream: true });
