@@ -1,6 +1,8 @@
 import { createSignal, For, Show } from "solid-js";
-import { AUTONOMY_LEVELS, type Autonomy } from "../../../edge/contract/approvals.ts";
+import type { Autonomy } from "../../../edge/contract/approvals.ts";
 import type { Employee } from "../../../edge/contract/employee.ts";
+// From the zod-free module: the contract's approvals.ts stays in the chunk of the employee view.
+import { AUTONOMY_LEVELS } from "../../../edge/protocol/trust-levels.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useApi } from "../lib/api-context.tsx";
 import { apiMessage } from "../lib/messages.ts";

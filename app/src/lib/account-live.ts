@@ -3,7 +3,7 @@ import {
   type AccountLiveFrame,
   parseAccountLiveFrame,
 } from "../../../edge/contract/account-live.ts";
-import { createLiveSocket } from "./live-socket.ts";
+import { createLiveSocket } from "./live.ts";
 
 /** The account socket's approval frames: a request asked for, decided or expired (issue 18). */
 export type ApprovalFrame = Extract<AccountLiveFrame, { type: "approval" }>;
@@ -17,7 +17,7 @@ export interface AccountFeed {
 
 // The account's live socket (GET /api/live): what the whole team sees change wherever it is in
 // the app. One per page, whatever shows it (the header's badge and the inbox share it: see
-// approvals.ts), reconnecting as an employee's socket does (live-socket.ts).
+// approvals.ts), reconnecting as an employee's socket does (live.ts createLiveSocket).
 export function createAccountFeed(): AccountFeed & { lost: Accessor<boolean> } {
   const listeners = new Set<(frame: AccountLiveFrame) => void>();
   const socket = createLiveSocket("/api/live", (data) => {
