@@ -10,6 +10,7 @@ import { accountLifecycleRoutes } from "./routes/account-lifecycle-routes.ts";
 import { accountRoutes, accountsRoutes } from "./routes/account-routes.ts";
 import { agentRoutes } from "./routes/agent-routes.ts";
 import { agentSnapshotRoutes } from "./routes/agent-snapshot-routes.ts";
+import { accountLiveRoutes, approvalRoutes } from "./routes/approval-routes.ts";
 import { auditRoutes } from "./routes/audit-routes.ts";
 import { authRoutes } from "./routes/auth-routes.ts";
 import { billingRoutes, stripeWebhookRoutes } from "./routes/billing-routes.ts";
@@ -60,6 +61,9 @@ export function createApp() {
   // Channels (issue 17): pairing requests, and "Add to Slack" coming back (outside /api: a
   // navigation from Slack; the session is read by the route itself).
   app.route("/api/pairing-requests", pairingRoutes);
+  // Trust and proof (issue 18): the approvals inbox and the account's live socket.
+  app.route("/api/approvals", approvalRoutes);
+  app.route("/api/live", accountLiveRoutes);
   app.route("/channels/slack/oauth", slackOAuthRoutes);
   app.route("/agent/snapshots", agentSnapshotRoutes);
   app.route("/agent", agentRoutes);

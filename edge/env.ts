@@ -3,6 +3,7 @@ import { SLACK_API_URL } from "./channels/slack/slack-api.ts";
 import { SLACK_AUTHORIZE_URL } from "./channels/slack/slack-oauth.ts";
 import { TELEGRAM_API_URL } from "./channels/telegram/telegram-api.ts";
 import { WHATSAPP_GRAPH_URL } from "./channels/whatsapp/whatsapp-api.ts";
+import type { AccountFeedRpc } from "./objects/account-feed-rpc.ts";
 import type { BudgetDO } from "./objects/budget-do.ts";
 import type { EmployeeRpc } from "./objects/employee-rpc.ts";
 import type { NodeRpc } from "./objects/node-rpc.ts";
@@ -22,6 +23,8 @@ export interface Env {
   // Snapshots (issue 16): sealed packs and manifests, and one chunk index per employee.
   SNAPSHOTS: R2Bucket;
   SNAPSHOT_STORE: DurableObjectNamespace<SnapshotStoreRpc>;
+  // The account's live feed (issue 18): approvals as they are asked for and decided.
+  ACCOUNT_FEED: DurableObjectNamespace<AccountFeedRpc>;
   ENVIRONMENT?: string;
   APP_URL?: string;
   VERSION?: string;

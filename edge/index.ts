@@ -5,6 +5,7 @@ import { createDeps } from "./services/deps.ts";
 import { handleInboundEmail } from "./services/inbound-email.ts";
 import { runCron } from "./services/reconcile.ts";
 
+export { AccountFeedDO } from "./objects/account-feed-do.ts";
 export { BudgetDO } from "./objects/budget-do.ts";
 export { EmployeeDO } from "./objects/employee-do.ts";
 export { NodeDO } from "./objects/node-do.ts";

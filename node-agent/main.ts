@@ -8,9 +8,11 @@ import { startAccessProxy } from "./access/access-proxy.ts";
 import { AgentConfigError, loadConfig } from "./config.ts";
 import { ChatAttachments } from "./employee/chat-attachments.ts";
 import { ChatRelay } from "./employee/chat-relay.ts";
+import { ControlRelay } from "./employee/control-relay.ts";
 import { GatewayDevices } from "./employee/gateway-devices.ts";
 import { KnowledgeSync } from "./employee/knowledge-sync.ts";
 import type { NetworkFacts } from "./employee/openclaw-config.ts";
+import { ScheduleState } from "./employee/schedule-state.ts";
 import { WorkspaceExporter } from "./employee/workspace-export.ts";
 import { workspaceEntries } from "./employee/workspace-files.ts";
 import { CommandExecutor } from "./hub/command-executor.ts";
@@ -43,9 +45,11 @@ const log = createLogger(config.LOG_LEVEL);
 const serving = keepServing(log);
 // Filled in once the runtime knows the node's address on the employee network.
 let network: NetworkFacts | undefined;
+// The heartbeat of each employee as its last schedules.sync left it (issue 18).
+const schedules = new ScheduleState(config.STATE_DIR);
 const configure = async (spec: EmployeeSpec) => {
   if (!network) throw new Error("the LLM relay is not listening yet");
-  return workspaceEntries(spec, network);
+  return workspaceEntries(spec, network, schedules.heartbeat(spec.employeeId));
 };
 const runtime = await selectRuntime(config, log, configure);
 const proxyAddress = await runtime.proxyAddress();
@@ -87,10 +91,11 @@ const workspaces = new WorkspaceExporter({
   spoolDir: path.join(config.STATE_DIR, "exports"),
   log,
 });
+const devices = new GatewayDevices(config.STATE_DIR);
 // The workspace chat: messages to each employee's own OpenClaw, answers back over the hub.
 const chat = new ChatRelay({
   runtime,
-  devices: new GatewayDevices(config.STATE_DIR),
+  devices,
   attachments: new ChatAttachments({
     runtime,
     edgeUrl: config.EDGE_URL,
@@ -100,6 +105,20 @@ const chat = new ChatRelay({
   send: (frame) => hub.event(frame),
   log,
 });
+// Approvals and scheduled work (issue 18): a control socket per running employee.
+const control = new ControlRelay({
+  runtime,
+  devices,
+  state: schedules,
+  send: (frame) => hub.event(frame),
+  log,
+});
+runtime
+  .inventory()
+  .then((all) => {
+    for (const i of all) if (i.state === "running") control.ensure(i.employeeId);
+  })
+  .catch((err: unknown) => log.warn({ err }, "could not open control sockets at start"));
 // container.restore: a snapshot's state fetched from the edge, checked, staged and swapped in.
 const restores = new SnapshotRestorer({
   runtime,
@@ -126,6 +145,7 @@ const executor = new CommandExecutor(runtime, log, {
   chat,
   restores,
   snapshots,
+  control,
 });
 const hub = new HubConnection({
   edgeUrl: config.EDGE_URL,
@@ -185,6 +205,7 @@ async function shutdown(signal: string) {
   timer.unref();
   await executor.drain();
   await chat.close();
+  await control.close();
   accessProxy?.close();
   llmRelay.close();
   await hub.stop();

@@ -2,7 +2,7 @@ import { type Env, gatewayUrl, parseConfig } from "../env.ts";
 import { errorFields, type Logger } from "../log/logger.ts";
 import { chatOrigin } from "../protocol/access-url.ts";
 import type { CommandFrame, ContainerCommandType, EmployeeSpec } from "../protocol/frames.ts";
-import { customerOf } from "../store/employees.ts";
+import { autonomyOf, customerOf } from "../store/employees.ts";
 import { knowledgeForEmployee } from "../store/knowledge.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
 import type { MemoryResult } from "./employee-rpc.ts";
@@ -87,7 +87,11 @@ export async function configure(c: CommandContext, r: EmployeeRecord): Promise<v
 // What the agent renders the workspace from. Without `llm`, the agent leaves openclaw.json as
 // it is (only a provision mints a key).
 async function workspaceSpec(env: Env, r: EmployeeRecord): Promise<EmployeeSpec> {
-  const customer = await customerOf(env.DB, r.accountId);
+  const [customer, autonomy] = await Promise.all([
+    customerOf(env.DB, r.accountId),
+    // Issue 18: kept in D1 (the employee's settings), rendered into OpenClaw's exec policy.
+    autonomyOf(env.DB, r.id),
+  ]);
   return {
     employeeId: r.id,
     accountId: r.accountId,
@@ -97,6 +101,7 @@ async function workspaceSpec(env: Env, r: EmployeeRecord): Promise<EmployeeSpec>
     skills: r.skills,
     ...(customer ? { customer } : {}),
     chatOrigin: chatOrigin(parseConfig(env).ACCESS_URL_TEMPLATE, r.id),
+    autonomy,
   };
 }
 

@@ -2,9 +2,10 @@ import type { Employee } from "../contract/employee.ts";
 import { LIVE_PING, LIVE_PONG } from "../contract/live.ts";
 import type { Env } from "../env.ts";
 import { createLogger, type Logger } from "../log/logger.ts";
-import type { AgentEvent, Instance } from "../protocol/frames.ts";
+import type { AgentEvent, Instance, ResultFrame } from "../protocol/frames.ts";
 import { mirrorEmployee } from "../store/employees.ts";
 import { type Clock, systemClock } from "./clock.ts";
+import { EmployeeApprovals, isApprovalEvent } from "./employee-approvals.ts";
 import { readMemory, syncKnowledge } from "./employee-commands.ts";
 import { type EffectContext, performEffect } from "./employee-effects.ts";
 import {
@@ -20,6 +21,7 @@ import type {
   ActionResult,
   BackupResult,
   CommandResult,
+  DecidedApproval,
   EmployeeRpc,
   MemoryResult,
   NewEmployee,
@@ -56,6 +58,16 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     },
   );
   private readonly snapshots: SnapshotRpcs;
+  // Issue 18: what its OpenClaw asks a person (employee-approvals.ts).
+  private readonly approvals = new EmployeeApprovals({
+    env: this.env,
+    clock: this.clock,
+    record: () => this.record,
+    log: () => this.log,
+    conversations: () => this.inbox.store,
+    channelLine: (conversationId, text) => this.channels.initiative(conversationId, text),
+    waitUntil: (work) => this.ctx.waitUntil(work),
+  });
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
     super(ctx, env, clock);
@@ -136,6 +148,10 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   }
 
   async onEvent(nodeId: string, event: AgentEvent): Promise<void> {
+    if (isApprovalEvent(event)) {
+      if (this.record?.nodeId === nodeId) await this.approvals.onEvent(event);
+      return;
+    }
     if (event.type === "chat.progress") await this.inbox.progress(nodeId, event);
     else await this.apply({ type: "event", nodeId, event });
     if (event.type === "snapshot.progress") await this.snapshots.progress(event);
@@ -143,6 +159,16 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
 
   async onSnapshotResult(nodeId: string, result: SnapshotCommandResult): Promise<void> {
     await this.apply({ type: "snapshot_result", nodeId, result });
+  }
+
+  // ---- RPC: approvals (issue 18): a person's decision, and the agent's answer to it ----
+
+  approvalDecided(input: DecidedApproval): Promise<void> {
+    return this.approvals.decided(input);
+  }
+
+  onApprovalResult(result: ResultFrame): Promise<void> {
+    return this.approvals.onResult(result);
   }
 
   // ---- RPC: backups, restores and moves (issue 16; snapshot-rpcs.ts checks and answers) ----

@@ -1,3 +1,4 @@
+import type { ApprovalDecision } from "../contract/approvals.ts";
 import type { Backup } from "../contract/backup.ts";
 import type { Employee } from "../contract/employee.ts";
 import type {
@@ -5,6 +6,7 @@ import type {
   Instance,
   MemoryFile,
   ResultError,
+  ResultFrame,
   SnapshotResult,
 } from "../protocol/frames.ts";
 import type { EmployeeRecord } from "./employee-record.ts";
@@ -34,6 +36,14 @@ export type RestoreResult =
 export type RelocateResult =
   | { ok: true }
   | { ok: false; code: "invalid_state" | "busy" | "not_found"; message: string };
+
+/** A person's decision of an approval (issue 18), as the service hands it to the employee. */
+export interface DecidedApproval {
+  approvalId: string;
+  openclawId: string;
+  decision: ApprovalDecision;
+  reason?: string;
+}
 
 export type MemoryResult =
   | { ok: true; files: MemoryFile[] }
@@ -74,4 +84,7 @@ export interface EmployeeRpc extends Rpc.DurableObjectBranded, ChatRpc, ChannelR
   syncKnowledge(): Promise<void>;
   readMemory(): Promise<MemoryResult>;
   fetch(request: Request): Promise<Response>;
+  // Issue 18: a person's decision goes to the agent; the agent's answer to it comes back.
+  approvalDecided(input: DecidedApproval): Promise<void>;
+  onApprovalResult(result: ResultFrame): Promise<void>;
 }

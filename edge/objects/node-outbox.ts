@@ -15,8 +15,9 @@ export class NodeOutbox {
   put(frame: CommandFrame, now: number): void {
     // A newer command of the same kind for the same employee supersedes one still queued; chat
     // frames are each their own (another conversation's message is no newer version of this
-    // one), and one sent again under its id (a chat.send's run id) replaces itself.
-    if (!frame.type.startsWith("chat."))
+    // one), and one sent again under its id (a chat.send's run id) replaces itself. So are
+    // decisions of approvals (issue 18): each is about another request.
+    if (!frame.type.startsWith("chat.") && frame.type !== "approval.resolve")
       this.sql.exec(
         "DELETE FROM outbox WHERE employee_id = ? AND type = ?",
         frame.employeeId,

@@ -77,6 +77,8 @@ export async function routeResult(c: ReportContext, frame: ResultFrame): Promise
   if (isContainerCommand(row.type)) return employee.onCommandResult(c.nodeId, frame);
   // OpenClaw took the chat message (or could not): the employee's inbox moves on.
   if (row.type === "chat.send") return employee.onChatSent(c.nodeId, frame);
+  // A decision OpenClaw could not take (approval_not_found): the approval reads as expired.
+  if (row.type === "approval.resolve") return employee.onApprovalResult(frame);
   // Syncs (configure, knowledge) are re-sent whole after the next start; a failure is logged.
   if (!frame.ok)
     c.log.warn("sync command failed", {

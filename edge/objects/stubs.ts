@@ -13,3 +13,8 @@ export function nodeStub(env: Pick<Env, "NODE_DO">, nodeId: string) {
 export function budgetStub(env: Pick<Env, "BUDGET_DO">, accountId: string) {
   return env.BUDGET_DO.get(env.BUDGET_DO.idFromName(accountId));
 }
+
+/** The account's live feed (GET /api/live, issue 18). */
+export function accountFeedStub(env: Pick<Env, "ACCOUNT_FEED">, accountId: string) {
+  return env.ACCOUNT_FEED.get(env.ACCOUNT_FEED.idFromName(accountId));
+}

@@ -5,7 +5,12 @@ import type { AppEnv } from "../http/app-env.ts";
 import { endpoint } from "../http/endpoint.ts";
 import { currentActor, requireMember } from "../http/session.ts";
 import { inviteMember, listInvitations, revokeInvite } from "../services/invitations.ts";
-import { changeMemberRole, listTeamMembers, removeMember } from "../services/team.ts";
+import {
+  changeMemberRole,
+  listTeamMembers,
+  removeMember,
+  setMemberApprovals,
+} from "../services/team.ts";
 
 const MOUNT = "/api/team";
 export const teamRoutes = new Hono<AppEnv>();
@@ -28,10 +33,15 @@ endpoint(teamRoutes, MOUNT, "GET /api/team/members", async (c) => ({
 
 endpoint(teamRoutes, MOUNT, "PATCH /api/team/members/:userId", async (c, input) => {
   const userId = pathId(UserId, c.req.param("userId"), "member");
-  const { role } = await input.body();
-  // Granting approvals (issue 18) goes through its own service verb once it exists.
-  if (role === undefined) throw new ApiError(400, "invalid_input", "Choose a role.");
-  return { member: await changeMemberRole(c.var.deps, currentActor(c), userId, role) };
+  const { role, canApprove } = await input.body();
+  const deps = c.var.deps;
+  const actor = currentActor(c);
+  // A role, a grant to decide approvals (issue 18), or both: the role first (a member made one
+  // may then be granted it).
+  let member = role === undefined ? null : await changeMemberRole(deps, actor, userId, role);
+  if (canApprove !== undefined) member = await setMemberApprovals(deps, actor, userId, canApprove);
+  if (!member) throw new ApiError(400, "invalid_input", "Choose a role.");
+  return { member };
 });
 
 endpoint(teamRoutes, MOUNT, "DELETE /api/team/members/:userId", async (c) => {

@@ -14,6 +14,13 @@ import { type Actor, requireRight } from "./actor.ts";
 import { recordAudit } from "./audit.ts";
 import { addressAtHire } from "./channel-email.ts";
 import type { Deps } from "./deps.ts";
+import {
+  applyTrust,
+  requireTrustRights,
+  trustFieldsOf,
+  trustPatchOf,
+  withTrust,
+} from "./employee-trust.ts";
 import { usageByEmployeeThisMonth } from "./llm-usage.ts";
 import { HIRES_PER_USER, MEMORY_READS_PER_USER, SETTINGS_CHANGES_PER_USER } from "./rate-limits.ts";
 
@@ -35,7 +42,11 @@ export async function listEmployees(deps: Deps, actor: Actor) {
     usageByEmployeeThisMonth(deps, accountId),
   ]);
   const none = { promptTokens: 0, completionTokens: 0, costCents: 0 };
-  return rows.map((r) => ({ ...toView(r), usageThisMonth: usage.get(r.id) ?? none }));
+  return rows.map((r) => ({
+    ...toView(r),
+    ...trustFieldsOf(r),
+    usageThisMonth: usage.get(r.id) ?? none,
+  }));
 }
 
 // Another account's employee is indistinguishable from one that does not exist.
@@ -65,8 +76,12 @@ export async function employeeFor(
 // or has just failed, the object is asked (the row answers if it never started).
 export async function getEmployee(deps: Deps, actor: Actor, id: string): Promise<Employee> {
   const row = await employeeFor(deps, actor, id, "employees.use");
-  if (row.status !== "provisioning" && row.status !== "error") return toView(row);
-  return (await employeeStub(deps.env, id).view()) ?? toView(row);
+  const view =
+    row.status !== "provisioning" && row.status !== "error"
+      ? toView(row)
+      : ((await employeeStub(deps.env, id).view()) ?? toView(row));
+  // Issue 18: its autonomy (and the suggestion to widen it), working hours, minutes saved.
+  return withTrust(deps, view, row);
 }
 
 // `lang`: the language the app showed the person, for the email that says the employee is ready.
@@ -167,13 +182,29 @@ export async function updateEmployee(
   id: string,
   patch: z.output<typeof UpdateRequest>,
 ): Promise<Employee> {
-  await employeeFor(deps, actor, id, "employees.manage");
+  const row = await employeeFor(deps, actor, id, "employees.manage");
+  // Issue 18, trust (services/employee-trust.ts): autonomy, working hours, minutes saved.
+  const trust = trustPatchOf(patch);
+  requireTrustRights(actor, trust);
   // Counted only once the input is valid and the employee the account's own: a flood of bad or
   // foreign requests cannot use up the person's own settings changes.
   await deps.limits.take(SETTINGS_CHANGES_PER_USER, actor.userId);
-  const updated = settle(await employeeStub(deps.env, id).update(patch));
-  await recordAudit(deps, actor, "employee.update", { type: "employee", id }, patch);
-  return updated;
+  // What the employee's object owns: its name, tone and skills.
+  const { name, tone, skills } = patch;
+  const settings = {
+    ...(name !== undefined ? { name } : {}),
+    ...(tone !== undefined ? { tone } : {}),
+    ...(skills !== undefined ? { skills } : {}),
+  };
+  let updated: Employee | null = null;
+  if (Object.keys(settings).length) {
+    updated = settle(await employeeStub(deps.env, id).update(settings));
+    await recordAudit(deps, actor, "employee.update", { type: "employee", id }, settings);
+  }
+  // Issue 18, trust: stored in D1, then the employee is told (employee.configure).
+  if (trust) await applyTrust(deps, actor, row, trust);
+  updated ??= (await employeeStub(deps.env, id).view()) ?? toView(row);
+  return withTrust(deps, updated, await ownedEmployee(deps, actor.accountId, id));
 }
 
 export async function actOnEmployee(

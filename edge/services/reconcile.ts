@@ -9,6 +9,7 @@ import { runSnapshotRetention } from "../snapshots/snapshot-cron.ts";
 import { deleteAuditEventsBefore } from "../store/audit.ts";
 import { deleteSettledInvitations } from "../store/invitations.ts";
 import { holdAccountsAwaitingDeletion, purgeDeletedAccounts } from "./account-deletion.ts";
+import { expireApprovals } from "./approvals.ts";
 import { scheduleBackups } from "./backups.ts";
 import { enforceExpired } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
@@ -86,4 +87,5 @@ export async function runCron(deps: Deps, now = deps.now()): Promise<void> {
   // Snapshot store: timeouts, retention per plan, pack collection, fired employees' snapshots.
   await step(deps, "snapshot retention", () => runSnapshotRetention(deps.env, deps.log, now));
   await step(deps, "scheduled backups", () => scheduleBackups(deps, now));
+  await step(deps, "approvals expiry", () => expireApprovals(deps, now));
 }

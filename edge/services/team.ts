@@ -5,6 +5,7 @@ import {
   listMembers,
   type MemberRow,
   memberOf,
+  setCanApprove,
   setMemberRole,
   transferOwnership,
 } from "../store/team.ts";
@@ -34,6 +35,8 @@ export function memberView(m: MemberRow): MemberView {
     name: m.name,
     role: m.role,
     joinedAt: new Date(m.joinedAt).toISOString(),
+    // Owners and admins decide approvals regardless; a member when granted (issue 18).
+    canApprove: m.role !== "member" || m.canApprove,
   };
 }
 
@@ -87,6 +90,38 @@ export async function changeMemberRole(
     { email: target.email, from: target.role, to: role },
   );
   return memberView({ ...target, role });
+}
+
+/**
+ * PATCH /api/team/members/:userId {canApprove} (issue 18): grants a member deciding approvals,
+ * or withdraws it. Admins may; owners and admins decide regardless, so theirs is not a grant.
+ */
+export async function setMemberApprovals(
+  deps: Deps,
+  actor: Actor,
+  userId: string,
+  canApprove: boolean,
+): Promise<MemberView> {
+  requireRight(actor, "members.manage");
+  const target = await existingMember(deps, actor, userId);
+  if (target.role !== "member")
+    throw new ApiError(
+      400,
+      "invalid_input",
+      "Owners and admins always decide approvals; only a member is granted it.",
+      { canApprove: "Only for members." },
+    );
+  if (target.canApprove === canApprove) return memberView(target);
+  if (!(await setCanApprove(deps.db, { accountId: actor.accountId, userId, canApprove })))
+    throw changedMeanwhile();
+  await recordAudit(
+    deps,
+    actor,
+    "member.approvals",
+    { type: "user", id: userId },
+    { email: target.email, canApprove },
+  );
+  return memberView({ ...target, canApprove });
 }
 
 async function transfer(deps: Deps, actor: Actor, target: MemberRow): Promise<MemberView> {

@@ -1,6 +1,7 @@
 import { and, asc, eq, isNull } from "drizzle-orm";
 import { openDb } from "../../db/client.ts";
 import { employees, memberships, users } from "../../db/schema.ts";
+import type { AutonomyLevel } from "../protocol/frames.ts";
 
 // What the D1 row mirrors of an EmployeeDO's record, for listing and for counting against the
 // plan (the object is the owner; the row follows it).
@@ -100,4 +101,14 @@ export async function customerOf(
     .where(and(eq(memberships.accountId, accountId), eq(memberships.role, "owner")))
     .get();
   return row && { name: row.name ?? row.email, email: row.email };
+}
+
+/** How much the employee may do without asking (issue 18); "ask" for a row that is gone. */
+export async function autonomyOf(d1: D1Database, employeeId: string): Promise<AutonomyLevel> {
+  const row = await openDb(d1)
+    .select({ autonomy: employees.autonomy })
+    .from(employees)
+    .where(eq(employees.id, employeeId))
+    .get();
+  return row?.autonomy ?? "ask";
 }

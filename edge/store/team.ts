@@ -14,6 +14,8 @@ export interface MemberRow {
   name: string | null;
   role: TeamRole;
   joinedAt: number;
+  /** Granted deciding approvals (issue 18; a member's: owners and admins may regardless). */
+  canApprove: boolean;
 }
 
 const memberColumns = {
@@ -22,6 +24,7 @@ const memberColumns = {
   name: users.name,
   role: memberships.role,
   joinedAt: memberships.createdAt,
+  canApprove: memberships.canApprove,
 };
 
 const ROLE_ORDER = { owner: 0, admin: 1, member: 2 } as const;
@@ -186,4 +189,26 @@ export async function deleteMember(
     revokeInvitationsBy(db, accountId, userId, now),
   ]);
   return deleted.length > 0;
+}
+
+/**
+ * Grants or withdraws deciding approvals (issue 18), only while the person is still a member
+ * (owners and admins decide regardless). False when nothing matched.
+ */
+export async function setCanApprove(
+  db: Db,
+  input: { accountId: string; userId: string; canApprove: boolean },
+): Promise<boolean> {
+  const changed = await db
+    .update(memberships)
+    .set({ canApprove: input.canApprove })
+    .where(
+      and(
+        eq(memberships.accountId, input.accountId),
+        eq(memberships.userId, input.userId),
+        eq(memberships.role, "member"),
+      ),
+    )
+    .returning({ userId: memberships.userId });
+  return changed.length > 0;
 }

@@ -13,7 +13,13 @@ declare global {
     }
     interface GlobalProps {
       mainModule: typeof import("./test-worker.ts");
-      durableNamespaces: "RateLimiter" | "EmployeeDO" | "NodeDO" | "BudgetDO" | "SnapshotStoreDO";
+      durableNamespaces:
+        | "RateLimiter"
+        | "EmployeeDO"
+        | "NodeDO"
+        | "BudgetDO"
+        | "SnapshotStoreDO"
+        | "AccountFeedDO";
     }
   }
 }

@@ -119,6 +119,8 @@ const BODIES: { [K in EndpointKey]?: () => unknown } = {
   // The email channel needs no provider: pausing it is a change any admin may make.
   "PUT /api/employees/:id/channels/:kind": () => ({ paused: false }),
   "POST /api/pairing-requests/:id": () => ({ decision: "block" }),
+  // The first decision wins: those after it hear 409 approval_decided (allowed to act).
+  "POST /api/approvals/:id": () => ({ decision: "deny", reason: "Not now." }),
   "POST /api/billing/checkout": () => ({ plan: "starter" }),
   "PATCH /api/account": () => ({ name: "Matrix team" }),
   "PATCH /api/team/members/:userId": () => ({ role: "member" }),
@@ -143,6 +145,8 @@ interface World {
   backupId: string;
   /** A stranger's pairing request to the employee (a channel_senders row). */
   pairingRequestId: string;
+  /** What the employee asked before running a command (an approvals row, pending). */
+  approvalId: string;
 }
 let w: World;
 
@@ -197,6 +201,7 @@ async function paramsFor(key: EndpointKey, who: Person | null): Promise<Record<s
     // The email channel: every employee has it, and it needs no provider.
     else if (name === "kind") params.kind = "email";
     else if (path.startsWith("/api/pairing-requests/:id")) params.id = w.pairingRequestId;
+    else if (path.startsWith("/api/approvals/:id")) params.id = w.approvalId;
     else if (path.startsWith("/api/employees/:id/knowledge") && name === "fileId")
       params.fileId = fresh
         ? await uploaded(`/api/employees/${w.employeeId}/knowledge`)
@@ -263,6 +268,7 @@ beforeAll(async () => {
     conversationId: "",
     backupId: crypto.randomUUID(),
     pairingRequestId: crypto.randomUUID(),
+    approvalId: crypto.randomUUID(),
   };
   await join(team.accountId, colleague, "member");
   w.employeeId = (await hire(team.owner.cookie, { name: "Shared" })).id;
@@ -277,6 +283,19 @@ beforeAll(async () => {
      VALUES (?1, ?2, ?3, 'telegram', 'matrix-stranger', 'A stranger', 'Hello?', 1, ?4)`,
   )
     .bind(w.pairingRequestId, team.accountId, w.employeeId, Date.now())
+    .run();
+  await env.DB.prepare(
+    `INSERT INTO approvals (id, account_id, employee_id, openclaw_id, action, details, requested_at, expires_at, created_at)
+     VALUES (?1, ?2, ?3, 'matrix-approval', 'exec', ?4, ?5, ?6, ?5)`,
+  )
+    .bind(
+      w.approvalId,
+      team.accountId,
+      w.employeeId,
+      JSON.stringify({ command: "ls", cwd: null, warning: null }),
+      Date.now(),
+      Date.now() + 3_600_000,
+    )
     .run();
   w.teamFileId = await uploaded("/api/knowledge");
   w.employeeFileId = await uploaded(`/api/employees/${w.employeeId}/knowledge`);
@@ -375,5 +394,18 @@ describe("roles × the plain routes of an account", () => {
       res.webSocket?.close();
     }
     expect((await get(w.team.stranger, live, { upgrade: "websocket" })).status).toBe(404);
+  });
+
+  it("any member opens the account's live socket (issue 18); signed out is 401", async () => {
+    for (const who of [w.team.member, w.team.admin, w.team.owner, w.team.stranger]) {
+      const res = await get(who, "/api/live", { upgrade: "websocket" });
+      expect(res.status).toBe(101);
+      res.webSocket?.accept();
+      res.webSocket?.close();
+    }
+    const out = await exports.default.fetch(
+      new Request(new URL("/api/live", ORIGIN), { headers: { upgrade: "websocket" } }),
+    );
+    expect(out.status).toBe(401);
   });
 });

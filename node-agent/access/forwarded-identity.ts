@@ -69,15 +69,22 @@ export function identityHeaders(
 // a client address that is neither loopback nor its trusted proxy, so it is named by its own
 // address from the documentation range, which routes nowhere.
 export const AGENT_CHAT_CLIENT_ADDRESS = "192.0.2.2";
-// A chat needs no approvals: the cap is read and write only (the Control UI's stays as above).
-export const CHAT_CLIENT_OPERATOR_SCOPES = "operator.read,operator.write";
+// A chat reads, writes, and (issue 18) may register the approvals its turns ask for (OpenClaw's
+// exec tool asks with the sender's authority; employee/gateway-handshake.ts CHAT_SCOPES says why
+// and how `/approve` in a message is kept out). The agent's control socket comes the same way
+// under its own reserved identity and cap (CONTROL_PROFILE).
+export const CHAT_CLIENT_OPERATOR_SCOPES = "operator.read,operator.write,operator.approvals";
 
-export function chatClientHeaders(accountId: string, host: string): Record<string, string> {
+export function chatClientHeaders(
+  accountId: string,
+  host: string,
+  scopes: string = CHAT_CLIENT_OPERATOR_SCOPES,
+): Record<string, string> {
   return {
     "x-forwarded-user": accountId,
     "x-forwarded-for": AGENT_CHAT_CLIENT_ADDRESS,
     "x-forwarded-proto": "https",
     "x-forwarded-host": host,
-    "x-openclaw-scopes": CHAT_CLIENT_OPERATOR_SCOPES,
+    "x-openclaw-scopes": scopes,
   };
 }

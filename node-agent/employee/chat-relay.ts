@@ -25,6 +25,12 @@ export const CHAT_RUN_TIMEOUT_MS = 10 * 60_000;
 /** Ended runs whose last frame a repeated chat.send or chat.abort gets again. */
 export const CHAT_RECENT_RUNS = 500;
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+// A message OpenClaw would read as its `/approve <id> <decision>` command (its own pattern,
+// commands-approve.ts COMMAND_REGEX, with the slash; a bot mention form too). The chat socket
+// holds operator.approvals (gateway-handshake.ts CHAT_SCOPES), so such a message from anyone who
+// can write to the employee (a channel's stranger included) would decide an approval: approvals
+// are decided in the approvals inbox, by the people allowed to.
+export const APPROVE_COMMAND = /^\s*\/approve(?:@\S*)?(?:\s|$)/i;
 
 type SendCommand = Extract<CommandFrame, { type: "chat.send" }>;
 type AbortCommand = Extract<CommandFrame, { type: "chat.abort" }>;
@@ -140,6 +146,12 @@ export class ChatRelay {
   }
 
   private async accept(run: Run, cmd: SendCommand): Promise<void> {
+    if (APPROVE_COMMAND.test(cmd.text))
+      throw new RuntimeError(
+        "bad_command",
+        "approvals are decided in the approvals inbox, not by a chat message",
+        false,
+      );
     if (!(await this.opts.runtime.endpoint(cmd.employeeId, GATEWAY_PORT)))
       throw new RuntimeError("not_running", "the employee is not running", true);
     const delivered = await this.opts.attachments.deliver(cmd.employeeId, cmd.attachments);

@@ -11,6 +11,7 @@ import {
   SessionsCreateResult,
   SessionsListResult,
 } from "./gateway-frames.ts";
+import type { GatewayProfile } from "./gateway-handshake.ts";
 import { type HistoryPage, projectHistory, runFromHistory } from "./gateway-history.ts";
 import { RunHandle } from "./gateway-run.ts";
 import {
@@ -47,6 +48,12 @@ export interface GatewayClientOptions {
   endpoint: () => Promise<GatewayEndpoint | null>;
   devices: GatewayDevices;
   log: Logger;
+  /** Client, scopes, caps and device key kind (the chat's when absent; gateway-handshake.ts). */
+  profile?: GatewayProfile;
+  /** Events that are not a run's (approvals, automations) for whoever listens. Guarded. */
+  onEvent?: (name: string, payload: unknown) => void;
+  /** Every hello-ok, the first one included (a listener backfills what it missed). Guarded. */
+  onOpen?: () => void;
 }
 
 /** A file sent with a message: its bytes as base64 (a data-URL prefix is allowed). */
@@ -66,10 +73,14 @@ export class GatewayClient {
 
   constructor(opts: GatewayClientOptions) {
     this.socket = new GatewaySocket(opts, {
-      event: (name, payload) => this.onEvent(name, payload),
+      event: (name, payload) => {
+        this.onEvent(name, payload);
+        opts.onEvent?.(name, payload);
+      },
       reconnected: () => {
         for (const run of this.runs.values()) void this.recover(run);
       },
+      ...(opts.onOpen ? { opened: opts.onOpen } : {}),
     });
   }
 

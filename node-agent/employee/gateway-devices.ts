@@ -11,6 +11,9 @@ import { type DeviceIdentity, generateDeviceIdentity } from "./gateway-handshake
 // Removing the employee should delete it (`delete`).
 export const DEVICES_DIR = "gateway-devices";
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
+// The chat socket's key keeps its old name; the control socket (issue 18) has its own device.
+const DEVICE_KINDS = ["chat", "control"] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
 
 const Stored = z.strictObject({
   version: z.literal(1),
@@ -28,27 +31,35 @@ export class GatewayDevices {
     chmodSync(this.dir, 0o700);
   }
 
-  /** This employee's identity; a new one when there is none or the file is unreadable. */
-  identity(employeeId: string): { identity: DeviceIdentity; created: boolean } {
-    const cached = this.cache.get(employeeId);
+  /** This employee's identity (of its chat socket, or of another kind: `control`); a new one
+   *  when there is none or the file is unreadable. */
+  identity(
+    employeeId: string,
+    kind: DeviceKind = "chat",
+  ): { identity: DeviceIdentity; created: boolean } {
+    const file = this.file(employeeId, kind);
+    const cached = this.cache.get(file);
     if (cached) return { identity: cached, created: false };
-    const file = this.file(employeeId);
     const read = this.read(file);
     if (read) {
-      this.cache.set(employeeId, read);
+      this.cache.set(file, read);
       return { identity: read, created: false };
     }
     const identity = generateDeviceIdentity();
     const tmp = `${file}.${process.pid}.tmp`;
     writeFileSync(tmp, JSON.stringify({ version: 1, ...identity }), { mode: 0o600 });
     renameSync(tmp, file);
-    this.cache.set(employeeId, identity);
+    this.cache.set(file, identity);
     return { identity, created: true };
   }
 
+  /** Every key of the employee (chat and control). */
   delete(employeeId: string): void {
-    this.cache.delete(employeeId);
-    rmSync(this.file(employeeId), { force: true });
+    for (const kind of DEVICE_KINDS) {
+      const file = this.file(employeeId, kind);
+      this.cache.delete(file);
+      rmSync(file, { force: true });
+    }
   }
 
   private read(file: string): DeviceIdentity | undefined {
@@ -62,8 +73,11 @@ export class GatewayDevices {
     }
   }
 
-  private file(employeeId: string): string {
+  private file(employeeId: string, kind: DeviceKind): string {
     if (!ID.test(employeeId)) throw new Error(`not an employee id: ${employeeId.slice(0, 80)}`);
-    return path.join(this.dir, `${employeeId}.json`);
+    return path.join(
+      this.dir,
+      kind === "chat" ? `${employeeId}.json` : `${employeeId}.${kind}.json`,
+    );
   }
 }

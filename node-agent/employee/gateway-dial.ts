@@ -10,7 +10,12 @@ import {
   MAX_GATEWAY_FRAME_BYTES,
   parseGatewayFrame,
 } from "./gateway-frames.ts";
-import { connectParams, type DeviceIdentity } from "./gateway-handshake.ts";
+import {
+  CHAT_PROFILE,
+  connectParams,
+  type DeviceIdentity,
+  type GatewayProfile,
+} from "./gateway-handshake.ts";
 
 // One attempt to open an employee's gateway: the upgrade from the node's address with the
 // trusted-proxy headers, the challenge answered with the device proof, hello-ok read. What
@@ -37,7 +42,10 @@ export interface DialHandlers {
 
 export interface DialParams {
   endpoint: GatewayEndpoint;
+  /** Who the socket is to OpenClaw's trusted-proxy (the account, or the agent's control user). */
   accountId: string;
+  /** Client, scopes and caps (the chat's when absent). */
+  profile?: GatewayProfile;
   /** The device key, asked for when the challenge comes. */
   identity: () => DeviceIdentity;
   log: Logger;
@@ -50,7 +58,7 @@ export function dialGateway(p: DialParams, on: DialHandlers): WebSocket {
   const host = p.endpoint.host.includes(":") ? `[${p.endpoint.host}]` : p.endpoint.host;
   const authority = `${host}:${p.endpoint.port}`;
   const ws = new WebSocket(`ws://${authority}/`, {
-    headers: chatClientHeaders(p.accountId, authority),
+    headers: chatClientHeaders(p.accountId, authority, (p.profile ?? CHAT_PROFILE).headerScopes),
     // OpenClaw checks the Origin of every webchat client, with or without the header
     // (ws-origin-policy.ts: resolveGatewayWsBrowserOrigin). The agent is no page of
     // controlUi.allowedOrigins: it comes as the gateway's own origin, which OpenClaw accepts when
@@ -81,7 +89,7 @@ export function dialGateway(p: DialParams, on: DialHandlers): WebSocket {
       const challenge = ConnectChallenge.safeParse(frame.payload);
       if (!challenge.success) return;
       challenged = true;
-      const params = connectParams(p.identity(), challenge.data, Date.now());
+      const params = connectParams(p.identity(), challenge.data, Date.now(), p.profile);
       ws.send(JSON.stringify({ type: "req", id: "connect", method: "connect", params }));
       return;
     }

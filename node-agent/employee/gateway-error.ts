@@ -9,30 +9,43 @@ import type { GatewayErrorShape } from "./gateway-frames.ts";
 export class GatewayError extends Error {
   readonly code: string;
   readonly detail: string | undefined;
+  /** details.reason, where OpenClaw names one (approvals: APPROVAL_NOT_FOUND, …). */
+  readonly reason: string | undefined;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
 
   constructor(
     code: string,
     message: string,
-    opts: { detail?: string | undefined; retryable?: boolean; retryAfterMs?: number } = {},
+    opts: {
+      detail?: string | undefined;
+      reason?: string | undefined;
+      retryable?: boolean;
+      retryAfterMs?: number;
+    } = {},
   ) {
     super(message);
     this.name = "GatewayError";
     this.code = code;
     this.detail = opts.detail;
+    this.reason = opts.reason;
     this.retryable = opts.retryable ?? false;
     this.retryAfterMs = opts.retryAfterMs;
   }
 
   static from(shape: GatewayErrorShape): GatewayError {
-    const details = shape.details as { code?: unknown } | undefined;
+    const details = shape.details as { code?: unknown; reason?: unknown } | undefined;
     const detail =
       details && typeof details === "object" && typeof details.code === "string"
         ? details.code.slice(0, 100)
         : undefined;
+    const reason =
+      details && typeof details === "object" && typeof details.reason === "string"
+        ? details.reason.slice(0, 100)
+        : undefined;
     return new GatewayError(shape.code.slice(0, 100), shape.message.slice(0, 1_000), {
       detail,
+      reason,
       retryable: shape.retryable === true,
       ...(shape.retryAfterMs !== undefined ? { retryAfterMs: shape.retryAfterMs } : {}),
     });

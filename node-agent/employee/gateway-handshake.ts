@@ -33,7 +33,46 @@ export const CLIENT = {
 export const ROLE = "operator";
 // The narrowest scopes a chat needs: chat.send/abort and sessions.create are operator.write,
 // chat.history, sessions.list and the chat/agent events need operator.read. Never admin.
-export const CHAT_SCOPES = ["operator.read", "operator.write"] as const;
+// operator.approvals (issue 18): a turn's exec tool registers its approval request with the
+// authority of the socket that sent the message (exec.approval.request), so without it an
+// employee in "ask" could not ask at all ("missing scope: operator.approvals"). It also lets a
+// chat message `/approve <id> …` decide approvals; the chat relay refuses such messages
+// (chat-relay.ts APPROVE_COMMAND). The socket gets no approval events (no caps for them).
+export const CHAT_SCOPES = ["operator.read", "operator.write", "operator.approvals"] as const;
+
+/** Who a socket of the agent is to OpenClaw: its client, the scopes its device asks for, caps. */
+export interface GatewayProfile {
+  /** "chat" keeps `<employeeId>.json` as its device key, others `<employeeId>.<kind>.json`. */
+  kind: "chat" | "control";
+  client: { readonly [K in keyof typeof CLIENT]: string };
+  scopes: readonly string[];
+  caps: readonly string[];
+  /** The x-openclaw-scopes header: the most this socket may hold, identity grants included. */
+  headerScopes: string;
+}
+
+export const CHAT_PROFILE: GatewayProfile = {
+  kind: "chat",
+  client: CLIENT,
+  scopes: CHAT_SCOPES,
+  caps: [],
+  headerScopes: CHAT_SCOPES.join(","),
+};
+
+// The control socket (issue 18): approvals and automations, never a chat. Its device asks only
+// for read + approvals (the persistent grant deviceAutoApprove gives); operator.admin, which
+// cron.add/update/remove and seeing every pending approval need, comes as a connection-only
+// identity grant to the agent's reserved proxy identity (openclaw-config.ts AGENT_CONTROL_USER).
+// The caps make it a recipient of exec and plugin approval events (server-request-context.ts
+// canDeliverApprovals). Same client id and family as the chat: a different device key.
+export const CONTROL_SCOPES = ["operator.read", "operator.approvals"] as const;
+export const CONTROL_PROFILE: GatewayProfile = {
+  kind: "control",
+  client: { ...CLIENT, displayName: "InstantWorker control" },
+  scopes: CONTROL_SCOPES,
+  caps: ["approvals", "exec-approvals", "plugin-approvals"],
+  headerScopes: [...CONTROL_SCOPES, "operator.admin"].join(","),
+};
 
 /** An Ed25519 key pair as the agent keeps it: the raw public key and the PKCS#8 private key. */
 export interface DeviceIdentity {
@@ -72,19 +111,21 @@ export function deviceAuthPayloadV3(p: {
   scopes: readonly string[];
   signedAtMs: number;
   nonce: string;
+  client?: GatewayProfile["client"];
 }): string {
+  const client = p.client ?? CLIENT;
   return [
     "v3",
     p.deviceId,
-    CLIENT.id,
-    CLIENT.mode,
+    client.id,
+    client.mode,
     ROLE,
     p.scopes.join(","),
     String(p.signedAtMs),
     "",
     p.nonce,
-    normalizeMetadata(CLIENT.platform),
-    normalizeMetadata(CLIENT.deviceFamily),
+    normalizeMetadata(client.platform),
+    normalizeMetadata(client.deviceFamily),
   ].join("|");
 }
 
@@ -96,13 +137,15 @@ export function connectParams(
   identity: DeviceIdentity,
   challenge: { nonce: string },
   signedAtMs: number,
+  profile: GatewayProfile = CHAT_PROFILE,
 ): Record<string, unknown> {
   const deviceId = deviceIdOf(identity.publicKey);
   const payload = deviceAuthPayloadV3({
     deviceId,
-    scopes: CHAT_SCOPES,
+    scopes: profile.scopes,
     signedAtMs,
     nonce: challenge.nonce,
+    client: profile.client,
   });
   const key = createPrivateKey({
     key: Buffer.from(identity.privateKey, "base64"),
@@ -112,10 +155,10 @@ export function connectParams(
   return {
     minProtocol: GATEWAY_PROTOCOL,
     maxProtocol: GATEWAY_PROTOCOL,
-    client: { ...CLIENT },
+    client: { ...profile.client },
     role: ROLE,
-    scopes: [...CHAT_SCOPES],
-    caps: [],
+    scopes: [...profile.scopes],
+    caps: [...profile.caps],
     device: {
       id: deviceId,
       publicKey: identity.publicKey,

@@ -6,7 +6,7 @@ import type { GatewayDevices } from "./gateway-devices.ts";
 import { dialGateway, GATEWAY_CONNECT_TIMEOUT_MS, type GatewayEndpoint } from "./gateway-dial.ts";
 import { GatewayError } from "./gateway-error.ts";
 import type { GatewayFrame, HelloOk } from "./gateway-frames.ts";
-import { deviceIdOf } from "./gateway-handshake.ts";
+import { CHAT_PROFILE, deviceIdOf, type GatewayProfile } from "./gateway-handshake.ts";
 
 export { GATEWAY_CONNECT_TIMEOUT_MS, type GatewayEndpoint } from "./gateway-dial.ts";
 
@@ -35,6 +35,8 @@ export interface GatewaySocketOptions {
   endpoint: () => Promise<GatewayEndpoint | null>;
   devices: GatewayDevices;
   log: Logger;
+  /** Client, scopes, caps and device key kind (the chat's when absent). */
+  profile?: GatewayProfile;
 }
 
 export interface GatewayInfo {
@@ -60,6 +62,8 @@ type Handlers = {
   event(name: string, payload: unknown): void;
   /** Connected again after the socket was lost. */
   reconnected(): void;
+  /** Every hello-ok, the first one included. Must not throw; is guarded. */
+  opened?(): void;
 };
 
 export class GatewaySocket {
@@ -90,6 +94,10 @@ export class GatewaySocket {
   /** What hello-ok said, while connected. */
   get info(): GatewayInfo | undefined {
     return this.state === "open" ? this.hello : undefined;
+  }
+
+  private get profile(): GatewayProfile {
+    return this.opts.profile ?? CHAT_PROFILE;
   }
 
   /** Dials (once; it redials on its own after that) and waits for the gateway's hello. */
@@ -190,13 +198,23 @@ export class GatewaySocket {
         new GatewayError("NOT_RUNNING", "the employee is not running", { retryable: true }),
       );
     const identity = () => {
-      const { identity, created } = this.opts.devices.identity(this.opts.employeeId);
+      const { identity, created } = this.opts.devices.identity(
+        this.opts.employeeId,
+        this.profile.kind,
+      );
       if (created)
         this.log.info({ deviceId: deviceIdOf(identity.publicKey) }, "made a gateway device key");
       return identity;
     };
     const ws: WebSocket = dialGateway(
-      { endpoint, accountId: this.opts.accountId, identity, log: this.log, noisy: this.noisy },
+      {
+        endpoint,
+        accountId: this.opts.accountId,
+        profile: this.profile,
+        identity,
+        log: this.log,
+        noisy: this.noisy,
+      },
       {
         heard: () => {
           if (this.ws === ws) this.heard();
@@ -231,7 +249,8 @@ export class GatewaySocket {
     this.state = "open";
     this.attempt = 0;
     this.lastError = undefined;
-    if (h.auth.scopes.includes("operator.admin"))
+    // Only the control socket may hold admin (an identity grant for cron.*); a chat never.
+    if (this.profile.kind === "chat" && h.auth.scopes.includes("operator.admin"))
       this.log.error(
         { scopes: h.auth.scopes },
         "the employee's gateway granted the chat client admin",
@@ -244,6 +263,7 @@ export class GatewaySocket {
     this.waiters.clear();
     if (this.everOpen) this.guard("reconnected", () => this.handlers.reconnected());
     this.everOpen = true;
+    this.guard("opened", () => this.handlers.opened?.());
   }
 
   // The socket went: before its hello (`failure` says why) or after.

@@ -4,6 +4,7 @@ import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
 import { renderWorkspace } from "../../templates/render-workspace.ts";
 import type { TarEntry } from "../runtime/tar.ts";
 import {
+  type HeartbeatFacts,
   type NetworkFacts,
   OWN_FILES_DIR,
   openclawConfig,
@@ -31,7 +32,12 @@ const dir = (p: string): TarEntry => ({
 // Everything the agent writes into an employee's volume (relative to /data) at provision and
 // after every settings change (team-files/ is a read-only mount and never written this way): the rendered workspace and openclaw.json. What the employee
 // writes itself (MEMORY.md, memory/, its sessions) is never in this list, so a re-render keeps it.
-export function workspaceEntries(spec: EmployeeSpec, net: NetworkFacts): TarEntry[] {
+// `heartbeat`: what the last schedules.sync said (schedule-state.ts), so a re-render keeps it.
+export function workspaceEntries(
+  spec: EmployeeSpec,
+  net: NetworkFacts,
+  heartbeat: HeartbeatFacts = null,
+): TarEntry[] {
   const rendered = renderWorkspace(
     {
       name: spec.name,
@@ -58,7 +64,7 @@ export function workspaceEntries(spec: EmployeeSpec, net: NetworkFacts): TarEntr
   entries.push(
     file(
       `${STATE_DIR}/openclaw.json`,
-      `${JSON.stringify(openclawConfig(spec, net), null, 2)}\n`,
+      `${JSON.stringify(openclawConfig(spec, net, heartbeat), null, 2)}\n`,
       0o600,
     ),
   );

@@ -7,6 +7,7 @@ import type {
   SnapshotResult,
 } from "../../edge/protocol/frames.ts";
 import type { ChatRelay } from "../employee/chat-relay.ts";
+import type { ControlRelay } from "../employee/control-relay.ts";
 import type { KnowledgeSync } from "../employee/knowledge-sync.ts";
 import type { WorkspaceExporter } from "../employee/workspace-export.ts";
 import type { EmployeeKeys } from "../llm-relay/employee-keys.ts";
@@ -31,6 +32,8 @@ export interface EmployeeFiles {
   restores?: Pick<SnapshotRestorer, "restore">;
   /** Takes snapshots of employees' state to the edge (issue 16). */
   snapshots?: Pick<SnapshotTaker, "create">;
+  /** Approvals and scheduled work with the employee's OpenClaw (issue 18). */
+  control?: Pick<ControlRelay, "ensure" | "resolve" | "sync" | "forget">;
 }
 
 // Commands that read or change an employee's container or state as a whole run one at a time per
@@ -97,6 +100,14 @@ export class CommandExecutor {
   forgetKey(employeeId: string): void {
     this.files?.keys?.delete(employeeId);
     void this.files?.chat?.forget(employeeId, { removed: true });
+    void this.files?.control?.forget(employeeId, { removed: true });
+  }
+
+  private requireControl(): NonNullable<EmployeeFiles["control"]> {
+    const control = this.files?.control;
+    if (!control)
+      throw new RuntimeError("unsupported", "this agent does not relay approvals", false);
+    return control;
   }
 
   private requireChat(): NonNullable<EmployeeFiles["chat"]> {
@@ -126,6 +137,7 @@ export class CommandExecutor {
           break;
         case "container.start":
           data = await this.runtime.start(command.employeeId);
+          this.files?.control?.ensure(command.employeeId);
           break;
         case "container.stop":
           data = await this.runtime.stop(command.employeeId);
@@ -133,12 +145,14 @@ export class CommandExecutor {
           break;
         case "container.restart":
           data = await this.runtime.restart(command.employeeId);
+          this.files?.control?.ensure(command.employeeId);
           break;
         case "container.remove":
           await this.runtime.remove(command.employeeId);
           this.files?.keys?.delete(command.employeeId);
           // Its OpenClaw and the pairing with it are gone: so is the device key the agent proved.
           await this.files?.chat?.forget(command.employeeId, { removed: true });
+          await this.files?.control?.forget(command.employeeId, { removed: true });
           data = undefined;
           break;
         case "container.restore": {
@@ -197,6 +211,13 @@ export class CommandExecutor {
           break;
         case "chat.abort":
           await this.requireChat().abort(command);
+          break;
+        // Ok once OpenClaw took the decision; its approval.resolved event follows.
+        case "approval.resolve":
+          await this.requireControl().resolve(command);
+          break;
+        case "schedules.sync":
+          await this.requireControl().sync(command);
           break;
       }
       log.info({ ms: Date.now() - started }, "command done");

@@ -135,7 +135,7 @@ export class HubConnection {
       this.send(ws, frame);
       return;
     }
-    if (frame.type !== "chat.progress" || frame.state === "streaming") return;
+    if (!keptWhileAway(frame)) return;
     this.pendingEnds.push(frame);
     if (this.pendingEnds.length > PENDING_ENDS_MAX) this.pendingEnds.shift();
   }
@@ -246,4 +246,16 @@ export class HubConnection {
   private send(ws: WebSocket, frame: AgentFrame): void {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
   }
+}
+
+// What waits for the edge while it is away (the newest PENDING_ENDS_MAX): a chat answer's end,
+// and approvals and scheduled runs (issue 18), which happen once and would otherwise be lost.
+// A chat's streaming frames are not: the end repeats the whole text.
+function keptWhileAway(frame: AgentEvent): boolean {
+  if (frame.type === "chat.progress") return frame.state !== "streaming";
+  return (
+    frame.type === "approval.requested" ||
+    frame.type === "approval.resolved" ||
+    frame.type === "work.run"
+  );
 }

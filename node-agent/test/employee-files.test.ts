@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { clientAddress, LOCAL_BROWSER_ADDRESS } from "../access/access-proxy.ts";
-import { openclawConfig, RELAY_KEY_PLACEHOLDER } from "../employee/openclaw-config.ts";
+import {
+  AGENT_CONTROL_USER,
+  openclawConfig,
+  RELAY_KEY_PLACEHOLDER,
+} from "../employee/openclaw-config.ts";
 import { workspaceEntries } from "../employee/workspace-files.ts";
 
 const spec = {
@@ -28,7 +32,8 @@ describe("an employee's OpenClaw config and workspace", () => {
     };
     expect(c.gateway.trustedProxies).toEqual(["172.20.0.1/32"]);
     expect(c.gateway.auth.mode).toBe("trusted-proxy");
-    expect(c.gateway.auth.trustedProxy.allowUsers).toEqual(["u1"]);
+    // The account, and the agent's own control identity (issue 18), nobody else.
+    expect(c.gateway.auth.trustedProxy.allowUsers).toEqual(["u1", AGENT_CONTROL_USER]);
     expect(c.gateway.controlUi.allowedOrigins).toEqual(["https://e1.gw.example.com"]);
     expect(c.models.providers.instantworker).toMatchObject({
       baseUrl: net.llmBaseUrl,

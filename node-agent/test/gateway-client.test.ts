@@ -146,11 +146,15 @@ describe("the gateway client against the real employee", () => {
   const client = clientFor();
   let session = "";
 
-  it("connects as a paired webchat device holding operator.read and operator.write only", async () => {
+  it("connects as a paired webchat device holding read, write and approvals, never admin", async () => {
     const started = Date.now();
     const info = await client.connect(60_000);
     console.log(`[gateway] connect (first, pairing the device): ${Date.now() - started} ms`);
-    expect([...info.scopes].sort()).toEqual(["operator.read", "operator.write"]);
+    expect([...info.scopes].sort()).toEqual([
+      "operator.approvals",
+      "operator.read",
+      "operator.write",
+    ]);
     expect(info.serverVersion).toMatch(/^2026\./);
     // The device key: one per employee, in the agent's state folder, readable by the agent only.
     const file = path.join(stateDir, DEVICES_DIR, `${spec.employeeId}.json`);
@@ -245,7 +249,11 @@ describe("the gateway client against the real employee", () => {
     const started = Date.now();
     const info = await again.connect(30_000);
     console.log(`[gateway] connect (paired device): ${Date.now() - started} ms`);
-    expect([...info.scopes].sort()).toEqual(["operator.read", "operator.write"]);
+    expect([...info.scopes].sort()).toEqual([
+      "operator.approvals",
+      "operator.read",
+      "operator.write",
+    ]);
     expect(deviceIdOf(devices.identity(spec.employeeId).identity.publicKey)).toBe(deviceId);
   });
 

@@ -242,6 +242,67 @@ describe("the command executor", () => {
     ).toMatchObject({ ok: true });
   });
 
+  it("hands approvals and schedules to the control relay, and maps its refusals (issue 18)", async () => {
+    const runtime = new RecordingRuntime();
+    const asked: string[] = [];
+    const executor = new CommandExecutor(runtime, log, {
+      ...filesFor(runtime),
+      control: {
+        ensure: (id) => {
+          asked.push(`ensure ${id}`);
+          return undefined as never;
+        },
+        resolve: async (c) => {
+          asked.push(`resolve ${c.approvalId} ${c.decision}`);
+          if (c.approvalId === "gone")
+            throw new RuntimeError("approval_not_found", "OpenClaw holds none", false);
+        },
+        sync: async (c) => void asked.push(`sync ${c.tasks.length} ${c.paused}`),
+        forget: async (id, o) => void asked.push(`forget ${id} ${o?.removed === true}`),
+      },
+    });
+    const resolve = (id: string, approvalId: string): CommandFrame => ({
+      type: "approval.resolve",
+      id,
+      employeeId: "e1",
+      approvalId,
+      decision: "allow-once",
+    });
+    expect(onTheWire(await executor.run(resolve("a1", "ap-1")))).toEqual({
+      type: "result",
+      id: "a1",
+      ok: true,
+    });
+    expect(onTheWire(await executor.run(resolve("a2", "gone")))).toMatchObject({
+      ok: false,
+      error: { code: "approval_not_found", retryable: false },
+    });
+    const sync: CommandFrame = {
+      type: "schedules.sync",
+      id: "s1",
+      employeeId: "e1",
+      tasks: [],
+      workingHours: null,
+      paused: true,
+    };
+    expect(onTheWire(await executor.run(sync))).toMatchObject({ ok: true });
+    await executor.run({ type: "container.start", id: "s2", employeeId: "e1" });
+    await executor.run({ type: "container.remove", id: "s3", employeeId: "e1" });
+    expect(asked).toEqual([
+      "resolve ap-1 allow-once",
+      "resolve gone allow-once",
+      "sync 0 true",
+      "ensure e1",
+      "forget e1 true",
+    ]);
+    // An agent without the relay says so.
+    const bare = new CommandExecutor(runtime, log, filesFor(runtime));
+    expect(onTheWire(await bare.run(resolve("a3", "ap-1")))).toMatchObject({
+      ok: false,
+      error: { code: "unsupported", retryable: false },
+    });
+  });
+
   it("joins a redelivered id still in flight, and runs it again once it is done", async () => {
     const runtime = new RecordingRuntime();
     const executor = new CommandExecutor(runtime, log);

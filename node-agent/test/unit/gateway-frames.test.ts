@@ -98,7 +98,7 @@ describe("the handshake", () => {
       auth?: unknown;
     };
     expect(params).toMatchObject({ minProtocol: 4, maxProtocol: 4, role: "operator", caps: [] });
-    expect(params.scopes).toEqual(["operator.read", "operator.write"]);
+    expect(params.scopes).toEqual(["operator.read", "operator.write", "operator.approvals"]);
     expect(params.scopes).toEqual([...CHAT_SCOPES]);
     expect(params.client).toMatchObject({ id: "webchat-ui", mode: "webchat", platform: "linux" });
     expect(params.auth).toBeUndefined();
@@ -109,7 +109,7 @@ describe("the handshake", () => {
     expect(params.device).toMatchObject({ signedAt: 1_750_000_000_000, nonce: "n-123" });
     // The string as OpenClaw's resolveDeviceSignaturePayloadVersion rebuilds it (v3), written
     // out here rather than built by the code under test.
-    const signed = `v3|${params.device.id}|webchat-ui|webchat|operator|operator.read,operator.write|1750000000000||n-123|linux|instantworker-node-agent`;
+    const signed = `v3|${params.device.id}|webchat-ui|webchat|operator|operator.read,operator.write,operator.approvals|1750000000000||n-123|linux|instantworker-node-agent`;
     const key = createPublicKey({
       key: Buffer.concat([Buffer.from("302a300506032b6570032100", "hex"), raw]),
       format: "der",

@@ -41,7 +41,11 @@ const hello = {
   server: { version: "2026.9.6", connId: "c1" },
   features: { methods: [], events: [] },
   snapshot: { sessionDefaults: { mainSessionKey: "agent:main:main", modelConfigured: true } },
-  auth: { method: "trusted-proxy", role: "operator", scopes: ["operator.read", "operator.write"] },
+  auth: {
+    method: "trusted-proxy",
+    role: "operator",
+    scopes: ["operator.read", "operator.write", "operator.approvals"],
+  },
   policy: { maxPayload: 26_214_400, maxBufferedBytes: 52_428_800, tickIntervalMs: 30_000 },
 };
 const event = (side: Side, name: string, payload: unknown) =>
@@ -126,7 +130,7 @@ describe("the gateway client on a loopback gateway", () => {
     const info = await client().connect(5_000);
     expect(info).toMatchObject({
       serverVersion: "2026.9.6",
-      scopes: ["operator.read", "operator.write"],
+      scopes: ["operator.read", "operator.write", "operator.approvals"],
       mainSessionKey: "agent:main:main",
     });
     const side = sides[0] as Side;
@@ -135,7 +139,7 @@ describe("the gateway client on a loopback gateway", () => {
       "x-forwarded-for": "192.0.2.2",
       "x-forwarded-proto": "https",
       "x-forwarded-host": `127.0.0.1:${port}`,
-      "x-openclaw-scopes": "operator.read,operator.write",
+      "x-openclaw-scopes": "operator.read,operator.write,operator.approvals",
       origin: `http://127.0.0.1:${port}`,
       host: `127.0.0.1:${port}`,
     });
@@ -159,7 +163,7 @@ describe("the gateway client on a loopback gateway", () => {
     });
     const payload = deviceAuthPayloadV3({
       deviceId: device.id,
-      scopes: ["operator.read", "operator.write"],
+      scopes: ["operator.read", "operator.write", "operator.approvals"],
       signedAtMs: device.signedAt,
       nonce: "n1",
     });
