@@ -1,6 +1,6 @@
 import { Title } from "@solidjs/meta";
 import { createAsync, useSearchParams } from "@solidjs/router";
-import { Show } from "solid-js";
+import { createSignal, onMount, Show } from "solid-js";
 import { ApprovalsInbox } from "../components/approvals/approvals-inbox.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { useApi } from "../lib/api-context.tsx";
@@ -17,12 +17,15 @@ export default function Approvals() {
   const me = createAsync(() => requireMe(), { deferStream: true });
   const [search] = useSearchParams();
   const store = sharedApprovals(useApi());
+  // The store is the browser's only: the inbox renders once hydrated, as the server left it.
+  const [mounted, setMounted] = createSignal(false);
+  onMount(() => setMounted(true));
   const focus = () => (typeof search.focus === "string" ? search.focus : undefined);
   return (
     <section class="approvals-page">
       <Title>{t("approvals.title")} · InstantWorker</Title>
       <h1>{t("approvals.title")}</h1>
-      <Show when={store} fallback={<p>{t("common.loading")}</p>}>
+      <Show when={mounted() && store} fallback={<p>{t("common.loading")}</p>}>
         {(s) => (
           <Show when={me()} fallback={<p>{t("common.loading")}</p>}>
             {(m) => <ApprovalsInbox me={m()} store={s()} focus={focus()} />}
