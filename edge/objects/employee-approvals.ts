@@ -66,8 +66,16 @@ export class EmployeeApprovals {
   async onEvent(event: ApprovalEvent): Promise<void> {
     const r = this.host.record();
     if (!r) return;
-    if (event.type === "approval.requested") await this.requested(r, event);
-    else await this.resolved(r, event);
+    try {
+      if (event.type === "approval.requested") await this.requested(r, event);
+      else await this.resolved(r, event);
+    } catch (err) {
+      // D1 unreachable, or the employee's row gone meanwhile: the agent sends every pending
+      // request again after its next reconnect, and OpenClaw's own timeout denies the rest.
+      this.host
+        .log()
+        .error("approval event not recorded", { type: event.type, ...errorFields(err) });
+    }
   }
 
   /** A person decided in the inbox (D1 says so already): OpenClaw hears it now. */
