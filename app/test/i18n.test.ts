@@ -1,14 +1,15 @@
 import { describe, expect, it, vi } from "vitest";
 import { de } from "../src/i18n/de.ts";
 import { en as common } from "../src/i18n/en.ts";
+import { enApprovals } from "../src/i18n/en-approvals.ts";
 import { enBackups } from "../src/i18n/en-backups.ts";
 import { enChannels } from "../src/i18n/en-channels.ts";
 import { enWorkspace } from "../src/i18n/en-workspace.ts";
 import { langFromCookie, translate } from "../src/i18n/i18n.tsx";
 
-// English is the common texts, the workspace's, the Backups tab's and the Channels tab's, kept
-// apart only for the pages' sizes.
-const en = { ...common, ...enWorkspace, ...enBackups, ...enChannels };
+// English is the common texts, the workspace's, the Backups tab's, the Channels tab's and the
+// approvals inbox's, kept apart only for the pages' sizes.
+const en = { ...common, ...enWorkspace, ...enBackups, ...enChannels, ...enApprovals };
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 

@@ -135,6 +135,7 @@ export class CommandExecutor {
           // Kept before the container starts, so its first model call already has a key.
           if (command.spec.llm) this.files?.keys?.put(command.employeeId, command.spec.llm.apiKey);
           data = await this.runtime.provision(command.spec, command.generation);
+          this.files?.control?.ensure(command.employeeId);
           break;
         case "container.start":
           data = await this.runtime.start(command.employeeId);

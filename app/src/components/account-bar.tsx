@@ -109,6 +109,9 @@ export function AccountMenu(props: {
           <li class="narrow-only">
             <a href="/team">{t("nav.members")}</a>
           </li>
+          <li class="narrow-only">
+            <a href="/approvals">{t("nav.approvals")}</a>
+          </li>
           <Show when={can(props.me.account.role, "audit.read")}>
             <li class="narrow-only">
               <a href="/audit">{t("nav.audit")}</a>

@@ -7,13 +7,14 @@ import { useI18n } from "../i18n/i18n.tsx";
 import { useApi } from "../lib/api-context.tsx";
 import { apiMessage } from "../lib/messages.ts";
 import { getEmployees, requireMe } from "../lib/server.ts";
+import { AutonomyPicker } from "./autonomy.tsx";
 import { AdvancedConsole } from "./chat/advanced-console.tsx";
 import { EmployeeActions } from "./employee-actions.tsx";
 import { KnowledgePanel, MemoryView } from "./knowledge-panel.tsx";
 import { NameField, nameIsValid, SkillPicker, TonePicker } from "./pickers.tsx";
 import { toast } from "./toasts.tsx";
 
-// The workspace's Settings tab: lifecycle, name, tone and skills, knowledge, memory, and for
+// The workspace's Settings tab: lifecycle, name, tone and skills, autonomy, knowledge, memory, and for
 // admins the engine's own console.
 export function EmployeeSettings(props: {
   employee: Employee;
@@ -82,6 +83,7 @@ export function EmployeeSettings(props: {
           </form>
         )}
       </Show>
+      <AutonomyPicker employee={props.employee} manages={manages()} onChange={props.onChange} />
       <KnowledgePanel
         folder={{ employeeId: props.employee.id }}
         title={t("knowledge.own", { name: props.employee.name })}

@@ -15,6 +15,9 @@ const PlanUsage = lazy(() => import("./account-bar.tsx").then((m) => ({ default:
 const AccountMenu = lazy(() =>
   import("./account-bar.tsx").then((m) => ({ default: m.AccountMenu })),
 );
+// The approvals inbox's link with its live count (issue 18): the account's live socket and the
+// approvals store come with it.
+const ApprovalsBadge = lazy(() => import("./approvals/approvals-badge.tsx"));
 const DeletionBanner = lazy(() =>
   import("./deletion-banner.tsx").then((m) => ({ default: m.DeletionBanner })),
 );
@@ -69,6 +72,7 @@ export function Layout(props: { children: JSX.Element }) {
                 <A href="/team" class="wide-only">
                   {t("nav.members")}
                 </A>
+                <ApprovalsBadge />
                 <Show when={can(m().account.role, "audit.read")}>
                   <A href="/audit" class="wide-only">
                     {t("nav.audit")}

@@ -12,6 +12,7 @@ import type { Load } from "../lib/load.ts";
 import { apiMessage } from "../lib/messages.ts";
 import { ConfirmDialog } from "./confirm-dialog.tsx";
 import { LoadState } from "./load-state.tsx";
+import { ApprovalGrant } from "./team-approval-grant.tsx";
 import { toast } from "./toasts.tsx";
 
 export interface TeamMe {
@@ -92,6 +93,7 @@ export function MemberList(props: {
                     {t("team.joined", { date: formatDate(m.joinedAt, lang) })}
                   </span>
                   <div class="person-actions">
+                    <ApprovalGrant role={props.me.role} member={m} onChanged={props.onChanged} />
                     <Show when={mayChangeRole(props.me, m)}>
                       <RoleChange member={m} onChanged={props.onChanged} />
                     </Show>

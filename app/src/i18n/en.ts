@@ -1,3 +1,4 @@
+import type { enApprovals } from "./en-approvals.ts";
 import type { enBackups } from "./en-backups.ts";
 import type { enChannels } from "./en-channels.ts";
 import type { enWorkspace } from "./en-workspace.ts";
@@ -450,12 +451,24 @@ export const en = {
   "workspace.backups": "Backups",
   "backups.restoredFrom": "Restored from the backup of {time} ({ago}).",
   "backups.restoringTo": "Being restored to the backup of {time} ({ago}).",
+  // ---- approvals (issue 18) ----
+  // The header's badge (every signed-in page) and the Team page's grant; the inbox's own texts
+  // are in en-approvals.ts.
+  "nav.approvals": "Approvals",
+  "approvals.waiting.one": "{n} request waiting",
+  "approvals.waiting.other": "{n} requests waiting",
+  "team.approvals": "May decide approvals",
+  "team.approvalsOf": "{name} may decide approvals",
+  "team.approvalsAlways": "Decides approvals",
+  "team.approvalsGranted": "{name} may now decide approvals.",
+  "team.approvalsWithdrawn": "{name} no longer decides approvals.",
 } as const;
 
 /** Every text's key: the common ones above, the workspace's (en-workspace.ts), the Backups tab's
- * (en-backups.ts) and the Channels tab's (en-channels.ts). */
+ * (en-backups.ts), the Channels tab's (en-channels.ts) and the approvals inbox's (en-approvals.ts). */
 export type MessageKey =
   | keyof typeof en
   | keyof typeof enWorkspace
   | keyof typeof enBackups
-  | keyof typeof enChannels;
+  | keyof typeof enChannels
+  | keyof typeof enApprovals;

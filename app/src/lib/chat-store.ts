@@ -63,11 +63,17 @@ interface State {
 
 export type ChatStore = ReturnType<typeof createChatStore>;
 
-export function createChatStore(opts: { api: ApiClient; employeeId: string; author: string }) {
+export function createChatStore(opts: {
+  api: ApiClient;
+  employeeId: string;
+  author: string;
+  /** The conversation to open once the list is here, instead of the latest (a link to it). */
+  open?: string;
+}) {
   const { api, employeeId } = opts;
   const [state, setState] = createStore<State>({ conversations: {}, messages: {}, nextBefore: {} });
   const [readiness, setReadiness] = createSignal<ChatReadiness | null>(null);
-  const [openId, setOpenId] = createSignal<string | null>(null);
+  const [openId, setOpenId] = createSignal<string | null>(opts.open ?? null);
   const [loaded, setLoaded] = createSignal(false);
   const [loadError, setLoadError] = createSignal<unknown>(null);
   let counter = 0;
@@ -132,7 +138,9 @@ export function createChatStore(opts: { api: ApiClient; employeeId: string; auth
         setLoadError(null);
         setLoaded(true);
       });
-      const first = openId() ?? conversations()[0]?.id ?? null;
+      // The one asked for (or written to meanwhile) when the list has it; else the latest.
+      const asked = openId();
+      const first = (asked && state.conversations[asked] ? asked : conversations()[0]?.id) ?? null;
       if (first) await select(first, true);
     } catch (err) {
       setLoadError(err);

@@ -41,12 +41,15 @@ export function ChatPanel(props: {
   feed: ChatFeed;
   onEmployeeChange: (e: Employee) => void;
   upload?: Uploader;
+  /** The conversation to open first (a link to it), instead of the latest. */
+  conversation?: string | undefined;
 }) {
   const { t, lang } = useI18n();
   const store = createChatStore({
     api: useApi(),
     employeeId: props.employee.id,
     author: props.author,
+    ...(props.conversation ? { open: props.conversation } : {}),
   });
   const [text, setText] = createSignal("");
   const [narrow, setNarrow] = createSignal(false);

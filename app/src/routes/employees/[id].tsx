@@ -1,5 +1,5 @@
 import { Title } from "@solidjs/meta";
-import { A, createAsync, useNavigate, useParams } from "@solidjs/router";
+import { A, createAsync, useNavigate, useParams, useSearchParams } from "@solidjs/router";
 import { createEffect, createSignal, lazy, Match, Show, Suspense, Switch } from "solid-js";
 import type { Catalogue } from "../../../../edge/contract/catalogue.ts";
 import { allows, type Employee } from "../../../../edge/contract/employee.ts";
@@ -31,6 +31,10 @@ const ChannelsPanel = lazy(() => import("../../components/channels/channels-pane
 const RestoredFrom = lazy(() =>
   import("../../components/backups/restored-from.tsx").then((m) => ({ default: m.RestoredFrom })),
 );
+// Shown only when the employee's approvals suggest widening its autonomy (issue 18).
+const AutonomySuggestion = lazy(() =>
+  import("../../components/autonomy.tsx").then((m) => ({ default: m.AutonomySuggestion })),
+);
 const EmployeeSettings = lazy(() =>
   import("../../components/employee-settings.tsx").then((m) => ({ default: m.EmployeeSettings })),
 );
@@ -40,6 +44,8 @@ type Tab = "chat" | "browser" | "channels" | "backups" | "settings";
 export default function Workspace() {
   const { t } = useI18n();
   const params = useParams<{ id: string }>();
+  // ?conversation=: the chat opens on it (the approvals inbox links a request's conversation).
+  const [search] = useSearchParams();
   const me = createAsync(() => requireMe(), { deferStream: true });
   const employee = createAsync(() => getEmployee(params.id), { deferStream: true });
   const catalogue = createAsync(() => getCatalogue(), { deferStream: true });
@@ -57,6 +63,9 @@ export default function Workspace() {
               // Until Me arrives, the least rights: nothing is offered that the role may not do.
               role={me()?.account.role ?? "member"}
               author={me()?.user.name ?? me()?.user.email ?? ""}
+              conversation={
+                typeof search.conversation === "string" ? search.conversation : undefined
+              }
             />
           )}
         </Show>
@@ -70,6 +79,7 @@ function Desk(props: {
   catalogue: Catalogue | undefined;
   role: TeamRole;
   author: string;
+  conversation?: string | undefined;
 }) {
   const { t } = useI18n();
   const navigate = useNavigate();
@@ -99,6 +109,11 @@ function Desk(props: {
       </Show>
       <Show when={e().restoredFrom}>
         <RestoredFrom employee={e()} />
+      </Show>
+      <Show when={e().autonomySuggestion && can(props.role, "employees.manage")}>
+        <Suspense>
+          <AutonomySuggestion employee={e()} onChange={live.setEmployee} />
+        </Suspense>
       </Show>
       {/* The launch, step by step, above every tab until the employee runs (the chat says when
           the live connection drops; elsewhere the checklist does). */}
@@ -144,6 +159,7 @@ function Desk(props: {
             author={props.author}
             feed={live.chat}
             onEmployeeChange={live.setEmployee}
+            conversation={props.conversation}
           />
         </div>
         <Switch>
