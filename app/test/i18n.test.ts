@@ -3,12 +3,13 @@ import { de } from "../src/i18n/de.ts";
 import { en as common } from "../src/i18n/en.ts";
 import { enBackups } from "../src/i18n/en-backups.ts";
 import { enChannels } from "../src/i18n/en-channels.ts";
+import { enWork } from "../src/i18n/en-work.ts";
 import { enWorkspace } from "../src/i18n/en-workspace.ts";
 import { langFromCookie, translate } from "../src/i18n/i18n.tsx";
 
 // English is the common texts, the workspace's, the Backups tab's and the Channels tab's, kept
 // apart only for the pages' sizes.
-const en = { ...common, ...enWorkspace, ...enBackups, ...enChannels };
+const en = { ...common, ...enWorkspace, ...enBackups, ...enChannels, ...enWork };
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -42,6 +43,11 @@ describe("translations", () => {
       "channel.kind.slack",
       "channel.kind.whatsapp",
       "chat.channel.with",
+      "cron.inZone",
+      "hours.summary",
+      "work.col.tokens",
+      "work.kind.chat",
+      "work.kind.heartbeat",
     ]);
     const untranslated = (Object.keys(en) as (keyof typeof en)[]).filter(
       (key) => de[key] === en[key] && !same.has(key),

@@ -1,5 +1,6 @@
 import type { enBackups } from "./en-backups.ts";
 import type { enChannels } from "./en-channels.ts";
+import type { enWork } from "./en-work.ts";
 import type { enWorkspace } from "./en-workspace.ts";
 
 // Every string the UI shows, in English; de.ts must have exactly these keys (checked by tsc).
@@ -449,12 +450,17 @@ export const en = {
   "workspace.backups": "Backups",
   "backups.restoredFrom": "Restored from the backup of {time} ({ago}).",
   "backups.restoringTo": "Being restored to the backup of {time} ({ago}).",
+  // ---- report card and budgets (issue 18): the dashboard's link and an employee's marker ----
+  "nav.report": "Report card",
+  "dashboard.budget.warning": "Budget 80 % used",
+  "dashboard.budget.spent": "Budget spent",
 } as const;
 
 /** Every text's key: the common ones above, the workspace's (en-workspace.ts), the Backups tab's
- * (en-backups.ts) and the Channels tab's (en-channels.ts). */
+ * (en-backups.ts), the Channels tab's (en-channels.ts) and scheduled work's (en-work.ts). */
 export type MessageKey =
   | keyof typeof en
   | keyof typeof enWorkspace
   | keyof typeof enBackups
-  | keyof typeof enChannels;
+  | keyof typeof enChannels
+  | keyof typeof enWork;

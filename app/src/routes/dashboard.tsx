@@ -50,11 +50,16 @@ export default function Dashboard() {
       <Title>{t("dashboard.title")} · InstantWorker</Title>
       <div class="row">
         <h1>{t("dashboard.title")}</h1>
-        <Show when={manages()}>
-          <button class="button primary" type="button" onClick={() => setHiring(true)}>
-            {t("dashboard.hire")}
-          </button>
-        </Show>
+        <div class="row">
+          <A class="button" href="/report" data-testid="report-link">
+            {t("nav.report")}
+          </A>
+          <Show when={manages()}>
+            <button class="button primary" type="button" onClick={() => setHiring(true)}>
+              {t("dashboard.hire")}
+            </button>
+          </Show>
+        </div>
       </div>
       <Show when={me()?.usage.llmBudgetWarning}>
         <p class="alert" role="alert" data-testid="budget-warning">
@@ -121,6 +126,18 @@ function EmployeeCard(props: {
         <h2>{live.employee().name}</h2>
         <p class="muted">{role()}</p>
         <StatusBadge status={live.employee().status} step={live.employee().step} />
+        {/* Its own budget at 80 % or spent (issue 18): the Work tab has the figures. */}
+        <Show when={live.employee().budget?.state !== "ok" && live.employee().budget?.state}>
+          {(state) => (
+            <span
+              class="badge budget-marker"
+              data-tone={state() === "spent" ? "danger" : "warning"}
+              data-testid="budget-marker"
+            >
+              {t(state() === "spent" ? "dashboard.budget.spent" : "dashboard.budget.warning")}
+            </span>
+          )}
+        </Show>
         <LaunchSummary employee={live.employee()} />
         <Show when={live.employee().restoredFrom}>
           <RestoredFrom employee={live.employee()} class="muted restored-from" />

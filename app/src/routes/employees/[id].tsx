@@ -31,11 +31,14 @@ const ChannelsPanel = lazy(() => import("../../components/channels/channels-pane
 const RestoredFrom = lazy(() =>
   import("../../components/backups/restored-from.tsx").then((m) => ({ default: m.RestoredFrom })),
 );
+// Scheduled work and the work ledger (issue 18): each its own chunk, with its texts.
+const SchedulePanel = lazy(() => import("../../components/work/schedule-panel.tsx"));
+const WorkPanel = lazy(() => import("../../components/work/work-panel.tsx"));
 const EmployeeSettings = lazy(() =>
   import("../../components/employee-settings.tsx").then((m) => ({ default: m.EmployeeSettings })),
 );
 
-type Tab = "chat" | "browser" | "channels" | "backups" | "settings";
+type Tab = "chat" | "browser" | "channels" | "schedule" | "work" | "backups" | "settings";
 
 export default function Workspace() {
   const { t } = useI18n();
@@ -109,30 +112,40 @@ function Desk(props: {
           onRetry={live.reconnect}
         />
       </Show>
+      <Show when={e().budget?.state === "spent"}>
+        <p class="alert" role="alert" data-testid="budget-spent">
+          {t("workspace.budgetSpent", { name: e().name })}
+        </p>
+      </Show>
       <div role="tablist" class="tabs" aria-label={e().name}>
-        {(["chat", "browser", "channels", "backups", "settings"] as const).map((id) => (
-          <button
-            type="button"
-            role="tab"
-            id={`tab-${id}`}
-            aria-selected={tab() === id}
-            aria-controls={`panel-${id}`}
-            onClick={() => setTab(id)}
-          >
-            {t(`workspace.${id}`)}
-            <Show when={id === "channels" && pairing.pending().length}>
-              {(n) => (
-                <>
-                  {" "}
-                  <span class="badge" data-tone="warning" data-testid="pairing-count">
-                    {n()}
-                  </span>
-                  <span class="visually-hidden"> {t("workspace.channelsWaiting", { n: n() })}</span>
-                </>
-              )}
-            </Show>
-          </button>
-        ))}
+        {(["chat", "browser", "channels", "schedule", "work", "backups", "settings"] as const).map(
+          (id) => (
+            <button
+              type="button"
+              role="tab"
+              id={`tab-${id}`}
+              aria-selected={tab() === id}
+              aria-controls={`panel-${id}`}
+              onClick={() => setTab(id)}
+            >
+              {t(`workspace.${id}`)}
+              <Show when={id === "channels" && pairing.pending().length}>
+                {(n) => (
+                  <>
+                    {" "}
+                    <span class="badge" data-tone="warning" data-testid="pairing-count">
+                      {n()}
+                    </span>
+                    <span class="visually-hidden">
+                      {" "}
+                      {t("workspace.channelsWaiting", { n: n() })}
+                    </span>
+                  </>
+                )}
+              </Show>
+            </button>
+          ),
+        )}
       </div>
       <div role="tabpanel" id={`panel-${tab()}`} aria-labelledby={`tab-${tab()}`} class="panel">
         {/* Our own chat, whatever the status (it says when the employee cannot answer); kept
@@ -166,6 +179,16 @@ function Desk(props: {
                 feed={live.channels}
                 pairing={pairing}
               />
+            </Suspense>
+          </Match>
+          <Match when={tab() === "schedule"}>
+            <Suspense fallback={<p>{t("common.loading")}</p>}>
+              <SchedulePanel employee={e()} role={props.role} onChange={live.setEmployee} />
+            </Suspense>
+          </Match>
+          <Match when={tab() === "work"}>
+            <Suspense fallback={<p>{t("common.loading")}</p>}>
+              <WorkPanel employee={e()} role={props.role} onChange={live.setEmployee} />
             </Suspense>
           </Match>
           <Match when={tab() === "backups"}>
