@@ -4,6 +4,7 @@ import { createEffect, createSignal, For, lazy, Show } from "solid-js";
 import type { Catalogue } from "../../../edge/contract/catalogue.ts";
 import type { ListedEmployee } from "../../../edge/contract/employee.ts";
 import { can } from "../../../edge/contract/team.ts";
+import { BudgetMarker } from "../components/budget-marker.tsx";
 import { Dialog } from "../components/dialog.tsx";
 import { LaunchSummary } from "../components/launch-checklist.tsx";
 import {
@@ -126,18 +127,7 @@ function EmployeeCard(props: {
         <h2>{live.employee().name}</h2>
         <p class="muted">{role()}</p>
         <StatusBadge status={live.employee().status} step={live.employee().step} />
-        {/* Its own budget at 80 % or spent (issue 18): the Work tab has the figures. */}
-        <Show when={live.employee().budget?.state !== "ok" && live.employee().budget?.state}>
-          {(state) => (
-            <span
-              class="badge budget-marker"
-              data-tone={state() === "spent" ? "danger" : "warning"}
-              data-testid="budget-marker"
-            >
-              {t(state() === "spent" ? "dashboard.budget.spent" : "dashboard.budget.warning")}
-            </span>
-          )}
-        </Show>
+        <BudgetMarker employee={live.employee()} />
         <LaunchSummary employee={live.employee()} />
         <Show when={live.employee().restoredFrom}>
           <RestoredFrom employee={live.employee()} class="muted restored-from" />

@@ -5,8 +5,6 @@ import { can } from "../../../edge/contract/team.ts";
 import { TeamReport } from "../components/work/team-report.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { requireMe } from "../lib/server.ts";
-import "../i18n/work-texts.ts";
-import "../styles/work.css";
 
 export const route = { preload: () => requireMe() };
 

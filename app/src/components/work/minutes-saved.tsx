@@ -1,4 +1,4 @@
-import { createSignal, For } from "solid-js";
+import { createSignal, For, Show } from "solid-js";
 import type { Employee } from "../../../../edge/contract/employee.ts";
 import { type MinutesSaved, WORK_KINDS, type WorkKind } from "../../../../edge/contract/ledger.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
@@ -64,11 +64,13 @@ export function MinutesSavedForm(props: {
                 value={Number.isNaN(values()[k]) ? "" : values()[k]}
                 onInput={(e) => set(k, e.currentTarget.value)}
               />
-              <span class="field-error">{errors()[`minutesSaved.${k}`] ?? errors()[k] ?? ""}</span>
             </label>
           )}
         </For>
       </div>
+      <Show when={Object.keys(errors()).length}>
+        <p class="field-error">{Object.values(errors()).join(" ")}</p>
+      </Show>
       <div class="actions">
         <button class="button" type="submit" disabled={busy() || !valid()}>
           {t("report.minutesSave")}

@@ -96,13 +96,16 @@ export function WeekPicker(props: {
       </button>
       <p class="week-label" aria-live="polite" data-testid="report-week">
         <Show when={props.report} fallback={shown() ?? ""}>
-          {(r) =>
-            t("report.week", {
-              week: r().week,
-              from: day(r().from, r().timeZone),
-              to: day(r().to, r().timeZone, 1),
-            })
-          }
+          {/* Wrapped, so the text follows the report (Show calls its child once). */}
+          {(r) => (
+            <>
+              {t("report.week", {
+                week: r().week,
+                from: day(r().from, r().timeZone),
+                to: day(r().to, r().timeZone, 1),
+              })}
+            </>
+          )}
         </Show>
       </p>
       <button

@@ -85,9 +85,9 @@ export function ScheduleForm(props: {
   };
   const error = (field: Field) => (
     <Show when={errors()[field]}>
-      <span class="field-error" data-field-error={field}>
+      <p class="field-error" data-field-error={field}>
         {errors()[field]}
-      </span>
+      </p>
     </Show>
   );
   return (
@@ -112,8 +112,8 @@ export function ScheduleForm(props: {
           aria-invalid={errors().title ? "true" : undefined}
           onInput={(e) => setTitle(e.currentTarget.value)}
         />
-        {error("title")}
       </label>
+      {error("title")}
       <label class="field">
         <span>{t("schedule.form.prompt")}</span>
         <textarea
@@ -124,11 +124,9 @@ export function ScheduleForm(props: {
           aria-invalid={errors().prompt ? "true" : undefined}
           onInput={(e) => setPrompt(e.currentTarget.value)}
         />
-        <span class="muted hint">
-          {t("schedule.form.promptHint", { name: props.employeeName })}
-        </span>
-        {error("prompt")}
       </label>
+      <p class="muted hint">{t("schedule.form.promptHint", { name: props.employeeName })}</p>
+      {error("prompt")}
       <div class="schedule-when">
         <label class="field">
           <span>{t("schedule.form.when")}</span>
@@ -152,10 +150,10 @@ export function ScheduleForm(props: {
               aria-invalid={errors().time ? "true" : undefined}
               onInput={(e) => setTime(e.currentTarget.value)}
             />
-            {error("time")}
           </label>
         </Show>
       </div>
+      {error("time")}
       <Show when={preset() === "advanced"}>
         <label class="field">
           <span>{t("schedule.form.cron")}</span>
@@ -168,11 +166,10 @@ export function ScheduleForm(props: {
             aria-invalid={errors().cron ? "true" : undefined}
             onInput={(e) => setCron(e.currentTarget.value)}
           />
-          <span class="muted hint">{t("schedule.form.cronHint")}</span>
-          {error("cron")}
         </label>
+        <p class="muted hint">{t("schedule.form.cronHint")}</p>
       </Show>
-      <Show when={preset() === "hourly"}>{error("cron")}</Show>
+      {error("cron")}
       <TimeZoneField
         label={t("schedule.form.zone")}
         value={zone()}

@@ -76,12 +76,14 @@ export function ScheduleItem(props: {
         </li>
         <li data-testid="schedule-last">
           <Show when={s().lastRun} fallback={t("schedule.never")}>
-            {(run) =>
-              t("schedule.last", {
-                time: formatDateTime(run().at, lang),
-                outcome: outcomeText(run().outcome, t),
-              })
-            }
+            {(run) => (
+              <>
+                {t("schedule.last", {
+                  time: formatDateTime(run().at, lang),
+                  outcome: outcomeText(run().outcome, t),
+                })}
+              </>
+            )}
           </Show>
         </li>
         <Show when={s().deliverTo}>

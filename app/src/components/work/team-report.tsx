@@ -5,6 +5,9 @@ import { useApi } from "../../lib/api-context.tsx";
 import { apiMessage } from "../../lib/messages.ts";
 import { Figures, WeekPicker, workDone } from "./report-figures.tsx";
 import { count, hours, money } from "./work-text.ts";
+// Here rather than in the route: a route's bare imports would load with every page.
+import "../../i18n/work-texts.ts";
+import "../../styles/work.css";
 
 // The team's report card for a week (GET /api/report): the totals, then a row per employee
 // (a card each on a phone), each linking to the employee's page.

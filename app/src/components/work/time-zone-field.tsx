@@ -36,27 +36,29 @@ export function TimeZoneField(props: {
   const list = createUniqueId();
   const error = createUniqueId();
   return (
-    <label class="field">
-      <span>{props.label}</span>
-      <input
-        name={props.name ?? "timeZone"}
-        list={list}
-        autocomplete="off"
-        spellcheck={false}
-        value={props.value}
-        disabled={props.disabled}
-        aria-invalid={props.error ? "true" : undefined}
-        aria-describedby={props.error ? error : undefined}
-        onInput={(e) => props.onInput(e.currentTarget.value)}
-      />
-      <datalist id={list}>
-        <For each={timeZones()}>{(zone) => <option value={zone} />}</For>
-      </datalist>
+    <>
+      <label class="field">
+        <span>{props.label}</span>
+        <input
+          name={props.name ?? "timeZone"}
+          list={list}
+          autocomplete="off"
+          spellcheck={false}
+          value={props.value}
+          disabled={props.disabled}
+          aria-invalid={props.error ? "true" : undefined}
+          aria-describedby={props.error ? error : undefined}
+          onInput={(e) => props.onInput(e.currentTarget.value)}
+        />
+        <datalist id={list}>
+          <For each={timeZones()}>{(zone) => <option value={zone} />}</For>
+        </datalist>
+      </label>
       <Show when={props.error}>
-        <span class="field-error" id={error}>
+        <p class="field-error" id={error}>
           {props.error}
-        </span>
+        </p>
       </Show>
-    </label>
+    </>
   );
 }

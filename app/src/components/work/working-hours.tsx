@@ -20,7 +20,7 @@ export function hoursText(
 ): string {
   const days = WEEK.filter((d) => hours.days.includes(d)).map((d) => dayName(d, lang, "short"));
   return t("hours.summary", {
-    days: new Intl.ListFormat(lang, { style: "narrow", type: "unit" }).format(days),
+    days: new Intl.ListFormat(lang, { style: "short", type: "unit" }).format(days),
     from: hours.start,
     to: hours.end,
     zone: hours.timeZone,
@@ -72,7 +72,7 @@ export function WorkingHours(props: {
   };
   const fieldError = (name: string) => (
     <Show when={errors()[name] ?? errors()[`workingHours.${name}`]}>
-      {(text) => <span class="field-error">{text()}</span>}
+      {(text) => <p class="field-error">{text()}</p>}
     </Show>
   );
   return (
@@ -117,7 +117,6 @@ export function WorkingHours(props: {
                 value={start()}
                 onInput={(e) => setStart(e.currentTarget.value)}
               />
-              {fieldError("start")}
             </label>
             <label class="field">
               <span>{t("hours.to")}</span>
@@ -127,9 +126,10 @@ export function WorkingHours(props: {
                 value={end()}
                 onInput={(e) => setEnd(e.currentTarget.value)}
               />
-              {fieldError("end")}
             </label>
           </div>
+          {fieldError("start")}
+          {fieldError("end")}
           <TimeZoneField
             name="hoursTimeZone"
             label={t("schedule.form.zone")}

@@ -4,6 +4,7 @@ import { createEffect, createSignal, lazy, Match, Show, Suspense, Switch } from 
 import type { Catalogue } from "../../../../edge/contract/catalogue.ts";
 import { allows, type Employee } from "../../../../edge/contract/employee.ts";
 import { can, type TeamRole } from "../../../../edge/contract/team.ts";
+import { BudgetSpentBanner } from "../../components/budget-marker.tsx";
 import { ChatPanel } from "../../components/chat/chat-panel.tsx";
 import { EmployeeActionButton } from "../../components/employee-actions.tsx";
 import { LaunchChecklist } from "../../components/launch-checklist.tsx";
@@ -112,11 +113,7 @@ function Desk(props: {
           onRetry={live.reconnect}
         />
       </Show>
-      <Show when={e().budget?.state === "spent"}>
-        <p class="alert" role="alert" data-testid="budget-spent">
-          {t("workspace.budgetSpent", { name: e().name })}
-        </p>
-      </Show>
+      <BudgetSpentBanner employee={e()} />
       <div role="tablist" class="tabs" aria-label={e().name}>
         {(["chat", "browser", "channels", "schedule", "work", "backups", "settings"] as const).map(
           (id) => (
