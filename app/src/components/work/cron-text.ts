@@ -2,7 +2,7 @@ import type { Lang } from "../../i18n/i18n.tsx";
 
 // A scheduled task's cron expression in words, for the forms people pick from (every day,
 // every weekday, every Monday, every hour, every N minutes, a day of the month); anything else
-// is shown as the expression itself. And the form's presets as expressions, and back.
+// is shown as the expression itself. And the form's presets as expressions.
 
 export const PRESETS = ["daily", "weekdays", "monday", "hourly", "advanced"] as const;
 export type Preset = (typeof PRESETS)[number];
@@ -107,18 +107,6 @@ export function presetCron(preset: Exclude<Preset, "advanced">, time: string): s
     case "hourly":
       return "0 * * * *";
   }
-}
-
-/** Which preset (and time) an expression is, for editing; advanced when none. */
-export function presetOf(cron: string): { preset: Preset; time: string } {
-  for (const preset of ["daily", "weekdays", "monday"] as const) {
-    const m = /^(\d{1,2}) (\d{1,2}) /.exec(cron.trim());
-    if (!m) break;
-    const time = clock(Number(m[2]), Number(m[1]));
-    if (presetCron(preset, time) === cron.trim()) return { preset, time };
-  }
-  if (cron.trim() === "0 * * * *") return { preset: "hourly", time: "09:00" };
-  return { preset: "advanced", time: "09:00" };
 }
 
 /** A quick look before the server's check (croner's): five or six fields of cron's characters. */
