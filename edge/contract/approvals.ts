@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { APPROVAL_DECISIONS, AUTONOMY_LEVELS } from "../protocol/frames.ts";
+import { APPROVAL_DECISIONS, AUTONOMY_LEVELS } from "../protocol/autonomy-levels.ts";
 
 // Approvals and autonomy (issue 18): what an employee may do without asking, and the one inbox
 // where the team decides what it asked. The employee's OpenClaw asks; the edge keeps each request

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { APPROVAL_DECISIONS, AUTONOMY_LEVELS, type AutonomyLevel } from "./autonomy-levels.ts";
 
 // The contract between the edge (NodeDO) and the node agent, imported by both. Runtime-neutral:
 // zod only. Changes are additive; PROTOCOL_VERSION changes only when an old agent could no longer
@@ -20,10 +21,9 @@ const Id = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/);
 
-/** How much an employee may do without asking: every command waits for a person ("ask"), only
- * commands off its allowlist do ("risky", the list grows with "allow-always"), none do. */
-export const AUTONOMY_LEVELS = ["ask", "risky", "autonomous"] as const;
-export type AutonomyLevel = (typeof AUTONOMY_LEVELS)[number];
+// How much an employee may do without asking, and OpenClaw's decisions: in autonomy-levels.ts
+// (no zod there, so the app's contract can name them without this module).
+export { APPROVAL_DECISIONS, AUTONOMY_LEVELS, type AutonomyLevel };
 
 export const EmployeeSpec = z.object({
   employeeId: Id,
@@ -151,8 +151,6 @@ export const SnapshotResult = z.object({
 export type SnapshotResult = z.infer<typeof SnapshotResult>;
 
 // Issue 18: approvals, scheduled work and its runs.
-/** OpenClaw's own decisions (exec.approval.resolve). */
-export const APPROVAL_DECISIONS = ["allow-once", "allow-always", "deny"] as const;
 /** OpenClaw's approval id (a UUID today); printable, bounded. */
 const ApprovalId = z.string().regex(/^[!-~]{1,200}$/);
 
