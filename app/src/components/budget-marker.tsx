@@ -2,9 +2,9 @@ import { Show } from "solid-js";
 import type { Employee } from "../../../edge/contract/employee.ts";
 import { useI18n } from "../i18n/i18n.tsx";
 
-// An employee's own budget at 80 % or spent (issue 18), where it is not the page's subject: a
-// marker on the dashboard's card, and on the employee's page the banner saying it has stopped.
-// The Work tab has the figures and the owner's raise.
+// An employee's own budget at 80 % or spent (issue 18), on the dashboard's card (the employee's
+// page says it in budget-spent-banner.tsx; its Work tab has the figures and the owner's raise).
+// Apart from the banner so each page's chunk carries only its own.
 export function BudgetMarker(props: { employee: Employee }) {
   const { t } = useI18n();
   const state = () => props.employee.budget?.state;
@@ -17,17 +17,6 @@ export function BudgetMarker(props: { employee: Employee }) {
       >
         {t(state() === "spent" ? "dashboard.budget.spent" : "dashboard.budget.warning")}
       </span>
-    </Show>
-  );
-}
-
-export function BudgetSpentBanner(props: { employee: Employee }) {
-  const { t } = useI18n();
-  return (
-    <Show when={props.employee.budget?.state === "spent"}>
-      <p class="alert" role="alert" data-testid="budget-spent">
-        {t("workspace.budgetSpent", { name: props.employee.name })}
-      </p>
     </Show>
   );
 }

@@ -4,7 +4,7 @@ import { createEffect, createSignal, lazy, Match, Show, Suspense, Switch } from 
 import type { Catalogue } from "../../../../edge/contract/catalogue.ts";
 import { allows, type Employee } from "../../../../edge/contract/employee.ts";
 import { can, type TeamRole } from "../../../../edge/contract/team.ts";
-import { BudgetSpentBanner } from "../../components/budget-marker.tsx";
+import { BudgetSpentBanner } from "../../components/budget-spent-banner.tsx";
 import { ChatPanel } from "../../components/chat/chat-panel.tsx";
 import { EmployeeActionButton } from "../../components/employee-actions.tsx";
 import { LaunchChecklist } from "../../components/launch-checklist.tsx";
