@@ -5,9 +5,11 @@ import { defineConfig, type Plugin } from "vite";
 // The contract's zod schemas are built at the top of their modules; a page that imports one
 // constant from such a module (a status list, a right) would otherwise carry every schema beside
 // it, and the parts of zod they use. Building a schema has no effect but its value, so each
-// `z.…(` call in the contract (`z.iso.datetime(` too) is marked pure and a schema no page reads is dropped
-// (infra/tests/app-build.test.ts holds each page to its budget). A plain text match: the contract
-// has no such call inside a string or a comment, and a build that broke on one would say so.
+// `z.…(` call in the contract (`z.iso.datetime(` too) is marked pure, and a schema no page reads
+// is dropped; a contract module is declarations only, so one a page reads nothing from is left
+// out (infra/tests/app-build.test.ts holds each page to its budget). A plain text match: the
+// contract has no such call inside a string or a comment, and a build that broke on one would
+// say so.
 function pureSchemas(): Plugin {
   const contract = /[\\/]edge[\\/](contract|protocol)[\\/][^\\/]+\.ts$/;
   return {
@@ -18,6 +20,8 @@ function pureSchemas(): Plugin {
       return {
         code: code.replace(/(?<![\w.$])z\.((?:\w+\.)?\w+)\(/g, "/* @__PURE__ */ z.$1("),
         map: null,
+        // Declarations only: a contract module none of whose exports a page reads is not loaded.
+        moduleSideEffects: false,
       };
     },
   };
