@@ -39,7 +39,8 @@ const EmployeeSettings = lazy(() =>
   import("../../components/employee-settings.tsx").then((m) => ({ default: m.EmployeeSettings })),
 );
 
-type Tab = "chat" | "browser" | "channels" | "schedule" | "work" | "backups" | "settings";
+const TABS = ["chat", "browser", "channels", "schedule", "work", "backups", "settings"] as const;
+type Tab = (typeof TABS)[number];
 
 export default function Workspace() {
   const { t } = useI18n();
@@ -115,34 +116,29 @@ function Desk(props: {
       </Show>
       <BudgetSpentBanner employee={e()} />
       <div role="tablist" class="tabs" aria-label={e().name}>
-        {(["chat", "browser", "channels", "schedule", "work", "backups", "settings"] as const).map(
-          (id) => (
-            <button
-              type="button"
-              role="tab"
-              id={`tab-${id}`}
-              aria-selected={tab() === id}
-              aria-controls={`panel-${id}`}
-              onClick={() => setTab(id)}
-            >
-              {t(`workspace.${id}`)}
-              <Show when={id === "channels" && pairing.pending().length}>
-                {(n) => (
-                  <>
-                    {" "}
-                    <span class="badge" data-tone="warning" data-testid="pairing-count">
-                      {n()}
-                    </span>
-                    <span class="visually-hidden">
-                      {" "}
-                      {t("workspace.channelsWaiting", { n: n() })}
-                    </span>
-                  </>
-                )}
-              </Show>
-            </button>
-          ),
-        )}
+        {TABS.map((id) => (
+          <button
+            type="button"
+            role="tab"
+            id={`tab-${id}`}
+            aria-selected={tab() === id}
+            aria-controls={`panel-${id}`}
+            onClick={() => setTab(id)}
+          >
+            {t(`workspace.${id}`)}
+            <Show when={id === "channels" && pairing.pending().length}>
+              {(n) => (
+                <>
+                  {" "}
+                  <span class="badge" data-tone="warning" data-testid="pairing-count">
+                    {n()}
+                  </span>
+                  <span class="visually-hidden"> {t("workspace.channelsWaiting", { n: n() })}</span>
+                </>
+              )}
+            </Show>
+          </button>
+        ))}
       </div>
       <div role="tabpanel" id={`panel-${tab()}`} aria-labelledby={`tab-${tab()}`} class="panel">
         {/* Our own chat, whatever the status (it says when the employee cannot answer); kept
