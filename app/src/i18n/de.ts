@@ -717,7 +717,7 @@ export const de: Record<MessageKey, string> = {
     "{who} darf {name} jetzt schreiben; die wartenden Nachrichten werden zugestellt.",
   "pairing.blocked": "{who} ist blockiert; die wartenden Nachrichten wurden verworfen.",
   // ---- scheduled work, ledger, report card, budgets (issue 18) ----
-  "nav.report": "Zeugnis",
+  "nav.report": "Wochenbericht",
   "dashboard.budget.warning": "Budget zu 80 % verbraucht",
   "dashboard.budget.spent": "Budget aufgebraucht",
   "workspace.schedule": "Zeitplan",
@@ -811,7 +811,7 @@ export const de: Record<MessageKey, string> = {
   "work.outcome.aborted": "Abgebrochen",
   "work.outcome.denied": "Abgelehnt",
   "work.outcome.skipped": "Übersprungen",
-  "report.title": "Zeugnis",
+  "report.title": "Wochenbericht",
   "report.week": "Woche {week}: {from} – {to}",
   "report.previous": "Vorige Woche",
   "report.next": "Nächste Woche",
