@@ -4,12 +4,13 @@ import { en as common } from "../src/i18n/en.ts";
 import { enApprovals } from "../src/i18n/en-approvals.ts";
 import { enBackups } from "../src/i18n/en-backups.ts";
 import { enChannels } from "../src/i18n/en-channels.ts";
+import { enWork } from "../src/i18n/en-work.ts";
 import { enWorkspace } from "../src/i18n/en-workspace.ts";
 import { langFromCookie, translate } from "../src/i18n/i18n.tsx";
 
-// English is the common texts, the workspace's, the Backups tab's, the Channels tab's and the
-// approvals inbox's, kept apart only for the pages' sizes.
-const en = { ...common, ...enWorkspace, ...enBackups, ...enChannels, ...enApprovals };
+// English is the common texts, the workspace's, the Backups tab's, the Channels tab's, the approvals
+// inbox's and scheduled work's, kept apart only for the pages' sizes.
+const en = { ...common, ...enWorkspace, ...enBackups, ...enChannels, ...enApprovals, ...enWork };
 
 const placeholders = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 
@@ -43,6 +44,11 @@ describe("translations", () => {
       "channel.kind.slack",
       "channel.kind.whatsapp",
       "chat.channel.with",
+      "cron.inZone",
+      "hours.summary",
+      "work.col.tokens",
+      "work.kind.chat",
+      "work.kind.heartbeat",
     ]);
     const untranslated = (Object.keys(en) as (keyof typeof en)[]).filter(
       (key) => de[key] === en[key] && !same.has(key),

@@ -101,4 +101,9 @@ export const enWorkspace = {
   "browser.controlling": "You are in control",
   "browser.noPage": "No page open yet",
   "browser.screen": "The employee's browser",
+  // ---- scheduled work, the ledger, budgets (issue 18): the tabs and the page's banner ----
+  "workspace.schedule": "Schedule",
+  "workspace.work": "Work",
+  "workspace.budgetSpent":
+    "{name} has spent its own AI budget for this month: it does no work until the owner raises it or next month begins.",
 } as const;

@@ -1,6 +1,7 @@
 import type { enApprovals } from "./en-approvals.ts";
 import type { enBackups } from "./en-backups.ts";
 import type { enChannels } from "./en-channels.ts";
+import type { enWork } from "./en-work.ts";
 import type { enWorkspace } from "./en-workspace.ts";
 
 // Every string the UI shows, in English; de.ts must have exactly these keys (checked by tsc).
@@ -462,13 +463,19 @@ export const en = {
   "team.approvalsAlways": "Decides approvals",
   "team.approvalsGranted": "{name} may now decide approvals.",
   "team.approvalsWithdrawn": "{name} no longer decides approvals.",
+  // ---- report card and budgets (issue 18): the dashboard's link and an employee's marker ----
+  "nav.report": "Report card",
+  "dashboard.budget.warning": "Budget 80 % used",
+  "dashboard.budget.spent": "Budget spent",
 } as const;
 
 /** Every text's key: the common ones above, the workspace's (en-workspace.ts), the Backups tab's
- * (en-backups.ts), the Channels tab's (en-channels.ts) and the approvals inbox's (en-approvals.ts). */
+ * (en-backups.ts), the Channels tab's (en-channels.ts), the approvals inbox's (en-approvals.ts)
+ * and scheduled work's (en-work.ts). */
 export type MessageKey =
   | keyof typeof en
   | keyof typeof enWorkspace
   | keyof typeof enBackups
   | keyof typeof enChannels
-  | keyof typeof enApprovals;
+  | keyof typeof enApprovals
+  | keyof typeof enWork;

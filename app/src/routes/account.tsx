@@ -1,6 +1,6 @@
 import { Title } from "@solidjs/meta";
 import { createAsync, revalidate, useNavigate, useSearchParams } from "@solidjs/router";
-import { onMount, Show } from "solid-js";
+import { lazy, onMount, Show, Suspense } from "solid-js";
 import { can } from "../../../edge/contract/team.ts";
 import { AccountExports } from "../components/account-exports.tsx";
 import { DeleteAccount, RenameAccount } from "../components/account-owner.tsx";
@@ -10,6 +10,9 @@ import { toast } from "../components/toasts.tsx";
 import { useI18n } from "../i18n/i18n.tsx";
 import { api } from "../lib/api.ts";
 import { getAccounts, getCatalogue, requireMe } from "../lib/server.ts";
+
+// The account's time zone for report weeks (issue 18), with its texts: the owner's only.
+const AccountTimeZone = lazy(() => import("../components/work/account-time-zone.tsx"));
 
 export const route = { preload: () => Promise.all([requireMe(), getCatalogue(), getAccounts()]) };
 
@@ -55,6 +58,13 @@ export default function Account() {
                 fallback={<p data-testid="account-name">{m().account.name}</p>}
               >
                 <RenameAccount name={m().account.name} onChanged={refresh} />
+                <Suspense>
+                  <Show when={active()}>
+                    {(a) => (
+                      <AccountTimeZone timeZone={a().timeZone ?? "UTC"} onChanged={refresh} />
+                    )}
+                  </Show>
+                </Suspense>
               </Show>
               <p class="muted">{t("team.yourRole", { role: t(`teamRole.${m().account.role}`) })}</p>
             </section>

@@ -4,6 +4,7 @@ import { createEffect, createSignal, For, lazy, Show } from "solid-js";
 import type { Catalogue } from "../../../edge/contract/catalogue.ts";
 import type { ListedEmployee } from "../../../edge/contract/employee.ts";
 import { can } from "../../../edge/contract/team.ts";
+import { BudgetMarker } from "../components/budget-marker.tsx";
 import { Dialog } from "../components/dialog.tsx";
 import { LaunchSummary } from "../components/launch-checklist.tsx";
 import {
@@ -50,11 +51,16 @@ export default function Dashboard() {
       <Title>{t("dashboard.title")} · InstantWorker</Title>
       <div class="row">
         <h1>{t("dashboard.title")}</h1>
-        <Show when={manages()}>
-          <button class="button primary" type="button" onClick={() => setHiring(true)}>
-            {t("dashboard.hire")}
-          </button>
-        </Show>
+        <div class="row">
+          <A class="button" href="/report" data-testid="report-link">
+            {t("nav.report")}
+          </A>
+          <Show when={manages()}>
+            <button class="button primary" type="button" onClick={() => setHiring(true)}>
+              {t("dashboard.hire")}
+            </button>
+          </Show>
+        </div>
       </div>
       <Show when={me()?.usage.llmBudgetWarning}>
         <p class="alert" role="alert" data-testid="budget-warning">
@@ -127,6 +133,7 @@ function EmployeeCard(props: {
         <h2>{live.employee().name}</h2>
         <p class="muted">{role()}</p>
         <StatusBadge status={live.employee().status} step={live.employee().step} />
+        <BudgetMarker employee={live.employee()} />
         <LaunchSummary employee={live.employee()} />
         <Show when={live.employee().restoredFrom}>
           <RestoredFrom employee={live.employee()} class="muted restored-from" />

@@ -4,6 +4,7 @@ import { createEffect, createSignal, lazy, Match, Show, Suspense, Switch } from 
 import type { Catalogue } from "../../../../edge/contract/catalogue.ts";
 import { allows, type Employee } from "../../../../edge/contract/employee.ts";
 import { can, type TeamRole } from "../../../../edge/contract/team.ts";
+import { BudgetSpentBanner } from "../../components/budget-spent-banner.tsx";
 import { ChatPanel } from "../../components/chat/chat-panel.tsx";
 import { EmployeeActionButton } from "../../components/employee-actions.tsx";
 import { LaunchChecklist } from "../../components/launch-checklist.tsx";
@@ -35,11 +36,15 @@ const RestoredFrom = lazy(() =>
 const AutonomySuggestion = lazy(() =>
   import("../../components/autonomy.tsx").then((m) => ({ default: m.AutonomySuggestion })),
 );
+// Scheduled work and the work ledger (issue 18): each its own chunk, with its texts.
+const SchedulePanel = lazy(() => import("../../components/work/schedule-panel.tsx"));
+const WorkPanel = lazy(() => import("../../components/work/work-panel.tsx"));
 const EmployeeSettings = lazy(() =>
   import("../../components/employee-settings.tsx").then((m) => ({ default: m.EmployeeSettings })),
 );
 
-type Tab = "chat" | "browser" | "channels" | "backups" | "settings";
+const TABS = ["chat", "browser", "channels", "schedule", "work", "backups", "settings"] as const;
+type Tab = (typeof TABS)[number];
 
 export default function Workspace() {
   const { t } = useI18n();
@@ -124,8 +129,9 @@ function Desk(props: {
           onRetry={live.reconnect}
         />
       </Show>
+      <BudgetSpentBanner employee={e()} />
       <div role="tablist" class="tabs" aria-label={e().name}>
-        {(["chat", "browser", "channels", "backups", "settings"] as const).map((id) => (
+        {TABS.map((id) => (
           <button
             type="button"
             role="tab"
@@ -182,6 +188,16 @@ function Desk(props: {
                 feed={live.channels}
                 pairing={pairing}
               />
+            </Suspense>
+          </Match>
+          <Match when={tab() === "schedule"}>
+            <Suspense fallback={<p>{t("common.loading")}</p>}>
+              <SchedulePanel employee={e()} role={props.role} onChange={live.setEmployee} />
+            </Suspense>
+          </Match>
+          <Match when={tab() === "work"}>
+            <Suspense fallback={<p>{t("common.loading")}</p>}>
+              <WorkPanel employee={e()} role={props.role} onChange={live.setEmployee} />
             </Suspense>
           </Match>
           <Match when={tab() === "backups"}>
