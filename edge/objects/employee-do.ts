@@ -270,7 +270,8 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     sendStatus(this.ctx, this.viewOf(this.record), now);
     await tellChatReadiness(this.ctx, this.env, this.record, now);
     if (spentLine) await sayInChannels(this.inbox, this.channels, spentLine, now);
-    // TODO(t-work): await this.syncSchedules(); — pause its schedules when spent, resume on a raise.
+    // Spent pauses its schedules and heartbeat; a raise (or a new month's first notice) resumes them.
+    await this.syncSchedules();
   }
 
   // ---- live status sockets ----

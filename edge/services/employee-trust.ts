@@ -68,9 +68,9 @@ export async function applyTrust(
       ...(trust.minutesSaved !== undefined ? { minutesSaved: trust.minutesSaved } : {}),
     });
   if (trust.workingHours !== undefined) {
-    // HOOK (t-work): working hours become the heartbeat's active hours through schedules.sync;
-    // the EmployeeDO's syncSchedules() sends it. Until that RPC exists, the next start does.
-    // await tell(deps, row.id, "working hours", (stub) => stub.syncSchedules());
+    // Working hours are the heartbeat's active hours: the whole schedule goes to the agent again
+    // (one not running gets it at its next start).
+    await tell(deps, row.id, "working hours", (stub) => stub.syncSchedules());
   }
 }
 
