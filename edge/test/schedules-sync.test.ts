@@ -66,28 +66,34 @@ describe("schedules.sync", () => {
       end: "17:00",
       timeZone: "Europe/Berlin",
     };
-    await env.DB.prepare("UPDATE employees SET working_hours = ?, budget_cents = 100 WHERE id = ?")
-      .bind(JSON.stringify(hours), employeeId)
-      .run();
-    // What the working hours' and the budget's verbs call after their change.
-    expect(await employeeStub(env, employeeId).syncSchedules()).toEqual({
-      sent: true,
-      tasks: 0,
-      paused: false,
-    });
+    // A budget of its own, then new working hours: each sends the whole schedule again at once.
+    const patch = (json: Record<string, unknown>) =>
+      api(`/api/employees/${employeeId}`, { method: "PATCH", cookie, json });
+    expect((await patch({ budgetCents: 100 })).status).toBe(200);
+    expect(await agent.next("schedules.sync")).toMatchObject({ workingHours: null, paused: false });
+    expect((await patch({ workingHours: hours })).status).toBe(200);
     expect(await agent.next("schedules.sync")).toMatchObject({
       workingHours: hours,
       paused: false,
     });
 
-    // €1.00 spent of €1.00: paused.
+    // €1.00 spent of €1.00: the budget's notice pauses everything.
     await usageAt(await accountOf(cookie), employeeId, Date.now(), {
       prompt: 1000,
       completion: 1000,
       microEur: 1_000_000,
     });
-    await employeeStub(env, employeeId).syncSchedules();
+    const month = new Date().toISOString().slice(0, 7);
+    await employeeStub(env, employeeId).budgetChanged(
+      { limitCents: 100, spentCents: 100, state: "spent" },
+      month,
+    );
     expect((await agent.next("schedules.sync")).paused).toBe(true);
+
+    // The owner's raise resumes them.
+    expect((await patch({ budgetCents: 10_000 })).status).toBe(200);
+    const resumed = await agent.next("schedules.sync");
+    expect(resumed).toMatchObject({ workingHours: hours, paused: false });
   });
 
   it("is not sent to an employee that does not run", async () => {
