@@ -39,7 +39,7 @@ test("an owner schedules work for Ada, sees its next run, and downloads her ledg
   await form.getByLabel("Title").fill("Morning digest");
   await form.getByLabel("What to do").fill("Summarise yesterday's messages in three lines.");
   await form.getByLabel("When").selectOption("weekdays");
-  await form.getByLabel("At").fill("09:00");
+  await form.getByLabel("At", { exact: true }).fill("09:00");
   await form.getByLabel("Time zone").fill("Europe/Berlin");
   await expect(form.getByTestId("schedule-preview")).toHaveText(
     "Every weekday at 09:00 (Europe/Berlin)",

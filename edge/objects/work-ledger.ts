@@ -155,12 +155,18 @@ export class WorkLedger {
     const to = e.endedAt + USAGE_GRACE_MS;
     const figures = await figuresInWindow(db, r.id, e.scope, e.startedAt, to);
     const { scope, ...entry } = e;
+    // It ended, but everything it asked for was denied (or expired): it stopped there.
+    const denied =
+      entry.outcome === "done" &&
+      figures.approvals > 0 &&
+      figures.approvalsDenied === figures.approvals;
     const written = await insertWorkEntry(db, {
       id: crypto.randomUUID(),
       accountId: r.accountId,
       employeeId: r.id,
       sessionKey: null,
       ...entry,
+      outcome: denied ? "denied" : entry.outcome,
       title: entry.title.slice(0, 200),
       ...figures,
       createdAt: this.host.clock.now(),

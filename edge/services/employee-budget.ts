@@ -1,4 +1,4 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, like, ne } from "drizzle-orm";
 import { employees } from "../../db/schema.ts";
 import { monthKey } from "../billing/plans.ts";
 import type { Employee } from "../contract/employee.ts";
@@ -53,4 +53,41 @@ export async function setEmployeeBudget(
 export async function withBudgetOf(deps: Deps, view: Employee): Promise<Employee> {
   const budget = await employeeBudget(deps.db, view.id, monthKey(deps.now()));
   return budget ? { ...view, budget } : view;
+}
+
+/** Employees resumed per cron run; the next runs take the rest. */
+const RESUME_BATCH = 50;
+
+/**
+ * A new month (the cron): an employee whose own budget was spent last month may work again, so its
+ * schedules and heartbeat, paused then, are sent again unpaused and its viewers see the new state.
+ * The old notice is cleared first by a conditional UPDATE, so of racing crons one resumes it.
+ */
+export async function resumeLastMonthsSpent(deps: Deps, now: number): Promise<number> {
+  const month = monthKey(now);
+  const rows = await deps.db
+    .select({ id: employees.id, notice: employees.budgetNotice })
+    .from(employees)
+    .where(
+      and(like(employees.budgetNotice, "%:spent"), ne(employees.budgetNotice, `${month}:spent`)),
+    )
+    .limit(RESUME_BATCH);
+  let resumed = 0;
+  for (const row of rows) {
+    if (!row.notice) continue;
+    const claimed = await deps.db
+      .update(employees)
+      .set({ budgetNotice: null })
+      .where(and(eq(employees.id, row.id), eq(employees.budgetNotice, row.notice)))
+      .returning({ id: employees.id })
+      .get();
+    if (!claimed) continue;
+    const budget = await employeeBudget(deps.db, row.id, month);
+    const stub = employeeStub(deps.env, row.id);
+    // budgetChanged sends the schedule again; with no budget left to show, the schedule alone.
+    if (budget) await stub.budgetChanged(budget, month);
+    else await stub.syncSchedules();
+    resumed++;
+  }
+  return resumed;
 }

@@ -13,6 +13,7 @@ import { expireApprovals } from "./approvals.ts";
 import { scheduleBackups } from "./backups.ts";
 import { enforceExpired } from "./billing-enforcement.ts";
 import type { Deps } from "./deps.ts";
+import { resumeLastMonthsSpent } from "./employee-budget.ts";
 import { runExportCron } from "./export-workspaces.ts";
 import { sendWeeklyReports } from "./weekly-report.ts";
 
@@ -91,4 +92,5 @@ export async function runCron(deps: Deps, now = deps.now()): Promise<void> {
   await step(deps, "approvals expiry", () => expireApprovals(deps, now));
   // Issue 18: last week's report card, Monday from 08:00 in each account's time zone.
   await step(deps, "weekly reports", () => sendWeeklyReports(deps, now));
+  await step(deps, "budgets of a new month", () => resumeLastMonthsSpent(deps, now));
 }

@@ -111,6 +111,26 @@ describe("the work ledger", () => {
     } satisfies WorkEntryView);
   });
 
+  it("records a run whose every request was denied or expired as denied", async () => {
+    const { cookie, employeeId, agent } = await runningEmployee("ledger-denied");
+    const accountId = await accountOf(cookie);
+    const made = await createTask(cookie, employeeId, { cron: "*/10 * * * * *" });
+    const startedAt = Date.now() - 30_000;
+    await approvalAt(accountId, employeeId, startedAt + 1_000, { scheduleId: made.id }, "denied");
+    await approvalAt(accountId, employeeId, startedAt + 2_000, { scheduleId: made.id }, "expired");
+    const base = { type: "work.run", employeeId, containerId: null, taskId: made.id, summary: "" };
+    agent.send({
+      ...base,
+      runKey: "cron:denied:1",
+      startedAt,
+      endedAt: startedAt + 5_000,
+      outcome: "done",
+    });
+    await until(async () => (await entriesOf(employeeId)).length > 0, "the run's entry");
+    const [entry] = await ledger(cookie, employeeId);
+    expect(entry).toMatchObject({ outcome: "denied", approvals: 2, approvalsDenied: 2 });
+  });
+
   it("records a heartbeat turn, and a failed run, by kind and outcome", async () => {
     const { cookie, employeeId, agent } = await runningEmployee("ledger-beat");
     const at = Date.now() - 5_000;

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { employeeStub } from "../objects/stubs.ts";
 import { runningEmployee } from "./chat-helpers.ts";
 import { accountOf, api, removeAllEmployees, waitForEmployee } from "./helpers.ts";
+import { runCronAt } from "./lifecycle-helpers.ts";
 import { createTask, schedulesPath, usageAt } from "./trust-helpers.ts";
 
 // The employee's scheduled work reaches its agent whole (schedules.sync, issue 18): on every
@@ -94,6 +95,33 @@ describe("schedules.sync", () => {
     expect((await patch({ budgetCents: 10_000 })).status).toBe(200);
     const resumed = await agent.next("schedules.sync");
     expect(resumed).toMatchObject({ workingHours: hours, paused: false });
+  });
+
+  it("resumes at a new month an employee whose budget was spent the month before, once", async () => {
+    const { cookie, employeeId, agent } = await runningEmployee("sync-month");
+    await agent.next("schedules.sync");
+    const patch = await api(`/api/employees/${employeeId}`, {
+      method: "PATCH",
+      cookie,
+      json: { budgetCents: 100 },
+    });
+    expect(patch.status).toBe(200);
+    await agent.next("schedules.sync");
+    // Spent in an earlier month (so nothing of this month's spend): the cron resumes it.
+    await env.DB.prepare("UPDATE employees SET budget_notice = '2026-01:spent' WHERE id = ?")
+      .bind(employeeId)
+      .run();
+    await runCronAt(Date.now());
+    expect(await agent.next("schedules.sync")).toMatchObject({ paused: false });
+    const row = await env.DB.prepare("SELECT budget_notice FROM employees WHERE id = ?")
+      .bind(employeeId)
+      .first<{ budget_notice: string | null }>();
+    expect(row?.budget_notice).toBeNull();
+    // Once: the next run finds nothing to resume.
+    const before = agent.received.filter((f) => f.type === "schedules.sync").length;
+    await runCronAt(Date.now());
+    await new Promise((r) => setTimeout(r, 300));
+    expect(agent.received.filter((f) => f.type === "schedules.sync").length).toBe(before);
   });
 
   it("is not sent to an employee that does not run", async () => {

@@ -68,8 +68,10 @@ describe("the app's build", () => {
     // No page is far off the landing page's budget either; the workspace carries the chat client
     // (its store, composer, uploads and live merging: about 18 KiB over the landing page, with
     // markdown, the browser view and the settings each fetched only when first needed). 84: the
-    // pairing-request count on its Channels tab (the tab itself loads when first opened).
-    const budget = (route: string) => (route === "employees/[id].tsx" ? 84 : 75) * 1024;
+    // pairing-request count on its Channels tab (the tab itself loads when first opened). 85:
+    // issue 18's Schedule and Work tabs (each its own chunk), opening a conversation by its link,
+    // the autonomy suggestion and the spent-budget banner (84.5 measured at the merge).
+    const budget = (route: string) => (route === "employees/[id].tsx" ? 85 : 75) * 1024;
     for (const [route, n] of sizes) expect(n, route).toBeLessThan(budget(route));
   });
 });

@@ -324,7 +324,12 @@ describe("trust: approvals, autonomy, scheduled work, the ledger and its report 
     };
     expect(of("allow")).toMatchObject({ kind: "chat", outcome: "done", approvals: 1 });
     expect(of("allow")?.promptTokens).toBeGreaterThan(0);
-    expect(of("deny")).toMatchObject({ kind: "chat", approvals: 1, approvalsDenied: 1 });
+    expect(of("deny")).toMatchObject({
+      kind: "chat",
+      outcome: "denied",
+      approvals: 1,
+      approvalsDenied: 1,
+    });
     expect(of("auto")).toMatchObject({ kind: "chat", outcome: "done", approvals: 0 });
 
     // Read until two readings agree: a run that ended as the schedule was deleted may still land.
