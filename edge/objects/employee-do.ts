@@ -6,14 +6,6 @@ import { createLogger, type Logger } from "../log/logger.ts";
 import type { AgentEvent, Instance, ResultFrame } from "../protocol/frames.ts";
 import { mirrorEmployee } from "../store/employees.ts";
 import { type Clock, systemClock } from "./clock.ts";
-import { EmployeeApprovals, isApprovalEvent } from "./employee-approvals.ts";
-import {
-  BUDGET_KEY,
-  type StoredBudget,
-  sayInChannels,
-  tellChatReadiness,
-  withBudget,
-} from "./employee-budget.ts";
 import { readMemory, syncKnowledge } from "./employee-commands.ts";
 import { type EffectContext, performEffect } from "./employee-effects.ts";
 import {
@@ -38,15 +30,14 @@ import type {
   ScheduleSyncResult,
   SnapshotCommandResult,
 } from "./employee-rpc.ts";
+import { EmployeeWork } from "./employee-work.ts";
 import { InboxObject } from "./inbox/inbox-object.ts";
 import { launchFollowUps } from "./launch-follow-ups.ts";
 import { trackLaunch } from "./launch-progress.ts";
 import { closeViewer, sendRemoved, sendStatus, viewerUpgrade } from "./live-viewers.ts";
 import { MirrorChain } from "./mirror-chain.ts";
 import type { RelocationContext } from "./relocation-effects.ts";
-import { syncSchedules } from "./schedule-sync.ts";
 import { SnapshotRpcs } from "./snapshot-rpcs.ts";
-import { ledgerOf, type WorkLedger } from "./work-ledger.ts";
 
 const RECORD_KEY = "employee";
 // Kept after the employee is fired: this object is never created again, so a provision that
@@ -69,20 +60,8 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     },
   );
   private readonly snapshots: SnapshotRpcs;
-  // Issue 18: what its OpenClaw asks a person (employee-approvals.ts).
-  private readonly approvals = new EmployeeApprovals({
-    env: this.env,
-    clock: this.clock,
-    record: () => this.record,
-    log: () => this.log,
-    conversations: () => this.inbox.store,
-    channelLine: (conversationId, text) => this.channels.initiative(conversationId, text),
-    waitUntil: (work) => this.ctx.waitUntil(work),
-  });
-  // Issue 18: the work ledger's writer, and whether this run of the employee has been told its
-  // scheduled work (every start tells it again).
-  private readonly ledger: WorkLedger;
-  private schedulesSent: boolean;
+  // Issue 18: approvals, the work ledger, scheduled work and its own budget (employee-work.ts).
+  private readonly work: EmployeeWork;
 
   constructor(ctx: DurableObjectState, env: Env, clock: Clock = systemClock) {
     super(ctx, env, clock);
@@ -97,9 +76,16 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
       () => this.relocation(),
       (input) => this.apply(input),
     );
-    const host = { env, clock, record: () => this.record, log: () => this.log };
-    this.ledger = ledgerOf(host, this.inbox, this.channels);
-    this.schedulesSent = this.record?.status === "running";
+    this.work = new EmployeeWork({
+      env,
+      ctx,
+      clock,
+      record: () => this.record,
+      log: () => this.log,
+      inbox: this.inbox,
+      channels: this.channels,
+      view: (record) => this.viewOf(record),
+    });
   }
 
   // ---- RPC: the Worker's verbs ----
@@ -166,13 +152,8 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   }
 
   async onEvent(nodeId: string, event: AgentEvent): Promise<void> {
-    if (isApprovalEvent(event)) {
-      if (this.record?.nodeId === nodeId) await this.approvals.onEvent(event);
-      return;
-    }
+    if (await this.work.onEvent(nodeId, event)) return;
     if (event.type === "chat.progress") await this.inbox.progress(nodeId, event);
-    // Issue 18: a scheduled run or heartbeat turn ended: the work ledger records it.
-    else if (event.type === "work.run") await this.ledger.runEnded(event);
     else await this.apply({ type: "event", nodeId, event });
     if (event.type === "snapshot.progress") await this.snapshots.progress(event);
   }
@@ -184,11 +165,11 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   // ---- RPC: approvals (issue 18): a person's decision, and the agent's answer to it ----
 
   approvalDecided(input: DecidedApproval): Promise<void> {
-    return this.approvals.decided(input);
+    return this.work.approvalDecided(input);
   }
 
   onApprovalResult(result: ResultFrame): Promise<void> {
-    return this.approvals.onResult(result);
+    return this.work.onApprovalResult(result);
   }
 
   // ---- RPC: backups, restores and moves (issue 16; snapshot-rpcs.ts checks and answers) ----
@@ -241,12 +222,12 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   /** Tells the agent the employee's whole scheduled work, when it runs (schedules, working
    * hours and budget changes call it; every start does too). */
   syncSchedules(): Promise<ScheduleSyncResult> {
-    return syncSchedules(this.env, this.log, this.record, this.clock.now());
+    return this.work.syncSchedules();
   }
 
   /** Resolves once the ledger entries asked for so far are written (tests, the cron). */
   ledgerSettled(): Promise<void> {
-    return this.ledger.settled();
+    return this.work.ledgerSettled();
   }
 
   // ---- RPC: the knowledge base and memory (no state changes here) ----
@@ -263,15 +244,8 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
 
   /** The budget's state changed: the live viewers hear of it; a spent one is said (`spentLine`)
    * in the channel conversations it is being talked to in. */
-  async budgetChanged(budget: EmployeeBudget, month: string, spentLine?: string): Promise<void> {
-    if (!this.record) return;
-    this.ctx.storage.kv.put(BUDGET_KEY, { month, budget } satisfies StoredBudget);
-    const now = this.clock.now();
-    sendStatus(this.ctx, this.viewOf(this.record), now);
-    await tellChatReadiness(this.ctx, this.env, this.record, now);
-    if (spentLine) await sayInChannels(this.inbox, this.channels, spentLine, now);
-    // Spent pauses its schedules and heartbeat; a raise (or a new month's first notice) resumes them.
-    await this.syncSchedules();
+  budgetChanged(budget: EmployeeBudget, month: string, spentLine?: string): Promise<void> {
+    return this.work.budgetChanged(budget, month, spentLine);
   }
 
   // ---- live status sockets ----
@@ -316,11 +290,7 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
     // Running: what waits in the inbox goes; no longer running: what was out waits again.
     if (this.record && this.record.status !== before?.status) await this.inbox.statusChanged();
     // Issue 18: each start (provision, restart, restore, move) tells the agent its schedules.
-    if (this.record?.status !== "running") this.schedulesSent = false;
-    else if (!this.schedulesSent) {
-      this.schedulesSent = true;
-      await this.syncSchedules();
-    }
+    await this.work.settled();
     return next;
   }
 
@@ -344,8 +314,7 @@ export class EmployeeDO extends InboxObject implements EmployeeRpc {
   }
 
   private viewOf(record: EmployeeRecord): Employee {
-    const budget = this.ctx.storage.kv.get<StoredBudget>(BUDGET_KEY);
-    return withBudget(toView(record), budget, this.clock.now());
+    return this.work.withBudget(toView(record));
   }
 
   protected current(): EmployeeRecord | undefined {
