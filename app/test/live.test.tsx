@@ -44,6 +44,32 @@ function mount() {
 }
 
 describe("the live socket", () => {
+  it("keeps what only D1 knows (autonomy, its suggestion, working hours) across status frames", () => {
+    vi.stubGlobal("WebSocket", FakeSocket);
+    let live: ReturnType<typeof createLiveEmployee> | undefined;
+    const hours = { days: [1, 2, 3, 4, 5], start: "09:00", end: "17:00", timeZone: "UTC" };
+    render(() => {
+      live = createLiveEmployee("e1", {
+        ...employee,
+        autonomy: "ask",
+        autonomySuggestion: { level: "risky", approvedInARow: 10 },
+        workingHours: hours,
+      });
+      return null;
+    });
+    const [socket] = FakeSocket.all;
+    socket?.onopen?.();
+    socket?.onmessage?.({
+      data: liveFrame({ type: "status", employee: { ...employee, status: "stopped" } }),
+    });
+    expect(live?.employee()).toMatchObject({
+      status: "stopped",
+      autonomy: "ask",
+      autonomySuggestion: { level: "risky", approvedInARow: 10 },
+      workingHours: hours,
+    });
+  });
+
   it("hands chat frames to the chat, and status frames to the employee, over one socket", () => {
     const live = mount();
     const frames: string[] = [];

@@ -132,6 +132,16 @@ export interface ChannelFeed {
 
 const isChatFrame = (frame: LiveFrame): frame is ChatFrame => frame.type.startsWith("chat.");
 
+// What only D1 keeps of an employee (issue 18: its autonomy and the suggestion to widen it, its
+// working hours, minutes saved per kind): its object's status frames do not carry them, so a
+// frame keeps what the page has (from the API's view or the PATCH that changed it).
+const D1_ONLY = ["autonomy", "autonomySuggestion", "workingHours", "minutesSaved"] as const;
+function keptFromD1(e: Employee): Partial<Employee> {
+  const kept: Partial<Employee> = {};
+  for (const key of D1_ONLY) if (e[key] !== undefined) Object.assign(kept, { [key]: e[key] });
+  return kept;
+}
+
 // An employee kept current by its live status socket (no polling; reconnecting as createLiveSocket
 // says); `removed` turns true when the employee is fired. The same socket carries the chat's
 // frames (`chat`), the backups' (`backups`) and the channels' (`channels`). `dropped` is true from
@@ -146,8 +156,10 @@ export function createLiveEmployee(id: string, initial: Employee) {
   const socket = createLiveSocket(`/api/employees/${encodeURIComponent(id)}/live`, (data) => {
     const frame = parseLiveFrame(data);
     if (!frame) return;
-    if (frame.type === "status" && frame.employee) setEmployee(frame.employee);
-    else if (frame.type === "removed") {
+    if (frame.type === "status" && frame.employee) {
+      const next = frame.employee;
+      setEmployee((prev) => ({ ...keptFromD1(prev), ...next }));
+    } else if (frame.type === "removed") {
       setRemoved(true);
       socket.halt();
     } else if (isChatFrame(frame)) for (const fn of listeners) fn(frame);
