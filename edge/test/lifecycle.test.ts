@@ -290,10 +290,13 @@ describe("employee lifecycle with a node agent", () => {
     expect(redelivered.id).toBe(provision.id);
     await second.completeProvision(redelivered);
     await waitForEmployee(cookie, hired.id, (e) => e.status === "running");
-    // Running: its knowledge base follows, queued like any command until the agent answers.
+    // Running: its knowledge base and its scheduled work (issue 18) follow, queued like any
+    // command until the agent answers.
     const sync = await second.next("knowledge.sync");
-    expect((await nodeStub(env, node.id).status()).queuedCommands).toBe(1);
+    const schedules = await second.next("schedules.sync");
+    expect((await nodeStub(env, node.id).status()).queuedCommands).toBe(2);
     second.send({ type: "result", id: sync.id, ok: true });
+    second.send({ type: "result", id: schedules.id, ok: true });
     await expect.poll(async () => (await nodeStub(env, node.id).status()).queuedCommands).toBe(0);
     second.close();
   });
