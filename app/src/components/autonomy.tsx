@@ -17,34 +17,37 @@ import "../i18n/approvals-texts.ts";
 /** The level an employee works in (a view without one: the default, as the column's). */
 export const autonomyOf = (e: Employee): Autonomy => e.autonomy ?? "ask";
 
-const save = async (
-  api: ReturnType<typeof useApi>,
-  employee: Employee,
-  autonomy: Autonomy,
-): Promise<Employee> =>
-  (await api("PATCH /api/employees/:id", { params: { id: employee.id }, body: { autonomy } }))
-    .employee;
-
-export function AutonomyPicker(props: {
-  employee: Employee;
-  manages: boolean;
-  onChange: (e: Employee) => void;
-}) {
+// Saving a level, the same from the picker and the suggestion: busy while it goes, the new view
+// to the page, and a toast saying which level it is now (or why it was refused).
+function createAutonomySave(props: { employee: Employee; onChange: (e: Employee) => void }) {
   const { t, lang } = useI18n();
   const api = useApi();
   const [busy, setBusy] = createSignal(false);
-  const choose = async (level: Autonomy) => {
+  const choose = async (autonomy: Autonomy) => {
     setBusy(true);
     try {
-      const employee = await save(api, props.employee, level);
+      const { employee } = await api("PATCH /api/employees/:id", {
+        params: { id: props.employee.id },
+        body: { autonomy },
+      });
       props.onChange(employee);
-      toast(t("autonomy.saved", { name: employee.name, level: t(`autonomy.${level}`) }), "info");
+      toast(t("autonomy.saved", { name: employee.name, level: t(`autonomy.${autonomy}`) }), "info");
     } catch (err) {
       toast(apiMessage(err, t, lang));
     } finally {
       setBusy(false);
     }
   };
+  return { busy, choose };
+}
+
+export function AutonomyPicker(props: {
+  employee: Employee;
+  manages: boolean;
+  onChange: (e: Employee) => void;
+}) {
+  const { t } = useI18n();
+  const { busy, choose } = createAutonomySave(props);
   const current = () => autonomyOf(props.employee);
   return (
     <section class="card block" aria-labelledby="autonomy-title" data-testid="autonomy">
@@ -92,9 +95,8 @@ const dismissedKey = (id: string) => `iw:autonomy-suggestion:${id}`;
 // After a run of approvals with none denied, the employee view suggests a wider level: one click
 // takes it, "Not now" hides it in this browser until the suggestion changes.
 export function AutonomySuggestion(props: { employee: Employee; onChange: (e: Employee) => void }) {
-  const { t, lang } = useI18n();
-  const api = useApi();
-  const [busy, setBusy] = createSignal(false);
+  const { t } = useI18n();
+  const { busy, choose: accept } = createAutonomySave(props);
   const suggestion = () => props.employee.autonomySuggestion ?? null;
   const mark = () => {
     const s = suggestion();
@@ -105,18 +107,6 @@ export function AutonomySuggestion(props: { employee: Employee; onChange: (e: Em
       ? null
       : localStorage.getItem(dismissedKey(props.employee.id)),
   );
-  const accept = async (level: Autonomy) => {
-    setBusy(true);
-    try {
-      const employee = await save(api, props.employee, level);
-      props.onChange(employee);
-      toast(t("autonomy.saved", { name: employee.name, level: t(`autonomy.${level}`) }), "info");
-    } catch (err) {
-      toast(apiMessage(err, t, lang));
-    } finally {
-      setBusy(false);
-    }
-  };
   const dismiss = () => {
     localStorage.setItem(dismissedKey(props.employee.id), mark());
     setDismissed(mark());
