@@ -11,23 +11,15 @@ export function LoadState<T>(props: {
   onRetry: () => void;
   children: (items: T[]) => JSX.Element;
 }) {
-  const { t, lang } = useI18n();
   const items = () => (props.load.state === "ready" ? props.load.value : []);
   const error = () => (props.load.state === "error" ? props.load.error : null);
   return (
     <Switch>
       <Match when={props.load.state === "loading"}>
-        <p class="muted" aria-busy="true" data-state="loading">
-          {t("common.loading")}
-        </p>
+        <Loading />
       </Match>
       <Match when={props.load.state === "error"}>
-        <div class="alert" role="alert" data-state="error">
-          <p>{apiMessage(error(), t, lang)}</p>
-          <button class="button small" type="button" onClick={() => props.onRetry()}>
-            {t("common.retry")}
-          </button>
-        </div>
+        <LoadFailed error={error()} onRetry={props.onRetry} />
       </Match>
       <Match when={items().length === 0}>
         <p class="empty" data-state="empty">
@@ -36,5 +28,28 @@ export function LoadState<T>(props: {
       </Match>
       <Match when={true}>{props.children(items())}</Match>
     </Switch>
+  );
+}
+
+/** Still loading, said as every page says it. */
+export function Loading() {
+  const { t } = useI18n();
+  return (
+    <p class="muted" aria-busy="true" data-state="loading">
+      {t("common.loading")}
+    </p>
+  );
+}
+
+/** A failed load in the visitor's words, with a way to try again. */
+export function LoadFailed(props: { error: unknown; onRetry: () => void }) {
+  const { t, lang } = useI18n();
+  return (
+    <div class="alert" role="alert" data-state="error">
+      <p>{apiMessage(props.error, t, lang)}</p>
+      <button class="button small" type="button" onClick={() => props.onRetry()}>
+        {t("common.retry")}
+      </button>
+    </div>
   );
 }

@@ -2,7 +2,7 @@ import { A } from "@solidjs/router";
 import { createResource, createSignal, For, Show } from "solid-js";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { useApi } from "../../lib/api-context.tsx";
-import { apiMessage } from "../../lib/messages.ts";
+import { LoadFailed, Loading } from "../load-state.tsx";
 import { Figures, WeekPicker, workDone } from "./report-figures.tsx";
 import { count, hours, money } from "./work-text.ts";
 // Here rather than in the route: a route's bare imports would load with every page.
@@ -31,23 +31,9 @@ export function TeamReport() {
       <WeekPicker report={latest()} week={week()} onWeek={setWeek} />
       <Show
         when={!report.error}
-        fallback={
-          <div class="alert" role="alert" data-state="error">
-            <p>{apiMessage(report.error, t, lang)}</p>
-            <button class="button small" type="button" onClick={() => void refetch()}>
-              {t("common.retry")}
-            </button>
-          </div>
-        }
+        fallback={<LoadFailed error={report.error} onRetry={() => void refetch()} />}
       >
-        <Show
-          when={latest()}
-          fallback={
-            <p class="muted" aria-busy="true" data-state="loading">
-              {t("common.loading")}
-            </p>
-          }
-        >
+        <Show when={latest()} fallback={<Loading />}>
           {(r) => (
             <>
               <section class="card block" aria-labelledby="report-team-title">

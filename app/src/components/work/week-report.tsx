@@ -3,7 +3,7 @@ import type { Employee } from "../../../../edge/contract/employee.ts";
 import { can, type TeamRole } from "../../../../edge/contract/team.ts";
 import { useI18n } from "../../i18n/i18n.tsx";
 import { useApi } from "../../lib/api-context.tsx";
-import { apiMessage } from "../../lib/messages.ts";
+import { LoadFailed, Loading } from "../load-state.tsx";
 import { MinutesSavedForm } from "./minutes-saved.tsx";
 import { Figures, WeekPicker } from "./report-figures.tsx";
 
@@ -14,7 +14,7 @@ export function WeekReport(props: {
   role: TeamRole;
   onChange: (employee: Employee) => void;
 }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const api = useApi();
   const [week, setWeek] = createSignal<string | undefined>();
   const [report, { refetch }] = createResource(
@@ -35,23 +35,9 @@ export function WeekReport(props: {
       <WeekPicker report={latest()} week={week()} onWeek={setWeek} />
       <Show
         when={!report.error}
-        fallback={
-          <div class="alert" role="alert" data-state="error">
-            <p>{apiMessage(report.error, t, lang)}</p>
-            <button class="button small" type="button" onClick={() => void refetch()}>
-              {t("common.retry")}
-            </button>
-          </div>
-        }
+        fallback={<LoadFailed error={report.error} onRetry={() => void refetch()} />}
       >
-        <Show
-          when={latest()}
-          fallback={
-            <p class="muted" aria-busy="true" data-state="loading">
-              {t("common.loading")}
-            </p>
-          }
-        >
+        <Show when={latest()} fallback={<Loading />}>
           {(r) => (
             <>
               <Figures figures={mine() ?? r().totals} testid="employee-report" />
