@@ -154,8 +154,19 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
     if (cookie) headers.cookie = cookie;
     else delete headers.cookie;
     Object.assign(headers, identityHeaders(req, admitted.claims));
+    // A connection of its own each time (agent: false): Node's global agent keeps sockets alive
+    // by address, and a container's address is given to the next container once it is gone, so a
+    // pooled socket could be reused toward an address that now names another container (it was
+    // hung up on: a 502 seen in CI).
     const upstream = request(
-      { host: target.host, port: target.port, method: req.method, path: req.url, headers },
+      {
+        host: target.host,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers,
+        agent: false,
+      },
       (up) => {
         const back = passedOnHeaders(up.headers);
         const cookies = up.headers["set-cookie"]?.filter(allowedSetCookie);

@@ -12,7 +12,7 @@ import {
   importVerifyKey,
   signAccessToken,
 } from "../../edge/protocol/access-token.ts";
-import { ACCESS_COOKIE, startAccessProxy } from "../access/access-proxy.ts";
+import { ACCESS_COOKIE, SERVICE_PORTS, startAccessProxy } from "../access/access-proxy.ts";
 import { createLogger } from "../logger.ts";
 import { DockerRuntime } from "../runtime/docker/docker-runtime.ts";
 import { removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
@@ -75,6 +75,27 @@ function get(
   });
 }
 
+// Until the container's web server answers a request of its own (directly, not through the proxy).
+async function untilServing(employeeId: string, port: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const at = await runtime.endpoint(employeeId, port);
+    const status =
+      at &&
+      (await new Promise<number>((resolve) => {
+        const req = request({ host: at.host, port: at.port, path: "/" }, (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        });
+        req.on("error", () => resolve(0));
+        req.end();
+      }));
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${employeeId}:${port} does not serve (${status})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 beforeAll(async () => {
   await Promise.all(
     [employeeA, employeeB].map((employeeId) =>
@@ -88,6 +109,10 @@ beforeAll(async () => {
       }),
     ),
   );
+  // Provision returns once the containers started; their web servers may still be coming up.
+  // The test image serves only the gateway's port. (This probe's socket stays in Node's global
+  // agent; the proxy must not reuse it: it dials each request afresh.)
+  for (const employeeId of [employeeA, employeeB]) await untilServing(employeeId, SERVICE_PORTS.gw);
   server = await startAccessProxy({
     port: 0,
     host: "127.0.0.1",
