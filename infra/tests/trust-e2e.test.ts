@@ -240,7 +240,8 @@ describe("trust: approvals, autonomy, scheduled work, the ledger and its report 
       json: { autonomy: "autonomous" },
     });
     expect(res.status, await res.clone().text()).toBe(200);
-    // The agent rewrote OpenClaw's exec policy (hot-reloaded, no restart).
+    const changed = Date.now();
+    // The agent rewrote OpenClaw's exec policy, then restarts its gateway to take it.
     const deadline = Date.now() + 30_000;
     for (;;) {
       const config = JSON.parse(inContainer(ada, "cat", "/data/openclaw/openclaw.json")) as {
@@ -250,6 +251,14 @@ describe("trust: approvals, autonomy, scheduled work, the ledger and its report 
       if (Date.now() > deadline) throw new Error(`exec policy: ${JSON.stringify(config.tools)}`);
       await sleep(250);
     }
+    // OpenClaw restarts "momentarily" after it is asked: until it is back its old gateway may
+    // still decide, so employee.configure ends (and says so) once the socket greets the new one.
+    const back = (l: string) => l.includes(ada) && l.includes("OpenClaw restarted with the new");
+    while (!t.stack.agent.logs.some(back)) {
+      if (Date.now() > deadline + 30_000) throw new Error(`OpenClaw did not restart\n${t.logs()}`);
+      await sleep(250);
+    }
+    timings.push(`autonomy changed → OpenClaw back with it: ${Date.now() - changed} ms`);
     const w = word("auto");
     const sent = await say(t.owner, ada, execMessage(proof(w)));
     turns[w] = sent.conversationId;

@@ -34,6 +34,10 @@ export const BACKFILL_RUNS_WINDOW_MS = 60 * 60_000;
 /** Run keys and approval kinds remembered per employee. */
 export const REMEMBERED = 500;
 const CONNECT_WAIT_MS = 15_000;
+// How long employee.configure waits for OpenClaw to come back after a restart it asked for
+// (about 15 s measured with the real image), and how often it looks.
+const RESTART_WAIT_MS = 60_000;
+const RESTART_POLL_MS = 100;
 
 type ResolveCommand = Extract<CommandFrame, { type: "approval.resolve" }>;
 type SyncCommand = Extract<CommandFrame, { type: "schedules.sync" }>;
@@ -62,6 +66,8 @@ interface Control {
   sentRuns: Set<string>;
   /** It has had a hello once (a socket that never had one may be waiting out a long backoff). */
   opened: boolean;
+  /** Hellos so far: one more after OpenClaw restarted and the socket dialled it again. */
+  opens: number;
 }
 
 const remember = <K, V>(m: Map<K, V>, k: K, v: V) => {
@@ -112,6 +118,7 @@ export class ControlRelay {
       kinds: new Map(),
       sentRuns: new Set(),
       opened: false,
+      opens: 0,
       client: make({
         employeeId,
         accountId: AGENT_CONTROL_USER,
@@ -122,6 +129,7 @@ export class ControlRelay {
         onEvent: (name, payload) => this.onEvent(control, name, payload),
         onOpen: () => {
           control.opened = true;
+          control.opens++;
           void this.backfill(control);
         },
       }),
@@ -190,10 +198,22 @@ export class ControlRelay {
     if (!(await this.opts.runtime.endpoint(employeeId, GATEWAY_PORT))) return; // applies at start
     try {
       const control = await this.connected(employeeId);
+      const opens = control.opens;
       await control.client.request("gateway.restart.request", {
         reason: "InstantWorker: the employee's autonomy changed",
       });
       this.opts.log.info({ employeeId, autonomy }, "exec policy changed: OpenClaw restarts");
+      // OpenClaw restarts "momentarily", not before it answers: until it is back, the old policy
+      // may still decide. The command ends when the socket has said hello to the new gateway.
+      const started = this.now();
+      while (control.opens === opens && this.now() - started < RESTART_WAIT_MS)
+        await new Promise((r) => setTimeout(r, RESTART_POLL_MS));
+      if (control.opens > opens)
+        this.opts.log.info(
+          { employeeId, autonomy, ms: this.now() - started },
+          "OpenClaw restarted with the new exec policy",
+        );
+      else this.opts.log.warn({ employeeId, autonomy }, "OpenClaw was not back within the wait");
     } catch (err) {
       this.opts.log.warn({ employeeId, err }, "exec policy changed but OpenClaw did not restart");
     }
