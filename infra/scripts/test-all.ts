@@ -12,6 +12,8 @@ interface Outcome {
   failed: number;
   skipped: number;
   seconds: number;
+  /** The failed tests' names, listed again under the summary (a CI log may keep only its tail). */
+  failures?: string[];
 }
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
@@ -60,6 +62,10 @@ async function countedSuite(name: string, script: string): Promise<Outcome> {
 }
 
 interface VitestJson {
+  testResults?: {
+    name: string;
+    assertionResults?: { fullName?: string; title: string; status: string }[];
+  }[];
   numPassedTests: number;
   numFailedTests: number;
   numPendingTests: number;
@@ -85,21 +91,44 @@ async function vitestSuite(name: string, config: string): Promise<Outcome> {
     const r = JSON.parse(readFileSync(out, "utf8")) as VitestJson;
     // A suite whose file failed to load has no failed tests but did fail: count it.
     const failed = r.numFailedTests + (code !== 0 && r.numFailedTests === 0 ? 1 : 0);
+    const failures = (r.testResults ?? []).flatMap((file) =>
+      (file.assertionResults ?? [])
+        .filter((t) => t.status === "failed")
+        .map((t) => `${path.relative(root, file.name)} > ${t.fullName ?? t.title}`),
+    );
     return {
       name,
       passed: r.numPassedTests,
       failed,
       skipped: r.numPendingTests + r.numTodoTests,
       seconds,
+      failures,
     };
   } catch {
     return { name, passed: 0, failed: 1, skipped: 0, seconds };
   }
 }
 
+interface PlaywrightSuite {
+  title: string;
+  file?: string;
+  specs?: { title: string; ok: boolean }[];
+  suites?: PlaywrightSuite[];
+}
+
 interface PlaywrightJson {
   stats: { expected: number; unexpected: number; flaky: number; skipped: number };
+  suites?: PlaywrightSuite[];
 }
+
+const failedSpecs = (suites: PlaywrightSuite[] = [], trail: string[] = []): string[] =>
+  suites.flatMap((s) => {
+    const here = [...trail, s.title].filter(Boolean);
+    return [
+      ...(s.specs ?? []).filter((t) => !t.ok).map((t) => [...here, t.title].join(" > ")),
+      ...failedSpecs(s.suites, here),
+    ];
+  });
 
 async function playwrightSuite(name: string, config: string): Promise<Outcome> {
   const started = Date.now();
@@ -108,9 +137,17 @@ async function playwrightSuite(name: string, config: string): Promise<Outcome> {
   const code = await run(bin("playwright"), ["test", "-c", config], { PW_JSON_OUTPUT: out });
   const seconds = (Date.now() - started) / 1000;
   try {
-    const { stats } = JSON.parse(readFileSync(out, "utf8")) as PlaywrightJson;
+    const report = JSON.parse(readFileSync(out, "utf8")) as PlaywrightJson;
+    const { stats } = report;
     const failed = stats.unexpected + (code !== 0 && stats.unexpected === 0 ? 1 : 0);
-    return { name, passed: stats.expected + stats.flaky, failed, skipped: stats.skipped, seconds };
+    return {
+      name,
+      passed: stats.expected + stats.flaky,
+      failed,
+      skipped: stats.skipped,
+      seconds,
+      failures: failedSpecs(report.suites),
+    };
   } catch {
     return { name, passed: 0, failed: 1, skipped: 0, seconds };
   }
@@ -146,6 +183,7 @@ for (const o of outcomes) {
   console.log(
     `  ${o.failed ? "✗" : "✓"} ${o.name}: ${o.passed} passed, ${o.failed} failed${skipped} (${o.seconds.toFixed(1)} s)`,
   );
+  for (const f of o.failures ?? []) console.log(`      ✗ ${f}`);
 }
 const sum = (k: "passed" | "failed" | "skipped") => outcomes.reduce((n, o) => n + o[k], 0);
 console.log(`  total time ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, realpathSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
@@ -44,27 +44,53 @@ export function specsUnder(prefix: string, skills: string[] = []): () => Employe
 export const testDisksRoot = (prefix: string) =>
   path.join(os.tmpdir(), `iw-disks-${prefix.replace(/-$/, "")}`);
 
+// /proc/self/mounts escapes space, tab, newline and backslash in octal.
+const unescapeMountPath = (p: string) =>
+  p.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)));
+
+/** What is mounted at or under base (a real path), deepest first. */
+function mountsUnder(base: string): string[] {
+  return readFileSync("/proc/self/mounts", "utf8")
+    .split("\n")
+    .map((l) => unescapeMountPath(l.split(" ")[1] ?? ""))
+    .filter((m) => m === base || m.startsWith(`${base}/`))
+    .sort((a, b) => b.length - a.length);
+}
+
 /**
  * Unmounts whatever is mounted under dir (lazily: a container may still hold it), then deletes it.
  * Retries for a few seconds: right after `docker rm -f` the agent can still be mounting or
- * unmounting the disk, and a delete then fails with EBUSY (seen once in CI).
+ * unmounting the disk, and a delete then fails with EBUSY (seen in CI).
  */
 export function removeMountedTree(dir: string, waitMs = 10_000): void {
-  const base = path.resolve(dir);
+  // The mount table names real paths: the folder may sit behind a symbolic link (as the agent's
+  // own isMounted knows), and a path that does not match is never unmounted.
+  let base: string;
+  try {
+    base = realpathSync(path.resolve(dir));
+  } catch {
+    return; // nothing there
+  }
   const deadline = Date.now() + waitMs;
+  const unmounted: string[] = [];
   for (;;) {
-    const mounted = readFileSync("/proc/self/mounts", "utf8")
-      .split("\n")
-      .map((l) => (l.split(" ")[1] ?? "").replace(/\\040/g, " "))
-      .filter((m) => m === base || m.startsWith(`${base}/`))
-      .sort((a, b) => b.length - a.length);
-    for (const m of mounted) spawnSync("umount", ["-l", m]);
+    for (const m of mountsUnder(base)) {
+      const r = spawnSync("umount", ["-l", m], { encoding: "utf8" });
+      unmounted.push(`${m}: ${r.status === 0 ? "unmounted" : `umount said ${r.stderr.trim()}`}`);
+    }
     try {
       rmSync(base, { recursive: true, force: true });
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if ((code !== "EBUSY" && code !== "ENOTEMPTY") || Date.now() > deadline) throw err;
+      if (code !== "EBUSY" && code !== "ENOTEMPTY") throw err;
+      if (Date.now() > deadline) {
+        // Says why, for the next one to read: what is mounted there now, and what was unmounted.
+        throw new Error(
+          `could not remove ${base} (${code}); mounted there now: ${JSON.stringify(mountsUnder(base))}; ` +
+            `unmounts: ${JSON.stringify(unmounted.slice(-10))}`,
+        );
+      }
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
     }
   }
