@@ -174,11 +174,13 @@ export class TestNode {
     this.engine.dockerStatus("rm", "-f", `iw-employee-${employeeId}`);
     this.engine.dockerStatus("volume", "rm", "-f", `iw-employee-${employeeId}-data`);
     const disk = this.diskPaths(employeeId);
-    // Lazily: the engine or the agent may still hold the mount for a moment after `rm -f` (a plain
-    // umount then failed with EBUSY and left the folder mounted).
-    removeMountedTree(disk.mountpoint);
+    // The image goes first: the agent mounts a disk again whenever it touches the employee (a
+    // restart, a write of files, a snapshot's read), and with no image there is nothing to mount.
+    // A mount made between an unmount and the delete failed the delete with EBUSY in CI.
     rmSync(disk.image, { force: true });
     if (existsSync(disk.image)) throw new Error(`could not remove ${disk.image}`);
+    // Lazily: the engine or the agent may still hold the mount for a moment after `rm -f`.
+    removeMountedTree(disk.mountpoint);
   }
 }
 
