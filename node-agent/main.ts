@@ -104,6 +104,8 @@ const chat = new ChatRelay({
   }),
   send: (frame) => hub.event(frame),
   log,
+  // A message waits while OpenClaw restarts for a new autonomy (employee.configure).
+  settled: (employeeId) => control.settled(employeeId),
 });
 // Approvals and scheduled work (issue 18): a control socket per running employee.
 const control = new ControlRelay({

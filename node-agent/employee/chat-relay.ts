@@ -47,6 +47,8 @@ export interface ChatRelayOptions {
   progressIntervalMs?: number;
   /** How a client is made (tests put a stand-in here). */
   client?: (opts: GatewayClientOptions) => Client;
+  /** Resolves once a new exec policy is applied (ControlRelay.settled): a message waits for it. */
+  settled?: (employeeId: string) => Promise<void>;
 }
 
 interface Run {
@@ -152,6 +154,9 @@ export class ChatRelay {
         "approvals are decided in the approvals inbox, not by a chat message",
         false,
       );
+    // While OpenClaw restarts for a new autonomy (seconds), the message waits rather than meet
+    // the old policy or be cut by the restart.
+    await this.opts.settled?.(cmd.employeeId);
     if (!(await this.opts.runtime.endpoint(cmd.employeeId, GATEWAY_PORT)))
       throw new RuntimeError("not_running", "the employee is not running", true);
     const delivered = await this.opts.attachments.deliver(cmd.employeeId, cmd.attachments);

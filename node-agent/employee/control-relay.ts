@@ -11,10 +11,11 @@ import {
   resolvedFrame,
 } from "./approval-events.ts";
 import { ApprovalExpiry } from "./approval-expiry.ts";
+import { ExecPolicyRestarts } from "./exec-policy-restarts.ts";
 import { GatewayClient, type GatewayClientOptions, GatewayError } from "./gateway-client.ts";
 import type { GatewayDevices } from "./gateway-devices.ts";
 import { CONTROL_PROFILE } from "./gateway-handshake.ts";
-import { AGENT_CONTROL_USER, execPolicy, GATEWAY_PORT, STATE_DIR } from "./openclaw-config.ts";
+import { AGENT_CONTROL_USER, GATEWAY_PORT } from "./openclaw-config.ts";
 import { ownersOf } from "./schedule-plan.ts";
 import type { ScheduleState } from "./schedule-state.ts";
 import { listJobs, syncSchedules } from "./schedule-sync.ts";
@@ -34,10 +35,6 @@ export const BACKFILL_RUNS_WINDOW_MS = 60 * 60_000;
 /** Run keys and approval kinds remembered per employee. */
 export const REMEMBERED = 500;
 const CONNECT_WAIT_MS = 15_000;
-// How long employee.configure waits for OpenClaw to come back after a restart it asked for
-// (about 15 s measured with the real image), and how often it looks.
-const RESTART_WAIT_MS = 60_000;
-const RESTART_POLL_MS = 100;
 
 type ResolveCommand = Extract<CommandFrame, { type: "approval.resolve" }>;
 type SyncCommand = Extract<CommandFrame, { type: "schedules.sync" }>;
@@ -83,6 +80,7 @@ export class ControlRelay {
   private readonly noisy: ThrottledLog;
   private readonly unwatch: () => void;
   private readonly expiry: ApprovalExpiry;
+  private readonly policy: ExecPolicyRestarts;
 
   constructor(opts: ControlRelayOptions) {
     this.opts = opts;
@@ -100,6 +98,12 @@ export class ControlRelay {
       now: () => this.now(),
     });
     this.noisy = new ThrottledLog(opts.log);
+    this.policy = new ExecPolicyRestarts({
+      runtime: opts.runtime,
+      connected: (employeeId) => this.connected(employeeId),
+      log: opts.log,
+      now: () => this.now(),
+    });
     this.unwatch = opts.runtime.watch((e) => {
       if (e.type === "started") this.ensure(e.employeeId);
       else if (e.type === "health" && e.health === "healthy") this.healthy(e.employeeId);
@@ -182,58 +186,18 @@ export class ControlRelay {
     );
   }
 
-  // OpenClaw reloads a new tools.exec into its config but goes on deciding approvals by the
-  // policy it started with (seen with 2026.9.6: autonomous still asked, until a restart). So
-  // employee.configure's write is followed by a restart of its gateway (in-process, after the
-  // running work) when the exec policy changed, and only then.
   /** employee.configure: `write` puts the files; OpenClaw restarts when the policy changed. */
-  async configure(
+  configure(
     employeeId: string,
     autonomy: AutonomyLevel | undefined,
     write: () => Promise<void>,
   ): Promise<void> {
-    const before = await this.execPolicyIn(employeeId);
-    await write();
-    if (before === null || before === JSON.stringify(execPolicy(autonomy))) return;
-    if (!(await this.opts.runtime.endpoint(employeeId, GATEWAY_PORT))) return; // applies at start
-    try {
-      const control = await this.connected(employeeId);
-      const opens = control.opens;
-      await control.client.request("gateway.restart.request", {
-        reason: "InstantWorker: the employee's autonomy changed",
-      });
-      this.opts.log.info({ employeeId, autonomy }, "exec policy changed: OpenClaw restarts");
-      // OpenClaw restarts "momentarily", not before it answers: until it is back, the old policy
-      // may still decide. The command ends when the socket has said hello to the new gateway.
-      const started = this.now();
-      while (control.opens === opens && this.now() - started < RESTART_WAIT_MS)
-        await new Promise((r) => setTimeout(r, RESTART_POLL_MS));
-      if (control.opens > opens)
-        this.opts.log.info(
-          { employeeId, autonomy, ms: this.now() - started },
-          "OpenClaw restarted with the new exec policy",
-        );
-      else this.opts.log.warn({ employeeId, autonomy }, "OpenClaw was not back within the wait");
-    } catch (err) {
-      this.opts.log.warn({ employeeId, err }, "exec policy changed but OpenClaw did not restart");
-    }
+    return this.policy.configure(employeeId, autonomy, write);
   }
 
-  // The tools.exec openclaw.json holds now (null: none yet, or unreadable).
-  private async execPolicyIn(employeeId: string): Promise<string | null> {
-    try {
-      const read = await this.opts.runtime.readFiles(employeeId, `${STATE_DIR}/openclaw.json`, {
-        maxEntries: 1,
-        maxArchiveBytes: 1024 * 1024,
-        maxFileBytes: 256 * 1024,
-      });
-      const raw = read.entries[0]?.content.toString("utf8");
-      if (!raw) return null;
-      const config = JSON.parse(raw) as { tools?: { exec?: unknown } } | null;
-      return JSON.stringify(config?.tools?.exec ?? null);
-    } catch {
-      return null;
-    }
+  /** Resolves once a change of the employee's exec policy under way is applied (at once if none). */
+  settled(employeeId: string): Promise<void> {
+    return this.policy.settled(employeeId);
   }
 
   /** schedules.sync, one at a time per employee. */
