@@ -34,6 +34,8 @@ export const APPROVE_COMMAND = /^\s*\/approve(?:@\S*)?(?:\s|$)/i;
 
 type SendCommand = Extract<CommandFrame, { type: "chat.send" }>;
 type AbortCommand = Extract<CommandFrame, { type: "chat.abort" }>;
+// A wait for settled longer than this was a real hold (logged); a shorter one was none.
+const HELD_LOG_MS = 50;
 type Client = Pick<GatewayClient, "connect" | "send" | "abort" | "close">;
 
 export interface ChatRelayOptions {
@@ -156,7 +158,13 @@ export class ChatRelay {
       );
     // While OpenClaw restarts for a new autonomy (seconds), the message waits rather than meet
     // the old policy or be cut by the restart.
+    const held = Date.now();
     await this.opts.settled?.(cmd.employeeId);
+    if (Date.now() - held > HELD_LOG_MS)
+      this.opts.log.info(
+        { employeeId: cmd.employeeId, runId: cmd.runId, ms: Date.now() - held },
+        "chat message held while OpenClaw restarted",
+      );
     if (!(await this.opts.runtime.endpoint(cmd.employeeId, GATEWAY_PORT)))
       throw new RuntimeError("not_running", "the employee is not running", true);
     const delivered = await this.opts.attachments.deliver(cmd.employeeId, cmd.attachments);
