@@ -1,28 +1,16 @@
-import { execFileSync } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type WebSocket, WebSocketServer } from "ws";
 import type { AgentFrame, ChatAttachmentRef, EmployeeSpec } from "../../edge/protocol/frames.ts";
-import { handleOpenAi, OPENAI_KEY } from "../../testing/stand-ins/openai-stand-in.ts";
 import { ChatAttachments } from "../employee/chat-attachments.ts";
 import { ChatRelay } from "../employee/chat-relay.ts";
 import { GatewayClient } from "../employee/gateway-client.ts";
 import { GatewayDevices } from "../employee/gateway-devices.ts";
 import { GATEWAY_PORT, WORKSPACE_DIR } from "../employee/openclaw-config.ts";
-import { workspaceEntries } from "../employee/workspace-files.ts";
-import { CommandExecutor } from "../hub/command-executor.ts";
-import { HubConnection } from "../hub/hub-connection.ts";
-import { EmployeeAddresses } from "../llm-relay/employee-addresses.ts";
-import { EmployeeKeys } from "../llm-relay/employee-keys.ts";
-import { startLlmRelay } from "../llm-relay/llm-relay.ts";
 import { createLogger } from "../logger.ts";
-import { DockerRuntime, READY_TIMEOUT_MS } from "../runtime/docker/docker-runtime.ts";
-import { docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
+import { type DockerRuntime, READY_TIMEOUT_MS } from "../runtime/docker/docker-runtime.ts";
+import { docker } from "./docker-cli.ts";
+import { type Frame, type RealNode, startRealNode } from "./real-employee-node.ts";
 
 // The workspace chat through the agent, end to end on this node: a loopback stand-in of the edge
 // (its /agent/connect frames and its /agent/chat-attachments files) sends chat.send and
@@ -33,11 +21,8 @@ import { docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
 // and to the final one.
 
 const PREFIX = `chat${process.pid}-`;
-const NETWORK = "instantworker-chat-test";
 const NODE_TOKEN = "iwn_chat_test_token_0000000000000000";
-const root = path.resolve(import.meta.dirname, "../..");
 const log = createLogger(process.env.LOG_LEVEL ?? "warn");
-const stateDir = mkdtempSync(path.join(os.tmpdir(), "iw-chat-state-"));
 const spec: EmployeeSpec = {
   employeeId: `${PREFIX}1`,
   accountId: "account-1",
@@ -50,30 +35,16 @@ const word = () => randomUUID().slice(0, 8);
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 type Progress = Extract<AgentFrame, { type: "chat.progress" }>;
-type Frame = { type: string; id?: string; ok?: boolean; at: number } & Record<string, unknown>;
-
+let node: RealNode;
 let runtime: DockerRuntime;
-let model: Server;
-let relay: Server;
-let edge: Server;
-let addresses: EmployeeAddresses;
-let chat: ChatRelay;
-let hub: HubConnection;
-let side: WebSocket | undefined;
-const frames: Frame[] = [];
+let stateDir: string;
+let frames: Frame[] = [];
 // What the edge stand-in serves at /agent/chat-attachments/:id, and who asked.
 const files = new Map<string, Buffer>();
 const fileAsks: { id: string; auth: string | undefined }[] = [];
 
-async function until<T>(what: string, probe: () => T, timeoutMs = 60_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== null && v !== false) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = <T>(what: string, probe: () => T, timeoutMs = 60_000) =>
+  node.until(what, probe, timeoutMs);
 
 const progressOf = (runId: string) =>
   frames.filter((f) => f.type === "chat.progress" && f.runId === runId) as unknown as (Progress & {
@@ -82,9 +53,8 @@ const progressOf = (runId: string) =>
 const endOf = (runId: string) => progressOf(runId).find((f) => f.state !== "streaming");
 
 async function command(frame: Record<string, unknown>, timeoutMs = 90_000) {
-  if (!side) throw new Error("the agent is not connected");
   const sent = Date.now();
-  side.send(JSON.stringify(frame));
+  node.toAgent(frame);
   const result = await until(
     `a result for ${String(frame.id)}`,
     () => frames.find((f) => f.type === "result" && f.id === frame.id),
@@ -122,121 +92,45 @@ function serveFile(name: string, content: Buffer, contentType = "text/plain"): C
 }
 
 beforeAll(async () => {
-  const image = execFileSync("bash", [path.join(root, "infra/scripts/build-employee-image.sh")], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  }).trim();
-  removeTestEmployees(PREFIX);
-  model = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const url = new URL(req.url ?? "/", "http://stand-in");
-      if (url.pathname === "/openai/v1/models") {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ object: "list", data: [{ id: "auto", object: "model" }] }));
-        return;
-      }
-      const body = Buffer.concat(chunks).toString();
-      if (!(await handleOpenAi(req, res, url, body, "development"))) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => model.listen(0, "127.0.0.1", r));
-  // The edge: the agent's socket, and the attachments' bytes for the node token only.
-  const wss = new WebSocketServer({ noServer: true });
-  edge = createServer((req, res) => {
-    const match = /^\/agent\/chat-attachments\/([A-Za-z0-9_-]+)$/.exec(req.url ?? "");
-    const id = match?.[1] ?? "";
-    fileAsks.push({ id, auth: req.headers.authorization });
-    const content = files.get(id);
-    if (req.headers.authorization !== `Bearer ${NODE_TOKEN}` || !content)
-      return void res.writeHead(404).end();
-    res.writeHead(200, { "content-type": "application/octet-stream" });
-    res.end(content);
-  });
-  edge.on("upgrade", (req, socket, head) => {
-    if (req.url !== "/agent/connect") return socket.destroy();
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      side = ws;
-      ws.on("message", (m) => frames.push({ ...JSON.parse(m.toString()), at: Date.now() }));
-      ws.send(
-        JSON.stringify({ type: "welcome", protocol: 1, nodeId: "n1", heartbeatIntervalMs: 10_000 }),
-      );
-    });
-  });
-  await new Promise<void>((r) => edge.listen(0, "127.0.0.1", r));
-  const edgeUrl = `http://127.0.0.1:${(edge.address() as AddressInfo).port}`;
-
-  runtime = new DockerRuntime({
-    socketPath: "/var/run/docker.sock",
-    image,
-    memoryMb: 2048,
-    cpus: 1,
-    pidsLimit: 512,
-    network: NETWORK,
-    teamFilesRoot: path.join(stateDir, "team-files"),
-    sandbox: "runc",
-    disksRoot: testDisksRoot(PREFIX),
-    log,
-    configure: async (s) => {
-      const proxyAddress = await runtime.proxyAddress();
-      const { port } = relay.address() as AddressInfo;
-      return workspaceEntries(s, { proxyAddress, llmBaseUrl: `http://${proxyAddress}:${port}/v1` });
-    },
-  });
-  const keys = new EmployeeKeys(stateDir);
-  keys.put(spec.employeeId, OPENAI_KEY);
-  addresses = new EmployeeAddresses(runtime);
-  relay = await startLlmRelay({
-    host: await runtime.proxyAddress(),
-    port: 0,
-    upstream: `http://127.0.0.1:${(model.address() as AddressInfo).port}/openai/v1`,
-    addresses,
-    keys,
-    log,
-  });
-  await runtime.prepare({ relayPort: (relay.address() as AddressInfo).port });
-  await runtime.provision(spec).catch((err: unknown) => {
-    console.log(docker("logs", "--tail", "60", `iw-employee-${spec.employeeId}`));
-    throw err;
-  });
-  // The agent as main.ts wires it.
-  chat = new ChatRelay({
-    runtime,
-    devices: new GatewayDevices(stateDir),
-    attachments: new ChatAttachments({ runtime, edgeUrl, nodeToken: NODE_TOKEN, log }),
-    send: (frame) => hub.event(frame),
-    log,
-  });
-  const executor = new CommandExecutor(runtime, log, {
-    configure: async () => [],
-    knowledge: { sync: async () => {}, readMemory: async () => [] },
-    chat,
-  });
-  hub = new HubConnection({
-    edgeUrl,
+  node = await startRealNode({
+    name: "chat",
+    prefix: PREFIX,
+    spec,
     nodeToken: NODE_TOKEN,
-    capacity: () => ({ slots: 2, memoryMb: 2048 }),
-    runtime,
-    executor,
-    orphanGraceMs: 3_600_000,
-    log,
+    // The edge's attachments' bytes, for the node token only.
+    edgeHttp: (req, res) => {
+      const match = /^\/agent\/chat-attachments\/([A-Za-z0-9_-]+)$/.exec(req.url ?? "");
+      const id = match?.[1] ?? "";
+      fileAsks.push({ id, auth: req.headers.authorization });
+      const content = files.get(id);
+      if (req.headers.authorization !== `Bearer ${NODE_TOKEN}` || !content)
+        return void res.writeHead(404).end();
+      res.writeHead(200, { "content-type": "application/octet-stream" });
+      res.end(content);
+    },
+    // The agent as main.ts wires it.
+    relays: (n) => ({
+      chat: new ChatRelay({
+        runtime: n.runtime,
+        devices: new GatewayDevices(n.stateDir),
+        attachments: new ChatAttachments({
+          runtime: n.runtime,
+          edgeUrl: n.edgeUrl,
+          nodeToken: n.nodeToken,
+          log: n.log,
+        }),
+        send: n.send,
+        log: n.log,
+      }),
+    }),
   });
-  hub.start();
-  await until("the agent's hello", () => frames.find((f) => f.type === "hello"));
+  runtime = node.runtime;
+  stateDir = node.stateDir;
+  frames = node.frames;
 }, READY_TIMEOUT_MS.runc + 900_000);
 
 afterAll(async () => {
-  await hub?.stop();
-  await chat?.close();
-  addresses?.close();
-  relay?.close();
-  model?.close();
-  edge?.closeAllConnections();
-  edge?.close();
-  removeTestEmployees(PREFIX);
-  await runtime?.close();
-  rmSync(stateDir, { recursive: true, force: true });
+  await node?.stop();
 });
 
 describe("the workspace chat through the agent", () => {

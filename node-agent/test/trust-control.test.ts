@@ -1,14 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type WebSocket, WebSocketServer } from "ws";
 import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
-import { handleOpenAi, OPENAI_KEY } from "../../testing/stand-ins/openai-stand-in.ts";
 import { ChatRelay } from "../employee/chat-relay.ts";
 import { ControlRelay } from "../employee/control-relay.ts";
 import { GatewayClient } from "../employee/gateway-client.ts";
@@ -17,15 +12,10 @@ import { CONTROL_PROFILE } from "../employee/gateway-handshake.ts";
 import { AGENT_CONTROL_USER, GATEWAY_PORT, STATE_DIR } from "../employee/openclaw-config.ts";
 import { ScheduleState } from "../employee/schedule-state.ts";
 import { listJobs } from "../employee/schedule-sync.ts";
-import { workspaceEntries } from "../employee/workspace-files.ts";
-import { CommandExecutor } from "../hub/command-executor.ts";
-import { HubConnection } from "../hub/hub-connection.ts";
-import { EmployeeAddresses } from "../llm-relay/employee-addresses.ts";
-import { EmployeeKeys } from "../llm-relay/employee-keys.ts";
-import { startLlmRelay } from "../llm-relay/llm-relay.ts";
 import { createLogger } from "../logger.ts";
-import { DockerRuntime, READY_TIMEOUT_MS } from "../runtime/docker/docker-runtime.ts";
-import { docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
+import { type DockerRuntime, READY_TIMEOUT_MS } from "../runtime/docker/docker-runtime.ts";
+import { docker } from "./docker-cli.ts";
+import { type Frame, type RealNode, startRealNode } from "./real-employee-node.ts";
 
 // Issue 18 against the real employee image (OpenClaw 2026.9.6) and the development model behind
 // the agent's real relay, through the agent's real hub to a loopback edge stand-in: in "ask"
@@ -35,9 +25,7 @@ import { docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
 // left alone and a second sync changes nothing. Prints the latencies.
 
 const PREFIX = `trust${process.pid}-`;
-const NETWORK = "instantworker-trust-test";
 const NODE_TOKEN = "iwn_trust_test_token_000000000000000";
-const root = path.resolve(import.meta.dirname, "../..");
 const log = createLogger(process.env.LOG_LEVEL ?? "warn");
 const stateDir = mkdtempSync(path.join(os.tmpdir(), "iw-trust-state-"));
 const spec: EmployeeSpec = {
@@ -50,44 +38,35 @@ const spec: EmployeeSpec = {
   autonomy: "ask",
 };
 const word = () => randomUUID().slice(0, 8);
-type Frame = { type: string; id?: string; at: number } & Record<string, unknown>;
 
+let node: RealNode;
 let runtime: DockerRuntime;
-let model: Server;
-let relay: Server;
-let edge: Server;
-let addresses: EmployeeAddresses;
 let chat: ChatRelay;
 let control: ControlRelay;
-let hub: HubConnection;
-let side: WebSocket | undefined;
 let probe: GatewayClient;
-const frames: Frame[] = [];
+let frames: Frame[] = [];
+const noFiles = { deliver: async () => ({ paths: [], images: [] }) };
 
-async function until<T>(what: string, get: () => T, timeoutMs = 40_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = get();
-    if (v !== undefined && v !== null && v !== false) return v as NonNullable<T>;
-    if (Date.now() > deadline)
-      throw new Error(
-        `timed out waiting for ${what}; frames: ${frames
-          .filter((f) => f.type !== "heartbeat")
-          .map(
-            (f) =>
-              `${f.type}${f.state ? `/${String(f.state)}` : ""}${f.ok === false ? JSON.stringify(f.error) : ""}`,
-          )
-          .join(" ")
-          .slice(-1500)}`,
-      );
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+// On a timeout it says which frames came (heartbeats aside).
+const until = <T>(what: string, get: () => T, timeoutMs = 40_000) =>
+  node.until(
+    what,
+    get,
+    timeoutMs,
+    () =>
+      `frames: ${frames
+        .filter((f) => f.type !== "heartbeat")
+        .map(
+          (f) =>
+            `${f.type}${f.state ? `/${String(f.state)}` : ""}${f.ok === false ? JSON.stringify(f.error) : ""}`,
+        )
+        .join(" ")
+        .slice(-1500)}`,
+  );
 
 async function command(frame: Record<string, unknown>, timeoutMs = 90_000): Promise<Frame> {
-  if (!side) throw new Error("the agent is not connected");
   const id = `cmd-${word()}`;
-  side.send(JSON.stringify({ ...frame, id, employeeId: spec.employeeId }));
+  node.toAgent({ ...frame, id, employeeId: spec.employeeId });
   return until(
     `a result for ${frame.type}`,
     () => frames.find((f) => f.type === "result" && f.id === id),
@@ -116,105 +95,34 @@ const requested = (marker: string) =>
   );
 
 beforeAll(async () => {
-  const image = execFileSync("bash", [path.join(root, "infra/scripts/build-employee-image.sh")], {
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "inherit"],
-  }).trim();
-  removeTestEmployees(PREFIX);
-  model = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const url = new URL(req.url ?? "/", "http://stand-in");
-      const body = Buffer.concat(chunks).toString();
-      if (!(await handleOpenAi(req, res, url, body, "development"))) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => model.listen(0, "127.0.0.1", r));
-  const wss = new WebSocketServer({ noServer: true });
-  edge = createServer((_req, res) => res.writeHead(404).end());
-  edge.on("upgrade", (req, socket, head) => {
-    if (req.url !== "/agent/connect") return socket.destroy();
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      side = ws;
-      ws.on("message", (m) => frames.push({ ...JSON.parse(m.toString()), at: Date.now() }));
-      ws.send(
-        JSON.stringify({ type: "welcome", protocol: 1, nodeId: "n1", heartbeatIntervalMs: 10_000 }),
-      );
-    });
-  });
-  await new Promise<void>((r) => edge.listen(0, "127.0.0.1", r));
-  const edgeUrl = `http://127.0.0.1:${(edge.address() as AddressInfo).port}`;
   const schedules = new ScheduleState(stateDir);
-  runtime = new DockerRuntime({
-    socketPath: "/var/run/docker.sock",
-    image,
-    memoryMb: 2048,
-    cpus: 1,
-    pidsLimit: 512,
-    network: NETWORK,
-    teamFilesRoot: path.join(stateDir, "team-files"),
-    sandbox: "runc",
-    disksRoot: testDisksRoot(PREFIX),
-    log,
-    configure: async (s) => {
-      const proxyAddress = await runtime.proxyAddress();
-      const { port } = relay.address() as AddressInfo;
-      return workspaceEntries(
-        s,
-        { proxyAddress, llmBaseUrl: `http://${proxyAddress}:${port}/v1` },
-        schedules.heartbeat(s.employeeId),
-      );
+  node = await startRealNode({
+    name: "trust",
+    prefix: PREFIX,
+    spec,
+    nodeToken: NODE_TOKEN,
+    heartbeat: (employeeId) => schedules.heartbeat(employeeId),
+    relays: (n) => {
+      const devices = new GatewayDevices(n.stateDir);
+      chat = new ChatRelay({
+        runtime: n.runtime,
+        devices,
+        attachments: noFiles,
+        send: n.send,
+        log,
+      });
+      control = new ControlRelay({
+        runtime: n.runtime,
+        devices,
+        state: schedules,
+        send: n.send,
+        log,
+      });
+      return { chat, control };
     },
   });
-  const keys = new EmployeeKeys(stateDir);
-  keys.put(spec.employeeId, OPENAI_KEY);
-  addresses = new EmployeeAddresses(runtime);
-  relay = await startLlmRelay({
-    host: await runtime.proxyAddress(),
-    port: 0,
-    upstream: `http://127.0.0.1:${(model.address() as AddressInfo).port}/openai/v1`,
-    addresses,
-    keys,
-    log,
-  });
-  await runtime.prepare({ relayPort: (relay.address() as AddressInfo).port });
-  await runtime.provision(spec).catch((err: unknown) => {
-    console.log(docker("logs", "--tail", "60", `iw-employee-${spec.employeeId}`));
-    throw err;
-  });
-  const devices = new GatewayDevices(stateDir);
-  chat = new ChatRelay({
-    runtime,
-    devices,
-    attachments: { deliver: async () => ({ paths: [], images: [] }) },
-    send: (frame) => hub.event(frame),
-    log,
-  });
-  control = new ControlRelay({
-    runtime,
-    devices,
-    state: schedules,
-    send: (f) => hub.event(f),
-    log,
-  });
-  const executor = new CommandExecutor(runtime, log, {
-    configure: async () => [],
-    knowledge: { sync: async () => {}, readMemory: async () => [] },
-    chat,
-    control,
-  });
-  hub = new HubConnection({
-    edgeUrl,
-    nodeToken: NODE_TOKEN,
-    capacity: () => ({ slots: 2, memoryMb: 2048 }),
-    runtime,
-    executor,
-    orphanGraceMs: 3_600_000,
-    log,
-  });
-  hub.start();
-  await until("the agent's hello", () => frames.find((f) => f.type === "hello"));
+  runtime = node.runtime;
+  frames = node.frames;
   // As main.ts does for employees already running when the agent starts.
   control.ensure(spec.employeeId);
   // A look into OpenClaw's automations of our own, as the control socket sees them.
@@ -231,17 +139,8 @@ beforeAll(async () => {
 }, READY_TIMEOUT_MS.runc + 900_000);
 
 afterAll(async () => {
-  await hub?.stop();
   await probe?.close();
-  await chat?.close();
-  await control?.close();
-  addresses?.close();
-  relay?.close();
-  model?.close();
-  edge?.closeAllConnections();
-  edge?.close();
-  removeTestEmployees(PREFIX);
-  await runtime?.close();
+  await node?.stop();
   rmSync(stateDir, { recursive: true, force: true });
 });
 
