@@ -1,9 +1,9 @@
-import { createSignal } from "solid-js";
 import type { Me } from "../../edge/contract/account.ts";
 import type { AccountLiveFrame } from "../../edge/contract/account-live.ts";
 import type { ApprovalView } from "../../edge/contract/approvals.ts";
 import type { TeamRole } from "../../edge/contract/team.ts";
 import type { AccountFeed } from "../src/lib/account-live.ts";
+import { fakeFeed } from "./fake-feed.ts";
 
 const MIN = 60_000;
 
@@ -68,20 +68,11 @@ export function me(role: TeamRole = "owner"): Me {
 
 /** The account's live socket, driven by the test: `push` a frame, `reconnect` as after a drop. */
 export function fakeAccountFeed() {
-  const listeners = new Set<(f: AccountLiveFrame) => void>();
-  const [reconnects, setReconnects] = createSignal(0);
-  const feed: AccountFeed = {
-    listen(fn) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
-    reconnects,
-  };
+  const { feed, emit, reconnect } = fakeFeed<AccountLiveFrame>();
+  const account: AccountFeed = feed;
   return {
-    feed,
-    push: (approval: ApprovalView) => {
-      for (const fn of listeners) fn({ type: "approval", approval });
-    },
-    reconnect: () => setReconnects((n) => n + 1),
+    feed: account,
+    push: (approval: ApprovalView) => emit({ type: "approval", approval }),
+    reconnect,
   };
 }

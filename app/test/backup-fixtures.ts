@@ -1,7 +1,8 @@
-import { createSignal } from "solid-js";
 import type { Backup } from "../../edge/contract/backup.ts";
 import type { Employee } from "../../edge/contract/employee.ts";
 import type { BackupFeed, BackupFrame } from "../src/lib/live.ts";
+import { employee as chatEmployee } from "./chat-fixtures.ts";
+import { fakeFeed as fakeLiveFeed } from "./fake-feed.ts";
 
 // What the Backups tests share: an employee, restore points in the API's shape, and a live socket
 // whose backup frames the test sends by hand.
@@ -9,16 +10,9 @@ import type { BackupFeed, BackupFrame } from "../src/lib/live.ts";
 /** "Now" in these tests: the backups below are hours and a day before it. */
 export const NOW = Date.parse("2026-12-02T15:00:00Z");
 
+// The chat's Ada, made a month before these backups.
 export const employee: Employee = {
-  id: "e1",
-  name: "Ada",
-  role: "researcher",
-  tone: "friendly",
-  skills: [],
-  status: "running",
-  statusReason: null,
-  step: null,
-  node: "n1",
+  ...chatEmployee,
   createdAt: "2026-11-01T00:00:00Z",
   updatedAt: "2026-11-01T00:00:00Z",
 };
@@ -47,20 +41,11 @@ export const hourly = (n: number): Backup[] =>
   );
 
 export function fakeFeed() {
-  const listeners = new Set<(f: BackupFrame) => void>();
-  const [reconnects, setReconnects] = createSignal(0);
-  const feed: BackupFeed = {
-    listen(fn) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
-    reconnects,
-  };
+  const { feed, emit, reconnect } = fakeLiveFeed<BackupFrame>();
+  const backups: BackupFeed = feed;
   return {
-    feed,
-    send: (b: Backup, employeeId = employee.id) => {
-      for (const fn of listeners) fn({ type: "backup", employeeId, backup: b });
-    },
-    reconnect: () => setReconnects((n) => n + 1),
+    feed: backups,
+    send: (b: Backup, employeeId = employee.id) => emit({ type: "backup", employeeId, backup: b }),
+    reconnect,
   };
 }

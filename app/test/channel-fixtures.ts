@@ -1,4 +1,3 @@
-import { createSignal } from "solid-js";
 import {
   type ChannelKind,
   type ChannelView,
@@ -6,6 +5,7 @@ import {
   type PairingRequestView,
 } from "../../edge/contract/channels.ts";
 import type { ChannelFeed, ChannelFrame } from "../src/lib/live.ts";
+import { fakeFeed } from "./fake-feed.ts";
 
 // What the Channels tests share: channels and pairing requests in the API's shape, and a live
 // socket whose channel frames the test sends by hand.
@@ -43,20 +43,7 @@ export const request = (over: Partial<PairingRequestView> = {}): PairingRequestV
 });
 
 export function fakeChannelFeed() {
-  const listeners = new Set<(frame: ChannelFrame) => void>();
-  const [reconnects, setReconnects] = createSignal(0);
-  const feed: ChannelFeed = {
-    listen(fn) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
-    reconnects,
-  };
-  return {
-    feed,
-    emit: (frame: ChannelFrame) => {
-      for (const fn of listeners) fn(frame);
-    },
-    reconnect: () => setReconnects((n) => n + 1),
-  };
+  const live = fakeFeed<ChannelFrame>();
+  const feed: ChannelFeed = live.feed;
+  return { ...live, feed };
 }

@@ -3,6 +3,7 @@ import { vi } from "vitest";
 import type { ChatMessage, Conversation } from "../../edge/contract/chat.ts";
 import type { Employee } from "../../edge/contract/employee.ts";
 import type { ChatFeed, ChatFrame } from "../src/lib/live.ts";
+import { fakeFeed as fakeLiveFeed } from "./fake-feed.ts";
 
 // What the chat's component tests share: an employee, conversations and messages in the API's
 // shape, and a live socket whose chat frames the test sends by hand.
@@ -61,26 +62,9 @@ export const answer = (over: Partial<ChatMessage> = {}): ChatMessage =>
   });
 
 export function fakeFeed() {
-  const listeners = new Set<(frame: ChatFrame) => void>();
-  const [reconnects, setReconnects] = createSignal(0);
+  const live = fakeLiveFeed<ChatFrame>();
   const [lost, setLost] = createSignal(false);
   const retry = vi.fn();
-  const feed: ChatFeed = {
-    listen(fn) {
-      listeners.add(fn);
-      return () => listeners.delete(fn);
-    },
-    reconnects,
-    lost,
-    retry,
-  };
-  return {
-    feed,
-    emit: (frame: ChatFrame) => {
-      for (const fn of listeners) fn(frame);
-    },
-    reconnect: () => setReconnects((n) => n + 1),
-    setLost,
-    retry,
-  };
+  const feed: ChatFeed = { ...live.feed, lost, retry };
+  return { ...live, feed, setLost, retry };
 }
