@@ -38,6 +38,10 @@ export const ACCESS_REQUEST_TIMEOUT_MS = 30_000;
 export const ACCESS_MAX_BODY_BYTES = 16 * 1024 * 1024;
 const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]);
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+// A connection the container closed or refused before any answer: a bodiless GET/HEAD is asked
+// once more after a moment.
+const DROPPED = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE"]);
+const RETRY_DELAY_MS = 250;
 // Headers that belong to one connection, not to the request or answer passed on. A request's
 // Transfer-Encoding stays: Node frames the forwarded body by it (a body without framing would run
 // into the next request on a kept-alive connection).
@@ -154,42 +158,71 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
     if (cookie) headers.cookie = cookie;
     else delete headers.cookie;
     Object.assign(headers, identityHeaders(req, admitted.claims));
-    // A connection of its own each time (agent: false): Node's global agent keeps sockets alive
-    // by address, and a container's address is given to the next container once it is gone, so a
-    // pooled socket could be reused toward an address that now names another container (it was
-    // hung up on: a 502 seen in CI).
-    const upstream = request(
-      {
-        host: target.host,
-        port: target.port,
-        method: req.method,
-        path: req.url,
-        headers,
-        agent: false,
-      },
-      (up) => {
-        const back = passedOnHeaders(up.headers);
-        const cookies = up.headers["set-cookie"]?.filter(allowedSetCookie);
-        if (cookies?.length) back["set-cookie"] = cookies;
-        else delete back["set-cookie"];
-        const status = up.statusCode ?? 502;
-        if (res.headersSent) return void up.destroy();
-        try {
-          res.writeHead(status >= 200 && status <= 599 ? status : 502, back);
-        } catch {
-          // Headers Node will not send on: the container's answer is not passed on at all.
-          up.destroy();
-          return sendError(res, {
-            status: 502,
-            code: "bad_employee_answer",
-            message: "The employee answered with headers that cannot be passed on.",
-          });
+    // A GET or HEAD without a body that the container dropped before answering is asked once
+    // more, as browsers and proxies do: its server may be restarting (OpenClaw restarts its
+    // gateway for a new autonomy) or not quite up, and the customer would see a 502 for nothing.
+    const retryable =
+      (req.method === "GET" || req.method === "HEAD") &&
+      req.headers["content-length"] === undefined &&
+      req.headers["transfer-encoding"] === undefined;
+    let current: ReturnType<typeof request> | undefined;
+    res.on("close", () => {
+      if (!res.writableFinished) current?.destroy();
+    });
+    const forward = (to: { host: string; port: number }, attempt: number) => {
+      // A connection of its own each time (agent: false): Node's global agent keeps sockets alive
+      // by address, and a container's address is given to the next container once it is gone, so
+      // a pooled socket could be reused toward an address that now names another container (it
+      // was hung up on: a 502 seen in CI).
+      const upstream = request(
+        {
+          host: to.host,
+          port: to.port,
+          method: req.method,
+          path: req.url,
+          headers,
+          agent: false,
+        },
+        (up) => {
+          const back = passedOnHeaders(up.headers);
+          const cookies = up.headers["set-cookie"]?.filter(allowedSetCookie);
+          if (cookies?.length) back["set-cookie"] = cookies;
+          else delete back["set-cookie"];
+          const status = up.statusCode ?? 502;
+          if (res.headersSent) return void up.destroy();
+          try {
+            res.writeHead(status >= 200 && status <= 599 ? status : 502, back);
+          } catch {
+            // Headers Node will not send on: the container's answer is not passed on at all.
+            up.destroy();
+            return sendError(res, {
+              status: 502,
+              code: "bad_employee_answer",
+              message: "The employee answered with headers that cannot be passed on.",
+            });
+          }
+          up.on("error", () => res.destroy());
+          up.pipe(res);
+        },
+      );
+      current = upstream;
+      upstream.on("error", (err: NodeJS.ErrnoException) => {
+        if (retryable && attempt === 1 && !res.headersSent && DROPPED.has(err.code ?? "")) {
+          setTimeout(async () => {
+            if (res.destroyed) return;
+            const again = await targetOf(admitted.claims, admitted.service).catch(() => null);
+            if (again && !res.destroyed) return forward(again, 2);
+            unreachable(err);
+          }, RETRY_DELAY_MS);
+          return;
         }
-        up.on("error", () => res.destroy());
-        up.pipe(res);
-      },
-    );
-    upstream.on("error", (err) => {
+        unreachable(err);
+      });
+      if (attempt > 1) return void upstream.end();
+      body.on("error", () => upstream.destroy());
+      body.pipe(upstream);
+    };
+    const unreachable = (err: unknown) => {
       opts.log.warn({ employeeId: admitted.claims.e, err }, "access proxy upstream failed");
       sendError(
         res,
@@ -200,12 +233,8 @@ export function startAccessProxy(opts: AccessProxyOptions): Promise<Server> {
         },
         false,
       );
-    });
-    res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
-    });
-    body.on("error", () => upstream.destroy());
-    body.pipe(upstream);
+    };
+    forward(target, 1);
   };
 
   // The Control UI's and noVNC's WebSockets: the cookie (or the browser view's subprotocol)
