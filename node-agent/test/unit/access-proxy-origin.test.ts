@@ -1,15 +1,8 @@
-import { generateKeyPairSync } from "node:crypto";
 import { createServer, request, type Server } from "node:http";
 import { type AddressInfo, connect, type Server as NetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  importSigningKey,
-  importVerifyKey,
-  signAccessToken,
-} from "../../../edge/protocol/access-token.ts";
-import { ACCESS_COOKIE, startAccessProxy } from "../../access/access-proxy.ts";
-import { createLogger } from "../../logger.ts";
-import { FakeRuntime } from "../fake-runtime.ts";
+import { ACCESS_COOKIE } from "../../access/access-proxy.ts";
+import { startLoopbackAccessProxy } from "./loopback-access-proxy.ts";
 
 // The grant cookie rides along with a WebSocket any page opens, also one that another employee's
 // container serves on a sibling host (same site): admitted by the cookie, a socket must come from
@@ -17,11 +10,6 @@ import { FakeRuntime } from "../fake-runtime.ts";
 
 const employee = "0a000000-0000-4000-8000-00000000000a";
 const host = `${employee}.vnc.example.test`;
-const pair = generateKeyPairSync("ed25519");
-const privateB64 = pair.privateKey.export({ type: "pkcs8", format: "der" }).toString("base64");
-const publicB64 = (pair.publicKey.export({ type: "spki", format: "der" }) as Buffer)
-  .subarray(12)
-  .toString("base64");
 
 let proxy: Server;
 let upstream: NetServer;
@@ -42,26 +30,15 @@ beforeAll(async () => {
     );
   });
   await new Promise<void>((done) => upstream.listen(0, "127.0.0.1", done));
-  const runtime = new FakeRuntime();
-  runtime.endpoints.set(employee, {
-    host: "127.0.0.1",
-    port: (upstream.address() as AddressInfo).port,
-  });
-  proxy = await startAccessProxy({
-    port: 0,
-    host: "127.0.0.1",
-    key: await importVerifyKey(publicB64),
-    runtime,
-    cookieMode: "same-site",
-    log: createLogger("error"),
-  });
-  proxyPort = (proxy.address() as AddressInfo).port;
-  token = await signAccessToken(await importSigningKey(privateB64), {
-    e: employee,
-    u: "user-1",
-    s: "browser",
-    x: Date.now() + 60_000,
-  });
+  ({
+    proxy,
+    port: proxyPort,
+    token,
+  } = await startLoopbackAccessProxy({
+    employee,
+    upstreamPort: (upstream.address() as AddressInfo).port,
+    scope: "browser",
+  }));
 });
 
 afterAll(async () => {

@@ -1,15 +1,8 @@
-import { generateKeyPairSync } from "node:crypto";
 import { request, type Server } from "node:http";
 import { type AddressInfo, createServer, type Server as NetServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  importSigningKey,
-  importVerifyKey,
-  signAccessToken,
-} from "../../../edge/protocol/access-token.ts";
-import { ACCESS_COOKIE, startAccessProxy } from "../../access/access-proxy.ts";
-import { createLogger } from "../../logger.ts";
-import { FakeRuntime } from "../fake-runtime.ts";
+import { ACCESS_COOKIE } from "../../access/access-proxy.ts";
+import { startLoopbackAccessProxy } from "./loopback-access-proxy.ts";
 
 // A container's server may drop a connection before answering (OpenClaw restarting its gateway,
 // a server not quite up; seen in CI as a 502 at the first request). The access proxy asks a
@@ -17,11 +10,6 @@ import { FakeRuntime } from "../fake-runtime.ts";
 
 const employee = "0b000000-0000-4000-8000-00000000000b";
 const host = `${employee}.gw.example.test`;
-const pair = generateKeyPairSync("ed25519");
-const privateB64 = pair.privateKey.export({ type: "pkcs8", format: "der" }).toString("base64");
-const publicB64 = (pair.publicKey.export({ type: "spki", format: "der" }) as Buffer)
-  .subarray(12)
-  .toString("base64");
 
 let proxy: Server;
 let upstream: NetServer;
@@ -43,26 +31,16 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((done) => upstream.listen(0, "127.0.0.1", done));
-  const runtime = new FakeRuntime();
-  runtime.endpoints.set(employee, {
-    host: "127.0.0.1",
-    port: (upstream.address() as AddressInfo).port,
-  });
-  proxy = await startAccessProxy({
-    port: 0,
-    host: "127.0.0.1",
-    key: await importVerifyKey(publicB64),
-    runtime,
-    cookieMode: "same-site",
-    log: createLogger("silent"),
-  });
-  proxyPort = (proxy.address() as AddressInfo).port;
-  const token = await signAccessToken(await importSigningKey(privateB64), {
-    e: employee,
-    u: "user-1",
-    s: "chat",
-    x: Date.now() + 60_000,
-  });
+  let token: string;
+  ({
+    proxy,
+    port: proxyPort,
+    token,
+  } = await startLoopbackAccessProxy({
+    employee,
+    upstreamPort: (upstream.address() as AddressInfo).port,
+    scope: "chat",
+  }));
   cookie = `${ACCESS_COOKIE}=${token}`;
 });
 
