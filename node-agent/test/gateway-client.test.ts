@@ -1,13 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EmployeeSpec } from "../../edge/protocol/frames.ts";
-import { handleOpenAi, OPENAI_KEY } from "../../testing/stand-ins/openai-stand-in.ts";
+import { OPENAI_KEY } from "../../testing/stand-ins/openai-stand-in.ts";
 import { GatewayClient, GatewayError, type RunEvent } from "../employee/gateway-client.ts";
 import { DEVICES_DIR, GatewayDevices } from "../employee/gateway-devices.ts";
 import { deviceIdOf } from "../employee/gateway-handshake.ts";
@@ -19,6 +19,7 @@ import { startLlmRelay } from "../llm-relay/llm-relay.ts";
 import { createLogger } from "../logger.ts";
 import { DockerRuntime, READY_TIMEOUT_MS } from "../runtime/docker/docker-runtime.ts";
 import { docker, removeTestEmployees, testDisksRoot } from "./docker-cli.ts";
+import { startDevelopmentModel } from "./real-employee-node.ts";
 
 // The agent's chat client against the real employee image under runc: OpenClaw's gateway reached
 // from the node's address with the trusted-proxy headers and the agent's own device key, its
@@ -78,23 +79,7 @@ beforeAll(async () => {
     stdio: ["ignore", "pipe", "inherit"],
   }).trim();
   removeTestEmployees(PREFIX);
-  // The development model, answering OpenClaw's preflight for the models too (the edge's LLM
-  // gateway does that in production).
-  model = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const url = new URL(req.url ?? "/", "http://stand-in");
-      if (url.pathname === "/openai/v1/models") {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ object: "list", data: [{ id: "auto", object: "model" }] }));
-        return;
-      }
-      const body = Buffer.concat(chunks).toString();
-      if (!(await handleOpenAi(req, res, url, body, "development"))) res.writeHead(404).end();
-    });
-  });
-  await new Promise<void>((r) => model.listen(0, "127.0.0.1", r));
+  model = await startDevelopmentModel();
   runtime = new DockerRuntime({
     socketPath: "/var/run/docker.sock",
     image,

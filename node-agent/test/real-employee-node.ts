@@ -105,22 +105,8 @@ export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
     stdio: ["ignore", "pipe", "inherit"],
   }).trim();
   removeTestEmployees(prefix);
-  const model = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", async () => {
-      const url = new URL(req.url ?? "/", "http://stand-in");
-      if (url.pathname === "/openai/v1/models") {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ object: "list", data: [{ id: "auto", object: "model" }] }));
-        return;
-      }
-      const body = Buffer.concat(chunks).toString();
-      if (!(await handleOpenAi(req, res, url, body, "development"))) res.writeHead(404).end();
-    });
-  });
+  const model = await startDevelopmentModel();
   servers.push(model);
-  await new Promise<void>((r) => model.listen(0, "127.0.0.1", r));
   const wss = new WebSocketServer({ noServer: true });
   const edge = createServer(opts.edgeHttp ?? ((_req, res) => res.writeHead(404).end()));
   servers.push(edge);
@@ -230,4 +216,25 @@ export async function startRealNode(opts: RealNodeOptions): Promise<RealNode> {
     await stop().catch(() => undefined);
     throw err;
   }
+}
+
+/** The development model on loopback (OpenAI's wire), answering OpenClaw's preflight for the
+ * models too, as the edge's LLM gateway does in production. */
+export async function startDevelopmentModel(): Promise<Server> {
+  const model = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", async () => {
+      const url = new URL(req.url ?? "/", "http://stand-in");
+      if (url.pathname === "/openai/v1/models") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ object: "list", data: [{ id: "auto", object: "model" }] }));
+        return;
+      }
+      const body = Buffer.concat(chunks).toString();
+      if (!(await handleOpenAi(req, res, url, body, "development"))) res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((r) => model.listen(0, "127.0.0.1", r));
+  return model;
 }
